@@ -1,0 +1,126 @@
+/**
+ * The HTTP API (fastify): health, Prometheus metrics, provisioning of the
+ * ledger (admin token), sensor history and dead letters.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { idSchema } from '../core/contract.ts';
+import type { Queryable } from '../core/db/db.ts';
+import { AppError } from '../core/errors.ts';
+import type { InfluxClient } from '../core/influx/client.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Metrics } from '../core/metrics.ts';
+import type { Provisioning } from '../gateway/provisioning.ts';
+import { historyQuerySchema, planHistory, runHistory } from './history.ts';
+
+export interface ApiDeps {
+  db: Queryable;
+  influx: InfluxClient;
+  provisioning: Provisioning;
+  metrics: Metrics;
+  logger: Logger;
+  clock: { now(): number };
+  /** Extra health facts from the running parts (ingest buffer, broker connections). */
+  health?: () => Record<string, unknown>;
+}
+
+function parse<T extends z.ZodType>(schema: T, input: unknown, where: string): z.output<T> {
+  const r = schema.safeParse(input ?? {});
+  if (!r.success) throw new AppError('BAD_REQUEST', `${where}: ${r.error.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`).join('; ')}`);
+  return r.data;
+}
+
+export function buildApi(config: { adminToken: string }, deps: ApiDeps) {
+  const app = Fastify({ loggerInstance: deps.logger.child({ part: 'api' }), bodyLimit: 1024 * 1024, disableRequestLogging: true });
+  const expected = Buffer.from(config.adminToken);
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    if (err instanceof AppError) {
+      if (err.httpStatus >= 500) req.log.error({ err }, 'request failed');
+      return reply.status(err.httpStatus).send({ error: { code: err.code, message: err.message } });
+    }
+    if (err.statusCode && err.statusCode < 500) {
+      return reply.status(err.statusCode).send({ error: { code: 'BAD_REQUEST', message: err.message } });
+    }
+    req.log.error({ err }, 'request failed');
+    return reply.status(500).send({ error: { code: 'INTERNAL', message: 'internal error' } });
+  });
+  app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url}` } }));
+
+  const requireAdmin = async (req: FastifyRequest, _reply: FastifyReply) => {
+    const h = req.headers.authorization ?? '';
+    const token = Buffer.from(h.startsWith('Bearer ') ? h.slice(7) : '');
+    if (token.length !== expected.length || !timingSafeEqual(token, expected)) {
+      req.log.warn({ url: req.url, ip: req.ip }, 'admin request refused: bad or missing token');
+      throw new AppError('UNAUTHENTICATED', 'a valid admin bearer token is required');
+    }
+  };
+
+  app.get('/health', async (_req, reply) => {
+    const [influx, db] = await Promise.all([
+      deps.influx.ping(),
+      deps.db.query('SELECT 1').then(
+        () => true,
+        () => false,
+      ),
+    ]);
+    const ok = influx && db;
+    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', checks: { influx, db }, ...(deps.health?.() ?? {}) });
+  });
+
+  app.get('/metrics', async (_req, reply) => {
+    return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+
+  app.register(async (admin) => {
+    admin.addHook('onRequest', requireAdmin);
+    const p = deps.provisioning;
+
+    admin.post('/api/v1/authorities', async (req, reply) => reply.status(201).send(await p.createAuthority(req.body)));
+    admin.post('/api/v1/enterprises', async (req, reply) => reply.status(201).send(await p.createEnterprise(req.body)));
+    admin.post('/api/v1/gateways', async (req, reply) => {
+      const created = await p.createGateway(req.body);
+      req.log.info({ gatewayId: created.id, enterpriseId: created.enterpriseId }, 'gateway provisioned');
+      return reply.status(201).header('cache-control', 'no-store').send(created);
+    });
+    admin.post('/api/v1/gateways/:id/rotate-secret', async (req, reply) => {
+      const { id } = parse(z.object({ id: idSchema }), req.params, 'path');
+      return reply.header('cache-control', 'no-store').send(await p.rotateGatewaySecret(id));
+    });
+    admin.get('/api/v1/gateways', async (req) => {
+      const q = parse(z.strictObject({ enterpriseId: idSchema.optional() }), req.query, 'query');
+      return { gateways: await p.listGateways(q.enterpriseId) };
+    });
+    admin.post('/api/v1/sensors', async (req, reply) => reply.status(201).send(await p.createSensor(req.body)));
+    admin.get('/api/v1/enterprises/:enterpriseId/sensors', async (req) => {
+      const { enterpriseId } = parse(z.object({ enterpriseId: idSchema }), req.params, 'path');
+      return { sensors: await p.listSensors(enterpriseId) };
+    });
+
+    admin.get('/api/v1/enterprises/:enterpriseId/sensors/:sensorId/readings', async (req) => {
+      const { enterpriseId, sensorId } = parse(z.object({ enterpriseId: idSchema, sensorId: idSchema }), req.params, 'path');
+      const q = parse(historyQuerySchema, req.query, 'query');
+      const sensor = await p.getSensor(enterpriseId, sensorId);
+      if (!sensor) throw new AppError('NOT_FOUND', `sensor ${sensorId} of enterprise ${enterpriseId} not found`);
+      const to = q.to ?? deps.clock.now();
+      const from = q.from ?? to - 24 * 3600_000;
+      const plan = planHistory({ enterpriseId, sensorId, from, to, points: q.points, periodMs: sensor.periodS * 1000 });
+      const points = await runHistory(deps.influx, plan);
+      return { sensor, from, to, mode: plan.mode, intervalMs: plan.intervalMs, points };
+    });
+
+    admin.get('/api/v1/dead-letters', async (req) => {
+      const q = parse(z.strictObject({ gatewayId: idSchema.optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }), req.query, 'query');
+      const { rows } = await deps.db.query(
+        `SELECT id, received_at AS "receivedAt", client_id AS "clientId", enterprise_id AS "enterpriseId", gateway_id AS "gatewayId",
+                topic, reason_code AS "reasonCode", reason, item_index AS "itemIndex", payload
+           FROM dead_letters ${q.gatewayId ? 'WHERE gateway_id = $2' : ''} ORDER BY id DESC LIMIT $1`,
+        q.gatewayId ? [q.limit, q.gatewayId] : [q.limit],
+      );
+      return { deadLetters: rows };
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { AppError } from './errors.ts';
+
+/**
+ * The platform's configuration, parsed once and strictly: unknown keys are
+ * rejected and every error names the key. Defaults live here and nowhere else.
+ */
+export const platformConfigSchema = z.strictObject({
+  /** Where local state (PGlite, started services' data, admin token) lives. Default `var`. */
+  dataDir: z.string().default('var'),
+  /** pino level. Default `info`. */
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  mqtt: z
+    .strictObject({
+      /** Interface the MQTT listener binds. Default `0.0.0.0`. */
+      host: z.string().default('0.0.0.0'),
+      /** MQTT TCP port. Default 1883; 0 picks a free port. */
+      port: z.number().int().min(0).max(65535).default(1883),
+      /** Largest MQTT packet a gateway may send, in bytes; larger ones close the connection. Default 256 KiB. */
+      maxPacketBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(256 * 1024),
+      /** Largest keepalive a gateway may ask for, in seconds. Default 600. */
+      keepaliveLimit: z.number().int().min(10).default(600),
+      /** Most simultaneous gateway connections. Default 10,000. */
+      maxConnections: z.number().int().min(1).default(10_000),
+    })
+    .prefault({}),
+  http: z
+    .strictObject({
+      /** Interface the API binds. Default `0.0.0.0`. */
+      host: z.string().default('0.0.0.0'),
+      /** API port. Default 8080; 0 picks a free port. */
+      port: z.number().int().min(0).max(65535).default(8080),
+      /** Bearer token for admin endpoints (provisioning). Default: generated and stored in `{dataDir}/admin-token`. */
+      adminToken: z.string().min(16).optional(),
+    })
+    .prefault({}),
+  /** Redis for broker sessions (and later BullMQ). Must run with appendonly yes. */
+  redisUrl: z.url(),
+  /** Key prefix in Redis, so several platforms (or tests) can share one server. Default `nss:`. */
+  redisPrefix: z.string().default('nss:'),
+  influx: z.strictObject({
+    /** Base URL of InfluxDB's HTTP API (v1 `/write` + `/query`; served by 1.x, 2.x with DBRP, 3.x). */
+    url: z.url(),
+    /** Database (1.x), or database/retention-policy mapped to a bucket (2.x/3.x). Default `safety`. */
+    database: z.string().default('safety'),
+    /** Token for 2.x/3.x (`Authorization: Token …`). */
+    token: z.string().optional(),
+    /** Username/password for 1.x with auth enabled. */
+    username: z.string().optional(),
+    password: z.string().optional(),
+    /** Create the database at start (1.x only; 2.x/3.x buckets are provisioned by the operator). Default true. */
+    createDatabase: z.boolean().default(true),
+  }),
+  /** PostgreSQL URL; when absent PostgreSQL runs embedded (PGlite) under `{dataDir}/pglite`. */
+  databaseUrl: z.string().optional(),
+  ingest: z
+    .strictObject({
+      /** Points per InfluxDB write. Default 5,000 (influxd's sweet spot). */
+      batchMaxPoints: z.number().int().min(1).default(5000),
+      /** Longest a point waits for its batch to fill, ms. Default 25. */
+      batchMaxDelayMs: z.number().int().min(0).default(25),
+      /** Writes in flight at once. Default 3. */
+      maxInflightWrites: z.number().int().min(1).default(3),
+      /** Points accepted but not yet written beyond which new batches wait; socket reads stop meanwhile. Default 200,000. */
+      maxBufferedPoints: z.number().int().min(1).default(200_000),
+      /** First retry delay after a failed write, ms; doubles up to `retryMaxDelayMs`. Default 100. */
+      retryBaseDelayMs: z.number().int().min(1).default(100),
+      /** Longest retry delay, ms. Default 5,000. */
+      retryMaxDelayMs: z.number().int().min(1).default(5000),
+      /** Timeout of one write request, ms. Default 10,000. */
+      writeTimeoutMs: z.number().int().min(100).default(10_000),
+      /** How far ahead of the platform clock a device timestamp may be, ms. Default 10 min. */
+      maxFutureSkewMs: z
+        .number()
+        .int()
+        .min(0)
+        .default(10 * 60_000),
+      /** How old a device timestamp may be (backlog after an outage), ms. Default 30 days. */
+      maxAgeMs: z
+        .number()
+        .int()
+        .min(60_000)
+        .default(30 * 24 * 3600_000),
+    })
+    .prefault({}),
+});
+
+export type PlatformConfig = z.output<typeof platformConfigSchema>;
+export type PlatformConfigInput = z.input<typeof platformConfigSchema>;
+
+export function parseConfig(input: unknown): PlatformConfig {
+  const result = platformConfigSchema.safeParse(input);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new AppError('CONFIG_INVALID', `Invalid configuration:\n${lines.join('\n')}`, { details: result.error.issues });
+  }
+  return result.data;
+}
+
+const int = (v: string | undefined): number | undefined => (v === undefined || v === '' ? undefined : Number(v));
+
+/**
+ * Maps environment variables onto the config input. Service URLs may be filled
+ * in afterwards by the local-services starter when they are unset.
+ */
+export function configInputFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const drop = <T extends Record<string, unknown>>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+  return drop({
+    dataDir: env.DATA_DIR,
+    logLevel: env.LOG_LEVEL,
+    redisUrl: env.REDIS_URL,
+    redisPrefix: env.REDIS_PREFIX,
+    databaseUrl: env.DATABASE_URL,
+    mqtt: drop({ host: env.MQTT_HOST, port: int(env.MQTT_PORT), maxPacketBytes: int(env.MQTT_MAX_PACKET_BYTES) }),
+    http: drop({ host: env.HTTP_HOST, port: int(env.HTTP_PORT), adminToken: env.ADMIN_TOKEN }),
+    influx: drop({
+      url: env.INFLUX_URL,
+      database: env.INFLUX_DB,
+      token: env.INFLUX_TOKEN,
+      username: env.INFLUX_USERNAME,
+      password: env.INFLUX_PASSWORD,
+      createDatabase: env.INFLUX_CREATE_DB === undefined ? undefined : env.INFLUX_CREATE_DB !== 'false',
+    }),
+  });
+}

@@ -1,0 +1,86 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import type { Logger } from '../logger.ts';
+import { migrate } from './migrations.ts';
+import type { Db, Queryable } from './types.ts';
+
+export type { Db, Queryable };
+
+class PgliteDb implements Db {
+  readonly kind = 'pglite' as const;
+  constructor(private readonly pglite: PGlite) {}
+  async query<T extends object>(sql: string, params: unknown[] = []): Promise<{ rows: T[] }> {
+    const r = await this.pglite.query<T>(sql, params);
+    return { rows: r.rows };
+  }
+  async exec(sql: string): Promise<void> {
+    await this.pglite.exec(sql);
+  }
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.pglite.transaction(async (tx) =>
+      fn({ query: async <R extends object>(sql: string, params: unknown[] = []) => ({ rows: (await tx.query<R>(sql, params)).rows }) }),
+    );
+  }
+  async close(): Promise<void> {
+    if (!this.pglite.closed) await this.pglite.close();
+  }
+}
+
+class PostgresDb implements Db {
+  readonly kind = 'postgres' as const;
+  constructor(private readonly pool: pg.Pool) {}
+  async query<T extends object>(sql: string, params: unknown[] = []): Promise<{ rows: T[] }> {
+    const r = await this.pool.query(sql, params);
+    return { rows: r.rows as T[] };
+  }
+  async exec(sql: string): Promise<void> {
+    await this.pool.query(sql);
+  }
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn({
+        query: async <R extends object>(sql: string, params: unknown[] = []) => ({ rows: (await client.query(sql, params)).rows as R[] }),
+      });
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+  private closed = false;
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+}
+
+/**
+ * Opens the database: a PostgreSQL server when `databaseUrl` is given, else
+ * PGlite in `dir` (or in memory when `dir` is `memory://`). Runs migrations.
+ */
+export async function openDb(opts: { databaseUrl?: string | undefined; pgliteDir: string; logger: Logger }): Promise<Db> {
+  let db: Db;
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
+    pool.on('error', (err) => opts.logger.error({ err }, 'postgres pool error'));
+    db = new PostgresDb(pool);
+  } else {
+    if (!opts.pgliteDir.startsWith('memory://')) mkdirSync(opts.pgliteDir, { recursive: true });
+    db = new PgliteDb(await PGlite.create(opts.pgliteDir));
+  }
+  try {
+    const applied = await migrate(db);
+    if (applied.length > 0) opts.logger.info({ applied, kind: db.kind }, 'database migrated');
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  return db;
+}

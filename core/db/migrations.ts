@@ -1,0 +1,106 @@
+import type { Db } from './types.ts';
+
+/**
+ * Schema migrations, applied in order, once each, in one transaction per
+ * migration. The same SQL runs on PGlite and on a PostgreSQL server.
+ * Never edit an applied migration: add a new one.
+ */
+export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'ledger, gateways, sensors, dead letters',
+    sql: `
+      CREATE TABLE authorities (
+        id          text PRIMARY KEY,
+        name        text NOT NULL,
+        level       text NOT NULL CHECK (level IN ('province', 'city', 'county')),
+        parent_id   text REFERENCES authorities(id),
+        created_at  timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE enterprises (
+        id            text PRIMARY KEY,
+        name          text NOT NULL,
+        sector        text NOT NULL,
+        authority_id  text REFERENCES authorities(id),
+        created_at    timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE gateways (
+        id                 text PRIMARY KEY,
+        enterprise_id      text NOT NULL REFERENCES enterprises(id),
+        name               text NOT NULL DEFAULT '',
+        secret_hash        text NOT NULL,
+        disabled           boolean NOT NULL DEFAULT false,
+        status             text NOT NULL DEFAULT 'never_seen' CHECK (status IN ('never_seen', 'online', 'offline')),
+        status_changed_at  timestamptz,
+        created_at         timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX gateways_enterprise ON gateways(enterprise_id);
+      CREATE TABLE sensors (
+        enterprise_id  text NOT NULL REFERENCES enterprises(id),
+        id             text NOT NULL,
+        gateway_id     text NOT NULL REFERENCES gateways(id),
+        kind           text NOT NULL,
+        unit           text NOT NULL DEFAULT '',
+        period_s       integer NOT NULL CHECK (period_s > 0),
+        zone           text,
+        role           text,
+        name           text NOT NULL DEFAULT '',
+        created_at     timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (enterprise_id, id)
+      );
+      CREATE INDEX sensors_gateway ON sensors(gateway_id);
+      CREATE TABLE gateway_events (
+        id          bigserial PRIMARY KEY,
+        gateway_id  text NOT NULL REFERENCES gateways(id),
+        state       text NOT NULL,
+        reason      text NOT NULL,
+        at          timestamptz NOT NULL
+      );
+      CREATE INDEX gateway_events_gateway ON gateway_events(gateway_id, at);
+      CREATE TABLE dead_letters (
+        id             bigserial PRIMARY KEY,
+        received_at    timestamptz NOT NULL,
+        client_id      text NOT NULL,
+        enterprise_id  text,
+        gateway_id     text,
+        topic          text NOT NULL,
+        reason_code    text NOT NULL,
+        reason         text NOT NULL,
+        item_index     integer,
+        payload        text NOT NULL
+      );
+      CREATE INDEX dead_letters_received ON dead_letters(received_at);
+      CREATE INDEX dead_letters_gateway ON dead_letters(gateway_id, received_at);
+    `,
+  },
+];
+
+/** Applies pending migrations; returns the versions applied. Safe to call concurrently from one process. */
+export async function migrate(db: Db): Promise<number[]> {
+  await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+  const { rows } = await db.query<{ version: number }>('SELECT version FROM schema_migrations');
+  const done = new Set(rows.map((r) => Number(r.version)));
+  const applied: number[] = [];
+  for (const m of MIGRATIONS) {
+    if (done.has(m.version)) continue;
+    await db.transaction(async (tx) => {
+      // pg_advisory_xact_lock serialises concurrent migrators on a shared server.
+      await tx.query('SELECT pg_advisory_xact_lock(7431001)');
+      const again = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1', [m.version]);
+      if (again.rows.length > 0) return;
+      for (const stmt of splitStatements(m.sql)) await tx.query(stmt);
+      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      applied.push(m.version);
+    });
+  }
+  return applied;
+}
+
+/** Splits a migration into statements (our migrations contain no `;` inside literals or bodies). */
+function splitStatements(sql: string): string[] {
+  return sql
+    .split(';')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}

@@ -1,0 +1,38 @@
+/**
+ * One catalogue of error codes for every part. The API maps `httpStatus`;
+ * workers use `retryable` to decide between backoff and giving up.
+ */
+export const ERRORS = {
+  BAD_REQUEST: { httpStatus: 400, retryable: false, message: 'The request is malformed' },
+  UNAUTHENTICATED: { httpStatus: 401, retryable: false, message: 'Authentication required' },
+  FORBIDDEN: { httpStatus: 403, retryable: false, message: 'Not allowed' },
+  NOT_FOUND: { httpStatus: 404, retryable: false, message: 'Not found' },
+  CONFLICT: { httpStatus: 409, retryable: false, message: 'Already exists' },
+  CONFIG_INVALID: { httpStatus: 500, retryable: false, message: 'Configuration is invalid' },
+  INFLUX_UNAVAILABLE: { httpStatus: 503, retryable: true, message: 'InfluxDB is unavailable' },
+  INFLUX_REJECTED: { httpStatus: 500, retryable: false, message: 'InfluxDB rejected the request' },
+  SERVICE_START_FAILED: { httpStatus: 500, retryable: false, message: 'A local service could not be started' },
+  SHUTTING_DOWN: { httpStatus: 503, retryable: true, message: 'The service is shutting down' },
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly httpStatus: number;
+  readonly retryable: boolean;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message?: string, opts: { details?: unknown; cause?: unknown } = {}) {
+    super(message ?? ERRORS[code].message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.httpStatus = ERRORS[code].httpStatus;
+    this.retryable = ERRORS[code].retryable;
+    this.details = opts.details;
+  }
+}
+
+export function isRetryable(err: unknown): boolean {
+  return err instanceof AppError ? err.retryable : true;
+}

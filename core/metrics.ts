@@ -1,0 +1,40 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Prometheus metrics of one platform instance. A registry per instance (not
+ * prom-client's global one) so tests can run several platforms in one process.
+ */
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'nss_' });
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
+    new Counter<L>({ name, help, labelNames, registers: [registry] });
+  return {
+    registry,
+    mqttConnections: new Gauge({ name: 'nss_mqtt_connections', help: 'Connected MQTT clients', registers: [registry] }),
+    mqttRefusals: counter('nss_mqtt_refusals_total', 'Connections, publishes and subscriptions refused by the broker, by reason', ['action', 'reason']),
+    messagesReceived: counter('nss_ingest_messages_received_total', 'Messages received on uplink topics', ['channel']),
+    itemsReceived: counter('nss_ingest_items_received_total', 'Readings and signals received', ['type']),
+    pointsWritten: counter('nss_ingest_points_written_total', 'Points durably written to InfluxDB'),
+    rejected: counter('nss_ingest_rejected_total', 'Messages or items dead-lettered, by reason', ['reason']),
+    deadLetterFailures: counter('nss_ingest_dead_letter_failures_total', 'Dead letters that could not be stored (the message was not acknowledged)'),
+    writeFailures: counter('nss_influx_write_failures_total', 'Failed InfluxDB writes, by kind', ['kind']),
+    bufferedPoints: new Gauge({ name: 'nss_ingest_buffered_points', help: 'Points accepted but not yet durably written', registers: [registry] }),
+    inflightWrites: new Gauge({ name: 'nss_influx_inflight_writes', help: 'InfluxDB writes in flight', registers: [registry] }),
+    writeLatency: new Histogram({
+      name: 'nss_influx_write_seconds',
+      help: 'Duration of successful InfluxDB writes',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    batchSize: new Histogram({
+      name: 'nss_influx_batch_points',
+      help: 'Points per InfluxDB write',
+      buckets: [1, 10, 100, 500, 1000, 2500, 5000, 10000],
+      registers: [registry],
+    }),
+    gatewayStatusChanges: counter('nss_gateway_status_changes_total', 'Gateway online/offline transitions', ['state']),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,230 @@
+/**
+ * The MQTT broker enterprises' gateways connect to (aedes, MQTT 3.1.1).
+ *
+ * - Authentication per gateway: client id = username = gateway id, password =
+ *   the gateway's secret (scrypt-hashed in the ledger).
+ * - Topic ACL from the contract: publish only under its own enterprise and
+ *   gateway; subscribe only to its own `cmd/` topics (refused with SUBACK 0x80).
+ * - Packet size limit enforced on the raw stream, before a body is buffered.
+ * - The publish hook hands uplinks to ingest and completes — so aedes sends
+ *   the PUBACK — only when they are durably stored.
+ * - Sessions (subscriptions, queued QoS 1 messages, wills) persist in Redis.
+ *
+ * Every refusal is logged with the client id and reason, and counted.
+ */
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
+import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
+import redisPersistence from 'aedes-persistence-redis';
+import { Redis } from 'ioredis';
+import { statusSchema, type UplinkChannel } from '../core/contract.ts';
+import type { PlatformConfig } from '../core/config.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Metrics } from '../core/metrics.ts';
+import type { Registry } from '../core/registry.ts';
+import { decidePublish, decideSubscribe, type GatewayIdentity } from './acl.ts';
+import { VerifiedSecretCache, verifySecret } from './credentials.ts';
+import { PacketSizeGuard } from './packet-guard.ts';
+import type { GatewayStatusTracker } from './status.ts';
+
+export interface BrokerDeps {
+  registry: Registry;
+  status: GatewayStatusTracker;
+  logger: Logger;
+  metrics: Metrics;
+  /** Stores an uplink; the PUBACK waits for the promise. */
+  handleUplink: (src: GatewayIdentity, channel: Exclude<UplinkChannel, 'status'>, topic: string, payload: Uint8Array) => Promise<void>;
+}
+
+export type Broker = Awaited<ReturnType<typeof buildBroker>>;
+
+/** MQTT CONNACK return codes (3.1.1 §3.2.2.3). */
+const RC = { IDENTIFIER_REJECTED: 2, SERVER_UNAVAILABLE: 3, BAD_CREDENTIALS: 4, NOT_AUTHORIZED: 5 } as const;
+
+function authError(message: string, returnCode: number): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode: returnCode });
+}
+
+export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisUrl'>, deps: BrokerDeps) {
+  const log = deps.logger.child({ part: 'gateway', component: 'broker' });
+  const identities = new WeakMap<Client, GatewayIdentity>();
+  /** The live client per gateway id, so a superseded connection's end does not mark a reconnected gateway offline. */
+  const live = new Map<string, Client>();
+  const secrets = new VerifiedSecretCache();
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+  redis.on('error', (err) => log.error({ err: err.message }, 'redis (broker persistence) error'));
+
+  const refuse = (action: 'connect' | 'publish' | 'subscribe', reason: string, ctx: Record<string, unknown>) => {
+    deps.metrics.mqttRefusals.inc({ action, reason });
+    log.warn({ action, reason, ...ctx }, `${action} refused`);
+  };
+
+  const broker = await Aedes.createBroker({
+    persistence: redisPersistence({ conn: redis }),
+    keepaliveLimit: config.mqtt.keepaliveLimit,
+    maxClientsIdLength: 64,
+    maxTopicLevels: 16,
+    queueLimit: 42,
+
+    authenticate: (client, username, password, done) => {
+      const clientId = client.id;
+      const fail = (reason: string, rc: number) => {
+        refuse('connect', reason, { clientId, username });
+        done(authError(reason, rc), false);
+      };
+      if (!username || !password) return fail('missing_credentials', RC.BAD_CREDENTIALS);
+      if (username !== clientId) return fail('client_id_must_equal_username', RC.IDENTIFIER_REJECTED);
+      const secret = password.toString('utf8');
+      deps.registry.gateway(username).then(
+        async (gw) => {
+          if (!gw) return fail('unknown_gateway', RC.BAD_CREDENTIALS);
+          const ok = secrets.has(gw.id, secret, gw.secretHash) || (await verifySecret(secret, gw.secretHash));
+          if (!ok) return fail('bad_password', RC.BAD_CREDENTIALS);
+          if (gw.disabled) return fail('gateway_disabled', RC.NOT_AUTHORIZED);
+          secrets.remember(gw.id, secret, gw.secretHash);
+          identities.set(client, { clientId, enterpriseId: gw.enterpriseId, gatewayId: gw.id });
+          done(null, true);
+        },
+        (err: unknown) => {
+          log.error({ err, clientId }, 'registry lookup failed during authentication');
+          refuse('connect', 'server_unavailable', { clientId });
+          done(authError('server unavailable', RC.SERVER_UNAVAILABLE), false);
+        },
+      );
+    },
+
+    authorizePublish: (client, packet: PublishPacket, done) => {
+      if (!client) return done(null); // the platform's own publications
+      const id = identities.get(client);
+      if (!id) {
+        refuse('publish', 'not_authenticated', { clientId: client.id, topic: packet.topic });
+        return done(new Error('not authenticated'));
+      }
+      const decision = decidePublish(id, packet.topic);
+      if (!decision.allow) {
+        // MQTT 3.1.1 has no negative PUBACK: closing the connection is the only refusal the gateway can see.
+        refuse('publish', decision.reason, { clientId: id.clientId, topic: packet.topic });
+        return done(new Error(`publish to ${packet.topic} refused: ${decision.reason}`));
+      }
+      if (decision.channel === 'status') {
+        const parsed = (() => {
+          try {
+            return statusSchema.safeParse(JSON.parse(packet.payload.toString()));
+          } catch {
+            return undefined;
+          }
+        })();
+        if (!parsed?.success) {
+          refuse('publish', 'bad_status_payload', { clientId: id.clientId, topic: packet.topic });
+          return done(null); // acknowledged and dropped: a status message carries no data to lose
+        }
+        const isWill = !client.connected || client.closed;
+        void deps.status.set(id.enterpriseId, id.gatewayId, parsed.data.state, isWill ? 'last_will' : 'status_message');
+        return done(null);
+      }
+      packet.retain = false; // telemetry is never retained
+      deps.handleUplink(id, decision.channel, packet.topic, packet.payload as Uint8Array).then(
+        () => done(null),
+        (err: unknown) => {
+          log.warn(
+            { err: (err as Error).message, clientId: id.clientId, topic: packet.topic },
+            'uplink not stored; closing the connection without acknowledgement',
+          );
+          done(err as Error);
+        },
+      );
+    },
+
+    authorizeSubscribe: (client, sub: Subscription, done) => {
+      const id = identities.get(client);
+      const decision = id ? decideSubscribe(id, sub.topic) : ({ allow: false, reason: 'not_authenticated' } as const);
+      if (!decision.allow) {
+        refuse('subscribe', decision.reason, { clientId: client.id, topic: sub.topic });
+        return done(null, null); // SUBACK 0x80 for this filter; the connection stays up
+      }
+      done(null, sub);
+    },
+
+    authorizeForward: (_client, packet: AedesPublishPacket) => packet,
+  });
+
+  broker.on('clientReady', (client) => {
+    const id = identities.get(client);
+    if (!id) return;
+    live.set(id.gatewayId, client);
+    deps.metrics.mqttConnections.set(broker.connectedClients);
+    void deps.status.set(id.enterpriseId, id.gatewayId, 'online', 'connected');
+  });
+  broker.on('clientDisconnect', (client) => {
+    deps.metrics.mqttConnections.set(broker.connectedClients);
+    const id = identities.get(client);
+    if (!id || live.get(id.gatewayId) !== client) return;
+    live.delete(id.gatewayId);
+    void deps.status.set(id.enterpriseId, id.gatewayId, 'offline', 'disconnected');
+  });
+  broker.on('keepaliveTimeout', (client) => {
+    const id = identities.get(client);
+    if (id) log.warn({ clientId: id.clientId }, 'keepalive timeout');
+  });
+  broker.on('clientError', (client, err) => {
+    log.info({ clientId: client.id, err: err.message }, 'client connection error');
+  });
+  broker.on('connectionError', (client, err) => {
+    log.info({ clientId: client.id, err: err.message }, 'connection error before CONNECT');
+  });
+
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    socket.setNoDelay(true);
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    const guard = new PacketSizeGuard(config.mqtt.maxPacketBytes, (declared) => {
+      refuse('publish', 'packet_too_large', {
+        clientId: (conn as { client?: Client }).client?.id,
+        declaredBytes: declared,
+        limit: config.mqtt.maxPacketBytes,
+        remote: socket.remoteAddress,
+      });
+    });
+    guard.on('error', () => socket.destroy());
+    socket.on('error', () => guard.destroy());
+    socket.pipe(guard);
+    // aedes reads through the guard and writes straight to the socket.
+    const conn = Duplex.from({ readable: guard, writable: socket });
+    conn.on('error', () => socket.destroy());
+    conn.once('close', () => socket.destroy());
+    broker.handle(conn);
+  });
+  server.maxConnections = config.mqtt.maxConnections;
+
+  let port = config.mqtt.port;
+  let stopped = false;
+
+  return {
+    aedes: broker,
+    get port(): number {
+      return port;
+    },
+    async start(): Promise<void> {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.mqtt.port, config.mqtt.host, () => {
+          server.off('error', reject);
+          port = (server.address() as AddressInfo).port;
+          resolve();
+        });
+      });
+      log.info({ host: config.mqtt.host, port }, 'MQTT broker listening');
+    },
+    /** Stops accepting, drops connections (unacknowledged messages will be re-sent elsewhere), closes the broker. Idempotent. */
+    async stop(): Promise<void> {
+      if (stopped) return;
+      stopped = true;
+      await new Promise<void>((resolve) => server.close(() => resolve())).catch(() => undefined);
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await deps.status.settle();
+      redis.disconnect();
+    },
+  };
+}

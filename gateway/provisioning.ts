@@ -1,0 +1,194 @@
+import { z } from 'zod';
+import { SENSOR_KINDS, SIGNAL_KINDS, idSchema } from '../core/contract.ts';
+import type { Db } from '../core/db/db.ts';
+import { AppError } from '../core/errors.ts';
+import { generateSecret, hashSecret } from './credentials.ts';
+
+/**
+ * Provisioning of the ledger the broker and ingest rely on: authorities,
+ * enterprises, gateways (credentials returned once, stored hashed) and their
+ * sensors / signal points. Used by the API and, through it, the CLI.
+ */
+export const SECTORS = ['mine', 'hazardous_chemicals', 'fireworks', 'metal_smelting', 'explosive_dust', 'other'] as const;
+
+export const authorityInput = z.strictObject({
+  id: idSchema,
+  name: z.string().min(1).max(200),
+  level: z.enum(['province', 'city', 'county']),
+  parentId: idSchema.optional(),
+});
+export const enterpriseInput = z.strictObject({
+  id: idSchema,
+  name: z.string().min(1).max(200),
+  sector: z.enum(SECTORS),
+  authorityId: idSchema.optional(),
+});
+export const gatewayInput = z.strictObject({ id: idSchema, enterpriseId: idSchema, name: z.string().max(200).optional() });
+export const sensorInput = z
+  .strictObject({
+    id: idSchema,
+    enterpriseId: idSchema,
+    gatewayId: idSchema,
+    kind: z.enum([...SENSOR_KINDS, ...SIGNAL_KINDS] as [string, ...string[]]),
+    unit: z.string().max(32).default(''),
+    /** Expected reporting period, seconds. */
+    periodS: z.number().int().positive().max(86_400),
+    zone: z.string().max(64).optional(),
+    role: z.string().max(64).optional(),
+    name: z.string().max(200).optional(),
+  })
+  .refine((s) => (SIGNAL_KINDS as string[]).includes(s.kind) || s.unit.length > 0, { message: 'an analog sensor needs a unit', path: ['unit'] });
+
+export type AuthorityInput = z.input<typeof authorityInput>;
+export type EnterpriseInput = z.input<typeof enterpriseInput>;
+export type GatewayInput = z.input<typeof gatewayInput>;
+export type SensorInput = z.input<typeof sensorInput>;
+
+function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+  const r = schema.safeParse(input);
+  if (!r.success) {
+    throw new AppError('BAD_REQUEST', r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '), { details: r.error.issues });
+  }
+  return r.data;
+}
+
+/** Maps PostgreSQL constraint violations onto the error catalogue. */
+function mapDbError(err: unknown, what: string): never {
+  const code = (err as { code?: string }).code;
+  if (code === '23505') throw new AppError('CONFLICT', `${what} already exists`);
+  if (code === '23503') throw new AppError('NOT_FOUND', `${what} refers to something that does not exist`, { cause: err });
+  throw err;
+}
+
+export class Provisioning {
+  /** `onGatewayChanged` lets caches (the broker's registry, other processes via Redis) drop stale entries. */
+  constructor(
+    private readonly db: Db,
+    private readonly onGatewayChanged: (gatewayId: string) => void = () => undefined,
+  ) {}
+
+  async createAuthority(input: unknown) {
+    const a = parse(authorityInput, input);
+    await this.db
+      .query('INSERT INTO authorities (id, name, level, parent_id) VALUES ($1, $2, $3, $4)', [a.id, a.name, a.level, a.parentId ?? null])
+      .catch((e) => mapDbError(e, `authority ${a.id}`));
+    return a;
+  }
+
+  async createEnterprise(input: unknown) {
+    const e = parse(enterpriseInput, input);
+    await this.db
+      .query('INSERT INTO enterprises (id, name, sector, authority_id) VALUES ($1, $2, $3, $4)', [e.id, e.name, e.sector, e.authorityId ?? null])
+      .catch((err) => mapDbError(err, `enterprise ${e.id}`));
+    return e;
+  }
+
+  /** Creates a gateway and returns its secret; the secret is not stored and cannot be shown again. */
+  async createGateway(input: unknown): Promise<{ id: string; enterpriseId: string; username: string; clientId: string; secret: string }> {
+    const g = parse(gatewayInput, input);
+    const secret = generateSecret();
+    await this.db
+      .query('INSERT INTO gateways (id, enterprise_id, name, secret_hash) VALUES ($1, $2, $3, $4)', [
+        g.id,
+        g.enterpriseId,
+        g.name ?? '',
+        await hashSecret(secret),
+      ])
+      .catch((err) => mapDbError(err, `gateway ${g.id}`));
+    this.onGatewayChanged(g.id);
+    return { id: g.id, enterpriseId: g.enterpriseId, username: g.id, clientId: g.id, secret };
+  }
+
+  /** Issues a new secret; the old one stops working at the gateway's next connection. */
+  async rotateGatewaySecret(gatewayId: string): Promise<{ id: string; secret: string }> {
+    const secret = generateSecret();
+    const { rows } = await this.db.query('UPDATE gateways SET secret_hash = $2 WHERE id = $1 RETURNING id', [gatewayId, await hashSecret(secret)]);
+    if (rows.length === 0) throw new AppError('NOT_FOUND', `gateway ${gatewayId} not found`);
+    this.onGatewayChanged(gatewayId);
+    return { id: gatewayId, secret };
+  }
+
+  async setGatewayDisabled(gatewayId: string, disabled: boolean): Promise<void> {
+    const { rows } = await this.db.query('UPDATE gateways SET disabled = $2 WHERE id = $1 RETURNING id', [gatewayId, disabled]);
+    if (rows.length === 0) throw new AppError('NOT_FOUND', `gateway ${gatewayId} not found`);
+    this.onGatewayChanged(gatewayId);
+  }
+
+  async createSensor(input: unknown) {
+    const s = parse(sensorInput, input);
+    const { rows } = await this.db.query<{ enterprise_id: string }>('SELECT enterprise_id FROM gateways WHERE id = $1', [s.gatewayId]);
+    if (!rows[0]) throw new AppError('NOT_FOUND', `gateway ${s.gatewayId} not found`);
+    if (rows[0].enterprise_id !== s.enterpriseId)
+      throw new AppError('BAD_REQUEST', `gateway ${s.gatewayId} belongs to enterprise ${rows[0].enterprise_id}, not ${s.enterpriseId}`);
+    await this.db
+      .query('INSERT INTO sensors (enterprise_id, id, gateway_id, kind, unit, period_s, zone, role, name) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [
+        s.enterpriseId,
+        s.id,
+        s.gatewayId,
+        s.kind,
+        s.unit,
+        s.periodS,
+        s.zone ?? null,
+        s.role ?? null,
+        s.name ?? '',
+      ])
+      .catch((err) => mapDbError(err, `sensor ${s.id} of enterprise ${s.enterpriseId}`));
+    this.onGatewayChanged(s.gatewayId);
+    return s;
+  }
+
+  async listGateways(enterpriseId?: string) {
+    const { rows } = await this.db.query<{
+      id: string;
+      enterprise_id: string;
+      name: string;
+      status: string;
+      status_changed_at: Date | null;
+      disabled: boolean;
+    }>(
+      `SELECT id, enterprise_id, name, status, status_changed_at, disabled FROM gateways ${enterpriseId ? 'WHERE enterprise_id = $1' : ''} ORDER BY id`,
+      enterpriseId ? [enterpriseId] : [],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      enterpriseId: r.enterprise_id,
+      name: r.name,
+      status: r.status,
+      statusChangedAt: r.status_changed_at,
+      disabled: r.disabled,
+    }));
+  }
+
+  async listSensors(enterpriseId: string) {
+    const { rows } = await this.db.query<{
+      id: string;
+      gateway_id: string;
+      kind: string;
+      unit: string;
+      period_s: number;
+      zone: string | null;
+      role: string | null;
+      name: string;
+    }>('SELECT id, gateway_id, kind, unit, period_s, zone, role, name FROM sensors WHERE enterprise_id = $1 ORDER BY id', [enterpriseId]);
+    return rows.map((r) => ({
+      id: r.id,
+      enterpriseId,
+      gatewayId: r.gateway_id,
+      kind: r.kind,
+      unit: r.unit,
+      periodS: r.period_s,
+      zone: r.zone,
+      role: r.role,
+      name: r.name,
+    }));
+  }
+
+  async getSensor(enterpriseId: string, sensorId: string) {
+    const { rows } = await this.db.query<{ id: string; gateway_id: string; kind: string; unit: string; period_s: number }>(
+      'SELECT id, gateway_id, kind, unit, period_s FROM sensors WHERE enterprise_id = $1 AND id = $2',
+      [enterpriseId, sensorId],
+    );
+    const r = rows[0];
+    return r ? { id: r.id, enterpriseId, gatewayId: r.gateway_id, kind: r.kind, unit: r.unit, periodS: r.period_s } : undefined;
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * Ingest: from an authorised uplink message to durably stored points. The
+ * broker calls `handleUplink` inside its publish hook and acknowledges the
+ * message only when the returned promise resolves, i.e. when every valid item
+ * is in InfluxDB and every invalid one is in the dead-letter store.
+ */
+import type { UplinkChannel } from '../core/contract.ts';
+import type { Clock } from '../core/clock.ts';
+import type { PlatformConfig } from '../core/config.ts';
+import type { Queryable } from '../core/db/db.ts';
+import type { InfluxClient } from '../core/influx/client.ts';
+import { gatewayStatusLine } from '../core/influx/schema.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Metrics } from '../core/metrics.ts';
+import type { Registry } from '../core/registry.ts';
+import { GroupCommitBatcher } from './batcher.ts';
+import { DeadLetterStore, type DeadLetter } from './dead-letters.ts';
+import { decodeReadings, decodeSignals, type DecodeContext, type Decoded, type Normalised } from './decode.ts';
+
+export interface UplinkSource {
+  clientId: string;
+  enterpriseId: string;
+  gatewayId: string;
+}
+
+export interface IngestDeps {
+  influx: InfluxClient;
+  db: Queryable;
+  registry: Registry;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  /** Called with each message's stored items, after they are durable (the rules worker's feed). */
+  onStored?: (source: UplinkSource, items: Normalised[]) => void;
+}
+
+export type Ingest = ReturnType<typeof buildIngest>;
+
+export function buildIngest(config: Pick<PlatformConfig, 'ingest' | 'mqtt'>, deps: IngestDeps) {
+  const log = deps.logger.child({ part: 'ingest' });
+  const c = config.ingest;
+  const batcher = new GroupCommitBatcher({
+    write: (body) => deps.influx.write(body),
+    maxPoints: c.batchMaxPoints,
+    maxDelayMs: c.batchMaxDelayMs,
+    maxInflight: c.maxInflightWrites,
+    maxBufferedPoints: c.maxBufferedPoints,
+    retryBaseDelayMs: c.retryBaseDelayMs,
+    retryMaxDelayMs: c.retryMaxDelayMs,
+    logger: log.child({ component: 'batcher' }),
+    metrics: deps.metrics,
+  });
+  const deadLetters = new DeadLetterStore(deps.db, log.child({ component: 'dead-letters' }), { maxPayloadBytes: config.mqtt.maxPacketBytes });
+
+  const decoders: Record<'readings' | 'signals', (payload: Uint8Array, ctx: DecodeContext) => Decoded> = {
+    readings: decodeReadings,
+    signals: decodeSignals,
+  };
+
+  async function decode(channel: 'readings' | 'signals', src: UplinkSource, payload: Uint8Array): Promise<Decoded> {
+    const ctx = (points: DecodeContext['points']): DecodeContext => ({
+      points,
+      now: deps.clock.now(),
+      maxFutureSkewMs: c.maxFutureSkewMs,
+      maxAgeMs: c.maxAgeMs,
+    });
+    const first = decoders[channel](payload, ctx(await deps.registry.points(src.gatewayId)));
+    if (first.unknownPoints.length === 0) return first;
+    // A point provisioned a moment ago may not be in the cache yet: reload once (rate-limited) and decode again.
+    const fresh = await deps.registry.reloadPointsAfterMiss(src.gatewayId);
+    return first.unknownPoints.some((id) => fresh.has(id)) ? decoders[channel](payload, ctx(fresh)) : first;
+  }
+
+  function deadLetter(src: UplinkSource, topic: string, payload: Uint8Array, d: Decoded): Promise<void>[] {
+    const receivedAt = deps.clock.now();
+    return d.rejections.map((r) => {
+      deps.metrics.rejected.inc({ reason: r.code });
+      log.warn(
+        { clientId: src.clientId, enterpriseId: src.enterpriseId, gatewayId: src.gatewayId, topic, code: r.code, reason: r.reason, index: r.index },
+        'dead-lettered',
+      );
+      const dl: DeadLetter = {
+        receivedAt,
+        clientId: src.clientId,
+        enterpriseId: src.enterpriseId,
+        gatewayId: src.gatewayId,
+        topic,
+        reasonCode: r.code,
+        reason: r.reason,
+        itemIndex: r.index,
+        payload: r.index === undefined ? payload : r.item,
+      };
+      return deadLetters.add(dl).catch((err: unknown) => {
+        deps.metrics.deadLetterFailures.inc();
+        throw err;
+      });
+    });
+  }
+
+  /**
+   * Stores one uplink message. Resolves when everything in it is durable;
+   * rejects (so the broker must not acknowledge) if that cannot be done.
+   */
+  const handleUplink = async (src: UplinkSource, channel: Exclude<UplinkChannel, 'status'>, topic: string, payload: Uint8Array): Promise<void> => {
+    await batcher.admit();
+    deps.metrics.messagesReceived.inc({ channel });
+    const d = await decode(channel, src, payload);
+    if (d.itemCount > 0) deps.metrics.itemsReceived.inc({ type: channel }, d.itemCount);
+    const pending = deadLetter(src, topic, payload, d);
+    pending.push(
+      batcher.submit(d.lines).catch(async (err: unknown) => {
+        // InfluxDB refused these points outright (not a transient failure): keep them as dead letters instead.
+        if ((err as { code?: string }).code !== 'INFLUX_REJECTED') throw err;
+        const reason = (err as Error).message;
+        await Promise.all(deadLetter(src, topic, payload, { ...d, rejections: [{ code: 'bad_item', reason: `InfluxDB refused the points: ${reason}` }] }));
+        d.items.length = 0;
+      }),
+    );
+    await Promise.all(pending);
+    if (d.items.length > 0 && deps.onStored) deps.onStored(src, d.items);
+  };
+
+  /** Records a gateway's online/offline transition in the time series. */
+  const recordStatus = (enterpriseId: string, gatewayId: string, state: 'online' | 'offline', reason: string, at: number): Promise<void> =>
+    batcher.submit([gatewayStatusLine(enterpriseId, gatewayId, state, reason, at)]);
+
+  return {
+    batcher,
+    deadLetters,
+    handleUplink,
+    recordStatus,
+
+    async stop(timeoutMs?: number): Promise<void> {
+      await batcher.close(timeoutMs);
+    },
+  };
+}

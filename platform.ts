@@ -1,0 +1,167 @@
+/**
+ * The platform on one machine: gateway (MQTT broker) + ingest + API in one
+ * process, built from the parts' factories. Each part can also run alone; this
+ * is the composition `npm start` uses.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { buildApi } from './api/server.ts';
+import { systemClock, type Clock } from './core/clock.ts';
+import type { PlatformConfig } from './core/config.ts';
+import { openDb, type Db } from './core/db/db.ts';
+import { InfluxClient } from './core/influx/client.ts';
+import { createLogger, type Logger } from './core/logger.ts';
+import { createMetrics } from './core/metrics.ts';
+import { Registry } from './core/registry.ts';
+import { buildBroker } from './gateway/broker.ts';
+import { Provisioning } from './gateway/provisioning.ts';
+import { GatewayStatusTracker } from './gateway/status.ts';
+import { buildIngest } from './ingest/ingest.ts';
+
+export interface PlatformDeps {
+  logger?: Logger;
+  clock?: Clock;
+}
+
+/** The admin token: from config, else the one stored under the data dir, else a new one stored there. */
+export function resolveAdminToken(config: PlatformConfig): string {
+  if (config.http.adminToken) return config.http.adminToken;
+  const file = join(config.dataDir, 'admin-token');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(config.dataDir, { recursive: true });
+  const token = randomBytes(24).toString('base64url');
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
+async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number, logger: Logger): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let i = 0; ; i++) {
+    if (await probe()) return;
+    if (Date.now() > deadline) throw new Error(`${what} did not become ready within ${timeoutMs} ms`);
+    if (i % 10 === 0) logger.info(`waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps = {}) {
+  const logger = deps.logger ?? createLogger({ level: config.logLevel });
+  const clock = deps.clock ?? systemClock;
+  const metrics = createMetrics();
+  const adminToken = resolveAdminToken(config);
+  const influx = new InfluxClient({ ...config.influx, timeoutMs: config.ingest.writeTimeoutMs });
+
+  let db: Db | undefined;
+  let broker: Awaited<ReturnType<typeof buildBroker>> | undefined;
+  let api: ReturnType<typeof buildApi> | undefined;
+  let ingest: ReturnType<typeof buildIngest> | undefined;
+  let pub: Redis | undefined;
+  let sub: Redis | undefined;
+  let httpPort = config.http.port;
+  let stopping: Promise<void> | undefined;
+
+  const channel = `${config.redisPrefix}registry-changed`;
+
+  return {
+    logger,
+    metrics,
+    adminToken,
+    influx,
+    get db(): Db {
+      if (!db) throw new Error('platform not started');
+      return db;
+    },
+    get ingest() {
+      if (!ingest) throw new Error('platform not started');
+      return ingest;
+    },
+    get mqttPort(): number {
+      return broker?.port ?? config.mqtt.port;
+    },
+    get httpPort(): number {
+      return httpPort;
+    },
+
+    async start(): Promise<void> {
+      db = await openDb({ databaseUrl: config.databaseUrl, pgliteDir: join(config.dataDir, 'pglite'), logger });
+      await waitFor('InfluxDB', () => influx.ping(), 30_000, logger);
+      if (config.influx.createDatabase) await influx.createDatabase();
+
+      const registry = new Registry(db, clock);
+      pub = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+      sub = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+      for (const r of [pub, sub]) r.on('error', (err) => logger.error({ err: err.message }, 'redis error'));
+      await sub.subscribe(channel);
+      sub.on('message', (_ch: string, gatewayId: string) => registry.invalidate(gatewayId));
+      const provisioning = new Provisioning(db, (gatewayId) => {
+        registry.invalidate(gatewayId);
+        void pub?.publish(channel, gatewayId).catch(() => undefined);
+      });
+
+      ingest = buildIngest(config, { influx, db, registry, clock, logger, metrics });
+      const status = new GatewayStatusTracker({
+        db,
+        clock,
+        logger: logger.child({ part: 'gateway', component: 'status' }),
+        metrics,
+        record: ingest.recordStatus,
+      });
+      const reset = await status.resetAfterRestart();
+      if (reset > 0) logger.info({ gateways: reset }, 'gateways marked offline after restart');
+
+      broker = await buildBroker(config, { registry, status, logger, metrics, handleUplink: ingest.handleUplink });
+      await broker.start();
+
+      const ing = ingest;
+      const brk = broker;
+      api = buildApi(
+        { adminToken },
+        {
+          db,
+          influx,
+          provisioning,
+          metrics,
+          logger,
+          clock,
+          health: () => ({ ingest: { bufferedPoints: ing.batcher.depth }, mqtt: { connections: brk.aedes.connectedClients } }),
+        },
+      );
+      await api.listen({ host: config.http.host, port: config.http.port });
+      const addr = api.server.address();
+      if (addr && typeof addr === 'object') httpPort = addr.port;
+      logger.info({ mqttPort: broker.port, httpPort }, 'platform started');
+    },
+
+    /** Stops everything, running every step even if one fails. Idempotent. */
+    stop(): Promise<void> {
+      stopping ??= (async () => {
+        const steps: [string, (() => Promise<unknown>) | undefined][] = [
+          ['api', api && (() => api!.close())],
+          ['broker', broker && (() => broker!.stop())],
+          ['ingest', ingest && (() => ingest!.stop(5000))],
+          [
+            'redis',
+            async () => {
+              sub?.disconnect();
+              pub?.disconnect();
+            },
+          ],
+          ['db', db && (() => db!.close())],
+        ];
+        for (const [name, step] of steps) {
+          if (!step) continue;
+          try {
+            await step();
+          } catch (err) {
+            logger.error({ err, step: name }, 'error while stopping');
+          }
+        }
+      })();
+      return stopping;
+    },
+  };
+}
+
+export type Platform = Awaited<ReturnType<typeof buildPlatform>>;

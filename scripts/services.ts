@@ -1,0 +1,238 @@
+/**
+ * Local services for a single machine and for tests: `redis-server` and
+ * `influxd` (Debian's InfluxDB 1.6.7) with their data under a project folder.
+ * Missing binaries are installed from Debian's packages when running as root;
+ * otherwise we stop with the exact command to run.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { join, resolve } from 'node:path';
+import { AppError } from '../core/errors.ts';
+
+const PACKAGES = { 'redis-server': 'redis-server', influxd: 'influxdb', mosquitto_pub: 'mosquitto-clients' } as const;
+
+function which(bin: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':').concat(['/usr/bin', '/usr/sbin'])) {
+    const p = join(dir, bin);
+    if (existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+/** Returns the binary's path, installing its Debian package first if needed and allowed. */
+export function ensureBinary(bin: keyof typeof PACKAGES, log: (msg: string) => void = console.error): string {
+  const found = which(bin);
+  if (found) return found;
+  const pkg = PACKAGES[bin];
+  const cmd = `apt-get update && apt-get install -y ${pkg}`;
+  if (process.getuid?.() !== 0) {
+    throw new AppError(
+      'SERVICE_START_FAILED',
+      `${bin} is not installed. Install it with:\n  sudo ${cmd}\nor set ${bin === 'redis-server' ? 'REDIS_URL' : 'INFLUX_URL'} to a running server.`,
+    );
+  }
+  log(`${bin} is missing; installing Debian package ${pkg} …`);
+  execFileSync('sh', ['-c', `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${pkg} >/dev/null`], { stdio: 'inherit' });
+  const after = which(bin);
+  if (!after) throw new AppError('SERVICE_START_FAILED', `installing ${pkg} did not provide ${bin}; run: ${cmd}`);
+  return after;
+}
+
+/** Resolves true once something accepts TCP connections on the port. */
+export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolvePromise) => {
+    const s = createConnection({ port, host });
+    s.once('connect', () => {
+      s.destroy();
+      resolvePromise(true);
+    });
+    s.once('error', () => resolvePromise(false));
+  });
+}
+
+async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number, child?: ChildProcess, logFile?: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (child && child.exitCode !== null) {
+      throw new AppError('SERVICE_START_FAILED', `${what} exited with code ${child.exitCode}${logFile ? `; see ${logFile}` : ''}`);
+    }
+    if (Date.now() > deadline) throw new AppError('SERVICE_START_FAILED', `${what} did not start within ${timeoutMs} ms${logFile ? `; see ${logFile}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export interface ServiceHandle {
+  url: string;
+  port: number;
+  /** The child process when this call started it (undefined when an already running one was reused). */
+  child?: ChildProcess;
+  stop(): Promise<void>;
+}
+
+function stopChild(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((res) => {
+    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(t);
+      res();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+export interface StartOptions {
+  /** Folder for the service's data, config and log. */
+  dir: string;
+  port: number;
+  /** Keep running after this process exits (for `npm start`); tests leave it false. */
+  detached?: boolean;
+}
+
+/**
+ * Starts redis-server with AOF persistence (`appendonly yes`) and
+ * `maxmemory-policy noeviction`: Debian's default (RDB only) loses
+ * acknowledged broker sessions and queued jobs on `kill -9`.
+ */
+export async function startRedis(opts: StartOptions): Promise<ServiceHandle> {
+  const url = `redis://127.0.0.1:${opts.port}`;
+  const bin = ensureBinary('redis-server');
+  mkdirSync(opts.dir, { recursive: true });
+  const dir = resolve(opts.dir);
+  const logFile = join(dir, 'redis.log');
+  const args = [
+    '--port',
+    String(opts.port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'everysec',
+    '--maxmemory-policy',
+    'noeviction',
+    '--save',
+    '',
+    '--daemonize',
+    'no',
+    '--logfile',
+    logFile,
+  ];
+  const child = spawn(bin, args, { detached: opts.detached ?? false, stdio: 'ignore' });
+  if (opts.detached) child.unref();
+  writeFileSync(join(dir, 'redis.pid'), String(child.pid));
+  await waitUntil(`redis-server on port ${opts.port}`, () => portOpen(opts.port), 15_000, child, logFile);
+  return { url, port: opts.port, child, stop: () => stopChild(child) };
+}
+
+/** Starts Debian's influxd (1.6.7) with its data, WAL and meta under `dir`, fsyncing every write. */
+export async function startInflux(opts: StartOptions & { rpcPort?: number }): Promise<ServiceHandle> {
+  const url = `http://127.0.0.1:${opts.port}`;
+  const bin = ensureBinary('influxd');
+  mkdirSync(opts.dir, { recursive: true });
+  const dir = resolve(opts.dir);
+  const conf = join(dir, 'influxdb.conf');
+  writeFileSync(
+    conf,
+    `reporting-disabled = true
+bind-address = "127.0.0.1:${opts.rpcPort ?? opts.port + 2}"
+[meta]
+  dir = "${dir}/meta"
+  logging-enabled = false
+[data]
+  dir = "${dir}/data"
+  wal-dir = "${dir}/wal"
+  wal-fsync-delay = "0s"
+  index-version = "tsi1"
+  query-log-enabled = false
+  trace-logging-enabled = false
+  max-values-per-tag = 0
+[monitor]
+  store-enabled = false
+[subscriber]
+  enabled = false
+[continuous_queries]
+  log-enabled = false
+[http]
+  enabled = true
+  bind-address = "127.0.0.1:${opts.port}"
+  log-enabled = false
+  pprof-enabled = false
+  max-body-size = 0
+`,
+  );
+  const logFile = join(dir, 'influxd.log');
+  const out = openSync(logFile, 'a');
+  const child = spawn(bin, ['-config', conf], { detached: opts.detached ?? false, stdio: ['ignore', out, out] });
+  if (opts.detached) child.unref();
+  writeFileSync(join(dir, 'influxd.pid'), String(child.pid));
+  const ping = async () => {
+    try {
+      const r = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(1000) });
+      return r.status === 204;
+    } catch {
+      return false;
+    }
+  };
+  await waitUntil(`influxd on port ${opts.port}`, ping, 30_000, child, logFile);
+  return { url, port: opts.port, child, stop: () => stopChild(child) };
+}
+
+/** Default ports of the services the project starts for itself (chosen not to clash with system ones). */
+export const LOCAL_PORTS = { redis: 16379, influx: 18086 } as const;
+
+/**
+ * Makes sure Redis and InfluxDB are reachable for `npm start`: a URL from the
+ * environment is used as is; otherwise a local server under `{dataDir}/…` is
+ * reused if already running, or started detached (it outlives the platform
+ * process, so a crash or `kill -9` of the platform does not take its stores
+ * down). `npm run services -- stop` stops them.
+ */
+export async function ensureLocalServices(
+  env: NodeJS.ProcessEnv,
+  dataDir: string,
+  log: (m: string) => void = console.error,
+): Promise<{ redisUrl: string; influxUrl: string }> {
+  let redisUrl = env.REDIS_URL;
+  let influxUrl = env.INFLUX_URL;
+  if (!redisUrl) {
+    const port = LOCAL_PORTS.redis;
+    if (!(await portOpen(port))) {
+      log(`starting local redis-server on 127.0.0.1:${port} (data in ${dataDir}/redis)`);
+      await startRedis({ dir: join(dataDir, 'redis'), port, detached: true });
+    }
+    redisUrl = `redis://127.0.0.1:${port}`;
+  }
+  if (!influxUrl) {
+    const port = LOCAL_PORTS.influx;
+    if (!(await portOpen(port))) {
+      log(`starting local influxd on 127.0.0.1:${port} (data in ${dataDir}/influxdb)`);
+      await startInflux({ dir: join(dataDir, 'influxdb'), port, detached: true });
+    }
+    influxUrl = `http://127.0.0.1:${port}`;
+  }
+  return { redisUrl, influxUrl };
+}
+
+/** Stops the detached local services recorded under the data dir. */
+export function stopLocalServices(dataDir: string): string[] {
+  const stopped: string[] = [];
+  for (const [name, file] of [
+    ['redis', 'redis/redis.pid'],
+    ['influxd', 'influxdb/influxd.pid'],
+  ] as const) {
+    const p = join(dataDir, file);
+    if (!existsSync(p)) continue;
+    const pid = Number(readFileSync(p, 'utf8'));
+    try {
+      process.kill(pid, 'SIGTERM');
+      stopped.push(`${name} (pid ${pid})`);
+    } catch {
+      /* already gone */
+    }
+  }
+  return stopped;
+}
