@@ -32,7 +32,7 @@ function parse<T extends z.ZodType>(schema: T, input: unknown, where: string): z
 }
 
 export function buildApi(config: { adminToken: string }, deps: ApiDeps) {
-  const app = Fastify({ loggerInstance: deps.logger.child({ part: 'api' }), bodyLimit: 1024 * 1024, disableRequestLogging: true });
+  const app = Fastify({ loggerInstance: deps.logger.child({ part: 'api' }), bodyLimit: 1024 * 1024 });
   const expected = Buffer.from(config.adminToken);
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
