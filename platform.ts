@@ -100,19 +100,25 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
         void pub?.publish(channel, gatewayId).catch(() => undefined);
       });
 
-      ingest = buildIngest(config, { influx, db, registry, clock, logger, metrics });
-      const status = new GatewayStatusTracker({
-        db,
-        clock,
-        logger: logger.child({ part: 'gateway', component: 'status' }),
-        metrics,
-        record: ingest.recordStatus,
-      });
-      const reset = await status.resetAfterRestart();
-      if (reset > 0) logger.info({ gateways: reset }, 'gateways marked offline after restart');
+      if (config.parts.includes('gateway')) {
+        ingest = buildIngest(config, { influx, db, registry, clock, logger, metrics });
+        const status = new GatewayStatusTracker({
+          db,
+          clock,
+          logger: logger.child({ part: 'gateway', component: 'status' }),
+          metrics,
+          record: ingest.recordStatus,
+        });
+        const reset = await status.resetAfterRestart();
+        if (reset > 0) logger.info({ gateways: reset }, 'gateways marked offline after restart');
 
-      broker = await buildBroker(config, { registry, status, logger, metrics, handleUplink: ingest.handleUplink });
-      await broker.start();
+        broker = await buildBroker(config, { registry, status, logger, metrics, handleUplink: ingest.handleUplink });
+        await broker.start();
+      }
+      if (!config.parts.includes('api')) {
+        logger.info({ parts: config.parts, mqttPort: broker?.port }, 'platform started');
+        return;
+      }
 
       const ing = ingest;
       const brk = broker;

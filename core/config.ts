@@ -8,6 +8,14 @@ import { AppError } from './errors.ts';
 export const platformConfigSchema = z.strictObject({
   /** Where local state (PGlite, started services' data, admin token) lives. Default `var`. */
   dataDir: z.string().default('var'),
+  /**
+   * Which parts this process runs: `gateway` (MQTT broker + ingest, which must
+   * live together: the PUBACK waits for the write) and/or `api`. Default both.
+   */
+  parts: z
+    .array(z.enum(['gateway', 'api']))
+    .min(1)
+    .default(['gateway', 'api']),
   /** pino level. Default `info`. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   mqtt: z
@@ -111,6 +119,7 @@ export function configInputFromEnv(env: NodeJS.ProcessEnv): Record<string, unkno
   const drop = <T extends Record<string, unknown>>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
   return drop({
     dataDir: env.DATA_DIR,
+    parts: env.PARTS ? env.PARTS.split(',').map((p) => p.trim()) : undefined,
     logLevel: env.LOG_LEVEL,
     redisUrl: env.REDIS_URL,
     redisPrefix: env.REDIS_PREFIX,
