@@ -131,13 +131,13 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
           metrics,
           logger,
           clock,
-          health: () => ({ ingest: { bufferedPoints: ing.batcher.depth }, mqtt: { connections: brk.aedes.connectedClients } }),
+          health: () => (ing && brk ? { ingest: { bufferedPoints: ing.batcher.depth }, mqtt: { connections: brk.aedes.connectedClients } } : {}),
         },
       );
       await api.listen({ host: config.http.host, port: config.http.port });
       const addr = api.server.address();
       if (addr && typeof addr === 'object') httpPort = addr.port;
-      logger.info({ mqttPort: broker.port, httpPort }, 'platform started');
+      logger.info({ parts: config.parts, mqttPort: broker?.port, httpPort }, 'platform started');
     },
 
     /** Stops everything, running every step even if one fails. Idempotent. */
