@@ -114,7 +114,6 @@ async function main(): Promise<void> {
     const t0 = Date.now() - 20 * 24 * 3600_000;
     const seq = new Array<number>(G).fill(0);
     let acked = 0;
-    let ackedMsgs = 0;
     let measuring = false;
     let stopped = false;
     const latencies: number[] = [];
@@ -132,7 +131,6 @@ async function main(): Promise<void> {
         clients[g]!.publish(`v1/E-BENCH/GW-${g}/readings`, payloadFor(g), { qos: 1 }, (err) => {
           if (err) return reject(err);
           acked += PER;
-          ackedMsgs++;
           if (measuring) latencies.push(performance.now() - start);
           resolve();
         });
