@@ -91,7 +91,10 @@ export const timestampSchema = z.union([
     .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/, 'ISO 8601 with a zone, e.g. 2026-11-26T08:00:00.000+08:00')
     .transform((s, ctx) => {
       const ms = Date.parse(s);
-      if (Number.isNaN(ms)) {
+      // Date.parse rolls impossible dates over (02-30 → 03-02); refuse them instead of storing a wrong time.
+      const [y, mo, d] = s.slice(0, 10).split('-').map(Number) as [number, number, number];
+      const dayOk = d >= 1 && mo >= 1 && mo <= 12 && d <= new Date(Date.UTC(y, mo, 0)).getUTCDate();
+      if (Number.isNaN(ms) || !dayOk) {
         ctx.addIssue({ code: 'custom', message: 'not a valid date' });
         return z.NEVER;
       }

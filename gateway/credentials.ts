@@ -20,18 +20,26 @@ export async function hashSecret(secret: string, params: { N: number; r: number;
   return `scrypt$${params.N}$${params.r}$${params.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
 }
 
+/** True when `secret` matches `stored`; false for a wrong secret or a malformed/implausible stored hash (never throws). */
 export async function verifySecret(secret: string, stored: string): Promise<boolean> {
   const parts = stored.split('$');
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
   const [, n, r, p, saltB64, hashB64] = parts as [string, string, string, string, string, string];
+  const N = Number(n);
+  const R = Number(r);
+  const P = Number(p);
+  // Refuse hashes we would never write: a short or empty key would match by chance (or always).
+  const powerOfTwo = Number.isInteger(N) && N >= 2 && (N & (N - 1)) === 0;
+  if (!powerOfTwo || !Number.isInteger(R) || R < 1 || R > 64 || !Number.isInteger(P) || P < 1 || P > 16) return false;
   const expected = Buffer.from(hashB64, 'base64url');
-  const key = await scryptAsync(secret, Buffer.from(saltB64, 'base64url'), expected.length, {
-    N: Number(n),
-    r: Number(r),
-    p: Number(p),
-    maxmem: 64 * 1024 * 1024,
-  });
-  return key.length === expected.length && timingSafeEqual(key, expected);
+  const salt = Buffer.from(saltB64, 'base64url');
+  if (expected.length !== PARAMS.keylen || salt.length < 16) return false;
+  try {
+    const key = await scryptAsync(secret, salt, expected.length, { N, r: R, p: P, maxmem: 64 * 1024 * 1024 });
+    return timingSafeEqual(key, expected);
+  } catch {
+    return false;
+  }
 }
 
 /**

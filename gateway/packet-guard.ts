@@ -43,12 +43,13 @@ export class PacketSizeGuard extends Transform {
       this.len += (byte & 0x7f) * this.mult;
       this.mult *= 128;
       this.lenBytes++;
-      if (this.len > this.maxPacketBytes) {
-        this.onTooLarge(this.len);
-        cb(new Error(`MQTT packet of ${this.len} bytes exceeds the ${this.maxPacketBytes}-byte limit`));
-        return;
-      }
       if ((byte & 0x80) === 0 || this.lenBytes >= 4) {
+        // the remaining length is complete (at most 4 bytes): judge the whole declared size, before any body byte
+        if (this.len > this.maxPacketBytes) {
+          this.onTooLarge(this.len);
+          cb(new Error(`MQTT packet of ${this.len} bytes exceeds the ${this.maxPacketBytes}-byte limit`));
+          return;
+        }
         this.skip = this.len;
         this.inPacket = false;
       }

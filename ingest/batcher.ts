@@ -39,12 +39,15 @@ interface Part {
 interface Batch {
   parts: Part[];
   points: number;
+  /** Set once the batch's submissions are resolved or rejected; later outcomes are ignored. */
+  settled?: boolean;
 }
 
 export class GroupCommitBatcher {
   private open: Batch = { parts: [], points: 0 };
   private timer: NodeJS.Timeout | undefined;
   private readonly ready: Batch[] = [];
+  private readonly writing = new Set<Batch>();
   private inflight = 0;
   private buffered = 0;
   private closing = false;
@@ -102,6 +105,8 @@ export class GroupCommitBatcher {
     }
     const err = new AppError('SHUTTING_DOWN', 'ingest stopped before the write completed');
     for (const b of this.ready.splice(0)) this.fail(b, err);
+    // a write that has not answered by now may still land; its submissions are not acknowledged, the gateways re-send
+    for (const b of this.writing) this.fail(b, err);
     for (const s of this.sleeps) {
       clearTimeout(s.timer);
       s.resolve();
@@ -135,6 +140,15 @@ export class GroupCommitBatcher {
 
   /** Writes one batch until it succeeds, is rejected (then bisected), or the batcher closes. */
   private async send(batch: Batch): Promise<void> {
+    this.writing.add(batch);
+    try {
+      await this.attempt(batch);
+    } finally {
+      this.writing.delete(batch);
+    }
+  }
+
+  private async attempt(batch: Batch): Promise<void> {
     const body = batch.parts.map((p) => p.lines.join('\n')).join('\n');
     for (let attempt = 0; ; attempt++) {
       const started = performance.now();
@@ -143,6 +157,8 @@ export class GroupCommitBatcher {
         this.opts.metrics?.writeLatency.observe((performance.now() - started) / 1000);
         this.opts.metrics?.batchSize.observe(batch.points);
         this.opts.metrics?.pointsWritten.inc(batch.points);
+        if (batch.settled) return;
+        batch.settled = true;
         this.setBuffered(this.buffered - batch.points);
         for (const p of batch.parts) p.resolve();
         return;
@@ -153,7 +169,7 @@ export class GroupCommitBatcher {
           return;
         }
         this.opts.metrics?.writeFailures.inc({ kind: 'retryable' });
-        if (this.closing) {
+        if (this.closing || batch.settled) {
           this.fail(batch, err as Error);
           return;
         }
@@ -178,12 +194,16 @@ export class GroupCommitBatcher {
       this.fail(batch, err);
       return;
     }
+    if (batch.settled) return;
+    batch.settled = true; // its halves now answer for its submissions (and its buffered points)
     const mid = Math.floor(batch.parts.length / 2);
     const halves = [batch.parts.slice(0, mid), batch.parts.slice(mid)].map((parts) => ({ parts, points: parts.reduce((n, p) => n + p.lines.length, 0) }));
     for (const half of halves) await this.send(half);
   }
 
   private fail(batch: Batch, err: Error): void {
+    if (batch.settled) return;
+    batch.settled = true;
     this.setBuffered(this.buffered - batch.points);
     for (const p of batch.parts) p.reject(err);
   }

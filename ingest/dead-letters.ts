@@ -29,7 +29,12 @@ export function payloadText(payload: unknown, maxBytes: number): string {
     if (!text.includes('\uFFFD') && !text.includes('\0')) return text;
     return `base64:${buf.toString('base64')}`;
   }
-  return (JSON.stringify(payload) ?? 'undefined').slice(0, maxBytes).replace(/\0/g, '\\u0000');
+  const json = Buffer.from(JSON.stringify(payload) ?? 'undefined', 'utf8');
+  if (json.length <= maxBytes) return json.toString('utf8');
+  // cut at a character boundary so the text stays valid UTF-8 and within maxBytes
+  let end = maxBytes;
+  while (end > 0 && ((json[end] as number) & 0xc0) === 0x80) end--;
+  return json.subarray(0, end).toString('utf8');
 }
 
 export class DeadLetterStore {

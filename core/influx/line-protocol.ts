@@ -23,5 +23,7 @@ export function stringField(s: string): string {
 
 /** A float field value; `12` would also be read as a float, but we keep the form explicit for 2.x/3.x. */
 export function floatField(n: number): string {
-  return Number.isInteger(n) ? `${n}.0` : String(n);
+  const s = String(n);
+  // `1e+21` is already a float literal; appending `.0` would make it invalid.
+  return Number.isInteger(n) && !s.includes('e') ? `${s}.0` : s;
 }

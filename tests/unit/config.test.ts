@@ -1,0 +1,144 @@
+/** Platform configuration: strict parsing with defaults, and the environment mapping. */
+import { describe, expect, it } from 'vitest';
+import { AppError } from '../../core/errors.ts';
+import { configInputFromEnv, parseConfig } from '../../core/config.ts';
+
+const minimal = { redisUrl: 'redis://127.0.0.1:6379', influx: { url: 'http://127.0.0.1:8086' } };
+
+function configError(input: unknown): AppError {
+  try {
+    parseConfig(input);
+  } catch (err) {
+    if (err instanceof AppError) return err;
+    throw err;
+  }
+  throw new Error('parseConfig accepted the input');
+}
+
+describe('parseConfig', () => {
+  // toMatchObject: sections added later carry their own defaults and do not break this table.
+  it('fills the defaults from a minimal input', () => {
+    expect(parseConfig(minimal)).toMatchObject({
+      dataDir: 'var',
+      logLevel: 'info',
+      mqtt: { host: '0.0.0.0', port: 1883, maxPacketBytes: 256 * 1024, keepaliveLimit: 600, maxConnections: 10_000 },
+      http: { host: '0.0.0.0', port: 8080 },
+      redisUrl: 'redis://127.0.0.1:6379',
+      redisPrefix: 'nss:',
+      influx: { url: 'http://127.0.0.1:8086', database: 'safety', createDatabase: true },
+      ingest: {
+        batchMaxPoints: 5000,
+        batchMaxDelayMs: 25,
+        maxInflightWrites: 3,
+        maxBufferedPoints: 200_000,
+        retryBaseDelayMs: 100,
+        retryMaxDelayMs: 5000,
+        writeTimeoutMs: 10_000,
+        maxFutureSkewMs: 600_000,
+        maxAgeMs: 30 * 24 * 3600_000,
+      },
+    });
+  });
+
+  it('keeps given values and fills the rest of a section', () => {
+    const c = parseConfig({ ...minimal, mqtt: { port: 0 }, ingest: { batchMaxPoints: 10 } });
+    expect(c.mqtt.port).toBe(0);
+    expect(c.mqtt.maxPacketBytes).toBe(256 * 1024);
+    expect(c.ingest.batchMaxPoints).toBe(10);
+    expect(c.ingest.batchMaxDelayMs).toBe(25);
+  });
+
+  const invalid: { name: string; input: unknown; names: string[] }[] = [
+    { name: 'unknown top-level key', input: { ...minimal, influxUrl: 'x' }, names: ['influxUrl'] },
+    { name: 'unknown nested key', input: { ...minimal, mqtt: { prot: 1883 } }, names: ['mqtt', 'prot'] },
+    { name: 'unknown key in influx', input: { ...minimal, influx: { ...minimal.influx, bucket: 'b' } }, names: ['influx', 'bucket'] },
+    { name: 'bad influx url', input: { ...minimal, influx: { url: 'not a url' } }, names: ['influx.url'] },
+    { name: 'missing influx url', input: { ...minimal, influx: {} }, names: ['influx.url'] },
+    { name: 'missing influx section', input: { redisUrl: minimal.redisUrl }, names: ['influx'] },
+    { name: 'missing redis url', input: { influx: minimal.influx }, names: ['redisUrl'] },
+    { name: 'port out of range', input: { ...minimal, mqtt: { port: 70_000 } }, names: ['mqtt.port'] },
+    { name: 'port NaN (from a bad env value)', input: { ...minimal, mqtt: { port: Number.NaN } }, names: ['mqtt.port'] },
+    { name: 'packet limit below 1 KiB', input: { ...minimal, mqtt: { maxPacketBytes: 100 } }, names: ['mqtt.maxPacketBytes'] },
+    { name: 'unknown log level', input: { ...minimal, logLevel: 'verbose' }, names: ['logLevel'] },
+    { name: 'fractional batch size', input: { ...minimal, ingest: { batchMaxPoints: 1.5 } }, names: ['ingest.batchMaxPoints'] },
+    { name: 'short admin token', input: { ...minimal, http: { adminToken: 'short' } }, names: ['http.adminToken'] },
+  ];
+  it.each(invalid)('rejects $name with CONFIG_INVALID naming the key', ({ input, names }) => {
+    const err = configError(input);
+    expect(err.code).toBe('CONFIG_INVALID');
+    for (const n of names) expect(err.message).toContain(n);
+  });
+
+  it('reports every bad key at once', () => {
+    const err = configError({ ...minimal, logLevel: 'verbose', mqtt: { port: -1 } });
+    expect(err.message).toContain('logLevel');
+    expect(err.message).toContain('mqtt.port');
+  });
+});
+
+describe('configInputFromEnv', () => {
+  it('maps nothing to empty sections', () => {
+    expect(configInputFromEnv({})).toEqual({ mqtt: {}, http: {}, influx: {} });
+  });
+
+  it('maps every variable to its key, numbers as numbers', () => {
+    expect(
+      configInputFromEnv({
+        DATA_DIR: '/data',
+        LOG_LEVEL: 'debug',
+        REDIS_URL: 'redis://r:6379',
+        REDIS_PREFIX: 't:',
+        DATABASE_URL: 'postgres://p/db',
+        MQTT_HOST: '127.0.0.1',
+        MQTT_PORT: '1884',
+        MQTT_MAX_PACKET_BYTES: '65536',
+        HTTP_HOST: '127.0.0.2',
+        HTTP_PORT: '8081',
+        ADMIN_TOKEN: 'a-token-of-sixteen+',
+        INFLUX_URL: 'http://i:8086',
+        INFLUX_DB: 'db1',
+        INFLUX_TOKEN: 'tok',
+        INFLUX_USERNAME: 'u',
+        INFLUX_PASSWORD: 'p',
+        INFLUX_CREATE_DB: 'false',
+        UNRELATED: 'ignored',
+      }),
+    ).toEqual({
+      dataDir: '/data',
+      logLevel: 'debug',
+      redisUrl: 'redis://r:6379',
+      redisPrefix: 't:',
+      databaseUrl: 'postgres://p/db',
+      mqtt: { host: '127.0.0.1', port: 1884, maxPacketBytes: 65536 },
+      http: { host: '127.0.0.2', port: 8081, adminToken: 'a-token-of-sixteen+' },
+      influx: { url: 'http://i:8086', database: 'db1', token: 'tok', username: 'u', password: 'p', createDatabase: false },
+    });
+  });
+
+  const createDb: { value: string | undefined; want: boolean | undefined }[] = [
+    { value: 'false', want: false },
+    { value: 'true', want: true },
+    { value: undefined, want: undefined },
+  ];
+  it.each(createDb)('INFLUX_CREATE_DB=$value → createDatabase $want', ({ value, want }) => {
+    const influx = configInputFromEnv(value === undefined ? {} : { INFLUX_CREATE_DB: value }).influx as Record<string, unknown>;
+    expect(influx.createDatabase).toBe(want);
+    expect('createDatabase' in influx).toBe(want !== undefined);
+  });
+
+  it('treats an empty MQTT_PORT as unset, so the default applies', () => {
+    const input = configInputFromEnv({ MQTT_PORT: '', REDIS_URL: minimal.redisUrl, INFLUX_URL: minimal.influx.url });
+    expect(input.mqtt).toEqual({});
+    expect(parseConfig(input).mqtt.port).toBe(1883);
+  });
+
+  it('feeds parseConfig: env values come out typed', () => {
+    const c = parseConfig(configInputFromEnv({ REDIS_URL: minimal.redisUrl, INFLUX_URL: minimal.influx.url, MQTT_PORT: '1884', INFLUX_CREATE_DB: 'false' }));
+    expect(c.mqtt.port).toBe(1884);
+    expect(c.influx.createDatabase).toBe(false);
+  });
+
+  it('a non-numeric MQTT_PORT is refused by parseConfig naming mqtt.port', () => {
+    expect(configError(configInputFromEnv({ REDIS_URL: minimal.redisUrl, INFLUX_URL: minimal.influx.url, MQTT_PORT: 'abc' })).message).toContain('mqtt.port');
+  });
+});
