@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { buildApi } from './api/server.ts';
 import { systemClock, type Clock } from './core/clock.ts';
+import { topics } from './core/contract.ts';
 import type { PlatformConfig } from './core/config.ts';
 import { openDb, type Db } from './core/db/db.ts';
 import { InfluxClient } from './core/influx/client.ts';
@@ -82,6 +83,29 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
     },
     get httpPort(): number {
       return httpPort;
+    },
+
+    /**
+     * Sends a command to a gateway on `v1/{ent}/{gw}/cmd/{name}` (QoS 1). A
+     * gateway with a persistent session gets it when it next connects, even
+     * across a platform restart (sessions live in Redis).
+     */
+    sendCommand(enterpriseId: string, gatewayId: string, name: string, payload: unknown): Promise<void> {
+      const b = broker;
+      if (!b) return Promise.reject(new Error('this process runs no gateway part'));
+      return new Promise((resolve, reject) =>
+        b.aedes.publish(
+          {
+            cmd: 'publish',
+            topic: `${topics.commandPrefix(enterpriseId, gatewayId)}/${name}`,
+            payload: Buffer.from(JSON.stringify(payload)),
+            qos: 1,
+            retain: false,
+            dup: false,
+          },
+          (err) => (err ? reject(err) : resolve()),
+        ),
+      );
     },
 
     async start(): Promise<void> {

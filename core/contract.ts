@@ -44,6 +44,7 @@ export const topics = {
   signals: (enterpriseId: string, gatewayId: string) => `${TOPIC_ROOT}/${enterpriseId}/${gatewayId}/signals`,
   status: (enterpriseId: string, gatewayId: string) => `${TOPIC_ROOT}/${enterpriseId}/${gatewayId}/status`,
   commands: (enterpriseId: string, gatewayId: string) => `${TOPIC_ROOT}/${enterpriseId}/${gatewayId}/cmd/#`,
+  commandPrefix: (enterpriseId: string, gatewayId: string) => `${TOPIC_ROOT}/${enterpriseId}/${gatewayId}/cmd`,
 };
 
 /** Analog sensor kinds the platform knows; rules (issue 3) key their defaults on these. */

@@ -163,3 +163,27 @@ describe('bad payloads are dead-lettered with a reason; nothing valid is lost', 
     expect(await storedReadings(platform.influx, 'E1', 'TT-301')).toEqual([[ts, 36.6, 'good']]);
   });
 });
+
+describe('health and metrics', () => {
+  it('reports health with its checks and the ingest buffer', async () => {
+    const res = await fetch(`http://127.0.0.1:${platform.httpPort}/health`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'ok', checks: { influx: true, db: true }, ingest: { bufferedPoints: 0 }, mqtt: { connections: 1 } });
+  });
+
+  it('exposes received, written, rejected, buffer depth and write latency in Prometheus format', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${platform.httpPort}/metrics`)).text();
+    const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? NaN);
+    expect(value(/^nss_ingest_messages_received_total\{channel="readings"\} (\d+)/m)).toBeGreaterThan(10);
+    expect(value(/^nss_ingest_points_written_total (\d+)/m)).toBeGreaterThan(600);
+    expect(value(/^nss_ingest_rejected_total\{reason="unknown_sensor"\} (\d+)/m)).toBeGreaterThanOrEqual(2);
+    expect(value(/^nss_ingest_buffered_points (\d+)/m)).toBe(0);
+    expect(value(/^nss_influx_write_seconds_count (\d+)/m)).toBeGreaterThan(0);
+  });
+
+  it('refuses admin requests without the token', async () => {
+    const res = await fetch(`http://127.0.0.1:${platform.httpPort}/api/v1/gateways`);
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({ error: { code: 'UNAUTHENTICATED', message: 'a valid admin bearer token is required' } });
+  });
+});
