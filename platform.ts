@@ -169,8 +169,10 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
       stopping ??= (async () => {
         const steps: [string, (() => Promise<unknown>) | undefined][] = [
           ['api', api && (() => api!.close())],
-          ['broker', broker && (() => broker!.stop())],
+          ['mqtt listener', broker && (async () => broker!.stopAccepting())],
+          // flush what is buffered so the messages waiting on it are acknowledged before connections close
           ['ingest', ingest && (() => ingest!.stop(5000))],
+          ['broker', broker && (() => broker!.stop())],
           [
             'redis',
             async () => {

@@ -216,13 +216,19 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisUr
       });
       log.info({ host: config.mqtt.host, port }, 'MQTT broker listening');
     },
+    /** Stops accepting new connections; connected gateways keep being served until `stop()`. */
+    stopAccepting(): void {
+      if (server.listening) server.close();
+    },
     /** Stops accepting, drops connections (unacknowledged messages will be re-sent elsewhere), closes the broker. Idempotent. */
     async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;
-      await new Promise<void>((resolve) => server.close(() => resolve())).catch(() => undefined);
-      for (const s of sockets) s.destroy();
+      // stop accepting first; the close callback fires once every connection is gone
+      const serverClosed = server.listening ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
       await new Promise<void>((resolve) => broker.close(() => resolve()));
+      for (const s of sockets) s.destroy();
+      await serverClosed;
       await deps.status.settle();
       redis.disconnect();
     },
