@@ -150,7 +150,7 @@ describe('publish and subscribe refusals, with valid traffic alongside', () => {
     // mqtt.js reports a SUBACK with any 0x80 as an error carrying the packet; we read the granted codes from it.
     const granted = await new Promise<number[]>((resolve) =>
       c.subscribe(filters, { qos: 1 }, (err, g) => {
-        const packet = (err as (Error & { packet?: { granted?: number[] } }) | null)?.packet;
+        const packet = (err as { packet?: { granted?: number[] } } | null)?.packet;
         resolve(packet?.granted ?? (g ?? []).map((x) => x.qos));
       }),
     );
