@@ -3,10 +3,14 @@ import { join } from 'node:path';
 
 /** The admin API client used by the CLI, `npm start` and the simulator. */
 export class AdminApi {
+  readonly base: string;
+  /** @param base API base URL, e.g. `http://127.0.0.1:8080`. @param token the admin bearer token. */
   constructor(
-    readonly base: string,
+    base: string,
     private readonly token: string,
-  ) {}
+  ) {
+    this.base = base.replace(/\/+$/, '');
+  }
 
   async request<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
     const res = await fetch(`${this.base}${path}`, {
@@ -15,7 +19,15 @@ export class AdminApi {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+    let parsed: unknown = undefined;
+    if (text) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = text; // e.g. a proxy's HTML error page: keep it for the error message
+      }
+    }
+    return { status: res.status, body: parsed as T };
   }
 
   async ok<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {

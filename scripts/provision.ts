@@ -59,6 +59,7 @@ async function main(argv: string[]): Promise<void> {
       );
     case 'list':
       return print(await api.ok('GET', `/api/v1/gateways${a[0] ? `?enterpriseId=${encodeURIComponent(a[0])}` : ''}`));
+    case undefined:
     default:
       throw new Error(USAGE);
   }

@@ -57,14 +57,23 @@ async function main(): Promise<void> {
   console.log(`\nplatform up: API http://127.0.0.1:${httpPort}  MQTT 127.0.0.1:${mqttPort}  admin token in ${dataDir}/admin-token\n`);
   const enterprises = process.env.SIM_ENTERPRISES ?? '8';
   if (enterprises !== '0') {
-    run('simulator', [
-      'simulators/main.ts',
-      '--api', `http://127.0.0.1:${httpPort}`,
-      '--token-file', `${dataDir}/admin-token`,
-      '--mqtt-port', mqttPort,
-      '--enterprises', enterprises,
-      '--seed', process.env.SIM_SEED ?? '42',
-    ], env);
+    run(
+      'simulator',
+      [
+        'simulators/main.ts',
+        '--api',
+        `http://127.0.0.1:${httpPort}`,
+        '--token-file',
+        `${dataDir}/admin-token`,
+        '--mqtt-port',
+        mqttPort,
+        '--enterprises',
+        enterprises,
+        '--seed',
+        process.env.SIM_SEED ?? '42',
+      ],
+      env,
+    );
   }
 }
 

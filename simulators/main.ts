@@ -20,7 +20,7 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { HttpAdminApi } from './admin-api.ts';
+import { AdminApi } from '../scripts/admin-client.ts';
 import { buildFleetRunner } from './runner.ts';
 
 const USAGE = `usage: npx tsx simulators/main.ts [--api URL] [--token T | --token-file FILE] [--mqtt-host H] [--mqtt-port P]
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const token = values.token ?? readFileSync(values['token-file'], 'utf8').trim();
+  const token = values.token ?? process.env.ADMIN_TOKEN ?? readFileSync(values['token-file'], 'utf8').trim();
   const runner = buildFleetRunner(
     {
       fleet: {
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
         }
       }),
     },
-    { api: new HttpAdminApi(values.api, token), print: (line) => console.log(line) },
+    { api: new AdminApi(values.api, token), print: (line) => console.log(line) },
   );
 
   await runner.start();
