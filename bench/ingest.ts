@@ -61,7 +61,8 @@ async function main(): Promise<void> {
     startInflux({ dir: join(dir, 'influx'), port: influxPort, rpcPort }),
   ]);
   const token = 'bench-admin-token-0123456789';
-  const platform = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
+  // BENCH_PLATFORM_NODE_OPTIONS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the platform process only.
+  const platform = spawn(process.execPath, [...(process.env.BENCH_PLATFORM_NODE_OPTIONS?.split(' ') ?? []), '--import', 'tsx', 'main.ts'], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
       ...process.env,
@@ -77,7 +78,12 @@ async function main(): Promise<void> {
     },
   });
   const cleanup = async () => {
-    platform.kill('SIGKILL');
+    if (platform.exitCode === null) {
+      const exited = new Promise((r) => platform.once('exit', r));
+      platform.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      platform.kill('SIGKILL');
+    }
     await Promise.all([redis.stop(), influxd.stop()]);
     rmSync(dir, { recursive: true, force: true });
   };
@@ -96,14 +102,31 @@ async function main(): Promise<void> {
     const secrets: string[] = [];
     for (let g = 0; g < G; g++) {
       secrets.push((await api.ok<{ secret: string }>('POST', '/api/v1/gateways', { id: `GW-${g}`, enterpriseId: 'E-BENCH' })).secret);
-      for (let s = 0; s < S; s++) await api.ok('POST', '/api/v1/sensors', { id: `S-${g}-${s}`, enterpriseId: 'E-BENCH', gatewayId: `GW-${g}`, kind: 'combustible_gas', unit: '%LEL', periodS: 1 });
+      for (let s = 0; s < S; s++)
+        await api.ok('POST', '/api/v1/sensors', {
+          id: `S-${g}-${s}`,
+          enterpriseId: 'E-BENCH',
+          gatewayId: `GW-${g}`,
+          kind: 'combustible_gas',
+          unit: '%LEL',
+          periodS: 1,
+        });
     }
 
     const clients: MqttClient[] = await Promise.all(
       secrets.map(
         (secret, g) =>
           new Promise<MqttClient>((resolve, reject) => {
-            const c = mqtt.connect({ host: '127.0.0.1', port: mqttPort, clientId: `GW-${g}`, username: `GW-${g}`, password: secret, clean: false, protocolVersion: 4, reconnectPeriod: 0 });
+            const c = mqtt.connect({
+              host: '127.0.0.1',
+              port: mqttPort,
+              clientId: `GW-${g}`,
+              username: `GW-${g}`,
+              password: secret,
+              clean: false,
+              protocolVersion: 4,
+              reconnectPeriod: 0,
+            });
             c.once('connect', () => resolve(c));
             c.once('error', reject);
           }),
@@ -190,10 +213,16 @@ async function main(): Promise<void> {
     latencies.sort((x, y) => x - y);
 
     const rate = (a1 - a0) / wall;
-    console.log(`\n== ingest benchmark: ${G} gateways × ${S} sensors, ${PER} readings/message, QoS 1, ${RATE ? `open loop at ${RATE} readings/s` : `closed loop, ${INFLIGHT} messages in flight per gateway`}, ${SECONDS} s after ${WARMUP} s warm-up ==`);
+    console.log(
+      `\n== ingest benchmark: ${G} gateways × ${S} sensors, ${PER} readings/message, QoS 1, ${RATE ? `open loop at ${RATE} readings/s` : `closed loop, ${INFLIGHT} messages in flight per gateway`}, ${SECONDS} s after ${WARMUP} s warm-up ==`,
+    );
     console.log(`sustained: ${Math.round(rate).toLocaleString('en')} readings/s acknowledged-as-stored (${Math.round(rate / PER).toLocaleString('en')} msg/s)`);
-    console.log(`publish → PUBACK (= durably stored) latency: p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms, max ${latencies.at(-1)?.toFixed(1)} ms (${latencies.length} messages)`);
-    console.log(`loss check: acknowledged ${acked.toLocaleString('en')} readings, InfluxDB holds ${stored.toLocaleString('en')} → ${stored === acked ? 'nothing lost, no duplicates' : stored > acked ? `${stored - acked} more stored than acknowledged (unacknowledged in-flight at stop)` : `LOST ${acked - stored}`}`);
+    console.log(
+      `publish → PUBACK (= durably stored) latency: p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms, max ${latencies.at(-1)?.toFixed(1)} ms (${latencies.length} messages)`,
+    );
+    console.log(
+      `loss check: acknowledged ${acked.toLocaleString('en')} readings, InfluxDB holds ${stored.toLocaleString('en')} → ${stored === acked ? 'nothing lost, no duplicates' : stored > acked ? `${stored - acked} more stored than acknowledged (unacknowledged in-flight at stop)` : `LOST ${acked - stored}`}`,
+    );
     console.log('per process: CPU (cores, avg over the measured window) | RSS MiB first → max → last');
     for (const k of Object.keys(pids)) {
       const cores = (cpu1[k]! - cpu0[k]!) / TICKS / wall;

@@ -33,6 +33,8 @@ const isSignalKind = (k: string): k is SignalKind => (SIGNAL_KINDS as string[]).
 export class Registry {
   private readonly cache = new Map<string, GatewayEntry>();
   private readonly lastMissReload = new Map<string, number>();
+  /** Loads under way, so a burst of messages from one gateway at cache expiry costs one query, not one per message. */
+  private readonly loading = new Map<string, Promise<GatewayEntry>>();
 
   constructor(
     private readonly db: Queryable,
@@ -75,10 +77,19 @@ export class Registry {
     }
   }
 
-  private async entry(gatewayId: string): Promise<GatewayEntry> {
+  private entry(gatewayId: string): Promise<GatewayEntry> {
     const now = this.clock.now();
     const cached = this.cache.get(gatewayId);
-    if (cached && now - cached.loadedAt < (this.opts.ttlMs ?? 60_000)) return cached;
+    if (cached && now - cached.loadedAt < (this.opts.ttlMs ?? 60_000)) return Promise.resolve(cached);
+    let pending = this.loading.get(gatewayId);
+    if (!pending) {
+      pending = this.load(gatewayId, now, cached).finally(() => this.loading.delete(gatewayId));
+      this.loading.set(gatewayId, pending);
+    }
+    return pending;
+  }
+
+  private async load(gatewayId: string, now: number, cached: GatewayEntry | undefined): Promise<GatewayEntry> {
     const { rows } = await this.db.query<{ id: string; enterprise_id: string; secret_hash: string; disabled: boolean }>(
       'SELECT id, enterprise_id, secret_hash, disabled FROM gateways WHERE id = $1',
       [gatewayId],
