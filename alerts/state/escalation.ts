@@ -1,0 +1,46 @@
+/**
+ * When an unacknowledged alert escalates (逐级督办): pure timing, no I/O. The
+ * escalation job calls `escalationDue` and, if due, applies an `escalate`
+ * command with `at: dueAt` and the authority one level up, under the job id
+ * `escalationJobId(alert, level)`.
+ *
+ * Level n+1 falls due `limit` after the latest of: `firedAt`, `severitySince`
+ * (a higher grade restarts the clock with its own limit) and the previous
+ * escalation's `at`. With escalations applied at their `dueAt` this is level 1
+ * at `firedAt + limit`, level 2 at `firedAt + 2·limit`, … . Levels are returned
+ * one at a time (no skipping authorities); after an outage the caller loops
+ * while a level is due.
+ */
+import type { Severity } from '../types.ts';
+import type { Alert } from './model.ts';
+
+/** Time allowed to acknowledge, per grade (ms); `undefined`: that grade never escalates. */
+export type EscalationLimits = Readonly<Record<Severity, number | undefined>>;
+
+/**
+ * Example limits, red 5 min and orange 15 min, yellow/blue never. Not taken
+ * from a standard: the bureau's duty rules should set them in config.
+ */
+export const DEFAULT_ESCALATION_LIMITS: EscalationLimits = { red: 5 * 60_000, orange: 15 * 60_000, yellow: undefined, blue: undefined };
+
+export interface EscalationOptions {
+  /** Highest level there is (e.g. the length of the authority chain above the enterprise's). Default: unbounded. */
+  maxLevel?: number;
+}
+
+/** The next escalation level and when it falls due, whether or not it is due yet; for scheduling a delayed job. */
+export function nextEscalation(alert: Alert, limits: EscalationLimits, opts: EscalationOptions = {}): { level: number; dueAt: number } | undefined {
+  if (alert.state !== 'firing' || alert.firedAt === undefined) return undefined;
+  const limit = limits[alert.severity];
+  if (limit === undefined || !(limit > 0)) return undefined;
+  const level = alert.escalations + 1;
+  if (level > (opts.maxLevel ?? Infinity)) return undefined;
+  const since = Math.max(alert.firedAt, alert.severitySince, alert.lastEscalatedAt ?? -Infinity);
+  return { level, dueAt: since + limit };
+}
+
+/** The next escalation if it is due at `now`; `undefined` if the alert is not firing, its grade never escalates, or not yet. */
+export function escalationDue(alert: Alert, now: number, limits: EscalationLimits, opts: EscalationOptions = {}): { level: number; dueAt: number } | undefined {
+  const next = nextEscalation(alert, limits, opts);
+  return next !== undefined && now >= next.dueAt ? next : undefined;
+}

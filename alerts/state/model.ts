@@ -1,0 +1,258 @@
+/**
+ * The alert lifecycle's data: states, the alert record, its events, the
+ * commands that move it and what a transition returns. Pure data; the
+ * behaviour is in `transition.ts` (findings, ticks) and `actions.ts`
+ * (acknowledge, dispose, escalate).
+ *
+ * ```
+ *  raise ──▶ pending ──(hold elapsed: tick or later raise)──▶ firing ──acknowledge──▶ acknowledged
+ *  raise, no hold ──────────────────────────────────────────▶ firing ◀──higher grade── acknowledged
+ *  pending ──clear──▶ resolved ('cleared_before_hold', event 'discarded'; never notified)
+ *  firing | acknowledged ──clear──▶ resolved ('cleared')
+ *  firing | acknowledged | resolved (after firing) ──dispose(text)──▶ disposed
+ *  pending + suppressedBy: never fires until 'unsuppress' (or a red / unsuppressed raise)
+ *  resolved | disposed + a newer raise ──▶ a NEW alert (new id)
+ * ```
+ *
+ * Times: `startedAt`, `lastFindingAt`, `firedAt`, `resolvedAt` are data time
+ * (the findings' `at`, derived from device timestamps), so a worker that
+ * restarts and replays the same findings computes the same alert. Officer
+ * actions (`acknowledgedAt`, `disposedAt`) carry the time the API received them.
+ */
+import type { Finding, Observation, Severity } from '../types.ts';
+
+export const ALERT_STATES = ['pending', 'firing', 'acknowledged', 'resolved', 'disposed'] as const;
+/**
+ * - `pending`: the condition is raised but has not yet held for `forMs` (or is suppressed); not notified.
+ * - `firing`: notified, waiting for a duty officer's 签收; escalates (督办) if left too long.
+ * - `acknowledged`: an officer has taken it (签收); the condition may still be active.
+ * - `resolved`: the condition cleared (terminal for the condition; may still be disposed).
+ * - `disposed`: an officer recorded how it was handled (处置); terminal.
+ */
+export type AlertState = (typeof ALERT_STATES)[number];
+
+/** States in which the alert still owns its fingerprint: a raise merges into it rather than opening another. */
+export const ACTIVE_STATES = ['pending', 'firing', 'acknowledged'] as const satisfies readonly AlertState[];
+export type ActiveState = (typeof ACTIVE_STATES)[number];
+
+export const isActiveState = (s: AlertState): s is ActiveState => (ACTIVE_STATES as readonly AlertState[]).includes(s);
+/** True when `alert` exists and is pending, firing or acknowledged. */
+export const isActive = (alert: Alert | undefined): alert is Alert & { state: ActiveState } => alert !== undefined && isActiveState(alert.state);
+
+/** The actor of transitions the worker makes on its own (holds, clears, escalations). */
+export const SYSTEM_ACTOR = 'system';
+/** A person, as `user:<id>`. Acknowledge and dispose require one. */
+export type UserActor = `user:${string}`;
+export type Actor = typeof SYSTEM_ACTOR | UserActor;
+export const isUserActor = (s: string): s is UserActor => /^user:\S/.test(s);
+
+/** How a resolved alert ended: its condition cleared after it fired, or before its hold elapsed (it never fired). */
+export type Resolution = 'cleared' | 'cleared_before_hold';
+
+/**
+ * One episode of one hazard condition on one subject. Never mutated in
+ * place: every transition returns a new object.
+ */
+export interface Alert {
+  readonly id: string;
+  /** `fingerprintOf(finding)`: rule + enterprise + subject. At most one active alert per fingerprint. */
+  readonly fingerprint: string;
+  readonly ruleId: string;
+  /** Version of the rule that opened the alert; later findings from a newer version merge without changing it. */
+  readonly ruleVersion: number;
+  readonly enterpriseId: string;
+  /** Sensor/point id, `zone:<zone>` or `gateway:<id>`. */
+  readonly subject: string;
+  /** Highest grade reached in this episode; never lowered while active. */
+  readonly severity: Severity;
+  /** Data time at which `severity` was reached (= `startedAt` until it is raised). The escalation clock restarts here. */
+  readonly severitySince: number;
+  readonly state: AlertState;
+  /** Data time at which the condition began: the earliest `at` of the raises merged into it. Holds are measured from it. */
+  readonly startedAt: number;
+  /** Data time of the latest raise merged into it. */
+  readonly lastFindingAt: number;
+  /** `startedAt + forMs` (or the time its suppression was lifted, if later): when the hold was satisfied, in data time. */
+  readonly firedAt?: number | undefined;
+  readonly acknowledgedAt?: number | undefined;
+  readonly acknowledgedBy?: UserActor | undefined;
+  readonly acknowledgeNote?: string | undefined;
+  /** Data time of the clear. */
+  readonly resolvedAt?: number | undefined;
+  readonly resolution?: Resolution | undefined;
+  readonly disposedAt?: number | undefined;
+  readonly disposedBy?: UserActor | undefined;
+  /** The officer's disposal text (处置情况), trimmed. */
+  readonly disposal?: string | undefined;
+  /** Raises merged into this alert (1 for the one that opened it); replays and stale findings are not counted. */
+  readonly occurrences: number;
+  /** Message of the finding that set the current severity, `{ zh, en }`. */
+  readonly message: { readonly zh: string; readonly en: string };
+  /**
+   * While pending: the evidence of the raise that opened it (or raised its severity).
+   * From firing on: the evidence of the finding that made it fire, frozen (domain rule 7).
+   * Later severity increases carry their own evidence on the `severity_raised` event.
+   */
+  readonly evidence: readonly Observation[];
+  /** Fingerprint of the active root-cause alert (e.g. the gateway offline) that keeps this pending alert from firing. */
+  readonly suppressedBy?: string | undefined;
+  /** Escalation levels reached (0 = none). */
+  readonly escalations: number;
+  /** Time of the latest escalation (the `at` of its command). */
+  readonly lastEscalatedAt?: number | undefined;
+  /**
+   * End of the previous episode of this fingerprint (its clear, or its disposal if it never cleared), in data time.
+   * Raises at or before it belong to that episode (replays, late data) and are ignored.
+   */
+  readonly previousEpisodeEndAt?: number | undefined;
+}
+
+export const ALERT_EVENT_TYPES = [
+  'pending',
+  'fired',
+  'updated',
+  'severity_raised',
+  'suppressed',
+  'unsuppressed',
+  'acknowledged',
+  'escalated',
+  'resolved',
+  'discarded',
+  'disposed',
+] as const;
+export type AlertEventType = (typeof ALERT_EVENT_TYPES)[number];
+
+/** Machine-readable reason of an event; `REASONS` in `reasons.ts` gives its zh/en label. */
+export const ALERT_REASONS = [
+  'condition_raised',
+  'raised_without_hold',
+  'hold_elapsed',
+  'start_moved_earlier',
+  'severity_increased',
+  'root_cause_active',
+  'root_cause_cleared',
+  'red_never_suppressed',
+  'acknowledged_by_officer',
+  'ack_time_limit_exceeded',
+  'condition_cleared',
+  'cleared_before_hold',
+  'disposed_by_officer',
+] as const;
+export type AlertReason = (typeof ALERT_REASONS)[number];
+
+/**
+ * One transition, appended to the alert's record (domain rule 8: never edited).
+ * The caller persists events append-only, in order, together with the alert.
+ */
+export interface AlertEvent {
+  readonly alertId: string;
+  readonly fingerprint: string;
+  readonly enterpriseId: string;
+  readonly ruleId: string;
+  readonly type: AlertEventType;
+  /** Data time for worker transitions (`firedAt` for 'fired'); the command's `at` for officer actions and escalations. */
+  readonly at: number;
+  readonly actor: Actor;
+  /** `null` when the event opens the alert. */
+  readonly from: AlertState | null;
+  readonly to: AlertState;
+  /** The alert's severity after the event. */
+  readonly severity: Severity;
+  readonly reason: AlertReason;
+  /** Specific, human-readable detail for logs and the audit trail (English). */
+  readonly detail: string;
+  /** The officer's acknowledge note or disposal text. */
+  readonly note?: string | undefined;
+  /** Observations to snapshot with a content hash: on 'fired' (the alert's evidence) and 'severity_raised'. */
+  readonly evidence?: readonly Observation[] | undefined;
+  readonly escalation?: { readonly level: number; readonly to: string } | undefined;
+  /** On 'suppressed': the root-cause fingerprint. */
+  readonly suppressedBy?: string | undefined;
+}
+
+/**
+ * What can happen to the alert of one fingerprint.
+ * - `finding`: a pattern's raise or clear. `suppressedBy` is the caller's current
+ *   `suppressionFor(...)` answer for a raise; leaving it out on a newer raise lifts a suppression.
+ * - `tick`: the clock moved; fires a pending alert whose hold has elapsed.
+ * - `unsuppress`: the root cause (see `suppressedBy`) resolved at `at` (data time).
+ * - `acknowledge` / `dispose`: an officer's action; `actor` must be `user:<id>`.
+ * - `escalate`: the escalation job for `level` ran, notifying authority `to`.
+ *   Pass `escalationDue(...).dueAt` as `at` so the escalation clock does not drift.
+ */
+export type Command =
+  | { type: 'finding'; finding: Finding; suppressedBy?: string | undefined }
+  | { type: 'tick'; now: number }
+  | { type: 'unsuppress'; at: number }
+  | { type: 'acknowledge'; actor: string; at: number; note?: string | undefined }
+  | { type: 'dispose'; actor: string; at: number; text: string }
+  | { type: 'escalate'; at: number; level: number; to: string };
+
+export interface TransitionPolicy {
+  /** Hold time of the rule (ms): how long a raise must persist before the alert fires. 0 fires at once. */
+  forMs: number;
+  /** Id for a new alert (e.g. a UUID); called only when an alert is opened. */
+  newId: () => string;
+}
+
+export const TRANSITION_ERROR_CODES = [
+  /** The command needs an alert and none was given. */
+  'NO_ACTIVE_ALERT',
+  /** The command is not allowed in the alert's state. */
+  'INVALID_TRANSITION',
+  'DISPOSAL_TEXT_REQUIRED',
+  /** Acknowledged already, by another officer (the same officer again is a no-op). */
+  'ALREADY_ACKNOWLEDGED',
+  /** Disposed already, by another officer or with another text (the identical request again is a no-op). */
+  'ALREADY_DISPOSED',
+  /** Acknowledge/dispose by something other than `user:<id>`. */
+  'INVALID_ACTOR',
+  /** Escalation level not the next one, or no target authority. */
+  'INVALID_ESCALATION',
+  /** The finding's fingerprint differs from the alert's: a caller bug. */
+  'FINGERPRINT_MISMATCH',
+] as const;
+export type TransitionErrorCode = (typeof TRANSITION_ERROR_CODES)[number];
+export interface TransitionError {
+  code: TransitionErrorCode;
+  message: string;
+}
+
+/**
+ * Named decision of a transition (cf. alertmanager's `needsUpdate` reason).
+ * No-op outcomes return the very same alert object and no events, so the
+ * caller can skip the write: `result.alert === alert`.
+ */
+export type TransitionOutcome =
+  // changes
+  | 'opened'
+  | 'merged'
+  | 'fired'
+  | 'unsuppressed'
+  | 'discarded'
+  | 'resolved'
+  | 'acknowledged'
+  | 'escalated'
+  | 'disposed'
+  // no-ops
+  | 'duplicate'
+  | 'stale'
+  | 'no_active_alert'
+  | 'not_pending'
+  | 'hold_not_elapsed'
+  | 'still_suppressed'
+  | 'not_suppressed'
+  | 'already_acknowledged'
+  | 'already_escalated'
+  | 'already_disposed'
+  // error
+  | 'rejected';
+
+export interface TransitionResult {
+  /** The alert after the command: a new object if anything changed, the same one otherwise; `undefined` if there was none. */
+  alert: Alert | undefined;
+  events: AlertEvent[];
+  outcome: TransitionOutcome;
+  /** Set when the command was refused (`outcome` 'rejected'); the alert is returned unchanged. */
+  error?: TransitionError | undefined;
+}

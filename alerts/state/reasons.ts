@@ -1,0 +1,22 @@
+/**
+ * Labels of the machine-readable event reasons, Simplified Chinese first, for
+ * the console and notifications. Events store only the code (and a specific
+ * English `detail`), so the labels can be reworded without editing records.
+ */
+import type { AlertReason } from './model.ts';
+
+export const REASONS: Readonly<Record<AlertReason, { readonly zh: string; readonly en: string }>> = {
+  condition_raised: { zh: '报警条件出现，等待持续时间确认', en: 'Condition raised; waiting for the hold time' },
+  raised_without_hold: { zh: '报警条件出现（无需持续时间确认）', en: 'Condition raised (no hold time)' },
+  hold_elapsed: { zh: '报警条件持续超过规定时间', en: 'Condition held for the hold time' },
+  start_moved_earlier: { zh: '迟到数据表明报警开始时间更早', en: 'Late data shows the condition began earlier' },
+  severity_increased: { zh: '预警等级升高', en: 'Severity increased' },
+  root_cause_active: { zh: '根因报警（如网关离线）未消除，暂不单独报警', en: 'Root-cause alert (e.g. gateway offline) is active; not alerted separately' },
+  root_cause_cleared: { zh: '根因报警已消除，恢复单独报警', en: 'Root-cause alert cleared; alerting on its own again' },
+  red_never_suppressed: { zh: '红色预警不屏蔽', en: 'Red alerts are never suppressed' },
+  acknowledged_by_officer: { zh: '值班员已签收', en: 'Acknowledged by the duty officer' },
+  ack_time_limit_exceeded: { zh: '超时未签收，逐级督办', en: 'Not acknowledged within the time limit; escalated' },
+  condition_cleared: { zh: '报警条件已消除', en: 'Condition cleared' },
+  cleared_before_hold: { zh: '未达持续时间即消除，不报警', en: 'Cleared before the hold time; not alerted' },
+  disposed_by_officer: { zh: '值班员已处置', en: 'Disposed by the duty officer' },
+};

@@ -1,0 +1,214 @@
+/**
+ * The alert state machine: `transition(alert, command, policy)` is a pure
+ * function of the current alert of one fingerprint, a command and the rule's
+ * policy. It never reads a clock (time comes in the command) and never
+ * mutates its input. Findings and ticks are handled here, one function per
+ * case (cf. grafana `ngalert/state`); officer actions and escalation are in
+ * `actions.ts`.
+ *
+ * Decisions (see also README.md):
+ * - `firedAt = startedAt + forMs` — the data time at which the hold was
+ *   satisfied — whether a tick or a later raise notices it, and however late
+ *   the tick runs. A worker that restarts and replays the same findings
+ *   therefore computes the same `firedAt`, and escalation deadlines with it.
+ * - A clear while pending resolves the alert with `resolution:
+ *   'cleared_before_hold'` and emits 'discarded'; such an alert was never
+ *   notified and cannot be acknowledged or disposed.
+ * - Replays are no-ops: a raise no newer than the alert's latest raise, not
+ *   earlier than its start and not of a higher grade is a `duplicate`; a
+ *   raise or clear belonging to an earlier episode is `stale`.
+ * - Out-of-order raises move `startedAt` earlier (never later), with an
+ *   'updated' event; a late clear (older than the latest raise) is ignored.
+ * - A severity increase on an acknowledged alert re-arms it (back to
+ *   'firing'): the officer acknowledged a lower grade, the new one needs its
+ *   own 签收 and restarts the escalation clock.
+ * - Suppression only ever applies to pending alerts; a firing alert is never
+ *   muted retroactively, and red is never suppressed.
+ */
+import { fingerprintOf, severityRank, type Finding, type Observation } from '../types.ts';
+import { acknowledge, dispose, escalate } from './actions.ts';
+import { changed, eventOf, iso, noop, reject } from './events.ts';
+import { SYSTEM_ACTOR, isActive, type ActiveState, type Alert, type AlertEvent, type Command, type TransitionPolicy, type TransitionResult } from './model.ts';
+
+type ActiveAlert = Alert & { state: ActiveState };
+
+/** Applies one command to the current alert of a fingerprint (active, or the latest terminal one, or none). */
+export function transition(alert: Alert | undefined, cmd: Command, policy: TransitionPolicy): TransitionResult {
+  switch (cmd.type) {
+    case 'finding': {
+      const fp = fingerprintOf(cmd.finding);
+      if (alert !== undefined && alert.fingerprint !== fp) return reject(alert, 'FINGERPRINT_MISMATCH', `finding ${fp} given with alert ${alert.fingerprint}`);
+      return cmd.finding.condition === 'raise' ? onRaise(alert, cmd.finding, cmd.suppressedBy, policy) : onClear(alert, cmd.finding);
+    }
+    case 'tick':
+      return onTick(alert, cmd.now, policy);
+    case 'unsuppress':
+      return onUnsuppress(alert, cmd.at, policy);
+    case 'acknowledge':
+      return acknowledge(alert, cmd);
+    case 'dispose':
+      return dispose(alert, cmd);
+    case 'escalate':
+      return escalate(alert, cmd);
+  }
+}
+
+/** Data time after which a raise starts a new episode: the clear, or the disposal of an alert that never cleared. */
+export const episodeEndOf = (alert: Alert): number => Math.max(alert.lastFindingAt, alert.resolvedAt ?? alert.disposedAt ?? -Infinity);
+
+const fire = (a: Alert, firedAt: number, evidence: readonly Observation[]): Alert => ({ ...a, state: 'firing', firedAt, evidence });
+
+function onRaise(alert: Alert | undefined, f: Finding, suppressedBy: string | undefined, policy: TransitionPolicy): TransitionResult {
+  if (isActive(alert)) return merge(alert, f, suppressedBy, policy);
+  if (alert !== undefined && f.at <= episodeEndOf(alert)) return noop(alert, 'stale');
+  return open(f, suppressedBy, policy, alert === undefined ? undefined : episodeEndOf(alert));
+}
+
+/** A raise with no active alert: a new alert, pending (or suppressed), or firing at once when there is no hold. */
+function open(f: Finding, suppressedBy: string | undefined, policy: TransitionPolicy, previousEpisodeEndAt: number | undefined): TransitionResult {
+  const base: Alert = {
+    id: policy.newId(),
+    fingerprint: fingerprintOf(f),
+    ruleId: f.ruleId,
+    ruleVersion: f.ruleVersion,
+    enterpriseId: f.enterpriseId,
+    subject: f.subject,
+    severity: f.severity,
+    severitySince: f.at,
+    state: 'pending',
+    startedAt: f.at,
+    lastFindingAt: f.at,
+    occurrences: 1,
+    message: f.message,
+    evidence: f.evidence,
+    escalations: 0,
+    ...(previousEpisodeEndAt !== undefined && { previousEpisodeEndAt }),
+  };
+  const e = { at: f.at, actor: SYSTEM_ACTOR, from: null } as const;
+  if (suppressedBy !== undefined && f.severity !== 'red') {
+    const next: Alert = { ...base, suppressedBy };
+    return changed(
+      next,
+      [eventOf(next, 'suppressed', { ...e, reason: 'root_cause_active', detail: `root cause ${suppressedBy} is active`, suppressedBy })],
+      'opened',
+    );
+  }
+  if (policy.forMs <= 0) {
+    const next = fire(base, f.at, f.evidence);
+    return changed(next, [eventOf(next, 'fired', { ...e, reason: 'raised_without_hold', detail: 'no hold time', evidence: next.evidence })], 'opened');
+  }
+  const detail = `hold ${policy.forMs} ms, fires at ${iso(f.at + policy.forMs)} if not cleared`;
+  return changed(base, [eventOf(base, 'pending', { ...e, reason: 'condition_raised', detail })], 'opened');
+}
+
+/** A raise while active: merged into the alert (one active alert per fingerprint). */
+function merge(alert: ActiveAlert, f: Finding, suppressedBy: string | undefined, policy: TransitionPolicy): TransitionResult {
+  if (alert.previousEpisodeEndAt !== undefined && f.at <= alert.previousEpisodeEndAt) return noop(alert, 'stale');
+  const newer = f.at > alert.lastFindingAt;
+  const earlier = f.at < alert.startedAt;
+  const higher = severityRank(f.severity) > severityRank(alert.severity);
+  if (!newer && !earlier && !higher) return noop(alert, 'duplicate');
+
+  const from = alert.state;
+  const e = { at: f.at, actor: SYSTEM_ACTOR, from } as const;
+  const events: AlertEvent[] = [];
+  let next: Alert = {
+    ...alert,
+    occurrences: alert.occurrences + 1,
+    lastFindingAt: Math.max(alert.lastFindingAt, f.at),
+    startedAt: Math.min(alert.startedAt, f.at),
+  };
+  if (earlier) {
+    events.push(eventOf(next, 'updated', { ...e, reason: 'start_moved_earlier', detail: `startedAt ${iso(alert.startedAt)} → ${iso(f.at)}` }));
+  }
+  if (higher) {
+    next = { ...next, severity: f.severity, severitySince: f.at, message: f.message, ...(next.state === 'pending' && { evidence: f.evidence }) };
+    let detail = `${alert.severity} → ${f.severity}`;
+    if (next.state === 'acknowledged') {
+      const { acknowledgedAt: _at, acknowledgedBy: by, acknowledgeNote: _note, ...rest } = next;
+      next = { ...rest, state: 'firing' };
+      detail += `; the acknowledgement by ${by ?? '?'} covered the lower grade, re-armed`;
+    }
+    events.push(eventOf(next, 'severity_raised', { ...e, reason: 'severity_increased', detail, evidence: f.evidence }));
+  }
+
+  let liftedAt: number | undefined;
+  if (next.state === 'pending') {
+    if (next.suppressedBy === undefined) {
+      if (newer && suppressedBy !== undefined && next.severity !== 'red') {
+        next = { ...next, suppressedBy };
+        events.push(eventOf(next, 'suppressed', { ...e, reason: 'root_cause_active', detail: `root cause ${suppressedBy} is active`, suppressedBy }));
+      }
+    } else if (next.severity === 'red' || (newer && suppressedBy === undefined)) {
+      const { suppressedBy: was, ...rest } = next;
+      next = rest;
+      liftedAt = f.at;
+      const reason = next.severity === 'red' ? 'red_never_suppressed' : 'root_cause_cleared';
+      events.push(eventOf(next, 'unsuppressed', { ...e, reason, detail: `was suppressed by ${was}` }));
+    }
+    if (next.suppressedBy === undefined && next.lastFindingAt - next.startedAt >= policy.forMs) {
+      const firedAt = Math.max(next.startedAt + policy.forMs, liftedAt ?? -Infinity);
+      next = fire(next, firedAt, f.evidence);
+      const reason = policy.forMs <= 0 ? 'raised_without_hold' : 'hold_elapsed';
+      events.push(
+        eventOf(next, 'fired', { ...e, at: firedAt, reason, detail: `held ${policy.forMs} ms since ${iso(next.startedAt)}`, evidence: next.evidence }),
+      );
+      return changed(next, events, 'fired');
+    }
+  }
+  return changed(next, events, liftedAt !== undefined ? 'unsuppressed' : 'merged');
+}
+
+function onClear(alert: Alert | undefined, f: Finding): TransitionResult {
+  if (!isActive(alert)) return noop(alert, 'no_active_alert');
+  if (f.at < alert.lastFindingAt) return noop(alert, 'stale');
+  const e = { at: f.at, actor: SYSTEM_ACTOR, from: alert.state } as const;
+  const lasted = `cleared ${f.at - alert.startedAt} ms after it began`;
+  if (alert.state === 'pending') {
+    const next: Alert = { ...alert, state: 'resolved', resolvedAt: f.at, resolution: 'cleared_before_hold' };
+    return changed(next, [eventOf(next, 'discarded', { ...e, reason: 'cleared_before_hold', detail: lasted })], 'discarded');
+  }
+  const next: Alert = { ...alert, state: 'resolved', resolvedAt: f.at, resolution: 'cleared' };
+  return changed(next, [eventOf(next, 'resolved', { ...e, reason: 'condition_cleared', detail: lasted })], 'resolved');
+}
+
+function onTick(alert: Alert | undefined, now: number, policy: TransitionPolicy): TransitionResult {
+  if (!isActive(alert)) return noop(alert, 'no_active_alert');
+  if (alert.state !== 'pending') return noop(alert, 'not_pending');
+  if (alert.suppressedBy !== undefined) return noop(alert, 'still_suppressed');
+  const dueAt = alert.startedAt + policy.forMs;
+  if (now < dueAt) return noop(alert, 'hold_not_elapsed');
+  const next = fire(alert, dueAt, alert.evidence);
+  const detail = `held ${policy.forMs} ms since ${iso(alert.startedAt)} (noticed at ${iso(now)})`;
+  return changed(
+    next,
+    [eventOf(next, 'fired', { at: dueAt, actor: SYSTEM_ACTOR, from: 'pending', reason: 'hold_elapsed', detail, evidence: next.evidence })],
+    'fired',
+  );
+}
+
+/** The root cause resolved at `at`: the alert may fire on its own now (if its hold has elapsed) or later by tick. */
+function onUnsuppress(alert: Alert | undefined, at: number, policy: TransitionPolicy): TransitionResult {
+  if (!isActive(alert) || alert.state !== 'pending' || alert.suppressedBy === undefined) return noop(alert, 'not_suppressed');
+  const { suppressedBy: was, ...rest } = alert;
+  let next: Alert = rest;
+  const events = [
+    eventOf(next, 'unsuppressed', { at, actor: SYSTEM_ACTOR, from: 'pending', reason: 'root_cause_cleared', detail: `root cause ${was} resolved` }),
+  ];
+  const dueAt = next.startedAt + policy.forMs;
+  if (Math.max(at, next.lastFindingAt) < dueAt) return changed(next, events, 'unsuppressed');
+  const firedAt = Math.max(dueAt, at);
+  next = fire(next, firedAt, next.evidence);
+  const reason = policy.forMs <= 0 ? 'raised_without_hold' : 'hold_elapsed';
+  events.push(
+    eventOf(next, 'fired', {
+      at: firedAt,
+      actor: SYSTEM_ACTOR,
+      from: 'pending',
+      reason,
+      detail: `condition persists after ${was} resolved`,
+      evidence: next.evidence,
+    }),
+  );
+  return changed(next, events, 'fired');
+}
