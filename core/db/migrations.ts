@@ -73,6 +73,65 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX dead_letters_gateway ON dead_letters(gateway_id, received_at);
     `,
   },
+  {
+    version: 2,
+    name: 'alerts, append-only hash-chained alert events, evidence snapshots',
+    sql: `
+      CREATE TABLE alerts (
+        id             text PRIMARY KEY,
+        fingerprint    text NOT NULL,
+        rule_id        text NOT NULL,
+        rule_version   integer NOT NULL,
+        enterprise_id  text NOT NULL,
+        subject        text NOT NULL,
+        severity       text NOT NULL CHECK (severity IN ('blue', 'yellow', 'orange', 'red')),
+        state          text NOT NULL CHECK (state IN ('pending', 'firing', 'acknowledged', 'resolved', 'disposed')),
+        started_at     timestamptz NOT NULL,
+        fired_at       timestamptz,
+        resolved_at    timestamptz,
+        data           jsonb NOT NULL,
+        rev            integer NOT NULL,
+        updated_at     timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE UNIQUE INDEX alerts_one_active_per_fingerprint ON alerts(fingerprint) WHERE state IN ('pending', 'firing', 'acknowledged');
+      CREATE INDEX alerts_fingerprint ON alerts(fingerprint, started_at DESC);
+      CREATE INDEX alerts_enterprise_state ON alerts(enterprise_id, state);
+      CREATE INDEX alerts_state_fired ON alerts(state, fired_at DESC);
+      CREATE TABLE alert_evidence (
+        hash        text PRIMARY KEY,
+        content     jsonb NOT NULL,
+        created_at  timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE alert_events (
+        seq            bigserial PRIMARY KEY,
+        alert_id       text NOT NULL REFERENCES alerts(id),
+        fingerprint    text NOT NULL,
+        enterprise_id  text NOT NULL,
+        type           text NOT NULL,
+        at             timestamptz NOT NULL,
+        actor          text NOT NULL,
+        from_state     text,
+        to_state       text NOT NULL,
+        severity       text NOT NULL,
+        reason         text NOT NULL,
+        detail         text NOT NULL,
+        note           text,
+        extra          jsonb,
+        evidence_hash  text REFERENCES alert_evidence(hash),
+        prev_hash      text NOT NULL,
+        hash           text NOT NULL UNIQUE,
+        recorded_at    timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX alert_events_alert ON alert_events(alert_id, seq);
+      CREATE FUNCTION nss_forbid_change() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'table % is append-only: corrections are new records', TG_TABLE_NAME;
+      END
+      $$;
+      CREATE TRIGGER alert_events_append_only BEFORE UPDATE OR DELETE ON alert_events FOR EACH ROW EXECUTE FUNCTION nss_forbid_change();
+      CREATE TRIGGER alert_evidence_append_only BEFORE UPDATE OR DELETE ON alert_evidence FOR EACH ROW EXECUTE FUNCTION nss_forbid_change();
+    `,
+  },
 ];
 
 /** Applies pending migrations; returns the versions applied. Safe to call concurrently from one process. */
@@ -97,10 +156,24 @@ export async function migrate(db: Db): Promise<number[]> {
   return applied;
 }
 
-/** Splits a migration into statements (our migrations contain no `;` inside literals or bodies). */
-function splitStatements(sql: string): string[] {
-  return sql
-    .split(';')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
+/** Splits a migration into statements at `;`, except inside `$$ … $$` bodies (functions, DO blocks). */
+export function splitStatements(sql: string): string[] {
+  const out: string[] = [];
+  let current = '';
+  let inBody = false;
+  for (let i = 0; i < sql.length; i++) {
+    if (sql.startsWith('$$', i)) {
+      inBody = !inBody;
+      current += '$$';
+      i++;
+      continue;
+    }
+    const ch = sql[i] as string;
+    if (ch === ';' && !inBody) {
+      if (current.trim()) out.push(current.trim());
+      current = '';
+    } else current += ch;
+  }
+  if (current.trim()) out.push(current.trim());
+  return out;
 }
