@@ -1,0 +1,43 @@
+/**
+ * Occupational exposure limits of the toxic gases the default pack knows,
+ * keyed by the detector's `role` (the gas it measures). OEL as GB/T
+ * 50493-2019 uses it: the MAC where GBZ 2.1-2019 sets one, else the PC-STEL,
+ * else the PC-TWA, in mg/m³; converted to ppm at 20 °C, 101.325 kPa
+ * (24.04 L/mol) and rounded down (stricter) to the 0.1 ppm. A toxic-gas
+ * detector whose role names no gas here gets the default (H2S: the commonest
+ * toxic hazard in the tank farms and the gas of the simulated detectors).
+ */
+export interface Gas {
+  /** The detector role that names the gas. */
+  role: string;
+  zh: string;
+  en: string;
+  /** OEL, mg/m³ (GBZ 2.1-2019), and which limit it is. */
+  oelMgM3: number;
+  limit: 'MAC' | 'PC-STEL' | 'PC-TWA';
+  molarMass: number;
+}
+
+export const GASES: readonly Gas[] = [
+  { role: 'h2s', zh: '硫化氢', en: 'hydrogen sulphide', oelMgM3: 10, limit: 'MAC', molarMass: 34.08 },
+  { role: 'co', zh: '一氧化碳', en: 'carbon monoxide', oelMgM3: 30, limit: 'PC-STEL', molarMass: 28.01 },
+  { role: 'nh3', zh: '氨', en: 'ammonia', oelMgM3: 30, limit: 'PC-STEL', molarMass: 17.03 },
+  { role: 'cl2', zh: '氯气', en: 'chlorine', oelMgM3: 1, limit: 'MAC', molarMass: 70.9 },
+  { role: 'so2', zh: '二氧化硫', en: 'sulphur dioxide', oelMgM3: 10, limit: 'PC-STEL', molarMass: 64.07 },
+  { role: 'hcn', zh: '氰化氢', en: 'hydrogen cyanide', oelMgM3: 1, limit: 'MAC', molarMass: 27.03 },
+];
+
+/** The gas assumed for a toxic-gas detector of unknown gas. */
+export const DEFAULT_GAS: Gas = GASES[0]!;
+
+export const MOLAR_VOLUME_L = 24.04;
+
+export const TOXIC_UNITS = ['ppm', 'mg/m³'] as const;
+export type ToxicUnit = (typeof TOXIC_UNITS)[number];
+
+/** `percent` % of the OEL in the detector's unit, rounded down to 0.1 (GB/T 50493-2019: level 1 at 100 %, level 2 at 200 %). */
+export function oelIn(gas: Gas, unit: ToxicUnit, percent = 100): number {
+  const mg = (gas.oelMgM3 * percent) / 100;
+  const v = unit === 'ppm' ? (mg * MOLAR_VOLUME_L) / gas.molarMass : mg;
+  return Math.floor(v * 10 + 1e-9) / 10;
+}

@@ -1,0 +1,124 @@
+/**
+ * Gas detection, any sector (pack 'common'): combustible and toxic gas at the
+ * GB/T 50493-2019 alarm settings, oxygen deficiency / enrichment, correlated
+ * detectors. Grades: level 1 orange (a leak needing action now), level 2 red
+ * (explosion or acute poisoning range: evacuate, stop).
+ */
+import { DEFAULT_GAS, GASES, TOXIC_UNITS, oelIn, type Gas, type ToxicUnit } from '../gases.ts';
+import type { RuleInput } from '../schema.ts';
+import { STD } from './standards.ts';
+
+const unitKey = (u: ToxicUnit) => (u === 'ppm' ? 'ppm' : 'mgm3');
+
+function toxicRule(gas: Gas, unit: ToxicUnit, isDefault: boolean): RuleInput {
+  const l1 = oelIn(gas, unit, 100);
+  const l2 = oelIn(gas, unit, 200);
+  return {
+    id: `gas.toxic.${isDefault ? 'default' : gas.role}.${unitKey(unit)}`,
+    version: 1,
+    name: isDefault
+      ? { zh: `有毒气体浓度超限（未注明气体，按${gas.zh}）`, en: `Toxic gas above its limit (gas not registered; ${gas.en} assumed)` }
+      : { zh: `${gas.zh}浓度超限`, en: `${gas.en} above its limit` },
+    pack: 'common',
+    pattern: 'threshold',
+    match: isDefault
+      ? { kinds: ['toxic_gas'], units: [unit], excludeRoles: GASES.map((g) => g.role) }
+      : { kinds: ['toxic_gas'], roles: [gas.role], units: [unit] },
+    severity: 'orange',
+    params: {
+      direction: 'high',
+      deadband: Number((l1 * 0.1).toFixed(2)),
+      levels: { level1: { threshold: l1, severity: 'orange' }, level2: { threshold: l2, severity: 'red' } },
+    },
+    standard: `${STD.gds}; ${STD.oel}`,
+    note: `Level 1 ≤ 100 % OEL (${gas.limit} ${gas.oelMgM3} mg/m³ = ${l1} ${unit}) orange; level 2 ≤ 200 % OEL (${l2} ${unit}) red.`,
+    standardLimits: [
+      { param: 'levels.level1.threshold', atMost: l1, standard: STD.gds },
+      { param: 'levels.level2.threshold', atMost: l2, standard: STD.gds },
+    ],
+  };
+}
+
+export const GAS_RULES: RuleInput[] = [
+  {
+    id: 'gas.combustible',
+    version: 1,
+    name: { zh: '可燃气体浓度报警', en: 'Combustible gas alarm' },
+    pack: 'common',
+    pattern: 'threshold',
+    match: { kinds: ['combustible_gas'] },
+    severity: 'orange',
+    params: {
+      direction: 'high',
+      deadband: 2,
+      levels: { level1: { threshold: 25, severity: 'orange' }, level2: { threshold: 50, severity: 'red' } },
+    },
+    standard: STD.gds,
+    note: 'Level 1 at 25 %LEL (the most the standard allows) orange; level 2 at 50 %LEL red. Clears 2 %LEL below.',
+    standardLimits: [
+      { param: 'levels.level1.threshold', atMost: 25, standard: STD.gds },
+      { param: 'levels.level2.threshold', atMost: 50, standard: STD.gds },
+    ],
+  },
+  ...GASES.flatMap((g) => TOXIC_UNITS.map((u) => toxicRule(g, u, false))),
+  ...TOXIC_UNITS.map((u) => toxicRule(DEFAULT_GAS, u, true)),
+  {
+    id: 'gas.oxygen.low',
+    version: 1,
+    name: { zh: '缺氧报警', en: 'Oxygen deficiency' },
+    pack: 'common',
+    pattern: 'threshold',
+    match: { kinds: ['oxygen'] },
+    severity: 'orange',
+    params: { direction: 'low', strict: true, deadband: 0.3, levels: { deficiency: { threshold: 19.5 } } },
+    standard: STD.gds,
+    note: 'Below 19.5 %vol: asphyxiation risk, orange.',
+    standardLimits: [{ param: 'levels.deficiency.threshold', atLeast: 19.5, standard: STD.gds }],
+  },
+  {
+    id: 'gas.oxygen.high',
+    version: 1,
+    name: { zh: '富氧报警', en: 'Oxygen enrichment' },
+    pack: 'common',
+    pattern: 'threshold',
+    match: { kinds: ['oxygen'] },
+    severity: 'orange',
+    params: { direction: 'high', strict: true, deadband: 0.3, levels: { enrichment: { threshold: 23.5 } } },
+    standard: STD.gds,
+    note: 'Above 23.5 %vol: fire risk, orange.',
+    standardLimits: [{ param: 'levels.enrichment.threshold', atMost: 23.5, standard: STD.gds }],
+  },
+  {
+    id: 'gas.correlated',
+    version: 1,
+    name: { zh: '多探测器联合报警', en: 'Several detectors alarming together' },
+    pack: 'common',
+    pattern: 'correlated_detectors',
+    match: { kinds: ['combustible_gas', 'toxic_gas', 'methane', 'carbon_monoxide'] },
+    severity: 'red',
+    params: {
+      minDetectors: 2,
+      windowMs: 5 * 60_000,
+      detectors: [
+        { kinds: ['combustible_gas'], threshold: 25, deadband: 2 },
+        { kinds: ['methane'], threshold: 1.0 },
+        { kinds: ['carbon_monoxide'], threshold: 24, deadband: 2 },
+        ...GASES.flatMap((g) => TOXIC_UNITS.map((u) => ({ kinds: ['toxic_gas'], roles: [g.role], units: [u], threshold: oelIn(g, u) }))),
+        ...TOXIC_UNITS.map((u) => ({ kinds: ['toxic_gas'], units: [u], threshold: oelIn(DEFAULT_GAS, u) })),
+      ],
+    },
+    standard: STD.gds,
+    note: 'Two detectors of a zone at level 1 within 5 min, or level 1 with the ventilation stopped: a real, spreading leak; red.',
+  },
+  {
+    id: 'gas.combustible.rise',
+    version: 1,
+    name: { zh: '可燃气体浓度快速上升', en: 'Combustible gas rising fast' },
+    pack: 'common',
+    pattern: 'rate_of_rise',
+    match: { kinds: ['combustible_gas'] },
+    severity: 'yellow',
+    params: { rise: 10, windowMs: 60_000, deadband: 5 },
+    note: 'Early warning before level 1: +10 %LEL within a minute; yellow. Platform default, no standard value.',
+  },
+];
