@@ -7,12 +7,11 @@
 import { describe, expect, it } from 'vitest';
 import { correlatedDetectors, correlatedParamsSchema } from '../../alerts/patterns/correlated-detectors.ts';
 import { interlockFailure, interlockParamsSchema } from '../../alerts/patterns/interlock-failure.ts';
-import type { Pattern, PatternContext, PatternInput } from '../../alerts/patterns/pattern.ts';
-import type { Finding, Observation, PointInfo } from '../../alerts/types.ts';
+import type { PatternContext, PatternInput } from '../../alerts/patterns/pattern.ts';
+import type { Observation, PointInfo } from '../../alerts/types.ts';
 import type { SignalKind } from '../../core/contract.ts';
+import { at, brief, drive, patternContext, tick } from '../helpers/patterns.ts';
 
-const T0 = Date.UTC(2026, 0, 1);
-const at = (s: number) => T0 + s * 1000;
 const E = { enterpriseId: 'E-CHEM-001', gatewayId: 'GW-CHEM-001-1' };
 const sensor = (id: string, kind: string, unit: string, zone: string | undefined, role?: string): PointInfo => ({
   ...E,
@@ -26,42 +25,7 @@ const sensor = (id: string, kind: string, unit: string, zone: string | undefined
 const signalPoint = (id: string, kind: SignalKind, zone?: string): PointInfo & { kind: SignalKind } => ({ ...E, id, kind, unit: '', periodS: 60, zone });
 const rd = (point: PointInfo, value: number, s: number): Observation => ({ type: 'reading', point, value, quality: 'good', ts: at(s) });
 const sg = (point: PointInfo & { kind: SignalKind }, state: string, s: number): Observation => ({ type: 'signal', point, state, ts: at(s) });
-const tick = (s: number): PatternInput => ({ type: 'tick', now: at(s) });
-const ctxFor = (anchor: PointInfo, subject: string, over: Partial<PatternContext> = {}): PatternContext => ({
-  ruleId: 'test.rule',
-  ruleVersion: 1,
-  name: { zh: '测试', en: 'test' },
-  severity: 'red',
-  forMs: 0,
-  subject,
-  anchor,
-  ...over,
-});
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v)) deepFreeze(x);
-  }
-  return v;
-}
-/** Runs the inputs on frozen states and, separately, through a JSON round trip after each step; both must agree. */
-function drive<P, S>(pattern: Pattern<P, S>, params: P, ctx: PatternContext, inputs: readonly PatternInput[]) {
-  let plain = pattern.init();
-  let copied = pattern.init();
-  const findings: Finding[] = [];
-  const copiedFindings: Finding[] = [];
-  for (const input of inputs) {
-    const r = pattern.step(deepFreeze(plain), input, params, ctx);
-    plain = r.state;
-    findings.push(...r.findings);
-    const r2 = pattern.step(JSON.parse(JSON.stringify(copied)) as S, input, params, ctx);
-    copied = r2.state;
-    copiedFindings.push(...r2.findings);
-  }
-  expect(copiedFindings).toEqual(findings);
-  return { findings, state: plain };
-}
-const brief = (fs: Finding[]) => fs.map((f) => `${f.condition}:${f.severity}@${(f.at - T0) / 1000}`);
+const ctxFor = (anchor: PointInfo, subject: string, over: Partial<PatternContext> = {}) => patternContext(anchor, { severity: 'red', subject, ...over });
 
 describe('correlated_detectors', () => {
   const GT1 = sensor('GT-101', 'combustible_gas', '%LEL', 'tank-farm');

@@ -7,12 +7,11 @@
 import { describe, expect, it } from 'vitest';
 import { dataSilence, dataSilenceParamsSchema } from '../../alerts/patterns/data-silence.ts';
 import { gatewayOffline, gatewayOfflineParamsSchema } from '../../alerts/patterns/gateway-offline.ts';
-import type { Pattern, PatternContext, PatternInput } from '../../alerts/patterns/pattern.ts';
-import type { Finding, Observation, PointInfo } from '../../alerts/types.ts';
+import type { PatternInput } from '../../alerts/patterns/pattern.ts';
+import type { Observation, PointInfo } from '../../alerts/types.ts';
 import type { SignalKind } from '../../core/contract.ts';
+import { at, brief, drive, patternContext, tick } from '../helpers/patterns.ts';
 
-const T0 = Date.UTC(2026, 0, 1);
-const at = (s: number) => T0 + s * 1000;
 const GT: PointInfo = { enterpriseId: 'E-1', gatewayId: 'GW-1', id: 'GT-101', kind: 'combustible_gas', unit: '%LEL', periodS: 5, zone: 'tank-farm' };
 const DET: PointInfo & { kind: SignalKind } = { ...GT, id: 'D-GT-101', kind: 'detector', unit: '', periodS: 60 };
 const rd = (s: number, point: PointInfo = GT): Observation => ({ type: 'reading', point, value: 1, quality: 'good', ts: at(s) });
@@ -25,42 +24,8 @@ const gw = (state: 'online' | 'offline', s: number, gatewayId = 'GW-1'): Observa
   reason: state === 'offline' ? 'last will' : 'connected',
   ts: at(s),
 });
-const tick = (s: number): PatternInput => ({ type: 'tick', now: at(s) });
 const ticks = (from: number, to: number, step = 1) => Array.from({ length: Math.floor((to - from) / step) + 1 }, (_, i) => tick(from + i * step));
-const ctxFor = (anchor: PointInfo, subject: string): PatternContext => ({
-  ruleId: 'test.rule',
-  ruleVersion: 1,
-  name: { zh: '测试', en: 'test' },
-  severity: 'yellow',
-  forMs: 0,
-  subject,
-  anchor,
-});
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v)) deepFreeze(x);
-  }
-  return v;
-}
-/** Runs the inputs on frozen states and, separately, through a JSON round trip after each step; both must agree. */
-function drive<P, S>(pattern: Pattern<P, S>, params: P, ctx: PatternContext, inputs: readonly PatternInput[]) {
-  let plain = pattern.init();
-  let copied = pattern.init();
-  const findings: Finding[] = [];
-  const copiedFindings: Finding[] = [];
-  for (const input of inputs) {
-    const r = pattern.step(deepFreeze(plain), input, params, ctx);
-    plain = r.state;
-    findings.push(...r.findings);
-    const r2 = pattern.step(JSON.parse(JSON.stringify(copied)) as S, input, params, ctx);
-    copied = r2.state;
-    copiedFindings.push(...r2.findings);
-  }
-  expect(copiedFindings).toEqual(findings);
-  return { findings, state: plain };
-}
-const brief = (fs: Finding[]) => fs.map((f) => `${f.condition}:${f.severity}@${(f.at - T0) / 1000}`);
+const ctxFor = (anchor: PointInfo, subject: string) => patternContext(anchor, { subject });
 
 describe('data_silence (period 5 s, factor 3)', () => {
   const params = dataSilenceParamsSchema.parse({});

@@ -7,13 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { dropToZero, dropToZeroParamsSchema } from '../../alerts/patterns/drop-to-zero.ts';
 import { frozen, frozenParamsSchema } from '../../alerts/patterns/frozen.ts';
 import { outOfRange, outOfRangeParamsSchema } from '../../alerts/patterns/out-of-range.ts';
-import type { Pattern, PatternContext, PatternInput } from '../../alerts/patterns/pattern.ts';
+import type { PatternContext } from '../../alerts/patterns/pattern.ts';
 import { safetyOffInProduction, safetyOffParamsSchema } from '../../alerts/patterns/safety-off-in-production.ts';
-import type { Finding, Observation, PointInfo } from '../../alerts/types.ts';
+import type { Observation, PointInfo } from '../../alerts/types.ts';
 import type { SignalKind } from '../../core/contract.ts';
+import { at, brief, drive, patternContext } from '../helpers/patterns.ts';
 
-const T0 = Date.UTC(2026, 0, 1);
-const at = (s: number) => T0 + s * 1000;
 const MIN = 60;
 const E = { enterpriseId: 'E-1', gatewayId: 'GW-1' };
 const PT: PointInfo = { ...E, id: 'PT-401', kind: 'pressure', unit: 'kPa', periodS: 5, zone: 'tank-farm' };
@@ -27,41 +26,7 @@ const rd = (value: number, s: number, quality: 'good' | 'bad' = 'good', point: P
   ts: at(s),
 });
 const sg = (point: PointInfo & { kind: SignalKind }, state: string, s: number): Observation => ({ type: 'signal', point, state, ts: at(s) });
-const ctxFor = (anchor: PointInfo, over: Partial<PatternContext> = {}): PatternContext => ({
-  ruleId: 'test.rule',
-  ruleVersion: 1,
-  name: { zh: '测试', en: 'test' },
-  severity: 'yellow',
-  forMs: 0,
-  subject: anchor.id,
-  anchor,
-  ...over,
-});
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v)) deepFreeze(x);
-  }
-  return v;
-}
-/** Runs the inputs on frozen states and, separately, through a JSON round trip after each step; both must agree. */
-function drive<P, S>(pattern: Pattern<P, S>, params: P, ctx: PatternContext, inputs: readonly PatternInput[]) {
-  let plain = pattern.init();
-  let copied = pattern.init();
-  const findings: Finding[] = [];
-  const copiedFindings: Finding[] = [];
-  for (const input of inputs) {
-    const r = pattern.step(deepFreeze(plain), input, params, ctx);
-    plain = r.state;
-    findings.push(...r.findings);
-    const r2 = pattern.step(JSON.parse(JSON.stringify(copied)) as S, input, params, ctx);
-    copied = r2.state;
-    copiedFindings.push(...r2.findings);
-  }
-  expect(copiedFindings).toEqual(findings);
-  return { findings, state: plain };
-}
-const brief = (fs: Finding[]) => fs.map((f) => `${f.condition}:${f.severity}@${(f.at - T0) / 1000}`);
+const ctxFor = (anchor: PointInfo, over: Partial<PatternContext> = {}) => patternContext(anchor, over);
 
 describe('frozen (window 30 min, resolution 1 kPa, at least 10 readings)', () => {
   const params = frozenParamsSchema.parse({ windowMs: 30 * 60_000, tolerance: 1, floor: 0, minSamples: 10 });

@@ -6,13 +6,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { differenceParamsSchema, difference } from '../../alerts/patterns/difference.ts';
-import type { Pattern, PatternContext, PatternInput } from '../../alerts/patterns/pattern.ts';
+import type { PatternContext } from '../../alerts/patterns/pattern.ts';
 import { MAX_EVIDENCE } from '../../alerts/patterns/pattern.ts';
 import { threshold, thresholdParamsSchema } from '../../alerts/patterns/threshold.ts';
-import type { Finding, Observation, PointInfo } from '../../alerts/types.ts';
+import type { Observation, PointInfo } from '../../alerts/types.ts';
+import { at, brief, drive, patternContext } from '../helpers/patterns.ts';
 
-const T0 = Date.UTC(2026, 0, 1);
-const at = (s: number) => T0 + s * 1000;
 const GT: PointInfo = { enterpriseId: 'E-1', gatewayId: 'GW-1', id: 'GT-101', kind: 'combustible_gas', unit: '%LEL', periodS: 5, zone: 'tank-farm' };
 const rd = (value: number, s: number, point: PointInfo = GT, quality: 'good' | 'uncertain' | 'bad' = 'good'): Observation => ({
   type: 'reading',
@@ -21,42 +20,7 @@ const rd = (value: number, s: number, point: PointInfo = GT, quality: 'good' | '
   quality,
   ts: at(s),
 });
-const ctxFor = (anchor: PointInfo, over: Partial<PatternContext> = {}): PatternContext => ({
-  ruleId: 'test.rule',
-  ruleVersion: 3,
-  name: { zh: '测试', en: 'test' },
-  severity: 'orange',
-  forMs: 0,
-  subject: anchor.id,
-  anchor,
-  ...over,
-});
-
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v)) deepFreeze(x);
-  }
-  return v;
-}
-/** Runs the inputs on frozen states and, separately, through a JSON round trip after each step; both must agree. */
-function drive<P, S>(pattern: Pattern<P, S>, params: P, ctx: PatternContext, inputs: readonly PatternInput[]) {
-  let plain = pattern.init();
-  let copied = pattern.init();
-  const findings: Finding[] = [];
-  const copiedFindings: Finding[] = [];
-  for (const input of inputs) {
-    const r = pattern.step(deepFreeze(plain), input, params, ctx);
-    plain = r.state;
-    findings.push(...r.findings);
-    const r2 = pattern.step(JSON.parse(JSON.stringify(copied)) as S, input, params, ctx);
-    copied = r2.state;
-    copiedFindings.push(...r2.findings);
-  }
-  expect(copiedFindings).toEqual(findings);
-  return { findings, state: plain };
-}
-const brief = (fs: Finding[]) => fs.map((f) => `${f.condition}:${f.severity}@${(f.at - T0) / 1000}`);
+const ctxFor = (anchor: PointInfo, over: Partial<PatternContext> = {}) => patternContext(anchor, { ruleVersion: 3, severity: 'orange', ...over });
 
 const gasParams = thresholdParamsSchema.parse({
   direction: 'high',

@@ -4,13 +4,12 @@
  * JSON round trip after every step; both runs must agree.
  */
 import { describe, expect, it } from 'vitest';
-import type { Pattern, PatternContext, PatternInput } from '../../alerts/patterns/pattern.ts';
+import type { PatternContext } from '../../alerts/patterns/pattern.ts';
 import { rateOfRise, rateOfRiseParamsSchema } from '../../alerts/patterns/rate-of-rise.ts';
 import { gradeAfter, sustained, sustainedParamsSchema } from '../../alerts/patterns/sustained.ts';
-import type { Finding, Observation, PointInfo } from '../../alerts/types.ts';
+import type { Observation, PointInfo } from '../../alerts/types.ts';
+import { at, brief, drive, patternContext } from '../helpers/patterns.ts';
 
-const T0 = Date.UTC(2026, 0, 1);
-const at = (s: number) => T0 + s * 1000;
 const MIN = 60;
 const TT: PointInfo = {
   enterpriseId: 'E-1',
@@ -23,41 +22,7 @@ const TT: PointInfo = {
   role: 'collector',
 };
 const rd = (value: number, s: number, quality: 'good' | 'bad' = 'good'): Observation => ({ type: 'reading', point: TT, value, quality, ts: at(s) });
-const ctxFor = (over: Partial<PatternContext> = {}): PatternContext => ({
-  ruleId: 'test.rule',
-  ruleVersion: 1,
-  name: { zh: '测试', en: 'test' },
-  severity: 'yellow',
-  forMs: 0,
-  subject: TT.id,
-  anchor: TT,
-  ...over,
-});
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v)) deepFreeze(x);
-  }
-  return v;
-}
-/** Runs the inputs on frozen states and, separately, through a JSON round trip after each step; both must agree. */
-function drive<P, S>(pattern: Pattern<P, S>, params: P, ctx: PatternContext, inputs: readonly PatternInput[]) {
-  let plain = pattern.init();
-  let copied = pattern.init();
-  const findings: Finding[] = [];
-  const copiedFindings: Finding[] = [];
-  for (const input of inputs) {
-    const r = pattern.step(deepFreeze(plain), input, params, ctx);
-    plain = r.state;
-    findings.push(...r.findings);
-    const r2 = pattern.step(JSON.parse(JSON.stringify(copied)) as S, input, params, ctx);
-    copied = r2.state;
-    copiedFindings.push(...r2.findings);
-  }
-  expect(copiedFindings).toEqual(findings);
-  return { findings, state: plain };
-}
-const brief = (fs: Finding[]) => fs.map((f) => `${f.condition}:${f.severity}@${(f.at - T0) / 1000}`);
+const ctxFor = (over: Partial<PatternContext> = {}) => patternContext(TT, over);
 
 describe('rate_of_rise', () => {
   const params = rateOfRiseParamsSchema.parse({ rise: 10, windowMs: 5 * 60_000, deadband: 3 });

@@ -10,31 +10,13 @@ import { findLooseOverrides, parseOverrides, validateOverrides, type Override } 
 import { defaultCatalogue } from '../../alerts/rules/packs/index.ts';
 import { acceptsInput, explainRules, initState, resolveRules, stepRule, type ResolvedRule } from '../../alerts/rules/resolve.ts';
 import type { Finding } from '../../alerts/types.ts';
-import { planFleet, type SimGatewayDef } from '../../simulators/fleet.ts';
+import { planFleet } from '../../simulators/fleet.ts';
 import { SIM_SECTORS } from '../../simulators/sectors.ts';
+import { pointsOf } from '../helpers/rules.ts';
 
 const catalogue = defaultCatalogue();
 const plan = planFleet({ seed: 7, enterprises: SIM_SECTORS.length });
 
-/** The points of a simulated gateway as the ledger would register them: marks, instrument range and resolution included. */
-function pointsOf(g: SimGatewayDef): RulePoint[] {
-  const base = { enterpriseId: g.enterpriseId, gatewayId: g.gatewayId, sector: g.sector };
-  return [
-    ...g.sensors.map((s) => ({
-      ...base,
-      id: s.id,
-      kind: s.kind,
-      unit: s.unit,
-      periodS: s.periodS,
-      zone: s.zone,
-      role: s.role,
-      marks: s.marks,
-      range: { min: s.model.min, max: s.model.max },
-      resolution: s.model.resolution,
-    })),
-    ...g.signals.map((s) => ({ ...base, id: s.id, kind: s.kind, unit: '', periodS: s.periodS })),
-  ];
-}
 const gatewayOf = (sector: string) => plan.gateways.find((g) => g.sector === sector)!;
 const point = (sector: string, id: string): RulePoint => pointsOf(gatewayOf(sector)).find((p) => p.id === id)!;
 const ids = (rules: ResolvedRule[]) => rules.map((r) => r.id).sort();

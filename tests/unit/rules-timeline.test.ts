@@ -15,6 +15,7 @@ import type { SignalKind } from '../../core/contract.ts';
 import { planFleet, type SimGatewayDef } from '../../simulators/fleet.ts';
 import { generate } from '../../simulators/generate.ts';
 import type { Scenario } from '../../simulators/scenarios.ts';
+import { pointsOf } from '../helpers/rules.ts';
 
 const SEED = 42;
 const catalogue = defaultCatalogue();
@@ -25,25 +26,6 @@ const DAY0 = Date.UTC(2026, 2, 1) - 8 * 3_600_000;
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const TICK_MS = 5000;
-
-function pointsOf(g: SimGatewayDef): RulePoint[] {
-  const base = { enterpriseId: g.enterpriseId, gatewayId: g.gatewayId, sector: g.sector };
-  return [
-    ...g.sensors.map((s) => ({
-      ...base,
-      id: s.id,
-      kind: s.kind,
-      unit: s.unit,
-      periodS: s.periodS,
-      zone: s.zone,
-      role: s.role,
-      marks: s.marks,
-      range: { min: s.model.min, max: s.model.max },
-      resolution: s.model.resolution,
-    })),
-    ...g.signals.map((s) => ({ ...base, id: s.id, kind: s.kind, unit: '', periodS: s.periodS })),
-  ];
-}
 
 /**
  * Feeds a gateway's generated data through every rule instance, in arrival
