@@ -83,12 +83,12 @@ export class AlertStore {
    * its events appended to the hash chain, their evidence snapshotted. A
    * no-op result (same object, no events) writes nothing.
    */
-  async save(before: Alert | undefined, result: TransitionResult): Promise<void> {
+  async save(before: Alert | undefined, result: TransitionResult): Promise<{ seqs: number[] }> {
     const after = result.alert;
-    if (!after || (after === before && result.events.length === 0)) return;
-    await this.db.transaction(async (tx) => {
+    if (!after || (after === before && result.events.length === 0)) return { seqs: [] };
+    return this.db.transaction(async (tx) => {
       await this.writeAlert(tx, before, after);
-      if (result.events.length > 0) await this.appendEvents(tx, result.events);
+      return { seqs: result.events.length > 0 ? await this.appendEvents(tx, result.events) : [] };
     });
   }
 
@@ -133,7 +133,9 @@ export class AlertStore {
     this.revs.set(a.id, rows[0].rev);
   }
 
-  private async appendEvents(tx: Queryable, events: AlertEvent[]): Promise<void> {
+  /** Appends the events; returns their sequence numbers. */
+  private async appendEvents(tx: Queryable, events: AlertEvent[]): Promise<number[]> {
+    const seqs: number[] = [];
     // One writer at a time extends the chain.
     await tx.query('SELECT pg_advisory_xact_lock(7431002)');
     const last = await tx.query<{ hash: string }>('SELECT hash FROM alert_events ORDER BY seq DESC LIMIT 1');
@@ -149,9 +151,9 @@ export class AlertStore {
       }
       const record = eventRecord(e, evidenceHash);
       const hash = eventHash(prevHash, record);
-      await tx.query(
+      const { rows } = await tx.query<{ seq: string | number }>(
         `INSERT INTO alert_events (alert_id, fingerprint, enterprise_id, type, at, actor, from_state, to_state, severity, reason, detail, note, extra, evidence_hash, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15, $16)`,
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15, $16) RETURNING seq`,
         [
           e.alertId,
           e.fingerprint,
@@ -171,8 +173,10 @@ export class AlertStore {
           hash,
         ],
       );
+      seqs.push(Number(rows[0]!.seq));
       prevHash = hash;
     }
+    return seqs;
   }
 
   /** The alert's events in order. */
