@@ -10,12 +10,13 @@ export const platformConfigSchema = z.strictObject({
   dataDir: z.string().default('var'),
   /**
    * Which parts this process runs: `gateway` (MQTT broker + ingest, which must
-   * live together: the PUBACK waits for the write) and/or `api`. Default both.
+   * live together: the PUBACK waits for the write), `api` and/or `rules`
+   * (the rules worker, notifications and escalation). Default all three.
    */
   parts: z
-    .array(z.enum(['gateway', 'api']))
+    .array(z.enum(['gateway', 'api', 'rules']))
     .min(1)
-    .default(['gateway', 'api']),
+    .default(['gateway', 'api', 'rules']),
   /** pino level. Default `info`. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   mqtt: z
@@ -95,6 +96,39 @@ export const platformConfigSchema = z.strictObject({
         .default(30 * 24 * 3600_000),
     })
     .prefault({}),
+  rules: z
+    .strictObject({
+      /** A rule catalogue file (JSON) replacing the shipped default; re-read when it changes, without a restart. */
+      catalogueFile: z.string().optional(),
+      /** How often the worker checks the catalogue file and the ledger for changes, ms. Default 5,000. */
+      reloadIntervalMs: z.number().int().min(100).default(5000),
+      /** Clock tick for the patterns about missing data (silence, deadlines), ms. Default 1,000. */
+      tickMs: z.number().int().min(10).default(1000),
+      /** How often the worker snapshots its windows (and trims the feed), ms. Default 5,000. */
+      snapshotIntervalMs: z.number().int().min(10).default(5000),
+      /** Entries read from the feed at once. Default 500. */
+      readCount: z.number().int().min(1).default(500),
+    })
+    .prefault({}),
+  notify: z
+    .strictObject({
+      /** Webhook URLs every alert notification is POSTed to (JSON, signed with `webhookSecret`). */
+      webhooks: z.array(z.url()).default([]),
+      /** HMAC-SHA256 key for the `X-NSS-Signature` header of webhook calls. */
+      webhookSecret: z.string().optional(),
+      /** Time a webhook call may take, ms. Default 5,000. */
+      webhookTimeoutMs: z.number().int().min(100).default(5000),
+      /** Time allowed to acknowledge (签收) before escalating to the next authority up, per grade, ms; absent: never. Default red 5 min, orange 15 min. */
+      escalation: z
+        .strictObject({
+          red: z.number().int().min(1).optional(),
+          orange: z.number().int().min(1).optional(),
+          yellow: z.number().int().min(1).optional(),
+          blue: z.number().int().min(1).optional(),
+        })
+        .default({ red: 5 * 60_000, orange: 15 * 60_000 }),
+    })
+    .prefault({}),
 });
 
 export type PlatformConfig = z.output<typeof platformConfigSchema>;
@@ -125,6 +159,8 @@ export function configInputFromEnv(env: NodeJS.ProcessEnv): Record<string, unkno
     redisPrefix: env.REDIS_PREFIX,
     databaseUrl: env.DATABASE_URL,
     mqtt: drop({ host: env.MQTT_HOST, port: int(env.MQTT_PORT), maxPacketBytes: int(env.MQTT_MAX_PACKET_BYTES) }),
+    rules: drop({ catalogueFile: env.RULES_CATALOGUE_FILE }),
+    notify: drop({ webhooks: env.NOTIFY_WEBHOOKS ? env.NOTIFY_WEBHOOKS.split(',').map((u) => u.trim()) : undefined, webhookSecret: env.NOTIFY_WEBHOOK_SECRET }),
     http: drop({ host: env.HTTP_HOST, port: int(env.HTTP_PORT), adminToken: env.ADMIN_TOKEN }),
     influx: drop({
       url: env.INFLUX_URL,

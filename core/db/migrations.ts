@@ -132,6 +132,36 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE TRIGGER alert_evidence_append_only BEFORE UPDATE OR DELETE ON alert_evidence FOR EACH ROW EXECUTE FUNCTION nss_forbid_change();
     `,
   },
+  {
+    version: 3,
+    name: 'sensors: registered alarm marks, instrument range and resolution',
+    sql: `
+      ALTER TABLE sensors ADD COLUMN marks jsonb;
+      ALTER TABLE sensors ADD COLUMN range_min double precision;
+      ALTER TABLE sensors ADD COLUMN range_max double precision;
+      ALTER TABLE sensors ADD COLUMN resolution double precision CHECK (resolution > 0);
+      ALTER TABLE sensors ADD CONSTRAINT sensors_range CHECK ((range_min IS NULL) = (range_max IS NULL) AND (range_min IS NULL OR range_min < range_max));
+      CREATE INDEX sensors_enterprise ON sensors(enterprise_id);
+    `,
+  },
+  {
+    version: 4,
+    name: 'officers with API tokens scoped to their authority; alert listing indexes',
+    sql: `
+      CREATE TABLE officers (
+        id            text PRIMARY KEY,
+        name          text NOT NULL,
+        authority_id  text NOT NULL REFERENCES authorities(id),
+        token_hash    text NOT NULL UNIQUE,
+        disabled      boolean NOT NULL DEFAULT false,
+        created_at    timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX enterprises_authority ON enterprises(authority_id);
+      CREATE INDEX authorities_parent ON authorities(parent_id);
+      CREATE INDEX alerts_started ON alerts(started_at DESC);
+      CREATE INDEX alert_events_enterprise ON alert_events(enterprise_id, seq);
+    `,
+  },
 ];
 
 /** Applies pending migrations; returns the versions applied. Safe to call concurrently from one process. */
