@@ -78,7 +78,7 @@ describe('parseConfig', () => {
 
 describe('configInputFromEnv', () => {
   it('maps nothing to empty sections', () => {
-    expect(configInputFromEnv({})).toEqual({ mqtt: {}, http: {}, influx: {} });
+    expect(configInputFromEnv({})).toEqual({ mqtt: {}, http: {}, influx: {}, rules: {}, notify: {} });
   });
 
   it('maps every variable to its key, numbers as numbers', () => {
@@ -101,6 +101,9 @@ describe('configInputFromEnv', () => {
         INFLUX_USERNAME: 'u',
         INFLUX_PASSWORD: 'p',
         INFLUX_CREATE_DB: 'false',
+        RULES_CATALOGUE_FILE: '/etc/nss/rules.json',
+        NOTIFY_WEBHOOKS: 'https://a.example/hook, https://b.example/hook',
+        NOTIFY_WEBHOOK_SECRET: 's3cret',
         UNRELATED: 'ignored',
       }),
     ).toEqual({
@@ -112,6 +115,8 @@ describe('configInputFromEnv', () => {
       mqtt: { host: '127.0.0.1', port: 1884, maxPacketBytes: 65536 },
       http: { host: '127.0.0.2', port: 8081, adminToken: 'a-token-of-sixteen+' },
       influx: { url: 'http://i:8086', database: 'db1', token: 'tok', username: 'u', password: 'p', createDatabase: false },
+      rules: { catalogueFile: '/etc/nss/rules.json' },
+      notify: { webhooks: ['https://a.example/hook', 'https://b.example/hook'], webhookSecret: 's3cret' },
     });
   });
 
