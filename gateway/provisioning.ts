@@ -24,6 +24,34 @@ export const enterpriseInput = z.strictObject({
   authorityId: idSchema.optional(),
 });
 export const gatewayInput = z.strictObject({ id: idSchema, enterpriseId: idSchema, name: z.string().max(200).optional() });
+
+/** Order alarm marks must keep, lowest first; a mark may be left out. */
+const MARK_ORDER = ['lowLow', 'low', 'high', 'highHigh'] as const;
+/** zod 4 numbers refuse Infinity and NaN. */
+const finite = z.number();
+
+/** A sensor's registered alarm marks, in its unit: lowLow ≤ low ≤ high ≤ highHigh, any of them optional. */
+export const alarmMarksInput = z
+  .strictObject({ lowLow: finite.optional(), low: finite.optional(), high: finite.optional(), highHigh: finite.optional() })
+  .superRefine((m, ctx) => {
+    const given = MARK_ORDER.filter((k) => m[k] !== undefined);
+    for (let i = 1; i < given.length; i++) {
+      const lo = given[i - 1]!;
+      const hi = given[i]!;
+      if (m[lo]! > m[hi]!) {
+        ctx.addIssue({ code: 'custom', message: `must be ordered lowLow ≤ low ≤ high ≤ highHigh, but ${lo} (${m[lo]}) > ${hi} (${m[hi]})` });
+        return;
+      }
+    }
+  });
+
+/** The instrument's measuring range, in its unit. */
+export const rangeInput = z.strictObject({ min: finite, max: finite }).superRefine((r, ctx) => {
+  if (!(r.min < r.max)) ctx.addIssue({ code: 'custom', message: `min must be less than max, but min is ${r.min} and max ${r.max}` });
+});
+
+export type AlarmMarks = z.output<typeof alarmMarksInput>;
+
 export const sensorInput = z
   .strictObject({
     id: idSchema,
@@ -36,6 +64,12 @@ export const sensorInput = z
     zone: z.string().max(64).optional(),
     role: z.string().max(64).optional(),
     name: z.string().max(200).optional(),
+    /** Registered alarm marks, in the sensor's unit. */
+    marks: alarmMarksInput.optional(),
+    /** Measuring range of the instrument, in the sensor's unit. */
+    range: rangeInput.optional(),
+    /** Smallest step the instrument reports, in the sensor's unit (> 0). */
+    resolution: finite.positive().optional(),
   })
   .refine((s) => (SIGNAL_KINDS as string[]).includes(s.kind) || s.unit.length > 0, { message: 'an analog sensor needs a unit', path: ['unit'] });
 
@@ -43,6 +77,24 @@ export type AuthorityInput = z.input<typeof authorityInput>;
 export type EnterpriseInput = z.input<typeof enterpriseInput>;
 export type GatewayInput = z.input<typeof gatewayInput>;
 export type SensorInput = z.input<typeof sensorInput>;
+
+/** The registered marks, range and resolution columns of a `sensors` row. */
+interface RegisteredRow {
+  marks: AlarmMarks | null;
+  range_min: number | null;
+  range_max: number | null;
+  resolution: number | null;
+}
+const REGISTERED_COLUMNS = 'marks, range_min, range_max, resolution';
+
+/** A row's marks, range and resolution, each left out when not registered. */
+function registered(r: RegisteredRow): { marks?: AlarmMarks; range?: { min: number; max: number }; resolution?: number } {
+  return {
+    ...(r.marks === null ? {} : { marks: r.marks }),
+    ...(r.range_min === null || r.range_max === null ? {} : { range: { min: r.range_min, max: r.range_max } }),
+    ...(r.resolution === null ? {} : { resolution: r.resolution }),
+  };
+}
 
 function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
   const r = schema.safeParse(input);
@@ -121,17 +173,25 @@ export class Provisioning {
     if (rows[0].enterprise_id !== s.enterpriseId)
       throw new AppError('BAD_REQUEST', `gateway ${s.gatewayId} belongs to enterprise ${rows[0].enterprise_id}, not ${s.enterpriseId}`);
     await this.db
-      .query('INSERT INTO sensors (enterprise_id, id, gateway_id, kind, unit, period_s, zone, role, name) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [
-        s.enterpriseId,
-        s.id,
-        s.gatewayId,
-        s.kind,
-        s.unit,
-        s.periodS,
-        s.zone ?? null,
-        s.role ?? null,
-        s.name ?? '',
-      ])
+      .query(
+        `INSERT INTO sensors (enterprise_id, id, gateway_id, kind, unit, period_s, zone, role, name, ${REGISTERED_COLUMNS})
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+        [
+          s.enterpriseId,
+          s.id,
+          s.gatewayId,
+          s.kind,
+          s.unit,
+          s.periodS,
+          s.zone ?? null,
+          s.role ?? null,
+          s.name ?? '',
+          s.marks === undefined ? null : JSON.stringify(s.marks),
+          s.range?.min ?? null,
+          s.range?.max ?? null,
+          s.resolution ?? null,
+        ],
+      )
       .catch((err) => mapDbError(err, `sensor ${s.id} of enterprise ${s.enterpriseId}`));
     this.onGatewayChanged(s.gatewayId);
     return s;
@@ -160,16 +220,18 @@ export class Provisioning {
   }
 
   async listSensors(enterpriseId: string) {
-    const { rows } = await this.db.query<{
-      id: string;
-      gateway_id: string;
-      kind: string;
-      unit: string;
-      period_s: number;
-      zone: string | null;
-      role: string | null;
-      name: string;
-    }>('SELECT id, gateway_id, kind, unit, period_s, zone, role, name FROM sensors WHERE enterprise_id = $1 ORDER BY id', [enterpriseId]);
+    const { rows } = await this.db.query<
+      RegisteredRow & {
+        id: string;
+        gateway_id: string;
+        kind: string;
+        unit: string;
+        period_s: number;
+        zone: string | null;
+        role: string | null;
+        name: string;
+      }
+    >(`SELECT id, gateway_id, kind, unit, period_s, zone, role, name, ${REGISTERED_COLUMNS} FROM sensors WHERE enterprise_id = $1 ORDER BY id`, [enterpriseId]);
     return rows.map((r) => ({
       id: r.id,
       enterpriseId,
@@ -180,15 +242,16 @@ export class Provisioning {
       zone: r.zone,
       role: r.role,
       name: r.name,
+      ...registered(r),
     }));
   }
 
   async getSensor(enterpriseId: string, sensorId: string) {
-    const { rows } = await this.db.query<{ id: string; gateway_id: string; kind: string; unit: string; period_s: number }>(
-      'SELECT id, gateway_id, kind, unit, period_s FROM sensors WHERE enterprise_id = $1 AND id = $2',
+    const { rows } = await this.db.query<RegisteredRow & { id: string; gateway_id: string; kind: string; unit: string; period_s: number }>(
+      `SELECT id, gateway_id, kind, unit, period_s, ${REGISTERED_COLUMNS} FROM sensors WHERE enterprise_id = $1 AND id = $2`,
       [enterpriseId, sensorId],
     );
     const r = rows[0];
-    return r ? { id: r.id, enterpriseId, gatewayId: r.gateway_id, kind: r.kind, unit: r.unit, periodS: r.period_s } : undefined;
+    return r ? { id: r.id, enterpriseId, gatewayId: r.gateway_id, kind: r.kind, unit: r.unit, periodS: r.period_s, ...registered(r) } : undefined;
   }
 }

@@ -160,6 +160,23 @@ async function createOrKeep(api: AdminApi, path: string, body: unknown): Promise
   throw new Error(`POST ${path} → HTTP ${r.status}: ${JSON.stringify(r.body)}`);
 }
 
+/** What the ledger registers of a sensor besides its identity: alarm marks, instrument range and resolution, in its unit. */
+export interface SensorRegistration {
+  marks?: AlarmMarks;
+  range?: { min: number; max: number };
+  resolution?: number;
+}
+
+/** The alarm marks, instrument range and resolution the ledger registers for a sensor; a range or resolution the ledger would refuse is left out. */
+export function registeredOf(s: Pick<SimSensorDef, 'marks' | 'model'>): SensorRegistration {
+  const { min, max, resolution } = s.model;
+  return {
+    ...(s.marks === undefined ? {} : { marks: { ...s.marks } }),
+    ...(Number.isFinite(min) && Number.isFinite(max) && min < max ? { range: { min, max } } : {}),
+    ...(Number.isFinite(resolution) && resolution > 0 ? { resolution } : {}),
+  };
+}
+
 async function provisionGateway(api: AdminApi, authorityId: string, g: SimGatewayDef): Promise<string> {
   await createOrKeep(api, '/api/v1/enterprises', { id: g.enterpriseId, name: g.enterpriseName, sector: g.sector, authorityId });
   let r = await api.request<{ secret?: string }>('POST', '/api/v1/gateways', {
@@ -181,6 +198,7 @@ async function provisionGateway(api: AdminApi, authorityId: string, g: SimGatewa
       ...(s.zone === undefined ? {} : { zone: s.zone }),
       ...(s.role === undefined ? {} : { role: s.role }),
       name: s.name,
+      ...registeredOf(s),
     });
   }
   for (const p of g.signals) await createOrKeep(api, '/api/v1/sensors', { id: p.id, ...ids, kind: p.kind, periodS: p.periodS, name: p.name });

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReadingOut } from '../../core/contract.ts';
 import { InfluxClient } from '../../core/influx/client.ts';
 import type { Platform } from '../../platform.ts';
-import { planFleet, provisionFleet, type SimGatewayDef } from '../../simulators/fleet.ts';
+import { planFleet, provisionFleet, type SensorRegistration, type SimGatewayDef } from '../../simulators/fleet.ts';
 import { SimGateway } from '../../simulators/gateway.ts';
 import { generate } from '../../simulators/generate.ts';
 import type { Scenario } from '../../simulators/scenarios.ts';
@@ -79,12 +79,23 @@ describe('simulated fleet on the real platform', () => {
     expect([...secrets.keys()]).toEqual(plan.gateways.map((g) => g.gatewayId));
     for (const g of plan.gateways) {
       expect(secrets.get(g.gatewayId)).not.toBe(first.get(g.gatewayId));
-      const { sensors } = await api.ok<{ sensors: { id: string; kind: string; unit: string; periodS: number }[] }>(
+      const { sensors } = await api.ok<{ sensors: ({ id: string; kind: string; unit: string; periodS: number } & SensorRegistration)[] }>(
         'GET',
         `/api/v1/enterprises/${g.enterpriseId}/sensors`,
       );
       const expected = [...g.sensors.map((s) => [s.id, s.kind, s.unit, s.periodS]), ...g.signals.map((p) => [p.id, p.kind, '', p.periodS])];
       expect(sensors.map((s) => [s.id, s.kind, s.unit, s.periodS]).sort()).toEqual(expected.sort());
+      // the ledger carries each sensor's marks, instrument range and resolution; signal points have none
+      const registered = (s: (typeof sensors)[number]) => ({ marks: s.marks, range: s.range, resolution: s.resolution });
+      const byId = new Map(sensors.map((s) => [s.id, registered(s)]));
+      for (const s of g.sensors) {
+        expect(byId.get(s.id), s.id).toEqual({ marks: s.marks, range: { min: s.model.min, max: s.model.max }, resolution: s.model.resolution });
+      }
+      expect(
+        g.sensors.some((s) => s.marks),
+        'the plan registers some marks',
+      ).toBe(true);
+      for (const p of g.signals) expect(byId.get(p.id), p.id).toEqual({ marks: undefined, range: undefined, resolution: undefined });
     }
     const stale = new SimGateway(plan.gateways[0]!, { secret: first.get(plan.gateways[0]!.gatewayId)!, port: platform.mqttPort, seed: SEED });
     await expect(stale.connect()).rejects.toThrow(/Bad username or password|Not authorized/i);

@@ -1,0 +1,125 @@
+/**
+ * The sensors API on a real (in-memory) PGlite ledger through `app.inject`:
+ * registered alarm marks, instrument range and resolution round-trip through
+ * create → list / get, and are refused with 400 BAD_REQUEST naming the field
+ * when they are out of order or impossible.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildApi } from '../../api/server.ts';
+import { openDb, type Db } from '../../core/db/db.ts';
+import type { InfluxClient } from '../../core/influx/client.ts';
+import { createLogger } from '../../core/logger.ts';
+import { createMetrics } from '../../core/metrics.ts';
+import { Provisioning } from '../../gateway/provisioning.ts';
+
+const TOKEN = 'test-admin-token';
+const auth = { authorization: `Bearer ${TOKEN}` };
+
+let db: Db;
+let provisioning: Provisioning;
+let app: ReturnType<typeof buildApi>;
+/** Each test provisions into an enterprise of its own (E1, E2, …) on the file's one ledger. */
+let n = 0;
+let ids: { enterpriseId: string; gatewayId: string };
+let tank: typeof ids & { id: string; kind: string; unit: string; periodS: number; zone: string };
+
+/** Influx is not reached by these routes. */
+const noInflux = {} as InfluxClient;
+
+beforeAll(async () => {
+  const logger = createLogger({ level: 'silent' });
+  db = await openDb({ pgliteDir: 'memory://', logger });
+  provisioning = new Provisioning(db);
+  app = buildApi({ adminToken: TOKEN }, { db, influx: noInflux, provisioning, metrics: createMetrics(), logger, clock: { now: () => Date.now() } });
+});
+
+beforeEach(async () => {
+  n++;
+  ids = { enterpriseId: `E${n}`, gatewayId: `G${n}` };
+  tank = { id: 'LT-201', ...ids, kind: 'level', unit: 'm', periodS: 10, zone: 'tank-farm' };
+  await post('/api/v1/enterprises', { id: ids.enterpriseId, name: `企业 ${ids.enterpriseId}`, sector: 'hazardous_chemicals' }, 201);
+  await post('/api/v1/gateways', { id: ids.gatewayId, enterpriseId: ids.enterpriseId }, 201);
+});
+
+afterAll(async () => {
+  await app?.close();
+  await db?.close();
+});
+
+async function post(url: string, payload: object, status?: number) {
+  const r = await app.inject({ method: 'POST', url, headers: auth, payload });
+  if (status !== undefined) expect(r.statusCode, r.body).toBe(status);
+  return r;
+}
+
+interface ListedSensor {
+  id: string;
+  kind: string;
+  unit: string;
+  periodS: number;
+  zone: string | null;
+  marks?: Record<string, number>;
+  range?: { min: number; max: number };
+  resolution?: number;
+}
+
+async function listed(): Promise<ListedSensor[]> {
+  const r = await app.inject({ method: 'GET', url: `/api/v1/enterprises/${ids.enterpriseId}/sensors`, headers: auth });
+  expect(r.statusCode).toBe(200);
+  return r.json<{ sensors: ListedSensor[] }>().sensors;
+}
+
+describe('registered marks, range and resolution', () => {
+  it('round-trip through create → list and get', async () => {
+    const registered = { marks: { lowLow: 1, low: 2, high: 12, highHigh: 13.5 }, range: { min: 0, max: 15 }, resolution: 0.01 };
+    const created = await post('/api/v1/sensors', { ...tank, ...registered }, 201);
+    expect(created.json()).toMatchObject(registered);
+
+    const [s] = await listed();
+    expect(s).toEqual({ ...tank, role: null, name: '', ...registered });
+
+    expect(await provisioning.getSensor(ids.enterpriseId, 'LT-201')).toEqual({ id: 'LT-201', ...ids, kind: 'level', unit: 'm', periodS: 10, ...registered });
+  });
+
+  it('keeps a partial set of marks (equal neighbours allowed) and a negative range as given', async () => {
+    const registered = { marks: { low: 180, high: 180 }, range: { min: -40, max: 150 } };
+    await post('/api/v1/sensors', { id: 'TT-301', ...ids, kind: 'temperature', unit: '°C', periodS: 15, ...registered }, 201);
+    const [s] = await listed();
+    expect(s).toMatchObject(registered);
+    expect(s).not.toHaveProperty('resolution');
+    expect(await provisioning.getSensor(ids.enterpriseId, 'TT-301')).toMatchObject(registered);
+  });
+
+  it('a sensor or signal point without them still works, and answers without those fields', async () => {
+    await post('/api/v1/sensors', { id: 'GT-101', ...ids, kind: 'combustible_gas', unit: '%LEL', periodS: 5 }, 201);
+    await post('/api/v1/sensors', { id: 'V-IN', ...ids, kind: 'valve', periodS: 60 }, 201);
+    const sensors = await listed();
+    expect(sensors).toEqual([
+      { id: 'GT-101', ...ids, kind: 'combustible_gas', unit: '%LEL', periodS: 5, zone: null, role: null, name: '' },
+      { id: 'V-IN', ...ids, kind: 'valve', unit: '', periodS: 60, zone: null, role: null, name: '' },
+    ]);
+    expect(await provisioning.getSensor(ids.enterpriseId, 'GT-101')).toEqual({ id: 'GT-101', ...ids, kind: 'combustible_gas', unit: '%LEL', periodS: 5 });
+  });
+
+  const refused: { name: string; body: object; field: RegExp }[] = [
+    { name: 'low above high', body: { marks: { low: 5, high: 3 } }, field: /^marks: .*low \(5\) > high \(3\)/ },
+    { name: 'lowLow above low', body: { marks: { lowLow: 2, low: 1, high: 12 } }, field: /^marks: .*lowLow \(2\) > low \(1\)/ },
+    { name: 'highHigh below high', body: { marks: { high: 12, highHigh: 11 } }, field: /^marks: .*high \(12\) > highHigh \(11\)/ },
+    { name: 'lowLow above highHigh with nothing between', body: { marks: { lowLow: 3, highHigh: 1 } }, field: /^marks: .*lowLow \(3\) > highHigh \(1\)/ },
+    { name: 'an unknown mark', body: { marks: { hihi: 3 } }, field: /^marks: .*hihi/ },
+    { name: 'a mark that is not a number', body: { marks: { high: '3' } }, field: /^marks\.high: / },
+    { name: 'range min equal to max', body: { range: { min: 5, max: 5 } }, field: /^range: min must be less than max/ },
+    { name: 'range min above max', body: { range: { min: 15, max: 0 } }, field: /^range: min must be less than max/ },
+    { name: 'range without max', body: { range: { min: 0 } }, field: /^range\.max: / },
+    { name: 'zero resolution', body: { resolution: 0 }, field: /^resolution: / },
+    { name: 'negative resolution', body: { resolution: -0.01 }, field: /^resolution: / },
+  ];
+
+  it.each(refused)('refuses $name with 400 BAD_REQUEST naming the field, storing nothing', async ({ body, field }) => {
+    const r = await post('/api/v1/sensors', { ...tank, ...body }, 400);
+    const { error } = r.json<{ error: { code: string; message: string } }>();
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.message).toMatch(field);
+    expect(await listed()).toEqual([]);
+  });
+});
