@@ -20,6 +20,10 @@ import { buildBroker } from './gateway/broker.ts';
 import { Provisioning } from './gateway/provisioning.ts';
 import { GatewayStatusTracker } from './gateway/status.ts';
 import { buildIngest } from './ingest/ingest.ts';
+import { redisAnnouncer, type Announce } from './alerts/bus.ts';
+import { AlertStore } from './alerts/store.ts';
+import { FeedWriter } from './alerts/worker/feed.ts';
+import { RulesWorker } from './alerts/worker/worker.ts';
 
 export interface PlatformDeps {
   logger?: Logger;
@@ -60,6 +64,10 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
   let ingest: ReturnType<typeof buildIngest> | undefined;
   let pub: Redis | undefined;
   let sub: Redis | undefined;
+  let feedRedis: Redis | undefined;
+  let rules: RulesWorker | undefined;
+  let alertStore: AlertStore | undefined;
+  let announce: Announce | undefined;
   let httpPort = config.http.port;
   let stopping: Promise<void> | undefined;
 
@@ -83,6 +91,14 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
     },
     get httpPort(): number {
       return httpPort;
+    },
+    get rules(): RulesWorker {
+      if (!rules) throw new Error('this process runs no rules part');
+      return rules;
+    },
+    get alerts(): AlertStore {
+      if (!alertStore) throw new Error('platform not started');
+      return alertStore;
     },
 
     /**
@@ -124,20 +140,43 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
         void pub?.publish(channel, gatewayId).catch(() => undefined);
       });
 
+      alertStore = new AlertStore(db);
+      announce = redisAnnouncer(pub, config.redisPrefix, (err) => logger.warn({ err }, 'alert event announcement failed'));
+
       if (config.parts.includes('gateway')) {
-        ingest = buildIngest(config, { influx, db, registry, clock, logger, metrics });
+        // The rules worker's feed: appended before the PUBACK (auto-pipelined: one round trip per burst).
+        feedRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
+        feedRedis.on('error', (err) => logger.error({ err: err.message }, 'redis (rules feed) error'));
+        const feed = new FeedWriter(feedRedis, config.redisPrefix);
+        const ing = buildIngest(config, {
+          influx,
+          db,
+          registry,
+          clock,
+          logger,
+          metrics,
+          onStored: (src, items) => feed.data(src.enterpriseId, src.gatewayId, items),
+        });
+        ingest = ing;
         const status = new GatewayStatusTracker({
           db,
           clock,
           logger: logger.child({ part: 'gateway', component: 'status' }),
           metrics,
-          record: ingest.recordStatus,
+          record: async (enterpriseId, gatewayId, state, reason, at) => {
+            await ing.recordStatus(enterpriseId, gatewayId, state, reason, at);
+            await feed.status(enterpriseId, gatewayId, state, reason, at);
+          },
         });
         const reset = await status.resetAfterRestart();
         if (reset > 0) logger.info({ gateways: reset }, 'gateways marked offline after restart');
 
         broker = await buildBroker(config, { registry, status, logger, metrics, handleUplink: ingest.handleUplink });
         await broker.start();
+      }
+      if (config.parts.includes('rules')) {
+        rules = new RulesWorker(config, { db, store: alertStore, clock, logger, metrics, announce });
+        await rules.start();
       }
       if (!config.parts.includes('api')) {
         logger.info({ parts: config.parts, mqttPort: broker?.port }, 'platform started');
@@ -173,11 +212,13 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
           // flush what is buffered so the messages waiting on it are acknowledged before connections close
           ['ingest', ingest && (() => ingest!.stop(5000))],
           ['broker', broker && (() => broker!.stop())],
+          ['rules', rules && (() => rules!.stop())],
           [
             'redis',
             async () => {
               sub?.disconnect();
               pub?.disconnect();
+              feedRedis?.disconnect();
             },
           ],
           ['db', db && (() => db!.close())],

@@ -34,6 +34,14 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       registers: [registry],
     }),
     gatewayStatusChanges: counter('nss_gateway_status_changes_total', 'Gateway online/offline transitions', ['state']),
+    feedAppendFailures: counter('nss_rules_feed_append_failures_total', 'Stored messages that could not be queued for the rules worker (the message was not acknowledged)'),
+    rulesEntries: counter('nss_rules_feed_entries_total', 'Feed entries the rules worker processed, by outcome', ['outcome']),
+    rulesObservations: counter('nss_rules_observations_total', 'Readings, signals and gateway transitions evaluated, by type', ['type']),
+    rulesFindings: counter('nss_rules_findings_total', 'Pattern findings, by condition', ['condition']),
+    alertTransitions: counter('nss_alert_transitions_total', 'Alert transitions applied, by outcome', ['outcome']),
+    rulesInstances: new Gauge({ name: 'nss_rules_instances', help: 'Rule instances evaluated (rules × points, zones, gateways)', registers: [registry] }),
+    rulesFeedLag: new Gauge({ name: 'nss_rules_feed_lag_entries', help: 'Feed entries not yet processed by the rules worker', registers: [registry] }),
+    rulesErrors: counter('nss_rules_errors_total', 'Rules worker errors (retried), by stage', ['stage']),
   };
 }
 

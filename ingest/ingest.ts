@@ -30,8 +30,11 @@ export interface IngestDeps {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
-  /** Called with each message's stored items, after they are durable (the rules worker's feed). */
-  onStored?: (source: UplinkSource, items: Normalised[]) => void;
+  /**
+   * Called with each message's stored items once they are durable; the message is acknowledged only when
+   * the returned promise resolves (the rules worker's feed: what a gateway was told is stored is also queued).
+   */
+  onStored?: (source: UplinkSource, items: Normalised[]) => Promise<void> | void;
 }
 
 export type Ingest = ReturnType<typeof buildIngest>;
@@ -117,7 +120,15 @@ export function buildIngest(config: Pick<PlatformConfig, 'ingest' | 'mqtt'>, dep
       }),
     );
     await Promise.all(pending);
-    if (d.items.length > 0 && deps.onStored) deps.onStored(src, d.items);
+    if (d.items.length > 0 && deps.onStored) {
+      try {
+        await deps.onStored(src, d.items);
+      } catch (err) {
+        deps.metrics.feedAppendFailures.inc();
+        log.error({ err, clientId: src.clientId, gatewayId: src.gatewayId }, 'stored message could not be queued for the rules; not acknowledged');
+        throw err;
+      }
+    }
   };
 
   /** Records a gateway's online/offline transition in the time series. */
