@@ -20,7 +20,8 @@ import { buildBroker } from './gateway/broker.ts';
 import { Provisioning } from './gateway/provisioning.ts';
 import { GatewayStatusTracker } from './gateway/status.ts';
 import { buildIngest } from './ingest/ingest.ts';
-import { redisAnnouncer, type Announce } from './alerts/bus.ts';
+import { alertEventsChannel, redisAnnouncer, type Announce } from './alerts/bus.ts';
+import { buildNotifier, type Notifier } from './alerts/notify/index.ts';
 import { AlertStore } from './alerts/store.ts';
 import { FeedWriter } from './alerts/worker/feed.ts';
 import { RulesWorker } from './alerts/worker/worker.ts';
@@ -66,6 +67,7 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
   let sub: Redis | undefined;
   let feedRedis: Redis | undefined;
   let rules: RulesWorker | undefined;
+  let notifier: Notifier | undefined;
   let alertStore: AlertStore | undefined;
   let announce: Announce | undefined;
   let httpPort = config.http.port;
@@ -133,8 +135,17 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
       pub = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
       sub = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
       for (const r of [pub, sub]) r.on('error', (err) => logger.error({ err: err.message }, 'redis error'));
-      await sub.subscribe(channel);
-      sub.on('message', (_ch: string, gatewayId: string) => registry.invalidate(gatewayId));
+      // one subscriber for both: ledger changes (registry cache) and new alert events (live streams)
+      const eventsChannel = alertEventsChannel(config.redisPrefix);
+      const onAlertEvents = new Set<(seq: number) => void>();
+      await sub.subscribe(channel, eventsChannel);
+      sub.on('message', (ch: string, message: string) => {
+        if (ch === channel) registry.invalidate(message);
+        else if (ch === eventsChannel) {
+          const seq = Number(message);
+          if (Number.isSafeInteger(seq)) for (const f of onAlertEvents) f(seq);
+        }
+      });
       const provisioning = new Provisioning(db, (gatewayId) => {
         registry.invalidate(gatewayId);
         void pub?.publish(channel, gatewayId).catch(() => undefined);
@@ -177,6 +188,8 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
       if (config.parts.includes('rules')) {
         rules = new RulesWorker(config, { db, store: alertStore, clock, logger, metrics, announce });
         await rules.start();
+        notifier = buildNotifier(config, { db, store: alertStore, clock, logger, metrics, announce });
+        await notifier.start();
       }
       if (!config.parts.includes('api')) {
         logger.info({ parts: config.parts, mqttPort: broker?.port }, 'platform started');
@@ -195,6 +208,14 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
           logger,
           clock,
           health: () => (ing && brk ? { ingest: { bufferedPoints: ing.batcher.depth }, mqtt: { connections: brk.aedes.connectedClients } } : {}),
+          alerts: {
+            db,
+            announce,
+            subscribeAlertEvents: (onSeq) => {
+              onAlertEvents.add(onSeq);
+              return () => onAlertEvents.delete(onSeq);
+            },
+          },
         },
       );
       await api.listen({ host: config.http.host, port: config.http.port });
@@ -213,6 +234,7 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
           ['ingest', ingest && (() => ingest!.stop(5000))],
           ['broker', broker && (() => broker!.stop())],
           ['rules', rules && (() => rules!.stop())],
+          ['notifier', notifier && (() => notifier!.stop())],
           [
             'redis',
             async () => {

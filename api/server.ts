@@ -12,6 +12,7 @@ import type { InfluxClient } from '../core/influx/client.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Metrics } from '../core/metrics.ts';
 import type { Provisioning } from '../gateway/provisioning.ts';
+import { alertApi, type AlertApiDeps } from './alerts.ts';
 import { historyQuerySchema, planHistory, runHistory } from './history.ts';
 
 export interface ApiDeps {
@@ -23,6 +24,8 @@ export interface ApiDeps {
   clock: { now(): number };
   /** Extra health facts from the running parts (ingest buffer, broker connections). */
   health?: () => Record<string, unknown>;
+  /** Officers, alerts and their live stream (api/alerts.ts); without it those routes do not exist. */
+  alerts?: AlertApiDeps;
 }
 
 function parse<T extends z.ZodType>(schema: T, input: unknown, where: string): z.output<T> {
@@ -121,6 +124,8 @@ export function buildApi(config: { adminToken: string }, deps: ApiDeps) {
       return { deadLetters: rows };
     });
   });
+
+  if (deps.alerts) app.register(alertApi({ adminToken: config.adminToken }, { ...deps, alerts: deps.alerts }));
 
   return app;
 }

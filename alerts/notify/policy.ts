@@ -1,0 +1,79 @@
+/**
+ * Which alert events are notified and which (re)schedule an escalation: pure
+ * decisions on one event, each with a named reason (cf. alertmanager's
+ * `needsUpdate`), so the dispatcher can log why it skipped one.
+ *
+ * Notified:
+ * - `fired`: the alert is now on the duty officer's desk (签收 expected).
+ * - `severity_raised` of a firing alert (also one re-armed from
+ *   acknowledged): a higher grade needs its own 签收. A raise while still
+ *   pending is not: the alert has not been notified, and its 'fired' event
+ *   will carry the higher grade.
+ * - `escalated`: 逐级督办, carries the authority one level up.
+ * - `resolved`: the condition cleared after the alert fired (a clear during
+ *   the hold is 'discarded', never notified).
+ * - `disposed`: the officer recorded how it was handled (处置): closes the
+ *   loop for everyone who was told about the alert.
+ *
+ * Not notified:
+ * - `pending`, `suppressed`, `unsuppressed`, `discarded`, `updated`: the alert
+ *   has not fired (or the change is bookkeeping: an earlier start time).
+ * - `acknowledged`: the officer's own action, shown on the console; it stops
+ *   the escalation (the pending escalation job finds nothing to do).
+ */
+import type { AlertEvent, AlertEventType } from '../state/index.ts';
+
+export type NotifyReason =
+  | 'fired'
+  | 'severity_raised'
+  | 'escalated'
+  | 'resolved'
+  | 'disposed'
+  | 'not_fired_yet'
+  | 'never_fired'
+  | 'bookkeeping'
+  | 'officer_action';
+
+export interface NotifyDecision {
+  notify: boolean;
+  reason: NotifyReason;
+}
+
+const yes = (reason: NotifyReason): NotifyDecision => ({ notify: true, reason });
+const no = (reason: NotifyReason): NotifyDecision => ({ notify: false, reason });
+
+/** Whether the event is sent to the notification channels, and why. */
+export function notifyDecision(e: Pick<AlertEvent, 'type' | 'from' | 'to'>): NotifyDecision {
+  switch (e.type) {
+    case 'fired':
+      return yes('fired');
+    case 'severity_raised':
+      return e.to === 'pending' ? no('not_fired_yet') : yes('severity_raised');
+    case 'escalated':
+      return yes('escalated');
+    case 'resolved':
+      // `transition` emits 'discarded' for a clear while pending; guard anyway.
+      return e.from === 'pending' || e.from === null ? no('never_fired') : yes('resolved');
+    case 'disposed':
+      return yes('disposed');
+    case 'pending':
+    case 'suppressed':
+    case 'unsuppressed':
+      return no('not_fired_yet');
+    case 'discarded':
+      return no('never_fired');
+    case 'updated':
+      return no('bookkeeping');
+    case 'acknowledged':
+      return no('officer_action');
+  }
+}
+
+/**
+ * Whether the event may start or move the alert's escalation clock: 'fired'
+ * starts it, 'severity_raised' restarts it (with the new grade's limit),
+ * 'escalated' starts the next level's. The dispatcher then schedules from the
+ * alert as it is now (`nextEscalation`), so an alert acknowledged or resolved
+ * meanwhile schedules nothing.
+ */
+export const schedulesEscalation = (type: AlertEventType): boolean => type === 'fired' || type === 'severity_raised' || type === 'escalated';

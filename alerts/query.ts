@@ -1,0 +1,208 @@
+/**
+ * Read side of the alerts for the API: listing with filters and keyset
+ * pagination, single alerts and the event feed, all limited to a
+ * jurisdiction. Writes go through `apply.ts` / `store.ts`.
+ *
+ * Jurisdiction (domain rule 1): an officer of authority X sees the
+ * enterprises whose authority is X or any authority below X
+ * (`authorities.parent_id`, walked with a recursive CTE; `UNION` stops on a
+ * cycle). Enterprises without an authority are seen only with scope `all`.
+ *
+ * The event feed relies on `AlertStore.appendEvents` taking an advisory lock
+ * before its inserts: event seqs are then assigned and committed in order, so
+ * once seq N is visible every lower seq that will ever commit is visible too,
+ * and a reader that advances its cursor to the highest visible seq skips nothing.
+ */
+import type { Queryable } from '../core/db/db.ts';
+import { ACTIVE_STATES, type Alert, type AlertState } from './state/index.ts';
+import type { StoredAlertEvent } from './store.ts';
+import type { Severity } from './types.ts';
+
+/** What a caller may see: everything (admin) or one authority's subtree. */
+export type Scope = { kind: 'all' } | { kind: 'authority'; authorityId: string };
+
+/** Keyset position: alerts are ordered by `startedAt` desc, then `id` desc. */
+export interface AlertCursor {
+  startedAt: number;
+  id: string;
+}
+
+export interface AlertFilter {
+  states?: AlertState[] | undefined;
+  severities?: Severity[] | undefined;
+  enterpriseId?: string | undefined;
+  ruleId?: string | undefined;
+  /** true: pending/firing/acknowledged only; false: resolved/disposed only. */
+  active?: boolean | undefined;
+  /**
+   * Include alerts that never fired (pending, or cleared within their hold).
+   * Default false: lists for duty officers show only alerts with a `firedAt` (alerts/state/README.md).
+   */
+  includeUnfired?: boolean | undefined;
+  /** `startedAt >= from` (epoch ms). */
+  from?: number | undefined;
+  /** `startedAt < to` (epoch ms). */
+  to?: number | undefined;
+  /** Only alerts after this position (the previous page's `next`). */
+  before?: AlertCursor | undefined;
+  limit: number;
+}
+
+export interface AlertPage {
+  alerts: Alert[];
+  /** Position to pass as `before` for the next page; absent on the last page. */
+  next?: AlertCursor | undefined;
+}
+
+/** An alert without its evidence observations: what lists and the live stream carry. */
+export type AlertSummary = Omit<Alert, 'evidence'>;
+export const summaryOf = (a: Alert): AlertSummary => {
+  const { evidence: _evidence, ...rest } = a;
+  void _evidence;
+  return rest;
+};
+
+/** One event of the feed with its alert as it is now. */
+export interface FeedEvent extends StoredAlertEvent {
+  alert: Alert;
+}
+
+/** Collects positional parameters while a statement is assembled. */
+class Params {
+  readonly values: unknown[] = [];
+  add(v: unknown): string {
+    this.values.push(v);
+    return `$${this.values.length}`;
+  }
+}
+
+/** The CTE and the condition restricting `column` (an enterprise id) to `scope`. */
+function scopeSql(scope: Scope, params: Params, column: string): { cte: string; cond: string | undefined } {
+  if (scope.kind === 'all') return { cte: '', cond: undefined };
+  const root = params.add(scope.authorityId);
+  return {
+    cte: `WITH RECURSIVE scope_authorities(id) AS (
+            SELECT id FROM authorities WHERE id = ${root}
+            UNION SELECT a.id FROM authorities a JOIN scope_authorities s ON a.parent_id = s.id
+          ) `,
+    cond: `${column} IN (SELECT e.id FROM enterprises e JOIN scope_authorities s ON e.authority_id = s.id)`,
+  };
+}
+
+const where = (conds: (string | undefined)[]): string => {
+  const c = conds.filter((x): x is string => x !== undefined);
+  return c.length > 0 ? `WHERE ${c.join(' AND ')}` : '';
+};
+
+/** Events an officer's feed leaves out unless asked: the phase before an alert fires (not notified). */
+const UNFIRED_EVENT = `(e.to_state = 'pending' OR e.type = 'discarded')`;
+
+export class AlertQueries {
+  constructor(private readonly db: Queryable) {}
+
+  /** One page of alerts in `scope`, newest `startedAt` first. */
+  async list(scope: Scope, f: AlertFilter): Promise<AlertPage> {
+    const p = new Params();
+    const s = scopeSql(scope, p, 'a.enterprise_id');
+    const active = `a.state IN (${ACTIVE_STATES.map((x) => `'${x}'`).join(', ')})`;
+    const conds = [
+      s.cond,
+      f.states?.length ? `a.state = ANY(${p.add(f.states)}::text[])` : undefined,
+      f.severities?.length ? `a.severity = ANY(${p.add(f.severities)}::text[])` : undefined,
+      f.enterpriseId !== undefined ? `a.enterprise_id = ${p.add(f.enterpriseId)}` : undefined,
+      f.ruleId !== undefined ? `a.rule_id = ${p.add(f.ruleId)}` : undefined,
+      f.active === undefined ? undefined : f.active ? active : `NOT ${active}`,
+      f.includeUnfired ? undefined : 'a.fired_at IS NOT NULL',
+      f.from !== undefined ? `a.started_at >= ${p.add(new Date(f.from))}` : undefined,
+      f.to !== undefined ? `a.started_at < ${p.add(new Date(f.to))}` : undefined,
+      f.before ? `(a.started_at, a.id) < (${p.add(new Date(f.before.startedAt))}::timestamptz, ${p.add(f.before.id)}::text)` : undefined,
+    ];
+    const { rows } = await this.db.query<{ data: Alert }>(
+      `${s.cte}SELECT a.data FROM alerts a ${where(conds)} ORDER BY a.started_at DESC, a.id DESC LIMIT ${p.add(f.limit + 1)}`,
+      p.values,
+    );
+    const alerts = rows.slice(0, f.limit).map((r) => r.data);
+    const last = alerts[alerts.length - 1];
+    return { alerts, next: rows.length > f.limit && last ? { startedAt: last.startedAt, id: last.id } : undefined };
+  }
+
+  /** The alert if it exists and is in `scope`; undefined otherwise (the caller cannot tell which). */
+  async get(scope: Scope, id: string): Promise<Alert | undefined> {
+    const p = new Params();
+    const s = scopeSql(scope, p, 'a.enterprise_id');
+    const { rows } = await this.db.query<{ data: Alert }>(`${s.cte}SELECT a.data FROM alerts a ${where([`a.id = ${p.add(id)}`, s.cond])}`, p.values);
+    return rows[0]?.data;
+  }
+
+  /** The highest event seq committed so far (0 when there is none). */
+  async lastSeq(): Promise<number> {
+    const { rows } = await this.db.query<{ seq: string | number | null }>('SELECT max(seq) AS seq FROM alert_events');
+    return Number(rows[0]?.seq ?? 0);
+  }
+
+  /**
+   * Events in `scope` with `after < seq <= upTo`, oldest first, at most
+   * `limit`, each with its alert's current record. Pass `upTo = lastSeq()`
+   * read beforehand: when fewer than `limit` come back, everything up to
+   * `upTo` has been seen and the cursor may move there.
+   */
+  async eventsAfter(scope: Scope, after: number, upTo: number, opts: { limit: number; includeUnfired?: boolean | undefined }): Promise<FeedEvent[]> {
+    const p = new Params();
+    const s = scopeSql(scope, p, 'e.enterprise_id');
+    const conds = [`e.seq > ${p.add(after)}`, `e.seq <= ${p.add(upTo)}`, s.cond, opts.includeUnfired ? undefined : `NOT ${UNFIRED_EVENT}`];
+    const { rows } = await this.db.query<EventRow>(
+      `${s.cte}SELECT e.seq, e.alert_id, e.fingerprint, e.enterprise_id, e.type, e.at, e.actor, e.from_state, e.to_state, e.severity, e.reason,
+              e.detail, e.note, e.extra, e.evidence_hash, e.prev_hash, e.hash, a.data AS alert
+         FROM alert_events e JOIN alerts a ON a.id = e.alert_id ${where(conds)} ORDER BY e.seq LIMIT ${p.add(opts.limit)}`,
+      p.values,
+    );
+    return rows.map(fromRow);
+  }
+}
+
+interface EventRow {
+  seq: string | number;
+  alert_id: string;
+  fingerprint: string;
+  enterprise_id: string;
+  type: StoredAlertEvent['type'];
+  at: Date;
+  actor: StoredAlertEvent['actor'];
+  from_state: StoredAlertEvent['from'];
+  to_state: StoredAlertEvent['to'];
+  severity: StoredAlertEvent['severity'];
+  reason: StoredAlertEvent['reason'];
+  detail: string;
+  note: string | null;
+  extra: { escalation?: StoredAlertEvent['escalation']; suppressedBy?: string } | null;
+  evidence_hash: string | null;
+  prev_hash: string;
+  hash: string;
+  alert: Alert;
+}
+
+/** Same mapping as `store.ts` `fromRow` (which is not exported), plus the joined alert. */
+function fromRow(r: EventRow): FeedEvent {
+  return {
+    seq: Number(r.seq),
+    alertId: r.alert_id,
+    fingerprint: r.fingerprint,
+    enterpriseId: r.enterprise_id,
+    ruleId: r.fingerprint.split('|')[0] as string,
+    type: r.type,
+    at: new Date(r.at).getTime(),
+    actor: r.actor,
+    from: r.from_state,
+    to: r.to_state,
+    severity: r.severity,
+    reason: r.reason,
+    detail: r.detail,
+    note: r.note ?? undefined,
+    escalation: r.extra?.escalation,
+    suppressedBy: r.extra?.suppressedBy,
+    evidenceHash: r.evidence_hash ?? undefined,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+    alert: r.alert,
+  };
+}

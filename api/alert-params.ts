@@ -1,0 +1,107 @@
+/**
+ * Query, path and body schemas of the alerts API, and the opaque keyset
+ * cursor. Pure; unit-tested in tests/unit/alerts-api-params.test.ts.
+ */
+import { z } from 'zod';
+import { idSchema } from '../core/contract.ts';
+import type { AlertCursor, AlertFilter } from '../alerts/query.ts';
+import { ALERT_STATES } from '../alerts/state/index.ts';
+import { SEVERITIES } from '../alerts/types.ts';
+
+export const MAX_PAGE = 500;
+
+/** The cursor handed out as `next` and taken back as `before`: base64url of `[startedAt, id]`. */
+export const encodeCursor = (c: AlertCursor): string => Buffer.from(JSON.stringify([c.startedAt, c.id])).toString('base64url');
+
+const cursorTuple = z.tuple([z.number().int().nonnegative(), z.string().min(1).max(200)]);
+export function decodeCursor(s: string): AlertCursor | undefined {
+  try {
+    const r = cursorTuple.safeParse(JSON.parse(Buffer.from(s, 'base64url').toString('utf8')));
+    return r.success ? { startedAt: r.data[0], id: r.data[1] } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `a,b` or repeated `x=a&x=b`, each a member of `values`. */
+const list = <T extends readonly [string, ...string[]]>(values: T) =>
+  z.preprocess(
+    (v: unknown): unknown[] =>
+      (Array.isArray(v) ? (v as unknown[]) : [v]).flatMap((x) => (typeof x === 'string' ? x.split(',').map((s) => s.trim()) : [x])),
+    z.array(z.enum(values)).min(1),
+  );
+
+/** Epoch ms, or an ISO 8601 time. */
+export const timeParam = z.string().transform((s, ctx) => {
+  const n = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
+  if (!Number.isSafeInteger(n) || n < 0) {
+    ctx.addIssue({ code: 'custom', message: 'must be epoch milliseconds or an ISO 8601 time' });
+    return z.NEVER;
+  }
+  return n;
+});
+
+const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+const cursorParam = z.string().transform((s, ctx) => {
+  const c = decodeCursor(s);
+  if (!c) {
+    ctx.addIssue({ code: 'custom', message: 'not a cursor this API handed out (use `next` of the previous page)' });
+    return z.NEVER;
+  }
+  return c;
+});
+
+/** `GET /api/v1/alerts` query. */
+export const listQuery = z
+  .strictObject({
+    state: list(ALERT_STATES).optional(),
+    severity: list(SEVERITIES).optional(),
+    enterpriseId: idSchema.optional(),
+    ruleId: z.string().min(1).max(200).optional(),
+    active: bool.optional(),
+    /** Also alerts that never fired (pending, or cleared within their hold). Default false. */
+    includeUnfired: bool.optional(),
+    from: timeParam.optional(),
+    to: timeParam.optional(),
+    limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),
+    before: cursorParam.optional(),
+  })
+  .refine((q) => q.from === undefined || q.to === undefined || q.from < q.to, { message: '`from` must be before `to`', path: ['from'] })
+  .refine((q) => q.includeUnfired === true || !q.state?.includes('pending'), {
+    message: 'a pending alert has not fired yet; add includeUnfired=true to list pending alerts',
+    path: ['state'],
+  });
+
+export function toFilter(q: z.output<typeof listQuery>): AlertFilter {
+  return {
+    states: q.state,
+    severities: q.severity,
+    enterpriseId: q.enterpriseId,
+    ruleId: q.ruleId,
+    active: q.active,
+    includeUnfired: q.includeUnfired,
+    from: q.from,
+    to: q.to,
+    before: q.before,
+    limit: q.limit,
+  };
+}
+
+/** Alert ids are UUIDs (or test ids): the ledger's id shape. */
+export const alertPath = z.strictObject({ id: idSchema });
+
+/** `GET /api/v1/alerts/:id` query: point budget of the readings around the alert (default 500). */
+export const detailQuery = z.strictObject({ points: z.coerce.number().int().min(1).max(10_000).default(500) });
+
+export const acknowledgeBody = z.strictObject({ note: z.string().max(2000).optional() });
+/** Blank text passes here and is refused by the state machine as DISPOSAL_TEXT_REQUIRED. */
+export const disposeBody = z.strictObject({ text: z.string().max(4000) });
+
+/** A `Last-Event-ID` header or `since` value: an alert_events seq. */
+export const seqParam = z
+  .string()
+  .regex(/^\d{1,15}$/, 'must be an alert event id (a non-negative integer)')
+  .transform((s) => Number(s));
+
+export const streamQuery = z.strictObject({ since: seqParam.optional(), includeUnfired: bool.optional() });

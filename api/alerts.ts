@@ -1,0 +1,151 @@
+/**
+ * The alerts API (issue #3): officers' list, detail, acknowledge (签收) and
+ * dispose (处置), the live stream, and the officer admin routes; every alert
+ * route limited to the caller's jurisdiction (`alerts/query.ts`).
+ *
+ *   GET  /api/v1/alerts                    list, newest `startedAt` first, keyset pages
+ *   GET  /api/v1/alerts/stream             Server-Sent Events (`alert-stream.ts`)
+ *   GET  /api/v1/alerts/:id                alert, events, evidence, readings around it
+ *   POST /api/v1/alerts/:id/acknowledge    { note? }
+ *   POST /api/v1/alerts/:id/dispose        { text }
+ *   POST /api/v1/officers                  admin: { id, name, authorityId } → token, once
+ *   POST /api/v1/officers/:id/disable      admin
+ *
+ * An alert outside the caller's jurisdiction is answered 404 exactly like a
+ * missing one, and left out of lists and the stream.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Db } from '../core/db/db.ts';
+import type { InfluxClient } from '../core/influx/client.ts';
+import { AppError, type ErrorCode } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import { applyCommand } from '../alerts/apply.ts';
+import type { Announce } from '../alerts/bus.ts';
+import { AlertQueries, summaryOf } from '../alerts/query.ts';
+import type { Command, TransitionErrorCode } from '../alerts/state/index.ts';
+import { AlertStore } from '../alerts/store.ts';
+import { readingsAround, resolveEvidence, type DetailDeps } from './alert-detail.ts';
+import { acknowledgeBody, alertPath, detailQuery, disposeBody, encodeCursor, listQuery, toFilter } from './alert-params.ts';
+import { registerAlertStream, type SubscribeAlertEvents } from './alert-stream.ts';
+import { Authenticator, type Principal } from './auth.ts';
+import { Officers, registerOfficerRoutes } from './officers.ts';
+import { parse } from './parse.ts';
+
+/** What the platform passes (as `ApiDeps.alerts`) to switch the alerts API on. */
+export interface AlertApiDeps {
+  /**
+   * The database, with transactions. Every acknowledge/dispose uses a fresh
+   * `AlertStore`: its revision cache must not be shared between concurrent
+   * requests, or the second writer would pass the revision check with a stale alert.
+   */
+  db: Db;
+  /** Told the seqs of events an officer's action saved (`redisAnnouncer` from alerts/bus.ts). */
+  announce?: Announce | undefined;
+  /** Wakes the live streams when events exist (Redis subscriber on `alertEventsChannel`); without it they poll at each heartbeat. */
+  subscribeAlertEvents?: SubscribeAlertEvents | undefined;
+  /** Stream heartbeat, safety poll and token re-check interval, ms. Default 15,000. */
+  heartbeatMs?: number | undefined;
+}
+
+export interface AlertRouteDeps {
+  influx: InfluxClient;
+  provisioning: { getSensor: DetailDeps['getSensor'] };
+  clock: { now(): number };
+  logger: Logger;
+  alerts: AlertApiDeps;
+}
+
+/** HTTP answer to a refused transition; the state machine's code goes out as `error.transition`. */
+export function transitionHttpError(code: TransitionErrorCode): { status: number; code: ErrorCode | 'INTERNAL' } {
+  switch (code) {
+    case 'NO_ACTIVE_ALERT':
+      return { status: 404, code: 'NOT_FOUND' };
+    case 'INVALID_TRANSITION':
+    case 'ALREADY_ACKNOWLEDGED':
+    case 'ALREADY_DISPOSED':
+      return { status: 409, code: 'CONFLICT' };
+    case 'DISPOSAL_TEXT_REQUIRED':
+    case 'INVALID_ACTOR':
+    case 'INVALID_ESCALATION':
+      return { status: 400, code: 'BAD_REQUEST' };
+    case 'FINGERPRINT_MISMATCH':
+      // Only a finding can mismatch; the API never sends one. A bug, not the caller's fault.
+      return { status: 500, code: 'INTERNAL' };
+  }
+}
+
+/** The alerts API as a fastify plugin: `app.register(alertApi({ adminToken }, deps))`. */
+export function alertApi(config: { adminToken: string }, deps: AlertRouteDeps) {
+  return async (app: FastifyInstance): Promise<void> => {
+    const { db } = deps.alerts;
+    const officers = new Officers(db);
+    const auth = new Authenticator(config.adminToken, officers);
+    const queries = new AlertQueries(db);
+    const detailDeps: DetailDeps = { influx: deps.influx, getSensor: (e, s) => deps.provisioning.getSensor(e, s), now: () => deps.clock.now(), logger: deps.logger };
+
+    registerOfficerRoutes(app, auth, officers);
+    registerAlertStream(app, {
+      queries,
+      auth,
+      subscribe: deps.alerts.subscribeAlertEvents,
+      heartbeatMs: deps.alerts.heartbeatMs ?? 15_000,
+      logger: deps.logger.child({ part: 'api' }),
+    });
+
+    app.get('/api/v1/alerts', async (req) => {
+      const who = await auth.authenticate(req);
+      const q = parse(listQuery, req.query, 'query');
+      // Read before the list: a client opening the stream with `since=lastEventSeq` misses nothing.
+      const lastEventSeq = await queries.lastSeq();
+      const page = await queries.list(who.scope, toFilter(q));
+      return { alerts: page.alerts.map(summaryOf), next: page.next ? encodeCursor(page.next) : null, lastEventSeq };
+    });
+
+    app.get('/api/v1/alerts/:id', async (req) => {
+      const who = await auth.authenticate(req);
+      const { id } = parse(alertPath, req.params, 'path');
+      const { points } = parse(detailQuery, req.query, 'query');
+      const alert = await visibleAlert(queries, who, id);
+      const store = new AlertStore(db);
+      const events = await store.events(alert.id);
+      const [evidence, readings] = await Promise.all([resolveEvidence(store, events), readingsAround(alert, detailDeps, points)]);
+      return { alert, events, evidence, ...readings };
+    });
+
+    const act = async (req: FastifyRequest, reply: FastifyReply, who: Principal, id: string, cmd: Command) => {
+      await visibleAlert(queries, who, id);
+      const applied = await applyCommand(new AlertStore(db), { alertId: id }, cmd, { announce: deps.alerts.announce });
+      const log = { alertId: id, actor: who.actor, command: cmd.type, outcome: applied.outcome, previous: applied.before?.state };
+      if (applied.error) {
+        const http = transitionHttpError(applied.error.code);
+        req.log[http.status >= 500 ? 'error' : 'info']({ ...log, reason: applied.error.code }, 'alert command refused');
+        return reply.status(http.status).send({ error: { code: http.code, message: applied.error.message, transition: applied.error.code } });
+      }
+      const alert = applied.alert;
+      if (!alert) throw new AppError('NOT_FOUND', `alert ${id} not found`);
+      req.log.info({ ...log, next: alert.state, seqs: applied.seqs }, 'alert command applied');
+      return reply.send({ alert: summaryOf(alert), outcome: applied.outcome });
+    };
+
+    app.post('/api/v1/alerts/:id/acknowledge', async (req, reply) => {
+      const who = await auth.authenticate(req);
+      const { id } = parse(alertPath, req.params, 'path');
+      const { note } = parse(acknowledgeBody, req.body, 'body');
+      return act(req, reply, who, id, { type: 'acknowledge', actor: who.actor, at: deps.clock.now(), note });
+    });
+
+    app.post('/api/v1/alerts/:id/dispose', async (req, reply) => {
+      const who = await auth.authenticate(req);
+      const { id } = parse(alertPath, req.params, 'path');
+      const { text } = parse(disposeBody, req.body, 'body');
+      return act(req, reply, who, id, { type: 'dispose', actor: who.actor, at: deps.clock.now(), text });
+    });
+  };
+}
+
+/** The alert if the caller may see it; 404 alike for missing and out-of-jurisdiction alerts. */
+async function visibleAlert(queries: AlertQueries, who: Principal, id: string) {
+  const alert = await queries.get(who.scope, id);
+  if (!alert) throw new AppError('NOT_FOUND', `alert ${id} not found`);
+  return alert;
+}

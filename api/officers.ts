@@ -1,0 +1,74 @@
+/**
+ * Duty officers (值班员) and their API tokens: the ledger (`officers` table,
+ * migration 4) and the admin routes that manage it. A token is returned once,
+ * at creation; only its SHA-256 is stored.
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { idSchema } from '../core/contract.ts';
+import type { Queryable } from '../core/db/db.ts';
+import { AppError } from '../core/errors.ts';
+import { ADMIN_ID, newToken, tokenHash, type Authenticator, type OfficerIdentity, type OfficerLookup } from './auth.ts';
+import { parse } from './parse.ts';
+
+export const officerInput = z.strictObject({
+  id: idSchema.refine((id) => id !== ADMIN_ID, { message: `'${ADMIN_ID}' is reserved for the admin token` }),
+  name: z.string().trim().min(1).max(200),
+  authorityId: idSchema,
+});
+
+export class Officers implements OfficerLookup {
+  constructor(private readonly db: Queryable) {}
+
+  /** Creates an enabled officer; returns it with its bearer token (shown this once). */
+  async create(input: unknown): Promise<OfficerIdentity & { token: string }> {
+    const o = parse(officerInput, input, 'body');
+    const token = newToken();
+    try {
+      await this.db.query('INSERT INTO officers (id, name, authority_id, token_hash) VALUES ($1, $2, $3, $4)', [o.id, o.name, o.authorityId, tokenHash(token)]);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === '23505') throw new AppError('CONFLICT', `officer ${o.id} already exists`);
+      if (code === '23503') throw new AppError('NOT_FOUND', `authority ${o.authorityId} not found`);
+      throw err;
+    }
+    return { ...o, token };
+  }
+
+  /** Disables the officer: its token stops working at once, its open streams at their next heartbeat. */
+  async disable(id: string): Promise<void> {
+    const { rows } = await this.db.query('UPDATE officers SET disabled = true WHERE id = $1 RETURNING id', [id]);
+    if (rows.length === 0) throw new AppError('NOT_FOUND', `officer ${id} not found`);
+  }
+
+  async byTokenHash(hash: string): Promise<OfficerIdentity | undefined> {
+    const { rows } = await this.db.query<{ id: string; name: string; authority_id: string }>(
+      'SELECT id, name, authority_id FROM officers WHERE token_hash = $1 AND NOT disabled',
+      [hash],
+    );
+    const r = rows[0];
+    return r ? { id: r.id, name: r.name, authorityId: r.authority_id } : undefined;
+  }
+
+  async isEnabled(id: string): Promise<boolean> {
+    const { rows } = await this.db.query('SELECT 1 FROM officers WHERE id = $1 AND NOT disabled', [id]);
+    return rows.length > 0;
+  }
+}
+
+/** `POST /api/v1/officers` and `POST /api/v1/officers/:id/disable`, admin token only. */
+export function registerOfficerRoutes(app: FastifyInstance, auth: Authenticator, officers: Officers): void {
+  app.post('/api/v1/officers', async (req, reply) => {
+    await auth.requireAdmin(req);
+    const created = await officers.create(req.body);
+    req.log.info({ officerId: created.id, authorityId: created.authorityId }, 'officer created');
+    return reply.status(201).header('cache-control', 'no-store').send(created);
+  });
+  app.post('/api/v1/officers/:id/disable', async (req, reply) => {
+    await auth.requireAdmin(req);
+    const { id } = parse(z.object({ id: idSchema }), req.params, 'path');
+    await officers.disable(id);
+    req.log.info({ officerId: id }, 'officer disabled');
+    return reply.status(204).send();
+  });
+}
