@@ -169,7 +169,11 @@ export class RulesWorker {
     for (const w of this.waiters.splice(0)) w();
   }
 
-  /** Resolves once the worker has processed everything in the feed up to now (for tests and benchmarks). */
+  /**
+   * Resolves once the worker has processed everything in the feed up to now
+   * and ticked at or after the clock's time of the call (for tests and
+   * benchmarks: with a fake clock, set the time, publish, then wait here).
+   */
   async drained(timeoutMs = 30_000): Promise<void> {
     const target = await this.cmd!.xinfo('STREAM', feedKey(this.config.redisPrefix)).then(
       (info) => {
@@ -179,8 +183,9 @@ export class RulesWorker {
       },
       () => '0-0',
     );
+    const tickAt = this.deps.clock.now();
     const deadline = Date.now() + timeoutMs;
-    while (compareIds(this.lastId, target) < 0 || !this.caughtUp) {
+    while (compareIds(this.lastId, target) < 0 || !this.caughtUp || this.lastTickAt < tickAt) {
       if (Date.now() > deadline) throw new Error(`rules worker did not drain to ${target} within ${timeoutMs} ms (at ${this.lastId})`);
       await new Promise<void>((r) => this.waiters.push(r));
       if (!this.running) throw new Error('rules worker stopped');

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import type { Clock } from '../../core/clock.ts';
 import { parseConfig, type PlatformConfigInput } from '../../core/config.ts';
 import { createLogger } from '../../core/logger.ts';
 import { buildPlatform, type Platform } from '../../platform.ts';
@@ -21,6 +22,7 @@ export async function startTestPlatform(
   svc: TestServices,
   name: string,
   overrides: Partial<PlatformConfigInput> = {},
+  deps: { clock?: Clock } = {},
 ): Promise<{ platform: Platform; logs: LogCapture; database: string }> {
   const logs = new LogCapture();
   const database = `t_${name}_${process.pid}`;
@@ -34,7 +36,7 @@ export async function startTestPlatform(
     logLevel: 'info',
     ...overrides,
   });
-  const platform = await buildPlatform(config, { logger: createLogger({ level: 'info', destination: logs }) });
+  const platform = await buildPlatform(config, { logger: createLogger({ level: 'info', destination: logs }), ...deps });
   await platform.start();
   return { platform, logs, database };
 }
