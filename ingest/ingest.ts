@@ -101,10 +101,10 @@ export function buildIngest(config: Pick<PlatformConfig, 'ingest' | 'mqtt'>, dep
   }
 
   /**
-   * Stores one uplink message. Resolves when everything in it is durable;
-   * rejects (so the broker must not acknowledge) if that cannot be done.
+   * Stores one message's items (concurrently with others: they share the
+   * group-commit batches) and resolves with the items stored.
    */
-  const handleUplink = async (src: UplinkSource, channel: Exclude<UplinkChannel, 'status'>, topic: string, payload: Uint8Array): Promise<void> => {
+  const store = async (src: UplinkSource, channel: Exclude<UplinkChannel, 'status'>, topic: string, payload: Uint8Array): Promise<Normalised[]> => {
     await batcher.admit();
     deps.metrics.messagesReceived.inc({ channel });
     const d = await decode(channel, src, payload);
@@ -120,15 +120,51 @@ export function buildIngest(config: Pick<PlatformConfig, 'ingest' | 'mqtt'>, dep
       }),
     );
     await Promise.all(pending);
-    if (d.items.length > 0 && deps.onStored) {
-      try {
-        await deps.onStored(src, d.items);
-      } catch (err) {
-        deps.metrics.feedAppendFailures.inc();
-        log.error({ err, clientId: src.clientId, gatewayId: src.gatewayId }, 'stored message could not be queued for the rules; not acknowledged');
-        throw err;
+    return d.items;
+  };
+
+  /** Per client, the completion of its latest message. */
+  const latest = new Map<string, Promise<void>>();
+
+  /**
+   * Stores one uplink message. Resolves when everything in it is durable and
+   * queued for the rules; rejects (so the broker must not acknowledge) if
+   * that cannot be done. Messages are stored concurrently but complete in the
+   * order they arrived from their client: PUBACKs go out in the order of the
+   * PUBLISHes (MQTT 3.1.1 §4.6) and the rules see each gateway's data in the
+   * order it was sent. When a message fails, the client's later messages in
+   * flight fail too (the broker closes the connection; the gateway re-sends
+   * them in order).
+   */
+  const handleUplink = (src: UplinkSource, channel: Exclude<UplinkChannel, 'status'>, topic: string, payload: Uint8Array): Promise<void> => {
+    const stored = store(src, channel, topic, payload);
+    stored.catch(() => undefined); // awaited below; this only marks it handled while an earlier message completes
+    const previous = latest.get(src.clientId);
+    const done = (async () => {
+      if (previous) {
+        try {
+          await previous;
+        } catch {
+          throw new Error('an earlier message of this client was not stored; not acknowledged, to keep the order');
+        }
       }
-    }
+      const items = await stored;
+      if (items.length > 0 && deps.onStored) {
+        try {
+          await deps.onStored(src, items);
+        } catch (err) {
+          deps.metrics.feedAppendFailures.inc();
+          log.error({ err, clientId: src.clientId, gatewayId: src.gatewayId }, 'stored message could not be queued for the rules; not acknowledged');
+          throw err;
+        }
+      }
+    })();
+    latest.set(src.clientId, done);
+    const forget = () => {
+      if (latest.get(src.clientId) === done) latest.delete(src.clientId);
+    };
+    done.then(forget, forget);
+    return done;
   };
 
   /** Records a gateway's online/offline transition in the time series. */

@@ -4,7 +4,9 @@
  * every kind of bad payload dead-lettered with a reason while the valid
  * traffic beside it is stored.
  */
+import { connect as tcpConnect } from 'node:net';
 import type { MqttClient } from 'mqtt';
+import mqttPacket from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeReadings, encodeSignals, topics } from '../../core/contract.ts';
 import { AdminClient } from '../helpers/api.ts';
@@ -58,6 +60,47 @@ describe('readings and signals', () => {
     await publish(client, topics.readings('E1', 'G1'), encodeReadings(late)); // the gateway re-sends
     const rows = await storedReadings(platform.influx, 'E1', 'LT-201');
     expect(rows).toEqual([1, 2, 3].map((k) => [base + k * 60_000, k * 0.5, 'uncertain']));
+  });
+
+  it('acknowledges QoS 1 messages in the order they were published (MQTT 3.1.1 §4.6), even when an earlier one is slower to store', async () => {
+    const g = await api.ok<{ secret: string }>('POST', '/api/v1/gateways', { id: 'G-ORDER', enterpriseId: 'E1' });
+    await api.ok('POST', '/api/v1/sensors', { id: 'GT-901', enterpriseId: 'E1', gatewayId: 'G-ORDER', kind: 'combustible_gas', unit: '%LEL', periodS: 5 });
+    const socket = tcpConnect(platform.mqttPort, '127.0.0.1');
+    const parser = mqttPacket.parser({ protocolVersion: 4 });
+    const acks: number[] = [];
+    const n = 40;
+    const allAcked = new Promise<void>((resolve, reject) => {
+      parser.on('packet', (p) => {
+        if (p.cmd === 'puback') acks.push(p.messageId!);
+        if (acks.length === n) resolve();
+      });
+      socket.on('close', () => reject(new Error(`connection closed after ${acks.length} PUBACKs`)));
+    });
+    socket.on('data', (d) => parser.parse(d));
+    const t0 = now() - 60_000;
+    const frames = [
+      mqttPacket.generate({
+        cmd: 'connect',
+        protocolId: 'MQTT',
+        protocolVersion: 4,
+        clean: true,
+        keepalive: 30,
+        clientId: 'G-ORDER',
+        username: 'G-ORDER',
+        password: Buffer.from(g.secret),
+      }),
+    ];
+    for (let i = 1; i <= n; i++) {
+      // the first message names an unknown sensor: a registry reload and a dead letter make it the slowest to store
+      const sensor = i === 1 ? 'NOT-PROVISIONED' : 'GT-901';
+      const payload = encodeReadings([{ sensor, value: i, unit: '%LEL', quality: 'good', ts: t0 + i }]);
+      frames.push(mqttPacket.generate({ cmd: 'publish', topic: topics.readings('E1', 'G-ORDER'), payload, qos: 1, messageId: i, retain: false, dup: false }));
+    }
+    socket.write(Buffer.concat(frames)); // one write: the broker reads them together and handles them concurrently
+    await allAcked;
+    socket.destroy();
+    expect(acks).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    expect((await storedReadings(platform.influx, 'E1', 'GT-901')).length).toBe(n - 1);
   });
 
   it('stores process signals with the state and its code', async () => {
