@@ -121,7 +121,8 @@ export class Escalator {
   private async run(job: Job<EscalateJobData>, token: string | undefined): Promise<EscalateOutcome> {
     const { store, directory, clock, limits, logger, announce } = this.deps;
     const { alertId, level } = job.data;
-    const log = logger.child({ alertId, level });
+    // not `level`: pino's own key (a binding of that name is dropped; a field would overwrite the log level)
+    const log = logger.child({ alertId, escalationLevel: level });
     const alert = await store.get(alertId);
     if (!alert) {
       log.warn('escalation job for an unknown alert');

@@ -79,6 +79,10 @@ function counter<L extends string>(registry: Registry | undefined, name: string,
   return new Counter<L>({ name, help, labelNames, registers: registry ? [registry] : [] });
 }
 
+/** Whether a failed job is failed for good (unrecoverable, or out of attempts) rather than waiting for a retry. */
+const isFinalFailure = (job: Job, err: Error): boolean =>
+  err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+
 export function buildNotifier(config: NotifierConfig, deps: NotifierDeps, opts: NotifierOptions = {}): Notifier {
   const logger = deps.logger.child({ part: 'rules', component: 'notify' });
   const channels = deps.channels ?? defaultChannels(config.notify, logger);
@@ -155,7 +159,7 @@ export function buildNotifier(config: NotifierConfig, deps: NotifierDeps, opts: 
       notifyWorker.on('failed', (job, err) => {
         if (!job) return;
         const n = job.data.notification;
-        const final = err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+        const final = isFinalFailure(job, err);
         sent.inc({ channel: job.data.channel, outcome: final ? 'failed' : 'retrying' });
         const fields = { alertId: n.alert.id, channel: job.data.channel, event: n.event.type, seq: n.event.seq, attempts: job.attemptsMade, err: err.message };
         if (final) logger.error(fields, 'notification failed');
@@ -167,7 +171,11 @@ export function buildNotifier(config: NotifierConfig, deps: NotifierDeps, opts: 
         concurrency: 5,
       });
       escalateWorker.on('failed', (job, err) => {
-        if (job) logger.error({ alertId: job.data.alertId, level: job.data.level, attempts: job.attemptsMade, err: err.message }, 'escalation job failed');
+        if (!job) return;
+        const fields = { alertId: job.data.alertId, escalationLevel: job.data.level, attempts: job.attemptsMade, err: err.message };
+        // a final failure loses this level: nothing schedules it again unless a higher grade moves its deadline
+        if (isFinalFailure(job, err)) logger.error(fields, 'escalation job failed');
+        else logger.warn(fields, 'escalation attempt failed; will retry');
       });
       workers = [notifyWorker, escalateWorker];
       for (const w of workers) w.on('error', (err: Error) => logger.error({ err, queue: w.name }, 'worker error'));
