@@ -1,6 +1,6 @@
 /**
  * Query, path and body schemas of the alerts API, and the opaque keyset
- * cursor. Pure; unit-tested in tests/unit/alerts-api-params.test.ts.
+ * cursor. Pure; tested through the API in tests/integration/alerts-api.test.ts.
  */
 import { z } from 'zod';
 import { idSchema } from '../core/contract.ts';
@@ -10,10 +10,13 @@ import { SEVERITIES } from '../alerts/types.ts';
 
 export const MAX_PAGE = 500;
 
+/** The last epoch ms a `Date` can hold (±100,000,000 days); later values become Invalid Date and fail in the query. */
+export const MAX_TIME_MS = 8.64e15;
+
 /** The cursor handed out as `next` and taken back as `before`: base64url of `[startedAt, id]`. */
 export const encodeCursor = (c: AlertCursor): string => Buffer.from(JSON.stringify([c.startedAt, c.id])).toString('base64url');
 
-const cursorTuple = z.tuple([z.number().int().nonnegative(), z.string().min(1).max(200)]);
+const cursorTuple = z.tuple([z.number().int().nonnegative().max(MAX_TIME_MS), z.string().min(1).max(200)]);
 export function decodeCursor(s: string): AlertCursor | undefined {
   try {
     const r = cursorTuple.safeParse(JSON.parse(Buffer.from(s, 'base64url').toString('utf8')));
@@ -31,11 +34,19 @@ const list = <T extends readonly [string, ...string[]]>(values: T) =>
     z.array(z.enum(values)).min(1),
   );
 
-/** Epoch ms, or an ISO 8601 time. */
+/** An ISO 8601 date-time with seconds and a zone; zod checks the calendar (no 30 February). */
+const isoDateTime = z.iso.datetime({ offset: true });
+
+/**
+ * Epoch ms, or an ISO 8601 date-time with its zone (`2026-01-31T08:00:00+08:00`,
+ * `…Z`). Checked before `Date.parse`, which alone takes almost anything
+ * (`-5`, `12.5`, `abc 12` are dates in 2001 to V8) and reads a time without
+ * a zone in the server's.
+ */
 export const timeParam = z.string().transform((s, ctx) => {
-  const n = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
-  if (!Number.isSafeInteger(n) || n < 0) {
-    ctx.addIssue({ code: 'custom', message: 'must be epoch milliseconds or an ISO 8601 time' });
+  const n = /^\d+$/.test(s) ? Number(s) : isoDateTime.safeParse(s).success ? Date.parse(s) : NaN;
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_TIME_MS) {
+    ctx.addIssue({ code: 'custom', message: 'must be epoch milliseconds or an ISO 8601 date-time with a zone, e.g. 2026-01-31T08:00:00+08:00' });
     return z.NEVER;
   }
   return n;

@@ -4,12 +4,13 @@
  * its type, `data:` `{ event, alert }` (the alert's current summary).
  *
  * The table is the source: the stream starts after `Last-Event-ID` (or
- * `?since=`, or the current last seq), catches up from the table, then reads
- * `seq > cursor` again whenever an announcement (`subscribeAlertEvents`, Redis
- * pub/sub in the platform) says there is more, and at every heartbeat (a
- * lost announcement delays, never loses). One `SeqPump` per connection runs
- * one read at a time and only moves its cursor forward, so an announcement
- * racing the catch-up can neither skip an event nor send one twice.
+ * `?since=`, or the current last seq; never past the current last seq),
+ * catches up from the table, then reads `seq > cursor` again whenever an
+ * announcement (`subscribeAlertEvents`, Redis pub/sub in the platform) says
+ * there is more, and at every heartbeat (a lost announcement delays, never
+ * loses). One `SeqPump` per connection runs one read at a time and only
+ * moves its cursor forward, so an announcement racing the catch-up can
+ * neither skip an event nor send one twice.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../core/logger.ts';
@@ -122,13 +123,21 @@ export function registerAlertStream(app: FastifyInstance, deps: StreamDeps): voi
     for (const end of [...open]) end();
   });
 
-  app.get('/api/v1/alerts/stream', async (req, reply) => {
+  // No automatic HEAD route: a HEAD response has no body, so its headers would wait for `end()` and the
+  // request would hold a stream (subscription, heartbeat, polls) open until the client gave up.
+  app.get('/api/v1/alerts/stream', { exposeHeadRoute: false }, async (req, reply) => {
     const who = await deps.auth.authenticate(req);
     const q = parse(streamQuery, req.query, 'query');
     const header = req.headers['last-event-id'];
     const resumeFrom = typeof header === 'string' ? parse(seqParam, header.trim(), 'Last-Event-ID header') : undefined;
-    const after = resumeFrom ?? q.since ?? (await deps.queries.lastSeq());
+    const asked = resumeFrom ?? q.since;
+    const lastSeq = await deps.queries.lastSeq();
+    // A position past the newest event was not handed out by this database (restored, or another installation's):
+    // starting there would skip the next events without a word, so start from the newest instead.
+    const after = asked === undefined ? lastSeq : Math.min(asked, lastSeq);
     const log = deps.logger.child({ component: 'alert-stream', actor: who.actor, reqId: req.id });
+    if (asked !== undefined && asked > lastSeq)
+      log.warn({ asked, lastSeq }, 'stream asked to start after an event that does not exist; starting after the newest');
 
     reply.hijack();
     const res = reply.raw;
