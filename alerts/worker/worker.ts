@@ -422,6 +422,7 @@ export class RulesWorker {
     if (this.lastId !== '0-0') await this.cmd!.xtrim(feedKey(this.config.redisPrefix), 'MINID', this.lastId);
     const len = await this.cmd!.xlen(feedKey(this.config.redisPrefix));
     this.deps.metrics.rulesFeedLag.set(Math.max(0, len - 1));
+    this.log.debug({ position: this.lastId, instances: this.engine.instanceCount, feedLength: len }, 'rules snapshot saved');
   }
 }
 

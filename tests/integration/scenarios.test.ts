@@ -37,7 +37,12 @@ const sims: SimGateway[] = [];
 
 beforeAll(async () => {
   svc = await startTestServices('scenarios');
-  ({ platform } = await startTestPlatform(svc, 'scenarios', { rules: { tickMs: 50, snapshotIntervalMs: 10 * MIN }, ingest: { maxFutureSkewMs: 10 * MIN } }, { clock }));
+  ({ platform } = await startTestPlatform(
+    svc,
+    'scenarios',
+    { rules: { tickMs: 50, snapshotIntervalMs: 10 * MIN }, ingest: { maxFutureSkewMs: 10 * MIN } },
+    { clock },
+  ));
   const api = new AdminClient(`http://127.0.0.1:${platform.httpPort}`, platform.adminToken);
   const secrets = await provisionFleet(plan, api);
   for (const g of plan.gateways) {
@@ -123,7 +128,8 @@ describe('simulated fleet end to end', () => {
   describe('a day with the five scenarios, hours apart', () => {
     let fired: Row[];
     /** Events of an alert as [type, severity, data time, delay until it was seen]. */
-    const timeline = async (a: Row) => (await platform.alerts.events(a.id)).map((e) => ({ type: e.type, severity: e.severity, at: e.at, seenAfter: seen.get(e.seq)! - e.at }));
+    const timeline = async (a: Row) =>
+      (await platform.alerts.events(a.id)).map((e) => ({ type: e.type, severity: e.severity, at: e.at, seenAfter: seen.get(e.seq)! - e.at }));
     const one = (ruleId: string, subject: string) => {
       const as = fired.filter((a) => a.ruleId === ruleId && a.subject === subject);
       expect(as, `${ruleId} ${subject}`).toHaveLength(1);
@@ -206,7 +212,7 @@ describe('simulated fleet end to end', () => {
       expect(brief(await alertsStarted(detectorOff - HOUR, detectorOff + HOUR)).filter((s) => s.includes('GT-102') && !s.includes('D-GT-102'))).toEqual([]);
     });
 
-    it('gateway offline: one root-cause alert; its points\' silence alerts are suppressed, never fire, and are discarded when the backlog arrives', async () => {
+    it("gateway offline: one root-cause alert; its points' silence alerts are suppressed, never fire, and are discarded when the backlog arrives", async () => {
       const [f, c, ...more] = await timeline(one('common.gateway_offline', `gateway:${mine.gatewayId}`));
       expect(more).toEqual([]);
       expect(f).toMatchObject({ type: 'fired', severity: 'orange', at: offline });
