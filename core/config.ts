@@ -145,6 +145,20 @@ export function parseConfig(input: unknown): PlatformConfig {
 
 const int = (v: string | undefined): number | undefined => (v === undefined || v === '' ? undefined : Number(v));
 
+/** `red=300000,orange=900000` → `{ red: 300000, orange: 900000 }`; '' → `{}` (never escalate); validation is the schema's. */
+function escalationFromEnv(v: string | undefined): Record<string, number> | undefined {
+  if (v === undefined) return undefined;
+  const pairs = v
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0)
+    .map((p) => {
+      const [grade = '', ms = ''] = p.split('=').map((x) => x.trim());
+      return [grade, ms === '' ? Number.NaN : Number(ms)] as const;
+    });
+  return Object.fromEntries(pairs);
+}
+
 /**
  * Maps environment variables onto the config input. Service URLs may be filled
  * in afterwards by the local-services starter when they are unset.
@@ -159,8 +173,13 @@ export function configInputFromEnv(env: NodeJS.ProcessEnv): Record<string, unkno
     redisPrefix: env.REDIS_PREFIX,
     databaseUrl: env.DATABASE_URL,
     mqtt: drop({ host: env.MQTT_HOST, port: int(env.MQTT_PORT), maxPacketBytes: int(env.MQTT_MAX_PACKET_BYTES) }),
-    rules: drop({ catalogueFile: env.RULES_CATALOGUE_FILE }),
-    notify: drop({ webhooks: env.NOTIFY_WEBHOOKS ? env.NOTIFY_WEBHOOKS.split(',').map((u) => u.trim()) : undefined, webhookSecret: env.NOTIFY_WEBHOOK_SECRET }),
+    rules: drop({ catalogueFile: env.RULES_CATALOGUE_FILE, tickMs: int(env.RULES_TICK_MS), snapshotIntervalMs: int(env.RULES_SNAPSHOT_INTERVAL_MS) }),
+    notify: drop({
+      webhooks: env.NOTIFY_WEBHOOKS ? env.NOTIFY_WEBHOOKS.split(',').map((u) => u.trim()) : undefined,
+      webhookSecret: env.NOTIFY_WEBHOOK_SECRET,
+      webhookTimeoutMs: int(env.NOTIFY_WEBHOOK_TIMEOUT_MS),
+      escalation: escalationFromEnv(env.NOTIFY_ESCALATION),
+    }),
     http: drop({ host: env.HTTP_HOST, port: int(env.HTTP_PORT), adminToken: env.ADMIN_TOKEN }),
     influx: drop({
       url: env.INFLUX_URL,

@@ -102,8 +102,12 @@ describe('configInputFromEnv', () => {
         INFLUX_PASSWORD: 'p',
         INFLUX_CREATE_DB: 'false',
         RULES_CATALOGUE_FILE: '/etc/nss/rules.json',
+        RULES_TICK_MS: '500',
+        RULES_SNAPSHOT_INTERVAL_MS: '2000',
         NOTIFY_WEBHOOKS: 'https://a.example/hook, https://b.example/hook',
         NOTIFY_WEBHOOK_SECRET: 's3cret',
+        NOTIFY_WEBHOOK_TIMEOUT_MS: '2000',
+        NOTIFY_ESCALATION: 'red=60000, orange=600000',
         UNRELATED: 'ignored',
       }),
     ).toEqual({
@@ -115,8 +119,13 @@ describe('configInputFromEnv', () => {
       mqtt: { host: '127.0.0.1', port: 1884, maxPacketBytes: 65536 },
       http: { host: '127.0.0.2', port: 8081, adminToken: 'a-token-of-sixteen+' },
       influx: { url: 'http://i:8086', database: 'db1', token: 'tok', username: 'u', password: 'p', createDatabase: false },
-      rules: { catalogueFile: '/etc/nss/rules.json' },
-      notify: { webhooks: ['https://a.example/hook', 'https://b.example/hook'], webhookSecret: 's3cret' },
+      rules: { catalogueFile: '/etc/nss/rules.json', tickMs: 500, snapshotIntervalMs: 2000 },
+      notify: {
+        webhooks: ['https://a.example/hook', 'https://b.example/hook'],
+        webhookSecret: 's3cret',
+        webhookTimeoutMs: 2000,
+        escalation: { red: 60000, orange: 600000 },
+      },
     });
   });
 
@@ -145,5 +154,21 @@ describe('configInputFromEnv', () => {
 
   it('a non-numeric MQTT_PORT is refused by parseConfig naming mqtt.port', () => {
     expect(configError(configInputFromEnv({ REDIS_URL: minimal.redisUrl, INFLUX_URL: minimal.influx.url, MQTT_PORT: 'abc' })).message).toContain('mqtt.port');
+  });
+
+  it.each([
+    { value: '', want: {} },
+    { value: 'red=1000', want: { red: 1000 } },
+    { value: ' red = 1000 , yellow=5 ,', want: { red: 1000, yellow: 5 } },
+  ])('NOTIFY_ESCALATION=$value sets exactly those limits (absent grade: never)', ({ value, want }) => {
+    expect(
+      parseConfig(configInputFromEnv({ REDIS_URL: minimal.redisUrl, INFLUX_URL: minimal.influx.url, NOTIFY_ESCALATION: value })).notify.escalation,
+    ).toEqual(want);
+  });
+
+  it.each(['purple=1000', 'red=soon', 'red', 'red=-5'])('NOTIFY_ESCALATION=%s is refused naming notify.escalation', (value) => {
+    expect(configError(configInputFromEnv({ REDIS_URL: minimal.redisUrl, INFLUX_URL: minimal.influx.url, NOTIFY_ESCALATION: value })).message).toContain(
+      'notify.escalation',
+    );
   });
 });
