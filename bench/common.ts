@@ -1,0 +1,126 @@
+/**
+ * What the benchmarks share: the platform as a separate process on its own
+ * Redis and InfluxDB (as in production), and per-process CPU and memory
+ * readings from /proc.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startInflux, startRedis, type ServiceHandle } from '../scripts/services.ts';
+import { freePort } from '../tests/helpers/services.ts';
+
+const TICKS = 100; // clock ticks per second in /proc/<pid>/stat
+
+export function cpuTicks(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return Number(rest[11]) + Number(rest[12]); // utime + stime
+}
+
+export function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : 0;
+}
+
+/** The p-th percentile of ascending `sorted`. */
+export const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+/** Samples CPU (cores) and RSS of processes over a measured window. */
+export class ProcessSampler {
+  private cpu0: Record<string, number> = {};
+  private readonly mem: Record<string, number[]> = {};
+  private t0 = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly pids: Record<string, number>) {}
+
+  start(): void {
+    this.t0 = performance.now();
+    this.cpu0 = Object.fromEntries(Object.entries(this.pids).map(([k, pid]) => [k, cpuTicks(pid)]));
+    for (const k of Object.keys(this.pids)) this.mem[k] = [];
+    this.timer = setInterval(() => {
+      for (const [k, pid] of Object.entries(this.pids)) this.mem[k]!.push(rssMiB(pid));
+    }, 1000);
+  }
+
+  /** Stops and returns one line per process: CPU cores averaged over the window, RSS first → max → last. */
+  stop(): string[] {
+    clearInterval(this.timer);
+    const wall = (performance.now() - this.t0) / 1000;
+    const lines = ['per process: CPU (cores, avg over the measured window) | RSS MiB first → max → last'];
+    for (const [k, pid] of Object.entries(this.pids)) {
+      const cores = (cpuTicks(pid) - this.cpu0[k]!) / TICKS / wall;
+      const m = this.mem[k]!.length > 0 ? this.mem[k]! : [rssMiB(pid)];
+      lines.push(`  ${k.padEnd(15)} ${cores.toFixed(2)} | ${m[0]?.toFixed(0)} → ${Math.max(...m).toFixed(0)} → ${m.at(-1)?.toFixed(0)}`);
+    }
+    return lines;
+  }
+}
+
+export interface BenchPlatform {
+  child: ChildProcess;
+  redis: ServiceHandle;
+  influxd: ServiceHandle;
+  mqttPort: number;
+  httpPort: number;
+  token: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Redis, InfluxDB and the platform (`main.ts`, all parts unless `env`
+ * says otherwise) in a temporary folder; resolves once /health answers.
+ * BENCH_PLATFORM_NODE_OPTIONS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`)
+ * profiles the platform process only.
+ */
+export async function startBenchPlatform(env: Record<string, string> = {}): Promise<BenchPlatform> {
+  const dir = mkdtempSync(join(tmpdir(), 'nss-bench-'));
+  const [redisPort, influxPort, rpcPort, mqttPort, httpPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [redis, influxd] = await Promise.all([
+    startRedis({ dir: join(dir, 'redis'), port: redisPort }),
+    startInflux({ dir: join(dir, 'influx'), port: influxPort, rpcPort }),
+  ]);
+  const token = 'bench-admin-token-0123456789';
+  const child = spawn(process.execPath, [...(process.env.BENCH_PLATFORM_NODE_OPTIONS?.split(' ') ?? []), '--import', 'tsx', 'main.ts'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...process.env,
+      REDIS_URL: redis.url,
+      INFLUX_URL: influxd.url,
+      DATA_DIR: join(dir, 'platform'),
+      MQTT_PORT: String(mqttPort),
+      HTTP_PORT: String(httpPort),
+      HTTP_HOST: '127.0.0.1',
+      MQTT_HOST: '127.0.0.1',
+      ADMIN_TOKEN: token,
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+  });
+  const stop = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      child.kill('SIGKILL');
+    }
+    await Promise.all([redis.stop(), influxd.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; ; i++) {
+      const ok = await fetch(`http://127.0.0.1:${httpPort}/health`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) break;
+      if (child.exitCode !== null || i > 600) throw new Error('platform did not start');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { child, redis, influxd, mqttPort, httpPort, token, stop };
+}
