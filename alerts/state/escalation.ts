@@ -5,8 +5,9 @@
  * `escalationJobId(alert, level)`.
  *
  * Level n+1 falls due `limit` after the latest of: `firedAt`, `severitySince`
- * (a higher grade restarts the clock with its own limit) and the previous
- * escalation's `at`. With escalations applied at their `dueAt` this is level 1
+ * (a higher grade restarts the clock with its own limit), `dutyClockSince`
+ * (when the platform learned of it, if the data arrived late) and the
+ * previous escalation's `at`. With escalations applied at their `dueAt` this is level 1
  * at `firedAt + limit`, level 2 at `firedAt + 2·limit`, … . Levels are returned
  * one at a time (no skipping authorities); after an outage the caller loops
  * while a level is due.
@@ -35,7 +36,7 @@ export function nextEscalation(alert: Alert, limits: EscalationLimits, opts: Esc
   if (limit === undefined || !(limit > 0)) return undefined;
   const level = alert.escalations + 1;
   if (level > (opts.maxLevel ?? Infinity)) return undefined;
-  const since = Math.max(alert.firedAt, alert.severitySince, alert.lastEscalatedAt ?? -Infinity);
+  const since = Math.max(alert.firedAt, alert.severitySince, alert.dutyClockSince ?? -Infinity, alert.lastEscalatedAt ?? -Infinity);
   return { level, dueAt: since + limit };
 }
 

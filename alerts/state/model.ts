@@ -74,6 +74,14 @@ export interface Alert {
   readonly lastFindingAt: number;
   /** `startedAt + forMs` (or the time its suppression was lifted, if later): when the hold was satisfied, in data time. */
   readonly firedAt?: number | undefined;
+  /**
+   * Platform time at which the platform learned that the alert fired or
+   * reached its current grade, when that is later than the data time (data
+   * buffered by a gateway during an outage arrives late). The officer's
+   * acknowledgement clock, hence escalation, runs from the later of the two:
+   * a late-arriving alert gives the enterprise's authority its full time limit.
+   */
+  readonly dutyClockSince?: number | undefined;
   readonly acknowledgedAt?: number | undefined;
   readonly acknowledgedBy?: UserActor | undefined;
   readonly acknowledgeNote?: string | undefined;
@@ -181,7 +189,7 @@ export interface AlertEvent {
  *   Pass `escalationDue(...).dueAt` as `at` so the escalation clock does not drift.
  */
 export type Command =
-  | { type: 'finding'; finding: Finding; suppressedBy?: string | undefined }
+  | { type: 'finding'; finding: Finding; suppressedBy?: string | undefined; receivedAt?: number | undefined }
   | { type: 'tick'; now: number }
   | { type: 'unsuppress'; at: number }
   | { type: 'acknowledge'; actor: string; at: number; note?: string | undefined }

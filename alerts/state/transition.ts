@@ -38,7 +38,7 @@ export function transition(alert: Alert | undefined, cmd: Command, policy: Trans
     case 'finding': {
       const fp = fingerprintOf(cmd.finding);
       if (alert !== undefined && alert.fingerprint !== fp) return reject(alert, 'FINGERPRINT_MISMATCH', `finding ${fp} given with alert ${alert.fingerprint}`);
-      return cmd.finding.condition === 'raise' ? onRaise(alert, cmd.finding, cmd.suppressedBy, policy) : onClear(alert, cmd.finding);
+      return cmd.finding.condition === 'raise' ? onRaise(alert, cmd.finding, cmd.suppressedBy, policy, cmd.receivedAt) : onClear(alert, cmd.finding);
     }
     case 'tick':
       return onTick(alert, cmd.now, policy);
@@ -56,16 +56,36 @@ export function transition(alert: Alert | undefined, cmd: Command, policy: Trans
 /** Data time after which a raise starts a new episode: the clear, or the disposal of an alert that never cleared. */
 export const episodeEndOf = (alert: Alert): number => Math.max(alert.lastFindingAt, alert.resolvedAt ?? alert.disposedAt ?? -Infinity);
 
-const fire = (a: Alert, firedAt: number, evidence: readonly Observation[]): Alert => ({ ...a, state: 'firing', firedAt, evidence });
+/** Restarts the acknowledgement clock's platform-time floor (`dutyClockSince`) at `receivedAt`, or drops it when unknown. */
+function dutyClock(a: Alert, receivedAt: number | undefined): Alert {
+  const { dutyClockSince: _was, ...rest } = a;
+  void _was;
+  return receivedAt === undefined ? rest : { ...rest, dutyClockSince: receivedAt };
+}
 
-function onRaise(alert: Alert | undefined, f: Finding, suppressedBy: string | undefined, policy: TransitionPolicy): TransitionResult {
-  if (isActive(alert)) return merge(alert, f, suppressedBy, policy);
+const fire = (a: Alert, firedAt: number, evidence: readonly Observation[], receivedAt: number | undefined): Alert =>
+  dutyClock({ ...a, state: 'firing', firedAt, evidence }, receivedAt);
+
+function onRaise(
+  alert: Alert | undefined,
+  f: Finding,
+  suppressedBy: string | undefined,
+  policy: TransitionPolicy,
+  receivedAt: number | undefined,
+): TransitionResult {
+  if (isActive(alert)) return merge(alert, f, suppressedBy, policy, receivedAt);
   if (alert !== undefined && f.at <= episodeEndOf(alert)) return noop(alert, 'stale');
-  return open(f, suppressedBy, policy, alert === undefined ? undefined : episodeEndOf(alert));
+  return open(f, suppressedBy, policy, alert === undefined ? undefined : episodeEndOf(alert), receivedAt);
 }
 
 /** A raise with no active alert: a new alert, pending (or suppressed), or firing at once when there is no hold. */
-function open(f: Finding, suppressedBy: string | undefined, policy: TransitionPolicy, previousEpisodeEndAt: number | undefined): TransitionResult {
+function open(
+  f: Finding,
+  suppressedBy: string | undefined,
+  policy: TransitionPolicy,
+  previousEpisodeEndAt: number | undefined,
+  receivedAt: number | undefined,
+): TransitionResult {
   const base: Alert = {
     id: policy.newId(),
     fingerprint: fingerprintOf(f),
@@ -94,7 +114,7 @@ function open(f: Finding, suppressedBy: string | undefined, policy: TransitionPo
     );
   }
   if (policy.forMs <= 0) {
-    const next = fire(base, f.at, f.evidence);
+    const next = fire(base, f.at, f.evidence, receivedAt);
     return changed(next, [eventOf(next, 'fired', { ...e, reason: 'raised_without_hold', detail: 'no hold time', evidence: next.evidence })], 'opened');
   }
   const detail = `hold ${policy.forMs} ms, fires at ${iso(f.at + policy.forMs)} if not cleared`;
@@ -102,7 +122,7 @@ function open(f: Finding, suppressedBy: string | undefined, policy: TransitionPo
 }
 
 /** A raise while active: merged into the alert (one active alert per fingerprint). */
-function merge(alert: ActiveAlert, f: Finding, suppressedBy: string | undefined, policy: TransitionPolicy): TransitionResult {
+function merge(alert: ActiveAlert, f: Finding, suppressedBy: string | undefined, policy: TransitionPolicy, receivedAt: number | undefined): TransitionResult {
   if (alert.previousEpisodeEndAt !== undefined && f.at <= alert.previousEpisodeEndAt) return noop(alert, 'stale');
   const newer = f.at > alert.lastFindingAt;
   const earlier = f.at < alert.startedAt;
@@ -122,7 +142,10 @@ function merge(alert: ActiveAlert, f: Finding, suppressedBy: string | undefined,
     events.push(eventOf(next, 'updated', { ...e, reason: 'start_moved_earlier', detail: `startedAt ${iso(alert.startedAt)} → ${iso(f.at)}` }));
   }
   if (higher) {
-    next = { ...next, severity: f.severity, severitySince: f.at, message: f.message, ...(next.state === 'pending' && { evidence: f.evidence }) };
+    next = dutyClock(
+      { ...next, severity: f.severity, severitySince: f.at, message: f.message, ...(next.state === 'pending' && { evidence: f.evidence }) },
+      receivedAt,
+    );
     let detail = `${alert.severity} → ${f.severity}`;
     if (next.state === 'acknowledged') {
       const { acknowledgedAt: _at, acknowledgedBy: by, acknowledgeNote: _note, ...rest } = next;
@@ -148,7 +171,7 @@ function merge(alert: ActiveAlert, f: Finding, suppressedBy: string | undefined,
     }
     if (next.suppressedBy === undefined && next.lastFindingAt - next.startedAt >= policy.forMs) {
       const firedAt = Math.max(next.startedAt + policy.forMs, liftedAt ?? -Infinity);
-      next = fire(next, firedAt, f.evidence);
+      next = fire(next, firedAt, f.evidence, receivedAt);
       const reason = policy.forMs <= 0 ? 'raised_without_hold' : 'hold_elapsed';
       events.push(
         eventOf(next, 'fired', { ...e, at: firedAt, reason, detail: `held ${policy.forMs} ms since ${iso(next.startedAt)}`, evidence: next.evidence }),
@@ -178,7 +201,7 @@ function onTick(alert: Alert | undefined, now: number, policy: TransitionPolicy)
   if (alert.suppressedBy !== undefined) return noop(alert, 'still_suppressed');
   const dueAt = alert.startedAt + policy.forMs;
   if (now < dueAt) return noop(alert, 'hold_not_elapsed');
-  const next = fire(alert, dueAt, alert.evidence);
+  const next = fire(alert, dueAt, alert.evidence, undefined);
   const detail = `held ${policy.forMs} ms since ${iso(alert.startedAt)} (noticed at ${iso(now)})`;
   return changed(
     next,
@@ -198,7 +221,7 @@ function onUnsuppress(alert: Alert | undefined, at: number, policy: TransitionPo
   const dueAt = next.startedAt + policy.forMs;
   if (Math.max(at, next.lastFindingAt) < dueAt) return changed(next, events, 'unsuppressed');
   const firedAt = Math.max(dueAt, at);
-  next = fire(next, firedAt, next.evidence);
+  next = fire(next, firedAt, next.evidence, undefined);
   const reason = policy.forMs <= 0 ? 'raised_without_hold' : 'hold_elapsed';
   events.push(
     eventOf(next, 'fired', {

@@ -282,7 +282,7 @@ export class RulesWorker {
         suppressible: suppressibleByGatewayOffline(catalogue),
       })?.suppressedBy;
     }
-    const applied = await applyCommand(store, { fingerprint: fingerprintOf(f) }, { type: 'finding', finding: f, suppressedBy }, this.applyOpts());
+    const applied = await applyCommand(store, { fingerprint: fingerprintOf(f) }, { type: 'finding', finding: f, suppressedBy, receivedAt: this.deps.clock.now() }, this.applyOpts());
     this.record(applied, f);
     if (applied.outcome === 'fired' || (applied.outcome === 'opened' && applied.alert?.state === 'firing')) await this.checkChattering(f, applied);
   }

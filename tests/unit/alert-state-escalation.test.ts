@@ -120,6 +120,22 @@ describe('escalationDue', () => {
     expect(escalationDue(after([raise(0, 'red')]), f(600), custom)).toBeUndefined();
   });
 
+  it('gives a late-arriving alert (data buffered through an outage) its full limit from when the platform learned of it', () => {
+    // fired in data time f(0), received 30 min later: level 1 at f(35), level 2 at f(40), not at once
+    const late = (cmd: Command, receivedMin: number): Command => ({ ...(cmd as Extract<Command, { type: 'finding' }>), receivedAt: f(receivedMin) });
+    let alert = after([late(raise(0, 'red'), 30)]);
+    expect(alert).toMatchObject({ firedAt: f(0), dutyClockSince: f(30) });
+    expect(escalationDue(alert, f(34), limits)).toBeUndefined();
+    expect(escalationDue(alert, f(35), limits)).toEqual({ level: 1, dueAt: f(35) });
+    alert = after([escalate(1, f(35))], 0, alert);
+    expect(nextEscalation(alert, limits)).toEqual({ level: 2, dueAt: f(40) });
+    // live data (received as it happens) keeps the data-time clock
+    expect(nextEscalation(after([late(raise(0, 'red'), 0)]), limits)).toEqual({ level: 1, dueAt: f(5) });
+    // a higher grade arriving late restarts the clock from its arrival
+    const orange = after([raise(0, 'orange')]);
+    expect(nextEscalation(after([late(raise(10, 'red'), 12)], 0, orange), limits)).toEqual({ level: 1, dueAt: f(17) });
+  });
+
   it('nextEscalation tells when to schedule the delayed job, before it is due', () => {
     expect(nextEscalation(after([raise(0, 'orange')]), limits)).toEqual({ level: 1, dueAt: f(15) });
     expect(nextEscalation(after([raise(0, 'yellow')]), limits)).toBeUndefined();
