@@ -189,7 +189,11 @@ export class Dispatcher {
       const ent = await entOf(alert.enterpriseId);
       for (const ch of channels) {
         const jobId = notificationJobId(event, ch.name);
-        jobs.push({ name: event.type, data: { channel: ch.name, notification: buildNotification(jobId, event, alert, ent) }, opts: { ...notifyJobOpts, jobId } });
+        jobs.push({
+          name: event.type,
+          data: { channel: ch.name, notification: buildNotification(jobId, event, alert, ent) },
+          opts: { ...notifyJobOpts, jobId },
+        });
       }
     }
     if (jobs.length > 0) await notifyQueue.addBulk(jobs);

@@ -82,8 +82,9 @@ export class Escalator {
       await this.queue.add('escalate', data, { ...this.jobOpts, jobId, delay });
       return 'scheduled';
     }
-    if (existing.data.dueAt === next.dueAt) return 'unchanged';
     const state = await existing.getState();
+    // a job that failed for good (every retry spent, e.g. PostgreSQL down) is replaced: the level must not be lost
+    if (existing.data.dueAt === next.dueAt && state !== 'failed') return 'unchanged';
     switch (state) {
       case 'delayed':
         await existing.updateData(data);

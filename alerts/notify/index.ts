@@ -48,6 +48,11 @@ export interface NotifierOptions extends DispatcherOptions, RetryOptions {
   concurrency?: number;
   /** How long an enterprise's authority chain is cached, ms. Default 60,000. */
   authorityCacheMs?: number;
+  /**
+   * Interval of the escalation sweep, ms: every firing alert gets its next
+   * level scheduled again if its job is missing or failed for good. Default 60,000.
+   */
+  sweepMs?: number;
 }
 
 export interface Notifier {
@@ -92,9 +97,17 @@ export function buildNotifier(config: NotifierConfig, deps: NotifierDeps, opts: 
     byName.set(ch.name, ch);
   }
   const registry = deps.metrics?.registry;
-  const sent = counter(registry, 'nss_notify_notifications_total', 'Notification attempts by channel and outcome (sent, retrying, failed)', ['channel', 'outcome']);
+  const sent = counter(registry, 'nss_notify_notifications_total', 'Notification attempts by channel and outcome (sent, retrying, failed)', [
+    'channel',
+    'outcome',
+  ]);
   const escalations = counter(registry, 'nss_notify_escalation_jobs_total', 'Escalation jobs run, by outcome', ['outcome']);
-  const enqueued = counter(registry, 'nss_notify_jobs_enqueued_total', 'Notification jobs enqueued by the dispatcher (re-enqueues deduplicated by BullMQ included)', []);
+  const enqueued = counter(
+    registry,
+    'nss_notify_jobs_enqueued_total',
+    'Notification jobs enqueued by the dispatcher (re-enqueues deduplicated by BullMQ included)',
+    [],
+  );
 
   const jobOpts = jobOptions(opts);
   const prefix = bullPrefix(config.redisPrefix);
@@ -103,6 +116,8 @@ export function buildNotifier(config: NotifierConfig, deps: NotifierDeps, opts: 
   let queues: Queue[] = [];
   let workers: Worker[] = [];
   let dispatcher: Dispatcher | undefined;
+  let sweepTimer: NodeJS.Timeout | undefined;
+  let sweeping = false;
   let stopping: Promise<void> | undefined;
 
   const connect = (role: string): Redis => {
@@ -199,11 +214,31 @@ export function buildNotifier(config: NotifierConfig, deps: NotifierDeps, opts: 
       );
       await Promise.all([notifyQueue.waitUntilReady(), escalateQueue.waitUntilReady(), notifyWorker.waitUntilReady(), escalateWorker.waitUntilReady()]);
       await dispatcher.start();
+      const sweep = async () => {
+        if (sweeping || stopping) return;
+        sweeping = true;
+        try {
+          const outcomes: Record<string, number> = {};
+          for (const a of await deps.store.active()) {
+            if (a.state !== 'firing') continue;
+            const o = await escalator.schedule(a);
+            outcomes[o] = (outcomes[o] ?? 0) + 1;
+          }
+          if ((outcomes.scheduled ?? 0) + (outcomes.replaced ?? 0) > 0)
+            logger.warn({ outcomes }, 'escalation sweep rescheduled missing or failed escalation jobs');
+        } catch (err) {
+          logger.error({ err }, 'escalation sweep failed; retrying at the next one');
+        } finally {
+          sweeping = false;
+        }
+      };
+      sweepTimer = setInterval(() => void sweep(), opts.sweepMs ?? 60_000);
       logger.info({ channels: channels.map((c) => c.name), limits: config.notify.escalation }, 'notifier started');
     },
 
     stop(): Promise<void> {
       stopping ??= (async () => {
+        clearInterval(sweepTimer);
         const steps: [string, () => Promise<unknown>][] = [
           ['dispatcher', async () => dispatcher?.stop()],
           // running jobs finish (a webhook call is bounded by its timeout)

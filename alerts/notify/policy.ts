@@ -24,15 +24,7 @@
 import type { AlertEvent, AlertEventType } from '../state/index.ts';
 
 export type NotifyReason =
-  | 'fired'
-  | 'severity_raised'
-  | 'escalated'
-  | 'resolved'
-  | 'disposed'
-  | 'not_fired_yet'
-  | 'never_fired'
-  | 'bookkeeping'
-  | 'officer_action';
+  'fired' | 'severity_raised' | 'escalated' | 'resolved' | 'disposed' | 'not_fired_yet' | 'never_fired' | 'bookkeeping' | 'officer_action';
 
 export interface NotifyDecision {
   notify: boolean;

@@ -93,6 +93,8 @@ async function harness(
     /** Wraps the notifier's announce (the escalator's), e.g. to inject a failure. */
     announce?: (real: Announce) => Announce;
     clock?: Clock;
+    /** The notifier's alert store (default the shared one), e.g. to inject a failure. */
+    store?: AlertStore;
   } = {},
 ): Promise<Harness> {
   const prefix = `notify-${process.pid}-${++tests}:`;
@@ -127,7 +129,7 @@ async function harness(
       // a slow safety poll: the tests see the announcements at work
       const notifier = buildNotifier(
         config,
-        { db, store, clock: opts.clock ?? systemClock, logger, metrics: { registry }, announce },
+        { db, store: opts.store ?? store, clock: opts.clock ?? systemClock, logger, metrics: { registry }, announce },
         { pollMs: 60_000, backoffMs: 10, ...opts.options },
       );
       cleanups.push(() => notifier.stop());
@@ -444,5 +446,31 @@ describe('notifier: escalation (逐级督办)', () => {
       expect(of(h, id)[0]?.notification.enterprise).toEqual({ id: 'E0', name: '无主管企业' });
     }
     expect(h.logs.lines.filter((l) => l.enterpriseId === 'E0' && String(l.msg).includes('never escalate'))).toHaveLength(1);
+  });
+
+  it('reschedules an escalation whose job failed for good (every retry spent) at the next sweep: the level is not lost', async () => {
+    let broken = true;
+    // the escalation job cannot read the alert while PostgreSQL is "down"
+    const flaky = new Proxy(store, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (prop === 'get' && typeof v === 'function')
+          return (...args: unknown[]) => (broken ? Promise.reject(new Error('database unavailable')) : (v as (...a: unknown[]) => unknown).apply(target, args));
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const h = await harness({ notify: { escalation: { red: LIMIT } }, options: { attempts: 1, sweepMs: 200 }, store: flaky });
+    await h.start();
+    const id = await h.driver.fire('GT-LOST');
+    const firedAt = (await alertOf(id)).firedAt as number;
+    await until(async () => expect(await (await h.escalateQueue.getJob(escalationJobId({ id }, 1)))?.getState()).toBe('failed'));
+    expect((await alertOf(id)).escalations).toBe(0);
+
+    broken = false;
+    await until(async () => expect((await alertOf(id)).escalations).toBeGreaterThanOrEqual(1));
+    const escalated = (await store.events(id)).filter((e) => e.type === 'escalated');
+    expect(escalated[0]).toMatchObject({ escalation: { level: 1, to: 'city' }, at: firedAt + LIMIT });
+    expect(escalated.filter((e) => e.escalation?.level === 1)).toHaveLength(1);
+    expect(h.logs.find((l) => l.msg === 'escalation sweep rescheduled missing or failed escalation jobs')).toBeDefined();
   });
 });
