@@ -24,7 +24,9 @@ import { alertEventsChannel, redisAnnouncer, type Announce } from './alerts/bus.
 import { buildNotifier, type Notifier } from './alerts/notify/index.ts';
 import { AlertStore } from './alerts/store.ts';
 import { FeedWriter } from './alerts/worker/feed.ts';
-import { RulesWorker } from './alerts/worker/worker.ts';
+import { defaultCatalogue, type Catalogue } from './alerts/rules/index.ts';
+import { OVERRIDES_CHANGED } from './alerts/rules/override-store.ts';
+import { RulesWorker, loadCatalogueFile } from './alerts/worker/worker.ts';
 
 export interface PlatformDeps {
   logger?: Logger;
@@ -198,6 +200,7 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
 
       const ing = ingest;
       const brk = broker;
+      let shipped: Catalogue | undefined;
       api = buildApi(
         { adminToken },
         {
@@ -208,6 +211,12 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
           logger,
           clock,
           health: () => (ing && brk ? { ingest: { bufferedPoints: ing.batcher.depth }, mqtt: { connections: brk.aedes.connectedClients } } : {}),
+          ruleOverrides: {
+            catalogue: () => (config.rules.catalogueFile ? loadCatalogueFile(config.rules.catalogueFile) : Promise.resolve((shipped ??= defaultCatalogue()))),
+            announce: async () => {
+              await pub!.publish(channel, OVERRIDES_CHANGED);
+            },
+          },
           alerts: {
             db,
             announce,

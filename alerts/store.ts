@@ -70,9 +70,18 @@ export class AlertStore {
 
   /** Active alerts (pending, firing, acknowledged), optionally of one enterprise. */
   async active(enterpriseId?: string): Promise<Alert[]> {
+    return this.activeWhere(enterpriseId ? 'enterprise_id' : undefined, enterpriseId);
+  }
+
+  /** Active alerts of one rule (e.g. the worker's own `common.loose_limit`). */
+  async activeOfRule(ruleId: string): Promise<Alert[]> {
+    return this.activeWhere('rule_id', ruleId);
+  }
+
+  private async activeWhere(column: 'enterprise_id' | 'rule_id' | undefined, value: string | undefined): Promise<Alert[]> {
     const { rows } = await this.db.query<AlertRow & { id: string }>(
-      `SELECT id, data, rev FROM alerts WHERE state IN ('pending', 'firing', 'acknowledged') ${enterpriseId ? 'AND enterprise_id = $1' : ''} ORDER BY started_at`,
-      enterpriseId ? [enterpriseId] : [],
+      `SELECT id, data, rev FROM alerts WHERE state IN ('pending', 'firing', 'acknowledged') ${column ? `AND ${column} = $1` : ''} ORDER BY started_at`,
+      column ? [value] : [],
     );
     for (const r of rows) this.revs.set(r.id, r.rev);
     return rows.map((r) => r.data);

@@ -41,8 +41,8 @@ export interface DetailDeps {
 }
 
 /** `zone:<zone>` and `gateway:<id>` subjects have no readings of their own; anything else is a sensor or signal point id. */
-export const subjectKind = (subject: string): 'zone' | 'gateway' | 'point' =>
-  subject.startsWith('zone:') ? 'zone' : subject.startsWith('gateway:') ? 'gateway' : 'point';
+export const subjectKind = (subject: string): 'zone' | 'gateway' | 'registered limit' | 'point' =>
+  subject.startsWith('zone:') ? 'zone' : subject.startsWith('gateway:') ? 'gateway' : subject.startsWith('limit:') ? 'registered limit' : 'point';
 
 /** The readings window of an alert: margin before its start to margin after its clear (or `now` while it lasts). */
 export function readingsWindow(alert: Pick<Alert, 'startedAt' | 'resolvedAt'>, now: number): { from: number; to: number } {
@@ -66,11 +66,7 @@ export async function resolveEvidence(store: AlertStore, events: StoredAlertEven
 }
 
 /** The sensor's readings around the alert, or null with the reason. */
-export async function readingsAround(
-  alert: Alert,
-  deps: DetailDeps,
-  points: number,
-): Promise<{ readings: AlertReadings | null; readingsNote?: string }> {
+export async function readingsAround(alert: Alert, deps: DetailDeps, points: number): Promise<{ readings: AlertReadings | null; readingsNote?: string }> {
   const kind = subjectKind(alert.subject);
   if (kind !== 'point') return { readings: null, readingsNote: `the subject is a ${kind}, not a sensor` };
   const sensor = await deps.getSensor(alert.enterpriseId, alert.subject);

@@ -14,6 +14,7 @@ import type { Metrics } from '../core/metrics.ts';
 import type { Provisioning } from '../gateway/provisioning.ts';
 import { alertApi, type AlertApiDeps } from './alerts.ts';
 import { historyQuerySchema, planHistory, runHistory } from './history.ts';
+import { ruleOverrideApi, type RuleOverrideApiDeps } from './rule-overrides.ts';
 
 export interface ApiDeps {
   db: Queryable;
@@ -26,6 +27,8 @@ export interface ApiDeps {
   health?: () => Record<string, unknown>;
   /** Officers, alerts and their live stream (api/alerts.ts); without it those routes do not exist. */
   alerts?: AlertApiDeps;
+  /** The catalogue and the change announcement for the rule overrides routes (api/rule-overrides.ts); without it those routes do not exist. */
+  ruleOverrides?: RuleOverrideApiDeps;
 }
 
 function parse<T extends z.ZodType>(schema: T, input: unknown, where: string): z.output<T> {
@@ -126,6 +129,7 @@ export function buildApi(config: { adminToken: string }, deps: ApiDeps) {
   });
 
   if (deps.alerts) app.register(alertApi({ adminToken: config.adminToken }, { ...deps, alerts: deps.alerts }));
+  if (deps.ruleOverrides) app.register(ruleOverrideApi({ adminToken: config.adminToken }, { ...deps, ruleOverrides: deps.ruleOverrides }));
 
   return app;
 }

@@ -86,7 +86,9 @@ export function resolveRule(rule: Rule, overrides: readonly Override[], p: RuleP
   const clamped: string[] = [];
   for (const l of rule.standardLimits) {
     const v = getPath(params, l.param);
-    if (typeof v === 'number' && isLoose(v, l)) {
+    // a registered reference that resolves to nothing for this point (e.g. marks it has not registered) must not drop the level
+    const unresolved = typeof v !== 'number' && applied.some((o) => getPath(o.params, l.param) !== undefined);
+    if ((typeof v === 'number' && isLoose(v, l)) || unresolved) {
       params = setPath(params, l.param, l.atMost ?? l.atLeast);
       clamped.push(l.param);
     }

@@ -42,6 +42,17 @@ export type RawObservation =
 
 const SIGNAL_KIND_OF = (p: RulePoint): SignalKind => p.kind as SignalKind;
 
+/** Each enterprise's overrides as JSON, in their order (the order they apply in), to tell which changed. */
+function overridesByEnterprise(overrides: readonly Override[]): Map<string, string> {
+  const by = new Map<string, Override[]>();
+  for (const o of overrides) {
+    const list = by.get(o.enterpriseId);
+    if (list) list.push(o);
+    else by.set(o.enterpriseId, [o]);
+  }
+  return new Map([...by].map(([id, list]) => [id, JSON.stringify(list)]));
+}
+
 export class RulesEngine {
   private readonly enterprises = new Map<string, EnterpriseRules>();
   private catalogue: Catalogue;
@@ -88,7 +99,10 @@ export class RulesEngine {
       for (const rule of resolveRules(this.catalogue, this.overrides, p)) {
         if (instances.has(rule.key)) continue; // zone / gateway scope: one instance, anchored on the first point
         const prev = old?.instances.get(rule.key);
-        instances.set(rule.key, { rule, state: prev && prev.rule.version === rule.version && prev.rule.pattern === rule.pattern ? prev.state : initState(rule) });
+        instances.set(rule.key, {
+          rule,
+          state: prev && prev.rule.version === rule.version && prev.rule.pattern === rule.pattern ? prev.state : initState(rule),
+        });
       }
     }
     const all = [...instances.values()];
@@ -104,11 +118,23 @@ export class RulesEngine {
     this.enterprises.delete(enterpriseId);
   }
 
-  /** Swaps the catalogue and re-resolves every enterprise (states kept where key and version match). */
+  /**
+   * Swaps the catalogue and / or the overrides and re-resolves the enterprises
+   * concerned: all of them for another catalogue, only those whose overrides
+   * changed for the same one. A re-resolved instance keeps its state where its
+   * key and rule version match (an override changes neither: a tightened limit
+   * applies to the window as it stands); instances of other enterprises are untouched.
+   */
   setCatalogue(catalogue: Catalogue, overrides: readonly Override[] = this.overrides): void {
+    const sameCatalogue = catalogue === this.catalogue;
+    const before = overridesByEnterprise(this.overrides);
+    const after = overridesByEnterprise(overrides);
     this.catalogue = catalogue;
     this.overrides = overrides;
-    for (const [id, e] of this.enterprises) this.setEnterprise(id, [...e.points.values()]);
+    for (const [id, e] of this.enterprises) {
+      if (sameCatalogue && before.get(id) === after.get(id)) continue;
+      this.setEnterprise(id, [...e.points.values()]);
+    }
   }
 
   /** Feeds one observation; an unknown point is reported (the worker reloads the ledger and retries once). */

@@ -20,8 +20,7 @@ export const feedKey = (redisPrefix: string): string => `${redisPrefix}rules:fee
 type ReadingItem = ['r', string, number, Quality, number];
 type SignalItem = ['s', string, string, number];
 export type FeedEntry =
-  | { k: 'd'; e: string; g: string; i: (ReadingItem | SignalItem)[] }
-  | { k: 's'; e: string; g: string; s: 'online' | 'offline'; r: string; t: number };
+  { k: 'd'; e: string; g: string; i: (ReadingItem | SignalItem)[] } | { k: 's'; e: string; g: string; s: 'online' | 'offline'; r: string; t: number };
 
 export function encodeData(enterpriseId: string, gatewayId: string, items: readonly Normalised[]): string {
   const i = items.map((it): ReadingItem | SignalItem =>

@@ -27,16 +27,20 @@ import type { Logger } from '../../core/logger.ts';
 import type { Metrics } from '../../core/metrics.ts';
 import { applyCommand, type Applied } from '../apply.ts';
 import type { Announce } from '../bus.ts';
-import { CatalogueStore, defaultCatalogue, parseCatalogue, suppressibleByGatewayOffline, type Catalogue } from '../rules/index.ts';
+import { CatalogueStore, defaultCatalogue, parseCatalogue, suppressibleByGatewayOffline, type Catalogue, type LooseOverride } from '../rules/index.ts';
+import { OVERRIDES_CHANGED, OverrideStore } from '../rules/override-store.ts';
 import { detectChattering, isActive, suppressionFor } from '../state/index.ts';
 import type { AlertStore } from '../store.ts';
 import { fingerprintOf, type Finding } from '../types.ts';
 import { PointDirectory } from './directory.ts';
 import { RulesEngine, type EngineSnapshot, type RawObservation } from './engine.ts';
 import { decodeEntry, feedKey, type FeedEntry } from './feed.ts';
+import { RegisteredLimits } from './registered-limits.ts';
 
 /** Rule id of the alert raised when one point's alerts keep firing (频繁报警). */
 export const CHATTERING_RULE_ID = 'common.chattering';
+/** Rule id of the alert raised when an enterprise registers a limit looser than the standard allows (loose-limits.ts). */
+export { LOOSE_LIMIT_RULE_ID } from './loose-limits.ts';
 
 export const snapshotKey = (redisPrefix: string): string => `${redisPrefix}rules:snapshot`;
 
@@ -92,8 +96,15 @@ export class RulesWorker {
   private catalogueMtime = 0;
   private readonly missReloads = new Map<string, number>();
   private readonly changedGateways = new Set<string>();
+  private readonly limits: RegisteredLimits;
+  /** The overrides may have changed (announced, polled, catalogue reloaded): the loop re-reads them. True at start: the loose-limit alerts are brought in line once. */
+  private overridesStale = true;
+  /** Registry changes received, and how many of them the loop has applied (`drained` waits for the ones before its call). The start counts as one. */
+  private changesSeen = 1;
+  private changesApplied = 0;
   private loop: Promise<void> | undefined;
   private reloadTimer: NodeJS.Timeout | undefined;
+  private catalogueCheckDue = false;
   private running = false;
   /** False while a finding of the current entry is not persisted: no snapshot may be taken then. */
   private consistent = true;
@@ -107,6 +118,7 @@ export class RulesWorker {
     this.log = deps.logger.child({ part: 'rules' });
     this.directory = new PointDirectory(deps.db);
     this.engine = new RulesEngine(defaultCatalogue());
+    this.limits = new RegisteredLimits(new OverrideStore(deps.db), deps.store);
   }
 
   /** The feed position processed so far. */
@@ -123,7 +135,8 @@ export class RulesWorker {
     const catalogue = c.catalogueFile ? await loadCatalogueFile(c.catalogueFile) : defaultCatalogue();
     if (c.catalogueFile) this.catalogueMtime = (await stat(c.catalogueFile)).mtimeMs;
     this.catalogues = new CatalogueStore(catalogue);
-    this.engine.setCatalogue(catalogue);
+    await this.limits.reload();
+    this.engine.setCatalogue(catalogue, this.limits.list);
     for (const [ent, points] of await this.directory.all()) this.engine.setEnterprise(ent, points);
 
     const opts = { maxRetriesPerRequest: null, lazyConnect: true } as const;
@@ -135,17 +148,34 @@ export class RulesWorker {
       await r.connect();
     }
     await this.sub.subscribe(`${this.config.redisPrefix}registry-changed`);
-    this.sub.on('message', (_ch: string, gatewayId: string) => this.changedGateways.add(gatewayId));
+    this.sub.on('message', (_ch: string, message: string) => {
+      this.changesSeen++;
+      if (message === OVERRIDES_CHANGED) this.overridesStale = true;
+      // Otherwise a gateway id; a gateway may be called 'overrides' too, so that one is reloaded as well (one query).
+      this.changedGateways.add(message);
+    });
 
     const restored = await this.restoreSnapshot();
     this.deps.metrics.rulesInstances.set(this.engine.instanceCount);
     this.log.info(
-      { instances: this.engine.instanceCount, enterprises: this.engine.enterpriseIds().length, catalogueVersion: catalogue.version, position: this.lastId, restored },
+      {
+        instances: this.engine.instanceCount,
+        enterprises: this.engine.enterpriseIds().length,
+        catalogueVersion: catalogue.version,
+        overrides: this.limits.list.length,
+        position: this.lastId,
+        restored,
+      },
       'rules worker started',
     );
     this.running = true;
     this.lastSnapshotAt = this.deps.clock.now();
-    this.reloadTimer = setInterval(() => void this.reloadCatalogue(), c.reloadIntervalMs);
+    this.reloadTimer = setInterval(() => {
+      // A lost announcement (Redis reconnecting) only delays an override change by one interval.
+      this.overridesStale = true;
+      // checked by the loop between entries: the rules never change under an entry being evaluated
+      this.catalogueCheckDue = true;
+    }, c.reloadIntervalMs);
     this.loop = this.run();
   }
 
@@ -170,11 +200,15 @@ export class RulesWorker {
   }
 
   /**
-   * Resolves once the worker has processed everything in the feed up to now
-   * and ticked at or after the clock's time of the call (for tests and
+   * Resolves once the worker has processed everything in the feed up to now,
+   * applied the registry changes (ledger, overrides) announced before the
+   * call, and ticked at or after the clock's time of the call (for tests and
    * benchmarks: with a fake clock, set the time, publish, then wait here).
    */
   async drained(timeoutMs = 30_000): Promise<void> {
+    // Redis answers in order on a connection: after this PING every message published before it has arrived.
+    await this.sub!.ping();
+    const changes = this.changesSeen;
     const target = await this.cmd!.xinfo('STREAM', feedKey(this.config.redisPrefix)).then(
       (info) => {
         const arr = info as unknown[];
@@ -185,7 +219,7 @@ export class RulesWorker {
     );
     const tickAt = this.deps.clock.now();
     const deadline = Date.now() + timeoutMs;
-    while (compareIds(this.lastId, target) < 0 || !this.caughtUp || this.lastTickAt < tickAt) {
+    while (compareIds(this.lastId, target) < 0 || !this.caughtUp || this.lastTickAt < tickAt || this.changesApplied < changes) {
       if (Date.now() > deadline) throw new Error(`rules worker did not drain to ${target} within ${timeoutMs} ms (at ${this.lastId})`);
       await new Promise<void>((r) => this.waiters.push(r));
       if (!this.running) throw new Error('rules worker stopped');
@@ -282,7 +316,12 @@ export class RulesWorker {
         suppressible: suppressibleByGatewayOffline(catalogue),
       })?.suppressedBy;
     }
-    const applied = await applyCommand(store, { fingerprint: fingerprintOf(f) }, { type: 'finding', finding: f, suppressedBy, receivedAt: this.deps.clock.now() }, this.applyOpts());
+    const applied = await applyCommand(
+      store,
+      { fingerprint: fingerprintOf(f) },
+      { type: 'finding', finding: f, suppressedBy, receivedAt: this.deps.clock.now() },
+      this.applyOpts(),
+    );
     this.record(applied, f);
     if (applied.outcome === 'fired' || (applied.outcome === 'opened' && applied.alert?.state === 'firing')) await this.checkChattering(f, applied);
   }
@@ -363,12 +402,54 @@ export class RulesWorker {
     this.deps.metrics.rulesInstances.set(this.engine.instanceCount);
   }
 
+  /** Applies the registry changes received so far, between feed entries (never while one is processed). */
   private async applyLedgerChanges(): Promise<void> {
-    if (this.changedGateways.size === 0) return;
-    const ids = [...this.changedGateways];
-    this.changedGateways.clear();
-    for (const id of ids) await this.reloadGateway(id);
-    this.log.info({ gateways: ids.length, instances: this.engine.instanceCount }, 'ledger changes applied to the rules');
+    const seen = this.changesSeen;
+    if (this.catalogueCheckDue) {
+      this.catalogueCheckDue = false;
+      await this.reloadCatalogue();
+    }
+    if (this.changedGateways.size > 0) {
+      const ids = [...this.changedGateways];
+      this.changedGateways.clear();
+      for (const id of ids) await this.reloadGateway(id);
+      this.log.info({ gateways: ids.length, instances: this.engine.instanceCount }, 'ledger changes applied to the rules');
+    }
+    if (this.overridesStale) {
+      this.overridesStale = false;
+      try {
+        await this.applyOverrides();
+      } catch (err) {
+        this.overridesStale = true;
+        throw err;
+      }
+    }
+    this.changesApplied = seen;
+  }
+
+  /**
+   * Re-reads the registered overrides: re-resolves the enterprises whose
+   * overrides changed, then raises a `common.loose_limit` alert for each
+   * registration looser than the standard and clears those no longer loose.
+   */
+  private async applyOverrides(): Promise<void> {
+    const catalogue = this.catalogues!.current;
+    if (await this.limits.reload()) {
+      this.engine.setCatalogue(catalogue, this.limits.list);
+      this.deps.metrics.rulesInstances.set(this.engine.instanceCount);
+      this.log.info({ overrides: this.limits.list.length, instances: this.engine.instanceCount }, 'rule overrides applied');
+    }
+    const plan = await this.limits.plan(catalogue, (l) => this.pointUnit(l), this.deps.clock.now());
+    if (!plan) return;
+    for (const f of plan.findings) await this.applyFinding(f);
+    this.limits.reconciled(plan.key);
+  }
+
+  /** The unit of the point(s) a loose override is registered for: the sensor's, or the one all the rule's points share. */
+  private pointUnit(l: LooseOverride): string {
+    if (l.sensorId !== null) return this.engine.point(l.enterpriseId, l.sensorId)?.unit ?? '';
+    const units = new Set(this.engine.rulesOf(l.enterpriseId).flatMap((r) => (r.id === l.ruleId ? [r.anchor.unit] : [])));
+    return units.size === 1 ? [...units][0]! : '';
   }
 
   /** Re-reads the catalogue file when it changed; an invalid one is refused (logged) and the current one stays. */
@@ -386,6 +467,7 @@ export class RulesWorker {
         return;
       }
       this.engine.setCatalogue(this.catalogues.current);
+      this.overridesStale = true; // the standard's limits may have changed: loose-limit alerts are re-checked
       this.deps.metrics.rulesInstances.set(this.engine.instanceCount);
       this.log.info({ file, version: r.version, changes: r.changes, instances: this.engine.instanceCount }, 'rule catalogue reloaded');
     } catch (err) {

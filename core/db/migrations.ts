@@ -162,6 +162,22 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX alert_events_enterprise ON alert_events(enterprise_id, seq);
     `,
   },
+  {
+    version: 5,
+    name: 'rule overrides: alarm limits an enterprise registers, per enterprise or per sensor',
+    sql: `
+      CREATE TABLE rule_overrides (
+        enterprise_id  text NOT NULL REFERENCES enterprises(id),
+        sensor_id      text NOT NULL DEFAULT '',
+        rule_id        text NOT NULL,
+        params         jsonb NOT NULL,
+        updated_at     timestamptz NOT NULL,
+        updated_by     text NOT NULL,
+        PRIMARY KEY (enterprise_id, sensor_id, rule_id)
+      );
+      CREATE INDEX alerts_rule_active ON alerts(rule_id) WHERE state IN ('pending', 'firing', 'acknowledged');
+    `,
+  },
 ];
 
 /** Applies pending migrations; returns the versions applied. Safe to call concurrently from one process. */

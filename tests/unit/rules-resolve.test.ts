@@ -197,6 +197,11 @@ describe('overrides', () => {
     { name: 'another enterprise’s is not applied', overrides: [{ ...tighter(15), enterpriseId: 'E-OTHER' }], want: 25 },
     { name: 'looser than the standard: the standard’s limit is used', overrides: [tighter(30)], want: 25 },
     { name: 'invalid: ignored', overrides: [ov({ params: { levels: { level1: { threshold: 'low' } } } })], want: 25 },
+    {
+      name: 'a reference the point cannot resolve (no registered marks): the standard’s limit is used',
+      overrides: [ov({ params: { levels: { level1: { threshold: { ref: 'marks.high' } } } } })],
+      want: 25,
+    },
   ])('$name', ({ overrides, want }) => {
     expect(level1(ruleOf(GT, 'gas.combustible', overrides))).toBe(want);
   });
