@@ -233,6 +233,9 @@ export class RulesWorker {
     while (this.running) {
       try {
         await this.applyLedgerChanges();
+        // Read before the XREAD: a read that comes back short has seen everything appended up to this moment,
+        // so a tick at `now` never outruns data that was already in the feed (whatever the clock does meanwhile).
+        const now = this.deps.clock.now();
         const res = await this.reader!.xread('COUNT', c.readCount, 'BLOCK', c.tickMs, 'STREAMS', key, this.lastId);
         const entries = res?.[0]?.[1] ?? [];
         for (const [id, fields] of entries) {
@@ -240,7 +243,6 @@ export class RulesWorker {
           await this.processEntry(id, fields);
         }
         this.caughtUp = entries.length < c.readCount;
-        const now = this.deps.clock.now();
         if (this.caughtUp && now - this.lastTickAt >= c.tickMs) {
           this.lastTickAt = now;
           this.consistent = false;
