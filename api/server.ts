@@ -6,18 +6,19 @@ import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { idSchema } from '../core/contract.ts';
-import type { Queryable } from '../core/db/db.ts';
+import type { Db } from '../core/db/db.ts';
 import { AppError } from '../core/errors.ts';
 import type { InfluxClient } from '../core/influx/client.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Metrics } from '../core/metrics.ts';
 import type { Provisioning } from '../gateway/provisioning.ts';
 import { alertApi, type AlertApiDeps } from './alerts.ts';
+import { inspectionApi } from './inspections.ts';
 import { historyQuerySchema, planHistory, runHistory } from './history.ts';
 import { ruleOverrideApi, type RuleOverrideApiDeps } from './rule-overrides.ts';
 
 export interface ApiDeps {
-  db: Queryable;
+  db: Db;
   influx: InfluxClient;
   provisioning: Provisioning;
   metrics: Metrics;
@@ -44,7 +45,7 @@ export function buildApi(config: { adminToken: string }, deps: ApiDeps) {
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     if (err instanceof AppError) {
       if (err.httpStatus >= 500) req.log.error({ err }, 'request failed');
-      return reply.status(err.httpStatus).send({ error: { code: err.code, message: err.message } });
+      return reply.status(err.httpStatus).send({ error: { ...err.expose, code: err.code, message: err.message } });
     }
     if (err.statusCode && err.statusCode < 500) {
       return reply.status(err.statusCode).send({ error: { code: 'BAD_REQUEST', message: err.message } });
@@ -129,6 +130,7 @@ export function buildApi(config: { adminToken: string }, deps: ApiDeps) {
   });
 
   if (deps.alerts) app.register(alertApi({ adminToken: config.adminToken }, { ...deps, alerts: deps.alerts }));
+  app.register(inspectionApi({ adminToken: config.adminToken }, deps));
   if (deps.ruleOverrides) app.register(ruleOverrideApi({ adminToken: config.adminToken }, { ...deps, ruleOverrides: deps.ruleOverrides }));
 
   return app;

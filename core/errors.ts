@@ -22,14 +22,17 @@ export class AppError extends Error {
   readonly httpStatus: number;
   readonly retryable: boolean;
   readonly details: unknown;
+  /** Extra fields the API adds to the error body (e.g. a refusal's reason in Chinese and its counts). */
+  readonly expose: Record<string, unknown> | undefined;
 
-  constructor(code: ErrorCode, message?: string, opts: { details?: unknown; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message?: string, opts: { details?: unknown; cause?: unknown; expose?: Record<string, unknown> } = {}) {
     super(message ?? ERRORS[code].message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'AppError';
     this.code = code;
     this.httpStatus = ERRORS[code].httpStatus;
     this.retryable = ERRORS[code].retryable;
     this.details = opts.details;
+    this.expose = opts.expose;
   }
 }
 

@@ -178,6 +178,30 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX alerts_rule_active ON alerts(rule_id) WHERE state IN ('pending', 'firing', 'acknowledged');
     `,
   },
+  {
+    version: 6,
+    name: 'enterprise ledger (high-risk flag, standardization grade, dynamic risk factors, key enterprise) and inspections with their yearly counts',
+    sql: `
+      ALTER TABLE enterprises ADD COLUMN high_risk boolean;
+      ALTER TABLE enterprises ADD COLUMN standardization_grade text NOT NULL DEFAULT 'ungraded' CHECK (standardization_grade IN ('1', '2', '3', 'ungraded'));
+      ALTER TABLE enterprises ADD COLUMN risk_factors jsonb NOT NULL DEFAULT '[]';
+      ALTER TABLE enterprises ADD COLUMN key_enterprise boolean NOT NULL DEFAULT false;
+      CREATE TABLE inspections (
+        id             text PRIMARY KEY,
+        enterprise_id  text NOT NULL REFERENCES enterprises(id),
+        authority_id   text NOT NULL REFERENCES authorities(id),
+        origin         text NOT NULL CHECK (origin IN ('annual_plan', 'random', 'dynamic', 'complaint', 'referral', 'data_monitoring', 'recheck')),
+        joint          boolean NOT NULL,
+        exempt         boolean NOT NULL,
+        at             timestamptz NOT NULL,
+        year           integer NOT NULL,
+        note           text NOT NULL DEFAULT '',
+        created_by     text NOT NULL,
+        created_at     timestamptz NOT NULL
+      );
+      CREATE INDEX inspections_enterprise_year ON inspections(enterprise_id, year);
+    `,
+  },
 ];
 
 /** Applies pending migrations; returns the versions applied. Safe to call concurrently from one process. */

@@ -1,0 +1,247 @@
+/**
+ * The enterprise ledger's supervision facts (一企一档; domain rules 1–3, 10)
+ * and the inspections recorded against the yearly caps. PostgreSQL (or
+ * PGlite) through `Db`; the decisions are the pure ones of `caps.ts`.
+ *
+ * - An inspection is done by the enterprise's own authority, or by an
+ *   authority above it as a joint inspection (联合检查); a lower or unrelated
+ *   authority is refused (一家企业对应一个层级的执法主体).
+ * - A capped inspection beyond the year's cap is refused (CAP_REACHED); the
+ *   check and the insert run in one transaction with the enterprise row
+ *   locked, so two concurrent requests cannot both take the last place.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { idSchema } from '../core/contract.ts';
+import type { Db, Queryable } from '../core/db/db.ts';
+import { AppError } from '../core/errors.ts';
+import { decideInspection, GRADES, isHighRiskSector, ORIGINS, yearCounts, yearOf, type Grade, type Origin, type YearCounts } from './caps.ts';
+
+/** Dynamic risk factors that add at least one inspection a year (2021 §(二)). */
+export const RISK_FACTORS = [
+  'fatal_accident_3y',
+  'major_hazard_penalty_1y',
+  'overdue_major_hazard',
+  'dishonesty_list',
+  'suspended_for_rectification',
+  'renovation_or_construction',
+  'closing_down',
+  'weak_red_line_awareness',
+] as const;
+export type RiskFactor = (typeof RISK_FACTORS)[number];
+
+export const ledgerPatch = z.strictObject({
+  /** Overrides the sector's high-risk classification; `null` goes back to the sector's. */
+  highRisk: z.boolean().nullable().optional(),
+  grade: z.enum(GRADES).optional(),
+  riskFactors: z
+    .array(z.enum(RISK_FACTORS))
+    .refine((a) => new Set(a).size === a.length, 'each risk factor at most once')
+    .optional(),
+  keyEnterprise: z.boolean().optional(),
+});
+export type LedgerPatch = z.output<typeof ledgerPatch>;
+
+export interface LedgerEntry {
+  id: string;
+  name: string;
+  sector: string;
+  authorityId: string | null;
+  /** Effective: the ledger's flag if set, else the sector's classification. */
+  highRisk: boolean;
+  highRiskSource: 'sector' | 'ledger';
+  grade: Grade;
+  riskFactors: RiskFactor[];
+  keyEnterprise: boolean;
+}
+
+export const inspectionInput = z.strictObject({
+  enterpriseId: idSchema,
+  authorityId: idSchema,
+  origin: z.enum(ORIGINS),
+  /** When it takes place (epoch ms); default now. */
+  at: z.number().int().positive().optional(),
+  note: z.string().max(2000).optional(),
+});
+export type InspectionInput = z.input<typeof inspectionInput>;
+
+export interface Inspection {
+  id: string;
+  enterpriseId: string;
+  authorityId: string;
+  origin: Origin;
+  joint: boolean;
+  exempt: boolean;
+  at: number;
+  year: number;
+  note: string;
+  createdBy: string;
+}
+
+interface EnterpriseRow {
+  id: string;
+  name: string;
+  sector: string;
+  authority_id: string | null;
+  high_risk: boolean | null;
+  standardization_grade: Grade;
+  risk_factors: RiskFactor[];
+  key_enterprise: boolean;
+}
+
+const toEntry = (r: EnterpriseRow): LedgerEntry => ({
+  id: r.id,
+  name: r.name,
+  sector: r.sector,
+  authorityId: r.authority_id,
+  highRisk: r.high_risk ?? isHighRiskSector(r.sector),
+  highRiskSource: r.high_risk === null ? 'sector' : 'ledger',
+  grade: r.standardization_grade,
+  riskFactors: r.risk_factors,
+  keyEnterprise: r.key_enterprise,
+});
+
+const ENTERPRISE_COLUMNS = 'id, name, sector, authority_id, high_risk, standardization_grade, risk_factors, key_enterprise';
+
+interface InspectionRow {
+  id: string;
+  enterprise_id: string;
+  authority_id: string;
+  origin: Origin;
+  joint: boolean;
+  exempt: boolean;
+  at: Date;
+  year: number;
+  note: string;
+  created_by: string;
+}
+
+const toInspection = (r: InspectionRow): Inspection => ({
+  id: r.id,
+  enterpriseId: r.enterprise_id,
+  authorityId: r.authority_id,
+  origin: r.origin,
+  joint: r.joint,
+  exempt: r.exempt,
+  at: new Date(r.at).getTime(),
+  year: r.year,
+  note: r.note,
+  createdBy: r.created_by,
+});
+
+export class EnterpriseLedger {
+  constructor(private readonly db: Db) {}
+
+  async get(enterpriseId: string, q: Queryable = this.db, lock = false): Promise<LedgerEntry> {
+    const { rows } = await q.query<EnterpriseRow>(`SELECT ${ENTERPRISE_COLUMNS} FROM enterprises WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [enterpriseId]);
+    if (!rows[0]) throw new AppError('NOT_FOUND', `enterprise ${enterpriseId} not found`);
+    return toEntry(rows[0]);
+  }
+
+  async update(enterpriseId: string, patch: LedgerPatch): Promise<LedgerEntry> {
+    const sets: string[] = [];
+    const params: unknown[] = [enterpriseId];
+    const set = (column: string, value: unknown) => {
+      params.push(value);
+      sets.push(`${column} = $${params.length}`);
+    };
+    if (patch.highRisk !== undefined) set('high_risk', patch.highRisk);
+    if (patch.grade !== undefined) set('standardization_grade', patch.grade);
+    if (patch.riskFactors !== undefined) set('risk_factors', JSON.stringify(patch.riskFactors));
+    if (patch.keyEnterprise !== undefined) set('key_enterprise', patch.keyEnterprise);
+    if (sets.length > 0) {
+      const { rows } = await this.db.query(`UPDATE enterprises SET ${sets.join(', ')} WHERE id = $1 RETURNING id`, params);
+      if (rows.length === 0) throw new AppError('NOT_FOUND', `enterprise ${enterpriseId} not found`);
+    }
+    return this.get(enterpriseId);
+  }
+
+  /** The authority and its ancestors, nearest first. */
+  private async chain(q: Queryable, authorityId: string): Promise<string[]> {
+    const { rows } = await q.query<{ id: string }>(
+      `WITH RECURSIVE up(id, parent_id, depth) AS (
+         SELECT id, parent_id, 0 FROM authorities WHERE id = $1
+         UNION ALL SELECT a.id, a.parent_id, up.depth + 1 FROM authorities a JOIN up ON a.id = up.parent_id WHERE up.depth < 16
+       ) SELECT id FROM up ORDER BY depth`,
+      [authorityId],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Records an inspection if the jurisdiction and the year's cap allow it. */
+  async recordInspection(input: z.output<typeof inspectionInput>, actor: string, now: number): Promise<{ inspection: Inspection; counts: YearCounts }> {
+    const at = input.at ?? now;
+    return this.db.transaction(async (tx) => {
+      const e = await this.get(input.enterpriseId, tx, true);
+      const { rows: auth } = await tx.query('SELECT 1 FROM authorities WHERE id = $1', [input.authorityId]);
+      if (auth.length === 0) throw new AppError('NOT_FOUND', `authority ${input.authorityId} not found`);
+      if (e.authorityId === null)
+        throw new AppError('CONFLICT', `enterprise ${e.id} has no supervising authority in the ledger; assign one before inspecting it`, {
+          expose: { reason: { zh: `企业 ${e.id} 尚未确定执法主体`, en: `enterprise ${e.id} has no supervising authority` } },
+        });
+      const chain = await this.chain(tx, e.authorityId);
+      const level = chain.indexOf(input.authorityId);
+      if (level < 0)
+        throw new AppError('FORBIDDEN', `authority ${input.authorityId} does not supervise enterprise ${e.id} (its authority is ${e.authorityId})`, {
+          expose: {
+            reason: {
+              zh: `企业 ${e.id} 由 ${e.authorityId} 执法，${input.authorityId} 不是其执法主体或上级（一家企业对应一个层级的执法主体）`,
+              en: `enterprise ${e.id} is supervised by ${e.authorityId}; ${input.authorityId} is neither that authority nor above it`,
+            },
+          },
+        });
+      const year = yearOf(at);
+      const { rows: done } = await tx.query<{ origin: Origin; at: Date }>('SELECT origin, at FROM inspections WHERE enterprise_id = $1 AND year = $2', [
+        e.id,
+        year,
+      ]);
+      const decision = decideInspection(
+        e,
+        done.map((d) => ({ origin: d.origin, at: new Date(d.at).getTime() })),
+        input.origin,
+        at,
+      );
+      if (!decision.allowed)
+        throw new AppError('CONFLICT', decision.reason.en, { expose: { reason: decision.reason, counts: decision.counts, refusal: decision.code } });
+      const inspection: Inspection = {
+        id: randomUUID(),
+        enterpriseId: e.id,
+        authorityId: input.authorityId,
+        origin: input.origin,
+        joint: level > 0,
+        exempt: decision.exempt,
+        at,
+        year,
+        note: input.note ?? '',
+        createdBy: actor,
+      };
+      await tx.query(
+        `INSERT INTO inspections (id, enterprise_id, authority_id, origin, joint, exempt, at, year, note, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        [
+          inspection.id,
+          e.id,
+          inspection.authorityId,
+          inspection.origin,
+          inspection.joint,
+          inspection.exempt,
+          new Date(at),
+          year,
+          inspection.note,
+          actor,
+          new Date(now),
+        ],
+      );
+      const counts = yearCounts(e, [...done.map((d) => ({ origin: d.origin, at: new Date(d.at).getTime() })), { origin: input.origin, at }], year);
+      return { inspection, counts };
+    });
+  }
+
+  /** "扫码入企": the enterprise's ledger facts, this year's counts by origin against its cap, and its inspections of the year. */
+  async summary(enterpriseId: string, year: number): Promise<{ enterprise: LedgerEntry; counts: YearCounts; inspections: Inspection[] }> {
+    const enterprise = await this.get(enterpriseId);
+    const { rows } = await this.db.query<InspectionRow>('SELECT * FROM inspections WHERE enterprise_id = $1 AND year = $2 ORDER BY at', [enterpriseId, year]);
+    const inspections = rows.map(toInspection);
+    return { enterprise, counts: yearCounts(enterprise, inspections, year), inspections };
+  }
+}

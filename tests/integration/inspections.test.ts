@@ -1,0 +1,144 @@
+/**
+ * The ledger's supervision facts and inspections against the yearly caps, on
+ * a real (in-memory) PGlite ledger through `app.inject`: a planned inspection
+ * beyond the cap is refused with the reason in Chinese and English, exempt
+ * origins pass and are counted, the year is China Standard Time, only the
+ * enterprise's authority or one above it (a joint inspection) may inspect,
+ * and concurrent requests cannot both take the last place under the cap.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApi } from '../../api/server.ts';
+import { openDb, type Db } from '../../core/db/db.ts';
+import type { InfluxClient } from '../../core/influx/client.ts';
+import { createLogger } from '../../core/logger.ts';
+import { createMetrics } from '../../core/metrics.ts';
+import { Provisioning } from '../../gateway/provisioning.ts';
+
+const TOKEN = 'test-admin-token';
+const auth = { authorization: `Bearer ${TOKEN}` };
+/** Noon CST on 1 March 2026: "now" for these tests. */
+const NOW = Date.UTC(2026, 2, 1, 4);
+
+let db: Db;
+let app: ReturnType<typeof buildApi>;
+
+async function call(method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown) {
+  const r = await app.inject({ method, url, headers: auth, ...(payload === undefined ? {} : { payload: payload as object }) });
+  return { status: r.statusCode, body: r.json<Record<string, unknown> & { error?: Record<string, unknown> }>() };
+}
+
+beforeAll(async () => {
+  const logger = createLogger({ level: 'silent' });
+  db = await openDb({ pgliteDir: 'memory://', logger });
+  app = buildApi(
+    { adminToken: TOKEN },
+    { db, influx: {} as InfluxClient, provisioning: new Provisioning(db), metrics: createMetrics(), logger, clock: { now: () => NOW } },
+  );
+  for (const a of [
+    { id: 'P', name: '省应急管理厅', level: 'province' },
+    { id: 'C', name: '市应急管理局', level: 'city', parentId: 'P' },
+    { id: 'K1', name: '甲县应急管理局', level: 'county', parentId: 'C' },
+    { id: 'K2', name: '乙县应急管理局', level: 'county', parentId: 'C' },
+  ])
+    expect((await call('POST', '/api/v1/authorities', a)).status).toBe(201);
+  for (const e of [
+    { id: 'CHEM', sector: 'hazardous_chemicals', authorityId: 'K1' },
+    { id: 'SHOP', sector: 'other', authorityId: 'K1' },
+    { id: 'LOOSE', sector: 'other' },
+  ])
+    expect((await call('POST', '/api/v1/enterprises', { ...e, name: `企业 ${e.id}` })).status).toBe(201);
+});
+
+afterAll(async () => {
+  await app?.close();
+  await db?.close();
+});
+
+const inspect = (enterpriseId: string, origin: string, extra: Record<string, unknown> = {}) =>
+  call('POST', '/api/v1/inspections', { enterpriseId, authorityId: 'K1', origin, ...extra });
+
+describe('the ledger', () => {
+  it('derives high-risk from the sector until the ledger says otherwise, and validates each field', async () => {
+    expect((await call('GET', '/api/v1/enterprises/CHEM/ledger')).body).toMatchObject({
+      highRisk: true,
+      highRiskSource: 'sector',
+      grade: 'ungraded',
+      riskFactors: [],
+      keyEnterprise: false,
+      authorityId: 'K1',
+    });
+    const patched = await call('PATCH', '/api/v1/enterprises/SHOP/ledger', { grade: '2', riskFactors: ['dishonesty_list'], keyEnterprise: true });
+    expect(patched).toMatchObject({ status: 200, body: { highRisk: false, grade: '2', riskFactors: ['dishonesty_list'], keyEnterprise: true } });
+    expect((await call('PATCH', '/api/v1/enterprises/SHOP/ledger', { grade: '4' })).body.error).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(/grade/) as unknown,
+    });
+    expect((await call('PATCH', '/api/v1/enterprises/SHOP/ledger', { riskFactors: ['haunted'] })).status).toBe(400);
+    expect((await call('PATCH', '/api/v1/enterprises/SHOP/ledger', { riskFactors: ['closing_down', 'closing_down'] })).status).toBe(400);
+    expect((await call('PATCH', '/api/v1/enterprises/NONE/ledger', { grade: '1' })).status).toBe(404);
+    expect((await app.inject({ method: 'GET', url: '/api/v1/enterprises/CHEM/ledger' })).statusCode).toBe(401);
+  });
+});
+
+describe('inspections against the yearly cap', () => {
+  it('refuses the planned inspection beyond the cap with the reason, counts the exempt ones, and shows it all on the summary', async () => {
+    // SHOP: not high-risk, grade 2 → at most 2 a year
+    expect(await inspect('SHOP', 'annual_plan')).toMatchObject({ status: 201, body: { inspection: { exempt: false, joint: false, year: 2026 } } });
+    expect(await inspect('SHOP', 'random')).toMatchObject({ status: 201, body: { counts: { counted: 2, cap: 2, remaining: 0 } } });
+    const refused = await inspect('SHOP', 'dynamic');
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({
+      code: 'CONFLICT',
+      refusal: 'CAP_REACHED',
+      reason: {
+        zh: expect.stringContaining('非高危行业标准化二级企业每年不超过2次') as unknown,
+        en: expect.stringContaining('at most 2 times a year') as unknown,
+      },
+      counts: { counted: 2, cap: 2 },
+    });
+    expect(await inspect('SHOP', 'data_monitoring')).toMatchObject({
+      status: 201,
+      body: { inspection: { exempt: true }, counts: { counted: 2, exempt: 1, total: 3 } },
+    });
+    expect(await inspect('SHOP', 'complaint')).toMatchObject({ status: 201, body: { inspection: { exempt: true } } });
+
+    const s = await call('GET', '/api/v1/enterprises/SHOP/inspection-summary');
+    expect(s.body).toMatchObject({
+      enterprise: { id: 'SHOP', grade: '2' },
+      counts: {
+        year: 2026,
+        cap: 2,
+        counted: 2,
+        exempt: 2,
+        total: 4,
+        remaining: 0,
+        byOrigin: { annual_plan: 1, random: 1, data_monitoring: 1, complaint: 1, dynamic: 0 },
+      },
+    });
+    expect((s.body.inspections as unknown[]).length).toBe(4);
+    // next year (CST) starts from zero; the refused one was not recorded
+    expect((await call('GET', '/api/v1/enterprises/SHOP/inspection-summary?year=2027')).body).toMatchObject({ counts: { total: 0, remaining: 2 } });
+    expect(await inspect('SHOP', 'annual_plan', { at: Date.UTC(2026, 11, 31, 16, 0) })).toMatchObject({ status: 201, body: { inspection: { year: 2027 } } });
+  });
+
+  it('lets only the enterprise’s authority or one above it inspect; above it is a joint inspection', async () => {
+    expect(await call('POST', '/api/v1/inspections', { enterpriseId: 'CHEM', authorityId: 'C', origin: 'data_monitoring' })).toMatchObject({
+      status: 201,
+      body: { inspection: { joint: true, authorityId: 'C' } },
+    });
+    const other = await call('POST', '/api/v1/inspections', { enterpriseId: 'CHEM', authorityId: 'K2', origin: 'data_monitoring' });
+    expect(other.status).toBe(403);
+    expect(other.body.error).toMatchObject({ code: 'FORBIDDEN', reason: { zh: expect.stringContaining('一家企业对应一个层级的执法主体') as unknown } });
+    expect((await call('POST', '/api/v1/inspections', { enterpriseId: 'LOOSE', authorityId: 'K1', origin: 'random' })).status).toBe(409);
+    expect((await call('POST', '/api/v1/inspections', { enterpriseId: 'CHEM', authorityId: 'NOPE', origin: 'random' })).status).toBe(404);
+    expect((await call('POST', '/api/v1/inspections', { enterpriseId: 'CHEM', authorityId: 'K1', origin: 'whim' })).status).toBe(400);
+  });
+
+  it('never lets concurrent requests exceed the cap', async () => {
+    // CHEM: high-risk, grade 1 → 2 a year
+    expect((await call('PATCH', '/api/v1/enterprises/CHEM/ledger', { grade: '1' })).status).toBe(200);
+    const results = await Promise.all(Array.from({ length: 6 }, () => inspect('CHEM', 'annual_plan')));
+    expect(results.map((r) => r.status).sort()).toEqual([201, 201, 409, 409, 409, 409]);
+    expect((await call('GET', '/api/v1/enterprises/CHEM/inspection-summary')).body).toMatchObject({ counts: { counted: 2, cap: 2 } });
+  });
+});
