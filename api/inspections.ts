@@ -7,6 +7,7 @@
  *   PATCH /api/v1/enterprises/:id/ledger                  { highRisk?, grade?, riskFactors?, keyEnterprise? }
  *   POST  /api/v1/inspections                             { enterpriseId, authorityId, origin, at?, note? }
  *   GET   /api/v1/enterprises/:id/inspection-summary?year  "扫码入企": counts by origin, cap, remaining
+ *   POST  /api/v1/enterprises/import                      text/csv: a bureau's enterprise list (inspections/csv.ts)
  *
  * A planned inspection beyond the cap answers 409 with `error.refusal:
  * 'CAP_REACHED'`, `error.reason: { zh, en }` and `error.counts`; an authority
@@ -17,7 +18,9 @@ import { z } from 'zod';
 import { idSchema } from '../core/contract.ts';
 import type { Db } from '../core/db/db.ts';
 import { yearOf } from '../inspections/caps.ts';
+import { importRows, parseCsv } from '../inspections/csv.ts';
 import { EnterpriseLedger, inspectionInput, ledgerPatch } from '../inspections/ledger.ts';
+import { AppError } from '../core/errors.ts';
 import { Authenticator } from './auth.ts';
 import { Officers } from './officers.ts';
 import { parse } from './parse.ts';
@@ -34,6 +37,27 @@ export function inspectionApi(config: { adminToken: string }, deps: InspectionRo
   return async (app: FastifyInstance): Promise<void> => {
     const auth = new Authenticator(config.adminToken, new Officers(deps.db));
     const ledger = new EnterpriseLedger(deps.db);
+
+    app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 10 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+
+    app.post('/api/v1/enterprises/import', async (req) => {
+      const who = await auth.requireAdmin(req);
+      if (typeof req.body !== 'string') throw new AppError('BAD_REQUEST', 'send the list as text/csv (UTF-8), a header line first');
+      let table: string[][];
+      try {
+        table = parseCsv(req.body);
+      } catch (err) {
+        throw new AppError('BAD_REQUEST', `the list is not valid CSV: ${(err as Error).message}`, { expose: { errors: [(err as Error).message] } });
+      }
+      const parsed = importRows(table);
+      if (!parsed.ok) {
+        req.log.warn({ errors: parsed.errors.slice(0, 20), count: parsed.errors.length }, 'enterprise list refused');
+        throw new AppError('BAD_REQUEST', `the list was not imported: ${parsed.errors.length} problem(s)`, { expose: { errors: parsed.errors } });
+      }
+      const r = await ledger.importEnterprises(parsed.rows);
+      req.log.info({ ...r, actor: who.actor }, 'enterprise list imported');
+      return { ...r, enterprises: parsed.rows.length };
+    });
 
     app.get('/api/v1/enterprises/:id/ledger', async (req) => {
       await auth.requireAdmin(req);

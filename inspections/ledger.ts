@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { idSchema } from '../core/contract.ts';
 import type { Db, Queryable } from '../core/db/db.ts';
 import { AppError } from '../core/errors.ts';
+import type { ImportRow } from './csv.ts';
 import { decideInspection, GRADES, isHighRiskSector, ORIGINS, yearCounts, yearOf, type Grade, type Origin, type YearCounts } from './caps.ts';
 
 /** Dynamic risk factors that add at least one inspection a year (2021 §(二)). */
@@ -154,6 +155,38 @@ export class EnterpriseLedger {
       if (rows.length === 0) throw new AppError('NOT_FOUND', `enterprise ${enterpriseId} not found`);
     }
     return this.get(enterpriseId);
+  }
+
+  /**
+   * Creates or updates the enterprises of an imported list in one transaction:
+   * every row is written, or none (an unknown authority is reported with its
+   * line). Ledger facts an import leaves empty are reset (high-risk back to
+   * the sector's classification).
+   */
+  async importEnterprises(rows: readonly ImportRow[]): Promise<{ created: number; updated: number }> {
+    return this.db.transaction(async (tx) => {
+      const wanted = [...new Set(rows.flatMap((r) => (r.authorityId === undefined ? [] : [r.authorityId])))];
+      const { rows: known } = await tx.query<{ id: string }>('SELECT id FROM authorities WHERE id = ANY($1)', [wanted]);
+      const have = new Set(known.map((k) => k.id));
+      const errors = rows
+        .filter((r) => r.authorityId !== undefined && !have.has(r.authorityId))
+        .map((r) => `line ${r.line}: authorityId: no authority '${r.authorityId}'`);
+      if (errors.length > 0) throw new AppError('BAD_REQUEST', `the list was not imported: ${errors.length} problem(s)`, { expose: { errors } });
+      let created = 0;
+      for (const r of rows) {
+        const { rows: out } = await tx.query<{ inserted: boolean }>(
+          `INSERT INTO enterprises (id, name, sector, authority_id, high_risk, standardization_grade, key_enterprise, risk_factors)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, sector = EXCLUDED.sector, authority_id = EXCLUDED.authority_id,
+             high_risk = EXCLUDED.high_risk, standardization_grade = EXCLUDED.standardization_grade,
+             key_enterprise = EXCLUDED.key_enterprise, risk_factors = EXCLUDED.risk_factors
+           RETURNING (xmax = 0) AS inserted`,
+          [r.id, r.name, r.sector, r.authorityId ?? null, r.highRisk ?? null, r.grade, r.keyEnterprise, JSON.stringify(r.riskFactors)],
+        );
+        if (out[0]?.inserted) created++;
+      }
+      return { created, updated: rows.length - created };
+    });
   }
 
   /** The authority and its ancestors, nearest first. */

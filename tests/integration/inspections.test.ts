@@ -142,3 +142,44 @@ describe('inspections against the yearly cap', () => {
     expect((await call('GET', '/api/v1/enterprises/CHEM/inspection-summary')).body).toMatchObject({ counts: { counted: 2, cap: 2 } });
   });
 });
+
+describe('importing a bureau’s enterprise list (CSV)', () => {
+  const csv = (text: string, headers: Record<string, string> = auth) =>
+    app.inject({ method: 'POST', url: '/api/v1/enterprises/import', headers: { ...headers, 'content-type': 'text/csv; charset=utf-8' }, payload: text });
+
+  it('creates and updates the enterprises of the list, all or nothing', async () => {
+    const r = await csv(
+      '\uFEFF企业编号,企业名称,行业,执法主体,标准化等级,重点企业,风险因素\r\n' +
+        'IMP-1,"甲化工有限公司, 一分厂",危险化学品,K1,三级,是,失信\r\n' +
+        'SHOP,乙商贸（更名）,其他,K2,二级,否,\r\n',
+    );
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toEqual({ created: 1, updated: 1, enterprises: 2 });
+    expect((await call('GET', '/api/v1/enterprises/IMP-1/ledger')).body).toMatchObject({
+      name: '甲化工有限公司, 一分厂',
+      sector: 'hazardous_chemicals',
+      authorityId: 'K1',
+      highRisk: true,
+      grade: '3',
+      keyEnterprise: true,
+      riskFactors: ['dishonesty_list'],
+    });
+    expect((await call('GET', '/api/v1/enterprises/SHOP/ledger')).body).toMatchObject({ name: '乙商贸（更名）', authorityId: 'K2' });
+
+    // one bad line (an unknown authority) and nothing is written
+    const bad = await csv('id,name,sector,authorityId\nIMP-2,丙,mine,K1\nIMP-3,丁,mine,K9\n');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json<{ error: { errors: string[] } }>().error.errors).toEqual(["line 3: authorityId: no authority 'K9'"]);
+    expect((await call('GET', '/api/v1/enterprises/IMP-2/ledger')).status).toBe(404);
+  });
+
+  it('refuses what is not a valid list, and callers without the admin token', async () => {
+    const r = await csv('id,name,sector\nE9,"unclosed,mine\n');
+    expect(r.statusCode).toBe(400);
+    expect(r.json<{ error: { message: string } }>().error.message).toMatch(/not valid CSV: line 2/);
+    const wrong = await csv('id,name,sector,grade\nE9,戊,mine,七级\n');
+    expect(wrong.json<{ error: { errors: string[] } }>().error.errors).toEqual([expect.stringMatching(/^line 2: grade: '七级'/) as unknown]);
+    expect((await csv('id,name,sector\nE9,戊,mine\n', {})).statusCode).toBe(401);
+    expect((await call('POST', '/api/v1/enterprises/import', { id: 'E9' })).status).toBe(400);
+  });
+});
