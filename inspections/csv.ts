@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { idSchema } from '../core/contract.ts';
 import { GRADES, type Grade } from './caps.ts';
-import { RISK_FACTORS, type RiskFactor } from './ledger.ts';
+import { RISK_FACTORS, type ImportRow, type RiskFactor } from './ledger.ts';
 
 /** Sectors of the ledger (`gateway/provisioning.ts` SECTORS). */
 const SECTORS = ['mine', 'hazardous_chemicals', 'fireworks', 'metal_smelting', 'explosive_dust', 'other'] as const;
@@ -102,18 +102,7 @@ const RISK_NAMES: Record<string, RiskFactor> = {
 const YES = new Set(['true', 'yes', 'y', '1', '是', '√']);
 const NO = new Set(['false', 'no', 'n', '0', '否', '']);
 
-export interface ImportRow {
-  line: number;
-  id: string;
-  name: string;
-  sector: (typeof SECTORS)[number];
-  authorityId: string | undefined;
-  /** `undefined`: the column is absent or empty (keep the sector's classification). */
-  highRisk: boolean | undefined;
-  grade: Grade;
-  keyEnterprise: boolean;
-  riskFactors: RiskFactor[];
-}
+export type { ImportRow } from './ledger.ts';
 
 export type ImportParse = { ok: true; rows: ImportRow[] } | { ok: false; errors: string[] };
 

@@ -15,7 +15,6 @@ import { z } from 'zod';
 import { idSchema } from '../core/contract.ts';
 import type { Db, Queryable } from '../core/db/db.ts';
 import { AppError } from '../core/errors.ts';
-import type { ImportRow } from './csv.ts';
 import { decideInspection, GRADES, isHighRiskSector, ORIGINS, yearCounts, yearOf, type Grade, type Origin, type YearCounts } from './caps.ts';
 
 /** Dynamic risk factors that add at least one inspection a year (2021 §(二)). */
@@ -30,6 +29,20 @@ export const RISK_FACTORS = [
   'weak_red_line_awareness',
 ] as const;
 export type RiskFactor = (typeof RISK_FACTORS)[number];
+
+/** One enterprise of an imported list (`csv.ts`), with the line it came from. */
+export interface ImportRow {
+  line: number;
+  id: string;
+  name: string;
+  sector: string;
+  authorityId: string | undefined;
+  /** `undefined`: the column is absent or empty (keep the sector's classification). */
+  highRisk: boolean | undefined;
+  grade: Grade;
+  keyEnterprise: boolean;
+  riskFactors: RiskFactor[];
+}
 
 export const ledgerPatch = z.strictObject({
   /** Overrides the sector's high-risk classification; `null` goes back to the sector's. */
