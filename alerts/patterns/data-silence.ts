@@ -70,7 +70,8 @@ export const dataSilence: Pattern<DataSilenceParams, DataSilenceState> = {
       return { state: next, findings: [clearFinding(ctx, ctx.severity, Math.max(input.ts, state.last?.ts ?? input.ts), [input])] };
     }
     if (input.type !== 'tick' || (state.clock !== null && input.now <= state.clock)) return unchanged(state);
-    const heardAt = state.heardAt ?? input.now;
+    // The watch begins at the first tick: whatever came before it (a backlog, a replay) was heard no earlier.
+    const heardAt = state.clock === null ? input.now : (state.heardAt ?? input.now);
     const next: DataSilenceState = { ...state, clock: input.now, heardAt };
     const limit = params.factor * ctx.anchor.periodS * 1000 + params.graceMs;
     const explained = state.detector !== null && params.offStates.includes(state.detector.state);

@@ -48,7 +48,8 @@ export const gatewayOffline: Pattern<GatewayOfflineParams, GatewayOfflineState> 
       s = { ...s, last, heardAt: Math.max(s.heardAt ?? input.ts, input.ts, s.clock ?? input.ts) };
     } else if (input.type === 'tick') {
       if (s.clock !== null && input.now <= s.clock) return unchanged(state);
-      s = { ...s, clock: input.now, heardAt: s.heardAt ?? input.now };
+      // The watch begins at the first tick: whatever came before it (a backlog, a replay) was heard no earlier.
+      s = { ...s, clock: input.now, heardAt: s.clock === null ? input.now : (s.heardAt ?? input.now) };
     } else return unchanged(state);
 
     const byStatus = s.status?.state === 'offline' && !(s.last !== null && s.last.ts > s.status.ts);

@@ -41,6 +41,12 @@ describe('data_silence (period 5 s, factor 3)', () => {
     { name: 'cleared by the next reading', inputs: [tick(0), rd(0), ...ticks(1, 20), rd(21), tick(22)], want: ['raise:yellow@0', 'clear:yellow@21'] },
     { name: 'a point never heard counts from the first tick', inputs: ticks(100, 116), want: ['raise:yellow@100'] },
     {
+      name: 'old data received before the first tick is heard at that tick (the watch begins there)',
+      inputs: [rd(0), tick(100), ...ticks(101, 115)],
+      want: [],
+    },
+    { name: '… and silence after it still counts from there', inputs: [rd(0), tick(100), ...ticks(101, 116)], want: ['raise:yellow@0'] },
+    {
       name: 'a gateway clock 60 s behind is not silence',
       inputs: [tick(60), rd(0), tick(65), rd(5), tick(70), rd(10), tick(75), rd(15), tick(80), rd(20), tick(85), rd(25), tick(90)],
       want: [],
@@ -88,6 +94,8 @@ describe('gateway_offline (heartbeat 180 s)', () => {
     { name: 'a late offline status older than a newer online one is ignored', inputs: [gw('online', 20), gw('offline', 10), tick(21)], want: [] },
     { name: 'missed heartbeat: nothing for 180 s', inputs: [tick(0), rd(0), tick(100), tick(180), tick(181)], want: ['raise:yellow@0'] },
     { name: 'heartbeat then last will: one alert', inputs: [tick(0), rd(0), tick(181), gw('offline', 182)], want: ['raise:yellow@0'] },
+    { name: 'a backlog received before the first tick is heard at that tick', inputs: [rd(0), rd(10), tick(1000), tick(1180)], want: [] },
+    { name: '… and nothing for 180 s after it is a missed heartbeat', inputs: [rd(0), rd(10), tick(1000), tick(1181)], want: ['raise:yellow@10'] },
     { name: 'status messages count as heard', inputs: [tick(0), gw('online', 0), tick(100), gw('online', 100), tick(200)], want: [] },
     {
       name: "another gateway's messages are ignored",
