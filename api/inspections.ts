@@ -54,7 +54,7 @@ export function inspectionApi(config: { adminToken: string }, deps: InspectionRo
         req.log.warn({ errors: parsed.errors.slice(0, 20), count: parsed.errors.length }, 'enterprise list refused');
         throw new AppError('BAD_REQUEST', `the list was not imported: ${parsed.errors.length} problem(s)`, { expose: { errors: parsed.errors } });
       }
-      const r = await ledger.importEnterprises(parsed.rows);
+      const r = await ledger.importEnterprises(parsed.rows, who.actor, deps.clock.now());
       req.log.info({ ...r, actor: who.actor }, 'enterprise list imported');
       return { ...r, enterprises: parsed.rows.length };
     });
@@ -68,7 +68,7 @@ export function inspectionApi(config: { adminToken: string }, deps: InspectionRo
       const who = await auth.requireAdmin(req);
       const { id } = parse(enterprisePath, req.params, 'path');
       const patch = parse(ledgerPatch, req.body, 'body');
-      const entry = await ledger.update(id, patch);
+      const entry = await ledger.update(id, patch, who.actor, deps.clock.now());
       req.log.info({ enterpriseId: id, patch, actor: who.actor }, 'enterprise ledger updated');
       return entry;
     });

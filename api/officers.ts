@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { idSchema } from '../core/contract.ts';
 import type { Queryable } from '../core/db/db.ts';
+import { withAudit } from '../core/audit.ts';
 import { AppError } from '../core/errors.ts';
 import { ADMIN_ID, newToken, tokenHash, type Authenticator, type OfficerIdentity, type OfficerLookup } from './auth.ts';
 import { parse } from './parse.ts';
@@ -21,11 +22,15 @@ export class Officers implements OfficerLookup {
   constructor(private readonly db: Queryable) {}
 
   /** Creates an enabled officer; returns it with its bearer token (shown this once). */
-  async create(input: unknown): Promise<OfficerIdentity & { token: string }> {
+  async create(input: unknown, actor = 'user:admin'): Promise<OfficerIdentity & { token: string }> {
     const o = parse(officerInput, input, 'body');
     const token = newToken();
     try {
-      await this.db.query('INSERT INTO officers (id, name, authority_id, token_hash) VALUES ($1, $2, $3, $4)', [o.id, o.name, o.authorityId, tokenHash(token)]);
+      await withAudit(
+        this.db,
+        (tx) => tx.query('INSERT INTO officers (id, name, authority_id, token_hash) VALUES ($1, $2, $3, $4)', [o.id, o.name, o.authorityId, tokenHash(token)]),
+        () => ({ actor, action: 'officer.created', subjectType: 'officer', subjectId: o.id, data: { ...o }, at: Date.now() }),
+      );
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code === '23505') throw new AppError('CONFLICT', `officer ${o.id} already exists`);
@@ -36,9 +41,15 @@ export class Officers implements OfficerLookup {
   }
 
   /** Disables the officer: its token stops working at once, its open streams at their next heartbeat. */
-  async disable(id: string): Promise<void> {
-    const { rows } = await this.db.query('UPDATE officers SET disabled = true WHERE id = $1 RETURNING id', [id]);
-    if (rows.length === 0) throw new AppError('NOT_FOUND', `officer ${id} not found`);
+  async disable(id: string, actor = 'user:admin'): Promise<void> {
+    await withAudit(
+      this.db,
+      async (tx) => {
+        const { rows } = await tx.query('UPDATE officers SET disabled = true WHERE id = $1 RETURNING id', [id]);
+        if (rows.length === 0) throw new AppError('NOT_FOUND', `officer ${id} not found`);
+      },
+      () => ({ actor, action: 'officer.disabled', subjectType: 'officer', subjectId: id, data: {}, at: Date.now() }),
+    );
   }
 
   async byTokenHash(hash: string): Promise<OfficerIdentity | undefined> {

@@ -126,7 +126,7 @@ export function ruleOverrideApi(config: { adminToken: string }, deps: RuleOverri
     app.delete('/api/v1/rule-overrides', async (req, reply) => {
       const who = await auth.requireAdmin(req);
       const q = parse(deleteQuery, req.query, 'query');
-      const removed = await store.delete(q);
+      const removed = await store.delete(q, who.actor, deps.clock.now());
       if (!removed) {
         const target = q.sensorId === undefined ? `enterprise ${q.enterpriseId}` : `sensor ${q.sensorId} of enterprise ${q.enterpriseId}`;
         throw new AppError('NOT_FOUND', `no override of rule ${q.ruleId} registered for ${target}`);

@@ -13,6 +13,7 @@ import type { Logger } from '../core/logger.ts';
 import type { Metrics } from '../core/metrics.ts';
 import type { Provisioning } from '../gateway/provisioning.ts';
 import { alertApi, type AlertApiDeps } from './alerts.ts';
+import { auditApi } from './audit.ts';
 import { inspectionApi } from './inspections.ts';
 import { historyQuerySchema, planHistory, runHistory } from './history.ts';
 import { ruleOverrideApi, type RuleOverrideApiDeps } from './rule-overrides.ts';
@@ -131,6 +132,7 @@ export function buildApi(config: { adminToken: string }, deps: ApiDeps) {
 
   if (deps.alerts) app.register(alertApi({ adminToken: config.adminToken }, { ...deps, alerts: deps.alerts }));
   app.register(inspectionApi({ adminToken: config.adminToken }, deps));
+  app.register(auditApi({ adminToken: config.adminToken }, deps));
   if (deps.ruleOverrides) app.register(ruleOverrideApi({ adminToken: config.adminToken }, { ...deps, ruleOverrides: deps.ruleOverrides }));
 
   return app;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SENSOR_KINDS, SIGNAL_KINDS, idSchema } from '../core/contract.ts';
-import type { Db } from '../core/db/db.ts';
+import { appendAudit } from '../core/audit.ts';
+import type { Db, Queryable } from '../core/db/db.ts';
 import { AppError } from '../core/errors.ts';
 import { generateSecret, hashSecret } from './credentials.ts';
 
@@ -119,61 +120,78 @@ export class Provisioning {
     private readonly onGatewayChanged: (gatewayId: string) => void = () => undefined,
   ) {}
 
-  async createAuthority(input: unknown) {
+  /** Runs a ledger change and its audit record in one transaction (domain rule 8: every action recorded). */
+  private audited<T>(
+    actor: string,
+    action: string,
+    subject: { type: string; id: string },
+    data: Record<string, unknown>,
+    fn: (tx: Queryable) => Promise<T>,
+  ): Promise<T> {
+    return this.db.transaction(async (tx) => {
+      const out = await fn(tx);
+      await appendAudit(tx, { actor, action, subjectType: subject.type, subjectId: subject.id, data, at: Date.now() });
+      return out;
+    });
+  }
+
+  async createAuthority(input: unknown, actor = 'user:admin') {
     const a = parse(authorityInput, input);
-    await this.db
-      .query('INSERT INTO authorities (id, name, level, parent_id) VALUES ($1, $2, $3, $4)', [a.id, a.name, a.level, a.parentId ?? null])
-      .catch((e) => mapDbError(e, `authority ${a.id}`));
+    await this.audited(actor, 'authority.created', { type: 'authority', id: a.id }, a, (tx) =>
+      tx.query('INSERT INTO authorities (id, name, level, parent_id) VALUES ($1, $2, $3, $4)', [a.id, a.name, a.level, a.parentId ?? null]),
+    ).catch((e) => mapDbError(e, `authority ${a.id}`));
     return a;
   }
 
-  async createEnterprise(input: unknown) {
+  async createEnterprise(input: unknown, actor = 'user:admin') {
     const e = parse(enterpriseInput, input);
-    await this.db
-      .query('INSERT INTO enterprises (id, name, sector, authority_id) VALUES ($1, $2, $3, $4)', [e.id, e.name, e.sector, e.authorityId ?? null])
-      .catch((err) => mapDbError(err, `enterprise ${e.id}`));
+    await this.audited(actor, 'enterprise.created', { type: 'enterprise', id: e.id }, e, (tx) =>
+      tx.query('INSERT INTO enterprises (id, name, sector, authority_id) VALUES ($1, $2, $3, $4)', [e.id, e.name, e.sector, e.authorityId ?? null]),
+    ).catch((err) => mapDbError(err, `enterprise ${e.id}`));
     return e;
   }
 
   /** Creates a gateway and returns its secret; the secret is not stored and cannot be shown again. */
-  async createGateway(input: unknown): Promise<{ id: string; enterpriseId: string; username: string; clientId: string; secret: string }> {
+  async createGateway(input: unknown, actor = 'user:admin'): Promise<{ id: string; enterpriseId: string; username: string; clientId: string; secret: string }> {
     const g = parse(gatewayInput, input);
     const secret = generateSecret();
-    await this.db
-      .query('INSERT INTO gateways (id, enterprise_id, name, secret_hash) VALUES ($1, $2, $3, $4)', [
-        g.id,
-        g.enterpriseId,
-        g.name ?? '',
-        await hashSecret(secret),
-      ])
-      .catch((err) => mapDbError(err, `gateway ${g.id}`));
+    const secretHash = await hashSecret(secret);
+    // the audit record carries no secret, not even its hash
+    await this.audited(actor, 'gateway.created', { type: 'gateway', id: g.id }, g, (tx) =>
+      tx.query('INSERT INTO gateways (id, enterprise_id, name, secret_hash) VALUES ($1, $2, $3, $4)', [g.id, g.enterpriseId, g.name ?? '', secretHash]),
+    ).catch((err) => mapDbError(err, `gateway ${g.id}`));
     this.onGatewayChanged(g.id);
     return { id: g.id, enterpriseId: g.enterpriseId, username: g.id, clientId: g.id, secret };
   }
 
   /** Issues a new secret; the old one stops working at the gateway's next connection. */
-  async rotateGatewaySecret(gatewayId: string): Promise<{ id: string; secret: string }> {
+  async rotateGatewaySecret(gatewayId: string, actor = 'user:admin'): Promise<{ id: string; secret: string }> {
     const secret = generateSecret();
-    const { rows } = await this.db.query('UPDATE gateways SET secret_hash = $2 WHERE id = $1 RETURNING id', [gatewayId, await hashSecret(secret)]);
-    if (rows.length === 0) throw new AppError('NOT_FOUND', `gateway ${gatewayId} not found`);
+    const secretHash = await hashSecret(secret);
+    await this.audited(actor, 'gateway.secret_rotated', { type: 'gateway', id: gatewayId }, {}, async (tx) => {
+      const { rows } = await tx.query('UPDATE gateways SET secret_hash = $2 WHERE id = $1 RETURNING id', [gatewayId, secretHash]);
+      if (rows.length === 0) throw new AppError('NOT_FOUND', `gateway ${gatewayId} not found`);
+    });
     this.onGatewayChanged(gatewayId);
     return { id: gatewayId, secret };
   }
 
-  async setGatewayDisabled(gatewayId: string, disabled: boolean): Promise<void> {
-    const { rows } = await this.db.query('UPDATE gateways SET disabled = $2 WHERE id = $1 RETURNING id', [gatewayId, disabled]);
-    if (rows.length === 0) throw new AppError('NOT_FOUND', `gateway ${gatewayId} not found`);
+  async setGatewayDisabled(gatewayId: string, disabled: boolean, actor = 'user:admin'): Promise<void> {
+    await this.audited(actor, disabled ? 'gateway.disabled' : 'gateway.enabled', { type: 'gateway', id: gatewayId }, { disabled }, async (tx) => {
+      const { rows } = await tx.query('UPDATE gateways SET disabled = $2 WHERE id = $1 RETURNING id', [gatewayId, disabled]);
+      if (rows.length === 0) throw new AppError('NOT_FOUND', `gateway ${gatewayId} not found`);
+    });
     this.onGatewayChanged(gatewayId);
   }
 
-  async createSensor(input: unknown) {
+  async createSensor(input: unknown, actor = 'user:admin') {
     const s = parse(sensorInput, input);
     const { rows } = await this.db.query<{ enterprise_id: string }>('SELECT enterprise_id FROM gateways WHERE id = $1', [s.gatewayId]);
     if (!rows[0]) throw new AppError('NOT_FOUND', `gateway ${s.gatewayId} not found`);
     if (rows[0].enterprise_id !== s.enterpriseId)
       throw new AppError('BAD_REQUEST', `gateway ${s.gatewayId} belongs to enterprise ${rows[0].enterprise_id}, not ${s.enterpriseId}`);
-    await this.db
-      .query(
+    await this.audited(actor, 'sensor.created', { type: 'sensor', id: `${s.enterpriseId}/${s.id}` }, s, (tx) =>
+      tx.query(
         `INSERT INTO sensors (enterprise_id, id, gateway_id, kind, unit, period_s, zone, role, name, ${REGISTERED_COLUMNS})
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
         [
@@ -191,8 +209,8 @@ export class Provisioning {
           s.range?.max ?? null,
           s.resolution ?? null,
         ],
-      )
-      .catch((err) => mapDbError(err, `sensor ${s.id} of enterprise ${s.enterpriseId}`));
+      ),
+    ).catch((err) => mapDbError(err, `sensor ${s.id} of enterprise ${s.enterpriseId}`));
     this.onGatewayChanged(s.gatewayId);
     return s;
   }

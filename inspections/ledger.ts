@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { idSchema } from '../core/contract.ts';
 import type { Db, Queryable } from '../core/db/db.ts';
+import { appendAudit } from '../core/audit.ts';
 import { AppError } from '../core/errors.ts';
 import { decideInspection, GRADES, isHighRiskSector, ORIGINS, yearCounts, yearOf, type Grade, type Origin, type YearCounts } from './caps.ts';
 
@@ -152,7 +153,7 @@ export class EnterpriseLedger {
     return toEntry(rows[0]);
   }
 
-  async update(enterpriseId: string, patch: LedgerPatch): Promise<LedgerEntry> {
+  async update(enterpriseId: string, patch: LedgerPatch, actor: string, now: number): Promise<LedgerEntry> {
     const sets: string[] = [];
     const params: unknown[] = [enterpriseId];
     const set = (column: string, value: unknown) => {
@@ -163,11 +164,14 @@ export class EnterpriseLedger {
     if (patch.grade !== undefined) set('standardization_grade', patch.grade);
     if (patch.riskFactors !== undefined) set('risk_factors', JSON.stringify(patch.riskFactors));
     if (patch.keyEnterprise !== undefined) set('key_enterprise', patch.keyEnterprise);
-    if (sets.length > 0) {
-      const { rows } = await this.db.query(`UPDATE enterprises SET ${sets.join(', ')} WHERE id = $1 RETURNING id`, params);
-      if (rows.length === 0) throw new AppError('NOT_FOUND', `enterprise ${enterpriseId} not found`);
-    }
-    return this.get(enterpriseId);
+    return this.db.transaction(async (tx) => {
+      const before = await this.get(enterpriseId, tx, true);
+      if (sets.length === 0) return before;
+      await tx.query(`UPDATE enterprises SET ${sets.join(', ')} WHERE id = $1`, params);
+      const after = await this.get(enterpriseId, tx);
+      await appendAudit(tx, { actor, action: 'ledger.updated', subjectType: 'enterprise', subjectId: enterpriseId, data: { patch, before, after }, at: now });
+      return after;
+    });
   }
 
   /**
@@ -176,7 +180,7 @@ export class EnterpriseLedger {
    * line). Ledger facts an import leaves empty are reset (high-risk back to
    * the sector's classification).
    */
-  async importEnterprises(rows: readonly ImportRow[]): Promise<{ created: number; updated: number }> {
+  async importEnterprises(rows: readonly ImportRow[], actor: string, now: number): Promise<{ created: number; updated: number }> {
     return this.db.transaction(async (tx) => {
       const wanted = [...new Set(rows.flatMap((r) => (r.authorityId === undefined ? [] : [r.authorityId])))];
       const { rows: known } = await tx.query<{ id: string }>('SELECT id FROM authorities WHERE id = ANY($1)', [wanted]);
@@ -197,6 +201,15 @@ export class EnterpriseLedger {
           [r.id, r.name, r.sector, r.authorityId ?? null, r.highRisk ?? null, r.grade, r.keyEnterprise, JSON.stringify(r.riskFactors)],
         );
         if (out[0]?.inserted) created++;
+        const { line, ...record } = r;
+        await appendAudit(tx, {
+          actor,
+          action: out[0]?.inserted ? 'enterprise.imported' : 'enterprise.reimported',
+          subjectType: 'enterprise',
+          subjectId: r.id,
+          data: { ...record, line },
+          at: now,
+        });
       }
       return { created, updated: rows.length - created };
     });
@@ -214,8 +227,28 @@ export class EnterpriseLedger {
     return rows.map((r) => r.id);
   }
 
-  /** Records an inspection if the jurisdiction and the year's cap allow it. */
+  /** Records an inspection if the jurisdiction and the year's cap allow it; a refusal is on the audit trail too. */
   async recordInspection(input: z.output<typeof inspectionInput>, actor: string, now: number): Promise<{ inspection: Inspection; counts: YearCounts }> {
+    try {
+      return await this.tryInspection(input, actor, now);
+    } catch (err) {
+      if (err instanceof AppError && (err.code === 'CONFLICT' || err.code === 'FORBIDDEN')) {
+        await this.db.transaction((tx) =>
+          appendAudit(tx, {
+            actor,
+            action: 'inspection.refused',
+            subjectType: 'enterprise',
+            subjectId: input.enterpriseId,
+            data: { request: input, code: err.code, message: err.message, ...err.expose },
+            at: now,
+          }),
+        );
+      }
+      throw err;
+    }
+  }
+
+  private async tryInspection(input: z.output<typeof inspectionInput>, actor: string, now: number): Promise<{ inspection: Inspection; counts: YearCounts }> {
     const at = input.at ?? now;
     return this.db.transaction(async (tx) => {
       const e = await this.get(input.enterpriseId, tx, true);
@@ -279,6 +312,14 @@ export class EnterpriseLedger {
         ],
       );
       const counts = yearCounts(e, [...done.map((d) => ({ origin: d.origin, at: new Date(d.at).getTime() })), { origin: input.origin, at }], year);
+      await appendAudit(tx, {
+        actor,
+        action: 'inspection.recorded',
+        subjectType: 'inspection',
+        subjectId: inspection.id,
+        data: { ...inspection, counts: { year: counts.year, counted: counts.counted, exempt: counts.exempt, cap: counts.cap } },
+        at: now,
+      });
       return { inspection, counts };
     });
   }

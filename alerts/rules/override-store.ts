@@ -5,6 +5,7 @@
  * (api/rule-overrides.ts) and announces each change on Redis; the rules
  * worker reads them all. The only module of alerts/rules/ with I/O.
  */
+import { withAudit } from '../../core/audit.ts';
 import type { Queryable } from '../../core/db/db.ts';
 import type { Override } from './overrides.ts';
 
@@ -61,22 +62,47 @@ export class OverrideStore {
 
   /** Registers an override, replacing the one with the same key (its params are not merged). */
   async upsert(o: Override, by: string, at: number): Promise<StoredOverride> {
-    const { rows } = await this.db.query<Row>(
-      `INSERT INTO rule_overrides (${COLUMNS}) VALUES ($1, $2, $3, $4::jsonb, $5, $6)
+    return withAudit(
+      this.db,
+      async (tx) => {
+        const { rows } = await tx.query<Row>(
+          `INSERT INTO rule_overrides (${COLUMNS}) VALUES ($1, $2, $3, $4::jsonb, $5, $6)
        ON CONFLICT (enterprise_id, sensor_id, rule_id) DO UPDATE SET params = EXCLUDED.params, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by
        RETURNING ${COLUMNS}`,
-      [o.enterpriseId, o.sensorId ?? '', o.ruleId, JSON.stringify(o.params), new Date(at), by],
+          [o.enterpriseId, o.sensorId ?? '', o.ruleId, JSON.stringify(o.params), new Date(at), by],
+        );
+        return fromRow(rows[0]!);
+      },
+      () => ({ actor: by, action: 'rule_override.registered', subjectType: 'rule_override', subjectId: overrideSubject(o), data: { ...o }, at }),
     );
-    return fromRow(rows[0]!);
   }
 
   /** Removes one override; the removed one, or undefined when there was none. */
-  async delete(key: OverrideKey): Promise<StoredOverride | undefined> {
-    const { rows } = await this.db.query<Row>(`DELETE FROM rule_overrides WHERE enterprise_id = $1 AND sensor_id = $2 AND rule_id = $3 RETURNING ${COLUMNS}`, [
+  async delete(key: OverrideKey, by: string, at: number): Promise<StoredOverride | undefined> {
+    const removed = async (tx: Queryable) => {
+      const { rows } = await tx.query<Row>(`DELETE FROM rule_overrides WHERE enterprise_id = $1 AND sensor_id = $2 AND rule_id = $3 RETURNING ${COLUMNS}`, [
+        key.enterpriseId,
+        key.sensorId ?? '',
+        key.ruleId,
+      ]);
+      return rows[0] && fromRow(rows[0]);
+    };
+    const existing = await this.db.query('SELECT 1 FROM rule_overrides WHERE enterprise_id = $1 AND sensor_id = $2 AND rule_id = $3', [
       key.enterpriseId,
       key.sensorId ?? '',
       key.ruleId,
     ]);
-    return rows[0] && fromRow(rows[0]);
+    if (existing.rows.length === 0) return undefined;
+    return withAudit(this.db, removed, (r) => ({
+      actor: by,
+      action: 'rule_override.deleted',
+      subjectType: 'rule_override',
+      subjectId: overrideSubject(key),
+      data: { ...key, removed: r },
+      at,
+    }));
   }
 }
+
+/** `E1/GT-101/gas.combustible` (`*` for the whole enterprise). */
+const overrideSubject = (k: OverrideKey): string => `${k.enterpriseId}/${k.sensorId ?? '*'}/${k.ruleId}`;

@@ -202,6 +202,24 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX inspections_enterprise_year ON inspections(enterprise_id, year);
     `,
   },
+  {
+    version: 7,
+    name: 'audit trail: append-only, hash-chained records of every action on the ledger, inspections, rules and officers',
+    sql: `
+      CREATE TABLE audit_log (
+        seq           bigserial PRIMARY KEY,
+        at            timestamptz NOT NULL,
+        actor         text NOT NULL,
+        action        text NOT NULL,
+        subject_type  text NOT NULL,
+        subject_id    text NOT NULL,
+        data          jsonb NOT NULL,
+        prev_hash     text NOT NULL,
+        hash          text NOT NULL UNIQUE
+      );
+      CREATE INDEX audit_log_subject ON audit_log(subject_type, subject_id, seq);
+    `,
+  },
 ];
 
 /** Applies pending migrations; returns the versions applied. Safe to call concurrently from one process. */

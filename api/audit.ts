@@ -1,0 +1,42 @@
+/**
+ * The audit trail over HTTP (admin): verification of both hash chains — the
+ * audit log (ledger, inspections, rules, officers) and the alert events —
+ * pointing at the first broken record, and the records of a subject.
+ *
+ *   GET /api/v1/audit/verify
+ *   GET /api/v1/audit?subjectType=&subjectId=&limit=
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { AuditTrail } from '../core/audit.ts';
+import type { Db } from '../core/db/db.ts';
+import { AlertStore } from '../alerts/store.ts';
+import { Authenticator } from './auth.ts';
+import { Officers } from './officers.ts';
+import { parse } from './parse.ts';
+
+const listQuery = z.strictObject({
+  subjectType: z.string().min(1).max(64).optional(),
+  subjectId: z.string().min(1).max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+
+export function auditApi(config: { adminToken: string }, deps: { db: Db }) {
+  return async (app: FastifyInstance): Promise<void> => {
+    const auth = new Authenticator(config.adminToken, new Officers(deps.db));
+    const trail = new AuditTrail(deps.db);
+
+    app.get('/api/v1/audit/verify', async (req) => {
+      await auth.requireAdmin(req);
+      const [audit, alertEvents] = await Promise.all([trail.verify(), new AlertStore(deps.db).verifyChain()]);
+      const ok = audit.ok && alertEvents.ok;
+      if (!ok) req.log.error({ audit, alertEvents }, 'audit chain verification FAILED');
+      return { ok, audit, alertEvents };
+    });
+
+    app.get('/api/v1/audit', async (req) => {
+      await auth.requireAdmin(req);
+      return { records: await trail.list(parse(listQuery, req.query, 'query')) };
+    });
+  };
+}
