@@ -1,0 +1,150 @@
+/**
+ * The closed loop of an inspection task (闭环管理; domain rule 6). Pure:
+ * `taskTransition(task, command)` returns the next task and its events, or
+ * an error code; the caller persists both (and the audit record) and turns
+ * `effects` into jobs (a delayed re-check at the rectification deadline).
+ *
+ *   created → assigned → accepted → on_site → findings recorded
+ *     no hazard                       → closed
+ *     hazards → rectification ordered (deadline) → re-check due at the deadline
+ *       re-check passed               → closed
+ *       re-check failed, or overdue   → escalated
+ *
+ * Alerts of the same enterprise and matter attach to an open task as further
+ * evidence. A failing finding on a checklist item marked major is a major
+ * hazard. A hazard the enterprise reported itself and is fixing is marked
+ * `selfReported` (domain rule 11: not punished).
+ */
+import type { Origin } from '../caps.ts';
+import type { ChecklistItem } from './checklist.ts';
+import type { Matter } from './matters.ts';
+
+export const TASK_STATES = ['created', 'assigned', 'accepted', 'on_site', 'findings_recorded', 'rectifying', 'rechecking', 'closed', 'escalated'] as const;
+export type TaskState = (typeof TASK_STATES)[number];
+const FINAL: ReadonlySet<TaskState> = new Set(['closed', 'escalated']);
+
+export interface TaskFinding {
+  itemId: string;
+  result: 'ok' | 'hazard' | 'major_hazard';
+  note: string;
+  /** References to photos, documents, readings. */
+  evidence: string[];
+  /** Reported by the enterprise's own self-inspection and being fixed (not punished). */
+  selfReported: boolean;
+}
+
+export interface Task {
+  id: string;
+  enterpriseId: string;
+  /** The enterprise's authority, or one above it (then `joint`). */
+  authorityId: string;
+  joint: boolean;
+  matter: Matter;
+  origin: Origin;
+  /** For a re-check task: the task whose rectification it checks. */
+  recheckOf?: string | undefined;
+  state: TaskState;
+  checklist: ChecklistItem[];
+  alertIds: string[];
+  inspectorId?: string | undefined;
+  createdAt: number;
+  findings: TaskFinding[];
+  rectificationDeadline?: number | undefined;
+  closedAt?: number | undefined;
+  outcome?: 'no_hazard' | 'rectified' | 'escalated' | undefined;
+}
+
+export type TaskCommand =
+  | { type: 'attach_alert'; alertId: string; at: number }
+  | { type: 'assign'; inspectorId: string; inspectorAuthorityId: string; actor: string; at: number }
+  | { type: 'accept'; actor: string; at: number }
+  | { type: 'arrive'; actor: string; at: number }
+  | { type: 'record_findings'; actor: string; at: number; findings: TaskFinding[] }
+  | { type: 'order_rectification'; actor: string; at: number; deadline: number }
+  | { type: 'recheck_due'; at: number }
+  | { type: 'recheck_result'; actor: string; at: number; passed: boolean; note: string }
+  | { type: 'escalate'; actor: string; at: number; reason: string };
+
+export interface TaskEvent {
+  taskId: string;
+  type: TaskCommand['type'];
+  at: number;
+  actor: string;
+  from: TaskState;
+  to: TaskState;
+  detail: string;
+}
+
+/** What the caller must do besides persisting: schedule the re-check at the deadline (a delayed job keyed by task). */
+export type TaskEffect = { type: 'schedule_recheck'; taskId: string; at: number };
+
+export type TaskErrorCode = 'INVALID_TRANSITION' | 'NOT_THE_INSPECTOR' | 'WRONG_AUTHORITY' | 'UNKNOWN_ITEM' | 'ITEMS_MISSING' | 'BAD_DEADLINE' | 'FINAL';
+
+export type TaskResult = { ok: true; task: Task; events: TaskEvent[]; effects: TaskEffect[] } | { ok: false; error: { code: TaskErrorCode; message: string } };
+
+const fail = (code: TaskErrorCode, message: string): TaskResult => ({ ok: false, error: { code, message } });
+
+const ALLOWED: Record<TaskCommand['type'], readonly TaskState[]> = {
+  attach_alert: ['created', 'assigned', 'accepted', 'on_site', 'findings_recorded', 'rectifying', 'rechecking'],
+  assign: ['created', 'assigned'],
+  accept: ['assigned'],
+  arrive: ['accepted'],
+  record_findings: ['on_site'],
+  order_rectification: ['findings_recorded'],
+  recheck_due: ['rectifying'],
+  recheck_result: ['rechecking'],
+  escalate: ['findings_recorded', 'rectifying', 'rechecking'],
+};
+
+export function taskTransition(task: Task, cmd: TaskCommand): TaskResult {
+  if (FINAL.has(task.state) && cmd.type !== 'attach_alert') return fail('FINAL', `task ${task.id} is ${task.state}`);
+  if (!ALLOWED[cmd.type].includes(task.state)) return fail('INVALID_TRANSITION', `${cmd.type} is not possible while the task is ${task.state}`);
+  const actor = 'actor' in cmd ? cmd.actor : 'system:tasks';
+  const event = (to: TaskState, detail: string): TaskEvent => ({ taskId: task.id, type: cmd.type, at: cmd.at, actor, from: task.state, to, detail });
+  const done = (next: Task, detail: string, effects: TaskEffect[] = []): TaskResult => ({ ok: true, task: next, events: [event(next.state, detail)], effects });
+  const isInspector = 'actor' in cmd && task.inspectorId !== undefined && cmd.actor === `user:${task.inspectorId}`;
+
+  switch (cmd.type) {
+    case 'attach_alert':
+      if (task.alertIds.includes(cmd.alertId)) return { ok: true, task, events: [], effects: [] };
+      return done({ ...task, alertIds: [...task.alertIds, cmd.alertId] }, `alert ${cmd.alertId} attached as further evidence`);
+    case 'assign':
+      if (cmd.inspectorAuthorityId !== task.authorityId)
+        return fail('WRONG_AUTHORITY', `inspector ${cmd.inspectorId} belongs to ${cmd.inspectorAuthorityId}, the task to ${task.authorityId}`);
+      return done({ ...task, state: 'assigned', inspectorId: cmd.inspectorId }, `assigned to ${cmd.inspectorId}`);
+    case 'accept':
+      if (!isInspector) return fail('NOT_THE_INSPECTOR', `only the assigned inspector (${task.inspectorId ?? 'none'}) may accept`);
+      return done({ ...task, state: 'accepted' }, 'accepted');
+    case 'arrive':
+      if (!isInspector) return fail('NOT_THE_INSPECTOR', `only the assigned inspector (${task.inspectorId ?? 'none'}) may record arriving on site`);
+      return done({ ...task, state: 'on_site' }, 'on site');
+    case 'record_findings': {
+      if (!isInspector) return fail('NOT_THE_INSPECTOR', `only the assigned inspector (${task.inspectorId ?? 'none'}) may record findings`);
+      const items = new Map(task.checklist.map((i) => [i.id, i]));
+      const unknown = cmd.findings.filter((f) => !items.has(f.itemId)).map((f) => f.itemId);
+      if (unknown.length > 0) return fail('UNKNOWN_ITEM', `not on the checklist: ${unknown.join(', ')}`);
+      const missing = task.checklist.filter((i) => !cmd.findings.some((f) => f.itemId === i.id)).map((i) => i.id);
+      if (missing.length > 0) return fail('ITEMS_MISSING', `every checklist item needs a finding; missing: ${missing.join(', ')}`);
+      // a failing finding on an item the criteria mark as major is a major hazard, whatever was entered
+      const findings = cmd.findings.map((f) => (f.result === 'hazard' && items.get(f.itemId)!.major ? { ...f, result: 'major_hazard' as const } : f));
+      const hazards = findings.filter((f) => f.result !== 'ok');
+      if (hazards.length === 0) return done({ ...task, state: 'closed', findings, closedAt: cmd.at, outcome: 'no_hazard' }, 'no hazard found; closed');
+      const major = hazards.filter((f) => f.result === 'major_hazard').length;
+      return done({ ...task, state: 'findings_recorded', findings }, `${hazards.length} hazard(s), ${major} major`);
+    }
+    case 'order_rectification':
+      if (!(cmd.deadline > cmd.at)) return fail('BAD_DEADLINE', 'the rectification deadline must be after the order');
+      return done({ ...task, state: 'rectifying', rectificationDeadline: cmd.deadline }, `rectification ordered by ${new Date(cmd.deadline).toISOString()}`, [
+        { type: 'schedule_recheck', taskId: task.id, at: cmd.deadline },
+      ]);
+    case 'recheck_due':
+      return done({ ...task, state: 'rechecking' }, 'deadline reached: re-check due');
+    case 'recheck_result':
+      if (!isInspector) return fail('NOT_THE_INSPECTOR', `only the assigned inspector (${task.inspectorId ?? 'none'}) may record the re-check`);
+      return cmd.passed
+        ? done({ ...task, state: 'closed', closedAt: cmd.at, outcome: 'rectified' }, `re-check passed: ${cmd.note}`)
+        : done({ ...task, state: 'escalated', closedAt: cmd.at, outcome: 'escalated' }, `re-check failed: ${cmd.note}`);
+    case 'escalate':
+      return done({ ...task, state: 'escalated', closedAt: cmd.at, outcome: 'escalated' }, cmd.reason);
+  }
+}

@@ -1,0 +1,158 @@
+/** The closed loop of an inspection task (domain rule 6), table-driven, with explicit time. */
+import { describe, expect, it } from 'vitest';
+import { checklistFor } from '../../inspections/tasks/checklist.ts';
+import { taskTransition, type Task, type TaskCommand, type TaskFinding } from '../../inspections/tasks/lifecycle.ts';
+
+const T = Date.UTC(2026, 2, 1, 2);
+const DAY = 86_400_000;
+const INSPECTOR = 'user:insp-1';
+
+const fresh = (): Task => ({
+  id: 'T1',
+  enterpriseId: 'E1',
+  authorityId: 'K1',
+  joint: false,
+  matter: 'tank_overfill',
+  origin: 'data_monitoring',
+  state: 'created',
+  checklist: checklistFor('tank_overfill', 'hazardous_chemicals'),
+  alertIds: ['A1'],
+  createdAt: T,
+  findings: [],
+});
+
+const all = (result: TaskFinding['result'], except: Record<string, TaskFinding['result']> = {}): TaskFinding[] =>
+  fresh().checklist.map((i) => ({ itemId: i.id, result: except[i.id] ?? result, note: '', evidence: [], selfReported: false }));
+
+const assign: TaskCommand = { type: 'assign', inspectorId: 'insp-1', inspectorAuthorityId: 'K1', actor: 'user:leader', at: T + 1 };
+const accept: TaskCommand = { type: 'accept', actor: INSPECTOR, at: T + 2 };
+const arrive: TaskCommand = { type: 'arrive', actor: INSPECTOR, at: T + 3 };
+
+function run(cmds: TaskCommand[], start = fresh()) {
+  let task = start;
+  const events: string[] = [];
+  const effects: unknown[] = [];
+  for (const c of cmds) {
+    const r = taskTransition(task, c);
+    if (!r.ok) return { task, events, effects, error: r.error.code };
+    task = r.task;
+    events.push(...r.events.map((e) => `${e.type}:${e.from}→${e.to}`));
+    effects.push(...r.effects);
+  }
+  return { task, events, effects, error: undefined };
+}
+
+describe('the closed loop', () => {
+  it('no hazard found: closed on site', () => {
+    const r = run([assign, accept, arrive, { type: 'record_findings', actor: INSPECTOR, at: T + 4, findings: all('ok') }]);
+    expect(r.error).toBeUndefined();
+    expect(r.task).toMatchObject({ state: 'closed', outcome: 'no_hazard', closedAt: T + 4 });
+    expect(r.events).toEqual(['assign:created→assigned', 'accept:assigned→accepted', 'arrive:accepted→on_site', 'record_findings:on_site→closed']);
+  });
+
+  it('hazards → rectification with a deadline → re-check scheduled at it → passed: closed as rectified', () => {
+    const deadline = T + 7 * DAY;
+    const r = run([
+      assign,
+      accept,
+      arrive,
+      { type: 'record_findings', actor: INSPECTOR, at: T + 4, findings: all('ok', { 'tank.interlock': 'hazard', 'tank.level_instruments': 'hazard' }) },
+      { type: 'order_rectification', actor: INSPECTOR, at: T + 5, deadline },
+      { type: 'recheck_due', at: deadline },
+      { type: 'recheck_result', actor: INSPECTOR, at: deadline + 3600_000, passed: true, note: '联锁已恢复并试验' },
+    ]);
+    expect(r.error).toBeUndefined();
+    expect(r.effects).toEqual([{ type: 'schedule_recheck', taskId: 'T1', at: deadline }]);
+    expect(r.task).toMatchObject({ state: 'closed', outcome: 'rectified', rectificationDeadline: deadline });
+    // the interlock item is a major hazard by the criteria, whatever was entered; the gauge is an ordinary one
+    expect(r.task.findings.filter((f) => f.result !== 'ok').map((f) => [f.itemId, f.result])).toEqual([
+      ['tank.level_instruments', 'hazard'],
+      ['tank.interlock', 'major_hazard'],
+    ]);
+  });
+
+  it.each([
+    {
+      name: 're-check failed: escalated',
+      tail: [
+        { type: 'recheck_due', at: T + DAY },
+        { type: 'recheck_result', actor: INSPECTOR, at: T + DAY, passed: false, note: '未整改' },
+      ] as TaskCommand[],
+    },
+    { name: 'overdue: escalated', tail: [{ type: 'escalate', actor: 'system:tasks', at: T + 2 * DAY, reason: 'rectification overdue' }] as TaskCommand[] },
+  ])('$name', ({ tail }) => {
+    const r = run([
+      assign,
+      accept,
+      arrive,
+      { type: 'record_findings', actor: INSPECTOR, at: T + 4, findings: all('ok', { 'tank.sis_bypass': 'hazard' }) },
+      { type: 'order_rectification', actor: INSPECTOR, at: T + 5, deadline: T + DAY },
+      ...tail,
+    ]);
+    expect(r.error).toBeUndefined();
+    expect(r.task).toMatchObject({ state: 'escalated', outcome: 'escalated' });
+  });
+
+  it('keeps a self-reported hazard marked as such', () => {
+    const findings = all('ok').map((f) =>
+      f.itemId === 'tank.level_instruments' ? { ...f, result: 'hazard' as const, selfReported: true, note: '企业自查上报，整改中' } : f,
+    );
+    const r = run([assign, accept, arrive, { type: 'record_findings', actor: INSPECTOR, at: T + 4, findings }]);
+    expect(r.task.findings.find((f) => f.itemId === 'tank.level_instruments')).toMatchObject({ result: 'hazard', selfReported: true });
+  });
+});
+
+describe('refusals', () => {
+  it.each([
+    { name: 'an inspector of another authority', cmds: [{ ...assign, inspectorAuthorityId: 'K2' }] as TaskCommand[], error: 'WRONG_AUTHORITY' },
+    { name: 'accepting by someone else', cmds: [assign, { ...accept, actor: 'user:insp-2' }] as TaskCommand[], error: 'NOT_THE_INSPECTOR' },
+    { name: 'arriving before accepting', cmds: [assign, arrive] as TaskCommand[], error: 'INVALID_TRANSITION' },
+    {
+      name: 'a finding on an item not on the checklist',
+      cmds: [
+        assign,
+        accept,
+        arrive,
+        {
+          type: 'record_findings',
+          actor: INSPECTOR,
+          at: T + 4,
+          findings: [...all('ok'), { itemId: 'made.up', result: 'ok', note: '', evidence: [], selfReported: false }],
+        },
+      ] as TaskCommand[],
+      error: 'UNKNOWN_ITEM',
+    },
+    {
+      name: 'a checklist item left without a finding',
+      cmds: [assign, accept, arrive, { type: 'record_findings', actor: INSPECTOR, at: T + 4, findings: all('ok').slice(1) }] as TaskCommand[],
+      error: 'ITEMS_MISSING',
+    },
+    {
+      name: 'a deadline before the order',
+      cmds: [
+        assign,
+        accept,
+        arrive,
+        { type: 'record_findings', actor: INSPECTOR, at: T + 4, findings: all('hazard') },
+        { type: 'order_rectification', actor: INSPECTOR, at: T + 5, deadline: T + 5 },
+      ] as TaskCommand[],
+      error: 'BAD_DEADLINE',
+    },
+    {
+      name: 'acting on a closed task',
+      cmds: [assign, accept, arrive, { type: 'record_findings', actor: INSPECTOR, at: T + 4, findings: all('ok') }, accept] as TaskCommand[],
+      error: 'FINAL',
+    },
+  ])('$name', ({ cmds, error }) => {
+    expect(run(cmds).error).toBe(error);
+  });
+
+  it('attaches further alerts once each, even to a closed task (the record grows, nothing reopens)', () => {
+    const r = run([
+      { type: 'attach_alert', alertId: 'A2', at: T + 1 },
+      { type: 'attach_alert', alertId: 'A2', at: T + 2 },
+    ]);
+    expect(r.task.alertIds).toEqual(['A1', 'A2']);
+    expect(r.events).toEqual(['attach_alert:created→created']);
+  });
+});
