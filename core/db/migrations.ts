@@ -220,6 +220,41 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX audit_log_subject ON audit_log(subject_type, subject_id, seq);
     `,
   },
+  {
+    version: 8,
+    name: 'inspection tasks: one open task per enterprise and matter, the alerts attached to them, their events',
+    sql: `
+      CREATE TABLE tasks (
+        id             text PRIMARY KEY,
+        enterprise_id  text NOT NULL REFERENCES enterprises(id),
+        authority_id   text NOT NULL REFERENCES authorities(id),
+        matter         text NOT NULL,
+        origin         text NOT NULL,
+        state          text NOT NULL,
+        data           jsonb NOT NULL,
+        rev            integer NOT NULL,
+        created_at     timestamptz NOT NULL,
+        updated_at     timestamptz NOT NULL
+      );
+      CREATE UNIQUE INDEX tasks_one_open_per_matter ON tasks(enterprise_id, matter) WHERE state NOT IN ('closed', 'escalated') AND origin <> 'recheck';
+      CREATE INDEX tasks_authority_state ON tasks(authority_id, state);
+      CREATE TABLE task_alerts (
+        alert_id  text PRIMARY KEY,
+        task_id   text NOT NULL REFERENCES tasks(id)
+      );
+      CREATE TABLE task_events (
+        seq        bigserial PRIMARY KEY,
+        task_id    text NOT NULL REFERENCES tasks(id),
+        type       text NOT NULL,
+        at         timestamptz NOT NULL,
+        actor      text NOT NULL,
+        from_state text NOT NULL,
+        to_state   text NOT NULL,
+        detail     text NOT NULL
+      );
+      CREATE INDEX task_events_task ON task_events(task_id, seq);
+    `,
+  },
 ];
 
 /** Applies pending migrations; returns the versions applied. Safe to call concurrently from one process. */
