@@ -67,6 +67,8 @@ export interface DispatcherDeps {
   logger: Logger;
   /** Told the number of notification jobs enqueued per batch (metrics). */
   onEnqueued?: ((jobs: number) => void) | undefined;
+  /** Off-plan inspection tasks (inspections/tasks/scheduler.ts): told each alert that fired or rose in grade. */
+  tasks?: { consider(alert: Alert): Promise<boolean> } | undefined;
 }
 
 export class Dispatcher {
@@ -200,6 +202,7 @@ export class Dispatcher {
     this.deps.onEnqueued?.(jobs.length);
     if (stale > 0) logger.warn({ events: stale, staleAfterMs: this.staleAfterMs }, 'old alert events not notified');
     for (const alert of toSchedule.values()) {
+      if (this.deps.tasks && (await this.deps.tasks.consider(alert))) logger.debug({ alertId: alert.id }, 'inspection task job added');
       const outcome = await escalator.schedule(alert);
       if (outcome !== 'none' && outcome !== 'unchanged') logger.debug({ alertId: alert.id, outcome }, 'escalation scheduled');
     }

@@ -20,6 +20,10 @@ import { LogChannel, WebhookChannel, type NotificationChannel } from './channels
 import { Dispatcher, type DispatcherOptions } from './dispatcher.ts';
 import { Escalator, type EscalateOutcome } from './escalation.ts';
 import { ESCALATE_QUEUE, NOTIFY_QUEUE, bullPrefix, jobOptions, type EscalateJobData, type NotifyJobData, type RetryOptions } from './jobs.ts';
+import { defaultCatalogue } from '../rules/index.ts';
+import type { TaskPolicy } from '../../inspections/tasks/policy.ts';
+import { TASKS_QUEUE, TaskScheduler, type TaskJobData } from '../../inspections/tasks/scheduler.ts';
+import { TaskStore } from '../../inspections/tasks/store.ts';
 
 export type { NotificationChannel } from './channels.ts';
 export { LogChannel, WebhookChannel, signBody, verifySignature, webhookName } from './channels.ts';
@@ -41,6 +45,10 @@ export interface NotifierDeps {
   channels?: NotificationChannel[] | undefined;
   /** Used when an escalation is applied. Default: publishes on the notifier's own Redis connection (`redisAnnouncer`). */
   announce?: Announce | undefined;
+  /** The pattern of a rule, for the task policy. Default: the built-in catalogue's. */
+  patternOf?: ((ruleId: string) => string | undefined) | undefined;
+  /** Which alerts open inspection tasks. Default `DEFAULT_TASK_POLICY`. */
+  taskPolicy?: TaskPolicy | undefined;
 }
 
 export interface NotifierOptions extends DispatcherOptions, RetryOptions {
@@ -161,6 +169,29 @@ export function buildNotifier(config: NotifierConfig, deps: NotifierDeps, opts: 
         jobOpts,
       );
 
+      const tasksQueue = new Queue<TaskJobData>(TASKS_QUEUE, { connection: conn, prefix });
+      tasksQueue.on('error', (err: Error) => logger.error({ err, queue: TASKS_QUEUE }, 'queue error'));
+      queues.push(tasksQueue);
+      const builtIn = new Map(defaultCatalogue().rules.map((r) => [r.id, r.pattern as string]));
+      const taskScheduler = new TaskScheduler({
+        queue: tasksQueue,
+        jobOpts,
+        tasks: new TaskStore(deps.db),
+        alertOf: (id) => deps.store.get(id),
+        patternOf: deps.patternOf ?? ((ruleId) => builtIn.get(ruleId)),
+        clock: deps.clock,
+        logger: logger.child({ component: 'tasks' }),
+        policy: deps.taskPolicy,
+      });
+      const tasksWorker = new Worker<TaskJobData>(TASKS_QUEUE, (job) => taskScheduler.process(job), {
+        connection: connect('tasks-worker'),
+        prefix,
+        concurrency: 5,
+      });
+      tasksWorker.on('failed', (job, err) => {
+        if (job) logger.warn({ alertId: job.data.alertId, attempts: job.attemptsMade, err: err.message }, 'inspection task job failed');
+      });
+
       const notifyWorker = new Worker<NotifyJobData>(NOTIFY_QUEUE, sendJob, {
         connection: connect('notify-worker'),
         prefix,
@@ -192,7 +223,7 @@ export function buildNotifier(config: NotifierConfig, deps: NotifierDeps, opts: 
         if (isFinalFailure(job, err)) logger.error(fields, 'escalation job failed');
         else logger.warn(fields, 'escalation attempt failed; will retry');
       });
-      workers = [notifyWorker, escalateWorker];
+      workers = [notifyWorker, escalateWorker, tasksWorker];
       for (const w of workers) w.on('error', (err: Error) => logger.error({ err, queue: w.name }, 'worker error'));
 
       dispatcher = new Dispatcher(
@@ -209,10 +240,11 @@ export function buildNotifier(config: NotifierConfig, deps: NotifierDeps, opts: 
           clock: deps.clock,
           logger: logger.child({ component: 'dispatcher' }),
           onEnqueued: (n: number) => enqueued.inc(n),
+          tasks: taskScheduler,
         },
         opts,
       );
-      await Promise.all([notifyQueue.waitUntilReady(), escalateQueue.waitUntilReady(), notifyWorker.waitUntilReady(), escalateWorker.waitUntilReady()]);
+      await Promise.all([...queues.map((q) => q.waitUntilReady()), ...workers.map((w) => w.waitUntilReady())]);
       await dispatcher.start();
       const sweep = async () => {
         if (sweeping || stopping) return;
@@ -220,6 +252,8 @@ export function buildNotifier(config: NotifierConfig, deps: NotifierDeps, opts: 
         try {
           const outcomes: Record<string, number> = {};
           for (const a of await deps.store.active()) {
+            // time-driven task triggers (a gateway offline for a day, an orange alert not disposed in time)
+            if (a.state === 'firing' || a.state === 'acknowledged') await taskScheduler.consider(a);
             if (a.state !== 'firing') continue;
             const o = await escalator.schedule(a);
             outcomes[o] = (outcomes[o] ?? 0) + 1;
