@@ -3,10 +3,7 @@
  * pagination, single alerts and the event feed, all limited to a
  * jurisdiction. Writes go through `apply.ts` / `store.ts`.
  *
- * Jurisdiction (domain rule 1): an officer of authority X sees the
- * enterprises whose authority is X or any authority below X
- * (`authorities.parent_id`, walked with a recursive CTE; `UNION` stops on a
- * cycle). Enterprises without an authority are seen only with scope `all`.
+ * Jurisdiction: `core/jurisdiction.ts`.
  *
  * The event feed relies on `AlertStore.appendEvents` taking an advisory lock
  * before its inserts: event seqs are then assigned and committed in order, so
@@ -14,12 +11,12 @@
  * and a reader that advances its cursor to the highest visible seq skips nothing.
  */
 import type { Queryable } from '../core/db/db.ts';
+import { Params, scopeSql, whereAll as where, type Scope } from '../core/jurisdiction.ts';
 import { ACTIVE_STATES, type Alert, type AlertState } from './state/index.ts';
 import type { StoredAlertEvent } from './store.ts';
 import type { Severity } from './types.ts';
 
-/** What a caller may see: everything (admin) or one authority's subtree. */
-export type Scope = { kind: 'all' } | { kind: 'authority'; authorityId: string };
+export type { Scope } from '../core/jurisdiction.ts';
 
 /** Keyset position: alerts are ordered by `startedAt` desc, then `id` desc. */
 export interface AlertCursor {
@@ -66,33 +63,6 @@ export const summaryOf = (a: Alert): AlertSummary => {
 export interface FeedEvent extends StoredAlertEvent {
   alert: Alert;
 }
-
-/** Collects positional parameters while a statement is assembled. */
-class Params {
-  readonly values: unknown[] = [];
-  add(v: unknown): string {
-    this.values.push(v);
-    return `$${this.values.length}`;
-  }
-}
-
-/** The CTE and the condition restricting `column` (an enterprise id) to `scope`. */
-function scopeSql(scope: Scope, params: Params, column: string): { cte: string; cond: string | undefined } {
-  if (scope.kind === 'all') return { cte: '', cond: undefined };
-  const root = params.add(scope.authorityId);
-  return {
-    cte: `WITH RECURSIVE scope_authorities(id) AS (
-            SELECT id FROM authorities WHERE id = ${root}
-            UNION SELECT a.id FROM authorities a JOIN scope_authorities s ON a.parent_id = s.id
-          ) `,
-    cond: `${column} IN (SELECT e.id FROM enterprises e JOIN scope_authorities s ON e.authority_id = s.id)`,
-  };
-}
-
-const where = (conds: (string | undefined)[]): string => {
-  const c = conds.filter((x): x is string => x !== undefined);
-  return c.length > 0 ? `WHERE ${c.join(' AND ')}` : '';
-};
 
 /** Events an officer's feed leaves out unless asked: the phase before an alert fires (not notified). */
 const UNFIRED_EVENT = `(e.to_state = 'pending' OR e.type = 'discarded')`;

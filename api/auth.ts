@@ -1,26 +1,29 @@
 /**
- * Who is calling (issue #3, minimal; hardened with the web console): a
- * bearer token that is either the admin token (sees everything, acts as
- * `user:admin`) or an officer's token (sees and acts within the officer's
- * authority and the authorities below it). Officer tokens are random 32
- * bytes, base64url, stored only as their SHA-256 (hex).
+ * Who is calling (hardened with the web console, issue #5): a bearer token
+ * that is either the admin token (role `admin`, sees everything, acts as
+ * `user:admin`) or an officer's token (its role — duty officer, inspector,
+ * leader — within the officer's authority and the authorities below it).
+ * Officer tokens are random 32 bytes, base64url, stored only as their
+ * SHA-256 (hex). What each role may do: `roles.ts`.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../core/errors.ts';
-import type { Scope } from '../alerts/query.ts';
+import type { Scope } from '../core/jurisdiction.ts';
+import { can, ROLE_NAMES, type OfficerRole, type Permission } from './roles.ts';
 
 /** Officer id the admin acts as; no officer may take it. */
 export const ADMIN_ID = 'admin';
 
 export type Principal =
-  | { kind: 'admin'; id: typeof ADMIN_ID; actor: `user:${string}`; scope: Scope }
-  | { kind: 'officer'; id: string; name: string; authorityId: string; actor: `user:${string}`; scope: Scope };
+  | { kind: 'admin'; id: typeof ADMIN_ID; role: 'admin'; actor: `user:${string}`; scope: Scope }
+  | { kind: 'officer'; id: string; name: string; role: OfficerRole; authorityId: string; actor: `user:${string}`; scope: Scope };
 
 /** An enabled officer, as the token lookup returns it. */
 export interface OfficerIdentity {
   id: string;
   name: string;
+  role: OfficerRole;
   authorityId: string;
 }
 
@@ -35,9 +38,11 @@ export interface OfficerLookup {
 export const newToken = (): string => randomBytes(32).toString('base64url');
 export const tokenHash = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
 
-const bearer = (req: FastifyRequest): string | undefined => {
-  const h = req.headers.authorization;
-  return h?.startsWith('Bearer ') ? h.slice(7).trim() : undefined;
+/** The bearer token of the request, if any. */
+export const bearer = (req: FastifyRequest): string | undefined => {
+  // the scheme is case-insensitive (RFC 9110 §11.1)
+  const m = /^bearer +(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  return m?.[1];
 };
 
 export class Authenticator {
@@ -56,7 +61,7 @@ export class Authenticator {
     if (token) {
       const given = Buffer.from(token);
       if (given.length === this.admin.length && timingSafeEqual(given, this.admin)) {
-        return { kind: 'admin', id: ADMIN_ID, actor: `user:${ADMIN_ID}`, scope: { kind: 'all' } };
+        return { kind: 'admin', id: ADMIN_ID, role: 'admin', actor: `user:${ADMIN_ID}`, scope: { kind: 'all' } };
       }
       const o = await this.officers.byTokenHash(tokenHash(token));
       if (o) return { kind: 'officer', ...o, actor: `user:${o.id}`, scope: { kind: 'authority', authorityId: o.authorityId } };
@@ -69,6 +74,18 @@ export class Authenticator {
   async requireAdmin(req: FastifyRequest): Promise<Principal> {
     const who = await this.authenticate(req);
     if (who.kind !== 'admin') throw new AppError('FORBIDDEN', 'this needs the admin token');
+    return who;
+  }
+
+  /** The caller if its role may do `permission`; 401 without a valid token, 403 FORBIDDEN otherwise. */
+  async authorize(req: FastifyRequest, permission: Permission): Promise<Principal> {
+    const who = await this.authenticate(req);
+    if (!can(who.role, permission)) {
+      req.log.warn({ url: req.url, actor: who.actor, role: who.role, permission }, 'request refused: role lacks the permission');
+      throw new AppError('FORBIDDEN', `a ${ROLE_NAMES[who.role].en} may not do this (${permission})`, {
+        expose: { permission, reason: { zh: `${ROLE_NAMES[who.role].zh}无此权限（${permission}）`, en: `a ${ROLE_NAMES[who.role].en} may not do this` } },
+      });
+    }
     return who;
   }
 

@@ -1,5 +1,5 @@
 /**
- * Duty officers (值班员) and their API tokens: the ledger (`officers` table,
+ * Officers (duty officers 值班员, inspectors 执法人员, leaders; roles.ts) and their API tokens: the ledger (`officers` table,
  * migration 4) and the admin routes that manage it. A token is returned once,
  * at creation; only its SHA-256 is stored.
  */
@@ -11,11 +11,14 @@ import { withAudit } from '../core/audit.ts';
 import { AppError } from '../core/errors.ts';
 import { ADMIN_ID, newToken, tokenHash, type Authenticator, type OfficerIdentity, type OfficerLookup } from './auth.ts';
 import { parse } from './parse.ts';
+import { OFFICER_ROLES, type OfficerRole } from './roles.ts';
 
 export const officerInput = z.strictObject({
   id: idSchema.refine((id) => id !== ADMIN_ID, { message: `'${ADMIN_ID}' is reserved for the admin token` }),
   name: z.string().trim().min(1).max(200),
   authorityId: idSchema,
+  /** Default: duty officer. */
+  role: z.enum(OFFICER_ROLES).default('duty_officer'),
 });
 
 export class Officers implements OfficerLookup {
@@ -28,7 +31,7 @@ export class Officers implements OfficerLookup {
     try {
       await withAudit(
         this.db,
-        (tx) => tx.query('INSERT INTO officers (id, name, authority_id, token_hash) VALUES ($1, $2, $3, $4)', [o.id, o.name, o.authorityId, tokenHash(token)]),
+        (tx) => tx.query('INSERT INTO officers (id, name, authority_id, role, token_hash) VALUES ($1, $2, $3, $4, $5)', [o.id, o.name, o.authorityId, o.role, tokenHash(token)]),
         () => ({ actor, action: 'officer.created', subjectType: 'officer', subjectId: o.id, data: { ...o }, at: Date.now() }),
       );
     } catch (err) {
@@ -53,12 +56,21 @@ export class Officers implements OfficerLookup {
   }
 
   async byTokenHash(hash: string): Promise<OfficerIdentity | undefined> {
-    const { rows } = await this.db.query<{ id: string; name: string; authority_id: string }>(
-      'SELECT id, name, authority_id FROM officers WHERE token_hash = $1 AND NOT disabled',
-      [hash],
+    return this.find('token_hash', hash);
+  }
+
+  /** The enabled officer with this id. */
+  async byId(id: string): Promise<OfficerIdentity | undefined> {
+    return this.find('id', id);
+  }
+
+  private async find(column: 'id' | 'token_hash', value: string): Promise<OfficerIdentity | undefined> {
+    const { rows } = await this.db.query<{ id: string; name: string; authority_id: string; role: OfficerRole }>(
+      `SELECT id, name, authority_id, role FROM officers WHERE ${column} = $1 AND NOT disabled`,
+      [value],
     );
     const r = rows[0];
-    return r ? { id: r.id, name: r.name, authorityId: r.authority_id } : undefined;
+    return r ? { id: r.id, name: r.name, role: r.role, authorityId: r.authority_id } : undefined;
   }
 
   async isEnabled(id: string): Promise<boolean> {
@@ -72,7 +84,7 @@ export function registerOfficerRoutes(app: FastifyInstance, auth: Authenticator,
   app.post('/api/v1/officers', async (req, reply) => {
     await auth.requireAdmin(req);
     const created = await officers.create(req.body);
-    req.log.info({ officerId: created.id, authorityId: created.authorityId }, 'officer created');
+    req.log.info({ officerId: created.id, authorityId: created.authorityId, role: created.role }, 'officer created');
     return reply.status(201).header('cache-control', 'no-store').send(created);
   });
   app.post('/api/v1/officers/:id/disable', async (req, reply) => {

@@ -14,6 +14,8 @@ import type { Metrics } from '../core/metrics.ts';
 import type { Provisioning } from '../gateway/provisioning.ts';
 import { alertApi, type AlertApiDeps } from './alerts.ts';
 import { auditApi } from './audit.ts';
+import { bearer } from './auth.ts';
+import { parse } from './parse.ts';
 import { inspectionApi } from './inspections.ts';
 import { historyQuerySchema, planHistory, runHistory } from './history.ts';
 import { ruleOverrideApi, type RuleOverrideApiDeps } from './rule-overrides.ts';
@@ -31,12 +33,6 @@ export interface ApiDeps {
   alerts?: AlertApiDeps;
   /** The catalogue and the change announcement for the rule overrides routes (api/rule-overrides.ts); without it those routes do not exist. */
   ruleOverrides?: RuleOverrideApiDeps;
-}
-
-function parse<T extends z.ZodType>(schema: T, input: unknown, where: string): z.output<T> {
-  const r = schema.safeParse(input ?? {});
-  if (!r.success) throw new AppError('BAD_REQUEST', `${where}: ${r.error.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`).join('; ')}`);
-  return r.data;
 }
 
 export function buildApi(config: { adminToken: string }, deps: ApiDeps) {
@@ -57,8 +53,7 @@ export function buildApi(config: { adminToken: string }, deps: ApiDeps) {
   app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url}` } }));
 
   const requireAdmin = async (req: FastifyRequest, _reply: FastifyReply) => {
-    const h = req.headers.authorization ?? '';
-    const token = Buffer.from(h.startsWith('Bearer ') ? h.slice(7) : '');
+    const token = Buffer.from(bearer(req) ?? '');
     if (token.length !== expected.length || !timingSafeEqual(token, expected)) {
       req.log.warn({ url: req.url, ip: req.ip }, 'admin request refused: bad or missing token');
       throw new AppError('UNAUTHENTICATED', 'a valid admin bearer token is required');

@@ -16,6 +16,7 @@ import { idSchema } from '../core/contract.ts';
 import type { Db, Queryable } from '../core/db/db.ts';
 import { appendAudit } from '../core/audit.ts';
 import { AppError } from '../core/errors.ts';
+import { authorityChain } from '../core/jurisdiction.ts';
 import { decideInspection, GRADES, isHighRiskSector, ORIGINS, yearCounts, yearOf, type Grade, type Origin, type YearCounts } from './caps.ts';
 
 /** Dynamic risk factors that add at least one inspection a year (2021 §(二)). */
@@ -215,18 +216,6 @@ export class EnterpriseLedger {
     });
   }
 
-  /** The authority and its ancestors, nearest first. */
-  private async chain(q: Queryable, authorityId: string): Promise<string[]> {
-    const { rows } = await q.query<{ id: string }>(
-      `WITH RECURSIVE up(id, parent_id, depth) AS (
-         SELECT id, parent_id, 0 FROM authorities WHERE id = $1
-         UNION ALL SELECT a.id, a.parent_id, up.depth + 1 FROM authorities a JOIN up ON a.id = up.parent_id WHERE up.depth < 16
-       ) SELECT id FROM up ORDER BY depth`,
-      [authorityId],
-    );
-    return rows.map((r) => r.id);
-  }
-
   /** Records an inspection if the jurisdiction and the year's cap allow it; a refusal is on the audit trail too. */
   async recordInspection(input: z.output<typeof inspectionInput>, actor: string, now: number): Promise<{ inspection: Inspection; counts: YearCounts }> {
     try {
@@ -249,79 +238,93 @@ export class EnterpriseLedger {
   }
 
   private async tryInspection(input: z.output<typeof inspectionInput>, actor: string, now: number): Promise<{ inspection: Inspection; counts: YearCounts }> {
+    return this.db.transaction((tx) => this.recordIn(tx, input, actor, now));
+  }
+
+  /**
+   * Records the inspection inside the caller's transaction (a task's visit
+   * is recorded with the task's step): the enterprise row is locked, the
+   * jurisdiction and the cap checked, the audit record appended.
+   */
+  async recordIn(
+    tx: Queryable,
+    input: z.output<typeof inspectionInput>,
+    actor: string,
+    now: number,
+    taskId?: string,
+  ): Promise<{ inspection: Inspection; counts: YearCounts }> {
     const at = input.at ?? now;
-    return this.db.transaction(async (tx) => {
-      const e = await this.get(input.enterpriseId, tx, true);
-      const { rows: auth } = await tx.query('SELECT 1 FROM authorities WHERE id = $1', [input.authorityId]);
-      if (auth.length === 0) throw new AppError('NOT_FOUND', `authority ${input.authorityId} not found`);
-      if (e.authorityId === null)
-        throw new AppError('CONFLICT', `enterprise ${e.id} has no supervising authority in the ledger; assign one before inspecting it`, {
-          expose: { reason: { zh: `企业 ${e.id} 尚未确定执法主体`, en: `enterprise ${e.id} has no supervising authority` } },
-        });
-      const chain = await this.chain(tx, e.authorityId);
-      const level = chain.indexOf(input.authorityId);
-      if (level < 0)
-        throw new AppError('FORBIDDEN', `authority ${input.authorityId} does not supervise enterprise ${e.id} (its authority is ${e.authorityId})`, {
-          expose: {
-            reason: {
-              zh: `企业 ${e.id} 由 ${e.authorityId} 执法，${input.authorityId} 不是其执法主体或上级（一家企业对应一个层级的执法主体）`,
-              en: `enterprise ${e.id} is supervised by ${e.authorityId}; ${input.authorityId} is neither that authority nor above it`,
-            },
-          },
-        });
-      const year = yearOf(at);
-      const { rows: done } = await tx.query<{ origin: Origin; at: Date }>('SELECT origin, at FROM inspections WHERE enterprise_id = $1 AND year = $2', [
-        e.id,
-        year,
-      ]);
-      const decision = decideInspection(
-        e,
-        done.map((d) => ({ origin: d.origin, at: new Date(d.at).getTime() })),
-        input.origin,
-        at,
-      );
-      if (!decision.allowed)
-        throw new AppError('CONFLICT', decision.reason.en, { expose: { reason: decision.reason, counts: decision.counts, refusal: decision.code } });
-      const inspection: Inspection = {
-        id: randomUUID(),
-        enterpriseId: e.id,
-        authorityId: input.authorityId,
-        origin: input.origin,
-        joint: level > 0,
-        exempt: decision.exempt,
-        at,
-        year,
-        note: input.note ?? '',
-        createdBy: actor,
-      };
-      await tx.query(
-        `INSERT INTO inspections (id, enterprise_id, authority_id, origin, joint, exempt, at, year, note, created_by, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-        [
-          inspection.id,
-          e.id,
-          inspection.authorityId,
-          inspection.origin,
-          inspection.joint,
-          inspection.exempt,
-          new Date(at),
-          year,
-          inspection.note,
-          actor,
-          new Date(now),
-        ],
-      );
-      const counts = yearCounts(e, [...done.map((d) => ({ origin: d.origin, at: new Date(d.at).getTime() })), { origin: input.origin, at }], year);
-      await appendAudit(tx, {
-        actor,
-        action: 'inspection.recorded',
-        subjectType: 'inspection',
-        subjectId: inspection.id,
-        data: { ...inspection, counts: { year: counts.year, counted: counts.counted, exempt: counts.exempt, cap: counts.cap } },
-        at: now,
+    const e = await this.get(input.enterpriseId, tx, true);
+    const { rows: auth } = await tx.query('SELECT 1 FROM authorities WHERE id = $1', [input.authorityId]);
+    if (auth.length === 0) throw new AppError('NOT_FOUND', `authority ${input.authorityId} not found`);
+    if (e.authorityId === null)
+      throw new AppError('CONFLICT', `enterprise ${e.id} has no supervising authority in the ledger; assign one before inspecting it`, {
+        expose: { reason: { zh: `企业 ${e.id} 尚未确定执法主体`, en: `enterprise ${e.id} has no supervising authority` } },
       });
-      return { inspection, counts };
+    const chain = await authorityChain(tx, e.authorityId);
+    const level = chain.indexOf(input.authorityId);
+    if (level < 0)
+      throw new AppError('FORBIDDEN', `authority ${input.authorityId} does not supervise enterprise ${e.id} (its authority is ${e.authorityId})`, {
+        expose: {
+          reason: {
+            zh: `企业 ${e.id} 由 ${e.authorityId} 执法，${input.authorityId} 不是其执法主体或上级（一家企业对应一个层级的执法主体）`,
+            en: `enterprise ${e.id} is supervised by ${e.authorityId}; ${input.authorityId} is neither that authority nor above it`,
+          },
+        },
+      });
+    const year = yearOf(at);
+    const { rows: done } = await tx.query<{ origin: Origin; at: Date }>('SELECT origin, at FROM inspections WHERE enterprise_id = $1 AND year = $2', [
+      e.id,
+      year,
+    ]);
+    const decision = decideInspection(
+      e,
+      done.map((d) => ({ origin: d.origin, at: new Date(d.at).getTime() })),
+      input.origin,
+      at,
+    );
+    if (!decision.allowed)
+      throw new AppError('CONFLICT', decision.reason.en, { expose: { reason: decision.reason, counts: decision.counts, refusal: decision.code } });
+    const inspection: Inspection = {
+      id: randomUUID(),
+      enterpriseId: e.id,
+      authorityId: input.authorityId,
+      origin: input.origin,
+      joint: level > 0,
+      exempt: decision.exempt,
+      at,
+      year,
+      note: input.note ?? '',
+      createdBy: actor,
+    };
+    await tx.query(
+      `INSERT INTO inspections (id, enterprise_id, authority_id, origin, joint, exempt, at, year, note, created_by, created_at, task_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [
+        inspection.id,
+        e.id,
+        inspection.authorityId,
+        inspection.origin,
+        inspection.joint,
+        inspection.exempt,
+        new Date(at),
+        year,
+        inspection.note,
+        actor,
+        new Date(now),
+        taskId ?? null,
+      ],
+    );
+    const counts = yearCounts(e, [...done.map((d) => ({ origin: d.origin, at: new Date(d.at).getTime() })), { origin: input.origin, at }], year);
+    await appendAudit(tx, {
+      actor,
+      action: 'inspection.recorded',
+      subjectType: 'inspection',
+      subjectId: inspection.id,
+      data: { ...inspection, ...(taskId ? { taskId } : {}), counts: { year: counts.year, counted: counts.counted, exempt: counts.exempt, cap: counts.cap } },
+      at: now,
     });
+    return { inspection, counts };
   }
 
   /** "扫码入企": the enterprise's ledger facts, this year's counts by origin against its cap, and its inspections of the year. */

@@ -255,6 +255,18 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX task_events_task ON task_events(task_id, seq);
     `,
   },
+  {
+    version: 9,
+    name: 'officer roles (duty officer, inspector, leader); inspections done for a task; task listing indexes',
+    sql: `
+      ALTER TABLE officers ADD COLUMN role text NOT NULL DEFAULT 'duty_officer' CHECK (role IN ('duty_officer', 'inspector', 'leader'));
+      ALTER TABLE inspections ADD COLUMN task_id text REFERENCES tasks(id);
+      CREATE INDEX inspections_task ON inspections(task_id) WHERE task_id IS NOT NULL;
+      CREATE INDEX tasks_created ON tasks(created_at DESC);
+      CREATE INDEX tasks_inspector ON tasks((data->>'inspectorId'), state);
+      CREATE INDEX tasks_enterprise_state ON tasks(enterprise_id, state);
+    `,
+  },
 ];
 
 /** Applies pending migrations; returns the versions applied. Safe to call concurrently from one process. */

@@ -10,6 +10,11 @@
  *       re-check passed               → closed
  *       re-check failed, or overdue   → escalated
  *
+ * Assignment goes to an inspector of the task's authority, or of one above
+ * it (a joint inspection, 联合检查). Arriving on site and the re-check
+ * visit each record an inspection (effects the store carries out in the
+ * same transaction).
+ *
  * Alerts of the same enterprise and matter attach to an open task as further
  * evidence. A failing finding on a checklist item marked major is a major
  * hazard. A hazard the enterprise reported itself and is fixing is marked
@@ -43,10 +48,14 @@ export interface Task {
   origin: Origin;
   /** For a re-check task: the task whose rectification it checks. */
   recheckOf?: string | undefined;
+  /** The task that found the same matter's hazard at this enterprise within the year (a repeated hazard). */
+  repeatOf?: string | undefined;
   state: TaskState;
   checklist: ChecklistItem[];
   alertIds: string[];
   inspectorId?: string | undefined;
+  /** The assigned inspector's authority (above the task's in a joint inspection). */
+  inspectorAuthorityId?: string | undefined;
   createdAt: number;
   findings: TaskFinding[];
   rectificationDeadline?: number | undefined;
@@ -56,7 +65,15 @@ export interface Task {
 
 export type TaskCommand =
   | { type: 'attach_alert'; alertId: string; at: number }
-  | { type: 'assign'; inspectorId: string; inspectorAuthorityId: string; actor: string; at: number }
+  | {
+      type: 'assign';
+      inspectorId: string;
+      inspectorAuthorityId: string;
+      /** The task's authority and those above it, nearest first: an inspector of one above makes the inspection joint. */
+      taskAuthorityChain: readonly string[];
+      actor: string;
+      at: number;
+    }
   | { type: 'accept'; actor: string; at: number }
   | { type: 'arrive'; actor: string; at: number }
   | { type: 'record_findings'; actor: string; at: number; findings: TaskFinding[] }
@@ -75,8 +92,16 @@ export interface TaskEvent {
   detail: string;
 }
 
-/** What the caller must do besides persisting: schedule the re-check at the deadline (a delayed job keyed by task). */
-export type TaskEffect = { type: 'schedule_recheck'; taskId: string; at: number };
+/**
+ * What the caller must do besides persisting: schedule the re-check at the
+ * deadline, and the overdue check after it (delayed jobs keyed by task and
+ * deadline); record the inspection a visit makes (on site: the task's
+ * origin; the re-check visit: 'recheck').
+ */
+export type TaskEffect =
+  | { type: 'schedule_recheck'; taskId: string; at: number }
+  | { type: 'schedule_overdue'; taskId: string; deadline: number }
+  | { type: 'record_inspection'; taskId: string; origin: Origin; at: number };
 
 export type TaskErrorCode = 'INVALID_TRANSITION' | 'NOT_THE_INSPECTOR' | 'WRONG_AUTHORITY' | 'UNKNOWN_ITEM' | 'ITEMS_MISSING' | 'BAD_DEADLINE' | 'FINAL';
 
@@ -108,16 +133,26 @@ export function taskTransition(task: Task, cmd: TaskCommand): TaskResult {
     case 'attach_alert':
       if (task.alertIds.includes(cmd.alertId)) return { ok: true, task, events: [], effects: [] };
       return done({ ...task, alertIds: [...task.alertIds, cmd.alertId] }, `alert ${cmd.alertId} attached as further evidence`);
-    case 'assign':
-      if (cmd.inspectorAuthorityId !== task.authorityId)
-        return fail('WRONG_AUTHORITY', `inspector ${cmd.inspectorId} belongs to ${cmd.inspectorAuthorityId}, the task to ${task.authorityId}`);
-      return done({ ...task, state: 'assigned', inspectorId: cmd.inspectorId }, `assigned to ${cmd.inspectorId}`);
+    case 'assign': {
+      // the enterprise's own authority, or one above it acting jointly (联合检查); never a lower or unrelated one
+      const level = cmd.taskAuthorityChain[0] === task.authorityId ? cmd.taskAuthorityChain.indexOf(cmd.inspectorAuthorityId) : -1;
+      if (level < 0)
+        return fail(
+          'WRONG_AUTHORITY',
+          `inspector ${cmd.inspectorId} belongs to ${cmd.inspectorAuthorityId}, which neither is nor is above the task's authority ${task.authorityId}`,
+        );
+      const joint = level > 0;
+      return done(
+        { ...task, state: 'assigned', inspectorId: cmd.inspectorId, inspectorAuthorityId: cmd.inspectorAuthorityId, joint },
+        `assigned to ${cmd.inspectorId}${joint ? ` of ${cmd.inspectorAuthorityId} (joint inspection)` : ''}`,
+      );
+    }
     case 'accept':
       if (!isInspector) return fail('NOT_THE_INSPECTOR', `only the assigned inspector (${task.inspectorId ?? 'none'}) may accept`);
       return done({ ...task, state: 'accepted' }, 'accepted');
     case 'arrive':
       if (!isInspector) return fail('NOT_THE_INSPECTOR', `only the assigned inspector (${task.inspectorId ?? 'none'}) may record arriving on site`);
-      return done({ ...task, state: 'on_site' }, 'on site');
+      return done({ ...task, state: 'on_site' }, 'on site', [{ type: 'record_inspection', taskId: task.id, origin: task.origin, at: cmd.at }]);
     case 'record_findings': {
       if (!isInspector) return fail('NOT_THE_INSPECTOR', `only the assigned inspector (${task.inspectorId ?? 'none'}) may record findings`);
       const items = new Map(task.checklist.map((i) => [i.id, i]));
@@ -138,12 +173,16 @@ export function taskTransition(task: Task, cmd: TaskCommand): TaskResult {
         { type: 'schedule_recheck', taskId: task.id, at: cmd.deadline },
       ]);
     case 'recheck_due':
-      return done({ ...task, state: 'rechecking' }, 'deadline reached: re-check due');
-    case 'recheck_result':
+      return done({ ...task, state: 'rechecking' }, 'deadline reached: re-check due', [
+        { type: 'schedule_overdue', taskId: task.id, deadline: task.rectificationDeadline ?? cmd.at },
+      ]);
+    case 'recheck_result': {
       if (!isInspector) return fail('NOT_THE_INSPECTOR', `only the assigned inspector (${task.inspectorId ?? 'none'}) may record the re-check`);
+      const visit: TaskEffect[] = [{ type: 'record_inspection', taskId: task.id, origin: 'recheck', at: cmd.at }];
       return cmd.passed
-        ? done({ ...task, state: 'closed', closedAt: cmd.at, outcome: 'rectified' }, `re-check passed: ${cmd.note}`)
-        : done({ ...task, state: 'escalated', closedAt: cmd.at, outcome: 'escalated' }, `re-check failed: ${cmd.note}`);
+        ? done({ ...task, state: 'closed', closedAt: cmd.at, outcome: 'rectified' }, `re-check passed: ${cmd.note}`, visit)
+        : done({ ...task, state: 'escalated', closedAt: cmd.at, outcome: 'escalated' }, `re-check failed: ${cmd.note}`, visit);
+    }
     case 'escalate':
       return done({ ...task, state: 'escalated', closedAt: cmd.at, outcome: 'escalated' }, cmd.reason);
   }

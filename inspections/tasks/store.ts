@@ -11,12 +11,37 @@ import { randomUUID } from 'node:crypto';
 import { appendAudit } from '../../core/audit.ts';
 import type { Db, Queryable } from '../../core/db/db.ts';
 import { AppError } from '../../core/errors.ts';
+import { authorityChain, Params, scopeSql, whereAll, type Scope } from '../../core/jurisdiction.ts';
 import { isHighRiskSector } from '../caps.ts';
+import { EnterpriseLedger } from '../ledger.ts';
 import { checklistFor } from './checklist.ts';
-import { taskTransition, type Task, type TaskCommand, type TaskEffect, type TaskEvent } from './lifecycle.ts';
+import { TASK_STATES, taskTransition, type Task, type TaskCommand, type TaskEffect, type TaskEvent, type TaskState } from './lifecycle.ts';
 import type { TaskDecision } from './policy.ts';
 
 export type OpenOutcome = { outcome: 'created' | 'attached'; task: Task } | { outcome: 'already'; task: Task } | { outcome: 'unroutable'; reason: string };
+
+/** A command as callers give it: an assignment names the inspector only; the store looks up their authority. */
+export type TaskCommandInput = Exclude<TaskCommand, { type: 'assign' }> | { type: 'assign'; inspectorId: string; actor: string; at: number };
+
+/** The jobs a change calls for (the store has carried out the rest, e.g. recording the visit as an inspection). */
+export type TaskJobEffect = Extract<TaskEffect, { type: 'schedule_recheck' | 'schedule_overdue' }>;
+
+export interface TaskFilter {
+  state?: TaskState[] | undefined;
+  /** Only open (not closed or escalated) tasks. */
+  open?: boolean | undefined;
+  enterpriseId?: string | undefined;
+  inspectorId?: string | undefined;
+  /** Created at or after / before, epoch ms. */
+  from?: number | undefined;
+  to?: number | undefined;
+  limit: number;
+  /** Keyset position: the last task of the previous page. */
+  after?: { createdAt: number; id: string } | undefined;
+}
+
+/** A repeated hazard: the same matter at the same enterprise within a year of a task that found hazards. */
+export const REPEAT_WINDOW_MS = 365 * 86_400_000;
 
 export class TaskStore {
   constructor(private readonly db: Db) {}
@@ -123,8 +148,16 @@ export class TaskStore {
         ({ task, events } = r);
         await this.write(tx, task, events, false, now);
       } else {
+        const prior = await tx.query<{ id: string; closed_at: Date }>(
+          `SELECT id, updated_at AS closed_at FROM tasks
+            WHERE enterprise_id = $1 AND matter = $2 AND state IN ('closed', 'escalated') AND data->>'outcome' IN ('rectified', 'escalated') AND updated_at >= $3
+            ORDER BY updated_at DESC LIMIT 1`,
+          [alert.enterpriseId, decision.matter, new Date(now - REPEAT_WINDOW_MS)],
+        );
+        const repeatOf = prior.rows[0]?.id;
         task = {
           id: randomUUID(),
+          ...(repeatOf ? { repeatOf } : {}),
           enterpriseId: alert.enterpriseId,
           authorityId: e.authority_id,
           joint: false,
@@ -137,7 +170,15 @@ export class TaskStore {
           findings: [],
         };
         events = [
-          { taskId: task.id, type: 'attach_alert', at: now, actor: 'system:tasks', from: 'created', to: 'created', detail: `opened: ${decision.reason.en}` },
+          {
+            taskId: task.id,
+            type: 'attach_alert',
+            at: now,
+            actor: 'system:tasks',
+            from: 'created',
+            to: 'created',
+            detail: `opened: ${decision.reason.en}${repeatOf ? ` (repeated: task ${repeatOf} found this hazard within the year)` : ''}`,
+          },
         ];
         await this.write(tx, task, events, true, now);
       }
@@ -155,6 +196,7 @@ export class TaskStore {
           trigger: decision.trigger,
           reason: decision.reason,
           highRisk: e.high_risk ?? isHighRiskSector(e.sector),
+          ...(task.repeatOf ? { repeatOf: task.repeatOf } : {}),
         },
         at: now,
       });
@@ -162,12 +204,27 @@ export class TaskStore {
     });
   }
 
-  /** Applies a lifecycle command; returns the task and the effects the caller must carry out. */
-  async apply(taskId: string, cmd: TaskCommand, now: number): Promise<{ task: Task; effects: TaskEffect[] }> {
+  /**
+   * Applies a lifecycle command in one transaction: the task row locked, an
+   * assignment's inspector looked up (an enabled inspector of the task's
+   * authority or one above it), a visit recorded as an inspection, events
+   * and audit records written. Returns the task and the jobs to schedule.
+   */
+  async apply(taskId: string, input: TaskCommandInput, now: number): Promise<{ task: Task; effects: TaskJobEffect[] }> {
     return this.db.transaction(async (tx) => {
       const { rows } = await tx.query<{ data: Task }>('SELECT data FROM tasks WHERE id = $1 FOR UPDATE', [taskId]);
       const task = rows[0]?.data;
       if (!task) throw new AppError('NOT_FOUND', `task ${taskId} not found`);
+      let cmd: TaskCommand;
+      if (input.type === 'assign') {
+        const o = await tx.query<{ authority_id: string; role: string }>('SELECT authority_id, role FROM officers WHERE id = $1 AND NOT disabled', [
+          input.inspectorId,
+        ]);
+        const inspector = o.rows[0];
+        if (!inspector || inspector.role !== 'inspector')
+          throw new AppError('BAD_REQUEST', `${input.inspectorId} is not an enabled inspector`, { expose: { task: 'NOT_AN_INSPECTOR' } });
+        cmd = { ...input, inspectorAuthorityId: inspector.authority_id, taskAuthorityChain: await authorityChain(tx, task.authorityId) };
+      } else cmd = input;
       const r = taskTransition(task, cmd);
       if (!r.ok)
         throw new AppError(r.error.code === 'NOT_THE_INSPECTOR' || r.error.code === 'WRONG_AUTHORITY' ? 'FORBIDDEN' : 'CONFLICT', r.error.message, {
@@ -183,7 +240,61 @@ export class TaskStore {
           data: { from: e.from, to: e.to, detail: e.detail, command: cmd },
           at: now,
         });
-      return { task: r.task, effects: r.effects };
+      const jobs: TaskJobEffect[] = [];
+      for (const effect of r.effects) {
+        if (effect.type !== 'record_inspection') {
+          jobs.push(effect);
+          continue;
+        }
+        // the visit counts as an inspection of its origin (data monitoring and re-checks are exempt from the cap)
+        const t = r.task;
+        await new EnterpriseLedger(this.db).recordIn(
+          tx,
+          { enterpriseId: t.enterpriseId, authorityId: t.inspectorAuthorityId ?? t.authorityId, origin: effect.origin, at: effect.at, note: `task ${t.id}` },
+          'actor' in cmd ? cmd.actor : 'system:tasks',
+          now,
+          t.id,
+        );
+      }
+      return { task: r.task, effects: jobs };
     });
   }
+
+  /** One page of tasks in `scope`, newest first. */
+  async list(scope: Scope, f: TaskFilter): Promise<Task[]> {
+    const p = new Params();
+    const s = scopeSql(scope, p, 't.enterprise_id');
+    const conds = [
+      s.cond,
+      f.state?.length ? `t.state = ANY(${p.add(f.state)}::text[])` : undefined,
+      f.open ? `t.state NOT IN ('closed', 'escalated')` : undefined,
+      f.enterpriseId ? `t.enterprise_id = ${p.add(f.enterpriseId)}` : undefined,
+      f.inspectorId ? `t.data->>'inspectorId' = ${p.add(f.inspectorId)}` : undefined,
+      f.from !== undefined ? `t.created_at >= ${p.add(new Date(f.from))}` : undefined,
+      f.to !== undefined ? `t.created_at < ${p.add(new Date(f.to))}` : undefined,
+      f.after ? `(t.created_at, t.id) < (${p.add(new Date(f.after.createdAt))}, ${p.add(f.after.id)})` : undefined,
+    ];
+    const { rows } = await this.db.query<{ data: Task }>(
+      `${s.cte}SELECT t.data FROM tasks t ${whereAll(conds)} ORDER BY t.created_at DESC, t.id DESC LIMIT ${p.add(f.limit)}`,
+      p.values,
+    );
+    return rows.map((r) => r.data);
+  }
+
+  /** The inspections the task's visits recorded. */
+  async inspections(taskId: string): Promise<{ id: string; origin: string; authorityId: string; joint: boolean; at: number }[]> {
+    const { rows } = await this.db.query<{ id: string; origin: string; authority_id: string; joint: boolean; at: Date }>(
+      'SELECT id, origin, authority_id, joint, at FROM inspections WHERE task_id = $1 ORDER BY at',
+      [taskId],
+    );
+    return rows.map((r) => ({ id: r.id, origin: r.origin, authorityId: r.authority_id, joint: r.joint, at: new Date(r.at).getTime() }));
+  }
+
+  /** Tasks waiting on a deadline: rectifying (re-check due at the deadline) and rechecking (overdue after it). */
+  async waiting(): Promise<Task[]> {
+    const { rows } = await this.db.query<{ data: Task }>("SELECT data FROM tasks WHERE state IN ('rectifying', 'rechecking')");
+    return rows.map((r) => r.data);
+  }
 }
+
+export const isTaskState = (s: string): s is TaskState => (TASK_STATES as readonly string[]).includes(s);

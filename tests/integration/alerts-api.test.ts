@@ -212,7 +212,13 @@ describe('officers and tokens', () => {
     expect(r.status).toBe(201);
     expect(r.headers.get('cache-control')).toBe('no-store');
     const { token } = r.body as { token: string };
-    expect(r.body).toEqual({ id: 'o-new', name: '新值班员', authorityId: 'K1', token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) as unknown });
+    expect(r.body).toEqual({
+      id: 'o-new',
+      name: '新值班员',
+      authorityId: 'K1',
+      role: 'duty_officer',
+      token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) as unknown,
+    });
 
     const { rows } = await platform.db.query<Record<string, unknown>>("SELECT * FROM officers WHERE id = 'o-new'");
     expect(rows[0]!.token_hash).toMatch(/^[0-9a-f]{64}$/);

@@ -13,6 +13,7 @@ import { AuditTrail } from '../../core/audit.ts';
 import { openDb, type Db } from '../../core/db/db.ts';
 import { createLogger } from '../../core/logger.ts';
 import { Provisioning } from '../../gateway/provisioning.ts';
+import { Officers } from '../../api/officers.ts';
 import { DEFAULT_TASK_POLICY, taskDecision } from '../../inspections/tasks/policy.ts';
 import { TaskStore } from '../../inspections/tasks/store.ts';
 
@@ -48,6 +49,12 @@ beforeAll(async () => {
   await p.createEnterprise({ id: 'E1', name: '甲化工', sector: 'hazardous_chemicals', authorityId: 'K1' });
   await p.createEnterprise({ id: 'E2', name: '乙化工', sector: 'hazardous_chemicals', authorityId: 'K1' });
   await p.createEnterprise({ id: 'E0', name: '无主管', sector: 'other' });
+  await p.createAuthority({ id: 'K2', name: '乙县局', level: 'county', parentId: 'C' });
+  const officers = new Officers(db);
+  await officers.create({ id: 'i1', name: '执法甲', authorityId: 'K1', role: 'inspector' });
+  await officers.create({ id: 'i-k2', name: '执法乙', authorityId: 'K2', role: 'inspector' });
+  await officers.create({ id: 'i-c', name: '市局执法', authorityId: 'C', role: 'inspector' });
+  await officers.create({ id: 'd1', name: '值班员', authorityId: 'K1' });
 });
 
 afterAll(async () => {
@@ -98,10 +105,16 @@ describe('the closed loop, persisted', () => {
     const created = await open(redAlert('E1', 'dust.spark', 'SP-1', 'red'));
     if (created.outcome !== 'created') throw new Error(created.outcome);
     const id = created.task.id;
-    await expect(
-      tasks.apply(id, { type: 'assign', inspectorId: 'i1', inspectorAuthorityId: 'K2', actor: 'user:lead', at: T + 1 }, T + 1),
-    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    await tasks.apply(id, { type: 'assign', inspectorId: 'i1', inspectorAuthorityId: 'K1', actor: 'user:lead', at: T + 1 }, T + 1);
+    // an inspector of another county, or someone who is not an inspector, cannot take it
+    await expect(tasks.apply(id, { type: 'assign', inspectorId: 'i-k2', actor: 'user:lead', at: T + 1 }, T + 1)).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      expose: { task: 'WRONG_AUTHORITY' },
+    });
+    for (const who of ['d1', 'nobody'])
+      await expect(tasks.apply(id, { type: 'assign', inspectorId: who, actor: 'user:lead', at: T + 1 }, T + 1)).rejects.toMatchObject({
+        code: 'BAD_REQUEST',
+      });
+    await tasks.apply(id, { type: 'assign', inspectorId: 'i1', actor: 'user:lead', at: T + 1 }, T + 1);
     await expect(tasks.apply(id, { type: 'accept', actor: 'user:i2', at: T + 2 }, T + 2)).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await tasks.apply(id, { type: 'accept', actor: 'user:i1', at: T + 2 }, T + 2);
     await tasks.apply(id, { type: 'arrive', actor: 'user:i1', at: T + 3 }, T + 3);
@@ -115,7 +128,9 @@ describe('the closed loop, persisted', () => {
     await tasks.apply(id, { type: 'record_findings', actor: 'user:i1', at: T + 4, findings }, T + 4);
     const ordered = await tasks.apply(id, { type: 'order_rectification', actor: 'user:i1', at: T + 5, deadline: T + 86_400_000 }, T + 5);
     expect(ordered.effects).toEqual([{ type: 'schedule_recheck', taskId: id, at: T + 86_400_000 }]);
-    await tasks.apply(id, { type: 'recheck_due', at: T + 86_400_000 }, T + 86_400_000);
+    expect((await tasks.waiting()).map((t) => t.id)).toContain(id);
+    const due = await tasks.apply(id, { type: 'recheck_due', at: T + 86_400_000 }, T + 86_400_000);
+    expect(due.effects).toEqual([{ type: 'schedule_overdue', taskId: id, deadline: T + 86_400_000 }]);
     const closed = await tasks.apply(id, { type: 'recheck_result', actor: 'user:i1', at: T + 90_000_000, passed: true, note: '已整改' }, T + 90_000_000);
     expect(closed.task).toMatchObject({ state: 'closed', outcome: 'rectified' });
     expect((await tasks.events(id)).map((e) => e.to)).toEqual([
@@ -140,8 +155,29 @@ describe('the closed loop, persisted', () => {
       ['task.recheck_result', 'user:i1'],
     ]);
 
-    // the matter is closed: a new alert of it opens a new task
-    expect(await open(redAlert('E1', 'dust.spark', 'SP-1', 'red'))).toMatchObject({ outcome: 'created' });
+    // the visit on site and the re-check visit are inspections (exempt from the cap), tied to the task
+    expect(await tasks.inspections(id)).toEqual([
+      { id: expect.any(String) as unknown, origin: 'data_monitoring', authorityId: 'K1', joint: false, at: T + 3 },
+      { id: expect.any(String) as unknown, origin: 'recheck', authorityId: 'K1', joint: false, at: T + 90_000_000 },
+    ]);
+
+    // the matter is closed: a new alert of it opens a new task, marked as a repeated hazard
+    const again = await open(redAlert('E1', 'dust.spark', 'SP-1', 'red'));
+    expect(again).toMatchObject({ outcome: 'created', task: { repeatOf: id } });
     expect(await new AuditTrail(db).verify()).toMatchObject({ ok: true });
+  });
+
+  it('lets an inspector of an authority above the enterprise’s take the task as a joint inspection', async () => {
+    const created = await open(redAlert('E2', 'chem.overfill_interlock', 'LT-9'), 'interlock_failure');
+    if (created.outcome !== 'created') throw new Error(created.outcome);
+    const id = created.task.id;
+    const r = await tasks.apply(id, { type: 'assign', inspectorId: 'i-c', actor: 'user:lead', at: T + 1 }, T + 1);
+    expect(r.task).toMatchObject({ authorityId: 'K1', inspectorAuthorityId: 'C', joint: true, state: 'assigned' });
+    await tasks.apply(id, { type: 'accept', actor: 'user:i-c', at: T + 2 }, T + 2);
+    await tasks.apply(id, { type: 'arrive', actor: 'user:i-c', at: T + 3 }, T + 3);
+    expect(await tasks.inspections(id)).toMatchObject([{ origin: 'data_monitoring', authorityId: 'C', joint: true }]);
+    expect(await tasks.list({ kind: 'authority', authorityId: 'K2' }, { limit: 10 })).toEqual([]);
+    expect((await tasks.list({ kind: 'authority', authorityId: 'C' }, { limit: 50, inspectorId: 'i-c' })).map((t) => t.id)).toEqual([id]);
+    expect((await tasks.list({ kind: 'authority', authorityId: 'K1' }, { limit: 50, state: ['on_site'] })).map((t) => t.id)).toEqual([id]);
   });
 });

@@ -24,7 +24,9 @@ const fresh = (): Task => ({
 const all = (result: TaskFinding['result'], except: Record<string, TaskFinding['result']> = {}): TaskFinding[] =>
   fresh().checklist.map((i) => ({ itemId: i.id, result: except[i.id] ?? result, note: '', evidence: [], selfReported: false }));
 
-const assign: TaskCommand = { type: 'assign', inspectorId: 'insp-1', inspectorAuthorityId: 'K1', actor: 'user:leader', at: T + 1 };
+// the task's authority K1 (a county) and those above it
+const CHAIN = ['K1', 'C1', 'P1'];
+const assign: TaskCommand = { type: 'assign', inspectorId: 'insp-1', inspectorAuthorityId: 'K1', taskAuthorityChain: CHAIN, actor: 'user:leader', at: T + 1 };
 const accept: TaskCommand = { type: 'accept', actor: INSPECTOR, at: T + 2 };
 const arrive: TaskCommand = { type: 'arrive', actor: INSPECTOR, at: T + 3 };
 
@@ -62,7 +64,12 @@ describe('the closed loop', () => {
       { type: 'recheck_result', actor: INSPECTOR, at: deadline + 3600_000, passed: true, note: '联锁已恢复并试验' },
     ]);
     expect(r.error).toBeUndefined();
-    expect(r.effects).toEqual([{ type: 'schedule_recheck', taskId: 'T1', at: deadline }]);
+    expect(r.effects).toEqual([
+      { type: 'record_inspection', taskId: 'T1', origin: 'data_monitoring', at: T + 3 },
+      { type: 'schedule_recheck', taskId: 'T1', at: deadline },
+      { type: 'schedule_overdue', taskId: 'T1', deadline },
+      { type: 'record_inspection', taskId: 'T1', origin: 'recheck', at: deadline + 3600_000 },
+    ]);
     expect(r.task).toMatchObject({ state: 'closed', outcome: 'rectified', rectificationDeadline: deadline });
     // the interlock item is a major hazard by the criteria, whatever was entered; the gauge is an ordinary one
     expect(r.task.findings.filter((f) => f.result !== 'ok').map((f) => [f.itemId, f.result])).toEqual([
@@ -93,6 +100,17 @@ describe('the closed loop', () => {
     expect(r.task).toMatchObject({ state: 'escalated', outcome: 'escalated' });
   });
 
+  it.each([
+    { by: 'K1', joint: false, detail: 'assigned to insp-9' },
+    { by: 'C1', joint: true, detail: 'assigned to insp-9 of C1 (joint inspection)' },
+    { by: 'P1', joint: true, detail: 'assigned to insp-9 of P1 (joint inspection)' },
+  ])('an inspector of $by: joint $joint', ({ by, joint, detail }) => {
+    const r = taskTransition(fresh(), { ...assign, inspectorId: 'insp-9', inspectorAuthorityId: by });
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.task).toMatchObject({ state: 'assigned', inspectorId: 'insp-9', inspectorAuthorityId: by, joint, authorityId: 'K1' });
+    expect(r.events[0]!.detail).toBe(detail);
+  });
+
   it('keeps a self-reported hazard marked as such', () => {
     const findings = all('ok').map((f) =>
       f.itemId === 'tank.level_instruments' ? { ...f, result: 'hazard' as const, selfReported: true, note: '企业自查上报，整改中' } : f,
@@ -105,6 +123,16 @@ describe('the closed loop', () => {
 describe('refusals', () => {
   it.each([
     { name: 'an inspector of another authority', cmds: [{ ...assign, inspectorAuthorityId: 'K2' }] as TaskCommand[], error: 'WRONG_AUTHORITY' },
+    {
+      name: 'an inspector of an authority below the task’s',
+      cmds: [{ ...assign, inspectorAuthorityId: 'K1-town', taskAuthorityChain: CHAIN }] as TaskCommand[],
+      error: 'WRONG_AUTHORITY',
+    },
+    {
+      name: 'a chain that is not the task authority’s',
+      cmds: [{ ...assign, inspectorAuthorityId: 'C1', taskAuthorityChain: ['K2', 'C1'] }] as TaskCommand[],
+      error: 'WRONG_AUTHORITY',
+    },
     { name: 'accepting by someone else', cmds: [assign, { ...accept, actor: 'user:insp-2' }] as TaskCommand[], error: 'NOT_THE_INSPECTOR' },
     { name: 'arriving before accepting', cmds: [assign, arrive] as TaskCommand[], error: 'INVALID_TRANSITION' },
     {
