@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { buildApi } from './api/server.ts';
 import { systemClock, type Clock } from './core/clock.ts';
@@ -22,6 +23,8 @@ import { GatewayStatusTracker } from './gateway/status.ts';
 import { buildIngest } from './ingest/ingest.ts';
 import { alertEventsChannel, redisAnnouncer, type Announce } from './alerts/bus.ts';
 import { buildNotifier, type Notifier } from './alerts/notify/index.ts';
+import { bullPrefix, jobOptions } from './alerts/notify/jobs.ts';
+import { TASKS_QUEUE, TaskJobs, type TaskJobData } from './inspections/tasks/scheduler.ts';
 import { AlertStore } from './alerts/store.ts';
 import { FeedWriter } from './alerts/worker/feed.ts';
 import { defaultCatalogue, type Catalogue } from './alerts/rules/index.ts';
@@ -70,6 +73,7 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
   let feedRedis: Redis | undefined;
   let rules: RulesWorker | undefined;
   let notifier: Notifier | undefined;
+  let tasksQueue: Queue<TaskJobData> | undefined;
   let alertStore: AlertStore | undefined;
   let announce: Announce | undefined;
   let httpPort = config.http.port;
@@ -201,6 +205,10 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
       const ing = ingest;
       const brk = broker;
       let shipped: Catalogue | undefined;
+      // the API schedules the tasks' deadline jobs; the notifier's tasks worker (PARTS=rules) runs them
+      tasksQueue = new Queue<TaskJobData>(TASKS_QUEUE, { connection: pub, prefix: bullPrefix(config.redisPrefix) });
+      tasksQueue.on('error', (err: Error) => logger.error({ err, queue: TASKS_QUEUE }, 'queue error'));
+      const taskJobs = new TaskJobs(tasksQueue, jobOptions(), clock, config.tasks.recheckGraceMs);
       api = buildApi(
         { adminToken },
         {
@@ -210,6 +218,7 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
           metrics,
           logger,
           clock,
+          taskJobs,
           health: () => (ing && brk ? { ingest: { bufferedPoints: ing.batcher.depth }, mqtt: { connections: brk.aedes.connectedClients } } : {}),
           ruleOverrides: {
             catalogue: () => (config.rules.catalogueFile ? loadCatalogueFile(config.rules.catalogueFile) : Promise.resolve((shipped ??= defaultCatalogue()))),
@@ -244,6 +253,7 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
           ['broker', broker && (() => broker!.stop())],
           ['rules', rules && (() => rules!.stop())],
           ['notifier', notifier && (() => notifier!.stop())],
+          ['tasks queue', tasksQueue && (() => tasksQueue!.close())],
           [
             'redis',
             async () => {

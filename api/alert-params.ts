@@ -27,10 +27,9 @@ export function decodeCursor(s: string): AlertCursor | undefined {
 }
 
 /** `a,b` or repeated `x=a&x=b`, each a member of `values`. */
-const list = <T extends readonly [string, ...string[]]>(values: T) =>
+export const list = <T extends readonly [string, ...string[]]>(values: T) =>
   z.preprocess(
-    (v: unknown): unknown[] =>
-      (Array.isArray(v) ? (v as unknown[]) : [v]).flatMap((x) => (typeof x === 'string' ? x.split(',').map((s) => s.trim()) : [x])),
+    (v: unknown): unknown[] => (Array.isArray(v) ? (v as unknown[]) : [v]).flatMap((x) => (typeof x === 'string' ? x.split(',').map((s) => s.trim()) : [x])),
     z.array(z.enum(values)).min(1),
   );
 
@@ -52,9 +51,9 @@ export const timeParam = z.string().transform((s, ctx) => {
   return n;
 });
 
-const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
+export const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 
-const cursorParam = z.string().transform((s, ctx) => {
+export const cursorParam = z.string().transform((s, ctx) => {
   const c = decodeCursor(s);
   if (!c) {
     ctx.addIssue({ code: 'custom', message: 'not a cursor this API handed out (use `next` of the previous page)' });

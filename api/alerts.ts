@@ -81,7 +81,12 @@ export function alertApi(config: { adminToken: string }, deps: AlertRouteDeps) {
     const officers = new Officers(db);
     const auth = new Authenticator(config.adminToken, officers);
     const queries = new AlertQueries(db);
-    const detailDeps: DetailDeps = { influx: deps.influx, getSensor: (e, s) => deps.provisioning.getSensor(e, s), now: () => deps.clock.now(), logger: deps.logger };
+    const detailDeps: DetailDeps = {
+      influx: deps.influx,
+      getSensor: (e, s) => deps.provisioning.getSensor(e, s),
+      now: () => deps.clock.now(),
+      logger: deps.logger,
+    };
 
     registerOfficerRoutes(app, auth, officers);
     registerAlertStream(app, {
@@ -93,7 +98,7 @@ export function alertApi(config: { adminToken: string }, deps: AlertRouteDeps) {
     });
 
     app.get('/api/v1/alerts', async (req) => {
-      const who = await auth.authenticate(req);
+      const who = await auth.authorize(req, 'alerts.read');
       const q = parse(listQuery, req.query, 'query');
       // Read before the list: a client opening the stream with `since=lastEventSeq` misses nothing.
       const lastEventSeq = await queries.lastSeq();
@@ -102,7 +107,7 @@ export function alertApi(config: { adminToken: string }, deps: AlertRouteDeps) {
     });
 
     app.get('/api/v1/alerts/:id', async (req) => {
-      const who = await auth.authenticate(req);
+      const who = await auth.authorize(req, 'alerts.read');
       const { id } = parse(alertPath, req.params, 'path');
       const { points } = parse(detailQuery, req.query, 'query');
       const alert = await visibleAlert(queries, who, id);
@@ -128,14 +133,14 @@ export function alertApi(config: { adminToken: string }, deps: AlertRouteDeps) {
     };
 
     app.post('/api/v1/alerts/:id/acknowledge', async (req, reply) => {
-      const who = await auth.authenticate(req);
+      const who = await auth.authorize(req, 'alerts.act');
       const { id } = parse(alertPath, req.params, 'path');
       const { note } = parse(acknowledgeBody, req.body, 'body');
       return act(req, reply, who, id, { type: 'acknowledge', actor: who.actor, at: deps.clock.now(), note });
     });
 
     app.post('/api/v1/alerts/:id/dispose', async (req, reply) => {
-      const who = await auth.authenticate(req);
+      const who = await auth.authorize(req, 'alerts.act');
       const { id } = parse(alertPath, req.params, 'path');
       const { text } = parse(disposeBody, req.body, 'body');
       return act(req, reply, who, id, { type: 'dispose', actor: who.actor, at: deps.clock.now(), text });

@@ -27,7 +27,7 @@ export function auditApi(config: { adminToken: string }, deps: { db: Db }) {
     const trail = new AuditTrail(deps.db);
 
     app.get('/api/v1/audit/verify', async (req) => {
-      await auth.requireAdmin(req);
+      await auth.authorize(req, 'audit.read');
       const [audit, alertEvents] = await Promise.all([trail.verify(), new AlertStore(deps.db).verifyChain()]);
       const ok = audit.ok && alertEvents.ok;
       if (!ok) req.log.error({ audit, alertEvents }, 'audit chain verification FAILED');
@@ -35,7 +35,7 @@ export function auditApi(config: { adminToken: string }, deps: { db: Db }) {
     });
 
     app.get('/api/v1/audit', async (req) => {
-      await auth.requireAdmin(req);
+      await auth.authorize(req, 'audit.read');
       return { records: await trail.list(parse(listQuery, req.query, 'query')) };
     });
   };

@@ -1,13 +1,18 @@
 /**
- * The enterprise ledger's supervision facts and inspections against the
- * yearly caps (issue #4, first part; admin token for now — roles and
- * jurisdiction scoping of callers come with the task API):
+ * The enterprise ledger's supervision facts, inspections against the yearly
+ * caps, and the inspection tasks (`tasks.ts`), each route checked for the
+ * caller's role (`roles.ts`) and jurisdiction (an enterprise outside the
+ * caller's authority subtree answers 404):
  *
- *   GET   /api/v1/enterprises/:id/ledger                  the ledger entry
- *   PATCH /api/v1/enterprises/:id/ledger                  { highRisk?, grade?, riskFactors?, keyEnterprise? }
- *   POST  /api/v1/inspections                             { enterpriseId, authorityId, origin, at?, note? }
- *   GET   /api/v1/enterprises/:id/inspection-summary?year  "扫码入企": counts by origin, cap, remaining
- *   POST  /api/v1/enterprises/import                      text/csv: a bureau's enterprise list (inspections/csv.ts)
+ *   GET   /api/v1/enterprises/:id/ledger                  the ledger entry                                ledger.read
+ *   PATCH /api/v1/enterprises/:id/ledger                  { highRisk?, grade?, riskFactors?, keyEnterprise? }   ledger.write
+ *   POST  /api/v1/inspections                             { enterpriseId, authorityId?, origin, at?, note? }    inspections.record
+ *   GET   /api/v1/enterprises/:id/inspection-summary?year  "扫码入企": counts by origin, cap, open tasks   ledger.read
+ *   POST  /api/v1/enterprises/import                      text/csv: a bureau's enterprise list (inspections/csv.ts)  ledger.write
+ *
+ * An officer records inspections for their own authority (`authorityId`
+ * defaults to it; another is 403); the admin names the authority, by
+ * default the enterprise's own.
  *
  * A planned inspection beyond the cap answers 409 with `error.refusal:
  * 'CAP_REACHED'`, `error.reason: { zh, en }` and `error.counts`; an authority
@@ -21,14 +26,22 @@ import { yearOf } from '../inspections/caps.ts';
 import { importRows, parseCsv } from '../inspections/csv.ts';
 import { EnterpriseLedger, inspectionInput, ledgerPatch } from '../inspections/ledger.ts';
 import { AppError } from '../core/errors.ts';
-import { Authenticator } from './auth.ts';
+import { enterpriseInScope } from '../core/jurisdiction.ts';
+import { TaskStore, type TaskJobEffect } from '../inspections/tasks/store.ts';
+import { Authenticator, type Principal } from './auth.ts';
 import { Officers } from './officers.ts';
 import { parse } from './parse.ts';
+import { registerStatsRoutes } from './stats.ts';
+import { registerTaskRoutes } from './tasks.ts';
 
 export interface InspectionRouteDeps {
   db: Db;
   clock: { now(): number };
+  /** Schedules the tasks' re-check and overdue jobs (BullMQ). */
+  taskJobs?: { schedule(effects: readonly TaskJobEffect[]): Promise<void> } | undefined;
 }
+
+const recordBody = inspectionInput.extend({ authorityId: idSchema.optional() });
 
 const enterprisePath = z.strictObject({ id: idSchema });
 const summaryQuery = z.strictObject({ year: z.coerce.number().int().min(2000).max(2100).optional() });
@@ -37,11 +50,19 @@ export function inspectionApi(config: { adminToken: string }, deps: InspectionRo
   return async (app: FastifyInstance): Promise<void> => {
     const auth = new Authenticator(config.adminToken, new Officers(deps.db));
     const ledger = new EnterpriseLedger(deps.db);
+    const tasks = new TaskStore(deps.db);
+    registerTaskRoutes(app, { ...deps, auth });
+    registerStatsRoutes(app, { ...deps, auth });
+
+    /** 404 alike for a missing enterprise and one outside the caller's jurisdiction. */
+    const inScope = async (who: Principal, enterpriseId: string): Promise<void> => {
+      if (!(await enterpriseInScope(deps.db, who.scope, enterpriseId))) throw new AppError('NOT_FOUND', `enterprise ${enterpriseId} not found`);
+    };
 
     app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 10 * 1024 * 1024 }, (_req, body, done) => done(null, body));
 
     app.post('/api/v1/enterprises/import', async (req) => {
-      const who = await auth.requireAdmin(req);
+      const who = await auth.authorize(req, 'ledger.write');
       if (typeof req.body !== 'string') throw new AppError('BAD_REQUEST', 'send the list as text/csv (UTF-8), a header line first');
       let table: string[][];
       try {
@@ -60,12 +81,14 @@ export function inspectionApi(config: { adminToken: string }, deps: InspectionRo
     });
 
     app.get('/api/v1/enterprises/:id/ledger', async (req) => {
-      await auth.requireAdmin(req);
-      return ledger.get(parse(enterprisePath, req.params, 'path').id);
+      const who = await auth.authorize(req, 'ledger.read');
+      const { id } = parse(enterprisePath, req.params, 'path');
+      await inScope(who, id);
+      return ledger.get(id);
     });
 
     app.patch('/api/v1/enterprises/:id/ledger', async (req) => {
-      const who = await auth.requireAdmin(req);
+      const who = await auth.authorize(req, 'ledger.write');
       const { id } = parse(enterprisePath, req.params, 'path');
       const patch = parse(ledgerPatch, req.body, 'body');
       const entry = await ledger.update(id, patch, who.actor, deps.clock.now());
@@ -74,8 +97,15 @@ export function inspectionApi(config: { adminToken: string }, deps: InspectionRo
     });
 
     app.post('/api/v1/inspections', async (req, reply) => {
-      const who = await auth.requireAdmin(req);
-      const input = parse(inspectionInput, req.body, 'body');
+      const who = await auth.authorize(req, 'inspections.record');
+      const body = parse(recordBody, req.body, 'body');
+      if (who.kind === 'officer' && body.authorityId !== undefined && body.authorityId !== who.authorityId)
+        throw new AppError('FORBIDDEN', `an officer records inspections for their own authority (${who.authorityId}), not ${body.authorityId}`);
+      await inScope(who, body.enterpriseId);
+      // an officer inspects as their authority; the admin, unless told, as the enterprise's own
+      const authorityId = body.authorityId ?? (who.kind === 'officer' ? who.authorityId : (await ledger.get(body.enterpriseId)).authorityId);
+      if (authorityId === null) throw new AppError('BAD_REQUEST', `body: authorityId: required (enterprise ${body.enterpriseId} has no supervising authority)`);
+      const input = { ...body, authorityId };
       try {
         const r = await ledger.recordInspection(input, who.actor, deps.clock.now());
         req.log.info(
@@ -90,10 +120,12 @@ export function inspectionApi(config: { adminToken: string }, deps: InspectionRo
     });
 
     app.get('/api/v1/enterprises/:id/inspection-summary', async (req) => {
-      await auth.requireAdmin(req);
+      const who = await auth.authorize(req, 'ledger.read');
       const { id } = parse(enterprisePath, req.params, 'path');
       const q = parse(summaryQuery, req.query, 'query');
-      return ledger.summary(id, q.year ?? yearOf(deps.clock.now()));
+      await inScope(who, id);
+      const [summary, openTasks] = await Promise.all([ledger.summary(id, q.year ?? yearOf(deps.clock.now())), tasks.open(id)]);
+      return { ...summary, openTasks };
     });
   };
 }

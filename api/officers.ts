@@ -31,7 +31,14 @@ export class Officers implements OfficerLookup {
     try {
       await withAudit(
         this.db,
-        (tx) => tx.query('INSERT INTO officers (id, name, authority_id, role, token_hash) VALUES ($1, $2, $3, $4, $5)', [o.id, o.name, o.authorityId, o.role, tokenHash(token)]),
+        (tx) =>
+          tx.query('INSERT INTO officers (id, name, authority_id, role, token_hash) VALUES ($1, $2, $3, $4, $5)', [
+            o.id,
+            o.name,
+            o.authorityId,
+            o.role,
+            tokenHash(token),
+          ]),
         () => ({ actor, action: 'officer.created', subjectType: 'officer', subjectId: o.id, data: { ...o }, at: Date.now() }),
       );
     } catch (err) {

@@ -17,6 +17,7 @@ import { auditApi } from './audit.ts';
 import { bearer } from './auth.ts';
 import { parse } from './parse.ts';
 import { inspectionApi } from './inspections.ts';
+import type { TaskJobEffect } from '../inspections/tasks/store.ts';
 import { historyQuerySchema, planHistory, runHistory } from './history.ts';
 import { ruleOverrideApi, type RuleOverrideApiDeps } from './rule-overrides.ts';
 
@@ -31,6 +32,8 @@ export interface ApiDeps {
   health?: () => Record<string, unknown>;
   /** Officers, alerts and their live stream (api/alerts.ts); without it those routes do not exist. */
   alerts?: AlertApiDeps;
+  /** Schedules inspection tasks' deadline jobs (re-check, overdue) in BullMQ. */
+  taskJobs?: { schedule(effects: readonly TaskJobEffect[]): Promise<void> } | undefined;
   /** The catalogue and the change announcement for the rule overrides routes (api/rule-overrides.ts); without it those routes do not exist. */
   ruleOverrides?: RuleOverrideApiDeps;
 }

@@ -129,6 +129,12 @@ export const platformConfigSchema = z.strictObject({
         .default({ red: 5 * 60_000, orange: 15 * 60_000 }),
     })
     .prefault({}),
+  tasks: z
+    .strictObject({
+      /** Time after a rectification deadline for the re-check to be recorded before the task escalates as overdue, ms. Default 3 days. */
+      recheckGraceMs: z.number().int().min(1).default(3 * 86_400_000),
+    })
+    .prefault({}),
 });
 
 export type PlatformConfig = z.output<typeof platformConfigSchema>;
@@ -180,6 +186,7 @@ export function configInputFromEnv(env: NodeJS.ProcessEnv): Record<string, unkno
       webhookTimeoutMs: int(env.NOTIFY_WEBHOOK_TIMEOUT_MS),
       escalation: escalationFromEnv(env.NOTIFY_ESCALATION),
     }),
+    tasks: drop({ recheckGraceMs: int(env.TASK_RECHECK_GRACE_MS) }),
     http: drop({ host: env.HTTP_HOST, port: int(env.HTTP_PORT), adminToken: env.ADMIN_TOKEN }),
     influx: drop({
       url: env.INFLUX_URL,

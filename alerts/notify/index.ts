@@ -22,7 +22,7 @@ import { Escalator, type EscalateOutcome } from './escalation.ts';
 import { ESCALATE_QUEUE, NOTIFY_QUEUE, bullPrefix, jobOptions, type EscalateJobData, type NotifyJobData, type RetryOptions } from './jobs.ts';
 import { defaultCatalogue } from '../rules/index.ts';
 import type { TaskPolicy } from '../../inspections/tasks/policy.ts';
-import { TASKS_QUEUE, TaskScheduler, type TaskJobData } from '../../inspections/tasks/scheduler.ts';
+import { TASKS_QUEUE, TaskJobs, TaskScheduler, type TaskJobData } from '../../inspections/tasks/scheduler.ts';
 import { TaskStore } from '../../inspections/tasks/store.ts';
 
 export type { NotificationChannel } from './channels.ts';
@@ -32,7 +32,7 @@ export { summaryOf } from './notification.ts';
 export { cursorKey } from './dispatcher.ts';
 export { bullPrefix, ESCALATE_QUEUE, NOTIFY_QUEUE } from './jobs.ts';
 
-export type NotifierConfig = Pick<PlatformConfig, 'redisUrl' | 'redisPrefix' | 'notify'>;
+export type NotifierConfig = Pick<PlatformConfig, 'redisUrl' | 'redisPrefix' | 'notify'> & { tasks?: PlatformConfig['tasks'] | undefined };
 
 export interface NotifierDeps {
   db: Db;
@@ -176,6 +176,7 @@ export function buildNotifier(config: NotifierConfig, deps: NotifierDeps, opts: 
       const taskScheduler = new TaskScheduler({
         queue: tasksQueue,
         jobOpts,
+        jobs: new TaskJobs(tasksQueue, jobOpts, deps.clock, config.tasks?.recheckGraceMs),
         tasks: new TaskStore(deps.db),
         alertOf: (id) => deps.store.get(id),
         patternOf: deps.patternOf ?? ((ruleId) => builtIn.get(ruleId)),
@@ -189,7 +190,7 @@ export function buildNotifier(config: NotifierConfig, deps: NotifierDeps, opts: 
         concurrency: 5,
       });
       tasksWorker.on('failed', (job, err) => {
-        if (job) logger.warn({ alertId: job.data.alertId, attempts: job.attemptsMade, err: err.message }, 'inspection task job failed');
+        if (job) logger.warn({ job: job.id, attempts: job.attemptsMade, err: err.message }, 'inspection task job failed');
       });
 
       const notifyWorker = new Worker<NotifyJobData>(NOTIFY_QUEUE, sendJob, {
@@ -249,6 +250,12 @@ export function buildNotifier(config: NotifierConfig, deps: NotifierDeps, opts: 
       const sweep = async () => {
         if (sweeping || stopping) return;
         sweeping = true;
+        try {
+          const deadlines = await taskScheduler.sweep();
+          if (deadlines > 0) logger.debug({ tasks: deadlines }, 'task deadline jobs ensured');
+        } catch (err) {
+          logger.error({ err }, 'task deadline sweep failed; retrying at the next one');
+        }
         try {
           const outcomes: Record<string, number> = {};
           for (const a of await deps.store.active()) {

@@ -34,7 +34,8 @@ export const DEFAULT_TASK_POLICY: TaskPolicy = {
   looseLimit: true,
 };
 
-export type TaskTrigger = 'red' | 'pattern' | 'gateway_offline_long' | 'orange_undisposed' | 'chattering' | 'loose_limit';
+/** `manual`: a duty officer or leader dispatched the task from the alert. */
+export type TaskTrigger = 'manual' | 'red' | 'pattern' | 'gateway_offline_long' | 'orange_undisposed' | 'chattering' | 'loose_limit';
 
 export type TaskDecision =
   | { open: true; trigger: TaskTrigger; matter: Matter; reason: { zh: string; en: string } }

@@ -110,7 +110,12 @@ export class TaskStore {
   }
 
   /** Opens a task for the alert, or attaches it to the open one of the same enterprise and matter. */
-  async openFromAlert(alert: { id: string; enterpriseId: string }, decision: Extract<TaskDecision, { open: true }>, now: number): Promise<OpenOutcome> {
+  async openFromAlert(
+    alert: { id: string; enterpriseId: string },
+    decision: Extract<TaskDecision, { open: true }>,
+    now: number,
+    actor = 'system:tasks',
+  ): Promise<OpenOutcome> {
     return this.db.transaction(async (tx) => {
       // one enterprise at a time: two alerts of a matter arriving together open one task
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`task:${alert.enterpriseId}`]);
@@ -125,7 +130,7 @@ export class TaskStore {
       if (!e || e.authority_id === null) {
         const reason = !e ? `enterprise ${alert.enterpriseId} is not in the ledger` : `enterprise ${alert.enterpriseId} has no supervising authority`;
         await appendAudit(tx, {
-          actor: 'system:tasks',
+          actor,
           action: 'task.unroutable',
           subjectType: 'alert',
           subjectId: alert.id,
@@ -174,7 +179,7 @@ export class TaskStore {
             taskId: task.id,
             type: 'attach_alert',
             at: now,
-            actor: 'system:tasks',
+            actor,
             from: 'created',
             to: 'created',
             detail: `opened: ${decision.reason.en}${repeatOf ? ` (repeated: task ${repeatOf} found this hazard within the year)` : ''}`,
@@ -184,7 +189,7 @@ export class TaskStore {
       }
       await tx.query('INSERT INTO task_alerts (alert_id, task_id) VALUES ($1, $2)', [alert.id, task.id]);
       await appendAudit(tx, {
-        actor: 'system:tasks',
+        actor,
         action: current ? 'task.alert_attached' : 'task.created',
         subjectType: 'task',
         subjectId: task.id,

@@ -78,7 +78,7 @@ describe('parseConfig', () => {
 
 describe('configInputFromEnv', () => {
   it('maps nothing to empty sections', () => {
-    expect(configInputFromEnv({})).toEqual({ mqtt: {}, http: {}, influx: {}, rules: {}, notify: {} });
+    expect(configInputFromEnv({})).toEqual({ mqtt: {}, http: {}, influx: {}, rules: {}, notify: {}, tasks: {} });
   });
 
   it('maps every variable to its key, numbers as numbers', () => {
@@ -108,6 +108,7 @@ describe('configInputFromEnv', () => {
         NOTIFY_WEBHOOK_SECRET: 's3cret',
         NOTIFY_WEBHOOK_TIMEOUT_MS: '2000',
         NOTIFY_ESCALATION: 'red=60000, orange=600000',
+        TASK_RECHECK_GRACE_MS: '86400000',
         UNRELATED: 'ignored',
       }),
     ).toEqual({
@@ -126,6 +127,7 @@ describe('configInputFromEnv', () => {
         webhookTimeoutMs: 2000,
         escalation: { red: 60000, orange: 600000 },
       },
+      tasks: { recheckGraceMs: 86_400_000 },
     });
   });
 

@@ -1,0 +1,188 @@
+/**
+ * Inspection tasks (issue #4 §3–4, §7): the closed loop over HTTP, each call
+ * checked for the caller's role (`roles.ts`) and jurisdiction (a task of an
+ * enterprise outside the caller's authority subtree answers 404, as if it
+ * did not exist).
+ *
+ *   GET  /api/v1/tasks                       ?state=a,b&open=true&enterpriseId=&mine=true&inspectorId=&from=&to=&limit=&before=
+ *   GET  /api/v1/tasks/:id                   the task, its events, the inspections its visits recorded
+ *   POST /api/v1/tasks                       { alertId }            open (or extend) a task from an alert     tasks.dispatch
+ *   POST /api/v1/tasks/:id/assign            { inspectorId }                                                  tasks.dispatch
+ *   POST /api/v1/tasks/:id/accept            {}                                                               tasks.work
+ *   POST /api/v1/tasks/:id/arrive            {}                     on site (recorded as an inspection)       tasks.work
+ *   POST /api/v1/tasks/:id/findings          { findings: [{ itemId, result, note?, evidence?, selfReported? }] } tasks.work
+ *   POST /api/v1/tasks/:id/rectification     { deadline }           orders rectification; re-check at the deadline  tasks.order
+ *   POST /api/v1/tasks/:id/recheck           { passed, note }       the re-check visit                        tasks.work
+ *   POST /api/v1/tasks/:id/escalate          { reason }                                                       tasks.escalate
+ *
+ * A lifecycle refusal answers 409 (or 403 when it is not the caller's to
+ * do) with `error.task` naming it (INVALID_TRANSITION, NOT_THE_INSPECTOR,
+ * ITEMS_MISSING, …).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { AlertQueries } from '../alerts/query.ts';
+import { idSchema } from '../core/contract.ts';
+import type { Db } from '../core/db/db.ts';
+import { AppError } from '../core/errors.ts';
+import { enterpriseInScope } from '../core/jurisdiction.ts';
+import { TASK_STATES, type Task } from '../inspections/tasks/lifecycle.ts';
+import { MATTER_NAMES, matterOf } from '../inspections/tasks/matters.ts';
+import { TaskStore, type TaskCommandInput, type TaskJobEffect } from '../inspections/tasks/store.ts';
+import { bool, cursorParam, encodeCursor, list, MAX_PAGE, MAX_TIME_MS, timeParam } from './alert-params.ts';
+import type { Authenticator, Principal } from './auth.ts';
+import { parse } from './parse.ts';
+import type { Permission } from './roles.ts';
+
+export interface TaskRouteDeps {
+  db: Db;
+  clock: { now(): number };
+  auth: Authenticator;
+  /** Schedules the re-check and overdue jobs (BullMQ); without it the notifier's sweep schedules them within a minute. */
+  taskJobs?: { schedule(effects: readonly TaskJobEffect[]): Promise<void> } | undefined;
+}
+
+const taskPath = z.strictObject({ id: z.string().min(1).max(100) });
+
+const listQuery = z.strictObject({
+  state: list(TASK_STATES).optional(),
+  open: bool.optional(),
+  enterpriseId: idSchema.optional(),
+  /** Only the caller's own tasks (an inspector's "my tasks"). */
+  mine: bool.optional(),
+  inspectorId: idSchema.optional(),
+  from: timeParam.optional(),
+  to: timeParam.optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),
+  before: cursorParam.optional(),
+});
+
+const findingInput = z.strictObject({
+  itemId: z.string().min(1).max(100),
+  result: z.enum(['ok', 'hazard', 'major_hazard']),
+  note: z.string().max(4000).default(''),
+  /** References to photos, documents, readings. */
+  evidence: z.array(z.string().min(1).max(500)).max(50).default([]),
+  /** A hazard the enterprise reported itself and is fixing (not punished). */
+  selfReported: z.boolean().default(false),
+});
+
+const bodies = {
+  open: z.strictObject({ alertId: z.string().min(1).max(100) }),
+  assign: z.strictObject({ inspectorId: idSchema }),
+  empty: z.strictObject({}),
+  findings: z.strictObject({ findings: z.array(findingInput).min(1).max(200) }),
+  rectification: z.strictObject({ deadline: z.number().int().positive().max(MAX_TIME_MS) }),
+  recheck: z.strictObject({ passed: z.boolean(), note: z.string().trim().min(1).max(4000) }),
+  escalate: z.strictObject({ reason: z.string().trim().min(1).max(4000) }),
+};
+
+/** A task with its matter's name, for readers. */
+const view = (t: Task) => ({ ...t, matterName: MATTER_NAMES[t.matter] });
+
+export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): void {
+  const { auth, db, clock } = deps;
+  const store = new TaskStore(db);
+  const alerts = new AlertQueries(db);
+
+  /** The task if the caller may see it; 404 alike for missing and out-of-jurisdiction tasks. */
+  const visible = async (who: Principal, id: string): Promise<Task> => {
+    const task = await store.get(id);
+    if (!task || !(await enterpriseInScope(db, who.scope, task.enterpriseId))) throw new AppError('NOT_FOUND', `task ${id} not found`);
+    return task;
+  };
+
+  app.get('/api/v1/tasks', async (req) => {
+    const who = await auth.authorize(req, 'tasks.read');
+    const q = parse(listQuery, req.query, 'query');
+    if (q.mine && q.inspectorId && q.inspectorId !== who.id) throw new AppError('BAD_REQUEST', 'query: give either mine=true or inspectorId, not both');
+    const tasks = await store.list(who.scope, {
+      state: q.state,
+      open: q.open,
+      enterpriseId: q.enterpriseId,
+      inspectorId: q.mine ? who.id : q.inspectorId,
+      from: q.from,
+      to: q.to,
+      limit: q.limit,
+      after: q.before ? { createdAt: q.before.startedAt, id: q.before.id } : undefined,
+    });
+    const last = tasks.length === q.limit ? tasks.at(-1) : undefined;
+    return { tasks: tasks.map(view), next: last ? encodeCursor({ startedAt: last.createdAt, id: last.id }) : null };
+  });
+
+  app.get('/api/v1/tasks/:id', async (req) => {
+    const who = await auth.authorize(req, 'tasks.read');
+    const task = await visible(who, parse(taskPath, req.params, 'path').id);
+    const [events, inspections] = await Promise.all([store.events(task.id), store.inspections(task.id)]);
+    return { task: view(task), events, inspections };
+  });
+
+  app.post('/api/v1/tasks', async (req, reply) => {
+    const who = await auth.authorize(req, 'tasks.dispatch');
+    const { alertId } = parse(bodies.open, req.body, 'body');
+    const alert = await alerts.get(who.scope, alertId);
+    if (!alert) throw new AppError('NOT_FOUND', `alert ${alertId} not found`);
+    const matter = matterOf(alert.ruleId);
+    const r = await store.openFromAlert(
+      alert,
+      { open: true, trigger: 'manual', matter, reason: { zh: `人工派发：${alert.message.zh}`, en: `dispatched by ${who.actor}: ${alert.message.en}` } },
+      clock.now(),
+      who.actor,
+    );
+    if (r.outcome === 'unroutable') throw new AppError('CONFLICT', r.reason, { expose: { task: 'UNROUTABLE' } });
+    req.log.info({ alertId, taskId: r.task.id, outcome: r.outcome, actor: who.actor }, 'inspection task dispatched from an alert');
+    return reply.status(r.outcome === 'created' ? 201 : 200).send({ outcome: r.outcome, task: view(r.task) });
+  });
+
+  /** A lifecycle step: role, jurisdiction, the command, then the jobs it calls for. */
+  const step = <S extends z.ZodType>(
+    path: string,
+    permission: Permission,
+    body: S,
+    command: (b: z.output<S>, who: Principal, at: number) => TaskCommandInput,
+    check?: (task: Task, who: Principal) => void,
+  ) =>
+    app.post(`/api/v1/tasks/:id/${path}`, async (req: FastifyRequest) => {
+      const who = await auth.authorize(req, permission);
+      const { id } = parse(taskPath, req.params, 'path');
+      const b = parse(body, req.body, 'body');
+      const task = await visible(who, id);
+      check?.(task, who);
+      const now = clock.now();
+      const cmd = command(b, who, now);
+      let r;
+      try {
+        r = await store.apply(id, cmd, now);
+      } catch (err) {
+        if (err instanceof AppError)
+          req.log.info({ taskId: id, actor: who.actor, command: cmd.type, refused: err.expose?.task ?? err.code }, 'task step refused');
+        throw err;
+      }
+      if (r.effects.length > 0 && deps.taskJobs) {
+        // committed already: if Redis fails now, the notifier's sweep schedules the job within its interval
+        await deps.taskJobs.schedule(r.effects).catch((err: unknown) => req.log.error({ err, taskId: id }, 'task deadline job not scheduled; the sweep will'));
+      }
+      req.log.info({ taskId: id, actor: who.actor, command: cmd.type, state: r.task.state }, 'task step applied');
+      return { task: view(r.task) };
+    });
+
+  step('assign', 'tasks.dispatch', bodies.assign, (b, who, at) => ({ type: 'assign', inspectorId: b.inspectorId, actor: who.actor, at }));
+  step('accept', 'tasks.work', bodies.empty, (_b, who, at) => ({ type: 'accept', actor: who.actor, at }));
+  step('arrive', 'tasks.work', bodies.empty, (_b, who, at) => ({ type: 'arrive', actor: who.actor, at }));
+  step('findings', 'tasks.work', bodies.findings, (b, who, at) => ({ type: 'record_findings', actor: who.actor, at, findings: b.findings }));
+  step(
+    'rectification',
+    'tasks.order',
+    bodies.rectification,
+    (b, who, at) => ({ type: 'order_rectification', actor: who.actor, at, deadline: b.deadline }),
+    (task, who) => {
+      // an inspector orders rectification of their own task only; a leader of the jurisdiction may for any
+      if (who.role === 'inspector' && task.inspectorId !== who.id)
+        throw new AppError('FORBIDDEN', `only the assigned inspector (${task.inspectorId ?? 'none'}) or a leader may order rectification`, {
+          expose: { task: 'NOT_THE_INSPECTOR' },
+        });
+    },
+  );
+  step('recheck', 'tasks.work', bodies.recheck, (b, who, at) => ({ type: 'recheck_result', actor: who.actor, at, passed: b.passed, note: b.note }));
+  step('escalate', 'tasks.escalate', bodies.escalate, (b, who, at) => ({ type: 'escalate', actor: who.actor, at, reason: b.reason }));
+}
