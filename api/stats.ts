@@ -28,7 +28,8 @@ export function registerStatsRoutes(app: FastifyInstance, deps: { db: Queryable;
     const who = await deps.auth.authorize(req, 'stats.read');
     const q = parse(statsQuery, req.query, 'query');
     const now = deps.clock.now();
-    const to = Math.min(q.to ?? now, now);
+    // `to` is exclusive: now + 1 ms takes in what happened at this very moment
+    const to = Math.min(q.to ?? now + 1, now + 1);
     const from = q.from ?? to - 30 * DAY;
     if (!(from < to)) throw new AppError('BAD_REQUEST', 'query: from must be before to (and before now)');
     if (to - from > MAX_PERIOD_MS) throw new AppError('BAD_REQUEST', 'query: the period may cover at most three years');

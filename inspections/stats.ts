@@ -180,7 +180,8 @@ export function report(
   return { authorityId: root, from, to, totals: summarise(facts), authorities, enterprises };
 }
 
-const emptyFacts = (enterpriseId: string, name: string, authorityId: string | null): EnterpriseFacts => ({
+/** An enterprise that did nothing in the period. */
+export const emptyFacts = (enterpriseId: string, name: string, authorityId: string | null): EnterpriseFacts => ({
   enterpriseId,
   name,
   authorityId,
