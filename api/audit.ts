@@ -12,6 +12,7 @@ import { AuditTrail } from '../core/audit.ts';
 import type { Db } from '../core/db/db.ts';
 import { AlertStore } from '../alerts/store.ts';
 import { Authenticator } from './auth.ts';
+import { verifyRecords } from '../inspections/records-check.ts';
 import { Officers } from './officers.ts';
 import { parse } from './parse.ts';
 
@@ -28,10 +29,10 @@ export function auditApi(config: { adminToken: string }, deps: { db: Db }) {
 
     app.get('/api/v1/audit/verify', async (req) => {
       await auth.authorize(req, 'audit.read');
-      const [audit, alertEvents] = await Promise.all([trail.verify(), new AlertStore(deps.db).verifyChain()]);
-      const ok = audit.ok && alertEvents.ok;
-      if (!ok) req.log.error({ audit, alertEvents }, 'audit chain verification FAILED');
-      return { ok, audit, alertEvents };
+      const [audit, alertEvents, records] = await Promise.all([trail.verify(), new AlertStore(deps.db).verifyChain(), verifyRecords(deps.db)]);
+      const ok = audit.ok && alertEvents.ok && records.ok;
+      if (!ok) req.log.error({ audit, alertEvents, records }, 'audit chain verification FAILED');
+      return { ok, audit, alertEvents, records };
     });
 
     app.get('/api/v1/audit', async (req) => {

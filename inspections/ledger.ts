@@ -119,7 +119,7 @@ const toEntry = (r: EnterpriseRow): LedgerEntry => ({
 
 const ENTERPRISE_COLUMNS = 'id, name, sector, authority_id, high_risk, standardization_grade, risk_factors, key_enterprise';
 
-interface InspectionRow {
+export interface InspectionRow {
   id: string;
   enterprise_id: string;
   authority_id: string;
@@ -132,7 +132,7 @@ interface InspectionRow {
   created_by: string;
 }
 
-const toInspection = (r: InspectionRow): Inspection => ({
+export const toInspection = (r: InspectionRow): Inspection => ({
   id: r.id,
   enterpriseId: r.enterprise_id,
   authorityId: r.authority_id,

@@ -1,6 +1,7 @@
 /**
- * Verifies the audit trail and the alert-event chain through the admin API
- * and prints the first broken record, if any. Exit code 0: intact; 1: broken
+ * Verifies the audit trail, the alert-event chain and the stored tasks and
+ * inspections against them through the admin API, and prints the first
+ * broken record, if any. Exit code 0: intact; 1: broken
  * (or the API could not be asked).
  *
  *   npm run audit:verify
@@ -19,11 +20,22 @@ interface Verification {
 
 async function main(): Promise<void> {
   const api = new AdminApi(process.env.API_URL ?? `http://127.0.0.1:${process.env.HTTP_PORT ?? '8080'}`, readAdminToken(process.env));
-  const r = await api.ok<{ ok: boolean; audit: Verification; alertEvents: Verification }>('GET', '/api/v1/audit/verify');
+  const r = await api.ok<{
+    ok: boolean;
+    audit: Verification;
+    alertEvents: Verification;
+    records: { ok: boolean; tasks?: number; taskEvents?: number; inspections?: number; table?: string; key?: string; reason?: string };
+  }>('GET', '/api/v1/audit/verify');
   const line = (name: string, v: Verification) =>
     v.ok ? `${name}: intact (${v.records ?? v.events} records)` : `${name}: BROKEN at record ${v.brokenAt}: ${v.reason}`;
   console.log(line('audit trail', r.audit));
   console.log(line('alert events', r.alertEvents));
+  const rec = r.records;
+  console.log(
+    rec.ok
+      ? `stored records: match the audit trail (${rec.tasks} tasks, ${rec.taskEvents} task events, ${rec.inspections} inspections)`
+      : `stored records: BROKEN at ${rec.table} ${rec.key}: ${rec.reason}`,
+  );
   process.exitCode = r.ok ? 0 : 1;
 }
 

@@ -267,6 +267,15 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX tasks_enterprise_state ON tasks(enterprise_id, state);
     `,
   },
+  {
+    version: 10,
+    name: 'append-only: the audit trail, task events and inspections refuse UPDATE and DELETE (corrections are new records)',
+    sql: `
+      CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION nss_forbid_change();
+      CREATE TRIGGER task_events_append_only BEFORE UPDATE OR DELETE ON task_events FOR EACH ROW EXECUTE FUNCTION nss_forbid_change();
+      CREATE TRIGGER inspections_append_only BEFORE UPDATE OR DELETE ON inspections FOR EACH ROW EXECUTE FUNCTION nss_forbid_change();
+    `,
+  },
 ];
 
 /** Applies pending migrations; returns the versions applied. Safe to call concurrently from one process. */

@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { appendAudit } from '../../core/audit.ts';
+import { contentHash } from '../../core/canonical-json.ts';
 import type { Db, Queryable } from '../../core/db/db.ts';
 import { AppError } from '../../core/errors.ts';
 import { authorityChain, Params, scopeSql, whereAll, type Scope } from '../../core/jurisdiction.ts';
@@ -38,6 +39,18 @@ export interface TaskFilter {
   limit: number;
   /** Keyset position: the last task of the previous page. */
   after?: { createdAt: number; id: string } | undefined;
+}
+
+/**
+ * What an audit record seals of a task step: the event as `task_events`
+ * stores it, and the hash of the task row as it stands after the step —
+ * `verifyRecords` (records-check.ts) compares the stored rows with them.
+ */
+export function sealOf(task: Task, e: TaskEvent): { event: Omit<TaskEvent, 'taskId'>; taskHash: string } {
+  return {
+    event: { type: e.type, at: e.at, actor: e.actor, from: e.from, to: e.to, detail: e.detail },
+    taskHash: contentHash(JSON.parse(JSON.stringify(task))),
+  };
 }
 
 /** A repeated hazard: the same matter at the same enterprise within a year of a task that found hazards. */
@@ -202,6 +215,7 @@ export class TaskStore {
           reason: decision.reason,
           highRisk: e.high_risk ?? isHighRiskSector(e.sector),
           ...(task.repeatOf ? { repeatOf: task.repeatOf } : {}),
+          ...sealOf(task, events[0]!),
         },
         at: now,
       });
@@ -242,7 +256,7 @@ export class TaskStore {
           action: `task.${e.type}`,
           subjectType: 'task',
           subjectId: taskId,
-          data: { from: e.from, to: e.to, detail: e.detail, command: cmd },
+          data: { from: e.from, to: e.to, detail: e.detail, command: cmd, ...sealOf(r.task, e) },
           at: now,
         });
       const jobs: TaskJobEffect[] = [];

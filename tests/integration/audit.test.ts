@@ -115,7 +115,15 @@ describe('audit trail', () => {
     expect(r.out).toMatch(/audit trail: intact \(10 records\)/);
   });
 
-  it('points at the edited record when a stored record is changed', async () => {
+  it('refuses to change or remove a record: corrections are new records', async () => {
+    const [first] = await records();
+    await expect(db.query(`UPDATE audit_log SET actor = 'user:someone' WHERE seq = $1`, [first!.seq])).rejects.toThrow(/append-only/);
+    await expect(db.query('DELETE FROM audit_log WHERE seq = $1', [first!.seq])).rejects.toThrow(/append-only/);
+  });
+
+  it('points at the edited record when a stored record is changed behind the trigger’s back', async () => {
+    // as the database owner could: the chain still shows it
+    await db.exec('ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only');
     const [, , third] = await records();
     await db.query(`UPDATE audit_log SET data = jsonb_set(data, '{name}', '"改过的名字"') WHERE seq = $1`, [third!.seq]);
     expect(await verify()).toMatchObject({ ok: false, audit: { ok: false, brokenAt: third!.seq, reason: expect.stringMatching(/edited/) as unknown } });

@@ -217,12 +217,41 @@ describe('from a simulated gas leak to a closed task', () => {
       'task.recheck_due',
       'task.recheck_result',
     ]);
+    // as the database owner could, behind the append-only triggers' back: the verification still shows it
+    for (const t of ['audit_log', 'task_events', 'inspections']) await platform.db.exec(`ALTER TABLE ${t} DISABLE TRIGGER ${t}_append_only`);
     for (const r of records) {
       await platform.db.query(`UPDATE audit_log SET data = jsonb_set(data, '{edited}', 'true') WHERE seq = $1`, [r.seq]);
       expect(await admin.ok('GET', '/api/v1/audit/verify'), r.action).toMatchObject({ ok: false, audit: { ok: false, brokenAt: r.seq } });
       await platform.db.query(`UPDATE audit_log SET data = data - 'edited' WHERE seq = $1`, [r.seq]);
     }
+    expect(await admin.ok('GET', '/api/v1/audit/verify')).toMatchObject({ ok: true, records: { ok: true, tasks: 1, taskEvents: 8, inspections: 2 } });
+
+    // the rows the application reads, against what the audit trail sealed: the task, each of its events, each inspection
+    const broken = async (edit: string, params: unknown[], undo: string) => {
+      await platform.db.query(edit, params);
+      const v = await admin.ok<{ ok: boolean; audit: { ok: boolean }; records: Record<string, unknown> }>('GET', '/api/v1/audit/verify');
+      await platform.db.query(undo, params);
+      return v;
+    };
+    expect(
+      await broken(
+        `UPDATE tasks SET data = jsonb_set(data, '{outcome}', '"no_hazard"') WHERE id = $1`,
+        [task.id],
+        `UPDATE tasks SET data = jsonb_set(data, '{outcome}', '"rectified"') WHERE id = $1`,
+      ),
+    ).toMatchObject({ ok: false, audit: { ok: true }, records: { ok: false, table: 'tasks', key: task.id } });
+    const { rows: evs } = await platform.db.query<{ seq: string }>('SELECT seq FROM task_events WHERE task_id = $1 ORDER BY seq', [task.id]);
+    for (const e of evs)
+      expect(
+        await broken(`UPDATE task_events SET actor = actor || '!' WHERE seq = $1`, [e.seq], `UPDATE task_events SET actor = rtrim(actor, '!') WHERE seq = $1`),
+      ).toMatchObject({ ok: false, records: { ok: false, table: 'task_events', key: String(e.seq) } });
+    const { rows: ins } = await platform.db.query<{ id: string }>('SELECT id FROM inspections WHERE task_id = $1', [task.id]);
+    for (const i of ins)
+      expect(
+        await broken(`UPDATE inspections SET exempt = NOT exempt WHERE id = $1`, [i.id], `UPDATE inspections SET exempt = NOT exempt WHERE id = $1`),
+      ).toMatchObject({ ok: false, records: { ok: false, table: 'inspections', key: i.id } });
     expect(await admin.ok('GET', '/api/v1/audit/verify')).toMatchObject({ ok: true });
+
     // the alert's own chain: the event that fired it, edited behind the append-only trigger's back
     const { rows } = await platform.db.query<{ seq: string }>('SELECT seq FROM alert_events WHERE alert_id = $1 ORDER BY seq LIMIT 1 OFFSET 1', [
       task.alertIds[0],

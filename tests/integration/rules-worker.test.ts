@@ -55,10 +55,9 @@ async function gas(t0: number, values: number[], sensor = 'GT-101', step = 5000)
 }
 
 async function alertsOf(ruleId: string, subject: string): Promise<(Alert & { rowState: string })[]> {
-  const { rows } = await platform.db.query<{ data: Alert; state: string }>(
-    'SELECT data, state FROM alerts WHERE fingerprint = $1 ORDER BY started_at',
-    [`${ruleId}|E1|${subject}`],
-  );
+  const { rows } = await platform.db.query<{ data: Alert; state: string }>('SELECT data, state FROM alerts WHERE fingerprint = $1 ORDER BY started_at', [
+    `${ruleId}|E1|${subject}`,
+  ]);
   return rows.map((r) => ({ ...r.data, rowState: r.state }));
 }
 
