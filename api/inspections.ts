@@ -7,6 +7,7 @@
  *   GET   /api/v1/enterprises/:id/ledger                  the ledger entry                                ledger.read
  *   PATCH /api/v1/enterprises/:id/ledger                  { highRisk?, grade?, riskFactors?, keyEnterprise? }   ledger.write
  *   POST  /api/v1/inspections                             { enterpriseId, authorityId?, origin, at?, note? }    inspections.record
+ *   GET   /api/v1/enterprises/:id/file?limit               一企一档: ledger, gateways, sensors, registered limits, recent alerts, inspections, tasks   ledger.read
  *   GET   /api/v1/enterprises/:id/inspection-summary?year  "扫码入企": counts by origin, cap, open tasks   ledger.read
  *   POST  /api/v1/enterprises/import                      text/csv: a bureau's enterprise list (inspections/csv.ts)  ledger.write
  *
@@ -27,6 +28,9 @@ import { importRows, parseCsv } from '../inspections/csv.ts';
 import { EnterpriseLedger, inspectionInput, ledgerPatch } from '../inspections/ledger.ts';
 import { AppError } from '../core/errors.ts';
 import { enterpriseInScope } from '../core/jurisdiction.ts';
+import { AlertQueries, summaryOf } from '../alerts/query.ts';
+import { OverrideStore } from '../alerts/rules/override-store.ts';
+import { Provisioning } from '../gateway/provisioning.ts';
 import { TaskStore, type TaskJobEffect } from '../inspections/tasks/store.ts';
 import { Authenticator, type Principal } from './auth.ts';
 import { Officers } from './officers.ts';
@@ -44,6 +48,7 @@ export interface InspectionRouteDeps {
 const recordBody = inspectionInput.extend({ authorityId: idSchema.optional() });
 
 const enterprisePath = z.strictObject({ id: idSchema });
+const fileQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) });
 const summaryQuery = z.strictObject({ year: z.coerce.number().int().min(2000).max(2100).optional() });
 
 export function inspectionApi(config: { adminToken: string }, deps: InspectionRouteDeps) {
@@ -117,6 +122,30 @@ export function inspectionApi(config: { adminToken: string }, deps: InspectionRo
         req.log.warn({ err, enterpriseId: input.enterpriseId, authorityId: input.authorityId, origin: input.origin }, 'inspection refused');
         throw err;
       }
+    });
+
+    app.get('/api/v1/enterprises/:id/file', async (req) => {
+      const who = await auth.authorize(req, 'ledger.read');
+      const { id } = parse(enterprisePath, req.params, 'path');
+      const q = parse(fileQuery, req.query, 'query');
+      await inScope(who, id);
+      const provisioning = new Provisioning(deps.db);
+      const [enterprise, gateways, sensors, overrides, alerts, inspections, recentTasks] = await Promise.all([
+        ledger.get(id),
+        provisioning.listGateways(id),
+        provisioning.listSensors(id),
+        new OverrideStore(deps.db).list(id),
+        new AlertQueries(deps.db).list({ kind: 'all' }, { enterpriseId: id, limit: q.limit }),
+        ledger.inspections(id, q.limit),
+        tasks.list({ kind: 'all' }, { enterpriseId: id, limit: q.limit }),
+      ]);
+      return {
+        enterprise,
+        gateways,
+        sensors,
+        registeredLimits: overrides,
+        history: { alerts: alerts.alerts.map(summaryOf), inspections, tasks: recentTasks },
+      };
     });
 
     app.get('/api/v1/enterprises/:id/inspection-summary', async (req) => {

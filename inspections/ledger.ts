@@ -327,6 +327,15 @@ export class EnterpriseLedger {
     return { inspection, counts };
   }
 
+  /** The enterprise's inspections, newest first. */
+  async inspections(enterpriseId: string, limit: number): Promise<Inspection[]> {
+    const { rows } = await this.db.query<InspectionRow>('SELECT * FROM inspections WHERE enterprise_id = $1 ORDER BY at DESC, id LIMIT $2', [
+      enterpriseId,
+      limit,
+    ]);
+    return rows.map(toInspection);
+  }
+
   /** "扫码入企": the enterprise's ledger facts, this year's counts by origin against its cap, and its inspections of the year. */
   async summary(enterpriseId: string, year: number): Promise<{ enterprise: LedgerEntry; counts: YearCounts; inspections: Inspection[] }> {
     const enterprise = await this.get(enterpriseId);

@@ -130,6 +130,12 @@ const ENDPOINTS: Endpoint[] = [
     request: async (w) => ({ method: 'PATCH', url: `/api/v1/enterprises/${ENTERPRISE[w]}/ledger`, body: { keyEnterprise: true } }),
   },
   {
+    name: 'GET /enterprises/:id/file',
+    permission: 'ledger.read',
+    ok: 200,
+    request: async (w) => ({ method: 'GET', url: `/api/v1/enterprises/${ENTERPRISE[w]}/file` }),
+  },
+  {
     name: 'GET /enterprises/:id/inspection-summary',
     permission: 'ledger.read',
     ok: 200,

@@ -185,6 +185,25 @@ describe('from a simulated gas leak to a closed task', () => {
     ]);
   });
 
+  it('keeps the whole story in the enterprise’s file (一企一档)', async () => {
+    const file = await as('duty-1').ok<{
+      enterprise: { id: string; authorityId: string };
+      sensors: { id: string }[];
+      gateways: { id: string }[];
+      history: { alerts: { id: string }[]; inspections: { origin: string; exempt: boolean }[]; tasks: Task[] };
+    }>('GET', `/api/v1/enterprises/${chem.enterpriseId}/file`);
+    expect(file.enterprise).toMatchObject({ id: chem.enterpriseId, authorityId: plan.authority.id });
+    expect(file.gateways.map((g) => g.id)).toEqual([chem.gatewayId]);
+    expect(file.sensors.map((x) => x.id)).toContain('GT-101');
+    expect(file.history.alerts.map((a) => a.id)).toContain(task.alertIds[0]);
+    expect(file.history.inspections.map((i) => [i.origin, i.exempt])).toEqual([
+      ['recheck', true],
+      ['data_monitoring', true],
+    ]);
+    expect(file.history.tasks.map((t) => [t.id, t.state, t.findings.filter((f) => f.result === 'major_hazard').length])).toEqual([[task.id, 'closed', 1]]);
+    expect((await as('insp-other').request('GET', `/api/v1/enterprises/${chem.enterpriseId}/file`)).status).toBe(404);
+  });
+
   it('counts the loop in the authority’s statistics', async () => {
     const s = await as('lead-1').ok<{
       totals: {
