@@ -194,7 +194,17 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
       if (config.parts.includes('rules')) {
         rules = new RulesWorker(config, { db, store: alertStore, clock, logger, metrics, announce });
         await rules.start();
-        notifier = buildNotifier(config, { db, store: alertStore, clock, logger, metrics, announce });
+        const worker = rules;
+        notifier = buildNotifier(config, {
+          db,
+          store: alertStore,
+          clock,
+          logger,
+          metrics,
+          announce,
+          // the task policy reads a rule's pattern from the catalogue in force (a catalogue file's, reloaded)
+          patternOf: (ruleId) => worker.catalogue?.rules.find((r) => r.id === ruleId)?.pattern,
+        });
         await notifier.start();
       }
       if (!config.parts.includes('api')) {
