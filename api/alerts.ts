@@ -27,8 +27,8 @@ import { AlertStore } from '../alerts/store.ts';
 import { readingsAround, resolveEvidence, type DetailDeps } from './alert-detail.ts';
 import { acknowledgeBody, alertPath, detailQuery, disposeBody, encodeCursor, listQuery, toFilter } from './alert-params.ts';
 import { registerAlertStream, type SubscribeAlertEvents } from './alert-stream.ts';
-import { Authenticator, type Principal } from './auth.ts';
-import { Officers, registerOfficerRoutes } from './officers.ts';
+import type { Authenticator} from './auth.ts';
+import { type Principal } from './auth.ts';
 import { parse } from './parse.ts';
 
 /** What the platform passes (as `ApiDeps.alerts`) to switch the alerts API on. */
@@ -74,12 +74,11 @@ export function transitionHttpError(code: TransitionErrorCode): { status: number
   }
 }
 
-/** The alerts API as a fastify plugin: `app.register(alertApi({ adminToken }, deps))`. */
-export function alertApi(config: { adminToken: string }, deps: AlertRouteDeps) {
+/** The alerts API as a fastify plugin: `app.register(alertApi({ auth }, deps))`. */
+export function alertApi(config: { auth: Authenticator }, deps: AlertRouteDeps) {
   return async (app: FastifyInstance): Promise<void> => {
     const { db } = deps.alerts;
-    const officers = new Officers(db);
-    const auth = new Authenticator(config.adminToken, officers);
+    const { auth } = config;
     const queries = new AlertQueries(db);
     const detailDeps: DetailDeps = {
       influx: deps.influx,
@@ -88,7 +87,6 @@ export function alertApi(config: { adminToken: string }, deps: AlertRouteDeps) {
       logger: deps.logger,
     };
 
-    registerOfficerRoutes(app, auth, officers);
     registerAlertStream(app, {
       queries,
       auth,

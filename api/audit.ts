@@ -11,9 +11,8 @@ import { z } from 'zod';
 import { AuditTrail } from '../core/audit.ts';
 import type { Db } from '../core/db/db.ts';
 import { AlertStore } from '../alerts/store.ts';
-import { Authenticator } from './auth.ts';
+import type { Authenticator } from './auth.ts';
 import { verifyRecords } from '../inspections/records-check.ts';
-import { Officers } from './officers.ts';
 import { parse } from './parse.ts';
 
 const listQuery = z.strictObject({
@@ -22,9 +21,9 @@ const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
 
-export function auditApi(config: { adminToken: string }, deps: { db: Db }) {
+export function auditApi(config: { auth: Authenticator }, deps: { db: Db }) {
   return async (app: FastifyInstance): Promise<void> => {
-    const auth = new Authenticator(config.adminToken, new Officers(deps.db));
+    const { auth } = config;
     const trail = new AuditTrail(deps.db);
 
     app.get('/api/v1/audit/verify', async (req) => {

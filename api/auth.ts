@@ -1,29 +1,35 @@
 /**
- * Who is calling (hardened with the web console, issue #5): a bearer token
- * that is either the admin token (role `admin`, sees everything, acts as
- * `user:admin`) or an officer's token (its role — duty officer, inspector,
- * leader — within the officer's authority and the authorities below it).
- * Officer tokens are random 32 bytes, base64url, stored only as their
- * SHA-256 (hex). What each role may do: `roles.ts`.
+ * Who is calling: a bearer token — the admin token (role `admin`, sees
+ * everything, acts as `user:admin`), an officer's API token, or a console
+ * session's token — or the console's session cookie (`nss_session`,
+ * HttpOnly, SameSite=Strict; sessions.ts). An officer acts with its role
+ * (duty officer, inspector, leader) within its authority and the
+ * authorities below it; a user with the role `admin` sees everything.
+ * Tokens are random 32 bytes, base64url, stored only as their SHA-256
+ * (hex). What each role may do: `roles.ts`.
+ *
+ * A request authenticated by the cookie that changes something must come
+ * from the console's own origin (`Origin` equal to the host): the cookie
+ * is SameSite=Strict already; this is the second lock on the door.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../core/errors.ts';
 import type { Scope } from '../core/jurisdiction.ts';
-import { can, ROLE_NAMES, type OfficerRole, type Permission } from './roles.ts';
+import { can, ROLE_NAMES, type OfficerRole, type Permission, type UserRole } from './roles.ts';
 
 /** Officer id the admin acts as; no officer may take it. */
 export const ADMIN_ID = 'admin';
 
 export type Principal =
-  | { kind: 'admin'; id: typeof ADMIN_ID; role: 'admin'; actor: `user:${string}`; scope: Scope }
-  | { kind: 'officer'; id: string; name: string; role: OfficerRole; authorityId: string; actor: `user:${string}`; scope: Scope };
+  | { kind: 'admin'; id: string; name: string; role: 'admin'; actor: `user:${string}`; scope: Scope; session?: string | undefined }
+  | { kind: 'officer'; id: string; name: string; role: OfficerRole; authorityId: string; actor: `user:${string}`; scope: Scope; session?: string | undefined };
 
 /** An enabled officer, as the token lookup returns it. */
 export interface OfficerIdentity {
   id: string;
   name: string;
-  role: OfficerRole;
+  role: UserRole;
   authorityId: string;
 }
 
@@ -33,10 +39,41 @@ export interface OfficerLookup {
   byTokenHash(hash: string): Promise<OfficerIdentity | undefined>;
   /** Whether the officer exists and is not disabled (long-lived streams re-check it). */
   isEnabled(id: string): Promise<boolean>;
+  /** The enabled officer of the unexpired session with this token hash (and the session is touched). */
+  bySessionHash(hash: string): Promise<OfficerIdentity | undefined>;
 }
 
 export const newToken = (): string => randomBytes(32).toString('base64url');
 export const tokenHash = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
+
+export const SESSION_COOKIE = 'nss_session';
+
+/** The value of the session cookie, if any. */
+export function sessionCookie(req: FastifyRequest): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) return part.slice(eq + 1).trim() || undefined;
+  }
+  return undefined;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Whether the request's Origin is this server (the host it was addressed to). */
+function sameOrigin(req: FastifyRequest): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return false;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+const principalOf = (o: OfficerIdentity, session?: string): Principal =>
+  o.role === 'admin'
+    ? { kind: 'admin', id: o.id, name: o.name, role: 'admin', actor: `user:${o.id}`, scope: { kind: 'all' }, session }
+    : { kind: 'officer', ...o, role: o.role, actor: `user:${o.id}`, scope: { kind: 'authority', authorityId: o.authorityId }, session };
 
 /** The bearer token of the request, if any. */
 export const bearer = (req: FastifyRequest): string | undefined => {
@@ -55,19 +92,36 @@ export class Authenticator {
     this.admin = Buffer.from(adminToken);
   }
 
-  /** The caller, or 401 UNAUTHENTICATED for a missing, unknown or disabled token. */
+  /** Whether `token` is the admin token (constant time). */
+  isAdminToken(token: string): boolean {
+    const given = Buffer.from(token);
+    return given.length === this.admin.length && timingSafeEqual(given, this.admin);
+  }
+
+  /** The caller, or 401 UNAUTHENTICATED for a missing, unknown, expired or disabled token or session. */
   async authenticate(req: FastifyRequest): Promise<Principal> {
     const token = bearer(req);
     if (token) {
-      const given = Buffer.from(token);
-      if (given.length === this.admin.length && timingSafeEqual(given, this.admin)) {
-        return { kind: 'admin', id: ADMIN_ID, role: 'admin', actor: `user:${ADMIN_ID}`, scope: { kind: 'all' } };
+      if (this.isAdminToken(token)) return { kind: 'admin', id: ADMIN_ID, name: ADMIN_ID, role: 'admin', actor: `user:${ADMIN_ID}`, scope: { kind: 'all' } };
+      const hash = tokenHash(token);
+      const o = await this.officers.byTokenHash(hash);
+      if (o) return principalOf(o);
+      const s = await this.officers.bySessionHash(hash);
+      if (s) return principalOf(s, hash);
+    } else {
+      const cookie = sessionCookie(req);
+      if (cookie) {
+        if (!SAFE_METHODS.has(req.method) && !sameOrigin(req)) {
+          req.log.warn({ url: req.url, ip: req.ip, origin: req.headers.origin }, 'request refused: a session cookie from another origin');
+          throw new AppError('FORBIDDEN', 'a change through the console session must come from the console itself (Origin)');
+        }
+        const hash = tokenHash(cookie);
+        const s = await this.officers.bySessionHash(hash);
+        if (s) return principalOf(s, hash);
       }
-      const o = await this.officers.byTokenHash(tokenHash(token));
-      if (o) return { kind: 'officer', ...o, actor: `user:${o.id}`, scope: { kind: 'authority', authorityId: o.authorityId } };
     }
-    req.log.warn({ url: req.url, ip: req.ip, tokenGiven: token !== undefined }, 'request refused: bad or missing bearer token');
-    throw new AppError('UNAUTHENTICATED', 'a valid bearer token is required');
+    req.log.warn({ url: req.url, ip: req.ip, tokenGiven: token !== undefined }, 'request refused: bad or missing bearer token or session');
+    throw new AppError('UNAUTHENTICATED', 'a valid bearer token or session is required');
   }
 
   /** The admin, or 401 (no valid token) / 403 (an officer). */
@@ -91,6 +145,7 @@ export class Authenticator {
 
   /** Whether a principal authenticated earlier may still act (an officer may have been disabled since). */
   async stillValid(who: Principal): Promise<boolean> {
-    return who.kind === 'admin' || this.officers.isEnabled(who.id);
+    if (who.session) return (await this.officers.bySessionHash(who.session)) !== undefined;
+    return who.id === ADMIN_ID || this.officers.isEnabled(who.id);
   }
 }

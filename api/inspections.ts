@@ -32,8 +32,7 @@ import { AlertQueries, summaryOf } from '../alerts/query.ts';
 import { OverrideStore } from '../alerts/rules/override-store.ts';
 import { Provisioning } from '../gateway/provisioning.ts';
 import { TaskStore, type TaskJobEffect } from '../inspections/tasks/store.ts';
-import { Authenticator, type Principal } from './auth.ts';
-import { Officers } from './officers.ts';
+import type { Authenticator, Principal } from './auth.ts';
 import { parse } from './parse.ts';
 import { registerStatsRoutes } from './stats.ts';
 import { registerTaskRoutes } from './tasks.ts';
@@ -51,9 +50,9 @@ const enterprisePath = z.strictObject({ id: idSchema });
 const fileQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) });
 const summaryQuery = z.strictObject({ year: z.coerce.number().int().min(2000).max(2100).optional() });
 
-export function inspectionApi(config: { adminToken: string }, deps: InspectionRouteDeps) {
+export function inspectionApi(config: { auth: Authenticator }, deps: InspectionRouteDeps) {
   return async (app: FastifyInstance): Promise<void> => {
-    const auth = new Authenticator(config.adminToken, new Officers(deps.db));
+    const { auth } = config;
     const ledger = new EnterpriseLedger(deps.db);
     const tasks = new TaskStore(deps.db);
     registerTaskRoutes(app, { ...deps, auth });

@@ -11,35 +11,56 @@ import { withAudit } from '../core/audit.ts';
 import { AppError } from '../core/errors.ts';
 import { ADMIN_ID, newToken, tokenHash, type Authenticator, type OfficerIdentity, type OfficerLookup } from './auth.ts';
 import { parse } from './parse.ts';
-import { OFFICER_ROLES, type OfficerRole } from './roles.ts';
+import { USER_ROLES, type UserRole } from './roles.ts';
+import { hashSecret, verifySecret } from '../gateway/credentials.ts';
+
+/** A console password: 10 to 200 characters. */
+export const passwordSchema = z.string().min(10, 'at least 10 characters').max(200);
 
 export const officerInput = z.strictObject({
   id: idSchema.refine((id) => id !== ADMIN_ID, { message: `'${ADMIN_ID}' is reserved for the admin token` }),
   name: z.string().trim().min(1).max(200),
   authorityId: idSchema,
   /** Default: duty officer. */
-  role: z.enum(OFFICER_ROLES).default('duty_officer'),
+  role: z.enum(USER_ROLES).default('duty_officer'),
+  /** To sign in to the console (the API token works without one). */
+  password: passwordSchema.optional(),
 });
 
+/** How long a console session lasts: at most `ttlMs` from sign-in, and `idleMs` without a request. */
+export interface SessionPolicy {
+  ttlMs: number;
+  idleMs: number;
+}
+export const DEFAULT_SESSION_POLICY: SessionPolicy = { ttlMs: 12 * 3600_000, idleMs: 2 * 3600_000 };
+
+/** A stored hash no password matches, verified against when the user is unknown (the same time either way). */
+let dummyHash: Promise<string> | undefined;
+
 export class Officers implements OfficerLookup {
-  constructor(private readonly db: Queryable) {}
+  constructor(
+    private readonly db: Queryable,
+    readonly sessionPolicy: SessionPolicy = DEFAULT_SESSION_POLICY,
+  ) {}
 
   /** Creates an enabled officer; returns it with its bearer token (shown this once). */
   async create(input: unknown, actor = 'user:admin'): Promise<OfficerIdentity & { token: string }> {
-    const o = parse(officerInput, input, 'body');
+    const { password, ...o } = parse(officerInput, input, 'body');
     const token = newToken();
+    const passwordHash = password === undefined ? null : await hashSecret(password);
     try {
       await withAudit(
         this.db,
         (tx) =>
-          tx.query('INSERT INTO officers (id, name, authority_id, role, token_hash) VALUES ($1, $2, $3, $4, $5)', [
+          tx.query('INSERT INTO officers (id, name, authority_id, role, token_hash, password_hash) VALUES ($1, $2, $3, $4, $5, $6)', [
             o.id,
             o.name,
             o.authorityId,
             o.role,
             tokenHash(token),
+            passwordHash,
           ]),
-        () => ({ actor, action: 'officer.created', subjectType: 'officer', subjectId: o.id, data: { ...o }, at: Date.now() }),
+        () => ({ actor, action: 'officer.created', subjectType: 'officer', subjectId: o.id, data: { ...o, password: passwordHash !== null }, at: Date.now() }),
       );
     } catch (err) {
       const code = (err as { code?: string }).code;
@@ -72,12 +93,80 @@ export class Officers implements OfficerLookup {
   }
 
   private async find(column: 'id' | 'token_hash', value: string): Promise<OfficerIdentity | undefined> {
-    const { rows } = await this.db.query<{ id: string; name: string; authority_id: string; role: OfficerRole }>(
+    const { rows } = await this.db.query<{ id: string; name: string; authority_id: string; role: UserRole }>(
       `SELECT id, name, authority_id, role FROM officers WHERE ${column} = $1 AND NOT disabled`,
       [value],
     );
     const r = rows[0];
     return r ? { id: r.id, name: r.name, role: r.role, authorityId: r.authority_id } : undefined;
+  }
+
+  /** Sets (or replaces) the officer's console password; its sessions end. */
+  async setPassword(id: string, password: string, actor: string): Promise<void> {
+    const hash = await hashSecret(password);
+    await withAudit(
+      this.db,
+      async (tx) => {
+        const { rows } = await tx.query('UPDATE officers SET password_hash = $2 WHERE id = $1 RETURNING id', [id, hash]);
+        if (rows.length === 0) throw new AppError('NOT_FOUND', `officer ${id} not found`);
+        await tx.query('DELETE FROM sessions WHERE officer_id = $1', [id]);
+      },
+      () => ({ actor, action: 'officer.password_set', subjectType: 'officer', subjectId: id, data: {}, at: Date.now() }),
+    );
+  }
+
+  /** The enabled officer if the password is theirs; undefined otherwise (unknown, disabled, no password, wrong). */
+  async checkPassword(id: string, password: string): Promise<OfficerIdentity | undefined> {
+    const { rows } = await this.db.query<{ password_hash: string | null }>('SELECT password_hash FROM officers WHERE id = $1 AND NOT disabled', [id]);
+    const stored = rows[0]?.password_hash;
+    if (!stored) {
+      await verifySecret(password, await (dummyHash ??= hashSecret(newToken())));
+      return undefined;
+    }
+    return (await verifySecret(password, stored)) ? this.byId(id) : undefined;
+  }
+
+  /** Opens a console session for the officer (null: the admin token's admin); returns its token, shown once. */
+  async createSession(officerId: string | null, ip: string): Promise<{ token: string; expiresAt: number }> {
+    const token = newToken();
+    const now = Date.now();
+    const expiresAt = now + this.sessionPolicy.ttlMs;
+    await this.db.query('DELETE FROM sessions WHERE expires_at < $1', [new Date(now)]);
+    await this.db.query('INSERT INTO sessions (token_hash, officer_id, created_at, expires_at, last_seen_at, ip) VALUES ($1, $2, $3, $4, $3, $5)', [
+      tokenHash(token),
+      officerId,
+      new Date(now),
+      new Date(expiresAt),
+      ip,
+    ]);
+    return { token, expiresAt };
+  }
+
+  async revokeSession(hash: string): Promise<void> {
+    await this.db.query('DELETE FROM sessions WHERE token_hash = $1', [hash]);
+  }
+
+  async bySessionHash(hash: string): Promise<OfficerIdentity | undefined> {
+    const now = Date.now();
+    const { rows } = await this.db.query<{
+      officer_id: string | null;
+      name: string | null;
+      authority_id: string | null;
+      role: UserRole | null;
+      disabled: boolean | null;
+    }>(
+      `UPDATE sessions s SET last_seen_at = $2 WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3
+       RETURNING s.officer_id, (SELECT name FROM officers o WHERE o.id = s.officer_id) AS name,
+                 (SELECT authority_id FROM officers o WHERE o.id = s.officer_id) AS authority_id,
+                 (SELECT role FROM officers o WHERE o.id = s.officer_id) AS role,
+                 (SELECT disabled FROM officers o WHERE o.id = s.officer_id) AS disabled`,
+      [hash, new Date(now), new Date(now - this.sessionPolicy.idleMs)],
+    );
+    const r = rows[0];
+    if (!r) return undefined;
+    if (r.officer_id === null) return { id: ADMIN_ID, name: ADMIN_ID, role: 'admin', authorityId: '' };
+    if (r.disabled || !r.role || r.name === null || r.authority_id === null) return undefined;
+    return { id: r.officer_id, name: r.name, role: r.role, authorityId: r.authority_id };
   }
 
   async isEnabled(id: string): Promise<boolean> {

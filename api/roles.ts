@@ -18,6 +18,9 @@
 export const OFFICER_ROLES = ['duty_officer', 'inspector', 'leader'] as const;
 export type OfficerRole = (typeof OFFICER_ROLES)[number];
 export type Role = OfficerRole | 'admin';
+/** Roles a user (officer) record may have: the officer roles, or admin (everything, everywhere). */
+export const USER_ROLES = [...OFFICER_ROLES, 'admin'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
 
 export const PERMISSIONS = {
   /** List and read alerts, their events and readings, and the live stream. */

@@ -21,8 +21,7 @@ import { AppError } from '../core/errors.ts';
 import { PATTERNS } from '../alerts/patterns/index.ts';
 import { applyOverride, findLooseOverrides, getPath, overrideSchema, type Catalogue, type Rule } from '../alerts/rules/index.ts';
 import { OverrideStore, overrideOf } from '../alerts/rules/override-store.ts';
-import { Authenticator } from './auth.ts';
-import { Officers } from './officers.ts';
+import type { Authenticator } from './auth.ts';
 import { parse } from './parse.ts';
 
 /** What the platform passes (as `ApiDeps.ruleOverrides`) to switch these routes on. */
@@ -46,10 +45,10 @@ const ANNOUNCE_WAIT_MS = 2000;
 const listQuery = z.strictObject({ enterpriseId: idSchema.optional() });
 const deleteQuery = z.strictObject({ enterpriseId: idSchema, ruleId: z.string().min(1), sensorId: idSchema.optional() });
 
-/** The routes as a fastify plugin: `app.register(ruleOverrideApi({ adminToken }, deps))`. */
-export function ruleOverrideApi(config: { adminToken: string }, deps: RuleOverrideRouteDeps) {
+/** The routes as a fastify plugin: `app.register(ruleOverrideApi({ auth }, deps))`. */
+export function ruleOverrideApi(config: { auth: Authenticator }, deps: RuleOverrideRouteDeps) {
   return async (app: FastifyInstance): Promise<void> => {
-    const auth = new Authenticator(config.adminToken, new Officers(deps.db));
+    const { auth } = config;
     const store = new OverrideStore(deps.db);
 
     /** Waits for the announcement (so a caller that then waits for the worker finds it delivered), at most ANNOUNCE_WAIT_MS. */

@@ -2,8 +2,7 @@
  * The HTTP API (fastify): health, Prometheus metrics, provisioning of the
  * ledger (admin token), sensor history and dead letters.
  */
-import { timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { idSchema } from '../core/contract.ts';
 import type { Db } from '../core/db/db.ts';
@@ -14,7 +13,9 @@ import type { Metrics } from '../core/metrics.ts';
 import type { Provisioning } from '../gateway/provisioning.ts';
 import { alertApi, type AlertApiDeps } from './alerts.ts';
 import { auditApi } from './audit.ts';
-import { bearer } from './auth.ts';
+import { Authenticator } from './auth.ts';
+import { Officers, registerOfficerRoutes, type SessionPolicy } from './officers.ts';
+import { registerSessionRoutes } from './sessions.ts';
 import { parse } from './parse.ts';
 import { inspectionApi } from './inspections.ts';
 import type { TaskJobEffect } from '../inspections/tasks/store.ts';
@@ -38,9 +39,8 @@ export interface ApiDeps {
   ruleOverrides?: RuleOverrideApiDeps;
 }
 
-export function buildApi(config: { adminToken: string }, deps: ApiDeps) {
+export function buildApi(config: { adminToken: string; sessions?: SessionPolicy | undefined }, deps: ApiDeps) {
   const app = Fastify({ loggerInstance: deps.logger.child({ part: 'api' }), bodyLimit: 1024 * 1024 });
-  const expected = Buffer.from(config.adminToken);
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     if (err instanceof AppError) {
@@ -55,12 +55,10 @@ export function buildApi(config: { adminToken: string }, deps: ApiDeps) {
   });
   app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url}` } }));
 
-  const requireAdmin = async (req: FastifyRequest, _reply: FastifyReply) => {
-    const token = Buffer.from(bearer(req) ?? '');
-    if (token.length !== expected.length || !timingSafeEqual(token, expected)) {
-      req.log.warn({ url: req.url, ip: req.ip }, 'admin request refused: bad or missing token');
-      throw new AppError('UNAUTHENTICATED', 'a valid admin bearer token is required');
-    }
+  const officers = new Officers(deps.db, config.sessions);
+  const auth = new Authenticator(config.adminToken, officers);
+  const requireAdmin = async (req: FastifyRequest) => {
+    await auth.requireAdmin(req);
   };
 
   app.get('/health', async (_req, reply) => {
@@ -128,10 +126,14 @@ export function buildApi(config: { adminToken: string }, deps: ApiDeps) {
     });
   });
 
-  if (deps.alerts) app.register(alertApi({ adminToken: config.adminToken }, { ...deps, alerts: deps.alerts }));
-  app.register(inspectionApi({ adminToken: config.adminToken }, deps));
-  app.register(auditApi({ adminToken: config.adminToken }, deps));
-  if (deps.ruleOverrides) app.register(ruleOverrideApi({ adminToken: config.adminToken }, { ...deps, ruleOverrides: deps.ruleOverrides }));
+  app.register(async (scope: FastifyInstance) => {
+    registerOfficerRoutes(scope, auth, officers);
+    registerSessionRoutes(scope, { auth, officers, metrics: deps.metrics });
+  });
+  if (deps.alerts) app.register(alertApi({ auth }, { ...deps, alerts: deps.alerts }));
+  app.register(inspectionApi({ auth }, deps));
+  app.register(auditApi({ auth }, deps));
+  if (deps.ruleOverrides) app.register(ruleOverrideApi({ auth }, { ...deps, ruleOverrides: deps.ruleOverrides }));
 
   return app;
 }

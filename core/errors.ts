@@ -8,6 +8,7 @@ export const ERRORS = {
   FORBIDDEN: { httpStatus: 403, retryable: false, message: 'Not allowed' },
   NOT_FOUND: { httpStatus: 404, retryable: false, message: 'Not found' },
   CONFLICT: { httpStatus: 409, retryable: false, message: 'Already exists' },
+  TOO_MANY_REQUESTS: { httpStatus: 429, retryable: true, message: 'Too many attempts; try again later' },
   CONFIG_INVALID: { httpStatus: 500, retryable: false, message: 'Configuration is invalid' },
   INFLUX_UNAVAILABLE: { httpStatus: 503, retryable: true, message: 'InfluxDB is unavailable' },
   INFLUX_REJECTED: { httpStatus: 500, retryable: false, message: 'InfluxDB rejected the request' },

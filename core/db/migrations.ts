@@ -276,6 +276,25 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE TRIGGER inspections_append_only BEFORE UPDATE OR DELETE ON inspections FOR EACH ROW EXECUTE FUNCTION nss_forbid_change();
     `,
   },
+  {
+    version: 11,
+    name: 'console users: officers with passwords (and the admin role), sessions that expire',
+    sql: `
+      ALTER TABLE officers DROP CONSTRAINT officers_role_check;
+      ALTER TABLE officers ADD CONSTRAINT officers_role_check CHECK (role IN ('duty_officer', 'inspector', 'leader', 'admin'));
+      ALTER TABLE officers ADD COLUMN password_hash text;
+      CREATE TABLE sessions (
+        token_hash    text PRIMARY KEY,
+        officer_id    text REFERENCES officers(id),
+        created_at    timestamptz NOT NULL,
+        expires_at    timestamptz NOT NULL,
+        last_seen_at  timestamptz NOT NULL,
+        ip            text NOT NULL DEFAULT ''
+      );
+      CREATE INDEX sessions_officer ON sessions(officer_id);
+      CREATE INDEX sessions_expires ON sessions(expires_at);
+    `,
+  },
 ];
 
 /** Applies pending migrations; returns the versions applied. Safe to call concurrently from one process. */

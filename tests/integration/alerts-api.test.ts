@@ -127,7 +127,7 @@ async function eventRows(alertId: string): Promise<{ seq: number; type: string; 
 
 const notFound = (id: string) => ({ error: { code: 'NOT_FOUND', message: `alert ${id} not found` } });
 const badRequest = (message: RegExp) => ({ error: { code: 'BAD_REQUEST', message: expect.stringMatching(message) as unknown } });
-const unauthenticated = { error: { code: 'UNAUTHENTICATED', message: 'a valid bearer token is required' } };
+const unauthenticated = { error: { code: 'UNAUTHENTICATED', message: 'a valid bearer token or session is required' } };
 
 /** A raw request with any (or no) authorization header. */
 async function raw(

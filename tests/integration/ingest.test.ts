@@ -227,6 +227,6 @@ describe('health and metrics', () => {
   it('refuses admin requests without the token', async () => {
     const res = await fetch(`http://127.0.0.1:${platform.httpPort}/api/v1/gateways`);
     expect(res.status).toBe(401);
-    expect(await res.json()).toEqual({ error: { code: 'UNAUTHENTICATED', message: 'a valid admin bearer token is required' } });
+    expect(await res.json()).toEqual({ error: { code: 'UNAUTHENTICATED', message: 'a valid bearer token or session is required' } });
   });
 });
