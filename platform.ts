@@ -215,6 +215,7 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
       const ing = ingest;
       const brk = broker;
       let shipped: Catalogue | undefined;
+      const catalogue = () => (config.rules.catalogueFile ? loadCatalogueFile(config.rules.catalogueFile) : Promise.resolve((shipped ??= defaultCatalogue())));
       // the API schedules the tasks' deadline jobs; the notifier's tasks worker (PARTS=rules) runs them
       tasksQueue = new Queue<TaskJobData>(TASKS_QUEUE, { connection: pub, prefix: bullPrefix(config.redisPrefix) });
       tasksQueue.on('error', (err: Error) => logger.error({ err, queue: TASKS_QUEUE }, 'queue error'));
@@ -231,13 +232,14 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
           taskJobs,
           health: () => (ing && brk ? { ingest: { bufferedPoints: ing.batcher.depth }, mqtt: { connections: brk.aedes.connectedClients } } : {}),
           ruleOverrides: {
-            catalogue: () => (config.rules.catalogueFile ? loadCatalogueFile(config.rules.catalogueFile) : Promise.resolve((shipped ??= defaultCatalogue()))),
+            catalogue,
             announce: async () => {
               await pub!.publish(channel, OVERRIDES_CHANGED);
             },
           },
           alerts: {
             db,
+            catalogue,
             announce,
             subscribeAlertEvents: (onSeq) => {
               onAlertEvents.add(onSeq);

@@ -22,12 +22,16 @@ import type { Logger } from '../core/logger.ts';
 import { applyCommand } from '../alerts/apply.ts';
 import type { Announce } from '../alerts/bus.ts';
 import { AlertQueries, summaryOf } from '../alerts/query.ts';
+import { ruleFacts } from '../alerts/rules/explain.ts';
+import { OverrideStore, overrideOf } from '../alerts/rules/override-store.ts';
+import type { Catalogue } from '../alerts/rules/schema.ts';
+import type { RulePoint } from '../alerts/rules/limits.ts';
 import type { Command, TransitionErrorCode } from '../alerts/state/index.ts';
 import { AlertStore } from '../alerts/store.ts';
 import { readingsAround, resolveEvidence, type DetailDeps } from './alert-detail.ts';
 import { acknowledgeBody, alertPath, detailQuery, disposeBody, encodeCursor, listQuery, toFilter } from './alert-params.ts';
 import { registerAlertStream, type SubscribeAlertEvents } from './alert-stream.ts';
-import type { Authenticator} from './auth.ts';
+import type { Authenticator } from './auth.ts';
 import { type Principal } from './auth.ts';
 import { parse } from './parse.ts';
 
@@ -43,13 +47,16 @@ export interface AlertApiDeps {
   announce?: Announce | undefined;
   /** Wakes the live streams when events exist (Redis subscriber on `alertEventsChannel`); without it they poll at each heartbeat. */
   subscribeAlertEvents?: SubscribeAlertEvents | undefined;
+  /** The rule catalogue in force (the alert detail shows the rule and its limits). */
+  catalogue?: (() => Promise<Catalogue>) | undefined;
   /** Stream heartbeat, safety poll and token re-check interval, ms. Default 15,000. */
   heartbeatMs?: number | undefined;
 }
 
 export interface AlertRouteDeps {
   influx: InfluxClient;
-  provisioning: { getSensor: DetailDeps['getSensor'] };
+  /** A sensor as the ledger has it (the rule facts resolve its registered marks). */
+  provisioning: { getSensor(enterpriseId: string, sensorId: string): Promise<RulePoint | undefined> };
   clock: { now(): number };
   logger: Logger;
   alerts: AlertApiDeps;
@@ -95,6 +102,23 @@ export function alertApi(config: { auth: Authenticator }, deps: AlertRouteDeps) 
       logger: deps.logger.child({ part: 'api' }),
     });
 
+    /** The rule behind the alert with the limits in force for its point (null without a catalogue or for a rule no longer in it). */
+    const ruleOf = async (alert: { ruleId: string; enterpriseId: string; subject: string }) => {
+      const catalogue = deps.alerts.catalogue;
+      if (!catalogue) return null;
+      try {
+        const [cat, overrides, sensor] = await Promise.all([
+          catalogue(),
+          new OverrideStore(db).list(alert.enterpriseId),
+          deps.provisioning.getSensor(alert.enterpriseId, alert.subject),
+        ]);
+        return ruleFacts(cat, overrides.map(overrideOf), alert.ruleId, sensor) ?? null;
+      } catch (err) {
+        deps.logger.warn({ err, ruleId: alert.ruleId }, 'rule facts of an alert unavailable');
+        return null;
+      }
+    };
+
     app.get('/api/v1/alerts', async (req) => {
       const who = await auth.authorize(req, 'alerts.read');
       const q = parse(listQuery, req.query, 'query');
@@ -111,8 +135,8 @@ export function alertApi(config: { auth: Authenticator }, deps: AlertRouteDeps) 
       const alert = await visibleAlert(queries, who, id);
       const store = new AlertStore(db);
       const events = await store.events(alert.id);
-      const [evidence, readings] = await Promise.all([resolveEvidence(store, events), readingsAround(alert, detailDeps, points)]);
-      return { alert, events, evidence, ...readings };
+      const [evidence, readings, rule] = await Promise.all([resolveEvidence(store, events), readingsAround(alert, detailDeps, points), ruleOf(alert)]);
+      return { alert, events, evidence, ...readings, rule };
     });
 
     const act = async (req: FastifyRequest, reply: FastifyReply, who: Principal, id: string, cmd: Command) => {

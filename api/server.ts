@@ -13,6 +13,7 @@ import type { Metrics } from '../core/metrics.ts';
 import type { Provisioning } from '../gateway/provisioning.ts';
 import { alertApi, type AlertApiDeps } from './alerts.ts';
 import { auditApi } from './audit.ts';
+import { consoleRoutes } from './console.ts';
 import { Authenticator } from './auth.ts';
 import { Officers, registerOfficerRoutes, type SessionPolicy } from './officers.ts';
 import { registerSessionRoutes } from './sessions.ts';
@@ -126,6 +127,7 @@ export function buildApi(config: { adminToken: string; sessions?: SessionPolicy 
     });
   });
 
+  app.register(consoleRoutes(deps.logger));
   app.register(async (scope: FastifyInstance) => {
     registerOfficerRoutes(scope, auth, officers);
     registerSessionRoutes(scope, { auth, officers, metrics: deps.metrics });

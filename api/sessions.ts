@@ -3,7 +3,7 @@
  * (scrypt), sign-in rate-limited.
  *
  *   POST   /api/v1/session             { username, password } → the user; sets the HttpOnly session cookie
- *   GET    /api/v1/session             the signed-in user, their role's permissions
+ *   GET    /api/v1/session             the signed-in user with their role's permissions, or `user: null`
  *   DELETE /api/v1/session             signs out (the session ends at once)
  *   POST   /api/v1/session/password    { current, next }: one's own password (other sessions end)
  *   POST   /api/v1/officers/:id/password { password }: the admin sets an officer's password
@@ -120,9 +120,10 @@ export function registerSessionRoutes(
     return reply.header('cache-control', 'no-store').send({ user: userOf(user), expiresAt: session.expiresAt });
   });
 
+  // 200 either way: the console asks before it knows, and a 401 would be logged as an error by the browser
   app.get('/api/v1/session', async (req, reply) => {
-    const who = await auth.authenticate(req);
-    return reply.header('cache-control', 'no-store').send({ user: userOf(who) });
+    const who = await auth.authenticate(req).catch(() => undefined);
+    return reply.header('cache-control', 'no-store').send({ user: who ? userOf(who) : null });
   });
 
   app.delete('/api/v1/session', async (req, reply) => {

@@ -22,6 +22,7 @@ import { SimGateway } from '../../simulators/gateway.ts';
 import type { Scenario } from '../../simulators/scenarios.ts';
 import { AdminClient } from '../helpers/api.ts';
 import { startTestPlatform } from '../helpers/platform.ts';
+import { runSimulation } from '../helpers/sim.ts';
 import { startTestServices, type TestServices } from '../helpers/services.ts';
 
 const SEED = 7;
@@ -55,15 +56,8 @@ async function stop(): Promise<void> {
   await platform?.stop();
 }
 
-/** Publishes [from, to) minute by minute under the scenarios, the clock following, the worker drained at each step. */
-async function run(from: number, to: number, scenarios: Scenario[]): Promise<void> {
-  for (let t = from; t < to; t += MIN) {
-    const end = Math.min(t + MIN, to);
-    await sim.publishSpan(t, end, scenarios);
-    clock.set(end);
-    await platform.rules.drained(60_000);
-  }
-}
+
+const run = (from: number, to: number, scenarios: Scenario[]) => runSimulation(sim, () => platform, clock, from, to, scenarios);
 
 async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, what: string, ms = 30_000): Promise<T> {
   const deadline = Date.now() + ms;

@@ -90,6 +90,11 @@ describe('signing in', () => {
     expect(rows[0]!.password_hash).not.toContain(PASSWORD);
   });
 
+  it('answers who is signed in, or nobody (200 either way: the console asks before it knows)', async () => {
+    expect(await req('GET', '/api/v1/session')).toMatchObject({ status: 200, body: { user: null } });
+    expect(await req('GET', '/api/v1/session', { cookie: 'nss_session=forged' })).toMatchObject({ status: 200, body: { user: null } });
+  });
+
   it('signs an officer in with their role’s permissions, scoped to their authority', async () => {
     const r = await signIn('duty-1', PASSWORD);
     expect(r.status).toBe(200);
@@ -165,19 +170,19 @@ describe('sessions end', () => {
     const out = await req('DELETE', '/api/v1/session', { cookie: s.session!, headers: ORIGIN });
     expect(out.status).toBe(204);
     expect(out.cookie).toMatch(/^nss_session=; .*Max-Age=0/);
-    expect((await req('GET', '/api/v1/session', { cookie: s.session! })).status).toBe(401);
+    expect((await req('GET', '/api/v1/session', { cookie: s.session! })).body.user).toBeNull();
   });
 
   it('at expiry, and after idling', async () => {
     const a = await signIn('duty-1', PASSWORD);
     const b = await signIn('duty-1', PASSWORD);
-    expect((await req('GET', '/api/v1/session', { cookie: a.session! })).status).toBe(200);
+    expect((await req('GET', '/api/v1/session', { cookie: a.session! })).body.user).toMatchObject({ id: 'duty-1' });
     // the session rows, moved as time would move them: one past its expiry, one idle for 3 hours
     const hashOf = (cookie: string) => tokenHash(cookie.slice('nss_session='.length));
     await db.query("UPDATE sessions SET expires_at = now() - interval '1 second' WHERE token_hash = $1", [hashOf(a.session!)]);
     await db.query("UPDATE sessions SET last_seen_at = now() - interval '3 hours' WHERE token_hash = $1", [hashOf(b.session!)]);
-    expect((await req('GET', '/api/v1/session', { cookie: a.session! })).status).toBe(401);
-    expect((await req('GET', '/api/v1/session', { cookie: b.session! })).status).toBe(401);
+    expect((await req('GET', '/api/v1/session', { cookie: a.session! })).body.user).toBeNull();
+    expect((await req('GET', '/api/v1/session', { cookie: b.session! })).body.user).toBeNull();
   });
 
   it('when the password changes (the new one works, the old does not), and when the officer is disabled', async () => {
@@ -190,13 +195,13 @@ describe('sessions end', () => {
     expect(
       (await req('POST', '/api/v1/session/password', { cookie: s.session!, body: { current: PASSWORD, next: 'another good one' }, headers: ORIGIN })).status,
     ).toBe(204);
-    expect((await req('GET', '/api/v1/session', { cookie: other.session! })).status).toBe(401);
+    expect((await req('GET', '/api/v1/session', { cookie: other.session! })).body.user).toBeNull();
     expect((await signIn('duty-1', PASSWORD)).status).toBe(401);
     const fresh = await signIn('duty-1', 'another good one');
     expect(fresh.status).toBe(200);
     const admin = await signIn('admin', ADMIN);
     expect((await req('POST', '/api/v1/officers/duty-1/disable', { cookie: admin.session!, headers: ORIGIN })).status).toBe(204);
-    expect((await req('GET', '/api/v1/session', { cookie: fresh.session! })).status).toBe(401);
+    expect((await req('GET', '/api/v1/session', { cookie: fresh.session! })).body.user).toBeNull();
     expect((await signIn('duty-1', 'another good one')).status).toBe(401);
   });
 

@@ -1,0 +1,52 @@
+/**
+ * The API as the console calls it: same origin, the session cookie, JSON;
+ * errors as `ApiError` with the server's code and reason. A 401 means the
+ * session ended: the app goes back to the sign-in screen.
+ */
+import { lang } from './i18n.ts';
+import { signal } from './state.ts';
+
+export interface User {
+  id: string;
+  name: string;
+  role: 'duty_officer' | 'inspector' | 'leader' | 'admin';
+  authorityId: string | null;
+  permissions: string[];
+}
+
+/** undefined: not signed in; null: not known yet. */
+export const user = signal<User | undefined | null>(null);
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly body: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  const res = await fetch(path, {
+    method,
+    credentials: 'same-origin',
+    headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (res.status === 204) return undefined as T;
+  const json = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string; reason?: { zh: string; en: string } } } & Record<
+    string,
+    unknown
+  >;
+  if (!res.ok) {
+    const e = json.error ?? {};
+    if (res.status === 401 && path !== '/api/v1/session') user.set(undefined);
+    const text = e.reason ? (lang.get() === 'en' ? e.reason.en : e.reason.zh) : (e.message ?? res.statusText);
+    throw new ApiError(res.status, e.code ?? 'ERROR', text, e);
+  }
+  return json as T;
+}
+
+export const can = (permission: string): boolean => user.get()?.permissions.includes(permission) ?? false;

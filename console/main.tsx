@@ -1,0 +1,89 @@
+/**
+ * The console: duty officers' live alerts, inspectors' tasks (phone-sized),
+ * in Simplified Chinese by default, English on a click. Served by the API
+ * (api/console.ts), signed in with the session cookie.
+ */
+import { render } from 'preact';
+import { useEffect } from 'preact/hooks';
+import { api, can, user, type User } from './api.ts';
+import { lang, setLang, t } from './i18n.ts';
+import { go, match, route } from './router.ts';
+import { useValue } from './state.ts';
+import { AlertFeed, AlertView } from './screens/alerts.tsx';
+import { Login } from './screens/login.tsx';
+import { TaskList, TaskView } from './screens/tasks.tsx';
+
+function Nav({ me }: { me: User }) {
+  const path = useValue(route);
+  const items: [string, string, boolean][] = [
+    ['/alerts', t('alerts'), can('alerts.read') && me.role !== 'inspector'],
+    ['/tasks', me.role === 'inspector' ? t('myTasks') : t('tasks'), can('tasks.read')],
+  ];
+  const signOut = async () => {
+    await api('DELETE', '/api/v1/session').catch(() => undefined);
+    user.set(undefined);
+  };
+  return (
+    <header class="top">
+      <strong class="brand">{t('appName')}</strong>
+      <nav>
+        {items
+          .filter(([, , show]) => show)
+          .map(([href, label]) => (
+            <a key={href} href={`#${href}`} class={path.startsWith(href) ? 'current' : ''}>
+              {label}
+            </a>
+          ))}
+      </nav>
+      <span class="who">
+        {me.name} · {t(me.role === 'admin' ? 'admin' : me.role)}
+      </span>
+      <button class="link" onClick={() => setLang(lang.get() === 'zh' ? 'en' : 'zh')} data-testid="lang">
+        {t('language')}
+      </button>
+      <button class="link" onClick={() => void signOut()}>
+        {t('signOut')}
+      </button>
+    </header>
+  );
+}
+
+function Page({ me }: { me: User }) {
+  const path = useValue(route);
+  let m: Record<string, string> | undefined;
+  if ((m = match('/alerts/:id', path))) return <AlertView id={m.id!} />;
+  if ((m = match('/tasks/:id', path))) return <TaskView id={m.id!} />;
+  if (path === '/tasks') return <TaskList mine={me.role === 'inspector'} />;
+  if (path === '/alerts') return <AlertFeed />;
+  // home: inspectors their tasks, everyone else the alerts
+  return <Redirect to={me.role === 'inspector' ? '/tasks' : '/alerts'} />;
+}
+
+function Redirect({ to }: { to: string }) {
+  useEffect(() => go(to), [to]);
+  return null;
+}
+
+function App() {
+  const me = useValue(user);
+  useValue(lang);
+  useEffect(() => {
+    api<{ user: User | null }>('GET', '/api/v1/session').then(
+      (r) => user.set(r.user ?? undefined),
+      () => user.set(undefined),
+    );
+  }, []);
+  if (me === null) return <p class="loading">…</p>;
+  if (me === undefined) return <Login />;
+  return (
+    <>
+      <Nav me={me} />
+      <main>
+        <Page me={me} />
+      </main>
+    </>
+  );
+}
+
+document.documentElement.lang = lang.get() === 'zh' ? 'zh-CN' : 'en';
+render(<App />, document.getElementById('app')!);

@@ -1,0 +1,266 @@
+/**
+ * The duty officer's live alert feed and an alert's detail. The feed lists
+ * the open alerts, then follows the server's event stream (SSE): the
+ * browser reconnects by itself and resumes after the last event it saw
+ * (`Last-Event-ID`), so nothing is missed and nothing polls.
+ */
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import uPlot from 'uplot';
+import { api, ApiError, can } from '../api.ts';
+import { both, t, time } from '../i18n.ts';
+import { ALERT_EVENT_TYPES } from '../../alerts/state/model.ts';
+import type { Alert, AlertDetail, AlertState, Grade } from '../types.ts';
+import { go } from '../router.ts';
+
+const GRADE_ORDER: Record<Grade, number> = { red: 0, orange: 1, yellow: 2, blue: 3 };
+const OPEN: AlertState[] = ['pending', 'firing', 'acknowledged'];
+
+/** Open first (red before orange …), then newest first. */
+const byUrgency = (a: Alert, b: Alert): number =>
+  Number(OPEN.indexOf(b.state) >= 0) - Number(OPEN.indexOf(a.state) >= 0) || GRADE_ORDER[a.severity] - GRADE_ORDER[b.severity] || b.startedAt - a.startedAt;
+
+/** Still needs an officer: not disposed (a resolved alert still needs its disposal text). */
+const needsOfficer = (a: Alert): boolean => a.state !== 'disposed' && a.firedAt !== undefined;
+
+export function AlertFeed() {
+  const [alerts, setAlerts] = useState<Map<string, Alert>>(new Map());
+  const [connected, setConnected] = useState(false);
+  const [error, setError] = useState<string | undefined>();
+  const [showAll, setShowAll] = useState(false);
+
+  useEffect(() => {
+    let source: EventSource | undefined;
+    let closed = false;
+    void (async () => {
+      try {
+        const page = await api<{ alerts: Alert[]; lastEventSeq: number }>('GET', '/api/v1/alerts?limit=200');
+        if (closed) return;
+        setAlerts(new Map(page.alerts.map((a) => [a.id, a])));
+        source = new EventSource(`/api/v1/alerts/stream?since=${page.lastEventSeq}`);
+        source.onopen = () => setConnected(true);
+        source.onerror = () => setConnected(false);
+        const onEvent = (e: MessageEvent<string>) => {
+          const { alert } = JSON.parse(e.data) as { alert: Alert };
+          setAlerts((m) => new Map(m).set(alert.id, alert));
+        };
+        for (const type of ALERT_EVENT_TYPES) source.addEventListener(type, onEvent);
+      } catch (err) {
+        setError((err as Error).message);
+      }
+    })();
+    return () => {
+      closed = true;
+      source?.close();
+    };
+  }, []);
+
+  const list = useMemo(() => [...alerts.values()].filter((a) => showAll || needsOfficer(a)).sort(byUrgency), [alerts, showAll]);
+  const reds = list.filter((a) => a.severity === 'red' && needsOfficer(a)).length;
+  const update = (a: Alert) => setAlerts((m) => new Map(m).set(a.id, a));
+
+  return (
+    <section class="feed">
+      {reds > 0 && (
+        <div class="red-banner" role="alert" data-testid="red-banner">
+          {t('redBanner')}: {reds}
+        </div>
+      )}
+      <div class="toolbar">
+        <span class={connected ? 'conn ok' : 'conn'} data-testid="stream-state">
+          {connected ? `● ${t('live')}` : `○ ${t('reconnecting')}`}
+        </span>
+        <label>
+          <input type="checkbox" checked={showAll} onChange={(e) => setShowAll((e.target as HTMLInputElement).checked)} /> {t('all')}
+        </label>
+      </div>
+      {error && <p class="error">{error}</p>}
+      {list.length === 0 ? (
+        <p class="empty">{t('noAlerts')}</p>
+      ) : (
+        <ul class="alerts" data-testid="alerts">
+          {list.map((a) => (
+            <AlertRow key={a.id} alert={a} onChange={update} />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function AlertRow({ alert: a, onChange }: { alert: Alert; onChange: (a: Alert) => void }) {
+  const [disposing, setDisposing] = useState(false);
+  const [text, setText] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [note, setNote] = useState<string | undefined>();
+
+  const run = async (f: () => Promise<void>) => {
+    setBusy(true);
+    setNote(undefined);
+    try {
+      await f();
+    } catch (err) {
+      setNote((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const acknowledge = () => run(async () => onChange((await api<{ alert: Alert }>('POST', `/api/v1/alerts/${a.id}/acknowledge`, {})).alert));
+  const dispose = () =>
+    run(async () => {
+      onChange((await api<{ alert: Alert }>('POST', `/api/v1/alerts/${a.id}/dispose`, { text })).alert);
+      setDisposing(false);
+    });
+  const openTask = () =>
+    run(async () => {
+      await api('POST', '/api/v1/tasks', { alertId: a.id });
+      setNote(t('taskOpened'));
+    });
+
+  return (
+    <li class={`alert grade-${a.severity} state-${a.state}`} data-testid={`alert-${a.id}`} data-grade={a.severity} data-state={a.state}>
+      <div class="alert-main" onClick={() => go(`/alerts/${a.id}`)}>
+        <span class={`chip grade-${a.severity}`}>{t(a.severity)}</span>
+        <strong>{both(a.message)}</strong>
+        <span class="muted">
+          {a.enterpriseId} · {a.subject} · {time(a.firedAt ?? a.startedAt)}
+        </span>
+        <span class="state">{t(a.state)}</span>
+      </div>
+      {can('alerts.act') && a.state !== 'disposed' && (
+        <div class="actions">
+          {a.state === 'firing' && (
+            <button disabled={busy} onClick={() => void acknowledge()} data-testid="acknowledge">
+              {t('acknowledge')}
+            </button>
+          )}
+          {a.firedAt !== undefined && !disposing && (
+            <button disabled={busy} onClick={() => setDisposing(true)} data-testid="dispose">
+              {t('dispose')}
+            </button>
+          )}
+          {can('tasks.dispatch') && (
+            <button disabled={busy} onClick={() => void openTask()} data-testid="open-task">
+              {t('openTask')}
+            </button>
+          )}
+        </div>
+      )}
+      {disposing && (
+        <form
+          class="dispose"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void dispose();
+          }}
+        >
+          <textarea
+            required
+            placeholder={t('disposalText')}
+            value={text}
+            onInput={(e) => setText((e.target as HTMLTextAreaElement).value)}
+            data-testid="disposal-text"
+          />
+          <button type="submit" disabled={busy || text.trim() === ''} data-testid="confirm-dispose">
+            {t('confirm')}
+          </button>
+          <button type="button" onClick={() => setDisposing(false)}>
+            {t('cancel')}
+          </button>
+        </form>
+      )}
+      {note && <p class="note">{note}</p>}
+    </li>
+  );
+}
+
+export function AlertView({ id }: { id: string }) {
+  const [d, setD] = useState<AlertDetail | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  useEffect(() => {
+    api<AlertDetail>('GET', `/api/v1/alerts/${encodeURIComponent(id)}?points=300`).then(setD, (err: unknown) =>
+      setError(err instanceof ApiError && err.status === 404 ? '404' : (err as Error).message),
+    );
+  }, [id]);
+  if (error) return <p class="error">{error}</p>;
+  if (!d) return <p class="loading">…</p>;
+  const a = d.alert;
+  return (
+    <section class="detail">
+      <button class="link" onClick={() => go('/alerts')}>
+        ← {t('back')}
+      </button>
+      <h2>
+        <span class={`chip grade-${a.severity}`}>{t(a.severity)}</span> {both(a.message)}
+      </h2>
+      <dl class="facts">
+        <dt>{t('rule')}</dt>
+        <dd>
+          {d.rule ? both(d.rule.name) : a.ruleId}{' '}
+          <span class="muted">
+            ({a.ruleId} v{a.ruleVersion})
+          </span>
+          {d.rule?.standard && <div class="muted">{d.rule.standard}</div>}
+          {d.rule?.note && <div class="muted">{d.rule.note}</div>}
+        </dd>
+        <dt>{t('enterprise')}</dt>
+        <dd>{a.enterpriseId}</dd>
+        <dt>{t('subject')}</dt>
+        <dd>{a.subject}</dd>
+        <dt>{t('started')}</dt>
+        <dd>{time(a.startedAt)}</dd>
+        <dt>{t('state')}</dt>
+        <dd>{t(a.state)}</dd>
+      </dl>
+      <h3>{t('readings')}</h3>
+      {d.readings && d.readings.points.length > 0 ? <ReadingsChart detail={d} /> : <p class="muted">{d.readingsNote ?? t('noReadings')}</p>}
+      <h3>{t('events')}</h3>
+      <ol class="events">
+        {d.events.map((e) => (
+          <li key={e.seq}>
+            <span class="muted">{time(e.at)}</span> <strong>{e.type}</strong> {e.detail} <span class="muted">{e.actor}</span>
+            {e.note && <div>{e.note}</div>}
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+const LIMIT_COLORS: Record<Grade, string> = { red: '#d4380d', orange: '#fa8c16', yellow: '#d4b106', blue: '#1677ff' };
+
+function ReadingsChart({ detail }: { detail: AlertDetail }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const r = detail.readings;
+    if (!ref.current || !r) return;
+    const xs = r.points.map((p) => p.t / 1000);
+    const ys = r.points.map((p) => ('value' in p ? p.value : p.mean));
+    const limits = detail.rule?.limits ?? [];
+    const data: uPlot.AlignedData = [xs, ys, ...limits.map((l) => xs.map(() => l.value))];
+    const plot = new uPlot(
+      {
+        width: Math.min(ref.current.clientWidth || 640, 900),
+        height: 260,
+        scales: { x: { time: true } },
+        // officers read China Standard Time, whatever the computer's zone
+        tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Asia/Shanghai'),
+        series: [
+          {},
+          { label: `${r.sensor.id} (${r.sensor.unit})`, stroke: '#1f2937', width: 1.5 },
+          ...limits.map((l) => ({
+            label: `${t('limits')} ${l.label}`,
+            stroke: LIMIT_COLORS[l.severity ?? 'orange'],
+            dash: [6, 4],
+            width: 1,
+            points: { show: false },
+          })),
+        ],
+        axes: [{}, { label: r.sensor.unit }],
+      },
+      data,
+      ref.current,
+    );
+    return () => plot.destroy();
+  }, [detail]);
+  return <div class="chart" ref={ref} data-testid="readings-chart" />;
+}

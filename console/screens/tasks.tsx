@@ -1,0 +1,277 @@
+/**
+ * Inspection tasks: an inspector's "my tasks" on a phone, and one task with
+ * its checklist and the step the caller may take now (accept, arrive,
+ * findings, rectification order, re-check; assign and escalate for duty
+ * officers and leaders). Plain forms, small requests: it works on a slow
+ * connection.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { api, ApiError, can, user } from '../api.ts';
+import { both, lang, t, time } from '../i18n.ts';
+import { go } from '../router.ts';
+import type { Finding, Task } from '../types.ts';
+
+export function TaskList({ mine }: { mine: boolean }) {
+  const [tasks, setTasks] = useState<Task[] | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  useEffect(() => {
+    api<{ tasks: Task[] }>('GET', `/api/v1/tasks?open=true&limit=200${mine ? '&mine=true' : ''}`).then(
+      (r) => setTasks(r.tasks),
+      (err: unknown) => setError((err as Error).message),
+    );
+  }, [mine]);
+  if (error) return <p class="error">{error}</p>;
+  if (!tasks) return <p class="loading">…</p>;
+  if (tasks.length === 0) return <p class="empty">{t('noTasks')}</p>;
+  return (
+    <ul class="tasks" data-testid="tasks">
+      {tasks.map((k) => (
+        <li key={k.id} class={`task state-${k.state}`} onClick={() => go(`/tasks/${k.id}`)} data-testid={`task-${k.id}`}>
+          <strong>{both(k.matterName)}</strong>
+          <span class="muted">
+            {k.enterpriseId} · {time(k.createdAt)}
+          </span>
+          <span class="state">{t(k.state)}</span>
+          {k.rectificationDeadline !== undefined && (
+            <span class="muted">
+              {t('rectificationDeadline')}: {time(k.rectificationDeadline)}
+            </span>
+          )}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function TaskView({ id }: { id: string }) {
+  const [task, setTask] = useState<Task | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    api<{ task: Task }>('GET', `/api/v1/tasks/${encodeURIComponent(id)}`).then(
+      (r) => setTask(r.task),
+      (err: unknown) => setError(err instanceof ApiError && err.status === 404 ? '404' : (err as Error).message),
+    );
+  }, [id]);
+  if (!task) return error ? <p class="error">{error}</p> : <p class="loading">…</p>;
+
+  const step = async (path: string, body: unknown = {}) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      setTask((await api<{ task: Task }>('POST', `/api/v1/tasks/${task.id}/${path}`, body)).task);
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const me = user.get();
+  const mine = me !== null && me !== undefined && task.inspectorId === me.id;
+
+  return (
+    <section class="task-view" data-testid="task-view" data-state={task.state}>
+      <button class="link" onClick={() => go('/tasks')}>
+        ← {t('back')}
+      </button>
+      <h2>{both(task.matterName)}</h2>
+      <dl class="facts">
+        <dt>{t('enterprise')}</dt>
+        <dd>{task.enterpriseId}</dd>
+        <dt>{t('authority')}</dt>
+        <dd>
+          {task.authorityId}
+          {task.joint && ` · ${t('joint')}`}
+        </dd>
+        <dt>{t('state')}</dt>
+        <dd data-testid="task-state">{t(task.state)}</dd>
+        {task.inspectorId && (
+          <>
+            <dt>{t('inspector')}</dt>
+            <dd>{task.inspectorId}</dd>
+          </>
+        )}
+        {task.rectificationDeadline !== undefined && (
+          <>
+            <dt>{t('rectificationDeadline')}</dt>
+            <dd>{time(task.rectificationDeadline)}</dd>
+          </>
+        )}
+        {task.repeatOf && (
+          <>
+            <dt>{t('repeated')}</dt>
+            <dd>{task.repeatOf}</dd>
+          </>
+        )}
+      </dl>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+
+      {task.state === 'created' && can('tasks.dispatch') && <Assign busy={busy} onAssign={(inspectorId) => void step('assign', { inspectorId })} />}
+      {task.state === 'assigned' && mine && (
+        <button class="primary" disabled={busy} onClick={() => void step('accept')} data-testid="accept">
+          {t('accept')}
+        </button>
+      )}
+      {task.state === 'accepted' && mine && (
+        <button class="primary" disabled={busy} onClick={() => void step('arrive')} data-testid="arrive">
+          {t('arrive')}
+        </button>
+      )}
+      {task.state === 'on_site' && mine ? (
+        <FindingsForm task={task} busy={busy} onSubmit={(findings) => void step('findings', { findings })} />
+      ) : (
+        <Checklist task={task} />
+      )}
+      {task.state === 'findings_recorded' && (mine || me?.role === 'leader') && (
+        <Rectification busy={busy} onOrder={(deadline) => void step('rectification', { deadline })} />
+      )}
+      {task.state === 'rechecking' && mine && <Recheck busy={busy} onResult={(passed, note) => void step('recheck', { passed, note })} />}
+      {['findings_recorded', 'rectifying', 'rechecking'].includes(task.state) && can('tasks.escalate') && (
+        <button disabled={busy} onClick={() => void step('escalate', { reason: t('escalated') })}>
+          {t('escalated')}
+        </button>
+      )}
+    </section>
+  );
+}
+
+function Checklist({ task }: { task: Task }) {
+  const found = new Map(task.findings.map((f) => [f.itemId, f]));
+  return (
+    <>
+      <h3>{t('checklist')}</h3>
+      <ol class="checklist">
+        {task.checklist.map((i) => {
+          const f = found.get(i.id);
+          return (
+            <li key={i.id} class={f ? `result-${f.result}` : ''}>
+              {lang.get() === 'en' ? i.en : i.zh}
+              {i.major && <span class="chip grade-red">{t('major_hazard')}</span>}
+              <div class="muted">{i.basis}</div>
+              {f && (
+                <div>
+                  <strong>{t(f.result)}</strong> {f.note} {f.selfReported && `(${t('selfReported')})`}
+                </div>
+              )}
+            </li>
+          );
+        })}
+      </ol>
+    </>
+  );
+}
+
+function FindingsForm({ task, busy, onSubmit }: { task: Task; busy: boolean; onSubmit: (f: Finding[]) => void }) {
+  const [findings, setFindings] = useState<Finding[]>(() =>
+    task.checklist.map((i) => ({ itemId: i.id, result: 'ok', note: '', evidence: [], selfReported: false })),
+  );
+  const set = (n: number, patch: Partial<Finding>) => setFindings((fs) => fs.map((f, k) => (k === n ? { ...f, ...patch } : f)));
+  return (
+    <form
+      class="findings"
+      data-testid="findings-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSubmit(findings);
+      }}
+    >
+      <h3>{t('checklist')}</h3>
+      {task.checklist.map((i, n) => (
+        <fieldset key={i.id} data-testid={`item-${i.id}`}>
+          <legend>
+            {lang.get() === 'en' ? i.en : i.zh}
+            {i.major && <span class="chip grade-red">{t('major_hazard')}</span>}
+          </legend>
+          <div class="choices">
+            {(['ok', 'hazard', 'major_hazard'] as const).map((r) => (
+              <label key={r}>
+                <input type="radio" name={`r-${i.id}`} value={r} checked={findings[n]!.result === r} onChange={() => set(n, { result: r })} /> {t(r)}
+              </label>
+            ))}
+          </div>
+          {findings[n]!.result !== 'ok' && (
+            <>
+              <input placeholder={t('note')} value={findings[n]!.note} onInput={(e) => set(n, { note: (e.target as HTMLInputElement).value })} />
+              <input
+                placeholder={t('evidence')}
+                value={findings[n]!.evidence.join(' ')}
+                onInput={(e) => set(n, { evidence: (e.target as HTMLInputElement).value.split(/\s+/).filter((x) => x !== '') })}
+              />
+              <label>
+                <input type="checkbox" checked={findings[n]!.selfReported} onChange={(e) => set(n, { selfReported: (e.target as HTMLInputElement).checked })} />{' '}
+                {t('selfReported')}
+              </label>
+            </>
+          )}
+        </fieldset>
+      ))}
+      <button class="primary" type="submit" disabled={busy} data-testid="submit-findings">
+        {t('saveFindings')}
+      </button>
+    </form>
+  );
+}
+
+function Assign({ busy, onAssign }: { busy: boolean; onAssign: (inspectorId: string) => void }) {
+  const [who, setWho] = useState('');
+  return (
+    <form
+      class="inline"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onAssign(who.trim());
+      }}
+    >
+      <label>
+        {t('assign')} <input required value={who} onInput={(e) => setWho((e.target as HTMLInputElement).value)} data-testid="assign-to" />
+      </label>
+      <button type="submit" disabled={busy || who.trim() === ''} data-testid="assign">
+        {t('confirm')}
+      </button>
+    </form>
+  );
+}
+
+/** A `datetime-local` value (minutes, or seconds) read as China Standard Time → epoch ms. */
+const cst = (local: string): number => Date.parse(`${local.length === 16 ? `${local}:00` : local}+08:00`);
+
+function Rectification({ busy, onOrder }: { busy: boolean; onOrder: (deadline: number) => void }) {
+  const [at, setAt] = useState('');
+  return (
+    <form
+      class="inline"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onOrder(cst(at));
+      }}
+    >
+      <label>
+        {t('rectificationDeadline')}{' '}
+        <input type="datetime-local" step="1" required value={at} onInput={(e) => setAt((e.target as HTMLInputElement).value)} data-testid="deadline" />
+      </label>
+      <button type="submit" disabled={busy || at === ''} data-testid="order">
+        {t('orderRectification')}
+      </button>
+    </form>
+  );
+}
+
+function Recheck({ busy, onResult }: { busy: boolean; onResult: (passed: boolean, note: string) => void }) {
+  const [note, setNote] = useState('');
+  return (
+    <div class="recheck">
+      <h3>{t('recheck')}</h3>
+      <textarea placeholder={t('note')} value={note} onInput={(e) => setNote((e.target as HTMLTextAreaElement).value)} data-testid="recheck-note" />
+      <button class="primary" disabled={busy || note.trim() === ''} onClick={() => onResult(true, note)} data-testid="recheck-pass">
+        {t('recheckPassed')}
+      </button>
+      <button disabled={busy || note.trim() === ''} onClick={() => onResult(false, note)}>
+        {t('recheckFailed')}
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,52 @@
+/**
+ * Real Chromium for console tests (Debian's, never a downloaded one), driven
+ * by playwright-core. Every page's console errors and uncaught exceptions are
+ * collected so a test can assert there were none.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+}
+
+export interface WatchedPage {
+  page: Page;
+  context: BrowserContext;
+  /** Console errors and page errors seen so far. */
+  errors: string[];
+}
+
+export async function openPage(browser: Browser, opts: { phone?: boolean; locale?: string } = {}): Promise<WatchedPage> {
+  const context = await browser.newContext(
+    opts.phone
+      ? { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: opts.locale ?? 'zh-CN' }
+      : { viewport: { width: 1280, height: 800 }, locale: opts.locale ?? 'zh-CN' },
+  );
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  return { page, context, errors };
+}
+
+/** Where screenshots go: NSS_SCREENSHOTS_DIR (docs/screenshots via `npm run screenshots`), else nowhere. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  const dir = process.env.NSS_SCREENSHOTS_DIR;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+}
+
+export async function signIn(page: Page, base: string, username: string, password: string): Promise<void> {
+  await page.goto(base);
+  await page.fill('input[name=username]', username);
+  await page.fill('input[name=password]', password);
+  await page.click('form.login button[type=submit]');
+  await page.waitForSelector('header.top');
+}
