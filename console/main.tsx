@@ -11,6 +11,7 @@ import { go, match, route } from './router.ts';
 import { useValue } from './state.ts';
 import { AlertFeed, AlertView } from './screens/alerts.tsx';
 import { Login } from './screens/login.tsx';
+import { StatsView } from './screens/stats.tsx';
 import { TaskList, TaskView } from './screens/tasks.tsx';
 
 function Nav({ me }: { me: User }) {
@@ -18,6 +19,7 @@ function Nav({ me }: { me: User }) {
   const items: [string, string, boolean][] = [
     ['/alerts', t('alerts'), can('alerts.read') && me.role !== 'inspector'],
     ['/tasks', me.role === 'inspector' ? t('myTasks') : t('tasks'), can('tasks.read')],
+    ['/stats', t('stats'), can('stats.read')],
   ];
   const signOut = async () => {
     await api('DELETE', '/api/v1/session').catch(() => undefined);
@@ -55,8 +57,9 @@ function Page({ me }: { me: User }) {
   if ((m = match('/tasks/:id', path))) return <TaskView id={m.id!} />;
   if (path === '/tasks') return <TaskList mine={me.role === 'inspector'} />;
   if (path === '/alerts') return <AlertFeed />;
+  if (path === '/stats') return <StatsView />;
   // home: inspectors their tasks, everyone else the alerts
-  return <Redirect to={me.role === 'inspector' ? '/tasks' : '/alerts'} />;
+  return <Redirect to={me.role === 'inspector' ? '/tasks' : me.role === 'leader' ? '/stats' : '/alerts'} />;
 }
 
 function Redirect({ to }: { to: string }) {

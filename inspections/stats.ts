@@ -151,6 +151,32 @@ export interface StatisticsReport {
   authorities: ({ authorityId: string; name: string } & Metrics)[];
   /** Enterprises with the most alerts first (then the lowest online rate). */
   enterprises: ({ enterpriseId: string; name: string; authorityId: string | null } & Metrics)[];
+  /** Alerts started per day (China Standard Time) by grade, every day of the period (at most the last 366). */
+  daily: DayCount[];
+}
+
+export interface DayCount extends Record<Grade, number> {
+  /** YYYY-MM-DD, China Standard Time. */
+  day: string;
+}
+
+const CST_MS = 8 * 3_600_000;
+const DAY_MS = 86_400_000;
+const cstDay = (ms: number): string => new Date(ms + CST_MS).toISOString().slice(0, 10);
+
+/** Alerts per CST day by grade, with a zero row for every day of [from, to) that had none (the last 366 days at most). */
+export function dailySeries(from: number, to: number, alerts: readonly { at: number; severity: Grade }[]): DayCount[] {
+  const days = new Map<string, DayCount>();
+  const first = Math.max(from, to - 366 * DAY_MS);
+  for (let t = Math.floor((first + CST_MS) / DAY_MS) * DAY_MS - CST_MS; t < to; t += DAY_MS) {
+    const day = cstDay(t);
+    days.set(day, { day, red: 0, orange: 0, yellow: 0, blue: 0 });
+  }
+  for (const a of alerts) {
+    const d = days.get(cstDay(a.at));
+    if (d) d[a.severity] += 1;
+  }
+  return [...days.values()];
 }
 
 const better = (a: number | null, b: number | null): number => (b ?? -1) - (a ?? -1);
@@ -163,6 +189,7 @@ export function report(
   facts: readonly EnterpriseFacts[],
   tree: readonly AuthorityNode[],
   enterpriseLimit = 50,
+  daily: DayCount[] = [],
 ): StatisticsReport {
   const parent = new Map(tree.map((a) => [a.id, a.parentId]));
   const under = (authorityId: string | null, top: string): boolean => {
@@ -177,7 +204,7 @@ export function report(
     .map((f) => ({ enterpriseId: f.enterpriseId, name: f.name, authorityId: f.authorityId, ...summarise([f]) }))
     .sort((a, b) => b.alerts.total - a.alerts.total || (a.online.rate ?? 2) - (b.online.rate ?? 2) || a.enterpriseId.localeCompare(b.enterpriseId))
     .slice(0, enterpriseLimit);
-  return { authorityId: root, from, to, totals: summarise(facts), authorities, enterprises };
+  return { authorityId: root, from, to, totals: summarise(facts), authorities, enterprises, daily };
 }
 
 /** An enterprise that did nothing in the period. */
@@ -223,22 +250,25 @@ export class Statistics {
       for (const r of rows) facts.set(r.id, emptyFacts(r.id, r.name, r.authority_id));
     }
     const of = (id: string) => facts.get(id);
+    const started: { at: number; severity: Grade }[] = [];
 
     {
       const q = inScope('a.enterprise_id');
       const [f, t] = period(q.p);
       const { rows } = await this.db.query<{
         enterprise_id: string;
+        started_at: Date;
         severity: Grade;
         state: string;
         data: { firedAt?: number; acknowledgedAt?: number; disposedAt?: number };
       }>(
-        `${q.cte}SELECT a.enterprise_id, a.severity, a.state, a.data FROM alerts a WHERE ${q.cond} AND a.started_at >= ${f} AND a.started_at < ${t}`,
+        `${q.cte}SELECT a.enterprise_id, a.started_at, a.severity, a.state, a.data FROM alerts a WHERE ${q.cond} AND a.started_at >= ${f} AND a.started_at < ${t}`,
         q.p.values,
       );
       for (const r of rows) {
         const e = of(r.enterprise_id);
         if (!e) continue;
+        started.push({ at: new Date(r.started_at).getTime(), severity: r.severity });
         e.alerts[r.severity] += 1;
         const firedAt = r.data.firedAt;
         if (firedAt === undefined) continue;
@@ -323,6 +353,8 @@ export class Statistics {
       to,
       [...facts.values()],
       tree.map((a) => ({ id: a.id, name: a.name, parentId: a.parent_id })),
+      50,
+      dailySeries(from, to, started),
     );
   }
 }

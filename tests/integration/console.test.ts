@@ -64,6 +64,7 @@ beforeAll(async () => {
     ['duty-a', '甲县值班员', 'county-a', 'duty_officer'],
     ['insp-a', '甲县执法人员', 'county-a', 'inspector'],
     ['duty-b', '乙县值班员', 'county-b', 'duty_officer'],
+    ['lead-city', '市局领导', 'city', 'leader'],
   ] as const)
     await admin.ok('POST', '/api/v1/officers', { id, name, authorityId, role, password: PASSWORD });
   sim = new SimGateway(chem, { secret: secrets.get(chem.gatewayId)!, port: platform.mqttPort, seed: SEED, readingsPerMessage: 200 });
@@ -190,6 +191,23 @@ describe('the inspector’s app, phone-sized', () => {
     await insp.page.click('[data-testid=recheck-pass]');
     await insp.page.waitForSelector('[data-testid=task-view][data-state=closed]');
     expect(insp.errors).toEqual([]);
+  });
+});
+
+describe('the leader’s view', () => {
+  it('shows the city’s statistics as figures and charts, the counties compared and the enterprises ranked', async () => {
+    const leader = await openPage(browser);
+    await signIn(leader.page, base, 'lead-city', PASSWORD);
+    await leader.page.waitForSelector('[data-testid=daily-chart] canvas');
+    await leader.page.waitForSelector('[data-testid=rate-chart] canvas');
+    const kpis = await leader.page.textContent('.kpis');
+    expect(kpis).toContain('处置率');
+    expect(kpis).toContain('100.0%'); // the one alert was disposed
+    expect(await leader.page.textContent('[data-testid=rate-chart]')).toContain('数据在线率');
+    const rows = await leader.page.locator('[data-testid=ranking] tbody tr').allTextContents();
+    expect(rows).toHaveLength(1);
+    await screenshot(leader.page, 'leader-stats');
+    expect(leader.errors).toEqual([]);
   });
 });
 

@@ -1,6 +1,6 @@
 /** Statistics arithmetic (inspections/stats.ts): online time from status events, sums and rates, rankings. */
 import { describe, expect, it } from 'vitest';
-import { emptyFacts, onlineMs, report, summarise, type EnterpriseFacts } from '../../inspections/stats.ts';
+import { dailySeries, emptyFacts, onlineMs, report, summarise, type EnterpriseFacts } from '../../inspections/stats.ts';
 
 const H = 3_600_000;
 
@@ -102,5 +102,27 @@ describe('report', () => {
 
   it('ranks the top authorities when the root is everything', () => {
     expect(report(null, 0, 1, all, tree).authorities.map((a) => a.authorityId)).toEqual(['C']);
+  });
+});
+
+describe('dailySeries', () => {
+  const D = 86_400_000;
+  // 1 June 2026 00:00 CST
+  const day0 = Date.UTC(2026, 5, 1) - 8 * H;
+  it('counts alerts per China Standard Time day, with every day of the period present', () => {
+    const s = dailySeries(day0, day0 + 3 * D, [
+      { at: day0 + 1000, severity: 'red' },
+      { at: day0 + D - 1, severity: 'orange' }, // 23:59:59.999 CST, still 1 June
+      { at: day0 + D, severity: 'orange' },
+    ]);
+    expect(s).toEqual([
+      { day: '2026-06-01', red: 1, orange: 1, yellow: 0, blue: 0 },
+      { day: '2026-06-02', red: 0, orange: 1, yellow: 0, blue: 0 },
+      { day: '2026-06-03', red: 0, orange: 0, yellow: 0, blue: 0 },
+    ]);
+  });
+
+  it('keeps to the last 366 days of a longer period', () => {
+    expect(dailySeries(day0 - 1000 * D, day0, [])).toHaveLength(366);
   });
 });
