@@ -7,6 +7,7 @@
  *   GET   /api/v1/enterprises/:id/ledger                  the ledger entry                                ledger.read
  *   PATCH /api/v1/enterprises/:id/ledger                  { highRisk?, grade?, riskFactors?, keyEnterprise? }   ledger.write
  *   POST  /api/v1/inspections                             { enterpriseId, authorityId?, origin, at?, note? }    inspections.record
+ *   GET   /api/v1/enterprises?sector&status&q&limit         the board: link status, open alerts, online rate (24 h)   ledger.read
  *   GET   /api/v1/enterprises/:id/file?limit               一企一档: ledger, gateways, sensors, registered limits, recent alerts, inspections, tasks   ledger.read
  *   GET   /api/v1/enterprises/:id/inspection-summary?year  "扫码入企": counts by origin, cap, open tasks   ledger.read
  *   POST  /api/v1/enterprises/import                      text/csv: a bureau's enterprise list (inspections/csv.ts)  ledger.write
@@ -31,6 +32,7 @@ import { enterpriseInScope } from '../core/jurisdiction.ts';
 import { AlertQueries, summaryOf } from '../alerts/query.ts';
 import { OverrideStore } from '../alerts/rules/override-store.ts';
 import { Provisioning } from '../gateway/provisioning.ts';
+import { EnterpriseBoard } from '../inspections/board.ts';
 import { TaskStore, type TaskJobEffect } from '../inspections/tasks/store.ts';
 import type { Authenticator, Principal } from './auth.ts';
 import { parse } from './parse.ts';
@@ -47,6 +49,12 @@ export interface InspectionRouteDeps {
 const recordBody = inspectionInput.extend({ authorityId: idSchema.optional() });
 
 const enterprisePath = z.strictObject({ id: idSchema });
+const boardQuery = z.strictObject({
+  sector: z.string().min(1).max(64).optional(),
+  status: z.enum(['online', 'partial', 'offline', 'no_gateway']).optional(),
+  q: z.string().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(2000).default(500),
+});
 const fileQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) });
 const summaryQuery = z.strictObject({ year: z.coerce.number().int().min(2000).max(2100).optional() });
 
@@ -121,6 +129,12 @@ export function inspectionApi(config: { auth: Authenticator }, deps: InspectionR
         req.log.warn({ err, enterpriseId: input.enterpriseId, authorityId: input.authorityId, origin: input.origin }, 'inspection refused');
         throw err;
       }
+    });
+
+    app.get('/api/v1/enterprises', async (req) => {
+      const who = await auth.authorize(req, 'ledger.read');
+      const q = parse(boardQuery, req.query, 'query');
+      return { enterprises: await new EnterpriseBoard(deps.db).list(who.scope, q, deps.clock.now()) };
     });
 
     app.get('/api/v1/enterprises/:id/file', async (req) => {

@@ -15,6 +15,7 @@ import { alertApi, type AlertApiDeps } from './alerts.ts';
 import { auditApi } from './audit.ts';
 import { consoleRoutes } from './console.ts';
 import { Authenticator } from './auth.ts';
+import { enterpriseInScope } from '../core/jurisdiction.ts';
 import { Officers, registerOfficerRoutes, type SessionPolicy } from './officers.ts';
 import { registerSessionRoutes } from './sessions.ts';
 import { parse } from './parse.ts';
@@ -103,18 +104,6 @@ export function buildApi(config: { adminToken: string; sessions?: SessionPolicy 
       return { sensors: await p.listSensors(enterpriseId) };
     });
 
-    admin.get('/api/v1/enterprises/:enterpriseId/sensors/:sensorId/readings', async (req) => {
-      const { enterpriseId, sensorId } = parse(z.object({ enterpriseId: idSchema, sensorId: idSchema }), req.params, 'path');
-      const q = parse(historyQuerySchema, req.query, 'query');
-      const sensor = await p.getSensor(enterpriseId, sensorId);
-      if (!sensor) throw new AppError('NOT_FOUND', `sensor ${sensorId} of enterprise ${enterpriseId} not found`);
-      const to = q.to ?? deps.clock.now();
-      const from = q.from ?? to - 24 * 3600_000;
-      const plan = planHistory({ enterpriseId, sensorId, from, to, points: q.points, periodMs: sensor.periodS * 1000 });
-      const points = await runHistory(deps.influx, plan);
-      return { sensor, from, to, mode: plan.mode, intervalMs: plan.intervalMs, points };
-    });
-
     admin.get('/api/v1/dead-letters', async (req) => {
       const q = parse(z.strictObject({ gatewayId: idSchema.optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }), req.query, 'query');
       const { rows } = await deps.db.query(
@@ -129,6 +118,20 @@ export function buildApi(config: { adminToken: string; sessions?: SessionPolicy 
 
   app.register(consoleRoutes(deps.logger));
   app.register(async (scope: FastifyInstance) => {
+    // a sensor's history: anyone who may read the enterprise's file (一企一档)
+    scope.get('/api/v1/enterprises/:enterpriseId/sensors/:sensorId/readings', async (req) => {
+      const who = await auth.authorize(req, 'ledger.read');
+      const { enterpriseId, sensorId } = parse(z.object({ enterpriseId: idSchema, sensorId: idSchema }), req.params, 'path');
+      if (!(await enterpriseInScope(deps.db, who.scope, enterpriseId))) throw new AppError('NOT_FOUND', `enterprise ${enterpriseId} not found`);
+      const q = parse(historyQuerySchema, req.query, 'query');
+      const sensor = await deps.provisioning.getSensor(enterpriseId, sensorId);
+      if (!sensor) throw new AppError('NOT_FOUND', `sensor ${sensorId} of enterprise ${enterpriseId} not found`);
+      const to = q.to ?? deps.clock.now();
+      const from = q.from ?? to - 24 * 3600_000;
+      const plan = planHistory({ enterpriseId, sensorId, from, to, points: q.points, periodMs: sensor.periodS * 1000 });
+      const points = await runHistory(deps.influx, plan);
+      return { sensor, from, to, mode: plan.mode, intervalMs: plan.intervalMs, points };
+    });
     registerOfficerRoutes(scope, auth, officers);
     registerSessionRoutes(scope, { auth, officers, metrics: deps.metrics });
   });

@@ -16,7 +16,7 @@
  * pure (`summarise`, `onlineMs`) and unit-tested.
  */
 import type { Queryable } from '../core/db/db.ts';
-import { Params, scopeSql } from '../core/jurisdiction.ts';
+import { Params, scopeSql, type Scope } from '../core/jurisdiction.ts';
 import type { TaskFinding } from './tasks/lifecycle.ts';
 
 export const GRADES_ORDER = ['red', 'orange', 'yellow', 'blue'] as const;
@@ -315,35 +315,11 @@ export class Statistics {
       }
     }
 
-    {
-      const q = inScope('g.enterprise_id');
-      const [f, t] = period(q.p);
-      const { rows: gws } = await this.db.query<{ id: string; enterprise_id: string; created_at: Date; initial: string | null }>(
-        `${q.cte}SELECT g.id, g.enterprise_id, g.created_at,
-                (SELECT ev.state FROM gateway_events ev WHERE ev.gateway_id = g.id AND ev.at < ${f} ORDER BY ev.at DESC, ev.id DESC LIMIT 1) AS initial
-           FROM gateways g WHERE ${q.cond} AND NOT g.disabled AND g.created_at < ${t}`,
-        q.p.values,
-      );
-      const q2 = inScope('g.enterprise_id');
-      const [f2, t2] = period(q2.p);
-      const { rows: evs } = await this.db.query<{ gateway_id: string; state: string; at: Date }>(
-        `${q2.cte}SELECT ev.gateway_id, ev.state, ev.at FROM gateway_events ev JOIN gateways g ON g.id = ev.gateway_id
-          WHERE ${q2.cond} AND ev.at >= ${f2} AND ev.at < ${t2} ORDER BY ev.gateway_id, ev.at, ev.id`,
-        q2.p.values,
-      );
-      const byGateway = new Map<string, { state: string; at: number }[]>();
-      for (const ev of evs) {
-        const list = byGateway.get(ev.gateway_id) ?? [];
-        list.push({ state: ev.state, at: new Date(ev.at).getTime() });
-        byGateway.set(ev.gateway_id, list);
-      }
-      for (const g of gws) {
-        const e = of(g.enterprise_id);
-        if (!e) continue;
-        const r = onlineMs(g.initial === 'online' ? 'online' : 'offline', byGateway.get(g.id) ?? [], from, to, new Date(g.created_at).getTime());
-        e.onlineMs += r.online;
-        e.observedMs += r.observed;
-      }
+    for (const [enterpriseId, o] of await this.online(scope, from, to)) {
+      const e = of(enterpriseId);
+      if (!e) continue;
+      e.onlineMs += o.online;
+      e.observedMs += o.observed;
     }
 
     const { rows: tree } = await this.db.query<{ id: string; name: string; parent_id: string | null }>('SELECT id, name, parent_id FROM authorities');
@@ -356,5 +332,41 @@ export class Statistics {
       50,
       dailySeries(from, to, started),
     );
+  }
+
+  /** Online and observed time of each enterprise's gateways within [from, to), from the gateways' status events. */
+  async online(scope: Scope, from: number, to: number): Promise<Map<string, { online: number; observed: number }>> {
+    const p = new Params();
+    const s1 = scopeSql(scope, p, 'g.enterprise_id');
+    const [f, t] = [p.add(new Date(from)), p.add(new Date(to))];
+    const { rows: gws } = await this.db.query<{ id: string; enterprise_id: string; created_at: Date; initial: string | null }>(
+      `${s1.cte}SELECT g.id, g.enterprise_id, g.created_at,
+              (SELECT ev.state FROM gateway_events ev WHERE ev.gateway_id = g.id AND ev.at < ${f} ORDER BY ev.at DESC, ev.id DESC LIMIT 1) AS initial
+         FROM gateways g WHERE ${s1.cond ?? 'true'} AND NOT g.disabled AND g.created_at < ${t}`,
+      p.values,
+    );
+    const p2 = new Params();
+    const s2 = scopeSql(scope, p2, 'g.enterprise_id');
+    const [f2, t2] = [p2.add(new Date(from)), p2.add(new Date(to))];
+    const { rows: evs } = await this.db.query<{ gateway_id: string; state: string; at: Date }>(
+      `${s2.cte}SELECT ev.gateway_id, ev.state, ev.at FROM gateway_events ev JOIN gateways g ON g.id = ev.gateway_id
+        WHERE ${s2.cond ?? 'true'} AND ev.at >= ${f2} AND ev.at < ${t2} ORDER BY ev.gateway_id, ev.at, ev.id`,
+      p2.values,
+    );
+    const byGateway = new Map<string, { state: string; at: number }[]>();
+    for (const ev of evs) {
+      const list = byGateway.get(ev.gateway_id) ?? [];
+      list.push({ state: ev.state, at: new Date(ev.at).getTime() });
+      byGateway.set(ev.gateway_id, list);
+    }
+    const out = new Map<string, { online: number; observed: number }>();
+    for (const g of gws) {
+      const r = onlineMs(g.initial === 'online' ? 'online' : 'offline', byGateway.get(g.id) ?? [], from, to, new Date(g.created_at).getTime());
+      const o = out.get(g.enterprise_id) ?? { online: 0, observed: 0 };
+      o.online += r.online;
+      o.observed += r.observed;
+      out.set(g.enterprise_id, o);
+    }
+    return out;
   }
 }

@@ -254,6 +254,15 @@ beforeAll(async () => {
     ['E2', 'K2'],
   ])
     expect((await admin('POST', '/api/v1/enterprises', { id, name: `企业 ${id}`, sector: 'hazardous_chemicals', authorityId })).status).toBe(201);
+  for (const [g, e] of [
+    ['G1', 'E1'],
+    ['G2', 'E2'],
+  ]) {
+    expect((await admin('POST', '/api/v1/gateways', { id: g, enterpriseId: e })).status).toBe(201);
+    expect(
+      (await admin('POST', '/api/v1/sensors', { id: 'GT-1', enterpriseId: e, gatewayId: g, kind: 'combustible_gas', unit: '%LEL', periodS: 5 })).status,
+    ).toBe(201);
+  }
   for (const [id, authorityId, role] of [
     ['duty-k1', 'K1', 'duty_officer'],
     ['insp-k1', 'K1', 'inspector'],
@@ -311,6 +320,15 @@ describe('listings are scoped, and an officer acts only as their own authority',
       expect(seen.length).toBeGreaterThan(0);
       expect(seen.every((x) => isInside(x.enterpriseId))).toBe(true);
     }
+    for (const role of ['duty_officer', 'inspector', 'leader'] as const) {
+      const board = await call(tokens[OFFICER_OF[role]]!, 'GET', '/api/v1/enterprises');
+      const ids = (board.body as unknown as { enterprises: { id: string }[] }).enterprises.map((e) => e.id);
+      expect(ids).toContain('E1');
+      expect(ids.every(isInside)).toBe(true);
+    }
+    const everyone = (await admin('GET', '/api/v1/enterprises')).body as unknown as { enterprises: { id: string; status: string }[] };
+    expect(everyone.enterprises.map((e) => e.id)).toEqual(expect.arrayContaining(['E1', 'E2']));
+    expect(everyone.enterprises.find((e) => e.id === 'E1')).toMatchObject({ status: 'offline', gateways: { total: 1, online: 0 } });
     const all = await admin('GET', '/api/v1/tasks?limit=500');
     const kinds = new Set((all.body as unknown as { tasks: { enterpriseId: string }[] }).tasks.map((x) => isInside(x.enterpriseId)));
     expect(kinds).toEqual(new Set([true, false]));
