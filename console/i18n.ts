@@ -142,6 +142,11 @@ const ZH = {
   joint: '联合检查',
   repeated: '重复隐患',
   required: '必填',
+  highRisk: '高危',
+  keyEnterprise: '重点企业',
+  riskFactors: '风险因素',
+  partial: '部分在线',
+  no_gateway: '未接入',
 } as const;
 
 export type Key = keyof typeof ZH;
@@ -262,6 +267,11 @@ const EN: Partial<Record<Key, string>> = {
   joint: 'Joint inspection',
   repeated: 'Repeated hazard',
   required: 'Required',
+  highRisk: 'High-risk',
+  keyEnterprise: 'Key enterprise',
+  riskFactors: 'Risk factors',
+  partial: 'Partly online',
+  no_gateway: 'Not connected',
 };
 
 /** The word for `key` in the current language. */

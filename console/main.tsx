@@ -11,6 +11,7 @@ import { go, match, route } from './router.ts';
 import { useValue } from './state.ts';
 import { AlertFeed, AlertView } from './screens/alerts.tsx';
 import { Login } from './screens/login.tsx';
+import { EnterpriseBoard, EnterpriseView } from './screens/enterprises.tsx';
 import { StatsView } from './screens/stats.tsx';
 import { TaskList, TaskView } from './screens/tasks.tsx';
 
@@ -19,6 +20,7 @@ function Nav({ me }: { me: User }) {
   const items: [string, string, boolean][] = [
     ['/alerts', t('alerts'), can('alerts.read') && me.role !== 'inspector'],
     ['/tasks', me.role === 'inspector' ? t('myTasks') : t('tasks'), can('tasks.read')],
+    ['/enterprises', t('enterprises'), can('ledger.read') && me.role !== 'inspector'],
     ['/stats', t('stats'), can('stats.read')],
   ];
   const signOut = async () => {
@@ -58,6 +60,8 @@ function Page({ me }: { me: User }) {
   if (path === '/tasks') return <TaskList mine={me.role === 'inspector'} />;
   if (path === '/alerts') return <AlertFeed />;
   if (path === '/stats') return <StatsView />;
+  if (path === '/enterprises') return <EnterpriseBoard />;
+  if ((m = match('/enterprises/:id', path))) return <EnterpriseView id={m.id!} />;
   // home: inspectors their tasks, everyone else the alerts
   return <Redirect to={me.role === 'inspector' ? '/tasks' : me.role === 'leader' ? '/stats' : '/alerts'} />;
 }

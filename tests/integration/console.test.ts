@@ -142,6 +142,23 @@ describe('the duty officer’s console', () => {
     await officer.page.waitForSelector('[data-testid=task-view][data-state=assigned]');
   });
 
+  it('shows the enterprise board and the enterprise’s file with its sensors’ history', async () => {
+    await officer.page.click('header.top nav a[href="#/enterprises"]');
+    const row = await officer.page.waitForSelector(`[data-testid="enterprise-${chem.enterpriseId}"]`);
+    expect(await row.textContent()).toContain('在线');
+    await screenshot(officer.page, 'console-enterprises');
+    // county B's enterprises are not on county A's board
+    expect(await officer.page.locator('[data-testid=board] tbody tr').count()).toBe(1);
+    await row.click();
+    await officer.page.waitForSelector('[data-testid=enterprise-file]');
+    await officer.page.click('[data-testid="sensor-GT-101"]');
+    await officer.page.waitForSelector('[data-testid=sensor-chart] canvas');
+    const file = await officer.page.textContent('[data-testid=enterprise-file]');
+    expect(file).toContain(chem.gatewayId);
+    expect(file).toContain('可燃气体浓度报警');
+    await screenshot(officer.page, 'console-enterprise-file');
+  });
+
   it('switches to English and back', async () => {
     await officer.page.click('[data-testid=lang]');
     expect(await officer.page.textContent('header.top nav')).toContain('Tasks');

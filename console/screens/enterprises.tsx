@@ -1,0 +1,265 @@
+/**
+ * The enterprise board (online/offline, data online rate, open alerts,
+ * sector, grade, with filters) and an enterprise's file (一企一档): its
+ * ledger facts, gateways, sensors with their history charts, and its
+ * alerts, inspections and tasks.
+ */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import uPlot from 'uplot';
+import { api, ApiError } from '../api.ts';
+import { both, t, time } from '../i18n.ts';
+import { go } from '../router.ts';
+import type { Alert, Point, Task } from '../types.ts';
+import type { BoardRow, LinkStatus } from '../../inspections/board.ts';
+import type { Inspection, LedgerEntry } from '../../inspections/ledger.ts';
+
+const pct = (r: number | null): string => (r === null ? '—' : `${(r * 100).toFixed(1)}%`);
+const STATUS: LinkStatus[] = ['online', 'partial', 'offline', 'no_gateway'];
+
+export function EnterpriseBoard() {
+  const [rows, setRows] = useState<BoardRow[] | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  const [sector, setSector] = useState('');
+  const [status, setStatus] = useState('');
+  const [q, setQ] = useState('');
+  useEffect(() => {
+    api<{ enterprises: BoardRow[] }>('GET', '/api/v1/enterprises').then(
+      (r) => setRows(r.enterprises),
+      (err: unknown) => setError((err as Error).message),
+    );
+  }, []);
+  if (error) return <p class="error">{error}</p>;
+  if (!rows) return <p class="loading">…</p>;
+  const sectors = [...new Set(rows.map((r) => r.sector))].sort();
+  const needle = q.trim().toLowerCase();
+  const shown = rows.filter(
+    (r) =>
+      (!sector || r.sector === sector) &&
+      (!status || r.status === status) &&
+      (!needle || r.id.toLowerCase().includes(needle) || r.name.toLowerCase().includes(needle)),
+  );
+  return (
+    <section class="board" data-testid="board">
+      <div class="filters">
+        <select aria-label={t('sector')} value={sector} onChange={(e) => setSector((e.target as HTMLSelectElement).value)} data-testid="filter-sector">
+          <option value="">
+            {t('sector')}: {t('all')}
+          </option>
+          {sectors.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+        <select aria-label={t('state')} value={status} onChange={(e) => setStatus((e.target as HTMLSelectElement).value)} data-testid="filter-status">
+          <option value="">
+            {t('state')}: {t('all')}
+          </option>
+          {STATUS.map((s) => (
+            <option key={s} value={s}>
+              {t(s)}
+            </option>
+          ))}
+        </select>
+        <input aria-label={t('enterprise')} placeholder={t('enterprise')} value={q} onInput={(e) => setQ((e.target as HTMLInputElement).value)} />
+      </div>
+      <table class="ranking">
+        <thead>
+          <tr>
+            <th>{t('enterprise')}</th>
+            <th>{t('sector')}</th>
+            <th>{t('grade')}</th>
+            <th>{t('state')}</th>
+            <th>{t('onlineRate')}</th>
+            <th>{t('openAlerts')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {shown.map((r) => (
+            <tr key={r.id} class={`link status-${r.status}`} onClick={() => go(`/enterprises/${r.id}`)} data-testid={`enterprise-${r.id}`}>
+              <td>
+                <strong>{r.name}</strong> <span class="muted">{r.id}</span>
+                {r.highRisk && <span class="chip grade-orange">{t('highRisk')}</span>}
+              </td>
+              <td>{r.sector}</td>
+              <td>{r.grade}</td>
+              <td>
+                <span class={`dot ${r.status}`} /> {t(r.status)} ({r.gateways.online}/{r.gateways.total})
+              </td>
+              <td>{pct(r.onlineRate24h)}</td>
+              <td>
+                {(['red', 'orange', 'yellow', 'blue'] as const)
+                  .filter((g) => r.openAlerts[g] > 0)
+                  .map((g) => (
+                    <span key={g} class={`chip grade-${g}`}>
+                      {r.openAlerts[g]}
+                    </span>
+                  ))}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+interface Sensor {
+  id: string;
+  gatewayId: string;
+  kind: string;
+  unit: string;
+  periodS: number;
+  zone: string | null;
+  name: string;
+  marks?: Record<string, number>;
+}
+
+interface EnterpriseFile {
+  enterprise: LedgerEntry;
+  gateways: { id: string; name: string; status: string; statusChangedAt: number | null; disabled: boolean }[];
+  sensors: Sensor[];
+  history: { alerts: Alert[]; inspections: Inspection[]; tasks: Task[] };
+}
+
+export function EnterpriseView({ id }: { id: string }) {
+  const [f, setF] = useState<EnterpriseFile | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  const [sensor, setSensor] = useState<Sensor | undefined>();
+  useEffect(() => {
+    api<EnterpriseFile>('GET', `/api/v1/enterprises/${encodeURIComponent(id)}/file`).then(
+      (r) => {
+        setF(r);
+        setSensor(r.sensors.find((s) => !['production', 'valve', 'interlock', 'power', 'switch'].includes(s.kind)) ?? r.sensors[0]);
+      },
+      (err: unknown) => setError(err instanceof ApiError && err.status === 404 ? '404' : (err as Error).message),
+    );
+  }, [id]);
+  if (error) return <p class="error">{error}</p>;
+  if (!f) return <p class="loading">…</p>;
+  const e = f.enterprise;
+  return (
+    <section class="file" data-testid="enterprise-file">
+      <button class="link" onClick={() => go('/enterprises')}>
+        ← {t('back')}
+      </button>
+      <h2>
+        {e.name} <span class="muted">{e.id}</span>
+      </h2>
+      <dl class="facts">
+        <dt>{t('sector')}</dt>
+        <dd>{e.sector}</dd>
+        <dt>{t('authority')}</dt>
+        <dd>{e.authorityId ?? '—'}</dd>
+        <dt>{t('grade')}</dt>
+        <dd>
+          {e.grade}
+          {e.highRisk && ` · ${t('highRisk')}`}
+          {e.keyEnterprise && ` · ${t('keyEnterprise')}`}
+        </dd>
+        {e.riskFactors.length > 0 && (
+          <>
+            <dt>{t('riskFactors')}</dt>
+            <dd>{e.riskFactors.join('、')}</dd>
+          </>
+        )}
+        <dt>{t('gateways')}</dt>
+        <dd>
+          {f.gateways.map((g) => (
+            <span key={g.id} class="gw">
+              <span class={`dot ${g.status === 'online' ? 'online' : 'offline'}`} /> {g.id} {t(g.status === 'online' ? 'online' : 'offline')}
+            </span>
+          ))}
+        </dd>
+      </dl>
+      <h3>{t('sensors')}</h3>
+      <div class="sensors">
+        {f.sensors.map((s) => (
+          <button key={s.id} class={sensor?.id === s.id ? 'current' : ''} onClick={() => setSensor(s)} data-testid={`sensor-${s.id}`}>
+            {s.id} <span class="muted">{s.kind}</span>
+          </button>
+        ))}
+      </div>
+      {sensor && <SensorChart enterpriseId={e.id} sensor={sensor} />}
+      <h3>{t('history')}</h3>
+      <h4>{t('alerts')}</h4>
+      <ul class="plain">
+        {f.history.alerts.map((a) => (
+          <li key={a.id}>
+            <a href={`#/alerts/${a.id}`}>
+              <span class={`chip grade-${a.severity}`}>{t(a.severity)}</span> {both(a.message)}
+            </a>{' '}
+            <span class="muted">
+              {time(a.firedAt ?? a.startedAt)} · {t(a.state)}
+            </span>
+          </li>
+        ))}
+      </ul>
+      <h4>{t('inspections')}</h4>
+      <ul class="plain">
+        {f.history.inspections.map((i) => (
+          <li key={i.id}>
+            {time(i.at)} · {i.origin} · {i.authorityId}
+            {i.joint && ` · ${t('joint')}`}
+          </li>
+        ))}
+      </ul>
+      <h4>{t('tasks')}</h4>
+      <ul class="plain">
+        {f.history.tasks.map((k) => (
+          <li key={k.id}>
+            <a href={`#/tasks/${k.id}`}>{both(k.matterName)}</a> <span class="muted">{t(k.state)}</span> · {k.findings.filter((x) => x.result !== 'ok').length}{' '}
+            {t('hazard')}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function SensorChart({ enterpriseId, sensor }: { enterpriseId: string; sensor: Sensor }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const [note, setNote] = useState<string | undefined>();
+  useEffect(() => {
+    let plot: uPlot | undefined;
+    let gone = false;
+    setNote(undefined);
+    api<{ points: Point[] }>(
+      'GET',
+      `/api/v1/enterprises/${encodeURIComponent(enterpriseId)}/sensors/${encodeURIComponent(sensor.id)}/readings?points=300`,
+    ).then(
+      (r) => {
+        if (gone || !ref.current) return;
+        if (r.points.length === 0) return setNote(t('noReadings'));
+        const marks = Object.entries(sensor.marks ?? {});
+        const xs = r.points.map((p) => p.t / 1000);
+        plot = new uPlot(
+          {
+            width: Math.min(ref.current.clientWidth || 640, 1000),
+            height: 220,
+            scales: { x: { time: true } },
+            tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Asia/Shanghai'),
+            series: [
+              {},
+              { label: `${sensor.id} (${sensor.unit})`, stroke: '#1f2937', width: 1.5 },
+              ...marks.map(([k]) => ({ label: `${t('limits')} ${k}`, stroke: '#d46b08', dash: [6, 4], points: { show: false } })),
+            ],
+          },
+          [xs, r.points.map((p) => ('value' in p ? p.value : p.mean)), ...marks.map(([, v]) => xs.map(() => v))],
+          ref.current,
+        );
+      },
+      (err: unknown) => setNote((err as Error).message),
+    );
+    return () => {
+      gone = true;
+      plot?.destroy();
+    };
+  }, [enterpriseId, sensor]);
+  return (
+    <>
+      {note && <p class="muted">{note}</p>}
+      <div class="chart" ref={ref} data-testid="sensor-chart" />
+    </>
+  );
+}
