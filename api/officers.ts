@@ -142,6 +142,11 @@ export class Officers implements OfficerLookup {
     return { token, expiresAt };
   }
 
+  /** Ends every console session of the officer. */
+  async endSessions(officerId: string): Promise<void> {
+    await this.db.query('DELETE FROM sessions WHERE officer_id = $1', [officerId]);
+  }
+
   async revokeSession(hash: string): Promise<void> {
     await this.db.query('DELETE FROM sessions WHERE token_hash = $1', [hash]);
   }
@@ -169,25 +174,34 @@ export class Officers implements OfficerLookup {
     return { id: r.officer_id, name: r.name, role: r.role, authorityId: r.authority_id };
   }
 
+  /** Every officer, for the admin: without tokens or password hashes, only whether a password is set. */
+  async list(): Promise<(OfficerIdentity & { disabled: boolean; hasPassword: boolean })[]> {
+    const { rows } = await this.db.query<{ id: string; name: string; authority_id: string; role: UserRole; disabled: boolean; has_password: boolean }>(
+      'SELECT id, name, authority_id, role, disabled, password_hash IS NOT NULL AS has_password FROM officers ORDER BY id',
+    );
+    return rows.map((r) => ({ id: r.id, name: r.name, authorityId: r.authority_id, role: r.role, disabled: r.disabled, hasPassword: r.has_password }));
+  }
+
   async isEnabled(id: string): Promise<boolean> {
     const { rows } = await this.db.query('SELECT 1 FROM officers WHERE id = $1 AND NOT disabled', [id]);
     return rows.length > 0;
   }
 }
 
-/** `POST /api/v1/officers` and `POST /api/v1/officers/:id/disable`, admin token only. */
+/** `POST /api/v1/officers` and `POST /api/v1/officers/:id/disable`: the admin (token or admin user). */
 export function registerOfficerRoutes(app: FastifyInstance, auth: Authenticator, officers: Officers): void {
   app.post('/api/v1/officers', async (req, reply) => {
-    await auth.requireAdmin(req);
-    const created = await officers.create(req.body);
+    const who = await auth.requireAdmin(req);
+    const created = await officers.create(req.body, who.actor);
     req.log.info({ officerId: created.id, authorityId: created.authorityId, role: created.role }, 'officer created');
     return reply.status(201).header('cache-control', 'no-store').send(created);
   });
   app.post('/api/v1/officers/:id/disable', async (req, reply) => {
-    await auth.requireAdmin(req);
+    const who = await auth.requireAdmin(req);
     const { id } = parse(z.object({ id: idSchema }), req.params, 'path');
-    await officers.disable(id);
-    req.log.info({ officerId: id }, 'officer disabled');
+    await officers.disable(id, who.actor);
+    await officers.endSessions(id);
+    req.log.info({ officerId: id, actor: who.actor }, 'officer disabled');
     return reply.status(204).send();
   });
 }

@@ -59,9 +59,6 @@ export function buildApi(config: { adminToken: string; sessions?: SessionPolicy 
 
   const officers = new Officers(deps.db, config.sessions);
   const auth = new Authenticator(config.adminToken, officers);
-  const requireAdmin = async (req: FastifyRequest) => {
-    await auth.requireAdmin(req);
-  };
 
   app.get('/health', async (_req, reply) => {
     const [influx, db] = await Promise.all([
@@ -80,29 +77,47 @@ export function buildApi(config: { adminToken: string; sessions?: SessionPolicy 
   });
 
   app.register(async (admin) => {
-    admin.addHook('onRequest', requireAdmin);
+    // the admin token or an admin user; the actor of each change is who it was
+    const actors = new WeakMap<FastifyRequest, string>();
+    admin.addHook('onRequest', async (req) => {
+      actors.set(req, (await auth.requireAdmin(req)).actor);
+    });
+    const actor = (req: FastifyRequest): string => actors.get(req) ?? 'user:admin';
     const p = deps.provisioning;
+    const gatewayPath = z.object({ id: idSchema });
 
-    admin.post('/api/v1/authorities', async (req, reply) => reply.status(201).send(await p.createAuthority(req.body)));
-    admin.post('/api/v1/enterprises', async (req, reply) => reply.status(201).send(await p.createEnterprise(req.body)));
+    admin.post('/api/v1/authorities', async (req, reply) => reply.status(201).send(await p.createAuthority(req.body, actor(req))));
+    admin.post('/api/v1/enterprises', async (req, reply) => reply.status(201).send(await p.createEnterprise(req.body, actor(req))));
     admin.post('/api/v1/gateways', async (req, reply) => {
-      const created = await p.createGateway(req.body);
-      req.log.info({ gatewayId: created.id, enterpriseId: created.enterpriseId }, 'gateway provisioned');
+      const created = await p.createGateway(req.body, actor(req));
+      req.log.info({ gatewayId: created.id, enterpriseId: created.enterpriseId, actor: actor(req) }, 'gateway provisioned');
       return reply.status(201).header('cache-control', 'no-store').send(created);
     });
     admin.post('/api/v1/gateways/:id/rotate-secret', async (req, reply) => {
-      const { id } = parse(z.object({ id: idSchema }), req.params, 'path');
-      return reply.header('cache-control', 'no-store').send(await p.rotateGatewaySecret(id));
+      const { id } = parse(gatewayPath, req.params, 'path');
+      return reply.header('cache-control', 'no-store').send(await p.rotateGatewaySecret(id, actor(req)));
     });
+    // revoke (the broker refuses it from the next connection on; its sessions are dropped) and restore
+    for (const [path, disabled] of [
+      ['disable', true],
+      ['enable', false],
+    ] as const)
+      admin.post(`/api/v1/gateways/:id/${path}`, async (req, reply) => {
+        const { id } = parse(gatewayPath, req.params, 'path');
+        await p.setGatewayDisabled(id, disabled, actor(req));
+        req.log.info({ gatewayId: id, disabled, actor: actor(req) }, disabled ? 'gateway disabled' : 'gateway enabled');
+        return reply.status(204).send();
+      });
     admin.get('/api/v1/gateways', async (req) => {
       const q = parse(z.strictObject({ enterpriseId: idSchema.optional() }), req.query, 'query');
       return { gateways: await p.listGateways(q.enterpriseId) };
     });
-    admin.post('/api/v1/sensors', async (req, reply) => reply.status(201).send(await p.createSensor(req.body)));
+    admin.post('/api/v1/sensors', async (req, reply) => reply.status(201).send(await p.createSensor(req.body, actor(req))));
     admin.get('/api/v1/enterprises/:enterpriseId/sensors', async (req) => {
       const { enterpriseId } = parse(z.object({ enterpriseId: idSchema }), req.params, 'path');
       return { sensors: await p.listSensors(enterpriseId) };
     });
+    admin.get('/api/v1/officers', async () => ({ officers: await officers.list() }));
 
     admin.get('/api/v1/dead-letters', async (req) => {
       const q = parse(z.strictObject({ gatewayId: idSchema.optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }), req.query, 'query');

@@ -147,6 +147,7 @@ const ZH = {
   riskFactors: '风险因素',
   partial: '部分在线',
   no_gateway: '未接入',
+  restore: '恢复',
 } as const;
 
 export type Key = keyof typeof ZH;
@@ -272,6 +273,7 @@ const EN: Partial<Record<Key, string>> = {
   riskFactors: 'Risk factors',
   partial: 'Partly online',
   no_gateway: 'Not connected',
+  restore: 'Restore',
 };
 
 /** The word for `key` in the current language. */

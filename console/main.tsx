@@ -11,6 +11,7 @@ import { go, match, route } from './router.ts';
 import { useValue } from './state.ts';
 import { AlertFeed, AlertView } from './screens/alerts.tsx';
 import { Login } from './screens/login.tsx';
+import { AdminView } from './screens/admin.tsx';
 import { EnterpriseBoard, EnterpriseView } from './screens/enterprises.tsx';
 import { StatsView } from './screens/stats.tsx';
 import { TaskList, TaskView } from './screens/tasks.tsx';
@@ -22,6 +23,7 @@ function Nav({ me }: { me: User }) {
     ['/tasks', me.role === 'inspector' ? t('myTasks') : t('tasks'), can('tasks.read')],
     ['/enterprises', t('enterprises'), can('ledger.read') && me.role !== 'inspector'],
     ['/stats', t('stats'), can('stats.read')],
+    ['/admin', t('admin'), can('ledger.write')],
   ];
   const signOut = async () => {
     await api('DELETE', '/api/v1/session').catch(() => undefined);
@@ -61,9 +63,11 @@ function Page({ me }: { me: User }) {
   if (path === '/alerts') return <AlertFeed />;
   if (path === '/stats') return <StatsView />;
   if (path === '/enterprises') return <EnterpriseBoard />;
+  if (path === '/admin' && can('ledger.write')) return <AdminView />;
   if ((m = match('/enterprises/:id', path))) return <EnterpriseView id={m.id!} />;
   // home: inspectors their tasks, everyone else the alerts
-  return <Redirect to={me.role === 'inspector' ? '/tasks' : me.role === 'leader' ? '/stats' : '/alerts'} />;
+  const home = { inspector: '/tasks', leader: '/stats', admin: '/admin', duty_officer: '/alerts' } as const;
+  return <Redirect to={home[me.role]} />;
 }
 
 function Redirect({ to }: { to: string }) {

@@ -1,0 +1,438 @@
+/**
+ * Admin: users (officers with roles and passwords), enterprises and their
+ * ledger facts, gateways (provision — the secret shown once —, rotate the
+ * secret, revoke and restore), sensors with their registered alarm marks,
+ * and the enterprises' registered alarm limits (rule overrides). Every change
+ * is on the audit trail, with the admin who made it.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../api.ts';
+import { t } from '../i18n.ts';
+import type { BoardRow } from '../../inspections/board.ts';
+
+type Tab = 'users' | 'enterprises' | 'gateways' | 'overrides';
+
+export function AdminView() {
+  const [tab, setTab] = useState<Tab>('users');
+  const tabs: [Tab, string][] = [
+    ['users', t('officers')],
+    ['enterprises', t('enterprises')],
+    ['gateways', `${t('gateways')} · ${t('sensors')}`],
+    ['overrides', t('ruleOverrides')],
+  ];
+  return (
+    <section class="admin" data-testid="admin">
+      <div class="tabs" role="tablist">
+        {tabs.map(([k, label]) => (
+          <button key={k} role="tab" aria-selected={tab === k} class={tab === k ? 'current' : ''} onClick={() => setTab(k)} data-testid={`tab-${k}`}>
+            {label}
+          </button>
+        ))}
+      </div>
+      {tab === 'users' && <Users />}
+      {tab === 'enterprises' && <Enterprises />}
+      {tab === 'gateways' && <Gateways />}
+      {tab === 'overrides' && <Overrides />}
+    </section>
+  );
+}
+
+/** Runs an action, showing its error or a success note. */
+function useAction() {
+  const [note, setNote] = useState<{ ok: boolean; text: string } | undefined>();
+  const [busy, setBusy] = useState(false);
+  const run = async (f: () => Promise<string | void>) => {
+    setBusy(true);
+    setNote(undefined);
+    try {
+      const text = await f();
+      setNote({ ok: true, text: text ?? t('saved') });
+    } catch (err) {
+      setNote({ ok: false, text: (err as Error).message });
+    } finally {
+      setBusy(false);
+    }
+  };
+  const view = note && (
+    <p class={note.ok ? 'note ok' : 'error'} role="status" data-testid="admin-note">
+      {note.text}
+    </p>
+  );
+  return { run, busy, view };
+}
+
+/** A text input bound to a field of a record. */
+function Field<T extends Record<string, string>>({
+  label,
+  name,
+  value,
+  set,
+  type = 'text',
+}: {
+  label: string;
+  name: keyof T & string;
+  value: T;
+  set: (v: T) => void;
+  type?: 'text' | 'password';
+}) {
+  const onInput = (e: Event) => set({ ...value, [name]: (e.target as HTMLInputElement).value });
+  return (
+    <label>
+      {label}
+      {type === 'password' ? (
+        <input name={name} type="password" value={value[name]} onInput={onInput} />
+      ) : (
+        <input name={name} type="text" value={value[name]} onInput={onInput} />
+      )}
+    </label>
+  );
+}
+
+interface Officer {
+  id: string;
+  name: string;
+  role: string;
+  authorityId: string;
+  disabled: boolean;
+  hasPassword: boolean;
+}
+
+function Users() {
+  const [list, setList] = useState<Officer[]>([]);
+  const [form, setForm] = useState({ id: '', name: '', authorityId: '', role: 'duty_officer', password: '' });
+  const { run, busy, view } = useAction();
+  const load = () => api<{ officers: Officer[] }>('GET', '/api/v1/officers').then((r) => setList(r.officers));
+  useEffect(() => void load(), []);
+  return (
+    <>
+      <form
+        class="grid-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run(async () => {
+            await api('POST', '/api/v1/officers', { ...form, password: form.password || undefined });
+            setForm({ ...form, id: '', name: '', password: '' });
+            await load();
+          });
+        }}
+      >
+        <Field label={t('username')} name="id" value={form} set={setForm} />
+        <Field label={t('name')} name="name" value={form} set={setForm} />
+        <Field label={t('authority')} name="authorityId" value={form} set={setForm} />
+        <label>
+          {t('role')}
+          <select name="role" value={form.role} onChange={(e) => setForm({ ...form, role: (e.target as HTMLSelectElement).value })}>
+            {['duty_officer', 'inspector', 'leader', 'admin'].map((r) => (
+              <option key={r} value={r}>
+                {t(r as 'duty_officer')}
+              </option>
+            ))}
+          </select>
+        </label>
+        <Field label={t('password')} name="password" type="password" value={form} set={setForm} />
+        <button type="submit" class="primary" disabled={busy} data-testid="create-officer">
+          {t('create')}
+        </button>
+      </form>
+      {view}
+      <table class="ranking">
+        <tbody>
+          {list.map((o) => (
+            <tr key={o.id} class={o.disabled ? 'muted' : ''}>
+              <td>{o.id}</td>
+              <td>{o.name}</td>
+              <td>{t(o.role as 'duty_officer')}</td>
+              <td>{o.authorityId}</td>
+              <td>
+                {!o.disabled && (
+                  <button
+                    disabled={busy}
+                    onClick={() =>
+                      void run(async () => {
+                        await api('POST', `/api/v1/officers/${o.id}/disable`);
+                        await load();
+                      })
+                    }
+                  >
+                    {t('revoke')}
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+function Enterprises() {
+  const [form, setForm] = useState({ id: '', name: '', sector: 'hazardous_chemicals', authorityId: '' });
+  const [ledger, setLedger] = useState({ id: '', grade: 'ungraded', keyEnterprise: 'false' });
+  const { run, busy, view } = useAction();
+  return (
+    <>
+      <h3>{t('create')}</h3>
+      <form
+        class="grid-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run(async () => {
+            await api('POST', '/api/v1/enterprises', { ...form, authorityId: form.authorityId || undefined });
+          });
+        }}
+      >
+        <Field label={t('enterprise')} name="id" value={form} set={setForm} />
+        <Field label={t('name')} name="name" value={form} set={setForm} />
+        <Field label={t('sector')} name="sector" value={form} set={setForm} />
+        <Field label={t('authority')} name="authorityId" value={form} set={setForm} />
+        <button type="submit" class="primary" disabled={busy} data-testid="create-enterprise">
+          {t('create')}
+        </button>
+      </form>
+      <h3>{t('grade')}</h3>
+      <form
+        class="grid-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run(async () => {
+            await api('PATCH', `/api/v1/enterprises/${encodeURIComponent(ledger.id)}/ledger`, {
+              grade: ledger.grade,
+              keyEnterprise: ledger.keyEnterprise === 'true',
+            });
+          });
+        }}
+      >
+        <Field label={t('enterprise')} name="id" value={ledger} set={setLedger} />
+        <label>
+          {t('grade')}
+          <select value={ledger.grade} onChange={(e) => setLedger({ ...ledger, grade: (e.target as HTMLSelectElement).value })}>
+            {['1', '2', '3', 'ungraded'].map((g) => (
+              <option key={g} value={g}>
+                {g}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('keyEnterprise')}
+          <select value={ledger.keyEnterprise} onChange={(e) => setLedger({ ...ledger, keyEnterprise: (e.target as HTMLSelectElement).value })}>
+            <option value="false">—</option>
+            <option value="true">✓</option>
+          </select>
+        </label>
+        <button type="submit" class="primary" disabled={busy}>
+          {t('confirm')}
+        </button>
+      </form>
+      {view}
+    </>
+  );
+}
+
+interface Gateway {
+  id: string;
+  status: string;
+  disabled: boolean;
+}
+
+function EnterprisePicker({ value, onChange }: { value: string; onChange: (id: string) => void }) {
+  const [rows, setRows] = useState<BoardRow[]>([]);
+  useEffect(() => void api<{ enterprises: BoardRow[] }>('GET', '/api/v1/enterprises').then((r) => setRows(r.enterprises)), []);
+  return (
+    <label>
+      {t('enterprise')}
+      <select value={value} onChange={(e) => onChange((e.target as HTMLSelectElement).value)} data-testid="pick-enterprise">
+        <option value="">—</option>
+        {rows.map((r) => (
+          <option key={r.id} value={r.id}>
+            {r.name} ({r.id})
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function Gateways() {
+  const [ent, setEnt] = useState('');
+  const [gateways, setGateways] = useState<Gateway[]>([]);
+  const [secret, setSecret] = useState<string | undefined>();
+  const [gwId, setGwId] = useState({ id: '' });
+  const [sensor, setSensor] = useState({ id: '', gatewayId: '', kind: 'combustible_gas', unit: '%LEL', periodS: '5', high: '', highHigh: '' });
+  const { run, busy, view } = useAction();
+  const load = (id: string) =>
+    id
+      ? api<{ gateways: Gateway[] }>('GET', `/api/v1/gateways?enterpriseId=${encodeURIComponent(id)}`).then((r) => setGateways(r.gateways))
+      : Promise.resolve();
+  useEffect(() => void load(ent), [ent]);
+  const showSecret = (s: string) => {
+    setSecret(s);
+    return `${t('secretOnce')} ${s}`;
+  };
+  return (
+    <>
+      <EnterprisePicker value={ent} onChange={setEnt} />
+      {ent && (
+        <>
+          <form
+            class="grid-form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void run(async () => {
+                const r = await api<{ secret: string }>('POST', '/api/v1/gateways', { id: gwId.id, enterpriseId: ent });
+                await load(ent);
+                return showSecret(r.secret);
+              });
+            }}
+          >
+            <Field label={t('gateways')} name="id" value={gwId} set={setGwId} />
+            <button type="submit" class="primary" disabled={busy} data-testid="provision">
+              {t('provision')}
+            </button>
+          </form>
+          {view}
+          {secret && <code class="secret">{secret}</code>}
+          <table class="ranking">
+            <tbody>
+              {gateways.map((g) => (
+                <tr key={g.id} data-testid={`gateway-${g.id}`}>
+                  <td>{g.id}</td>
+                  <td>{g.disabled ? t('revoke') : t(g.status === 'online' ? 'online' : 'offline')}</td>
+                  <td>
+                    <button
+                      disabled={busy}
+                      onClick={() => void run(async () => showSecret((await api<{ secret: string }>('POST', `/api/v1/gateways/${g.id}/rotate-secret`)).secret))}
+                    >
+                      {t('rotate')}
+                    </button>{' '}
+                    <button
+                      disabled={busy}
+                      onClick={() =>
+                        void run(async () => {
+                          await api('POST', `/api/v1/gateways/${g.id}/${g.disabled ? 'enable' : 'disable'}`);
+                          await load(ent);
+                        })
+                      }
+                      data-testid={`toggle-${g.id}`}
+                    >
+                      {g.disabled ? t('restore') : t('revoke')}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <h3>{t('sensors')}</h3>
+          <form
+            class="grid-form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void run(async () => {
+                const marks = Object.fromEntries((['high', 'highHigh'] as const).filter((k) => sensor[k] !== '').map((k) => [k, Number(sensor[k])]));
+                await api('POST', '/api/v1/sensors', {
+                  id: sensor.id,
+                  enterpriseId: ent,
+                  gatewayId: sensor.gatewayId,
+                  kind: sensor.kind,
+                  unit: sensor.unit,
+                  periodS: Number(sensor.periodS),
+                  ...(Object.keys(marks).length > 0 ? { marks } : {}),
+                });
+              });
+            }}
+          >
+            <Field label={t('sensors')} name="id" value={sensor} set={setSensor} />
+            <Field label={t('gateways')} name="gatewayId" value={sensor} set={setSensor} />
+            <Field label="kind" name="kind" value={sensor} set={setSensor} />
+            <Field label="unit" name="unit" value={sensor} set={setSensor} />
+            <Field label="periodS" name="periodS" value={sensor} set={setSensor} />
+            <Field label={`${t('limits')} high`} name="high" value={sensor} set={setSensor} />
+            <Field label={`${t('limits')} highHigh`} name="highHigh" value={sensor} set={setSensor} />
+            <button type="submit" class="primary" disabled={busy}>
+              {t('create')}
+            </button>
+          </form>
+        </>
+      )}
+    </>
+  );
+}
+
+interface Override {
+  enterpriseId: string;
+  sensorId?: string;
+  ruleId: string;
+  params: Record<string, unknown>;
+}
+
+function Overrides() {
+  const [ent, setEnt] = useState('');
+  const [list, setList] = useState<{ overrides: Override[]; loose: unknown[] }>({ overrides: [], loose: [] });
+  const [form, setForm] = useState({ ruleId: 'gas.combustible', sensorId: '', params: '{"levels":{"level1":{"threshold":20}}}' });
+  const { run, busy, view } = useAction();
+  const load = (id: string) =>
+    id ? api<typeof list>('GET', `/api/v1/rule-overrides?enterpriseId=${encodeURIComponent(id)}`).then(setList) : Promise.resolve();
+  useEffect(() => void load(ent), [ent]);
+  return (
+    <>
+      <EnterprisePicker value={ent} onChange={setEnt} />
+      {ent && (
+        <>
+          <form
+            class="grid-form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void run(async () => {
+                await api('PUT', '/api/v1/rule-overrides', {
+                  enterpriseId: ent,
+                  ruleId: form.ruleId,
+                  ...(form.sensorId ? { sensorId: form.sensorId } : {}),
+                  params: JSON.parse(form.params) as unknown,
+                });
+                await load(ent);
+              });
+            }}
+          >
+            <Field label={t('rule')} name="ruleId" value={form} set={setForm} />
+            <Field label={t('subject')} name="sensorId" value={form} set={setForm} />
+            <Field label="params (JSON)" name="params" value={form} set={setForm} />
+            <button type="submit" class="primary" disabled={busy}>
+              {t('confirm')}
+            </button>
+          </form>
+          {view}
+          <table class="ranking">
+            <tbody>
+              {list.overrides.map((o) => (
+                <tr key={`${o.ruleId}|${o.sensorId ?? ''}`}>
+                  <td>{o.ruleId}</td>
+                  <td>{o.sensorId ?? '*'}</td>
+                  <td>
+                    <code>{JSON.stringify(o.params)}</code>
+                  </td>
+                  <td>
+                    <button
+                      disabled={busy}
+                      onClick={() =>
+                        void run(async () => {
+                          await api(
+                            'DELETE',
+                            `/api/v1/rule-overrides?enterpriseId=${encodeURIComponent(ent)}&ruleId=${encodeURIComponent(o.ruleId)}${o.sensorId ? `&sensorId=${encodeURIComponent(o.sensorId)}` : ''}`,
+                          );
+                          await load(ent);
+                        })
+                      }
+                    >
+                      {t('revoke')}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </>
+  );
+}
