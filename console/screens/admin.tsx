@@ -5,6 +5,7 @@
  * and the enterprises' registered alarm limits (rule overrides). Every change
  * is on the audit trail, with the admin who made it.
  */
+import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import { t } from '../i18n.ts';
@@ -61,6 +62,29 @@ function useAction() {
   return { run, busy, view };
 }
 
+/** A form whose submission runs `action` through `run` (busy state, error or success note). */
+function ActionForm({
+  run,
+  action,
+  children,
+}: {
+  run: (f: () => Promise<string | void>) => Promise<void>;
+  action: () => Promise<string | void>;
+  children: ComponentChildren;
+}) {
+  return (
+    <form
+      class="grid-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void run(action);
+      }}
+    >
+      {children}
+    </form>
+  );
+}
+
 /** A text input bound to a field of a record. */
 function Field<T extends Record<string, string>>({
   label,
@@ -105,15 +129,12 @@ function Users() {
   useEffect(() => void load(), []);
   return (
     <>
-      <form
-        class="grid-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void run(async () => {
-            await api('POST', '/api/v1/officers', { ...form, password: form.password || undefined });
-            setForm({ ...form, id: '', name: '', password: '' });
-            await load();
-          });
+      <ActionForm
+        run={run}
+        action={async () => {
+          await api('POST', '/api/v1/officers', { ...form, password: form.password || undefined });
+          setForm({ ...form, id: '', name: '', password: '' });
+          await load();
         }}
       >
         <Field label={t('username')} name="id" value={form} set={setForm} />
@@ -133,7 +154,7 @@ function Users() {
         <button type="submit" class="primary" disabled={busy} data-testid="create-officer">
           {t('create')}
         </button>
-      </form>
+      </ActionForm>
       {view}
       <table class="ranking">
         <tbody>
@@ -173,13 +194,10 @@ function Enterprises() {
   return (
     <>
       <h3>{t('create')}</h3>
-      <form
-        class="grid-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void run(async () => {
-            await api('POST', '/api/v1/enterprises', { ...form, authorityId: form.authorityId || undefined });
-          });
+      <ActionForm
+        run={run}
+        action={async () => {
+          await api('POST', '/api/v1/enterprises', { ...form, authorityId: form.authorityId || undefined });
         }}
       >
         <Field label={t('enterprise')} name="id" value={form} set={setForm} />
@@ -189,17 +207,14 @@ function Enterprises() {
         <button type="submit" class="primary" disabled={busy} data-testid="create-enterprise">
           {t('create')}
         </button>
-      </form>
+      </ActionForm>
       <h3>{t('grade')}</h3>
-      <form
-        class="grid-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void run(async () => {
-            await api('PATCH', `/api/v1/enterprises/${encodeURIComponent(ledger.id)}/ledger`, {
-              grade: ledger.grade,
-              keyEnterprise: ledger.keyEnterprise === 'true',
-            });
+      <ActionForm
+        run={run}
+        action={async () => {
+          await api('PATCH', `/api/v1/enterprises/${encodeURIComponent(ledger.id)}/ledger`, {
+            grade: ledger.grade,
+            keyEnterprise: ledger.keyEnterprise === 'true',
           });
         }}
       >
@@ -224,7 +239,7 @@ function Enterprises() {
         <button type="submit" class="primary" disabled={busy}>
           {t('confirm')}
         </button>
-      </form>
+      </ActionForm>
       {view}
     </>
   );
@@ -275,22 +290,19 @@ function Gateways() {
       <EnterprisePicker value={ent} onChange={setEnt} />
       {ent && (
         <>
-          <form
-            class="grid-form"
-            onSubmit={(e) => {
-              e.preventDefault();
-              void run(async () => {
-                const r = await api<{ secret: string }>('POST', '/api/v1/gateways', { id: gwId.id, enterpriseId: ent });
-                await load(ent);
-                return showSecret(r.secret);
-              });
+          <ActionForm
+            run={run}
+            action={async () => {
+              const r = await api<{ secret: string }>('POST', '/api/v1/gateways', { id: gwId.id, enterpriseId: ent });
+              await load(ent);
+              return showSecret(r.secret);
             }}
           >
             <Field label={t('gateways')} name="id" value={gwId} set={setGwId} />
             <button type="submit" class="primary" disabled={busy} data-testid="provision">
               {t('provision')}
             </button>
-          </form>
+          </ActionForm>
           {view}
           {secret && <code class="secret">{secret}</code>}
           <table class="ranking">
@@ -324,21 +336,18 @@ function Gateways() {
             </tbody>
           </table>
           <h3>{t('sensors')}</h3>
-          <form
-            class="grid-form"
-            onSubmit={(e) => {
-              e.preventDefault();
-              void run(async () => {
-                const marks = Object.fromEntries((['high', 'highHigh'] as const).filter((k) => sensor[k] !== '').map((k) => [k, Number(sensor[k])]));
-                await api('POST', '/api/v1/sensors', {
-                  id: sensor.id,
-                  enterpriseId: ent,
-                  gatewayId: sensor.gatewayId,
-                  kind: sensor.kind,
-                  unit: sensor.unit,
-                  periodS: Number(sensor.periodS),
-                  ...(Object.keys(marks).length > 0 ? { marks } : {}),
-                });
+          <ActionForm
+            run={run}
+            action={async () => {
+              const marks = Object.fromEntries((['high', 'highHigh'] as const).filter((k) => sensor[k] !== '').map((k) => [k, Number(sensor[k])]));
+              await api('POST', '/api/v1/sensors', {
+                id: sensor.id,
+                enterpriseId: ent,
+                gatewayId: sensor.gatewayId,
+                kind: sensor.kind,
+                unit: sensor.unit,
+                periodS: Number(sensor.periodS),
+                ...(Object.keys(marks).length > 0 ? { marks } : {}),
               });
             }}
           >
@@ -352,7 +361,7 @@ function Gateways() {
             <button type="submit" class="primary" disabled={busy}>
               {t('create')}
             </button>
-          </form>
+          </ActionForm>
         </>
       )}
     </>
@@ -379,19 +388,16 @@ function Overrides() {
       <EnterprisePicker value={ent} onChange={setEnt} />
       {ent && (
         <>
-          <form
-            class="grid-form"
-            onSubmit={(e) => {
-              e.preventDefault();
-              void run(async () => {
-                await api('PUT', '/api/v1/rule-overrides', {
-                  enterpriseId: ent,
-                  ruleId: form.ruleId,
-                  ...(form.sensorId ? { sensorId: form.sensorId } : {}),
-                  params: JSON.parse(form.params) as unknown,
-                });
-                await load(ent);
+          <ActionForm
+            run={run}
+            action={async () => {
+              await api('PUT', '/api/v1/rule-overrides', {
+                enterpriseId: ent,
+                ruleId: form.ruleId,
+                ...(form.sensorId ? { sensorId: form.sensorId } : {}),
+                params: JSON.parse(form.params) as unknown,
               });
+              await load(ent);
             }}
           >
             <Field label={t('rule')} name="ruleId" value={form} set={setForm} />
@@ -400,7 +406,7 @@ function Overrides() {
             <button type="submit" class="primary" disabled={busy}>
               {t('confirm')}
             </button>
-          </form>
+          </ActionForm>
           {view}
           <table class="ranking">
             <tbody>
