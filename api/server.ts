@@ -14,6 +14,7 @@ import type { Provisioning } from '../gateway/provisioning.ts';
 import { alertApi, type AlertApiDeps } from './alerts.ts';
 import { auditApi } from './audit.ts';
 import { consoleRoutes } from './console.ts';
+import { docsPage, openApiDocument } from './openapi.ts';
 import { Authenticator } from './auth.ts';
 import { enterpriseInScope } from '../core/jurisdiction.ts';
 import { Officers, registerOfficerRoutes, type SessionPolicy } from './officers.ts';
@@ -43,6 +44,11 @@ export interface ApiDeps {
 
 export function buildApi(config: { adminToken: string; sessions?: SessionPolicy | undefined }, deps: ApiDeps) {
   const app = Fastify({ loggerInstance: deps.logger.child({ part: 'api' }), bodyLimit: 1024 * 1024 });
+  // every route, for the OpenAPI description's completeness check (api/openapi.ts)
+  const routes: string[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push(`${m} ${r.url}`);
+  });
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     if (err instanceof AppError) {
@@ -71,6 +77,9 @@ export function buildApi(config: { adminToken: string; sessions?: SessionPolicy 
     const ok = influx && db;
     return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', checks: { influx, db }, ...(deps.health?.() ?? {}) });
   });
+
+  app.get('/api/v1/openapi.json', async (_req, reply) => reply.header('cache-control', 'no-cache').send(openApiDocument()));
+  app.get('/api/docs', async (_req, reply) => reply.type('text/html; charset=utf-8').send(docsPage()));
 
   app.get('/metrics', async (_req, reply) => {
     return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
@@ -155,5 +164,5 @@ export function buildApi(config: { adminToken: string; sessions?: SessionPolicy 
   app.register(auditApi({ auth }, deps));
   if (deps.ruleOverrides) app.register(ruleOverrideApi({ auth }, { ...deps, ruleOverrides: deps.ruleOverrides }));
 
-  return app;
+  return Object.assign(app, { routes });
 }

@@ -63,8 +63,8 @@ export class LoginLimiter {
   }
 }
 
-const loginBody = z.strictObject({ username: z.string().trim().min(1).max(100), password: z.string().min(1).max(200) });
-const changeBody = z.strictObject({ current: z.string().min(1).max(200), next: passwordSchema });
+export const loginBody = z.strictObject({ username: z.string().trim().min(1).max(100), password: z.string().min(1).max(200) });
+export const changeBody = z.strictObject({ current: z.string().min(1).max(200), next: passwordSchema });
 
 const userOf = (who: Principal | (OfficerIdentity & { kind?: undefined })) => ({
   id: who.id,

@@ -67,7 +67,7 @@ const findingInput = z.strictObject({
   selfReported: z.boolean().default(false),
 });
 
-const bodies = {
+export const taskBodies = {
   open: z.strictObject({ alertId: z.string().min(1).max(100) }),
   assign: z.strictObject({ inspectorId: idSchema }),
   empty: z.strictObject({}),
@@ -119,7 +119,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
 
   app.post('/api/v1/tasks', async (req, reply) => {
     const who = await auth.authorize(req, 'tasks.dispatch');
-    const { alertId } = parse(bodies.open, req.body, 'body');
+    const { alertId } = parse(taskBodies.open, req.body, 'body');
     const alert = await alerts.get(who.scope, alertId);
     if (!alert) throw new AppError('NOT_FOUND', `alert ${alertId} not found`);
     const matter = matterOf(alert.ruleId);
@@ -166,14 +166,14 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
       return { task: view(r.task) };
     });
 
-  step('assign', 'tasks.dispatch', bodies.assign, (b, who, at) => ({ type: 'assign', inspectorId: b.inspectorId, actor: who.actor, at }));
-  step('accept', 'tasks.work', bodies.empty, (_b, who, at) => ({ type: 'accept', actor: who.actor, at }));
-  step('arrive', 'tasks.work', bodies.empty, (_b, who, at) => ({ type: 'arrive', actor: who.actor, at }));
-  step('findings', 'tasks.work', bodies.findings, (b, who, at) => ({ type: 'record_findings', actor: who.actor, at, findings: b.findings }));
+  step('assign', 'tasks.dispatch', taskBodies.assign, (b, who, at) => ({ type: 'assign', inspectorId: b.inspectorId, actor: who.actor, at }));
+  step('accept', 'tasks.work', taskBodies.empty, (_b, who, at) => ({ type: 'accept', actor: who.actor, at }));
+  step('arrive', 'tasks.work', taskBodies.empty, (_b, who, at) => ({ type: 'arrive', actor: who.actor, at }));
+  step('findings', 'tasks.work', taskBodies.findings, (b, who, at) => ({ type: 'record_findings', actor: who.actor, at, findings: b.findings }));
   step(
     'rectification',
     'tasks.order',
-    bodies.rectification,
+    taskBodies.rectification,
     (b, who, at) => ({ type: 'order_rectification', actor: who.actor, at, deadline: b.deadline }),
     (task, who) => {
       // an inspector orders rectification of their own task only; a leader of the jurisdiction may for any
@@ -183,6 +183,6 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
         });
     },
   );
-  step('recheck', 'tasks.work', bodies.recheck, (b, who, at) => ({ type: 'recheck_result', actor: who.actor, at, passed: b.passed, note: b.note }));
-  step('escalate', 'tasks.escalate', bodies.escalate, (b, who, at) => ({ type: 'escalate', actor: who.actor, at, reason: b.reason }));
+  step('recheck', 'tasks.work', taskBodies.recheck, (b, who, at) => ({ type: 'recheck_result', actor: who.actor, at, passed: b.passed, note: b.note }));
+  step('escalate', 'tasks.escalate', taskBodies.escalate, (b, who, at) => ({ type: 'escalate', actor: who.actor, at, reason: b.reason }));
 }
