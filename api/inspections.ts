@@ -37,7 +37,7 @@ import { TaskStore, type TaskJobEffect } from '../inspections/tasks/store.ts';
 import type { Authenticator, Principal } from './auth.ts';
 import { parse } from './parse.ts';
 import { registerStatsRoutes } from './stats.ts';
-import { registerTaskRoutes } from './tasks.ts';
+import { registerTaskRoutes, view as taskView } from './tasks.ts';
 
 export interface InspectionRouteDeps {
   db: Db;
@@ -157,7 +157,7 @@ export function inspectionApi(config: { auth: Authenticator }, deps: InspectionR
         gateways,
         sensors,
         registeredLimits: overrides,
-        history: { alerts: alerts.alerts.map(summaryOf), inspections, tasks: recentTasks },
+        history: { alerts: alerts.alerts.map(summaryOf), inspections, tasks: recentTasks.map(taskView) },
       };
     });
 

@@ -78,7 +78,7 @@ export const taskBodies = {
 };
 
 /** A task with its matter's name, for readers. */
-const view = (t: Task) => ({ ...t, matterName: MATTER_NAMES[t.matter] });
+export const view = (t: Task) => ({ ...t, matterName: MATTER_NAMES[t.matter] });
 
 export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): void {
   const { auth, db, clock } = deps;

@@ -3,7 +3,8 @@
  * by playwright-core. Every page's console errors and uncaught exceptions are
  * collected so a test can assert there were none.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
@@ -49,4 +50,26 @@ export async function signIn(page: Page, base: string, username: string, passwor
   await page.fill('input[name=password]', password);
   await page.click('form.login button[type=submit]');
   await page.waitForSelector('header.top');
+}
+
+export interface A11yViolation {
+  id: string;
+  impact: string;
+  help: string;
+  nodes: string[];
+}
+
+let axeSource: string | undefined;
+
+/**
+ * axe-core's serious and critical violations on the page as it is now
+ * (injected through the DevTools protocol, so the console's CSP stays on).
+ */
+export async function accessibilityViolations(page: Page): Promise<A11yViolation[]> {
+  axeSource ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(axeSource);
+  const all = (await page.evaluate(
+    `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) })))`,
+  )) as A11yViolation[];
+  return all.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditTrail } from '../../core/audit.ts';
 import type { Platform } from '../../platform.ts';
 import { AdminClient } from '../helpers/api.ts';
-import { launchBrowser, openPage, screenshot, signIn, type WatchedPage } from '../helpers/browser.ts';
+import { accessibilityViolations, launchBrowser, openPage, screenshot, signIn, type WatchedPage } from '../helpers/browser.ts';
 import { connect } from '../helpers/mqtt.ts';
 import { startTestPlatform } from '../helpers/platform.ts';
 import { startTestServices, type TestServices } from '../helpers/services.ts';
@@ -67,6 +67,7 @@ describe('admin screens', () => {
     await page.page.click('[data-testid=create-officer]');
     await page.page.waitForSelector('td:has-text("duty-1")');
     await screenshot(page.page, 'admin-users');
+    expect(await accessibilityViolations(page.page)).toEqual([]);
 
     await page.page.click('[data-testid=tab-gateways]');
     await page.page.selectOption('[data-testid=pick-enterprise]', 'E1');
@@ -89,6 +90,7 @@ describe('admin screens', () => {
     await page.page.waitForSelector('[data-testid=toggle-G1]:has-text("停用")');
     (await connect(platform.mqttPort, { clientId: 'G1', username: 'G1', password: rotated })).end(true);
     await screenshot(page.page, 'admin-gateways');
+    expect(await accessibilityViolations(page.page)).toEqual([]);
 
     await page.page.click('[data-testid=tab-overrides]');
     await page.page.selectOption('[data-testid=pick-enterprise]', 'E1');

@@ -18,7 +18,7 @@ import { planFleet, provisionFleet } from '../../simulators/fleet.ts';
 import { SimGateway } from '../../simulators/gateway.ts';
 import type { Scenario } from '../../simulators/scenarios.ts';
 import { AdminClient } from '../helpers/api.ts';
-import { launchBrowser, openPage, screenshot, signIn, type WatchedPage } from '../helpers/browser.ts';
+import { accessibilityViolations, launchBrowser, openPage, screenshot, signIn, type WatchedPage } from '../helpers/browser.ts';
 import { startTestPlatform } from '../helpers/platform.ts';
 import { runSimulation } from '../helpers/sim.ts';
 import { startTestServices, type TestServices } from '../helpers/services.ts';
@@ -85,6 +85,7 @@ describe('the duty officer’s console', () => {
     officer = await openPage(browser);
     await officer.page.goto(base);
     expect(await officer.page.textContent('form.login h1')).toBe('非现场监管平台');
+    expect(await accessibilityViolations(officer.page)).toEqual([]);
     await signIn(officer.page, base, 'duty-a', PASSWORD);
     await officer.page.waitForSelector('[data-testid=stream-state].ok');
     expect(await officer.page.textContent('.empty')).toBe('当前没有预警');
@@ -99,6 +100,7 @@ describe('the duty officer’s console', () => {
     expect(await officer.page.textContent('[data-testid=red-banner]')).toContain('红色预警未处置');
     expect(navigations).toEqual([]); // no reload, no navigation
     await screenshot(officer.page, 'console-alerts');
+    expect(await accessibilityViolations(officer.page)).toEqual([]);
   });
 
   it('opens the alert’s detail: the rule, its standard, the readings chart with the limits', async () => {
@@ -111,6 +113,7 @@ describe('the duty officer’s console', () => {
     expect(legend).toContain('报警阈值 level1');
     expect(legend).toContain('报警阈值 level2');
     await screenshot(officer.page, 'console-alert-detail');
+    expect(await accessibilityViolations(officer.page)).toEqual([]);
     await officer.page.click('section.detail button.link');
     await officer.page.waitForSelector(`[data-testid="alert-${alertId}"]`);
   });
@@ -147,6 +150,7 @@ describe('the duty officer’s console', () => {
     const row = await officer.page.waitForSelector(`[data-testid="enterprise-${chem.enterpriseId}"]`);
     expect(await row.textContent()).toContain('在线');
     await screenshot(officer.page, 'console-enterprises');
+    expect(await accessibilityViolations(officer.page)).toEqual([]);
     // county B's enterprises are not on county A's board
     expect(await officer.page.locator('[data-testid=board] tbody tr').count()).toBe(1);
     await row.click();
@@ -157,6 +161,7 @@ describe('the duty officer’s console', () => {
     expect(file).toContain(chem.gatewayId);
     expect(file).toContain('可燃气体浓度报警');
     await screenshot(officer.page, 'console-enterprise-file');
+    expect(await accessibilityViolations(officer.page)).toEqual([]);
   });
 
   it('switches to English and back', async () => {
@@ -179,6 +184,7 @@ describe('the inspector’s app, phone-sized', () => {
     await insp.page.click('[data-testid=arrive]');
     await insp.page.waitForSelector('[data-testid=findings-form]');
     await screenshot(insp.page, 'inspector-checklist');
+    expect(await accessibilityViolations(insp.page)).toEqual([]);
     await insp.page.check('[data-testid="item-gas.detectors"] input[value=hazard]');
     await insp.page.fill('[data-testid="item-gas.detectors"] input[placeholder^="说明"]', 'GT-101 探头堵塞');
     await insp.page.click('[data-testid=submit-findings]');
@@ -224,6 +230,7 @@ describe('the leader’s view', () => {
     const rows = await leader.page.locator('[data-testid=ranking] tbody tr').allTextContents();
     expect(rows).toHaveLength(1);
     await screenshot(leader.page, 'leader-stats');
+    expect(await accessibilityViolations(leader.page)).toEqual([]);
     expect(leader.errors).toEqual([]);
   });
 });
