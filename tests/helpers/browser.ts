@@ -68,8 +68,8 @@ let axeSource: string | undefined;
 export async function accessibilityViolations(page: Page): Promise<A11yViolation[]> {
   axeSource ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
   await page.evaluate(axeSource);
-  const all = (await page.evaluate(
+  const all = await page.evaluate<A11yViolation[]>(
     `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) })))`,
-  )) as A11yViolation[];
+  );
   return all.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
