@@ -71,6 +71,7 @@ export const ROUTES: Record<string, RouteDoc> = {
 
   'GET /api/v1/tasks': r('检查任务列表', 'List inspection tasks', 'tasks', 'tasks.read'),
   'GET /api/v1/tasks/:id': r('检查任务详情', 'A task with its events and inspections', 'tasks', 'tasks.read'),
+  'GET /api/v1/tasks/:id/inspectors': r('可派发的执法人员', 'Inspectors who may be assigned (joint if above the task’s authority)', 'tasks', 'tasks.dispatch'),
   'POST /api/v1/tasks': r('由预警派发检查任务', 'Dispatch a task from an alert', 'tasks', 'tasks.dispatch', taskBodies.open),
   'POST /api/v1/tasks/:id/assign': r('派发给执法人员', 'Assign to an inspector', 'tasks', 'tasks.dispatch', taskBodies.assign),
   'POST /api/v1/tasks/:id/accept': r('接收任务', 'Accept (the assigned inspector)', 'tasks', 'tasks.work', taskBodies.empty),

@@ -6,6 +6,7 @@
  *
  *   GET  /api/v1/tasks                       ?state=a,b&open=true&enterpriseId=&mine=true&inspectorId=&from=&to=&limit=&before=
  *   GET  /api/v1/tasks/:id                   the task, its events, the inspections its visits recorded
+ *   GET  /api/v1/tasks/:id/inspectors        who may be assigned (the task's authority first, then those above: joint)   tasks.dispatch
  *   POST /api/v1/tasks                       { alertId }            open (or extend) a task from an alert     tasks.dispatch
  *   POST /api/v1/tasks/:id/assign            { inspectorId }                                                  tasks.dispatch
  *   POST /api/v1/tasks/:id/accept            {}                                                               tasks.work
@@ -25,7 +26,7 @@ import { AlertQueries } from '../alerts/query.ts';
 import { idSchema } from '../core/contract.ts';
 import type { Db } from '../core/db/db.ts';
 import { AppError } from '../core/errors.ts';
-import { enterpriseInScope } from '../core/jurisdiction.ts';
+import { authorityChain, enterpriseInScope } from '../core/jurisdiction.ts';
 import { TASK_STATES, type Task } from '../inspections/tasks/lifecycle.ts';
 import { MATTER_NAMES, matterOf } from '../inspections/tasks/matters.ts';
 import { TaskStore, type TaskCommandInput, type TaskJobEffect } from '../inspections/tasks/store.ts';
@@ -115,6 +116,22 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
     const task = await visible(who, parse(taskPath, req.params, 'path').id);
     const [events, inspections] = await Promise.all([store.events(task.id), store.inspections(task.id)]);
     return { task: view(task), events, inspections };
+  });
+
+  // who may be assigned: the enabled inspectors of the task's authority and of those above it (a joint inspection)
+  app.get('/api/v1/tasks/:id/inspectors', async (req) => {
+    const who = await auth.authorize(req, 'tasks.dispatch');
+    const task = await visible(who, parse(taskPath, req.params, 'path').id);
+    const chain = await authorityChain(db, task.authorityId);
+    const { rows } = await db.query<{ id: string; name: string; authority_id: string }>(
+      "SELECT id, name, authority_id FROM officers WHERE role = 'inspector' AND NOT disabled AND authority_id = ANY($1::text[]) ORDER BY id",
+      [chain],
+    );
+    return {
+      inspectors: rows
+        .map((r) => ({ id: r.id, name: r.name, authorityId: r.authority_id, joint: r.authority_id !== task.authorityId }))
+        .sort((a, b) => chain.indexOf(a.authorityId) - chain.indexOf(b.authorityId) || a.id.localeCompare(b.id)),
+    };
   });
 
   app.post('/api/v1/tasks', async (req, reply) => {

@@ -110,7 +110,9 @@ export function TaskView({ id }: { id: string }) {
         </p>
       )}
 
-      {task.state === 'created' && can('tasks.dispatch') && <Assign busy={busy} onAssign={(inspectorId) => void step('assign', { inspectorId })} />}
+      {task.state === 'created' && can('tasks.dispatch') && (
+        <Assign taskId={task.id} busy={busy} onAssign={(inspectorId) => void step('assign', { inspectorId })} />
+      )}
       {task.state === 'assigned' && mine && (
         <button class="primary" disabled={busy} onClick={() => void step('accept')} data-testid="accept">
           {t('accept')}
@@ -216,20 +218,42 @@ function FindingsForm({ task, busy, onSubmit }: { task: Task; busy: boolean; onS
   );
 }
 
-function Assign({ busy, onAssign }: { busy: boolean; onAssign: (inspectorId: string) => void }) {
+interface Eligible {
+  id: string;
+  name: string;
+  authorityId: string;
+  joint: boolean;
+}
+
+function Assign({ taskId, busy, onAssign }: { taskId: string; busy: boolean; onAssign: (inspectorId: string) => void }) {
+  const [list, setList] = useState<Eligible[] | undefined>();
   const [who, setWho] = useState('');
+  useEffect(() => {
+    api<{ inspectors: Eligible[] }>('GET', `/api/v1/tasks/${encodeURIComponent(taskId)}/inspectors`).then(
+      (r) => setList(r.inspectors),
+      () => setList([]),
+    );
+  }, [taskId]);
   return (
     <form
       class="inline"
       onSubmit={(e) => {
         e.preventDefault();
-        onAssign(who.trim());
+        onAssign(who);
       }}
     >
       <label>
-        {t('assign')} <input required value={who} onInput={(e) => setWho((e.target as HTMLInputElement).value)} data-testid="assign-to" />
+        {t('assign')}{' '}
+        <select required value={who} onChange={(e) => setWho((e.target as HTMLSelectElement).value)} data-testid="assign-to">
+          <option value="">—</option>
+          {(list ?? []).map((i) => (
+            <option key={i.id} value={i.id}>
+              {i.name} ({i.id}){i.joint ? ` · ${t('joint')}` : ''}
+            </option>
+          ))}
+        </select>
       </label>
-      <button type="submit" disabled={busy || who.trim() === ''} data-testid="assign">
+      <button type="submit" disabled={busy || who === ''} data-testid="assign">
         {t('confirm')}
       </button>
     </form>

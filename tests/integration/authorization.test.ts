@@ -161,6 +161,12 @@ const ENDPOINTS: Endpoint[] = [
     request: async (w) => ({ method: 'POST', url: '/api/v1/tasks', body: { alertId: await newAlert(await freshEnterprise(w)) } }),
   },
   {
+    name: 'GET /tasks/:id/inspectors',
+    permission: 'tasks.dispatch',
+    ok: 200,
+    request: async (w) => ({ method: 'GET', url: `/api/v1/tasks/${(await newTask(w, 'created')).id}/inspectors` }),
+  },
+  {
     name: 'POST /tasks/:id/assign',
     permission: 'tasks.dispatch',
     ok: 200,

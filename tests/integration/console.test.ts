@@ -140,7 +140,10 @@ describe('the duty officer’s console', () => {
     const item = await officer.page.waitForSelector('ul.tasks li.task', { timeout: 20_000 });
     taskId = (await item.getAttribute('data-testid'))!.replace(/^task-/, '');
     await item.click();
-    await officer.page.fill('[data-testid=assign-to]', 'insp-a');
+    // only county A's inspectors (and those above it) are offered
+    await officer.page.waitForSelector('[data-testid=assign-to] option[value=insp-a]', { state: 'attached' });
+    expect(await officer.page.locator('[data-testid=assign-to] option').allTextContents()).toEqual(['—', '甲县执法人员 (insp-a)']);
+    await officer.page.selectOption('[data-testid=assign-to]', 'insp-a');
     await officer.page.click('[data-testid=assign]');
     await officer.page.waitForSelector('[data-testid=task-view][data-state=assigned]');
   });
