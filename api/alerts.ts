@@ -22,6 +22,7 @@ import type { Logger } from '../core/logger.ts';
 import { applyCommand } from '../alerts/apply.ts';
 import type { Announce } from '../alerts/bus.ts';
 import { AlertQueries, summaryOf } from '../alerts/query.ts';
+import { authorityChain } from '../core/jurisdiction.ts';
 import { ruleFacts } from '../alerts/rules/explain.ts';
 import { OverrideStore, overrideOf } from '../alerts/rules/override-store.ts';
 import type { Catalogue } from '../alerts/rules/schema.ts';
@@ -159,6 +160,23 @@ export function alertApi(config: { auth: Authenticator }, deps: AlertRouteDeps) 
       const { id } = parse(alertPath, req.params, 'path');
       const { note } = parse(acknowledgeBody, req.body, 'body');
       return act(req, reply, who, id, { type: 'acknowledge', actor: who.actor, at: deps.clock.now(), note });
+    });
+
+    // 报请上级督办: the next authority above the enterprise's (level 1 is its authority's parent)
+    app.post('/api/v1/alerts/:id/escalate', async (req, reply) => {
+      const who = await auth.authorize(req, 'alerts.act');
+      const { id } = parse(alertPath, req.params, 'path');
+      const { note } = parse(acknowledgeBody, req.body, 'body');
+      const alert = await visibleAlert(queries, who, id);
+      const { rows } = await db.query<{ authority_id: string | null }>('SELECT authority_id FROM enterprises WHERE id = $1', [alert.enterpriseId]);
+      const chain = rows[0]?.authority_id ? await authorityChain(db, rows[0].authority_id) : [];
+      const level = alert.escalations + 1;
+      const to = chain[level];
+      if (!to)
+        throw new AppError('CONFLICT', `no authority above level ${alert.escalations} for enterprise ${alert.enterpriseId}`, {
+          expose: { reason: { zh: '已无更上一级执法主体', en: 'there is no authority further up' } },
+        });
+      return act(req, reply, who, id, { type: 'escalate', actor: who.actor, at: deps.clock.now(), level, to, note });
     });
 
     app.post('/api/v1/alerts/:id/dispose', async (req, reply) => {

@@ -67,6 +67,7 @@ export const ROUTES: Record<string, RouteDoc> = {
   'GET /api/v1/alerts/stream': r('预警实时推送（SSE）', 'Live alert events (server-sent events, resumable)', 'alerts', 'alerts.read'),
   'GET /api/v1/alerts/:id': r('预警详情', 'An alert with its events, evidence, rule and readings', 'alerts', 'alerts.read'),
   'POST /api/v1/alerts/:id/acknowledge': r('签收预警', 'Acknowledge an alert', 'alerts', 'alerts.act', acknowledgeBody),
+  'POST /api/v1/alerts/:id/escalate': r('报请上级督办', 'Refer an open alert to the authority above', 'alerts', 'alerts.act', acknowledgeBody),
   'POST /api/v1/alerts/:id/dispose': r('处置预警', 'Dispose of an alert (the reason is required)', 'alerts', 'alerts.act', disposeBody),
 
   'GET /api/v1/tasks': r('检查任务列表', 'List inspection tasks', 'tasks', 'tasks.read'),

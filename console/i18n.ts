@@ -148,6 +148,8 @@ const ZH = {
   partial: '部分在线',
   no_gateway: '未接入',
   restore: '恢复',
+  escalate: '报请上级',
+  escalatedUp: '已报请上级督办',
 } as const;
 
 export type Key = keyof typeof ZH;
@@ -274,6 +276,8 @@ const EN: Partial<Record<Key, string>> = {
   partial: 'Partly online',
   no_gateway: 'Not connected',
   restore: 'Restore',
+  escalate: 'Refer upward',
+  escalatedUp: 'Referred to the authority above',
 };
 
 /** The word for `key` in the current language. */

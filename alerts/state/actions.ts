@@ -94,13 +94,31 @@ export function escalate(alert: Alert | undefined, cmd: Cmd<'escalate'>): Transi
   if (alert === undefined) return reject(alert, 'NO_ACTIVE_ALERT', 'no alert to escalate');
   if (!Number.isInteger(cmd.level) || cmd.level < 1) return reject(alert, 'INVALID_ESCALATION', `escalation level must be an integer ≥ 1, got ${cmd.level}`);
   if (cmd.to.trim() === '') return reject(alert, 'INVALID_ESCALATION', 'escalation needs a target authority');
+  if (cmd.actor !== undefined && !isUserActor(cmd.actor)) return reject(alert, 'INVALID_ACTOR', `escalate needs a user:<id> actor, got '${cmd.actor}'`);
   if (cmd.level <= alert.escalations) return noop(alert, 'already_escalated');
-  if (alert.state !== 'firing') return reject(alert, 'INVALID_TRANSITION', `only a firing (unacknowledged) alert escalates; this one is ${alert.state}`);
+  const byOfficer = cmd.actor !== undefined;
+  if (byOfficer ? alert.state !== 'firing' && alert.state !== 'acknowledged' : alert.state !== 'firing')
+    return reject(
+      alert,
+      'INVALID_TRANSITION',
+      byOfficer
+        ? `only an open (firing or acknowledged) alert is referred upward; this one is ${alert.state}`
+        : `only a firing (unacknowledged) alert escalates; this one is ${alert.state}`,
+    );
   if (cmd.level !== alert.escalations + 1)
     return reject(alert, 'INVALID_ESCALATION', `next level is ${alert.escalations + 1}, got ${cmd.level} (逐级: one level at a time)`);
   const next: Alert = { ...alert, escalations: cmd.level, lastEscalatedAt: cmd.at };
-  const detail = `level ${cmd.level} to ${cmd.to}, ${cmd.at - (alert.firedAt ?? cmd.at)} ms after firing without acknowledgement`;
   const escalation = { level: cmd.level, to: cmd.to };
+  if (cmd.actor !== undefined && isUserActor(cmd.actor)) {
+    const note = cmd.note?.trim() || undefined;
+    const detail = `level ${cmd.level} to ${cmd.to}, referred by ${cmd.actor}`;
+    return changed(
+      next,
+      [eventOf(next, 'escalated', { at: cmd.at, actor: cmd.actor, from: alert.state, reason: 'escalated_by_officer', detail, escalation, note })],
+      'escalated',
+    );
+  }
+  const detail = `level ${cmd.level} to ${cmd.to}, ${cmd.at - (alert.firedAt ?? cmd.at)} ms after firing without acknowledgement`;
   return changed(
     next,
     [eventOf(next, 'escalated', { at: cmd.at, actor: SYSTEM_ACTOR, from: 'firing', reason: 'ack_time_limit_exceeded', detail, escalation })],

@@ -142,6 +142,7 @@ export const ALERT_REASONS = [
   'red_never_suppressed',
   'acknowledged_by_officer',
   'ack_time_limit_exceeded',
+  'escalated_by_officer',
   'condition_cleared',
   'cleared_before_hold',
   'disposed_by_officer',
@@ -194,7 +195,12 @@ export type Command =
   | { type: 'unsuppress'; at: number }
   | { type: 'acknowledge'; actor: string; at: number; note?: string | undefined }
   | { type: 'dispose'; actor: string; at: number; text: string }
-  | { type: 'escalate'; at: number; level: number; to: string };
+  /**
+   * To the next authority up (逐级督办): by the escalation job when a firing
+   * alert is not acknowledged in time (no actor), or by an officer who refers
+   * an open alert upward (a `user:` actor, with a note).
+   */
+  | { type: 'escalate'; at: number; level: number; to: string; actor?: string | undefined; note?: string | undefined };
 
 export interface TransitionPolicy {
   /** Hold time of the rule (ms): how long a raise must persist before the alert fires. 0 fires at once. */

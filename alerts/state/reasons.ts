@@ -16,6 +16,7 @@ export const REASONS: Readonly<Record<AlertReason, { readonly zh: string; readon
   red_never_suppressed: { zh: '红色预警不屏蔽', en: 'Red alerts are never suppressed' },
   acknowledged_by_officer: { zh: '值班员已签收', en: 'Acknowledged by the duty officer' },
   ack_time_limit_exceeded: { zh: '超时未签收，逐级督办', en: 'Not acknowledged within the time limit; escalated' },
+  escalated_by_officer: { zh: '值班员报请上级督办', en: 'Referred to the authority above by an officer' },
   condition_cleared: { zh: '报警条件已消除', en: 'Condition cleared' },
   cleared_before_hold: { zh: '未达持续时间即消除，不报警', en: 'Cleared before the hold time; not alerted' },
   disposed_by_officer: { zh: '值班员已处置', en: 'Disposed by the duty officer' },

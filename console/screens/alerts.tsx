@@ -110,6 +110,11 @@ function AlertRow({ alert: a, onChange }: { alert: Alert; onChange: (a: Alert) =
       onChange((await api<{ alert: Alert }>('POST', `/api/v1/alerts/${a.id}/dispose`, { text })).alert);
       setDisposing(false);
     });
+  const escalate = () =>
+    run(async () => {
+      onChange((await api<{ alert: Alert }>('POST', `/api/v1/alerts/${a.id}/escalate`, {})).alert);
+      setNote(t('escalatedUp'));
+    });
   const openTask = () =>
     run(async () => {
       await api('POST', '/api/v1/tasks', { alertId: a.id });
@@ -136,6 +141,11 @@ function AlertRow({ alert: a, onChange }: { alert: Alert; onChange: (a: Alert) =
           {a.firedAt !== undefined && !disposing && (
             <button disabled={busy} onClick={() => setDisposing(true)} data-testid="dispose">
               {t('dispose')}
+            </button>
+          )}
+          {(a.state === 'firing' || a.state === 'acknowledged') && (
+            <button disabled={busy} onClick={() => void escalate()} data-testid="escalate">
+              {t('escalate')}
             </button>
           )}
           {can('tasks.dispatch') && (

@@ -112,6 +112,12 @@ const ENDPOINTS: Endpoint[] = [
     request: async (w) => ({ method: 'POST', url: `/api/v1/alerts/${await newAlert(ENTERPRISE[w])}/acknowledge`, body: { note: '已签收' } }),
   },
   {
+    name: 'POST /alerts/:id/escalate',
+    permission: 'alerts.act',
+    ok: 200,
+    request: async (w) => ({ method: 'POST', url: `/api/v1/alerts/${await newAlert(ENTERPRISE[w])}/escalate`, body: { note: '请上级协调' } }),
+  },
+  {
     name: 'POST /alerts/:id/dispose',
     permission: 'alerts.act',
     ok: 200,

@@ -56,7 +56,6 @@ async function stop(): Promise<void> {
   await platform?.stop();
 }
 
-
 const run = (from: number, to: number, scenarios: Scenario[]) => runSimulation(sim, () => platform, clock, from, to, scenarios);
 
 async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, what: string, ms = 30_000): Promise<T> {

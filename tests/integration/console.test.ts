@@ -118,10 +118,20 @@ describe('the duty officer’s console', () => {
     await officer.page.waitForSelector(`[data-testid="alert-${alertId}"]`);
   });
 
-  it('acknowledges and disposes it with a reason', async () => {
+  it('acknowledges it, refers it to the authority above, and disposes it with a reason', async () => {
     const row = `[data-testid="alert-${alertId}"]`;
     await officer.page.click(`${row} [data-testid=acknowledge]`);
     await officer.page.waitForSelector(`${row}[data-state=acknowledged]`);
+    // refer it to the city (the authority above county A)
+    await officer.page.click(`${row} [data-testid=escalate]`);
+    await officer.page.waitForSelector(`${row} .note:has-text("已报请上级督办")`);
+    const { rows: escalated } = await platform.db.query<{ actor: string; extra: unknown }>(
+      "SELECT actor, extra FROM alert_events WHERE alert_id = $1 AND type = 'escalated'",
+      [alertId],
+    );
+    expect(escalated).toHaveLength(1);
+    expect(escalated[0]!.actor).toBe('user:duty-a');
+    expect(JSON.stringify(escalated[0]!.extra)).toContain('"to":"city"');
     await officer.page.click(`${row} [data-testid=dispose]`);
     // the reason is required
     expect(await officer.page.isDisabled(`${row} [data-testid=confirm-dispose]`)).toBe(true);

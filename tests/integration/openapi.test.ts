@@ -53,7 +53,10 @@ describe('OpenAPI', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toContain('/api/v1/tasks/{id}/findings');
     const findings = doc.paths['/api/v1/tasks/{id}/findings']!.post!;
-    expect(findings).toMatchObject({ parameters: [{ name: 'id', in: 'path', required: true }], description: expect.stringContaining('tasks.work: inspector') as unknown });
+    expect(findings).toMatchObject({
+      parameters: [{ name: 'id', in: 'path', required: true }],
+      description: expect.stringContaining('tasks.work: inspector') as unknown,
+    });
     const body = (findings.requestBody as { content: Record<string, { schema: { properties: Record<string, unknown> } }> }).content['application/json']!.schema;
     expect(Object.keys(body.properties)).toEqual(['findings']);
     expect(doc.paths['/api/v1/session']!.post).toMatchObject({ security: [] });

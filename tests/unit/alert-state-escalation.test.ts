@@ -201,3 +201,47 @@ describe('job ids', () => {
     expect(notificationJobId(ev({ alertId: '42' }), '1')).not.toMatch(/^\d+$/);
   });
 });
+
+describe('an officer referring an open alert upward', () => {
+  const refer = (level: number, at: number, actor = 'user:duty', note?: string): Command => ({
+    type: 'escalate',
+    level,
+    at,
+    to: `authority-${level}`,
+    actor,
+    note,
+  });
+
+  it.each([
+    { name: 'firing', steps: [raise(0, 'orange')] },
+    { name: 'acknowledged', steps: [raise(0, 'orange'), ack(1)] },
+  ])('escalates a $name alert one level, as the officer, with the note, keeping its state', ({ steps }) => {
+    const before = after(steps);
+    const r = transition(before, refer(1, f(2), 'user:duty', ' 企业无法处置，请上级协调 '), { forMs: 0, newId: () => 'A1' });
+    expect(r.error).toBeUndefined();
+    expect(r.alert).toMatchObject({ state: before.state, escalations: 1, lastEscalatedAt: f(2) });
+    expect(r.events).toMatchObject([
+      {
+        type: 'escalated',
+        actor: 'user:duty',
+        from: before.state,
+        to: before.state,
+        reason: 'escalated_by_officer',
+        note: '企业无法处置，请上级协调',
+        escalation: { level: 1, to: 'authority-1' },
+      },
+    ]);
+  });
+
+  it.each([
+    { name: 'a resolved alert', steps: [raise(0, 'orange'), clear(1)], cmd: refer(1, f(2)), code: 'INVALID_TRANSITION' },
+    { name: 'a system actor posing as an officer', steps: [raise(0, 'orange')], cmd: refer(1, f(2), 'system:x'), code: 'INVALID_ACTOR' },
+    { name: 'skipping a level', steps: [raise(0, 'orange')], cmd: refer(2, f(2)), code: 'INVALID_ESCALATION' },
+  ])('refuses $name', ({ steps, cmd, code }) => {
+    expect(transition(after(steps), cmd, { forMs: 0, newId: () => 'A1' }).error?.code).toBe(code);
+  });
+
+  it('leaves the time-driven escalation of an acknowledged alert refused, as before', () => {
+    expect(transition(after([raise(0, 'orange'), ack(1)]), escalate(1, f(20)), { forMs: 0, newId: () => 'A1' }).error?.code).toBe('INVALID_TRANSITION');
+  });
+});
