@@ -291,6 +291,35 @@ export function both(text: { zh: string; en: string } | undefined): string {
   return lang.get() === 'en' ? text.en : text.zh;
 }
 
+const SECTOR_NAMES: Record<string, { zh: string; en: string }> = {
+  mine: { zh: '矿山', en: 'Mining' },
+  hazardous_chemicals: { zh: '危险化学品', en: 'Hazardous chemicals' },
+  fireworks: { zh: '烟花爆竹', en: 'Fireworks' },
+  metal_smelting: { zh: '金属冶炼', en: 'Metal smelting' },
+  explosive_dust: { zh: '涉爆粉尘', en: 'Explosive dust' },
+  other: { zh: '其他', en: 'Other' },
+};
+
+const EVENT_NAMES: Record<string, { zh: string; en: string }> = {
+  pending: { zh: '待确认', en: 'pending' },
+  fired: { zh: '触发报警', en: 'fired' },
+  updated: { zh: '更新', en: 'updated' },
+  severity_raised: { zh: '等级升高', en: 'grade raised' },
+  suppressed: { zh: '抑制（网关离线）', en: 'suppressed (gateway offline)' },
+  unsuppressed: { zh: '解除抑制', en: 'no longer suppressed' },
+  acknowledged: { zh: '签收', en: 'acknowledged' },
+  escalated: { zh: '逐级督办', en: 'escalated' },
+  resolved: { zh: '恢复正常', en: 'resolved' },
+  discarded: { zh: '未达保持时间', en: 'discarded' },
+  disposed: { zh: '处置', en: 'disposed' },
+};
+
+/** An alert event type's name in the current language. */
+export const eventName = (type: string): string => (EVENT_NAMES[type] ? both(EVENT_NAMES[type]) : type);
+
+/** A sector's name in the current language (its id if unknown). */
+export const sectorName = (id: string): string => (SECTOR_NAMES[id] ? both(SECTOR_NAMES[id]) : id);
+
 /** A time in China Standard Time, as officers read it. */
 export function time(ms: number | undefined): string {
   if (ms === undefined) return '—';

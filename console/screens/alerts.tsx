@@ -7,7 +7,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import { api, ApiError, can } from '../api.ts';
-import { both, t, time } from '../i18n.ts';
+import { both, eventName, t, time } from '../i18n.ts';
 import { ALERT_EVENT_TYPES } from '../../alerts/state/model.ts';
 import type { Alert, AlertDetail, AlertState, Grade } from '../types.ts';
 import { go } from '../router.ts';
@@ -227,7 +227,7 @@ export function AlertView({ id }: { id: string }) {
       <ol class="events">
         {d.events.map((e) => (
           <li key={e.seq}>
-            <span class="muted">{time(e.at)}</span> <strong>{e.type}</strong> {e.detail} <span class="muted">{e.actor}</span>
+            <span class="muted">{time(e.at)}</span> <strong>{eventName(e.type)}</strong> {e.detail} <span class="muted">{e.actor}</span>
             {e.note && <div>{e.note}</div>}
           </li>
         ))}

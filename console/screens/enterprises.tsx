@@ -7,7 +7,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import { api, ApiError } from '../api.ts';
-import { both, t, time } from '../i18n.ts';
+import { both, sectorName, t, time } from '../i18n.ts';
 import { go } from '../router.ts';
 import type { Alert, Point, Task } from '../types.ts';
 import type { BoardRow, LinkStatus } from '../../inspections/board.ts';
@@ -47,7 +47,7 @@ export function EnterpriseBoard() {
           </option>
           {sectors.map((s) => (
             <option key={s} value={s}>
-              {s}
+              {sectorName(s)}
             </option>
           ))}
         </select>
@@ -81,7 +81,7 @@ export function EnterpriseBoard() {
                 <strong>{r.name}</strong> <span class="muted">{r.id}</span>
                 {r.highRisk && <span class="chip grade-orange">{t('highRisk')}</span>}
               </td>
-              <td>{r.sector}</td>
+              <td>{sectorName(r.sector)}</td>
               <td>{r.grade}</td>
               <td>
                 <span class={`dot ${r.status}`} /> {t(r.status)} ({r.gateways.online}/{r.gateways.total})
@@ -148,7 +148,7 @@ export function EnterpriseView({ id }: { id: string }) {
       </h2>
       <dl class="facts">
         <dt>{t('sector')}</dt>
-        <dd>{e.sector}</dd>
+        <dd>{sectorName(e.sector)}</dd>
         <dt>{t('authority')}</dt>
         <dd>{e.authorityId ?? '—'}</dd>
         <dt>{t('grade')}</dt>
