@@ -28,12 +28,13 @@ export class ApiError extends Error {
   }
 }
 
-export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+/** Calls the API; a body is sent as JSON, or as is with `contentType` (e.g. a CSV list as `text/csv`). */
+export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown, contentType?: string): Promise<T> {
   const res = await fetch(path, {
     method,
     credentials: 'same-origin',
-    headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': contentType ?? 'application/json' },
+    ...(body === undefined ? {} : { body: contentType && typeof body === 'string' ? body : JSON.stringify(body) }),
   });
   if (res.status === 204) return undefined as T;
   const json = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string; reason?: { zh: string; en: string } } } & Record<

@@ -150,6 +150,12 @@ const ZH = {
   restore: '恢复',
   escalate: '报请上级',
   escalatedUp: '已报请上级督办',
+  importList: '导入企业名单',
+  importHelp: 'CSV，首行为表头：企业编号,企业名称,行业,执法主体,高危行业,标准化等级,重点企业,风险因素（或英文表头）。整份名单要么全部导入，要么一条不导入。',
+  audit: '审计记录',
+  verifyChain: '校验审计链',
+  chainIntact: '审计链完整，记录未被改动',
+  chainBroken: '审计链校验失败',
 } as const;
 
 export type Key = keyof typeof ZH;
@@ -278,6 +284,13 @@ const EN: Partial<Record<Key, string>> = {
   restore: 'Restore',
   escalate: 'Refer upward',
   escalatedUp: 'Referred to the authority above',
+  importList: 'Import an enterprise list',
+  importHelp:
+    'CSV, a header line first: id,name,sector,authorityId,highRisk,grade,keyEnterprise,riskFactors (or the Chinese headers). The whole list is imported, or none of it.',
+  audit: 'Audit trail',
+  verifyChain: 'Verify the chain',
+  chainIntact: 'The chain is intact; no record was changed',
+  chainBroken: 'The chain does not verify',
 };
 
 /** The word for `key` in the current language. */

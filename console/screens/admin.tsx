@@ -8,18 +8,20 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.ts';
-import { t } from '../i18n.ts';
+import { t, time } from '../i18n.ts';
 import type { BoardRow } from '../../inspections/board.ts';
 
-type Tab = 'users' | 'enterprises' | 'gateways' | 'overrides';
+type Tab = 'users' | 'enterprises' | 'import' | 'gateways' | 'overrides' | 'audit';
 
 export function AdminView() {
   const [tab, setTab] = useState<Tab>('users');
   const tabs: [Tab, string][] = [
     ['users', t('officers')],
     ['enterprises', t('enterprises')],
+    ['import', t('importList')],
     ['gateways', `${t('gateways')} · ${t('sensors')}`],
     ['overrides', t('ruleOverrides')],
+    ['audit', t('audit')],
   ];
   return (
     <section class="admin" data-testid="admin">
@@ -34,6 +36,8 @@ export function AdminView() {
       {tab === 'enterprises' && <Enterprises />}
       {tab === 'gateways' && <Gateways />}
       {tab === 'overrides' && <Overrides />}
+      {tab === 'import' && <Import />}
+      {tab === 'audit' && <Audit />}
     </section>
   );
 }
@@ -439,6 +443,125 @@ function Overrides() {
           </table>
         </>
       )}
+    </>
+  );
+}
+
+function Import() {
+  const [csv, setCsv] = useState('');
+  const [problems, setProblems] = useState<string[]>([]);
+  const { run, busy, view } = useAction();
+  return (
+    <>
+      <p class="muted">{t('importHelp')}</p>
+      <input
+        type="file"
+        accept=".csv,text/csv"
+        aria-label={t('importList')}
+        onChange={(e) => {
+          const file = (e.target as HTMLInputElement).files?.[0];
+          if (file) void file.text().then(setCsv);
+        }}
+      />
+      <textarea aria-label="CSV" rows={8} value={csv} onInput={(e) => setCsv((e.target as HTMLTextAreaElement).value)} data-testid="import-csv" />
+      <button
+        class="primary"
+        disabled={busy || csv.trim() === ''}
+        data-testid="import"
+        onClick={() =>
+          void run(async () => {
+            setProblems([]);
+            try {
+              const r = await api<{ created: number; updated: number }>('POST', '/api/v1/enterprises/import', csv, 'text/csv');
+              return `${t('saved')}: +${r.created} / ${r.updated}`;
+            } catch (err) {
+              const errors = (err as { body?: { errors?: string[] } }).body?.errors;
+              if (errors) setProblems(errors);
+              throw err;
+            }
+          })
+        }
+      >
+        {t('importList')}
+      </button>
+      {view}
+      {problems.length > 0 && (
+        <ul class="plain" data-testid="import-problems">
+          {problems.map((p) => (
+            <li key={p} class="error">
+              {p}
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
+
+interface AuditRecord {
+  seq: number;
+  at: number;
+  actor: string;
+  action: string;
+  subjectType: string;
+  subjectId: string;
+}
+
+interface Verification {
+  ok: boolean;
+  audit: { ok: boolean; records: number; brokenAt?: number; reason?: string };
+  alertEvents: { ok: boolean; brokenAt?: number; reason?: string };
+  records: { ok: boolean; table?: string; key?: string; reason?: string };
+}
+
+function Audit() {
+  const [records, setRecords] = useState<AuditRecord[]>([]);
+  const [check, setCheck] = useState<Verification | undefined>();
+  const { run, busy, view } = useAction();
+  useEffect(() => void api<{ records: AuditRecord[] }>('GET', '/api/v1/audit?limit=1000').then((r) => setRecords(r.records.slice(-200).reverse())), []);
+  return (
+    <>
+      <button
+        class="primary"
+        disabled={busy}
+        data-testid="verify"
+        onClick={() =>
+          void run(async () => {
+            const v = await api<Verification>('GET', '/api/v1/audit/verify');
+            setCheck(v);
+            return v.ok ? t('chainIntact') : t('chainBroken');
+          })
+        }
+      >
+        {t('verifyChain')}
+      </button>
+      {view}
+      {check && !check.ok && (
+        <p class="error" data-testid="broken">
+          {[
+            !check.audit.ok && `audit #${check.audit.brokenAt}: ${check.audit.reason}`,
+            !check.alertEvents.ok && `alert event #${check.alertEvents.brokenAt}: ${check.alertEvents.reason}`,
+            !check.records.ok && `${check.records.table} ${check.records.key}: ${check.records.reason}`,
+          ]
+            .filter(Boolean)
+            .join(' · ')}
+        </p>
+      )}
+      <table class="ranking" data-testid="audit-records">
+        <tbody>
+          {records.map((r) => (
+            <tr key={r.seq}>
+              <td>{r.seq}</td>
+              <td>{time(r.at)}</td>
+              <td>{r.actor}</td>
+              <td>{r.action}</td>
+              <td>
+                {r.subjectType} {r.subjectId}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </>
   );
 }
