@@ -14,17 +14,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../api/roles.ts';
 import { PERMISSIONS } from '../../api/roles.ts';
-import { buildApi } from '../../api/server.ts';
+import type { buildApi } from '../../api/server.ts';
 import { AlertStore } from '../../alerts/store.ts';
-import { openDb, type Db } from '../../core/db/db.ts';
-import type { InfluxClient } from '../../core/influx/client.ts';
-import { createLogger } from '../../core/logger.ts';
-import { createMetrics } from '../../core/metrics.ts';
-import { Provisioning } from '../../gateway/provisioning.ts';
+import type { Db } from '../../core/db/db.ts';
 import type { TaskFinding } from '../../inspections/tasks/lifecycle.ts';
 import { DEFAULT_TASK_POLICY, taskDecision } from '../../inspections/tasks/policy.ts';
 import { TaskStore } from '../../inspections/tasks/store.ts';
 import { AlertDriver } from '../helpers/notify.ts';
+import { buildTestApi } from '../helpers/test-api.ts';
 
 const ADMIN = 'authz-admin-token-0123456789';
 const NOW = Date.UTC(2026, 2, 1, 4);
@@ -238,20 +235,7 @@ const ENDPOINTS: Endpoint[] = [
 ];
 
 beforeAll(async () => {
-  const logger = createLogger({ level: 'silent' });
-  db = await openDb({ pgliteDir: 'memory://', logger });
-  app = buildApi(
-    { adminToken: ADMIN },
-    {
-      db,
-      influx: { query: () => Promise.resolve([]) } as unknown as InfluxClient,
-      provisioning: new Provisioning(db),
-      metrics: createMetrics(),
-      logger,
-      clock: { now: () => NOW },
-      alerts: { db },
-    },
-  );
+  ({ app, db } = await buildTestApi(ADMIN, { now: () => NOW }));
   tasks = new TaskStore(db);
   alerts = new AlertDriver(new AlertStore(db));
   for (const a of [

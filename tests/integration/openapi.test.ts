@@ -5,34 +5,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { undocumented } from '../../api/openapi.ts';
-import { buildApi } from '../../api/server.ts';
-import { openDb, type Db } from '../../core/db/db.ts';
-import type { InfluxClient } from '../../core/influx/client.ts';
-import { createLogger } from '../../core/logger.ts';
-import { createMetrics } from '../../core/metrics.ts';
-import { Provisioning } from '../../gateway/provisioning.ts';
-import { defaultCatalogue } from '../../alerts/rules/index.ts';
+import type { buildApi } from '../../api/server.ts';
+import type { Db } from '../../core/db/db.ts';
+import { buildTestApi } from '../helpers/test-api.ts';
 
 let db: Db;
 let app: ReturnType<typeof buildApi>;
 
 beforeAll(async () => {
-  const logger = createLogger({ level: 'silent' });
-  db = await openDb({ pgliteDir: 'memory://', logger });
-  app = buildApi(
-    { adminToken: 'openapi-admin-token-0123' },
-    {
-      db,
-      influx: {} as InfluxClient,
-      provisioning: new Provisioning(db),
-      metrics: createMetrics({ defaultMetrics: false }),
-      logger,
-      clock: Date,
-      alerts: { db },
-      ruleOverrides: { catalogue: () => Promise.resolve(defaultCatalogue()), announce: () => Promise.resolve() },
-    },
-  );
-  await app.ready();
+  ({ app, db } = await buildTestApi('openapi-admin-token-0123'));
 });
 
 afterAll(async () => {

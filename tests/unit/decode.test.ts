@@ -1,36 +1,12 @@
 /** Decoding of uplink messages into line protocol and rejections, against a hand-built point map and a fixed clock. */
 import { describe, expect, it } from 'vitest';
-import { readingSeriesKey, signalSeriesKey } from '../../core/influx/schema.ts';
 import type { PointRecord } from '../../core/registry.ts';
+import { sensorPoint as sensor, signalPoint as signal } from '../helpers/points.ts';
 import { REJECT_CODES, decodeReadings, decodeSignals, type DecodeContext, type Decoded, type RejectCode } from '../../ingest/decode.ts';
 
 const NOW = Date.UTC(2026, 0, 1); // 1767225600000
 const SKEW = 10 * 60_000;
 const AGE = 30 * 24 * 3600_000;
-
-function sensor(id: string, kind: string, unit: string): PointRecord {
-  return {
-    type: 'sensor',
-    id,
-    enterpriseId: 'E1',
-    gatewayId: 'G1',
-    kind,
-    unit,
-    periodS: 5,
-    seriesKey: readingSeriesKey({ enterpriseId: 'E1', gatewayId: 'G1', sensorId: id, kind, unit }),
-  };
-}
-function signal(id: string, kind: 'production' | 'valve' | 'interlock'): PointRecord {
-  return {
-    type: 'signal',
-    id,
-    enterpriseId: 'E1',
-    gatewayId: 'G1',
-    kind,
-    periodS: 60,
-    seriesKey: signalSeriesKey({ enterpriseId: 'E1', gatewayId: 'G1', pointId: id, kind }),
-  };
-}
 
 const points = new Map<string, PointRecord>(
   [sensor('GT-101', 'combustible_gas', '%LEL'), sensor('LT-201', 'level', 'm'), signal('P-RUN', 'production'), signal('V-IN', 'valve')].map((p) => [p.id, p]),
