@@ -32,6 +32,8 @@ export interface SessionPolicy {
   ttlMs: number;
   idleMs: number;
 }
+/** A session's last-seen time is written at most this often. */
+const SESSION_TOUCH_MS = 60_000;
 export const DEFAULT_SESSION_POLICY: SessionPolicy = { ttlMs: 12 * 3600_000, idleMs: 2 * 3600_000 };
 
 /** A stored hash no password matches, verified against when the user is unknown (the same time either way). */
@@ -151,24 +153,30 @@ export class Officers implements OfficerLookup {
     await this.db.query('DELETE FROM sessions WHERE token_hash = $1', [hash]);
   }
 
+  /**
+   * Every request of a console session passes here: one read, and a write
+   * only when the session's last-seen time is more than a minute old (the
+   * idle limit is hours; its precision need not be a request's).
+   */
   async bySessionHash(hash: string): Promise<OfficerIdentity | undefined> {
     const now = Date.now();
     const { rows } = await this.db.query<{
       officer_id: string | null;
+      last_seen_at: Date;
       name: string | null;
       authority_id: string | null;
       role: UserRole | null;
       disabled: boolean | null;
     }>(
-      `UPDATE sessions s SET last_seen_at = $2 WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3
-       RETURNING s.officer_id, (SELECT name FROM officers o WHERE o.id = s.officer_id) AS name,
-                 (SELECT authority_id FROM officers o WHERE o.id = s.officer_id) AS authority_id,
-                 (SELECT role FROM officers o WHERE o.id = s.officer_id) AS role,
-                 (SELECT disabled FROM officers o WHERE o.id = s.officer_id) AS disabled`,
+      `SELECT s.officer_id, s.last_seen_at, o.name, o.authority_id, o.role, o.disabled
+         FROM sessions s LEFT JOIN officers o ON o.id = s.officer_id
+        WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3`,
       [hash, new Date(now), new Date(now - this.sessionPolicy.idleMs)],
     );
     const r = rows[0];
     if (!r) return undefined;
+    if (now - new Date(r.last_seen_at).getTime() > SESSION_TOUCH_MS)
+      await this.db.query('UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1', [hash, new Date(now)]);
     if (r.officer_id === null) return { id: ADMIN_ID, name: ADMIN_ID, role: 'admin', authorityId: '' };
     if (r.disabled || !r.role || r.name === null || r.authority_id === null) return undefined;
     return { id: r.officer_id, name: r.name, role: r.role, authorityId: r.authority_id };

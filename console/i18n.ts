@@ -333,6 +333,9 @@ export const eventName = (type: string): string => (EVENT_NAMES[type] ? both(EVE
 /** A sector's name in the current language (its id if unknown). */
 export const sectorName = (id: string): string => (SECTOR_NAMES[id] ? both(SECTOR_NAMES[id]) : id);
 
+/** A rate (0–1) as a percentage; '—' when there was nothing to divide by. */
+export const percent = (r: number | null): string => (r === null ? '—' : `${(r * 100).toFixed(1)}%`);
+
 /** A time in China Standard Time, as officers read it. */
 export function time(ms: number | undefined): string {
   if (ms === undefined) return '—';

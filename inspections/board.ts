@@ -74,16 +74,18 @@ export class EnterpriseBoard {
       pa.values,
     );
     const online = await new Statistics(this.db).online(scope, now - 86_400_000, now + 1);
+    const openBy = new Map<string, Record<AlertGrade, number> & { total: number }>();
+    for (const a of open) {
+      const o = openBy.get(a.enterprise_id) ?? { red: 0, orange: 0, yellow: 0, blue: 0, total: 0 };
+      o[a.severity] += Number(a.n);
+      o.total += Number(a.n);
+      openBy.set(a.enterprise_id, o);
+    }
     const q = f.q?.trim().toLowerCase();
     const out: BoardRow[] = [];
     for (const r of rows) {
       const gateways = { total: Number(r.total), online: Number(r.online) };
-      const openAlerts = { red: 0, orange: 0, yellow: 0, blue: 0, total: 0 };
-      for (const a of open) {
-        if (a.enterprise_id !== r.id) continue;
-        openAlerts[a.severity] += Number(a.n);
-        openAlerts.total += Number(a.n);
-      }
+      const openAlerts = openBy.get(r.id) ?? { red: 0, orange: 0, yellow: 0, blue: 0, total: 0 };
       const o = online.get(r.id);
       const row: BoardRow = {
         id: r.id,

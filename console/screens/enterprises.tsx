@@ -7,13 +7,12 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import { api, ApiError } from '../api.ts';
-import { both, sectorName, t, time } from '../i18n.ts';
+import { both, percent, sectorName, t, time } from '../i18n.ts';
 import { go } from '../router.ts';
 import type { Alert, Point, Task } from '../types.ts';
 import type { BoardRow, LinkStatus } from '../../inspections/board.ts';
 import type { Inspection, LedgerEntry } from '../../inspections/ledger.ts';
 
-const pct = (r: number | null): string => (r === null ? '—' : `${(r * 100).toFixed(1)}%`);
 const STATUS: LinkStatus[] = ['online', 'partial', 'offline', 'no_gateway'];
 
 export function EnterpriseBoard() {
@@ -86,7 +85,7 @@ export function EnterpriseBoard() {
               <td>
                 <span class={`dot ${r.status}`} /> {t(r.status)} ({r.gateways.online}/{r.gateways.total})
               </td>
-              <td>{pct(r.onlineRate24h)}</td>
+              <td>{percent(r.onlineRate24h)}</td>
               <td>
                 {(['red', 'orange', 'yellow', 'blue'] as const)
                   .filter((g) => r.openAlerts[g] > 0)

@@ -6,7 +6,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import { api } from '../api.ts';
-import { t } from '../i18n.ts';
+import { percent, t } from '../i18n.ts';
 import type { StatisticsReport } from '../../inspections/stats.ts';
 import type { Grade } from '../types.ts';
 
@@ -14,7 +14,6 @@ type Report = StatisticsReport;
 
 const GRADES: Grade[] = ['red', 'orange', 'yellow', 'blue'];
 const COLORS: Record<Grade, string> = { red: '#cf1322', orange: '#d46b08', yellow: '#ad8b00', blue: '#0958d9' };
-const pct = (r: number | null): string => (r === null ? '—' : `${(r * 100).toFixed(1)}%`);
 const DAY = 86_400_000;
 
 export function StatsView() {
@@ -44,15 +43,15 @@ export function StatsView() {
         <>
           <div class="kpis">
             <Kpi label={t('alerts')} value={String(r.totals.alerts.total)} />
-            <Kpi label={t('disposalRate')} value={pct(r.totals.alerts.disposalRate)} />
+            <Kpi label={t('disposalRate')} value={percent(r.totals.alerts.disposalRate)} />
             <Kpi
               label={t('ackTime')}
               value={r.totals.acknowledge.p50Ms === null ? '—' : `${(r.totals.acknowledge.p50Ms / 60_000).toFixed(1)} ${t('minutes')}`}
             />
             <Kpi label={t('tasksOpenedClosed')} value={`${r.totals.tasks.opened} / ${r.totals.tasks.closed}`} />
             <Kpi label={t('findings')} value={`${r.totals.findings.hazards} / ${r.totals.findings.majorHazards}`} />
-            <Kpi label={t('recheckPassRate')} value={pct(r.totals.rechecks.passRate)} />
-            <Kpi label={t('onlineRate')} value={pct(r.totals.online.rate)} />
+            <Kpi label={t('recheckPassRate')} value={percent(r.totals.rechecks.passRate)} />
+            <Kpi label={t('onlineRate')} value={percent(r.totals.online.rate)} />
             <Kpi label={t('offlineHours')} value={String(r.totals.online.offlineHours)} />
           </div>
           <h3>{t('alertsByGrade')}</h3>
@@ -85,8 +84,8 @@ export function StatsView() {
                   <td>{i + 1}</td>
                   <td>{e.name}</td>
                   <td>{e.alerts.total}</td>
-                  <td>{pct(e.alerts.disposalRate)}</td>
-                  <td>{pct(e.online.rate)}</td>
+                  <td>{percent(e.alerts.disposalRate)}</td>
+                  <td>{percent(e.online.rate)}</td>
                   <td>{e.online.offlineHours}</td>
                 </tr>
               ))}

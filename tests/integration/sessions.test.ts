@@ -185,6 +185,18 @@ describe('sessions end', () => {
     expect((await req('GET', '/api/v1/session', { cookie: b.session! })).body.user).toBeNull();
   });
 
+  it('not while in use: a request within the idle limit renews it', async () => {
+    const a = await signIn('duty-1', PASSWORD);
+    const hash = tokenHash(a.session!.slice('nss_session='.length));
+    await db.query("UPDATE sessions SET last_seen_at = now() - interval '90 minutes' WHERE token_hash = $1", [hash]);
+    expect((await req('GET', '/api/v1/session', { cookie: a.session! })).body.user).toMatchObject({ id: 'duty-1' });
+    const { rows } = await db.query<{ idle_s: number }>(
+      'SELECT extract(epoch FROM now() - last_seen_at)::float AS idle_s FROM sessions WHERE token_hash = $1',
+      [hash],
+    );
+    expect(rows[0]!.idle_s).toBeLessThan(60);
+  });
+
   it('when the password changes (the new one works, the old does not), and when the officer is disabled', async () => {
     const s = await signIn('duty-1', PASSWORD);
     const other = await signIn('duty-1', PASSWORD);
