@@ -35,6 +35,16 @@ export const platformConfigSchema = z.strictObject({
       keepaliveLimit: z.number().int().min(10).default(600),
       /** Most simultaneous gateway connections. Default 10,000. */
       maxConnections: z.number().int().min(1).default(10_000),
+      /** Most simultaneous connections not yet authenticated (no CONNACK 0 yet); more are closed at once. Default 1,000. */
+      maxPendingConnections: z.number().int().min(1).default(1000),
+      /** Time from the TCP connection to a complete CONNECT before the broker closes it, in ms. Default 10 s. */
+      connectTimeoutMs: z.number().int().min(100).default(10_000),
+      /** Bytes waiting to be written to a connection that does not read them, beyond which it is closed. Default 1 MiB. */
+      maxWriteBufferBytes: z
+        .number()
+        .int()
+        .min(64 * 1024)
+        .default(1024 * 1024),
     })
     .prefault({}),
   http: z
@@ -132,7 +142,11 @@ export const platformConfigSchema = z.strictObject({
   tasks: z
     .strictObject({
       /** Time after a rectification deadline for the re-check to be recorded before the task escalates as overdue, ms. Default 3 days. */
-      recheckGraceMs: z.number().int().min(1).default(3 * 86_400_000),
+      recheckGraceMs: z
+        .number()
+        .int()
+        .min(1)
+        .default(3 * 86_400_000),
     })
     .prefault({}),
 });
@@ -178,7 +192,15 @@ export function configInputFromEnv(env: NodeJS.ProcessEnv): Record<string, unkno
     redisUrl: env.REDIS_URL,
     redisPrefix: env.REDIS_PREFIX,
     databaseUrl: env.DATABASE_URL,
-    mqtt: drop({ host: env.MQTT_HOST, port: int(env.MQTT_PORT), maxPacketBytes: int(env.MQTT_MAX_PACKET_BYTES) }),
+    mqtt: drop({
+      host: env.MQTT_HOST,
+      port: int(env.MQTT_PORT),
+      maxPacketBytes: int(env.MQTT_MAX_PACKET_BYTES),
+      maxConnections: int(env.MQTT_MAX_CONNECTIONS),
+      maxPendingConnections: int(env.MQTT_MAX_PENDING_CONNECTIONS),
+      connectTimeoutMs: int(env.MQTT_CONNECT_TIMEOUT_MS),
+      maxWriteBufferBytes: int(env.MQTT_MAX_WRITE_BUFFER_BYTES),
+    }),
     rules: drop({ catalogueFile: env.RULES_CATALOGUE_FILE, tickMs: int(env.RULES_TICK_MS), snapshotIntervalMs: int(env.RULES_SNAPSHOT_INTERVAL_MS) }),
     notify: drop({
       webhooks: env.NOTIFY_WEBHOOKS ? env.NOTIFY_WEBHOOKS.split(',').map((u) => u.trim()) : undefined,

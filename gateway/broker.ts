@@ -10,10 +10,17 @@
  *   the PUBACK — only when they are durably stored.
  * - Sessions (subscriptions, queued QoS 1 messages, wills) persist in Redis.
  *
- * Every refusal is logged with the client id and reason, and counted.
+ * - Floods: a connection must send its CONNECT within `connectTimeoutMs`;
+ *   at most `maxPendingConnections` may be unauthenticated at once and
+ *   `maxConnections` open; a client that does not read what it is sent is
+ *   closed past `maxWriteBufferBytes` (gateway/connection.ts).
+ *
+ * Every refusal is logged with the client id and reason, and counted (a
+ * flood's refusals are logged at most once a second per reason, with the
+ * number left out).
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
 import redisPersistence from 'aedes-persistence-redis';
 import { Redis } from 'ioredis';
@@ -24,7 +31,8 @@ import type { Metrics } from '../core/metrics.ts';
 import type { Registry } from '../core/registry.ts';
 import { decidePublish, decideSubscribe, type GatewayIdentity } from './acl.ts';
 import { VerifiedSecretCache, verifySecret } from './credentials.ts';
-import { PacketSizeGuard } from './packet-guard.ts';
+import { guardedConnection } from './connection.ts';
+import { correctSessionHandling, isSessionMarkerRestore } from './session-state.ts';
 import type { GatewayStatusTracker } from './status.ts';
 
 export interface BrokerDeps {
@@ -54,17 +62,42 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisUr
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
   redis.on('error', (err) => log.error({ err: err.message }, 'redis (broker persistence) error'));
 
-  const refuse = (action: 'connect' | 'publish' | 'subscribe', reason: string, ctx: Record<string, unknown>) => {
+  type Action = 'connect' | 'publish' | 'subscribe' | 'deliver';
+  const refuse = (action: Action, reason: string, ctx: Record<string, unknown>) => {
     deps.metrics.mqttRefusals.inc({ action, reason });
     log.warn({ action, reason, ...ctx }, `${action} refused`);
   };
+  const lastLogged = new Map<string, { at: number; unlogged: number }>();
+  /** For refusals that come in floods: counted every time, logged at most once a second per reason. */
+  const refuseQuietly = (action: Action, reason: string, ctx: Record<string, unknown>) => {
+    deps.metrics.mqttRefusals.inc({ action, reason });
+    const key = `${action}:${reason}`;
+    const last = lastLogged.get(key) ?? { at: 0, unlogged: 0 };
+    const now = Date.now();
+    if (now - last.at < 1000) {
+      last.unlogged++;
+      lastLogged.set(key, last);
+      return;
+    }
+    log.warn({ action, reason, ...ctx, notLoggedSinceLast: last.unlogged }, `${action} refused`);
+    lastLogged.set(key, { at: now, unlogged: 0 });
+  };
+  /** What a CONNECT asked for, kept for `authenticate` (which aedes does not hand the packet). */
+  const connects = new WeakMap<Client, { keepalive: number; clean: boolean; emptyId: boolean }>();
 
   const broker = await Aedes.createBroker({
     persistence: redisPersistence({ conn: redis }),
-    keepaliveLimit: config.mqtt.keepaliveLimit,
+    // aedes refuses a keepalive beyond its limit with return code 6, which MQTT 3.1.1 reserves: `authenticate` checks it instead
+    keepaliveLimit: 0,
+    connectTimeout: config.mqtt.connectTimeoutMs,
     maxClientsIdLength: 64,
     maxTopicLevels: 16,
     queueLimit: 42,
+
+    preConnect: (client, packet, done) => {
+      connects.set(client, { keepalive: packet.keepalive ?? 0, clean: packet.clean !== false, emptyId: !packet.clientId });
+      done(null, true);
+    },
 
     authenticate: (client, username, password, done) => {
       const clientId = client.id;
@@ -72,6 +105,13 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisUr
         refuse('connect', reason, { clientId, username });
         done(authError(reason, rc), false);
       };
+      const asked = connects.get(client);
+      // [MQTT-3.1.3-8]; aedes would give such a client a generated id
+      if (asked?.emptyId && !asked.clean) return fail('empty_client_id_with_persistent_session', RC.IDENTIFIER_REJECTED);
+      // keepalive 0 (off) would let a dead connection hold its session for ever; 3.1.1 has no code for this, mosquitto answers 0x02 too
+      if (asked && (asked.keepalive === 0 || asked.keepalive > config.mqtt.keepaliveLimit)) {
+        return fail('keepalive_not_allowed', RC.IDENTIFIER_REJECTED);
+      }
       if (!username || !password) return fail('missing_credentials', RC.BAD_CREDENTIALS);
       if (username !== clientId) return fail('client_id_must_equal_username', RC.IDENTIFIER_REJECTED);
       const secret = password.toString('utf8');
@@ -136,6 +176,7 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisUr
     },
 
     authorizeSubscribe: (client, sub: Subscription, done) => {
+      if (isSessionMarkerRestore(client, sub.topic)) return done(null, null); // see session-state.ts
       const id = identities.get(client);
       const decision = id ? decideSubscribe(id, sub.topic) : ({ allow: false, reason: 'not_authenticated' } as const);
       if (!decision.allow) {
@@ -148,7 +189,13 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisUr
     authorizeForward: (_client, packet: AedesPublishPacket) => packet,
   });
 
+  correctSessionHandling(broker, (err, clientId) => log.warn({ err: err.message, clientId }, 'could not record the persistent session'));
+
+  /** Connections accepted but not yet authenticated (no CONNACK 0 yet). */
+  const pending = new Set<Duplex>();
+
   broker.on('clientReady', (client) => {
+    pending.delete(client.conn);
     const id = identities.get(client);
     if (!id) return;
     live.set(id.gatewayId, client);
@@ -170,31 +217,44 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisUr
     log.info({ clientId: client.id, err: err.message }, 'client connection error');
   });
   broker.on('connectionError', (client, err) => {
+    if (err.message === 'connect did not arrive in time') {
+      return refuseQuietly('connect', 'connect_timeout', { timeoutMs: config.mqtt.connectTimeoutMs });
+    }
     log.info({ clientId: client.id, err: err.message }, 'connection error before CONNECT');
   });
 
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
-    socket.setNoDelay(true);
+    if (pending.size >= config.mqtt.maxPendingConnections) {
+      refuseQuietly('connect', 'too_many_pending_connections', { limit: config.mqtt.maxPendingConnections, remote: socket.remoteAddress });
+      socket.destroy();
+      return;
+    }
     sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    const guard = new PacketSizeGuard(config.mqtt.maxPacketBytes, (declared) => {
-      refuse('publish', 'packet_too_large', {
-        clientId: (conn as { client?: Client }).client?.id,
-        declaredBytes: declared,
-        limit: config.mqtt.maxPacketBytes,
-        remote: socket.remoteAddress,
-      });
+    const conn = guardedConnection(socket, config.mqtt, {
+      packetTooLarge: (declared) =>
+        refuse('publish', 'packet_too_large', {
+          clientId: (conn as { client?: Client }).client?.id,
+          declaredBytes: declared,
+          limit: config.mqtt.maxPacketBytes,
+          remote: socket.remoteAddress,
+        }),
+      unsupportedProtocol: (protocol, level) => refuseQuietly('connect', 'unacceptable_protocol_level', { protocol, level, remote: socket.remoteAddress }),
+      writeBufferFull: (bytes) =>
+        refuseQuietly('deliver', 'client_not_reading', {
+          clientId: (conn as { client?: Client }).client?.id,
+          bufferedBytes: bytes,
+          limit: config.mqtt.maxWriteBufferBytes,
+        }),
     });
-    guard.on('error', () => socket.destroy());
-    socket.on('error', () => guard.destroy());
-    socket.pipe(guard);
-    // aedes reads through the guard and writes straight to the socket.
-    const conn = Duplex.from({ readable: guard, writable: socket });
-    conn.on('error', () => socket.destroy());
-    conn.once('close', () => socket.destroy());
+    pending.add(conn);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      pending.delete(conn);
+    });
     broker.handle(conn);
   });
+  server.on('drop', (data) => refuseQuietly('connect', 'too_many_connections', { limit: config.mqtt.maxConnections, remote: data?.remoteAddress }));
   server.maxConnections = config.mqtt.maxConnections;
 
   let port = config.mqtt.port;

@@ -8,7 +8,6 @@
  * the end: the broker is alive, nothing unauthenticated was stored, every
  * legitimate reading was, and no session was left behind for the random ids.
  */
-import { connect as tcp } from 'node:net';
 import { Redis } from 'ioredis';
 import fc from 'fast-check';
 import mqttPacket from 'mqtt-packet';
@@ -20,6 +19,7 @@ import { AdminClient } from '../helpers/api.ts';
 import { countReadings, provisionTankFarm } from '../helpers/fixtures.ts';
 import { connect, publish } from '../helpers/mqtt.ts';
 import { startTestPlatform } from '../helpers/platform.ts';
+import { sendAndHalfClose } from '../helpers/raw-mqtt.ts';
 import { startTestServices, type TestServices } from '../helpers/services.ts';
 
 let svc: TestServices;
@@ -48,24 +48,6 @@ async function roundTrip(): Promise<void> {
     encodeReadings([{ sensor: 'GT-101', value: 1 + (legitReadings % 7), unit: '%LEL', quality: 'good', ts: Date.now() - legitReadings }]),
   );
   legitReadings++;
-}
-
-/** Writes the bytes, half-closes, and resolves when the broker has closed the connection (or the 5 s guard fires). */
-function send(bytes: Buffer): Promise<'closed' | 'held'> {
-  return new Promise((resolve) => {
-    const s = tcp({ host: '127.0.0.1', port: platform.mqttPort });
-    const guard = setTimeout(() => {
-      s.destroy();
-      resolve('held');
-    }, 5000);
-    s.on('error', () => undefined);
-    s.on('close', () => {
-      clearTimeout(guard);
-      resolve('closed');
-    });
-    s.on('data', () => undefined);
-    s.on('connect', () => s.end(bytes));
-  });
 }
 
 /** Client ids: recognisable random ones (checked for left-over sessions), the provisioned gateway's own, and arbitrary strings. */
@@ -153,7 +135,7 @@ describe('the MQTT gateway under malformed and hostile packets', () => {
         const glued = Buffer.concat([c, ...rest]);
         // mutate the glued stream, or only the packets after the CONNECT
         const bytes = mutateWhole ? mutate(glued) : Buffer.concat([c, mutate(Buffer.concat(rest))]);
-        if ((await send(bytes)) === 'held') held++;
+        if ((await sendAndHalfClose(platform.mqttPort, bytes)) === 'held') held++;
         if (++cases % 25 === 0) await roundTrip();
       }),
       { numRuns: Number(process.env.FUZZ_RUNS ?? 300) },
