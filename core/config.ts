@@ -45,6 +45,16 @@ export const platformConfigSchema = z.strictObject({
         .int()
         .min(64 * 1024)
         .default(1024 * 1024),
+      /**
+       * This broker's id in the shared session store, kept across restarts, so that after a crash the restarted
+       * broker owns the wills it had stored and does not publish them later as a vanished broker's (which would
+       * mark gateways that have long reconnected offline). Give each broker process sharing one Redis its own.
+       * Default `gateway-1`.
+       */
+      brokerId: z
+        .string()
+        .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, underscore and hyphen, at most 64')
+        .default('gateway-1'),
     })
     .prefault({}),
   http: z
@@ -200,6 +210,7 @@ export function configInputFromEnv(env: NodeJS.ProcessEnv): Record<string, unkno
       maxPendingConnections: int(env.MQTT_MAX_PENDING_CONNECTIONS),
       connectTimeoutMs: int(env.MQTT_CONNECT_TIMEOUT_MS),
       maxWriteBufferBytes: int(env.MQTT_MAX_WRITE_BUFFER_BYTES),
+      brokerId: env.MQTT_BROKER_ID,
     }),
     rules: drop({ catalogueFile: env.RULES_CATALOGUE_FILE, tickMs: int(env.RULES_TICK_MS), snapshotIntervalMs: int(env.RULES_SNAPSHOT_INTERVAL_MS) }),
     notify: drop({

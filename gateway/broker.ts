@@ -86,6 +86,8 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisUr
   const connects = new WeakMap<Client, { keepalive: number; clean: boolean; emptyId: boolean }>();
 
   const broker = await Aedes.createBroker({
+    // a stable id: see config `mqtt.brokerId`
+    id: config.mqtt.brokerId,
     persistence: redisPersistence({ conn: redis }),
     // aedes refuses a keepalive beyond its limit with return code 6, which MQTT 3.1.1 reserves: `authenticate` checks it instead
     keepaliveLimit: 0,

@@ -20,27 +20,47 @@ export function freePort(): Promise<number> {
   });
 }
 
+export type ServiceName = 'redis' | 'influx';
+
 export interface TestServices {
   dir: string;
+  /** The running server (replaced by `revive`). */
   redis: ServiceHandle;
   influx: ServiceHandle;
+  /** SIGKILL, like a crash: no shutdown, no flush of its own. Resolves when the process is gone. */
+  crash(name: ServiceName): Promise<void>;
+  /** Starts a crashed service again on the same port and data folder; resolves once it answers. */
+  revive(name: ServiceName): Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function startTestServices(name: string): Promise<TestServices> {
   const dir = mkdtempSync(join(tmpdir(), `nss-${name}-`));
   const [redisPort, influxPort, rpcPort] = [await freePort(), await freePort(), await freePort()];
-  const [redis, influx] = await Promise.all([
-    startRedis({ dir: join(dir, 'redis'), port: redisPort }),
-    startInflux({ dir: join(dir, 'influx'), port: influxPort, rpcPort }),
-  ]);
-  return {
+  const start = {
+    redis: () => startRedis({ dir: join(dir, 'redis'), port: redisPort }),
+    influx: () => startInflux({ dir: join(dir, 'influx'), port: influxPort, rpcPort }),
+  };
+  const [redis, influx] = await Promise.all([start.redis(), start.influx()]);
+  const svc: TestServices = {
     dir,
     redis,
     influx,
+    async crash(name) {
+      const child = svc[name].child;
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      });
+    },
+    async revive(name) {
+      svc[name] = await start[name]();
+    },
     async stop() {
-      await Promise.all([redis.stop(), influx.stop()]);
+      await Promise.all([svc.redis.stop(), svc.influx.stop()]);
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return svc;
 }
