@@ -39,6 +39,11 @@ class PostgresDb implements Db {
   }
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // A checked-out client has no listener of the pool's: if the server goes away between two statements of the
+    // transaction, its 'error' event would otherwise crash the process (found by tests/integration/faults.test.ts).
+    let broken: Error | undefined;
+    const onError = (err: Error) => (broken = err);
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await fn({
@@ -50,7 +55,9 @@ class PostgresDb implements Db {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
-      client.release();
+      client.off('error', onError);
+      // a broken connection is closed rather than handed out again
+      client.release(broken);
     }
   }
   private closed = false;

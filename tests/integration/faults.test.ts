@@ -103,7 +103,7 @@ interface Figures {
 const figures: Figures[] = [];
 let redis: Redis | undefined;
 /** A Redis connection for inspection, remade after Redis itself was restarted. */
-const redisClient = () => (redis ??= new Redis(svc.redis.url, { maxRetriesPerRequest: 3 }));
+const redisClient = () => (redis ??= new Redis(svc.redis.url, { maxRetriesPerRequest: 3 }).on('error', () => undefined));
 
 beforeAll(async () => {
   [svc, pgServer] = await Promise.all([startTestServices(NAME), startPostgres()]);

@@ -69,3 +69,29 @@ describe('PostgreSQL server backend', () => {
     expect(dl.rows).toEqual([{ reason_code: 'unknown_sensor', item_index: 1 }]);
   });
 });
+
+describe('PostgreSQL server going away', () => {
+  it('fails a transaction caught mid-way by a server crash without crashing the process, and works once the server is back', async () => {
+    const db = platform.db;
+    const failed = db.transaction(async (tx) => {
+      await tx.query('SELECT 1');
+      // the server dies between two statements of the transaction: the idle, checked-out connection is reset
+      await pgServer.crash();
+      await new Promise((resolve) => setImmediate(resolve));
+      await tx.query('SELECT 2');
+    });
+    await expect(failed).rejects.toThrow();
+    await pgServer.revive();
+    await expect
+      .poll(
+        () =>
+          db.query<{ n: number }>('SELECT 1 AS n').then(
+            (r) => r.rows[0]?.n,
+            () => undefined,
+          ),
+        { timeout: 30_000, interval: 100 },
+      )
+      .toBe(1);
+    expect(await db.transaction(async (tx) => (await tx.query<{ n: number }>('SELECT 3 AS n')).rows[0]?.n)).toBe(3);
+  });
+});
