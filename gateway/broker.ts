@@ -270,7 +270,9 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisUr
     async start(): Promise<void> {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(config.mqtt.port, config.mqtt.host, () => {
+        // a deep accept queue (capped by net.core.somaxconn): in a reconnect storm or a flood, connections beyond Node's
+        // default of 511 would sit half-open in the kernel, where neither the connect timeout nor the pending cap sees them
+        server.listen({ port: config.mqtt.port, host: config.mqtt.host, backlog: 4096 }, () => {
           server.off('error', reject);
           port = (server.address() as AddressInfo).port;
           resolve();

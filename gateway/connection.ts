@@ -43,7 +43,8 @@ export function guardedConnection(socket: Socket, limits: ConnectionLimits, on: 
       socket.write(chunk);
       if (socket.writableLength > limits.maxWriteBufferBytes) {
         on.writeBufferFull(socket.writableLength);
-        socket.destroy();
+        // a reset, not a FIN behind megabytes the client will not read: the kernel drops its buffers at once
+        socket.resetAndDestroy();
         return cb(new Error(`more than ${limits.maxWriteBufferBytes} bytes unread by the client`));
       }
       cb();
