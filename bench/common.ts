@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AdminApi } from '../scripts/admin-client.ts';
 import { startInflux, startRedis, type ServiceHandle } from '../scripts/services.ts';
 import { freePort } from '../tests/helpers/services.ts';
 
@@ -44,18 +45,74 @@ export class ProcessSampler {
     }, 1000);
   }
 
-  /** Stops and returns one line per process: CPU cores averaged over the window, RSS first → max → last. */
-  stop(): string[] {
+  /** Stops and returns, per process, CPU cores averaged over the window and RSS first, max and last (MiB). */
+  stopValues(): ProcessUsage[] {
     clearInterval(this.timer);
     const wall = (performance.now() - this.t0) / 1000;
-    const lines = ['per process: CPU (cores, avg over the measured window) | RSS MiB first → max → last'];
-    for (const [k, pid] of Object.entries(this.pids)) {
-      const cores = (cpuTicks(pid) - this.cpu0[k]!) / TICKS / wall;
-      const m = this.mem[k]!.length > 0 ? this.mem[k]! : [rssMiB(pid)];
-      lines.push(`  ${k.padEnd(15)} ${cores.toFixed(2)} | ${m[0]?.toFixed(0)} → ${Math.max(...m).toFixed(0)} → ${m.at(-1)?.toFixed(0)}`);
-    }
-    return lines;
+    return Object.entries(this.pids).map(([name, pid]) => {
+      const m = this.mem[name]!.length > 0 ? this.mem[name]! : [rssMiB(pid)];
+      return { name, cores: (cpuTicks(pid) - this.cpu0[name]!) / TICKS / wall, rssFirst: m[0]!, rssMax: Math.max(...m), rssLast: m.at(-1)! };
+    });
   }
+
+  /** Stops and returns one line per process: CPU cores averaged over the window, RSS first → max → last. */
+  stop(): string[] {
+    return ['per process: CPU (cores, avg over the measured window) | RSS MiB first → max → last', ...this.stopValues().map(usageLine)];
+  }
+}
+
+export interface ProcessUsage {
+  name: string;
+  cores: number;
+  rssFirst: number;
+  rssMax: number;
+  rssLast: number;
+}
+
+export const usageLine = (u: ProcessUsage): string =>
+  `  ${u.name.padEnd(15)} ${u.cores.toFixed(2)} | ${u.rssFirst.toFixed(0)} → ${u.rssMax.toFixed(0)} → ${u.rssLast.toFixed(0)}`;
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Runs `fn` over `items`, `concurrency` at a time; resolves with the results in order. */
+export async function pool<T, R>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i]!, i);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  return out;
+}
+
+/**
+ * Registers gateways `{prefix}{g}` (g from `from`) of enterprise `enterpriseId`,
+ * each with `sensors` combustible gas detectors `{sensorPrefix}{g}-{s}` (an
+ * hour's period, so none goes silent during a run); `concurrency` requests at
+ * a time. Resolves with the gateways' secrets, in order.
+ */
+export async function provisionFleet(
+  api: AdminApi,
+  enterpriseId: string,
+  gateways: number,
+  sensors: number,
+  opts: { prefix?: string; sensorPrefix?: string; from?: number; concurrency?: number } = {},
+): Promise<string[]> {
+  const { prefix = 'GW-', sensorPrefix = 'S-', from = 0, concurrency = 8 } = opts;
+  const ids = Array.from({ length: gateways }, (_, i) => from + i);
+  const secrets = await pool(ids, concurrency, async (g) => (await api.ok<{ secret: string }>('POST', '/api/v1/gateways', { id: `${prefix}${g}`, enterpriseId })).secret);
+  const all = ids.flatMap((g) => Array.from({ length: sensors }, (_, s) => [g, s] as const));
+  await pool(all, concurrency, ([g, s]) =>
+    api.ok('POST', '/api/v1/sensors', {
+      id: `${sensorPrefix}${g}-${s}`,
+      enterpriseId,
+      gatewayId: `${prefix}${g}`,
+      kind: 'combustible_gas',
+      unit: '%LEL',
+      periodS: 3600,
+    }),
+  );
+  return secrets;
 }
 
 export interface BenchPlatform {
