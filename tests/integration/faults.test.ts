@@ -74,7 +74,8 @@ let span = 0;
 let streaming = true;
 let stream: Promise<void> = Promise.resolve();
 const FLEET_STEP = 20_000;
-const FLEET_T0 = Math.floor((Date.now() - 12 * 3600_000) / FLEET_STEP) * FLEET_STEP;
+/** A week back: the fleet streams history faster than real time and must never reach the present. */
+const FLEET_T0 = Math.floor((Date.now() - 7 * 24 * 3600_000) / FLEET_STEP) * FLEET_STEP;
 
 const key = (enterpriseId: string, r: { sensor: string; ts: number | string }) => `${enterpriseId}|${r.sensor}|${Number(r.ts)}`;
 
@@ -244,6 +245,9 @@ interface Fault {
   felt: 'restarted' | 'logged' | 'alerted';
 }
 
+/** Like a pulled cable: no DISCONNECT, so the broker publishes the last will. */
+const cutOff = (probe: Probe) => new Promise<void>((resolve) => probe.client!.end(true, () => resolve()));
+
 const outage = () => new Promise<void>((r) => setTimeout(r, OUTAGE_MS));
 
 /** A fleet gateway cut off from the network in the last phase: its backlog must arrive whole. */
@@ -283,8 +287,7 @@ const FAULTS: Fault[] = [
   {
     name: 'a gateway cut off, then flushing',
     async inject(probe) {
-      // like a pulled cable: no DISCONNECT, so the broker publishes the last will
-      await Promise.all([cutFleetGateway().goOffline(), new Promise<void>((resolve) => probe.client!.end(true, () => resolve()))]);
+      await Promise.all([cutFleetGateway().goOffline(), cutOff(probe)]);
       await outage();
     },
     async heal(probe) {
@@ -411,7 +414,12 @@ describe.sequential('fault injection while the fleet streams', () => {
     const fleetAlerts = await db.query<{ rule_id: string; enterprise_id: string }>(
       "SELECT rule_id, enterprise_id FROM alerts WHERE enterprise_id NOT LIKE 'E-F%' ORDER BY rule_id",
     );
-    expect(fleetAlerts.rows).toEqual([{ rule_id: 'common.gateway_offline', enterprise_id: cutFleetGateway().def.enterpriseId }]);
+    const detail = await db.query<{ fingerprint: string; started_at: Date; message: string; gw: string }>(
+      "SELECT a.fingerprint, a.started_at, a.data->>'message' AS message, (SELECT string_agg(state || ':' || reason || '@' || at::text, ', ' ORDER BY at) FROM gateway_events e WHERE e.gateway_id = split_part(a.fingerprint, '|', 3)) AS gw FROM alerts a WHERE enterprise_id NOT LIKE 'E-F%'",
+    );
+    expect(fleetAlerts.rows, JSON.stringify(detail.rows, null, 1)).toEqual([
+      { rule_id: 'common.gateway_offline', enterprise_id: cutFleetGateway().def.enterpriseId },
+    ]);
     expect(await store.verifyChain()).toMatchObject({ ok: true });
     figures.forEach((f, p) => {
       const [from, to] = [f.spanFrom, figures[p + 1]?.spanFrom ?? span].map((x) => FLEET_T0 + x * FLEET_STEP) as [number, number];
