@@ -43,7 +43,7 @@ import type { AlertSummary } from '../alerts/query.ts';
 import { encodeReadings, topics, type ReadingOut } from '../core/contract.ts';
 import { InfluxClient } from '../core/influx/client.ts';
 import { AdminApi } from '../scripts/admin-client.ts';
-import { portOpen } from '../scripts/services.ts';
+import { portOpen, stopChild } from '../scripts/services.ts';
 import { connect, publish } from '../tests/helpers/mqtt.ts';
 import { freePort } from '../tests/helpers/services.ts';
 import { frameJson, SseClient } from '../tests/helpers/sse.ts';
@@ -106,18 +106,6 @@ async function watchDropped(port: number): Promise<{ value: () => number; close:
   return { value: () => dropped, close: () => c.endAsync() };
 }
 
-function stopProc(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((res) => {
-    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(t);
-      res();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
 async function waitFor(what: string, probe: () => Promise<boolean>, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe())) {
@@ -151,7 +139,7 @@ async function startMosquitto(name: string): Promise<Proc> {
   const log = openSync(join(PEER_DIR, `${name}.log`), 'a');
   const child = spawn(bin, ['-c', conf], { stdio: ['ignore', log, log] });
   await waitFor(name, () => portOpen(port), child, 10_000);
-  return { child, port, stop: () => stopProc(child) };
+  return { child, port, stop: () => stopChild(child) };
 }
 
 /** Installs Node-RED 4 and node-red-contrib-influxdb into var/peer/node-red the first time. */
@@ -178,7 +166,8 @@ return msg;`;
 /** The flow a Node-RED user would wire for our contract (see the file comment). */
 function peerFlow(v: Variant, mqttPort: number, influxPort: number): object[] {
   const node = (id: string, type: string, wires: string[][], extra: object) => ({ id, type, z: 'peer', name: id, x: 100, y: 100, wires, ...extra });
-  const fn = (id: string, func: string, to: string) => node(id, 'function', [[to]], { func, outputs: 1, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [] });
+  const fn = (id: string, func: string, to: string) =>
+    node(id, 'function', [[to]], { func, outputs: 1, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [] });
   return [
     { id: 'peer', type: 'tab', label: `peer ${v}`, disabled: false, info: '' },
     {
@@ -198,8 +187,28 @@ function peerFlow(v: Variant, mqttPort: number, influxPort: number): object[] {
       closeTopic: '',
       willTopic: '',
     },
-    { id: 'influx', type: 'influxdb', hostname: '127.0.0.1', port: String(influxPort), protocol: 'http', database: 'peer', name: 'influxd', usetls: false, tls: '', influxdbVersion: '1.x' },
-    node('in', 'mqtt in', [['json']], { topic: `v1/${peerEnt(v)}/+/readings`, qos: '1', datatype: 'utf8', broker: 'broker', nl: false, rap: true, rh: 0, inputs: 0 }),
+    {
+      id: 'influx',
+      type: 'influxdb',
+      hostname: '127.0.0.1',
+      port: String(influxPort),
+      protocol: 'http',
+      database: 'peer',
+      name: 'influxd',
+      usetls: false,
+      tls: '',
+      influxdbVersion: '1.x',
+    },
+    node('in', 'mqtt in', [['json']], {
+      topic: `v1/${peerEnt(v)}/+/readings`,
+      qos: '1',
+      datatype: 'utf8',
+      broker: 'broker',
+      nl: false,
+      rap: true,
+      rh: 0,
+      inputs: 0,
+    }),
     node('json', 'json', [['points', 'readings']], { property: 'payload', action: 'obj', pretty: false }),
     fn('points', POINTS_JS, v === 'batched' ? 'join' : 'write'),
     ...(v === 'batched'
@@ -223,8 +232,23 @@ function peerFlow(v: Variant, mqttPort: number, influxPort: number): object[] {
       : []),
     node('write', 'influxdb batch', [], { influxdb: 'influx', precision: 'ms', retentionPolicy: '' }),
     node('readings', 'change', [['split']], { rules: [{ t: 'set', p: 'payload', pt: 'msg', to: 'payload.readings', tot: 'msg' }] }),
-    node('split', 'split', [['threshold']], { splt: '\\n', spltType: 'str', arraySplt: 1, arraySpltType: 'len', stream: false, addname: '', property: 'payload' }),
-    node('threshold', 'switch', [['alert']], { property: 'payload.value', propertyType: 'msg', rules: [{ t: 'gte', v: '50', vt: 'num' }], checkall: 'true', repair: false, outputs: 1 }),
+    node('split', 'split', [['threshold']], {
+      splt: '\\n',
+      spltType: 'str',
+      arraySplt: 1,
+      arraySpltType: 'len',
+      stream: false,
+      addname: '',
+      property: 'payload',
+    }),
+    node('threshold', 'switch', [['alert']], {
+      property: 'payload.value',
+      propertyType: 'msg',
+      rules: [{ t: 'gte', v: '50', vt: 'num' }],
+      checkall: 'true',
+      repair: false,
+      outputs: 1,
+    }),
     node('alert', 'mqtt out', [], { topic: ALERT_TOPIC, qos: '1', retain: 'false', broker: 'broker' }),
   ];
 }
@@ -258,7 +282,7 @@ async function startNodeRed(red: string, v: Variant, mqttPort: number, influxPor
   const log = openSync(join(PEER_DIR, `node-red-${v}.log`), 'a');
   const child = spawn(process.execPath, [red, '--settings', settings], { cwd: NODE_RED_DIR, stdio: ['ignore', log, log] });
   await waitFor(`node-red (${v})`, () => portOpen(port), child, 60_000);
-  return { child, port, stop: () => stopProc(child) };
+  return { child, port, stop: () => stopChild(child) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -557,11 +581,14 @@ function printLeg(l: Leg): void {
   console.log(`published (acknowledged by the broker): ${n0(l.pubRate)} readings/s over the window (${n0(l.pubRate / PER)} msg/s)`);
   if (l.storedLat.length || l.alertLat.length || l.stored) {
     console.log(`stored in InfluxDB: ${n0(l.storedRate)} readings/s over the window (counted in InfluxDB)`);
-    const verdict = l.stored === l.acked ? 'all stored' : l.stored < l.acked ? `${n0(l.acked - l.stored)} NOT STORED` : `${n0(l.stored - l.acked)} more than acknowledged`;
+    const verdict =
+      l.stored === l.acked ? 'all stored' : l.stored < l.acked ? `${n0(l.acked - l.stored)} NOT STORED` : `${n0(l.stored - l.acked)} more than acknowledged`;
     console.log(`published vs stored: ${n0(l.acked)} acknowledged, ${n0(l.stored)} in InfluxDB after ${l.drainS.toFixed(1)} s of drain → ${verdict}`);
     if (l.dropped !== undefined) console.log(`Mosquitto dropped ${n0(l.dropped)} messages (${n0(l.dropped * PER)} readings) on their way to Node-RED`);
     console.log(`publish → visible in InfluxDB (probes, 25 ms polling): p50/p99 ${lat(l.storedLat)} ms (${l.storedLat.length} probes)`);
-    console.log(`publish → alert: p50/p99 ${lat(l.alertLat)} ms (${l.alertLat.length} measured; ${l.probesSent} sent, ${l.probesLost} never alerted${l.probesLost ? ' ← LOST' : ''})`);
+    console.log(
+      `publish → alert: p50/p99 ${lat(l.alertLat)} ms (${l.alertLat.length} measured; ${l.probesSent} sent, ${l.probesLost} never alerted${l.probesLost ? ' ← LOST' : ''})`,
+    );
   }
   console.log(`publish → PUBACK: p50/p99 ${lat(l.pubacks)} ms (${l.pubacks.length} messages)`);
   console.log('per process: CPU (cores) | RSS MiB first → max → last');
@@ -569,7 +596,9 @@ function printLeg(l: Leg): void {
 }
 
 function markdown(pipelines: Leg[], broker: Leg[]): string {
-  const rows = ['| gateways | pipeline | stored readings/s | published readings/s | stored / acknowledged | dropped by Mosquitto | publish → stored p50 / p99 ms (probes) | publish → alert p50 / p99 ms (probes) | server CPU cores | CPU ms / 1k readings | RSS MiB (max) |'];
+  const rows = [
+    '| gateways | pipeline | stored readings/s | published readings/s | stored / acknowledged | dropped by Mosquitto | publish → stored p50 / p99 ms (probes) | publish → alert p50 / p99 ms (probes) | server CPU cores | CPU ms / 1k readings | RSS MiB (max) |',
+  ];
   rows.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const l of pipelines) {
     const rss = l.usage
@@ -580,7 +609,11 @@ function markdown(pipelines: Leg[], broker: Leg[]): string {
       `| ${l.fleet} | ${l.pipeline} | ${n0(l.storedRate)} | ${n0(l.pubRate)} | ${n0(l.stored)} / ${n0(l.acked)} | ${l.dropped === undefined ? '–' : n0(l.dropped * PER)} | ${latN(l.storedLat)} | ${latN(l.alertLat)} | ${l.serverCores.toFixed(2)} | ${cpuPer1k(l).toFixed(0)} | ${rss} |`,
     );
   }
-  rows.push('', '| gateways | ours ÷ peer | stored readings/s | publish → stored p50 | publish → alert p50 | publish → alert p99 | CPU ms / 1k readings |', '|---:|---|---:|---:|---:|---:|---:|');
+  rows.push(
+    '',
+    '| gateways | ours ÷ peer | stored readings/s | publish → stored p50 | publish → alert p50 | publish → alert p99 | CPU ms / 1k readings |',
+    '|---:|---|---:|---:|---:|---:|---:|',
+  );
   for (const ours of pipelines.filter((l) => l.pipeline === 'ours')) {
     for (const peer of pipelines.filter((l) => l.fleet === ours.fleet && l.pipeline !== 'ours')) {
       rows.push(
@@ -639,9 +672,15 @@ async function main(): Promise<void> {
     const ours = new InfluxClient({ url: bp.influxd.url, database: 'safety' });
     // a few CONNECTs at a time: ours checks each gateway's secret (a deliberately slow hash)
     const ourClients = (n: number) =>
-      pool(secrets.slice(0, n), 8, (password, g) => connect(bp.mqttPort, { clientId: `GW-${g}`, username: `GW-${g}`, password, clean: false, connectTimeout: 60_000 }));
+      pool(secrets.slice(0, n), 8, (password, g) =>
+        connect(bp.mqttPort, { clientId: `GW-${g}`, username: `GW-${g}`, password, clean: false, connectTimeout: 60_000 }),
+      );
     const mosquittoClients = (port: number, n: number) =>
-      pool(Array.from({ length: n }, (_, g) => g), 8, (g) => connect(port, { clientId: `GW-${g}`, clean: false, connectTimeout: 60_000 }));
+      pool(
+        Array.from({ length: n }, (_, g) => g),
+        8,
+        (g) => connect(port, { clientId: `GW-${g}`, clean: false, connectTimeout: 60_000 }),
+      );
     const sseFeed = async (seen: (s: string) => void) => {
       const stream = await SseClient.open(`http://127.0.0.1:${bp.httpPort}/api/v1/alerts/stream`, { authorization: `Bearer ${bp.token}` });
       const reader = (async () => {
@@ -681,7 +720,11 @@ async function main(): Promise<void> {
       const close = await mqttFeed(() => (ok = true));
       for (let i = 0; !ok; i++) {
         if (i > 120) throw new Error(`node-red (${v}) did not pass a probe through its flow; see var/peer/node-red-${v}.log`);
-        await publish(client, topics.readings(peerEnt(v), 'GW-PROBE'), encodeReadings([{ sensor: 'P-ready', value: ALARM, unit: '%LEL', quality: 'good', ts: Date.now() }]));
+        await publish(
+          client,
+          topics.readings(peerEnt(v), 'GW-PROBE'),
+          encodeReadings([{ sensor: 'P-ready', value: ALARM, unit: '%LEL', quality: 'good', ts: Date.now() }]),
+        );
         await sleep(500);
       }
       await close();
@@ -691,7 +734,13 @@ async function main(): Promise<void> {
     const pipelines: Leg[] = [];
     const broker: Leg[] = [];
     for (const [k, fleet] of FLEETS.entries()) {
-      const oursProbe = await connect(bp.mqttPort, { clientId: 'GW-PROBE-0', username: 'GW-PROBE-0', password: probeSecret!, clean: false, connectTimeout: 60_000 });
+      const oursProbe = await connect(bp.mqttPort, {
+        clientId: 'GW-PROBE-0',
+        username: 'GW-PROBE-0',
+        password: probeSecret!,
+        clean: false,
+        connectTimeout: 60_000,
+      });
       const l1 = await runLeg(fleet, {
         pipeline: 'ours',
         clients: await ourClients(fleet),
@@ -714,7 +763,12 @@ async function main(): Promise<void> {
           ent: peerEnt(v),
           pids: { mosquitto: mosquitto.child.pid!, 'node-red': nr.child.pid!, influxd: bp.influxd.child!.pid! },
           influx: peerInflux,
-          probes: { client: await connect(mosquitto.port, { clientId: 'GW-PROBE', clean: false }), topic: topics.readings(peerEnt(v), 'GW-PROBE'), ids: probeIds(k), feed: mqttFeed },
+          probes: {
+            client: await connect(mosquitto.port, { clientId: 'GW-PROBE', clean: false }),
+            topic: topics.readings(peerEnt(v), 'GW-PROBE'),
+            ids: probeIds(k),
+            feed: mqttFeed,
+          },
           dropped: dropped.value,
           ...window,
         });

@@ -70,7 +70,8 @@ export interface ServiceHandle {
   stop(): Promise<void>;
 }
 
-function stopChild(child: ChildProcess | undefined): Promise<void> {
+/** SIGTERM, then SIGKILL after 5 s; resolves when the process is gone. */
+export function stopChild(child: ChildProcess | undefined): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((res) => {
     const t = setTimeout(() => child.kill('SIGKILL'), 5000);
