@@ -19,7 +19,7 @@ import { createMetrics } from './core/metrics.ts';
 import { Registry } from './core/registry.ts';
 import { buildBroker } from './gateway/broker.ts';
 import { Provisioning } from './gateway/provisioning.ts';
-import { GatewayStatusTracker } from './gateway/status.ts';
+import { concernsGateway, GatewayStatusTracker } from './gateway/status.ts';
 import { buildIngest } from './ingest/ingest.ts';
 import { alertEventsChannel, redisAnnouncer, type Announce } from './alerts/bus.ts';
 import { buildNotifier, type Notifier } from './alerts/notify/index.ts';
@@ -182,7 +182,7 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
           metrics,
           record: async (enterpriseId, gatewayId, state, reason, at) => {
             await ing.recordStatus(enterpriseId, gatewayId, state, reason, at);
-            await feed.status(enterpriseId, gatewayId, state, reason, at);
+            if (concernsGateway(reason)) await feed.status(enterpriseId, gatewayId, state, reason, at);
           },
         });
         const reset = await status.resetAfterRestart();
@@ -261,8 +261,10 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
           ['api', api && (() => api!.close())],
           ['mqtt listener', broker && (async () => broker!.stopAccepting())],
           // flush what is buffered so the messages waiting on it are acknowledged before connections close
-          ['ingest', ingest && (() => ingest!.stop(5000))],
+          ['ingest flush', ingest && (() => ingest!.drain(5000))],
+          // closing the connections records each gateway offline (platform_shutdown), through ingest: it stops after
           ['broker', broker && (() => broker!.stop())],
+          ['ingest', ingest && (() => ingest!.stop(5000))],
           ['rules', rules && (() => rules!.stop())],
           ['notifier', notifier && (() => notifier!.stop())],
           ['tasks queue', tasksQueue && (() => tasksQueue!.close())],

@@ -34,6 +34,8 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       registers: [registry],
     }),
     gatewayStatusChanges: counter('nss_gateway_status_changes_total', 'Gateway online/offline transitions', ['state']),
+    gatewayStatusRetries: counter('nss_gateway_status_retries_total', 'Gateway status writes retried, by stage (postgres, record)', ['stage']),
+    gatewayStatusLost: counter('nss_gateway_status_lost_total', 'Gateway status transitions still unpersisted at shutdown'),
     feedAppendFailures: counter('nss_rules_feed_append_failures_total', 'Stored messages that could not be queued for the rules worker (the message was not acknowledged)'),
     rulesEntries: counter('nss_rules_feed_entries_total', 'Feed entries the rules worker processed, by outcome', ['outcome']),
     rulesObservations: counter('nss_rules_observations_total', 'Readings, signals and gateway transitions evaluated, by type', ['type']),

@@ -33,7 +33,7 @@ import { decidePublish, decideSubscribe, type GatewayIdentity } from './acl.ts';
 import { VerifiedSecretCache, verifySecret } from './credentials.ts';
 import { guardedConnection } from './connection.ts';
 import { correctSessionHandling, isSessionMarkerRestore } from './session-state.ts';
-import type { GatewayStatusTracker } from './status.ts';
+import { PLATFORM_SHUTDOWN, PLATFORM_UNAVAILABLE, type GatewayStatusTracker } from './status.ts';
 
 export interface BrokerDeps {
   registry: Registry;
@@ -58,6 +58,12 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisUr
   const identities = new WeakMap<Client, GatewayIdentity>();
   /** The live client per gateway id, so a superseded connection's end does not mark a reconnected gateway offline. */
   const live = new Map<string, Client>();
+  /** Connections the platform closed because it could not store an uplink: their end is not the gateway's doing. */
+  const closedByPlatform = new WeakSet<Client>();
+  let stopped = false;
+  /** Why a client's connection ended, for its offline transition. */
+  const endReason = (client: Client, gatewayReason: string) =>
+    stopped ? PLATFORM_SHUTDOWN : closedByPlatform.has(client) ? PLATFORM_UNAVAILABLE : gatewayReason;
   const secrets = new VerifiedSecretCache();
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
   redis.on('error', (err) => log.error({ err: err.message }, 'redis (broker persistence) error'));
@@ -161,7 +167,7 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisUr
           return done(null); // acknowledged and dropped: a status message carries no data to lose
         }
         const isWill = !client.connected || client.closed;
-        void deps.status.set(id.enterpriseId, id.gatewayId, parsed.data.state, isWill ? 'last_will' : 'status_message');
+        void deps.status.set(id.enterpriseId, id.gatewayId, parsed.data.state, isWill ? endReason(client, 'last_will') : 'status_message');
         return done(null);
       }
       packet.retain = false; // telemetry is never retained
@@ -172,6 +178,7 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisUr
             { err: (err as Error).message, clientId: id.clientId, topic: packet.topic },
             'uplink not stored; closing the connection without acknowledgement',
           );
+          closedByPlatform.add(client);
           done(err as Error);
         },
       );
@@ -209,7 +216,7 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisUr
     const id = identities.get(client);
     if (!id || live.get(id.gatewayId) !== client) return;
     live.delete(id.gatewayId);
-    void deps.status.set(id.enterpriseId, id.gatewayId, 'offline', 'disconnected');
+    void deps.status.set(id.enterpriseId, id.gatewayId, 'offline', endReason(client, 'disconnected'));
   });
   broker.on('keepaliveTimeout', (client) => {
     const id = identities.get(client);
@@ -260,7 +267,6 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisUr
   server.maxConnections = config.mqtt.maxConnections;
 
   let port = config.mqtt.port;
-  let stopped = false;
 
   return {
     aedes: broker,

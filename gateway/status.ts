@@ -3,8 +3,18 @@
  * offline at once when its connection ends, its keepalive lapses, its last
  * will fires, or it says so on its status topic. Each transition is written to
  * PostgreSQL (current state + an event) and to the time series, in order per
- * gateway.
+ * gateway. A write that fails (PostgreSQL, InfluxDB or Redis away) is retried
+ * with backoff, still in order, until it lands or `settle()` stops the
+ * retries at shutdown: a gateway that drops off during an outage is reported
+ * once the stores are back.
+ *
+ * A connection the platform closed itself, because it could not store what
+ * the gateway sent (`platform_unavailable`) or because it is stopping
+ * (`platform_shutdown`), is recorded like any other end, but it says nothing
+ * about the gateway, so the rules feed does not get it (a gateway that really
+ * is gone is caught by its missed heartbeat).
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Clock } from '../core/clock.ts';
 import type { Queryable } from '../core/db/db.ts';
 import type { Logger } from '../core/logger.ts';
@@ -12,9 +22,24 @@ import type { Metrics } from '../core/metrics.ts';
 
 export type GatewayState = 'online' | 'offline';
 
+/** Reasons of an offline the platform caused by closing the connection: it could not store an uplink, or it is stopping. */
+export const PLATFORM_UNAVAILABLE = 'platform_unavailable';
+export const PLATFORM_SHUTDOWN = 'platform_shutdown';
+
+/** Whether a transition says something about the gateway, so the rules may act on it. */
+export const concernsGateway = (reason: string): boolean => reason !== PLATFORM_UNAVAILABLE && reason !== PLATFORM_SHUTDOWN;
+
+export interface StatusRetry {
+  /** First delay after a failed write, ms; doubles up to `maxDelayMs`. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
 export class GatewayStatusTracker {
   private readonly state = new Map<string, GatewayState>();
   private readonly chains = new Map<string, Promise<void>>();
+  private readonly stopping = new AbortController();
+  private readonly retry: StatusRetry;
 
   constructor(
     private readonly deps: {
@@ -23,8 +48,11 @@ export class GatewayStatusTracker {
       logger: Logger;
       metrics: Metrics;
       record?: (enterpriseId: string, gatewayId: string, state: GatewayState, reason: string, at: number) => Promise<void>;
+      retry?: Partial<StatusRetry>;
     },
-  ) {}
+  ) {
+    this.retry = { baseDelayMs: 250, maxDelayMs: 5000, ...deps.retry };
+  }
 
   current(gatewayId: string): GatewayState | undefined {
     return this.state.get(gatewayId);
@@ -57,14 +85,21 @@ export class GatewayStatusTracker {
     this.deps.metrics.gatewayStatusChanges.inc({ state: next });
     this.deps.logger.info({ enterpriseId, gatewayId, previous: previous ?? 'unknown', next, reason }, 'gateway status changed');
     const prior = this.chains.get(gatewayId) ?? Promise.resolve();
+    const when = new Date(at);
     const chain = prior
       .then(async () => {
-        const when = new Date(at);
-        await this.deps.db.query('UPDATE gateways SET status = $2, status_changed_at = $3 WHERE id = $1', [gatewayId, next, when]);
-        await this.deps.db.query('INSERT INTO gateway_events (gateway_id, state, reason, at) VALUES ($1, $2, $3, $4)', [gatewayId, next, reason, when]);
-        await this.deps.record?.(enterpriseId, gatewayId, next, reason, at);
+        // two steps, each retried whole: the UPDATE is idempotent, so a retry never writes the event twice
+        await this.persist(gatewayId, next, 'postgres', async () => {
+          await this.deps.db.query('UPDATE gateways SET status = $2, status_changed_at = $3 WHERE id = $1', [gatewayId, next, when]);
+          await this.deps.db.query('INSERT INTO gateway_events (gateway_id, state, reason, at) VALUES ($1, $2, $3, $4)', [gatewayId, next, reason, when]);
+        });
+        const record = this.deps.record;
+        if (record) await this.persist(gatewayId, next, 'record', () => record(enterpriseId, gatewayId, next, reason, at));
       })
-      .catch((err: unknown) => this.deps.logger.error({ err, gatewayId, next }, 'could not persist gateway status'))
+      .catch((err: unknown) => {
+        this.deps.metrics.gatewayStatusLost.inc();
+        this.deps.logger.error({ err, gatewayId, next, reason }, 'gateway status not persisted; giving up at shutdown');
+      })
       .finally(() => {
         if (this.chains.get(gatewayId) === chain) this.chains.delete(gatewayId);
       });
@@ -72,8 +107,26 @@ export class GatewayStatusTracker {
     return chain;
   }
 
-  /** Waits for every pending status write. */
+  /** Runs `step` until it succeeds; after a stop, a failure is final. */
+  private async persist(gatewayId: string, next: GatewayState, stage: string, step: () => Promise<unknown>): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await step();
+        if (attempt > 0) this.deps.logger.info({ gatewayId, next, stage, attempts: attempt + 1 }, 'gateway status persisted after retries');
+        return;
+      } catch (err) {
+        if (this.stopping.signal.aborted) throw err;
+        this.deps.metrics.gatewayStatusRetries.inc({ stage });
+        if (attempt === 0) this.deps.logger.warn({ err, gatewayId, next, stage }, 'could not persist gateway status; retrying');
+        const wait = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** Math.min(attempt, 20));
+        await delay(wait, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+      }
+    }
+  }
+
+  /** Stops retrying, then waits for every pending status write (each gets one more attempt). */
   async settle(): Promise<void> {
+    this.stopping.abort();
     await Promise.all([...this.chains.values()]);
   }
 }

@@ -86,6 +86,18 @@ export class GroupCommitBatcher {
     this.seal();
   }
 
+  /** Writes what is buffered and waits up to `timeoutMs` for everything to be written; keeps accepting. */
+  async drain(timeoutMs = 10_000): Promise<void> {
+    this.seal();
+    if (this.buffered === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ]);
+    clearTimeout(timer);
+  }
+
   /**
    * Stops accepting, writes what is buffered, and waits up to `timeoutMs` for
    * it; whatever is still unwritten then is rejected (never acknowledged), so
@@ -93,16 +105,8 @@ export class GroupCommitBatcher {
    */
   async close(timeoutMs = 10_000): Promise<void> {
     this.closing = true;
-    this.seal();
     for (const w of this.admitWaiters.splice(0)) w();
-    if (this.buffered > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
-      ]);
-      clearTimeout(timer);
-    }
+    await this.drain(timeoutMs);
     const err = new AppError('SHUTTING_DOWN', 'ingest stopped before the write completed');
     for (const b of this.ready.splice(0)) this.fail(b, err);
     // a write that has not answered by now may still land; its submissions are not acknowledged, the gateways re-send

@@ -177,6 +177,9 @@ export function buildIngest(config: Pick<PlatformConfig, 'ingest' | 'mqtt'>, dep
     handleUplink,
     recordStatus,
 
+    /** Writes what is buffered, waiting up to `timeoutMs`; keeps accepting (the gateway's status lines come after). */
+    drain: (timeoutMs?: number): Promise<void> => batcher.drain(timeoutMs),
+
     async stop(timeoutMs?: number): Promise<void> {
       await batcher.close(timeoutMs);
     },

@@ -9,8 +9,9 @@
  *
  * One fault per phase, in this order: kill -9 of the rules worker, kill -9 of
  * the gateway + ingest process, a crash and restart of InfluxDB, of Redis and
- * of PostgreSQL, and a gateway cut off from the network for a while that
- * then flushes its backlog. In every phase a probe gateway of its own
+ * of PostgreSQL, a gateway dropping off while PostgreSQL is down (its
+ * offline transition must wait for the database, not be lost), and a gateway
+ * cut off from the network for a while that then flushes its backlog. In every phase a probe gateway of its own
  * enterprise publishes one gas leak on three detectors across the fault:
  * half before, half while the fault lasts. Each phase then checks:
  *
@@ -282,6 +283,21 @@ const FAULTS: Fault[] = [
     name: 'crash and restart PostgreSQL',
     inject: () => pgServer.crash().then(outage),
     heal: () => pgServer.revive(),
+    felt: 'logged',
+  },
+  {
+    // its offline transition cannot be written while PostgreSQL is down: it must be retried, not lost
+    name: 'a gateway drops off while PostgreSQL is down',
+    async inject(probe) {
+      await pgServer.crash();
+      await cutOff(probe);
+      await outage();
+    },
+    async heal(probe) {
+      await pgServer.revive();
+      probe.client!.reconnect(probe.stores);
+    },
+    ownAlerts: { 'common.gateway_offline': 1 },
     felt: 'logged',
   },
   {
