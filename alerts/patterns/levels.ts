@@ -56,7 +56,18 @@ export interface LevelInput {
   levels: Record<string, { threshold?: number | undefined; severity?: Severity | undefined; deadband?: number | undefined }>;
 }
 
+const specs = new WeakMap<LevelInput, Map<Severity, LevelSpec>>();
+
+/** The levels of a rule's parameters, ordered; computed once per parameters object (patterns call it per reading). */
 export function levelSpec(p: LevelInput, defaultSeverity: Severity): LevelSpec {
+  let bySeverity = specs.get(p);
+  if (!bySeverity) specs.set(p, (bySeverity = new Map<Severity, LevelSpec>()));
+  let spec = bySeverity.get(defaultSeverity);
+  if (!spec) bySeverity.set(defaultSeverity, (spec = computeLevelSpec(p, defaultSeverity)));
+  return spec;
+}
+
+function computeLevelSpec(p: LevelInput, defaultSeverity: Severity): LevelSpec {
   const levels = Object.entries(p.levels)
     .flatMap(([key, l]) =>
       l.threshold === undefined ? [] : [{ key, threshold: l.threshold, severity: l.severity ?? defaultSeverity, deadband: l.deadband ?? p.deadband ?? 0 }],

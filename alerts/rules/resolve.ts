@@ -125,16 +125,24 @@ export function resolveRules(catalogue: Catalogue, overrides: readonly Override[
   return explainRules(catalogue, overrides, p).flatMap((r) => (r.ok ? [r.rule] : []));
 }
 
+const contexts = new WeakMap<ResolvedRule, PatternContext>();
+
+/** The context patterns see; one object per resolved rule (rules are never mutated: a change resolves a new one). */
 export function contextOf(rule: ResolvedRule): PatternContext {
-  return {
-    ruleId: rule.id,
-    ruleVersion: rule.version,
-    name: rule.name,
-    severity: rule.severity,
-    forMs: rule.forMs,
-    subject: rule.subject,
-    anchor: rule.anchor,
-  };
+  let ctx = contexts.get(rule);
+  if (!ctx) {
+    ctx = {
+      ruleId: rule.id,
+      ruleVersion: rule.version,
+      name: rule.name,
+      severity: rule.severity,
+      forMs: rule.forMs,
+      subject: rule.subject,
+      anchor: rule.anchor,
+    };
+    contexts.set(rule, ctx);
+  }
+  return ctx;
 }
 
 const patternOf = (rule: ResolvedRule) => PATTERNS[rule.pattern].pattern as unknown as Pattern<ResolvedRule['params'], unknown>;
