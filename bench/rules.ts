@@ -39,7 +39,7 @@ const hour: RawObservation[] = plan.gateways
       pointId: r.sensor,
       value: r.value,
       quality: r.quality,
-      ts: r.ts,
+      ts: typeof r.ts === 'number' ? r.ts : Date.parse(r.ts), // the simulator reports epoch ms
     })),
   )
   .sort((a, b) => a.ts - b.ts);
