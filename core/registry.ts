@@ -28,18 +28,23 @@ const isSignalKind = (k: string): k is SignalKind => (SIGNAL_KINDS as string[]).
  * after `ttlMs`, dropped by `invalidate` when provisioning changes a gateway,
  * and reloaded at most once per `missReloadMs` when a message names an
  * unknown point (so a freshly provisioned sensor is picked up at once, and a
- * flood of unknown ids cannot hammer the database).
+ * flood of unknown ids cannot hammer the database). Ids with no gateway are
+ * remembered too (so a client retrying a wrong id costs no query per
+ * attempt), but at most `maxUnknown` of them, oldest dropped first: a flood of
+ * random ids cannot grow the cache beyond the ledger plus that bound.
  */
 export class Registry {
   private readonly cache = new Map<string, GatewayEntry>();
   private readonly lastMissReload = new Map<string, number>();
   /** Loads under way, so a burst of messages from one gateway at cache expiry costs one query, not one per message. */
   private readonly loading = new Map<string, Promise<GatewayEntry>>();
+  /** The cached ids that named no gateway, oldest first. */
+  private readonly unknown = new Set<string>();
 
   constructor(
     private readonly db: Queryable,
     private readonly clock: Clock,
-    private readonly opts: { ttlMs?: number; missReloadMs?: number } = {},
+    private readonly opts: { ttlMs?: number; missReloadMs?: number; maxUnknown?: number } = {},
   ) {}
 
   async gateway(gatewayId: string): Promise<GatewayRecord | undefined> {
@@ -71,9 +76,11 @@ export class Registry {
     if (gatewayId === undefined) {
       this.cache.clear();
       this.lastMissReload.clear();
+      this.unknown.clear();
     } else {
       this.cache.delete(gatewayId);
       this.lastMissReload.delete(gatewayId);
+      this.unknown.delete(gatewayId);
     }
   }
 
@@ -102,6 +109,16 @@ export class Registry {
     };
     if (cached?.points) e.points = await this.loadPoints(gatewayId);
     this.cache.set(gatewayId, e);
+    this.unknown.delete(gatewayId);
+    if (!e.gateway) {
+      this.unknown.add(gatewayId);
+      if (this.unknown.size > (this.opts.maxUnknown ?? 10_000)) {
+        const oldest = this.unknown.values().next().value as string;
+        this.unknown.delete(oldest);
+        this.cache.delete(oldest);
+        this.lastMissReload.delete(oldest);
+      }
+    }
     return e;
   }
 

@@ -78,4 +78,27 @@ describe('Registry', () => {
     expect(points.get('V-IN')).toMatchObject({ type: 'signal', kind: 'valve', seriesKey: 'signal,ent=E1,gw=G1,kind=valve,point=V-IN' });
     expect(points.get('GT-101')).toMatchObject({ type: 'sensor', unit: '%LEL' });
   });
+
+  it('remembers at most maxUnknown ids that name no gateway, oldest dropped first, and keeps the known ones', async () => {
+    const { db, calls } = fakeDb();
+    const r = new Registry(db, new FakeClock(), { maxUnknown: 3 });
+    await r.gateway('G1');
+    for (let i = 0; i < 10; i++) await r.gateway(`RANDOM-${i}`);
+    expect(calls.gateways).toBe(11);
+    // the three latest unknown ids and the real gateway answer from cache
+    for (const id of ['G1', 'RANDOM-7', 'RANDOM-8', 'RANDOM-9']) await r.gateway(id);
+    expect(calls.gateways).toBe(11);
+    // an older one was dropped: it costs a query again
+    expect(await r.gateway('RANDOM-0')).toBeUndefined();
+    expect(calls.gateways).toBe(12);
+  });
+
+  it('forgets an unknown id on invalidate, so a gateway provisioned under it is found at once', async () => {
+    const { db, calls } = fakeDb();
+    const r = new Registry(db, new FakeClock());
+    await r.gateway('NEW');
+    r.invalidate('NEW');
+    await r.gateway('NEW');
+    expect(calls.gateways).toBe(2);
+  });
 });
