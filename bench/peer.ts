@@ -43,7 +43,7 @@ import type { AlertSummary } from '../alerts/query.ts';
 import { encodeReadings, topics, type ReadingOut } from '../core/contract.ts';
 import { InfluxClient } from '../core/influx/client.ts';
 import { AdminApi } from '../scripts/admin-client.ts';
-import { portOpen, stopChild } from '../scripts/services.ts';
+import { ensureBinary, portOpen, stopChild } from '../scripts/services.ts';
 import { connect, publish } from '../tests/helpers/mqtt.ts';
 import { freePort } from '../tests/helpers/services.ts';
 import { frameJson, SseClient } from '../tests/helpers/sse.ts';
@@ -117,8 +117,7 @@ async function waitFor(what: string, probe: () => Promise<boolean>, child: Child
 
 /** Mosquitto on a free loopback port with its stock limits (max_queued_messages 1000), no persistence, TCP_NODELAY. */
 async function startMosquitto(name: string): Promise<Proc> {
-  const bin = '/usr/sbin/mosquitto';
-  if (!existsSync(bin)) throw new Error(`${bin} is missing: apt-get install mosquitto`);
+  const bin = ensureBinary('mosquitto');
   const port = await freePort();
   const conf = join(PEER_DIR, `${name}.conf`);
   writeFileSync(

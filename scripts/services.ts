@@ -10,7 +10,10 @@ import { createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
 import { AppError } from '../core/errors.ts';
 
-const PACKAGES = { 'redis-server': 'redis-server', influxd: 'influxdb', mosquitto_pub: 'mosquitto-clients' } as const;
+const PACKAGES = { 'redis-server': 'redis-server', influxd: 'influxdb', mosquitto_pub: 'mosquitto-clients', mosquitto: 'mosquitto' } as const;
+
+/** The setting that points the project at a running server instead of starting this binary. */
+const ALTERNATIVE: Partial<Record<keyof typeof PACKAGES, string>> = { 'redis-server': 'REDIS_URL', influxd: 'INFLUX_URL' };
 
 function which(bin: string): string | undefined {
   for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':').concat(['/usr/bin', '/usr/sbin'])) {
@@ -29,7 +32,7 @@ export function ensureBinary(bin: keyof typeof PACKAGES, log: (msg: string) => v
   if (process.getuid?.() !== 0) {
     throw new AppError(
       'SERVICE_START_FAILED',
-      `${bin} is not installed. Install it with:\n  sudo ${cmd}\nor set ${bin === 'redis-server' ? 'REDIS_URL' : 'INFLUX_URL'} to a running server.`,
+      `${bin} is not installed. Install it with:\n  sudo ${cmd}${ALTERNATIVE[bin] ? `\nor set ${ALTERNATIVE[bin]} to a running server.` : ''}`,
     );
   }
   log(`${bin} is missing; installing Debian package ${pkg} …`);
