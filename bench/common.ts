@@ -74,6 +74,41 @@ export const usageLine = (u: ProcessUsage): string =>
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * Waits until the processes `pids` (name → pid) together use less than
+ * `maxCores` over a one-second window (what an earlier leg left behind, e.g.
+ * a backlog still being written or compacted, would otherwise load the next
+ * one), at most `timeoutMs`. Resolves with the time waited, whether they
+ * settled, and the last window's busiest process.
+ */
+export async function quiesce(
+  pids: Record<string, number>,
+  maxCores = 0.1,
+  timeoutMs = 60_000,
+): Promise<{ waitedMs: number; settled: boolean; busiest: string }> {
+  const t0 = performance.now();
+  const ticks = (pid: number) => {
+    try {
+      return cpuTicks(pid);
+    } catch {
+      return 0; // exited
+    }
+  };
+  const sample = () => Object.entries(pids).map(([name, pid]) => ({ name, t: ticks(pid) }));
+  for (;;) {
+    const before = sample();
+    const w0 = performance.now();
+    await sleep(1000);
+    const wall = (performance.now() - w0) / 1000;
+    const cores = sample().map((s, i) => ({ name: s.name, cores: (s.t - before[i]!.t) / TICKS / wall }));
+    const total = cores.reduce((n, c) => n + c.cores, 0);
+    const top = cores.reduce((x, y) => (y.cores > x.cores ? y : x), { name: '', cores: 0 });
+    const busiest = top.name ? `${top.name} ${top.cores.toFixed(2)} cores` : '';
+    if (total < maxCores) return { waitedMs: performance.now() - t0, settled: true, busiest };
+    if (performance.now() - t0 > timeoutMs) return { waitedMs: performance.now() - t0, settled: false, busiest };
+  }
+}
+
 /** Runs `fn` over `items`, `concurrency` at a time; resolves with the results in order. */
 export async function pool<T, R>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const out: R[] = [];

@@ -47,7 +47,7 @@ import { ensureBinary, portOpen, stopChild } from '../scripts/services.ts';
 import { connect, publish } from '../tests/helpers/mqtt.ts';
 import { freePort } from '../tests/helpers/services.ts';
 import { frameJson, SseClient } from '../tests/helpers/sse.ts';
-import { pct, pool, ProcessSampler, provisionFleet, sleep, startBenchPlatform, usageLine, type ProcessUsage } from './common.ts';
+import { pct, pool, ProcessSampler, provisionFleet, quiesce, sleep, startBenchPlatform, usageLine, type ProcessUsage } from './common.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -92,6 +92,7 @@ const ALERT_TOPIC = 'peer/alerts';
 // The peer stack: Mosquitto and Node-RED
 
 interface Proc {
+  name: string;
   child: ChildProcess;
   port: number;
   stop(): Promise<void>;
@@ -138,7 +139,7 @@ async function startMosquitto(name: string): Promise<Proc> {
   const log = openSync(join(PEER_DIR, `${name}.log`), 'a');
   const child = spawn(bin, ['-c', conf], { stdio: ['ignore', log, log] });
   await waitFor(name, () => portOpen(port), child, 10_000);
-  return { child, port, stop: () => stopChild(child) };
+  return { name, child, port, stop: () => stopChild(child) };
 }
 
 /** Installs Node-RED 4 and node-red-contrib-influxdb into var/peer/node-red the first time. */
@@ -281,7 +282,7 @@ async function startNodeRed(red: string, v: Variant, mqttPort: number, influxPor
   const log = openSync(join(PEER_DIR, `node-red-${v}.log`), 'a');
   const child = spawn(process.execPath, [red, '--settings', settings], { cwd: NODE_RED_DIR, stdio: ['ignore', log, log] });
   await waitFor(`node-red (${v})`, () => portOpen(port), child, 60_000);
-  return { child, port, stop: () => stopChild(child) };
+  return { name: `node-red ${v}`, child, port, stop: () => stopChild(child) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -480,6 +481,8 @@ interface Target {
   warmup: number;
   seconds: number;
   dropped?: () => number;
+  /** Every server process of the run: the leg starts once they are idle. */
+  settle: () => Record<string, number>;
 }
 
 async function countStored(influx: InfluxClient, ent: string, since: number): Promise<number> {
@@ -488,6 +491,11 @@ async function countStored(influx: InfluxClient, ent: string, since: number): Pr
 }
 
 async function runLeg(fleet: number, t: Target): Promise<Leg> {
+  const quiet = await quiesce(t.settle(), 0.1, 180_000);
+  if (quiet.waitedMs > 1500 || !quiet.settled)
+    console.error(
+      `waited ${(quiet.waitedMs / 1000).toFixed(1)} s for the server processes to go idle before "${t.pipeline}"${quiet.settled ? '' : ` (they did not: ${quiet.busiest}; measuring anyway)`}`,
+    );
   const t0 = Date.now() - 10 * 60_000; // recent: the rules see live data, not a backlog
   const load = new Load(t.clients, t.topic, t0);
   const probes = t.probes && new Probes(t.probes.client, t.probes.topic, t.probes.ids);
@@ -710,7 +718,15 @@ async function main(): Promise<void> {
         await sub.endAsync();
       };
     };
-    const window = { rate: RATE, warmup: WARMUP, seconds: SECONDS };
+    // a leg starts only once every server process is idle: what the previous one left behind (Node-RED's
+    // backlog, InfluxDB compacting it, the rules worker catching up) would otherwise load it
+    const settle = () => ({
+      platform: bp.child.pid!,
+      influxd: bp.influxd.child!.pid!,
+      redis: bp.redis.child!.pid!,
+      ...Object.fromEntries(procs.map((p) => [p.name, p.child.pid!])),
+    });
+    const window = { rate: RATE, warmup: WARMUP, seconds: SECONDS, settle };
 
     // Node-RED is ready once a probe goes all the way through its flow
     for (const v of VARIANTS) {
@@ -783,7 +799,7 @@ async function main(): Promise<void> {
       }
 
       // the broker leg alone: same publisher, same messages, closed loop
-      const brokerWindow = { rate: 0, warmup: 1, seconds: BROKER_SECONDS };
+      const brokerWindow = { rate: 0, warmup: 1, seconds: BROKER_SECONDS, settle };
       const b1 = await runLeg(fleet, {
         pipeline: 'mosquitto',
         clients: await mosquittoClients(mosquittoAlone.port, fleet),
