@@ -135,7 +135,11 @@ export async function provisionFleet(
 ): Promise<string[]> {
   const { prefix = 'GW-', sensorPrefix = 'S-', from = 0, concurrency = 8 } = opts;
   const ids = Array.from({ length: gateways }, (_, i) => from + i);
-  const secrets = await pool(ids, concurrency, async (g) => (await api.ok<{ secret: string }>('POST', '/api/v1/gateways', { id: `${prefix}${g}`, enterpriseId })).secret);
+  const secrets = await pool(
+    ids,
+    concurrency,
+    async (g) => (await api.ok<{ secret: string }>('POST', '/api/v1/gateways', { id: `${prefix}${g}`, enterpriseId })).secret,
+  );
   const all = ids.flatMap((g) => Array.from({ length: sensors }, (_, s) => [g, s] as const));
   await pool(all, concurrency, ([g, s]) =>
     api.ok('POST', '/api/v1/sensors', {
