@@ -30,7 +30,7 @@ import type { Logger } from '../core/logger.ts';
 import type { Metrics } from '../core/metrics.ts';
 import type { Registry } from '../core/registry.ts';
 import { decidePublish, decideSubscribe, type GatewayIdentity } from './acl.ts';
-import { VerifiedSecretCache, verifySecret } from './credentials.ts';
+import { VerifiedSecretCache, VerifyGate, verifySecret } from './credentials.ts';
 import { guardedConnection } from './connection.ts';
 import { correctSessionHandling, isSessionMarkerRestore } from './session-state.ts';
 import { PLATFORM_SHUTDOWN, PLATFORM_UNAVAILABLE, type GatewayStatusTracker } from './status.ts';
@@ -65,6 +65,7 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisUr
   const endReason = (client: Client, gatewayReason: string) =>
     stopped ? PLATFORM_SHUTDOWN : closedByPlatform.has(client) ? PLATFORM_UNAVAILABLE : gatewayReason;
   const secrets = new VerifiedSecretCache();
+  const secretChecks = new VerifyGate(config.mqtt.maxConcurrentSecretChecks);
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
   redis.on('error', (err) => log.error({ err: err.message }, 'redis (broker persistence) error'));
 
@@ -126,7 +127,17 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisUr
       deps.registry.gateway(username).then(
         async (gw) => {
           if (!gw) return fail('unknown_gateway', RC.BAD_CREDENTIALS);
-          const ok = secrets.has(gw.id, secret, gw.secretHash) || (await verifySecret(secret, gw.secretHash));
+          const ok =
+            secrets.has(gw.id, secret, gw.secretHash) ||
+            (await secretChecks.run(
+              () => verifySecret(secret, gw.secretHash),
+              () => !client.closed,
+            ));
+          if (ok === undefined) {
+            // its connection closed while it waited for a check: nobody to answer (comes in floods)
+            refuseQuietly('connect', 'gone_before_secret_check', { clientId });
+            return done(authError('gone before its secret was checked', RC.BAD_CREDENTIALS), false);
+          }
           if (!ok) return fail('bad_password', RC.BAD_CREDENTIALS);
           if (gw.disabled) return fail('gateway_disabled', RC.NOT_AUTHORIZED);
           secrets.remember(gw.id, secret, gw.secretHash);

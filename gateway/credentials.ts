@@ -64,3 +64,36 @@ export class VerifiedSecretCache {
     this.entries.delete(gatewayId);
   }
 }
+
+/**
+ * Bounds the scrypt checks running at once. Each takes ~16 MiB and a libuv
+ * thread for tens of milliseconds; a flood of wrong passwords would otherwise
+ * fill the thread pool (and so delay everything else that uses it) and keep
+ * checking for clients that gave up long ago. A queued check whose client has
+ * gone by the time its turn comes is skipped.
+ */
+export class VerifyGate {
+  private running = 0;
+  private readonly queue: (() => void)[] = [];
+
+  constructor(private readonly concurrency = 2) {}
+
+  /** Checks in flight and waiting. */
+  get size(): { running: number; waiting: number } {
+    return { running: this.running, waiting: this.queue.length };
+  }
+
+  /** Runs `check` when a slot is free; `undefined` (without running it) if `wanted()` is false by then. */
+  async run<T>(check: () => Promise<T>, wanted: () => boolean = () => true): Promise<T | undefined> {
+    if (this.running >= this.concurrency) await new Promise<void>((resolve) => this.queue.push(resolve));
+    else this.running++;
+    try {
+      return wanted() ? await check() : undefined;
+    } finally {
+      // the slot passes to the next waiter (`running` unchanged), or is freed
+      const next = this.queue.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+}

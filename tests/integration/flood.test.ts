@@ -185,10 +185,13 @@ describe('the platform process under a connection flood and slow clients', () =>
     expect(figures.connack4).toBeGreaterThan(0);
     // every flood connection is one refusal: a CONNACK 0x04, a connect timeout or the pending cap
     const after = await refusals();
-    const counted = ['connect:unknown_gateway', 'connect:bad_password', 'connect:connect_timeout', 'connect:too_many_pending_connections'].map((k) => [
-      k,
-      delta(before, after, k),
-    ]);
+    const counted = [
+      'connect:unknown_gateway',
+      'connect:bad_password',
+      'connect:gone_before_secret_check',
+      'connect:connect_timeout',
+      'connect:too_many_pending_connections',
+    ].map((k) => [k, delta(before, after, k)]);
     Object.assign(figures, Object.fromEntries(counted));
     expect(counted.reduce((n, [, d]) => n + (d as number), 0)).toBe(FLOOD);
     expect(figures.ackedDuringFlood).toBeGreaterThan(0);
@@ -247,6 +250,26 @@ describe('the platform process under a connection flood and slow clients', () =>
     expect(figures.halfConnectCloseMs).toBeLessThan(CONNECT_TIMEOUT_MS + 3000);
     const after = await refusals();
     expect(delta(before, after, 'connect:connect_timeout')).toBe(21);
+  }, 60_000);
+
+  it('skips the secret checks of wrong-password clients that hung up while waiting their turn, and counts every one', async () => {
+    const before = await refusals();
+    const n = 60;
+    const hangUps = Array.from({ length: n }, (_, i) => {
+      const socket = tcp({ host: '127.0.0.1', port: p.mqttPort });
+      socket.on('error', () => undefined);
+      socket.once('connect', () => socket.end(mqttPacket.generate(connectPacket({ clientId: 'G2', username: 'G2', password: `hang-up-${i}`, keepalive: 30 }))));
+      return new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    });
+    await Promise.all(hangUps);
+    const answered = async () => {
+      const after = await refusals();
+      return { checked: delta(before, after, 'connect:bad_password'), skipped: delta(before, after, 'connect:gone_before_secret_check') };
+    };
+    await expect.poll(async () => Object.values(await answered()).reduce((a, b) => a + b, 0), { timeout: 30_000, interval: 100 }).toBe(n);
+    const { checked, skipped } = await answered();
+    Object.assign(figures, { hangUpsChecked: checked, hangUpsSkipped: skipped });
+    expect(skipped).toBeGreaterThan(0); // at most MQTT_MAX_CONCURRENT_SECRET_CHECKS (2) can have been running when they hung up
   }, 60_000);
 
   it('afterwards: the gateway’s acknowledged readings are all stored, /health answers, memory is back under a bound, no session kept for refused ids', async () => {

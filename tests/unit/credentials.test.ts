@@ -1,6 +1,6 @@
 /** Gateway secrets: scrypt hashing and verification, and the cache of secrets that verified. */
 import { describe, expect, it } from 'vitest';
-import { VerifiedSecretCache, generateSecret, hashSecret, verifySecret } from '../../gateway/credentials.ts';
+import { VerifiedSecretCache, VerifyGate, generateSecret, hashSecret, verifySecret } from '../../gateway/credentials.ts';
 
 /** Small scrypt cost so the suite stays fast; verification reads the cost from the stored hash. */
 const FAST = { N: 1024, r: 8, p: 1 };
@@ -117,5 +117,67 @@ describe('VerifiedSecretCache', () => {
     cache.remember('G3', 's', STORED);
     expect(cache.has('G3', 's', STORED)).toBe(true);
     expect([cache.has('G1', 's', STORED), cache.has('G2', 's', STORED)]).toEqual([false, false]);
+  });
+});
+
+describe('VerifyGate', () => {
+  /** A check that runs until released, recording how many run at once. */
+  const controlled = () => {
+    let now = 0;
+    let peak = 0;
+    const releases: (() => void)[] = [];
+    const check = () =>
+      new Promise<boolean>((resolve) => {
+        now++;
+        peak = Math.max(peak, now);
+        releases.push(() => {
+          now--;
+          resolve(true);
+        });
+      });
+    return { check, releases, peak: () => peak };
+  };
+  const ticks = () => new Promise((r) => setImmediate(r));
+
+  it('runs at most `concurrency` checks at once and all of them in the end', async () => {
+    const gate = new VerifyGate(2);
+    const c = controlled();
+    const results = Array.from({ length: 5 }, () => gate.run(c.check));
+    await ticks();
+    expect(c.releases).toHaveLength(2);
+    expect(gate.size).toEqual({ running: 2, waiting: 3 });
+    for (let i = 0; i < 5; i++) {
+      c.releases[i]!();
+      await ticks();
+    }
+    expect(await Promise.all(results)).toEqual([true, true, true, true, true]);
+    expect(c.peak()).toBe(2);
+    expect(gate.size).toEqual({ running: 0, waiting: 0 });
+  });
+
+  it('skips a queued check whose client is gone by its turn, and frees the slot', async () => {
+    const gate = new VerifyGate(1);
+    const c = controlled();
+    let wanted = true;
+    const first = gate.run(c.check);
+    const abandoned = gate.run(c.check, () => wanted);
+    const third = gate.run(c.check);
+    await ticks();
+    wanted = false; // its client closed while it waited
+    c.releases[0]!();
+    await ticks();
+    expect(await abandoned).toBeUndefined();
+    expect(c.releases).toHaveLength(2); // the third ran, the abandoned one never did
+    c.releases[1]!();
+    expect(await first).toBe(true);
+    expect(await third).toBe(true);
+    expect(gate.size).toEqual({ running: 0, waiting: 0 });
+  });
+
+  it('frees the slot when a check throws', async () => {
+    const gate = new VerifyGate(1);
+    await expect(gate.run(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(await gate.run(() => Promise.resolve(7))).toBe(7);
+    expect(gate.size).toEqual({ running: 0, waiting: 0 });
   });
 });
