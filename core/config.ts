@@ -37,6 +37,8 @@ export const platformConfigSchema = z.strictObject({
       maxConnections: z.number().int().min(1).default(10_000),
       /** Most simultaneous connections not yet authenticated (no CONNACK 0 yet); more are closed at once. Default 1,000. */
       maxPendingConnections: z.number().int().min(1).default(1000),
+      /** Gateway secret (scrypt) checks run at once; more wait their turn, and are skipped if their client has gone. Default 2. */
+      maxConcurrentSecretChecks: z.number().int().min(1).max(64).default(2),
       /** Time from the TCP connection to a complete CONNECT before the broker closes it, in ms. Default 10 s. */
       connectTimeoutMs: z.number().int().min(100).default(10_000),
       /** Bytes waiting to be written to a connection that does not read them, beyond which it is closed. Default 1 MiB. */
@@ -92,6 +94,8 @@ export const platformConfigSchema = z.strictObject({
       batchMaxPoints: z.number().int().min(1).default(5000),
       /** Longest a point waits for its batch to fill, ms. Default 25. */
       batchMaxDelayMs: z.number().int().min(0).default(25),
+      /** Write at once while no write is in flight (a batch then forms only while InfluxDB is busy). Default true. */
+      writeWhenIdle: z.boolean().default(true),
       /** Writes in flight at once. Default 3. */
       maxInflightWrites: z.number().int().min(1).default(3),
       /** Points accepted but not yet written beyond which new batches wait; socket reads stop meanwhile. Default 200,000. */
@@ -208,6 +212,7 @@ export function configInputFromEnv(env: NodeJS.ProcessEnv): Record<string, unkno
       maxPacketBytes: int(env.MQTT_MAX_PACKET_BYTES),
       maxConnections: int(env.MQTT_MAX_CONNECTIONS),
       maxPendingConnections: int(env.MQTT_MAX_PENDING_CONNECTIONS),
+      maxConcurrentSecretChecks: int(env.MQTT_MAX_CONCURRENT_SECRET_CHECKS),
       connectTimeoutMs: int(env.MQTT_CONNECT_TIMEOUT_MS),
       maxWriteBufferBytes: int(env.MQTT_MAX_WRITE_BUFFER_BYTES),
       brokerId: env.MQTT_BROKER_ID,
@@ -220,6 +225,10 @@ export function configInputFromEnv(env: NodeJS.ProcessEnv): Record<string, unkno
       escalation: escalationFromEnv(env.NOTIFY_ESCALATION),
     }),
     tasks: drop({ recheckGraceMs: int(env.TASK_RECHECK_GRACE_MS) }),
+    ingest: drop({
+      batchMaxDelayMs: int(env.INGEST_BATCH_MAX_DELAY_MS),
+      writeWhenIdle: env.INGEST_WRITE_WHEN_IDLE === undefined ? undefined : env.INGEST_WRITE_WHEN_IDLE !== 'false',
+    }),
     http: drop({ host: env.HTTP_HOST, port: int(env.HTTP_PORT), adminToken: env.ADMIN_TOKEN }),
     influx: drop({
       url: env.INFLUX_URL,

@@ -20,6 +20,11 @@ export interface BatcherOptions {
   maxPoints: number;
   maxDelayMs: number;
   maxInflight: number;
+  /**
+   * Write at once when no write is in flight, instead of waiting `maxDelayMs` for company: at low load a
+   * point then waits only for its own write; under load, batches still form while writes are in flight.
+   */
+  writeWhenIdle?: boolean;
   /** Above this many buffered points `admit()` waits, so callers stop reading sockets. */
   maxBufferedPoints: number;
   retryBaseDelayMs: number;
@@ -76,7 +81,7 @@ export class GroupCommitBatcher {
       this.open.parts.push({ lines, resolve, reject });
       this.open.points += lines.length;
       this.setBuffered(this.buffered + lines.length);
-      if (this.open.points >= this.opts.maxPoints) this.seal();
+      if (this.open.points >= this.opts.maxPoints || (this.opts.writeWhenIdle && this.inflight === 0)) this.seal();
       else this.timer ??= setTimeout(() => this.seal(), this.opts.maxDelayMs);
     });
   }
@@ -136,6 +141,8 @@ export class GroupCommitBatcher {
       void this.send(batch).finally(() => {
         this.inflight--;
         this.opts.metrics?.inflightWrites.set(this.inflight);
+        // what came in during the last write goes now rather than at its timer
+        if (this.opts.writeWhenIdle && this.inflight === 0 && this.ready.length === 0) this.seal();
         this.pump();
         if (this.buffered === 0 && this.inflight === 0) for (const w of this.idleWaiters.splice(0)) w();
       });

@@ -47,6 +47,7 @@ export function buildIngest(config: Pick<PlatformConfig, 'ingest' | 'mqtt'>, dep
     maxPoints: c.batchMaxPoints,
     maxDelayMs: c.batchMaxDelayMs,
     maxInflight: c.maxInflightWrites,
+    writeWhenIdle: c.writeWhenIdle,
     maxBufferedPoints: c.maxBufferedPoints,
     retryBaseDelayMs: c.retryBaseDelayMs,
     retryMaxDelayMs: c.retryMaxDelayMs,

@@ -127,6 +127,38 @@ describe('GroupCommitBatcher: batching', () => {
     expect(w.calls.map((c) => c.body)).toEqual(['a\nb', 'c']);
   });
 
+  it('writeWhenIdle: writes at once while no write is in flight, batches what comes during one and writes it when it ends', async () => {
+    const w = new ManualWrite();
+    const b = make(w.write, { maxPoints: 100, maxDelayMs: 50, maxInflight: 2, writeWhenIdle: true });
+    const first = track(b.submit(['a']));
+    await settle();
+    expect(w.calls.map((c) => c.body)).toEqual(['a']); // no 50 ms wait when idle
+    const second = track(b.submit(['b']));
+    const third = track(b.submit(['c']));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(w.calls).toHaveLength(1); // batched behind the write in flight
+    w.call(0).d.resolve();
+    await settle();
+    expect(first.outcome.state).toBe('resolved');
+    expect(w.calls.map((c) => c.body)).toEqual(['a', 'b\nc']); // at the end of the first write, not at the timer
+    expect(second.outcome.state).toBe('pending');
+    w.call(1).d.resolve();
+    await settle();
+    expect(third.outcome.state).toBe('resolved');
+  });
+
+  it('writeWhenIdle: a batch still goes at its delay while a long write is in flight (using the spare write slot)', async () => {
+    const w = new ManualWrite();
+    const b = make(w.write, { maxPoints: 100, maxDelayMs: 50, maxInflight: 2, writeWhenIdle: true });
+    track(b.submit(['a']));
+    await settle();
+    track(b.submit(['b']));
+    await vi.advanceTimersByTimeAsync(49);
+    expect(w.calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(w.calls.map((c) => c.body)).toEqual(['a', 'b']);
+  });
+
   it('resolves an empty submission at once without writing', async () => {
     const w = new ManualWrite();
     const b = make(w.write);
