@@ -78,7 +78,7 @@ describe('parseConfig', () => {
 
 describe('configInputFromEnv', () => {
   it('maps nothing to empty sections', () => {
-    expect(configInputFromEnv({})).toEqual({ mqtt: {}, http: {}, influx: {}, rules: {}, notify: {}, tasks: {} });
+    expect(configInputFromEnv({})).toEqual({ mqtt: {}, http: {}, influx: {}, rules: {}, notify: {}, tasks: {}, ingest: {} });
   });
 
   it('maps every variable to its key, numbers as numbers', () => {
@@ -92,6 +92,7 @@ describe('configInputFromEnv', () => {
         MQTT_HOST: '127.0.0.1',
         MQTT_PORT: '1884',
         MQTT_MAX_PACKET_BYTES: '65536',
+        MQTT_MAX_CONCURRENT_SECRET_CHECKS: '4',
         HTTP_HOST: '127.0.0.2',
         HTTP_PORT: '8081',
         ADMIN_TOKEN: 'a-token-of-sixteen+',
@@ -109,6 +110,8 @@ describe('configInputFromEnv', () => {
         NOTIFY_WEBHOOK_TIMEOUT_MS: '2000',
         NOTIFY_ESCALATION: 'red=60000, orange=600000',
         TASK_RECHECK_GRACE_MS: '86400000',
+        INGEST_BATCH_MAX_DELAY_MS: '10',
+        INGEST_WRITE_WHEN_IDLE: 'false',
         UNRELATED: 'ignored',
       }),
     ).toEqual({
@@ -117,7 +120,7 @@ describe('configInputFromEnv', () => {
       redisUrl: 'redis://r:6379',
       redisPrefix: 't:',
       databaseUrl: 'postgres://p/db',
-      mqtt: { host: '127.0.0.1', port: 1884, maxPacketBytes: 65536 },
+      mqtt: { host: '127.0.0.1', port: 1884, maxPacketBytes: 65536, maxConcurrentSecretChecks: 4 },
       http: { host: '127.0.0.2', port: 8081, adminToken: 'a-token-of-sixteen+' },
       influx: { url: 'http://i:8086', database: 'db1', token: 'tok', username: 'u', password: 'p', createDatabase: false },
       rules: { catalogueFile: '/etc/nss/rules.json', tickMs: 500, snapshotIntervalMs: 2000 },
@@ -128,6 +131,7 @@ describe('configInputFromEnv', () => {
         escalation: { red: 60000, orange: 600000 },
       },
       tasks: { recheckGraceMs: 86_400_000 },
+      ingest: { batchMaxDelayMs: 10, writeWhenIdle: false },
     });
   });
 
