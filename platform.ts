@@ -18,6 +18,7 @@ import { createLogger, type Logger } from './core/logger.ts';
 import { createMetrics } from './core/metrics.ts';
 import { Registry } from './core/registry.ts';
 import { buildBroker } from './gateway/broker.ts';
+import { acknowledgeRevocation, announceRevocation, parseRevocation, revocationChannel } from './gateway/revocation.ts';
 import { Provisioning } from './gateway/provisioning.ts';
 import { concernsGateway, GatewayStatusTracker } from './gateway/status.ts';
 import { buildIngest } from './ingest/ingest.ts';
@@ -143,19 +144,40 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
       for (const r of [pub, sub]) r.on('error', (err) => logger.error({ err: err.message }, 'redis error'));
       // one subscriber for both: ledger changes (registry cache) and new alert events (live streams)
       const eventsChannel = alertEventsChannel(config.redisPrefix);
+      const revokedChannel = revocationChannel(config.redisPrefix);
       const onAlertEvents = new Set<(seq: number) => void>();
-      await sub.subscribe(channel, eventsChannel);
+      // only broker processes take part in revocations: the revoking call waits for each subscriber to confirm
+      await sub.subscribe(channel, eventsChannel, ...(config.parts.includes('gateway') ? [revokedChannel] : []));
       sub.on('message', (ch: string, message: string) => {
-        if (ch === channel) registry.invalidate(message);
-        else if (ch === eventsChannel) {
+        if (ch === channel) {
+          registry.invalidate(message);
+          void broker?.revalidate(message).catch((err: unknown) => logger.warn({ err, gatewayId: message }, 'could not re-check a gateway connection'));
+        } else if (ch === eventsChannel) {
           const seq = Number(message);
           if (Number.isSafeInteger(seq)) for (const f of onAlertEvents) f(seq);
+        } else if (ch === revokedChannel) {
+          const m = parseRevocation(message);
+          if (!m) return;
+          registry.invalidate(m.gatewayId);
+          const b = broker;
+          void (b ? b.revalidate(m.gatewayId) : Promise.resolve())
+            .then(() => acknowledgeRevocation(pub!, m, config.mqtt.brokerId))
+            .catch((err: unknown) => logger.error({ err, gatewayId: m.gatewayId }, 'could not apply a gateway revocation'));
         }
       });
-      const provisioning = new Provisioning(db, (gatewayId) => {
-        registry.invalidate(gatewayId);
-        void pub?.publish(channel, gatewayId).catch(() => undefined);
-      });
+      const provisioning = new Provisioning(
+        db,
+        (gatewayId) => {
+          registry.invalidate(gatewayId);
+          void pub?.publish(channel, gatewayId).catch(() => undefined);
+        },
+        async (gatewayId) => {
+          const r = await announceRevocation(pub!, config.redisPrefix, gatewayId);
+          if (r.applied.length < r.brokers) {
+            logger.error({ gatewayId, brokers: r.brokers, applied: r.applied }, 'gateway credential change not confirmed by every broker within 1 s');
+          } else logger.info({ gatewayId, brokers: r.applied }, 'gateway credential change applied by every broker');
+        },
+      );
 
       alertStore = new AlertStore(db);
       announce = redisAnnouncer(pub, config.redisPrefix, (err) => logger.warn({ err }, 'alert event announcement failed'));

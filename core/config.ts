@@ -57,6 +57,16 @@ export const platformConfigSchema = z.strictObject({
         .string()
         .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, underscore and hyphen, at most 64')
         .default('gateway-1'),
+      /**
+       * A connection that asked for keepalive 0 (off) is closed after this long without traffic, in ms. Default 900 s:
+       * 1.5 × the longest keepalive allowed (600 s), the limit [MQTT-3.1.2-24] would give it; the platform's default.
+       */
+      idleTimeoutMs: z.number().int().min(1000).default(900_000),
+      /**
+       * How often this broker announces it is alive to the others on the store, in ms; every 4 of these it
+       * publishes the wills of brokers not heard from in 3. Default 60 s (aedes' own default).
+       */
+      heartbeatIntervalMs: z.number().int().min(100).default(60_000),
     })
     .prefault({}),
   http: z
@@ -216,6 +226,8 @@ export function configInputFromEnv(env: NodeJS.ProcessEnv): Record<string, unkno
       connectTimeoutMs: int(env.MQTT_CONNECT_TIMEOUT_MS),
       maxWriteBufferBytes: int(env.MQTT_MAX_WRITE_BUFFER_BYTES),
       brokerId: env.MQTT_BROKER_ID,
+      idleTimeoutMs: int(env.MQTT_IDLE_TIMEOUT_MS),
+      heartbeatIntervalMs: int(env.MQTT_HEARTBEAT_INTERVAL_MS),
     }),
     rules: drop({ catalogueFile: env.RULES_CATALOGUE_FILE, tickMs: int(env.RULES_TICK_MS), snapshotIntervalMs: int(env.RULES_SNAPSHOT_INTERVAL_MS) }),
     notify: drop({

@@ -12,6 +12,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   return {
     registry,
     mqttConnections: new Gauge({ name: 'nss_mqtt_connections', help: 'Connected MQTT clients', registers: [registry] }),
+    mqttSecretChecks: counter('nss_mqtt_secret_checks_total', 'Gateway secret (scrypt) checks run at CONNECT, unknown gateway ids included (against a decoy hash)'),
     mqttRefusals: counter('nss_mqtt_refusals_total', 'Connections, publishes and subscriptions refused by the broker, by reason', ['action', 'reason']),
     messagesReceived: counter('nss_ingest_messages_received_total', 'Messages received on uplink topics', ['channel']),
     itemsReceived: counter('nss_ingest_items_received_total', 'Readings and signals received', ['type']),

@@ -40,6 +40,10 @@ export class Registry {
   private readonly loading = new Map<string, Promise<GatewayEntry>>();
   /** The cached ids that named no gateway, oldest first. */
   private readonly unknown = new Set<string>();
+  /** Invalidations so far (all, and per gateway): a load that overlapped one is not cached, and its caller gets a fresh one. */
+  private generation = 0;
+  private invalidatedAllAt = 0;
+  private readonly generations = new Map<string, number>();
 
   constructor(
     private readonly db: Queryable,
@@ -73,14 +77,19 @@ export class Registry {
   }
 
   invalidate(gatewayId?: string): void {
+    this.generation++;
     if (gatewayId === undefined) {
       this.cache.clear();
       this.lastMissReload.clear();
       this.unknown.clear();
+      this.loading.clear();
+      this.invalidatedAllAt = this.generation;
     } else {
       this.cache.delete(gatewayId);
       this.lastMissReload.delete(gatewayId);
       this.unknown.delete(gatewayId);
+      this.loading.delete(gatewayId);
+      this.generations.set(gatewayId, this.generation);
     }
   }
 
@@ -90,13 +99,17 @@ export class Registry {
     if (cached && now - cached.loadedAt < (this.opts.ttlMs ?? 60_000)) return Promise.resolve(cached);
     let pending = this.loading.get(gatewayId);
     if (!pending) {
-      pending = this.load(gatewayId, now, cached).finally(() => this.loading.delete(gatewayId));
-      this.loading.set(gatewayId, pending);
+      const p = this.load(gatewayId, now, cached).finally(() => {
+        if (this.loading.get(gatewayId) === p) this.loading.delete(gatewayId);
+      });
+      pending = p;
+      this.loading.set(gatewayId, p);
     }
     return pending;
   }
 
   private async load(gatewayId: string, now: number, cached: GatewayEntry | undefined): Promise<GatewayEntry> {
+    const startedAt = this.generation;
     const { rows } = await this.db.query<{ id: string; enterprise_id: string; secret_hash: string; disabled: boolean }>(
       'SELECT id, enterprise_id, secret_hash, disabled FROM gateways WHERE id = $1',
       [gatewayId],
@@ -108,6 +121,8 @@ export class Registry {
       loadedAt: now,
     };
     if (cached?.points) e.points = await this.loadPoints(gatewayId);
+    // invalidated while loading (the ledger changed under it): answer this caller, cache nothing
+    if (Math.max(this.invalidatedAllAt, this.generations.get(gatewayId) ?? 0) > startedAt) return e;
     this.cache.set(gatewayId, e);
     this.unknown.delete(gatewayId);
     if (!e.gateway) {

@@ -97,3 +97,13 @@ export class VerifyGate {
     }
   }
 }
+
+let decoy: Promise<string> | undefined;
+/**
+ * A hash no secret matches, made once per process with the same parameters as real ones: an unknown gateway id is
+ * checked against it, so that it takes as long to refuse as a known id with a wrong secret (no enumeration by timing).
+ */
+export function decoyHash(): Promise<string> {
+  decoy ??= hashSecret(generateSecret());
+  return decoy;
+}

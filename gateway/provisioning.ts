@@ -118,6 +118,12 @@ export class Provisioning {
   constructor(
     private readonly db: Db,
     private readonly onGatewayChanged: (gatewayId: string) => void = () => undefined,
+    /**
+     * Called after a gateway's credentials changed (disabled, enabled, secret rotated), before the call returns: it
+     * resolves once every broker has applied the change — closed the gateway's open connections if they are no
+     * longer valid (gateway/revocation.ts).
+     */
+    private readonly onCredentialsChanged: (gatewayId: string) => Promise<void> = async () => undefined,
   ) {}
 
   /** Runs a ledger change and its audit record in one transaction (domain rule 8: every action recorded). */
@@ -164,7 +170,7 @@ export class Provisioning {
     return { id: g.id, enterpriseId: g.enterpriseId, username: g.id, clientId: g.id, secret };
   }
 
-  /** Issues a new secret; the old one stops working at the gateway's next connection. */
+  /** Issues a new secret; the old one stops working at once: connections opened with it are closed before this returns. */
   async rotateGatewaySecret(gatewayId: string, actor = 'user:admin'): Promise<{ id: string; secret: string }> {
     const secret = generateSecret();
     const secretHash = await hashSecret(secret);
@@ -173,6 +179,7 @@ export class Provisioning {
       if (rows.length === 0) throw new AppError('NOT_FOUND', `gateway ${gatewayId} not found`);
     });
     this.onGatewayChanged(gatewayId);
+    await this.onCredentialsChanged(gatewayId);
     return { id: gatewayId, secret };
   }
 
@@ -182,6 +189,7 @@ export class Provisioning {
       if (rows.length === 0) throw new AppError('NOT_FOUND', `gateway ${gatewayId} not found`);
     });
     this.onGatewayChanged(gatewayId);
+    await this.onCredentialsChanged(gatewayId);
   }
 
   async createSensor(input: unknown, actor = 'user:admin') {

@@ -25,9 +25,11 @@ export type GatewayState = 'online' | 'offline';
 /** Reasons of an offline the platform caused by closing the connection: it could not store an uplink, or it is stopping. */
 export const PLATFORM_UNAVAILABLE = 'platform_unavailable';
 export const PLATFORM_SHUTDOWN = 'platform_shutdown';
+/** The platform closed the connection because the gateway was disabled or its secret rotated (an admin's act). */
+export const GATEWAY_REVOKED = 'gateway_revoked';
 
 /** Whether a transition says something about the gateway, so the rules may act on it. */
-export const concernsGateway = (reason: string): boolean => reason !== PLATFORM_UNAVAILABLE && reason !== PLATFORM_SHUTDOWN;
+export const concernsGateway = (reason: string): boolean => reason !== PLATFORM_UNAVAILABLE && reason !== PLATFORM_SHUTDOWN && reason !== GATEWAY_REVOKED;
 
 export interface StatusRetry {
   /** First delay after a failed write, ms; doubles up to `maxDelayMs`. */

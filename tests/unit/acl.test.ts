@@ -1,6 +1,17 @@
 /** Topic ACL: what a gateway may publish and subscribe to, with the reason for each refusal. */
 import { describe, expect, it } from 'vitest';
-import { decidePublish, decideSubscribe, type GatewayIdentity, type PublishDecision, type SubscribeDecision } from '../../gateway/acl.ts';
+import {
+  decideDelivery,
+  decidePublish,
+  decideSubscribe,
+  decideWill,
+  topicMatchesFilter,
+  type DeliveryDecision,
+  type GatewayIdentity,
+  type PublishDecision,
+  type SubscribeDecision,
+  type WillDecision,
+} from '../../gateway/acl.ts';
 
 const me: GatewayIdentity = { clientId: 'G1', enterpriseId: 'E1', gatewayId: 'G1' };
 
@@ -47,5 +58,60 @@ describe('decideSubscribe', () => {
   ];
   it.each(cases)('$name: $filter', ({ filter, want }) => {
     expect(decideSubscribe(me, filter)).toEqual(want);
+  });
+});
+
+describe('topicMatchesFilter', () => {
+  const cases: [filter: string, topic: string, match: boolean][] = [
+    ['v1/E1/G1/cmd/#', 'v1/E1/G1/cmd/reboot', true],
+    ['v1/E1/G1/cmd/#', 'v1/E1/G1/cmd', true], // '#' matches the parent level too [MQTT-4.7.1-2]
+    ['v1/E1/G1/cmd/+', 'v1/E1/G1/cmd/reboot', true],
+    ['v1/E1/G1/cmd/+', 'v1/E1/G1/cmd/a/b', false],
+    ['v1/E1/G1/cmd/+/now', 'v1/E1/G1/cmd/x/now', true],
+    ['v1/E1/G1/cmd', 'v1/E1/G1/cmd', true],
+    ['v1/E1/G1/cmd', 'v1/E1/G1/cmd/reboot', false],
+    ['v1/E1/G1/cmd/#', 'v1/E1/G2/cmd/reboot', false],
+    ['#', '$SYS/broker/uptime', false], // [MQTT-4.7.2-1]
+    ['+/E1/G1/cmd', 'v1/E1/G1/cmd', true],
+  ];
+  it.each(cases)('%s ~ %s: %s', (filter, topic, match) => {
+    expect(topicMatchesFilter(filter, topic)).toBe(match);
+  });
+});
+
+describe('decideDelivery', () => {
+  const subs = ['v1/E1/G1/cmd/#'];
+  const cases: { name: string; topic: string; subs: string[]; want: DeliveryDecision }[] = [
+    { name: 'own command under its subscription', topic: 'v1/E1/G1/cmd/reboot', subs, want: { allow: true } },
+    {
+      name: "another gateway's command (a colliding store entry)",
+      topic: 'v1/E2/G2/cmd/reboot',
+      subs,
+      want: { allow: false, reason: 'not_own_command_topic' },
+    },
+    { name: 'same gateway id of another enterprise', topic: 'v1/E2/G1/cmd/reboot', subs, want: { allow: false, reason: 'not_own_command_topic' } },
+    { name: 'an uplink topic', topic: 'v1/E1/G1/status', subs, want: { allow: false, reason: 'not_own_command_topic' } },
+    {
+      name: 'own command it did not subscribe to',
+      topic: 'v1/E1/G1/cmd/reboot',
+      subs: ['v1/E1/G1/cmd/config/#'],
+      want: { allow: false, reason: 'not_subscribed' },
+    },
+    { name: 'no subscriptions at all', topic: 'v1/E1/G1/cmd/reboot', subs: [], want: { allow: false, reason: 'not_subscribed' } },
+  ];
+  it.each(cases)('$name', ({ topic, subs: s, want }) => {
+    expect(decideDelivery(me, topic, s)).toEqual(want);
+  });
+});
+
+describe('decideWill', () => {
+  it.each([
+    ['v1/E1/G1/status', { allow: true, channel: 'status' }],
+    ['v1/E1/G1/readings', { allow: true, channel: 'readings' }],
+    ['v1/E1/G2/cmd/open-valve', { allow: false, reason: 'will_downlink_topic' }],
+    ['v1/E2/G1/status', { allow: false, reason: 'will_foreign_enterprise' }],
+    ['v1/E1/G2/status', { allow: false, reason: 'will_foreign_gateway' }],
+  ] as [string, WillDecision][])('%s', (topic, want) => {
+    expect(decideWill(me, topic)).toEqual(want);
   });
 });
