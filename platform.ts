@@ -3,7 +3,6 @@
  * process, built from the parts' factories. Each part can also run alone; this
  * is the composition `npm start` uses.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
@@ -16,6 +15,8 @@ import { openDb, type Db } from './core/db/db.ts';
 import { InfluxClient } from './core/influx/client.ts';
 import { createLogger, type Logger } from './core/logger.ts';
 import { createMetrics } from './core/metrics.ts';
+import { AppError } from './core/errors.ts';
+import { adminTokenWeakness, generateAdminToken, weakAdminTokenMessage } from './core/secrets.ts';
 import { Registry } from './core/registry.ts';
 import { buildBroker } from './gateway/broker.ts';
 import { Provisioning } from './gateway/provisioning.ts';
@@ -36,13 +37,22 @@ export interface PlatformDeps {
   clock?: Clock;
 }
 
-/** The admin token: from config, else the one stored under the data dir, else a new one stored there. */
+/**
+ * The admin token: from config (checked by the schema), else the one stored under the data dir (refused when weak,
+ * like a configured one), else a new one stored there.
+ */
 export function resolveAdminToken(config: PlatformConfig): string {
   if (config.http.adminToken) return config.http.adminToken;
   const file = join(config.dataDir, 'admin-token');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  if (existsSync(file)) {
+    const stored = readFileSync(file, 'utf8').trim();
+    const weakness = adminTokenWeakness(stored);
+    if (weakness)
+      throw new AppError('CONFIG_INVALID', `${weakAdminTokenMessage(weakness, `the admin token in ${file}`)} (or delete the file: a new one is generated)`);
+    return stored;
+  }
   mkdirSync(config.dataDir, { recursive: true });
-  const token = randomBytes(24).toString('base64url');
+  const token = generateAdminToken();
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   return token;
 }
