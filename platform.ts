@@ -3,7 +3,7 @@
  * process, built from the parts' factories. Each part can also run alone; this
  * is the composition `npm start` uses.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -15,6 +15,7 @@ import { openDb, type Db } from './core/db/db.ts';
 import { InfluxClient } from './core/influx/client.ts';
 import { createLogger, type Logger } from './core/logger.ts';
 import { createMetrics } from './core/metrics.ts';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from './core/private-fs.ts';
 import { AppError } from './core/errors.ts';
 import { adminTokenWeakness, generateAdminToken, weakAdminTokenMessage } from './core/secrets.ts';
 import { Registry } from './core/registry.ts';
@@ -43,17 +44,19 @@ export interface PlatformDeps {
  */
 export function resolveAdminToken(config: PlatformConfig): string {
   if (config.http.adminToken) return config.http.adminToken;
+  ensurePrivateDir(config.dataDir);
   const file = join(config.dataDir, 'admin-token');
   if (existsSync(file)) {
+    // a file written by hand (or before the data dir was kept private) may be readable by others
+    if ((statSync(file).mode & 0o777) !== PRIVATE_FILE_MODE) chmodSync(file, PRIVATE_FILE_MODE);
     const stored = readFileSync(file, 'utf8').trim();
     const weakness = adminTokenWeakness(stored);
     if (weakness)
       throw new AppError('CONFIG_INVALID', `${weakAdminTokenMessage(weakness, `the admin token in ${file}`)} (or delete the file: a new one is generated)`);
     return stored;
   }
-  mkdirSync(config.dataDir, { recursive: true });
   const token = generateAdminToken();
-  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  writeFileSync(file, `${token}\n`, { mode: PRIVATE_FILE_MODE });
   return token;
 }
 
@@ -143,6 +146,8 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
     },
 
     async start(): Promise<void> {
+      // PGlite lives under the data dir, which holds nothing for others to read (0700)
+      if (!config.databaseUrl) ensurePrivateDir(config.dataDir);
       db = await openDb({ databaseUrl: config.databaseUrl, pgliteDir: join(config.dataDir, 'pglite'), logger });
       await waitFor('InfluxDB', () => influx.ping(), 30_000, logger);
       if (config.influx.createDatabase) await influx.createDatabase();
