@@ -11,7 +11,7 @@ export type Part = (typeof PARTS)[number];
  * rejected and every error names the key. Defaults live here and nowhere else.
  */
 export const platformConfigSchema = z.strictObject({
-  /** Where local state (PGlite, started services' data, admin token) lives. Default `var`. */
+  /** Where local state (PGlite, started services' data, admin token) lives, private to the platform's user (0700/0600). Default `var`. */
   dataDir: z.string().default('var'),
   /**
    * Which parts this process runs: `gateway` (MQTT broker + ingest, which must
