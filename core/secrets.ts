@@ -120,7 +120,8 @@ export function weakAdminTokenMessage(w: TokenWeakness, source = 'ADMIN_TOKEN'):
       case 'placeholder':
         return `looks like a placeholder or test value (contains "${w.word}") / 是占位符或测试值`;
       case 'pattern':
-        return `contains a repeated or sequential run ("${w.pattern}") / 含有重复或连续字符`;
+        // the run itself is not printed: it is part of a secret someone meant to use
+        return `contains ${RUN_LENGTH} identical or consecutive characters, or ${REPEAT_LENGTH} repeated / 含有重复或连续字符`;
       case 'low_entropy':
         return `has too little entropy (about ${w.bits} bits, at least ${ADMIN_TOKEN_MIN_BITS}) / 随机性不足`;
     }
