@@ -3,8 +3,7 @@
  * process, built from the parts' factories. Each part can also run alone; this
  * is the composition `npm start` uses.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -16,6 +15,9 @@ import { openDb, type Db } from './core/db/db.ts';
 import { InfluxClient } from './core/influx/client.ts';
 import { createLogger, type Logger } from './core/logger.ts';
 import { createMetrics } from './core/metrics.ts';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from './core/private-fs.ts';
+import { AppError } from './core/errors.ts';
+import { adminTokenWeakness, generateAdminToken, weakAdminTokenMessage } from './core/secrets.ts';
 import { Registry } from './core/registry.ts';
 import { buildBroker } from './gateway/broker.ts';
 import { acknowledgeRevocation, announceRevocation, parseRevocation, revocationChannel } from './gateway/revocation.ts';
@@ -37,14 +39,25 @@ export interface PlatformDeps {
   clock?: Clock;
 }
 
-/** The admin token: from config, else the one stored under the data dir, else a new one stored there. */
+/**
+ * The admin token: from config (checked by the schema), else the one stored under the data dir (refused when weak,
+ * like a configured one), else a new one stored there.
+ */
 export function resolveAdminToken(config: PlatformConfig): string {
   if (config.http.adminToken) return config.http.adminToken;
+  ensurePrivateDir(config.dataDir);
   const file = join(config.dataDir, 'admin-token');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(config.dataDir, { recursive: true });
-  const token = randomBytes(24).toString('base64url');
-  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  if (existsSync(file)) {
+    // a file written by hand (or before the data dir was kept private) may be readable by others
+    if ((statSync(file).mode & 0o777) !== PRIVATE_FILE_MODE) chmodSync(file, PRIVATE_FILE_MODE);
+    const stored = readFileSync(file, 'utf8').trim();
+    const weakness = adminTokenWeakness(stored);
+    if (weakness)
+      throw new AppError('CONFIG_INVALID', `${weakAdminTokenMessage(weakness, `the admin token in ${file}`)} (or delete the file: a new one is generated)`);
+    return stored;
+  }
+  const token = generateAdminToken();
+  writeFileSync(file, `${token}\n`, { mode: PRIVATE_FILE_MODE });
   return token;
 }
 
@@ -134,6 +147,8 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
     },
 
     async start(): Promise<void> {
+      // PGlite lives under the data dir, which holds nothing for others to read (0700)
+      if (!config.databaseUrl) ensurePrivateDir(config.dataDir);
       db = await openDb({ databaseUrl: config.databaseUrl, pgliteDir: join(config.dataDir, 'pglite'), logger });
       await waitFor('InfluxDB', () => influx.ping(), 30_000, logger);
       if (config.influx.createDatabase) await influx.createDatabase();

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { AdminApi } from '../scripts/admin-client.ts';
 import { startInflux, startRedis, type ServiceHandle } from '../scripts/services.ts';
 import { freePort } from '../tests/helpers/services.ts';
+import { generateAdminToken } from '../core/secrets.ts';
 
 const TICKS = 100; // clock ticks per second in /proc/<pid>/stat
 
@@ -177,7 +178,7 @@ export async function startBenchPlatform(env: Record<string, string> = {}): Prom
     startRedis({ dir: join(dir, 'redis'), port: redisPort }),
     startInflux({ dir: join(dir, 'influx'), port: influxPort, rpcPort }),
   ]);
-  const token = 'bench-admin-token-0123456789';
+  const token = generateAdminToken();
   const child = spawn(process.execPath, [...(process.env.BENCH_PLATFORM_NODE_OPTIONS?.split(' ') ?? []), '--import', 'tsx', 'main.ts'], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {

@@ -1,12 +1,17 @@
 import { z } from 'zod';
 import { AppError } from './errors.ts';
+import { adminTokenWeakness, weakAdminTokenMessage } from './secrets.ts';
+
+/** The parts a process can run (`PARTS`); a deployment runs each somewhere (`tests/unit/compose.test.ts`). */
+export const PARTS = ['gateway', 'api', 'rules'] as const;
+export type Part = (typeof PARTS)[number];
 
 /**
  * The platform's configuration, parsed once and strictly: unknown keys are
  * rejected and every error names the key. Defaults live here and nowhere else.
  */
 export const platformConfigSchema = z.strictObject({
-  /** Where local state (PGlite, started services' data, admin token) lives. Default `var`. */
+  /** Where local state (PGlite, started services' data, admin token) lives, private to the platform's user (0700/0600). Default `var`. */
   dataDir: z.string().default('var'),
   /**
    * Which parts this process runs: `gateway` (MQTT broker + ingest, which must
@@ -14,9 +19,9 @@ export const platformConfigSchema = z.strictObject({
    * (the rules worker, notifications and escalation). Default all three.
    */
   parts: z
-    .array(z.enum(['gateway', 'api', 'rules']))
+    .array(z.enum(PARTS))
     .min(1)
-    .default(['gateway', 'api', 'rules']),
+    .default([...PARTS]),
   /** pino level. Default `info`. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   mqtt: z
@@ -75,8 +80,17 @@ export const platformConfigSchema = z.strictObject({
       host: z.string().default('0.0.0.0'),
       /** API port. Default 8080; 0 picks a free port. */
       port: z.number().int().min(0).max(65535).default(8080),
-      /** Bearer token for admin endpoints (provisioning). Default: generated and stored in `{dataDir}/admin-token`. */
-      adminToken: z.string().min(16).optional(),
+      /**
+       * Bearer token for admin endpoints (provisioning). Refused when short, patterned or a known placeholder
+       * (`core/secrets.ts`: at least 24 characters, 64 bits estimated). Default: generated and stored in `{dataDir}/admin-token`.
+       */
+      adminToken: z
+        .string()
+        .superRefine((token, ctx) => {
+          const weakness = adminTokenWeakness(token);
+          if (weakness) ctx.addIssue({ code: 'custom', message: weakAdminTokenMessage(weakness) });
+        })
+        .optional(),
     })
     .prefault({}),
   /** Redis for broker sessions (and later BullMQ). Must run with appendonly yes. */

@@ -5,10 +5,11 @@
  * otherwise we stop with the exact command to run.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
 import { AppError } from '../core/errors.ts';
+import { ensurePrivateDir, makeTreePrivate, PRIVATE_FILE_MODE } from '../core/private-fs.ts';
 
 const PACKAGES = { 'redis-server': 'redis-server', influxd: 'influxdb', mosquitto_pub: 'mosquitto-clients', mosquitto: 'mosquitto' } as const;
 
@@ -86,6 +87,17 @@ export function stopChild(child: ChildProcess | undefined): Promise<void> {
   });
 }
 
+/**
+ * Makes a service's data folder private (0700; files 0600, also those an earlier run left readable) and spawns
+ * the server with umask 077, so that the files it creates (Redis' AOF, InfluxDB's shards and WAL) are 0600 too.
+ */
+function spawnPrivate(bin: string, args: string[], dir: string, opts: { detached: boolean; stdio: 'ignore' | ['ignore', number, number] }): ChildProcess {
+  ensurePrivateDir(dir);
+  makeTreePrivate(dir);
+  // `exec` keeps the pid: the child is the server itself, for signals and pid files
+  return spawn('/bin/sh', ['-c', 'umask 077 && exec "$0" "$@"', bin, ...args], opts);
+}
+
 export interface StartOptions {
   /** Folder for the service's data, config and log. */
   dir: string;
@@ -102,7 +114,6 @@ export interface StartOptions {
 export async function startRedis(opts: StartOptions): Promise<ServiceHandle> {
   const url = `redis://127.0.0.1:${opts.port}`;
   const bin = ensureBinary('redis-server');
-  mkdirSync(opts.dir, { recursive: true });
   const dir = resolve(opts.dir);
   const logFile = join(dir, 'redis.log');
   const args = [
@@ -125,9 +136,9 @@ export async function startRedis(opts: StartOptions): Promise<ServiceHandle> {
     '--logfile',
     logFile,
   ];
-  const child = spawn(bin, args, { detached: opts.detached ?? false, stdio: 'ignore' });
+  const child = spawnPrivate(bin, args, dir, { detached: opts.detached ?? false, stdio: 'ignore' });
   if (opts.detached) child.unref();
-  writeFileSync(join(dir, 'redis.pid'), String(child.pid));
+  writeFileSync(join(dir, 'redis.pid'), String(child.pid), { mode: PRIVATE_FILE_MODE });
   await waitUntil(`redis-server on port ${opts.port}`, () => portOpen(opts.port), 15_000, child, logFile);
   return { url, port: opts.port, child, stop: () => stopChild(child) };
 }
@@ -136,8 +147,8 @@ export async function startRedis(opts: StartOptions): Promise<ServiceHandle> {
 export async function startInflux(opts: StartOptions & { rpcPort?: number }): Promise<ServiceHandle> {
   const url = `http://127.0.0.1:${opts.port}`;
   const bin = ensureBinary('influxd');
-  mkdirSync(opts.dir, { recursive: true });
   const dir = resolve(opts.dir);
+  ensurePrivateDir(dir);
   const conf = join(dir, 'influxdb.conf');
   writeFileSync(
     conf,
@@ -167,12 +178,13 @@ bind-address = "127.0.0.1:${opts.rpcPort ?? opts.port + 2}"
   pprof-enabled = false
   max-body-size = 0
 `,
+    { mode: PRIVATE_FILE_MODE },
   );
   const logFile = join(dir, 'influxd.log');
-  const out = openSync(logFile, 'a');
-  const child = spawn(bin, ['-config', conf], { detached: opts.detached ?? false, stdio: ['ignore', out, out] });
+  const out = openSync(logFile, 'a', PRIVATE_FILE_MODE);
+  const child = spawnPrivate(bin, ['-config', conf], dir, { detached: opts.detached ?? false, stdio: ['ignore', out, out] });
   if (opts.detached) child.unref();
-  writeFileSync(join(dir, 'influxd.pid'), String(child.pid));
+  writeFileSync(join(dir, 'influxd.pid'), String(child.pid), { mode: PRIVATE_FILE_MODE });
   const ping = async () => {
     try {
       const r = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(1000) });

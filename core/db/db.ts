@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { Logger } from '../logger.ts';
+import { ensurePrivateDir, makeTreePrivate } from '../private-fs.ts';
 import { migrate } from './migrations.ts';
 import type { Db, Queryable } from './types.ts';
 
@@ -9,7 +9,11 @@ export type { Db, Queryable };
 
 class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
-  constructor(private readonly pglite: PGlite) {}
+  /** `dir`: the data directory on disk, made private again at close (undefined in memory). */
+  constructor(
+    private readonly pglite: PGlite,
+    private readonly dir?: string,
+  ) {}
   async query<T extends object>(sql: string, params: unknown[] = []): Promise<{ rows: T[] }> {
     const r = await this.pglite.query<T>(sql, params);
     return { rows: r.rows };
@@ -23,7 +27,10 @@ class PgliteDb implements Db {
     );
   }
   async close(): Promise<void> {
-    if (!this.pglite.closed) await this.pglite.close();
+    if (this.pglite.closed) return;
+    await this.pglite.close();
+    // files PostgreSQL created while running through fopen (pg_internal.init, statistics) come out 0644
+    if (this.dir) makeTreePrivate(this.dir);
   }
 }
 
@@ -71,20 +78,29 @@ class PostgresDb implements Db {
 /**
  * Opens the database: a PostgreSQL server when `databaseUrl` is given, else
  * PGlite in `dir` (or in memory when `dir` is `memory://`). Runs migrations.
+ * PGlite's directory is kept private: 0700 directories and 0600 files after
+ * open and after close (its initdb writes 0666 files whatever the umask).
  */
 export async function openDb(opts: { databaseUrl?: string | undefined; pgliteDir: string; logger: Logger }): Promise<Db> {
   let db: Db;
+  /** PGlite's directory on disk, kept private. */
+  let privateDir: string | undefined;
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
     pool.on('error', (err) => opts.logger.error({ err }, 'postgres pool error'));
     db = new PostgresDb(pool);
   } else {
-    if (!opts.pgliteDir.startsWith('memory://')) mkdirSync(opts.pgliteDir, { recursive: true });
-    db = new PgliteDb(await PGlite.create(opts.pgliteDir));
+    if (!opts.pgliteDir.startsWith('memory://')) privateDir = opts.pgliteDir;
+    if (privateDir) ensurePrivateDir(privateDir);
+    db = new PgliteDb(await PGlite.create(opts.pgliteDir), privateDir);
   }
   try {
     const applied = await migrate(db);
     if (applied.length > 0) opts.logger.info({ applied, kind: db.kind }, 'database migrated');
+    if (privateDir) {
+      const tightened = makeTreePrivate(privateDir);
+      if (tightened > 0) opts.logger.info({ dir: privateDir, tightened }, 'PGlite files made private (0700 directories, 0600 files)');
+    }
   } catch (err) {
     await db.close();
     throw err;

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { TestServices } from './services.ts';
+import { TEST_ADMIN_TOKEN } from './tokens.ts';
 
 export interface PlatformProcess {
   readonly mqttPort: number;
@@ -23,7 +24,7 @@ export interface PlatformProcess {
 }
 
 export function platformProcess(svc: TestServices, opts: { name: string; mqttPort: number; httpPort: number; env?: Record<string, string> }): PlatformProcess {
-  const token = 'process-admin-token-0123456789';
+  const token = TEST_ADMIN_TOKEN;
   let child: ChildProcess | undefined;
   let out = '';
   const exited = (c: ChildProcess) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => c.once('exit', () => r())));

@@ -5,6 +5,7 @@ import { parseConfig, type PlatformConfigInput } from '../../core/config.ts';
 import { createLogger } from '../../core/logger.ts';
 import { buildPlatform, type Platform } from '../../platform.ts';
 import type { TestServices } from './services.ts';
+import { TEST_ADMIN_TOKEN } from './tokens.ts';
 
 /** Log lines captured from a platform under test, parsed. */
 export class LogCapture extends Writable {
@@ -32,7 +33,7 @@ export async function startTestPlatform(
     redisPrefix: `${name}:`,
     influx: { url: svc.influx.url, database },
     mqtt: { host: '127.0.0.1', port: 0 },
-    http: { host: '127.0.0.1', port: 0, adminToken: 'test-admin-token-0123456789' },
+    http: { host: '127.0.0.1', port: 0, adminToken: TEST_ADMIN_TOKEN },
     logLevel: 'info',
     ...overrides,
   });

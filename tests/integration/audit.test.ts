@@ -14,8 +14,9 @@ import type { InfluxClient } from '../../core/influx/client.ts';
 import { createLogger } from '../../core/logger.ts';
 import { createMetrics } from '../../core/metrics.ts';
 import { Provisioning } from '../../gateway/provisioning.ts';
+import { TEST_ADMIN_TOKEN } from '../helpers/tokens.ts';
 
-const TOKEN = 'test-admin-token-audit';
+const TOKEN = TEST_ADMIN_TOKEN;
 const auth = { authorization: `Bearer ${TOKEN}` };
 const run = promisify(execFile);
 

@@ -22,8 +22,9 @@ import { DEFAULT_TASK_POLICY, taskDecision } from '../../inspections/tasks/polic
 import { TaskStore } from '../../inspections/tasks/store.ts';
 import { AlertDriver } from '../helpers/notify.ts';
 import { buildTestApi } from '../helpers/test-api.ts';
+import { TEST_ADMIN_TOKEN } from '../helpers/tokens.ts';
 
-const ADMIN = 'authz-admin-token-0123456789';
+const ADMIN = TEST_ADMIN_TOKEN;
 const NOW = Date.UTC(2026, 2, 1, 4);
 const ROLES: Role[] = ['duty_officer', 'inspector', 'leader', 'admin'];
 type Where = 'inside' | 'outside';

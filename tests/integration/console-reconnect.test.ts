@@ -18,8 +18,9 @@ import { launchBrowser, openPage, signIn, type WatchedPage } from '../helpers/br
 import { AlertDriver } from '../helpers/notify.ts';
 import { startTestPlatform } from '../helpers/platform.ts';
 import { freePort, startTestServices, type TestServices } from '../helpers/services.ts';
+import { TEST_ADMIN_TOKEN } from '../helpers/tokens.ts';
 
-const ADMIN = 'reconnect-admin-token-0123456789';
+const ADMIN = TEST_ADMIN_TOKEN;
 let svc: TestServices;
 let platform: Platform;
 let browser: Browser;

@@ -12,8 +12,9 @@ import type { buildApi } from '../../api/server.ts';
 import type { Db } from '../../core/db/db.ts';
 import { Provisioning } from '../../gateway/provisioning.ts';
 import { buildTestApi } from '../helpers/test-api.ts';
+import { TEST_ADMIN_TOKEN } from '../helpers/tokens.ts';
 
-const ADMIN = 'fuzz-admin-token-0123456789';
+const ADMIN = TEST_ADMIN_TOKEN;
 let db: Db;
 let app: ReturnType<typeof buildApi>;
 

@@ -8,12 +8,13 @@ import { undocumented } from '../../api/openapi.ts';
 import type { buildApi } from '../../api/server.ts';
 import type { Db } from '../../core/db/db.ts';
 import { buildTestApi } from '../helpers/test-api.ts';
+import { TEST_ADMIN_TOKEN } from '../helpers/tokens.ts';
 
 let db: Db;
 let app: ReturnType<typeof buildApi>;
 
 beforeAll(async () => {
-  ({ app, db } = await buildTestApi('openapi-admin-token-0123'));
+  ({ app, db } = await buildTestApi(TEST_ADMIN_TOKEN));
 });
 
 afterAll(async () => {

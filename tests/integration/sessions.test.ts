@@ -15,8 +15,9 @@ import type { InfluxClient } from '../../core/influx/client.ts';
 import { createLogger } from '../../core/logger.ts';
 import { createMetrics, type Metrics } from '../../core/metrics.ts';
 import { Provisioning } from '../../gateway/provisioning.ts';
+import { TEST_ADMIN_TOKEN } from '../helpers/tokens.ts';
 
-const ADMIN = 'sessions-admin-token-0123456789';
+const ADMIN = TEST_ADMIN_TOKEN;
 const PASSWORD = 'correct horse battery';
 let db: Db;
 let app: ReturnType<typeof buildApi>;

@@ -61,12 +61,22 @@ describe('parseConfig', () => {
     { name: 'packet limit below 1 KiB', input: { ...minimal, mqtt: { maxPacketBytes: 100 } }, names: ['mqtt.maxPacketBytes'] },
     { name: 'unknown log level', input: { ...minimal, logLevel: 'verbose' }, names: ['logLevel'] },
     { name: 'fractional batch size', input: { ...minimal, ingest: { batchMaxPoints: 1.5 } }, names: ['ingest.batchMaxPoints'] },
-    { name: 'short admin token', input: { ...minimal, http: { adminToken: 'short' } }, names: ['http.adminToken'] },
+    { name: 'short admin token', input: { ...minimal, http: { adminToken: 'short' } }, names: ['http.adminToken', 'ADMIN_TOKEN', 'openssl rand'] },
+    {
+      name: 'the old docker-compose default admin token',
+      input: { ...minimal, http: { adminToken: 'change-me-admin-token-please' } },
+      names: ['http.adminToken', 'ADMIN_TOKEN', 'placeholder'],
+    },
+    { name: 'a patterned admin token', input: { ...minimal, http: { adminToken: 'x'.repeat(40) } }, names: ['http.adminToken', 'ADMIN_TOKEN'] },
   ];
   it.each(invalid)('rejects $name with CONFIG_INVALID naming the key', ({ input, names }) => {
     const err = configError(input);
     expect(err.code).toBe('CONFIG_INVALID');
     for (const n of names) expect(err.message).toContain(n);
+  });
+
+  it('accepts a strong admin token', () => {
+    expect(parseConfig({ ...minimal, http: { adminToken: 'kQ7vZ2xN9pLw4RtY8mHc3JbF6sDg1AeU' } }).http.adminToken).toBe('kQ7vZ2xN9pLw4RtY8mHc3JbF6sDg1AeU');
   });
 
   it('reports every bad key at once', () => {
@@ -95,7 +105,7 @@ describe('configInputFromEnv', () => {
         MQTT_MAX_CONCURRENT_SECRET_CHECKS: '4',
         HTTP_HOST: '127.0.0.2',
         HTTP_PORT: '8081',
-        ADMIN_TOKEN: 'a-token-of-sixteen+',
+        ADMIN_TOKEN: 'kQ7vZ2xN9pLw4RtY8mHc3JbF6sDg1AeU',
         INFLUX_URL: 'http://i:8086',
         INFLUX_DB: 'db1',
         INFLUX_TOKEN: 'tok',
@@ -121,7 +131,7 @@ describe('configInputFromEnv', () => {
       redisPrefix: 't:',
       databaseUrl: 'postgres://p/db',
       mqtt: { host: '127.0.0.1', port: 1884, maxPacketBytes: 65536, maxConcurrentSecretChecks: 4 },
-      http: { host: '127.0.0.2', port: 8081, adminToken: 'a-token-of-sixteen+' },
+      http: { host: '127.0.0.2', port: 8081, adminToken: 'kQ7vZ2xN9pLw4RtY8mHc3JbF6sDg1AeU' },
       influx: { url: 'http://i:8086', database: 'db1', token: 'tok', username: 'u', password: 'p', createDatabase: false },
       rules: { catalogueFile: '/etc/nss/rules.json', tickMs: 500, snapshotIntervalMs: 2000 },
       notify: {
