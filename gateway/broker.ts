@@ -32,6 +32,7 @@ import type { Registry } from '../core/registry.ts';
 import { decideDelivery, decidePublish, decideSubscribe, decideWill, type GatewayIdentity } from './acl.ts';
 import { VerifiedSecretCache, VerifyGate, decoyHash, verifySecret } from './credentials.ts';
 import { guardedConnection } from './connection.ts';
+import { moveLegacyBrokerKeys } from './legacy-keys.ts';
 import { allocatePacketIds } from './packet-ids.ts';
 import { correctSessionHandling, isSessionMarkerRestore } from './session-state.ts';
 import { GATEWAY_REVOKED, PLATFORM_SHUTDOWN, PLATFORM_UNAVAILABLE, type GatewayStatusTracker } from './status.ts';
@@ -83,6 +84,15 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisUr
   const secretChecks = new VerifyGate(config.mqtt.maxConcurrentSecretChecks);
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false, keyPrefix: brokerKeyPrefix(config.redisPrefix) });
   redis.on('error', (err) => log.error({ err: err.message }, 'redis (broker persistence) error'));
+  {
+    const plain = redis.duplicate({ keyPrefix: '' });
+    try {
+      const moved = await moveLegacyBrokerKeys(plain, brokerKeyPrefix(config.redisPrefix));
+      if (moved > 0) log.warn({ moved, prefix: brokerKeyPrefix(config.redisPrefix) }, 'moved broker sessions of the unprefixed layout under the prefix');
+    } finally {
+      plain.disconnect();
+    }
+  }
 
   type Action = 'connect' | 'publish' | 'subscribe' | 'deliver' | 'will' | 'revoke' | 'idle';
   const refuse = (action: Action, reason: string, ctx: Record<string, unknown>) => {

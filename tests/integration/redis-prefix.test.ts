@@ -97,3 +97,36 @@ it("two platforms with different prefixes on one Redis see neither each other's 
   expect(keys.some((k) => k.startsWith('two:bull:'))).toBe(true);
   b.c.destroy();
 });
+
+it('an upgraded broker takes over the sessions it kept without the prefix before: the queued command is delivered', async () => {
+  // a gateway's persistent session with one queued command, in the layout of before the fix (no prefix)
+  const { platform } = await startTestPlatform(svc, 'legacy', { parts: ['gateway', 'api'] });
+  const api = new AdminClient(`http://127.0.0.1:${platform.httpPort}`, platform.adminToken);
+  const g = await provisionTankFarm(api, 'E-L', 'G-L');
+  const a = await rawConnect(platform.mqttPort, { ...creds(g), clean: false });
+  open.push(a.c);
+  a.c.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: topics.commands('E-L', 'G-L'), qos: 1 }] });
+  await a.c.next('suback');
+  a.c.send({ cmd: 'disconnect' });
+  await a.c.closed;
+  await platform.sendCommand('E-L', 'G-L', 'reboot', { n: 7 });
+  await platform.stop();
+  const ours: string[] = [];
+  for await (const batch of redis.scanStream({ match: 'legacy:mqtt:*', count: 1000 }) as AsyncIterable<string[]>) ours.push(...batch);
+  const moved = ours.filter((k) => k !== 'legacy:mqtt:packet-blocks');
+  expect(moved.length).toBeGreaterThan(3);
+  for (const k of moved) await redis.rename(k, k.slice('legacy:mqtt:'.length));
+
+  const { platform: upgraded, logs } = await startTestPlatform(svc, 'legacy', { parts: ['gateway', 'api'] });
+  try {
+    expect(logs.find((l) => l.msg === 'moved broker sessions of the unprefixed layout under the prefix')?.moved).toBe(moved.length);
+    const b = await rawConnect(upgraded.mqttPort, { ...creds(g), clean: false });
+    open.push(b.c);
+    expect(b.connack.sessionPresent).toBe(true);
+    const p = await b.c.next('publish');
+    expect(JSON.parse(p.payload.toString())).toEqual({ n: 7 });
+    b.c.destroy();
+  } finally {
+    await upgraded.stop();
+  }
+});
