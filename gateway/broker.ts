@@ -374,6 +374,27 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisUr
   server.on('drop', (data) => refuseQuietly('connect', 'too_many_connections', { limit: config.mqtt.maxConnections, remote: data?.remoteAddress }));
   server.maxConnections = config.mqtt.maxConnections;
 
+  /** See `revalidate` below. */
+  async function revalidate(gatewayId: string): Promise<void> {
+    changes.set(gatewayId, (changes.get(gatewayId) ?? 0) + 1);
+    const client = clients[gatewayId];
+    if (!client || !identities.has(client)) return;
+    const gw = await deps.registry.gateway(gatewayId);
+    const reason = !gw ? 'gateway_deleted' : gw.disabled ? 'gateway_disabled' : gw.secretHash !== authenticatedWith.get(client) ? 'secret_rotated' : undefined;
+    if (!reason || revoked.has(client)) return;
+    revoked.add(client);
+    refuse('revoke', reason, { clientId: gatewayId });
+    await new Promise<void>((resolve) => client.close(() => resolve()));
+  }
+  // A safety net for an announcement this broker missed (a Redis blip): the registry reloads a gateway from the
+  // ledger at least every minute, and every live connection is checked against it as often.
+  const revalidateLive = setInterval(() => {
+    for (const gatewayId of live.keys()) {
+      void revalidate(gatewayId).catch((err: unknown) => log.warn({ err, gatewayId }, 'could not re-check a gateway connection'));
+    }
+  }, 60_000);
+  revalidateLive.unref();
+
   let port = config.mqtt.port;
 
   return {
@@ -386,23 +407,7 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisUr
      * with the registry's entry invalidated): a disabled, deleted or re-keyed gateway's connection is closed at once,
      * and anything it still sends is refused. Resolves when that is done.
      */
-    async revalidate(gatewayId: string): Promise<void> {
-      changes.set(gatewayId, (changes.get(gatewayId) ?? 0) + 1);
-      const client = clients[gatewayId];
-      if (!client || !identities.has(client)) return;
-      const gw = await deps.registry.gateway(gatewayId);
-      const reason = !gw
-        ? 'gateway_deleted'
-        : gw.disabled
-          ? 'gateway_disabled'
-          : gw.secretHash !== authenticatedWith.get(client)
-            ? 'secret_rotated'
-            : undefined;
-      if (!reason || revoked.has(client)) return;
-      revoked.add(client);
-      refuse('revoke', reason, { clientId: gatewayId });
-      await new Promise<void>((resolve) => client.close(() => resolve()));
-    },
+    revalidate,
     async start(): Promise<void> {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -430,6 +435,7 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisUr
       for (const s of sockets) s.destroy();
       await serverClosed;
       packetIds.stop();
+      clearInterval(revalidateLive);
       await deps.status.settle();
       redis.disconnect();
     },
