@@ -149,7 +149,7 @@ const ENDPOINTS: Endpoint[] = [
     permission: 'inspections.record',
     ok: 201,
     // an officer's authority is implied; the admin names the enterprise's own
-    request: async (w) => ({ method: 'POST', url: '/api/v1/inspections', body: { enterpriseId: ENTERPRISE[w], origin: 'complaint' } }),
+    request: async (w) => ({ method: 'POST', url: '/api/v1/inspections', body: { enterpriseId: ENTERPRISE[w], origin: 'complaint', basisRef: 'TS-2026-0001' } }),
   },
   {
     name: 'GET /tasks/:id',
@@ -338,7 +338,7 @@ describe('listings are scoped, and an officer acts only as their own authority',
   });
 
   it('refuses an inspection recorded in another authority’s name, and a step by an inspector not assigned', async () => {
-    expect(await call(tokens['insp-k1']!, 'POST', '/api/v1/inspections', { enterpriseId: 'E1', authorityId: 'C', origin: 'complaint' })).toMatchObject({
+    expect(await call(tokens['insp-k1']!, 'POST', '/api/v1/inspections', { enterpriseId: 'E1', authorityId: 'C', origin: 'complaint', basisRef: 'TS-2026-0002' })).toMatchObject({
       status: 403,
     });
     const t = await newTask('inside', 'assigned');
