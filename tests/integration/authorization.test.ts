@@ -84,6 +84,17 @@ async function newTask(where: Where, state: 'created' | 'assigned' | 'accepted' 
   return { id, alertId, checklist: opened.task.checklist };
 }
 
+/** A fresh remote verification task: an orange gas alert (not a serious violation) left undisposed for a day. */
+async function newRemoteTask(where: Where): Promise<{ id: string }> {
+  const alertId = await alerts.fire(`GT-${++subjects}`, { enterpriseId: await freshEnterprise(where), at: NOW - 86_400_000, severity: 'orange' });
+  const alert = (await new AlertStore(db).get(alertId))!;
+  const d = taskDecision(alert, 'threshold', NOW, DEFAULT_TASK_POLICY, false);
+  if (!d.open || d.kind !== 'remote_verification') throw new Error('no remote verification decision');
+  const opened = await tasks.openFromAlert(alert, d, NOW);
+  if (opened.outcome !== 'created') throw new Error(opened.outcome);
+  return { id: opened.task.id };
+}
+
 const findingsFor = (checklist: { id: string }[], first: TaskFinding['result']): TaskFinding[] =>
   checklist.map((i, n) => ({ itemId: i.id, result: n === 0 ? first : 'ok', note: '', evidence: [], selfReported: false }));
 
@@ -221,6 +232,22 @@ const ENDPOINTS: Endpoint[] = [
     permission: 'tasks.escalate',
     ok: 200,
     request: async (w) => ({ method: 'POST', url: `/api/v1/tasks/${(await newTask(w, 'findings_recorded')).id}/escalate`, body: { reason: '拒不整改' } }),
+  },
+  {
+    name: 'POST /tasks/:id/verify-remotely',
+    permission: 'tasks.dispatch',
+    ok: 200,
+    request: async (w) => ({
+      method: 'POST',
+      url: `/api/v1/tasks/${(await newRemoteTask(w)).id}/verify-remotely`,
+      body: { methods: ['call', 'data_review'], note: '电话核实：检修中' },
+    }),
+  },
+  {
+    name: 'POST /tasks/:id/convert',
+    permission: 'tasks.dispatch',
+    ok: 200,
+    request: async (w) => ({ method: 'POST', url: `/api/v1/tasks/${(await newRemoteTask(w)).id}/convert`, body: { reason: '企业无法说明原因' } }),
   },
   {
     name: 'GET /stats',
