@@ -18,6 +18,8 @@ import { createLogger } from '../../core/logger.ts';
 import { createMetrics } from '../../core/metrics.ts';
 import { Provisioning } from '../../gateway/provisioning.ts';
 import { storeFiredAlert } from '../helpers/alerts.ts';
+import { appendAudit } from '../../core/audit.ts';
+import { verifyRecords } from '../../inspections/records-check.ts';
 
 const TOKEN = 'test-admin-token';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -203,10 +205,14 @@ describe('the cap exemption is earned, not chosen (应急〔2025〕11号 §三)'
       });
     }
     // another enterprise's red alert, an unknown one: no basis either
-    for (const alertIds of [['A-SHOP-RED'], ['A-NOPE']]) expect((await inspect('PLANT', 'data_monitoring', { alertIds })).body.error).toMatchObject({ refusal: 'BASIS_UNKNOWN_ALERT' });
+    for (const alertIds of [['A-SHOP-RED'], ['A-NOPE']])
+      expect((await inspect('PLANT', 'data_monitoring', { alertIds })).body.error).toMatchObject({ refusal: 'BASIS_UNKNOWN_ALERT' });
     // a serious violation of its own is the basis of an exempt inspection, beyond the cap
     const ok = await inspect('PLANT', 'data_monitoring', { alertIds: ['A-PLANT-CHATTERING', 'A-PLANT-RED'] });
-    expect(ok).toMatchObject({ status: 201, body: { inspection: { exempt: true, alertIds: ['A-PLANT-CHATTERING', 'A-PLANT-RED'] }, counts: { counted: 6, exempt: 1 } } });
+    expect(ok).toMatchObject({
+      status: 201,
+      body: { inspection: { exempt: true, alertIds: ['A-PLANT-CHATTERING', 'A-PLANT-RED'] }, counts: { counted: 6, exempt: 1 } },
+    });
     const summary = await call('GET', '/api/v1/enterprises/PLANT/inspection-summary');
     expect(summary.body).toMatchObject({ counts: { counted: 6, exempt: 1, total: 7 } });
     // the basis is on the audit trail, with the serious alerts it rests on
@@ -215,6 +221,47 @@ describe('the cap exemption is earned, not chosen (应急〔2025〕11号 §三)'
       [(ok.body.inspection as { id: string }).id],
     );
     expect(rows[0]?.data).toMatchObject({ alertIds: ['A-PLANT-CHATTERING', 'A-PLANT-RED'], seriousAlertIds: ['A-PLANT-RED'] });
+  });
+});
+
+describe('the stored basis against the audit trail', () => {
+  it('verifies inspections sealed before the basis was stored (migration 12), and catches a basis added behind the trail’s back', async () => {
+    expect(await verifyRecords(db)).toMatchObject({ ok: true });
+    // an inspection as recorded before migration 12: its audit record carries no basis
+    const old = {
+      id: 'I-OLD',
+      enterpriseId: 'CHEM',
+      authorityId: 'K1',
+      origin: 'random',
+      joint: false,
+      exempt: false,
+      at: Date.UTC(2025, 5, 2),
+      year: 2025,
+      note: '',
+      createdBy: 'admin',
+    };
+    await db.query(
+      `INSERT INTO inspections (id, enterprise_id, authority_id, origin, joint, exempt, at, year, note, created_by, created_at) VALUES ($1, 'CHEM', 'K1', 'random', false, false, $2, 2025, '', 'admin', $2)`,
+      [old.id, new Date(old.at)],
+    );
+    await db.transaction((tx) =>
+      appendAudit(tx, {
+        actor: 'admin',
+        action: 'inspection.recorded',
+        subjectType: 'inspection',
+        subjectId: old.id,
+        data: { ...old, counts: {} },
+        at: old.at,
+      }),
+    );
+    expect(await verifyRecords(db)).toMatchObject({ ok: true });
+    // as the database owner could, behind the append-only trigger's back
+    await db.exec('ALTER TABLE inspections DISABLE TRIGGER inspections_append_only');
+    await db.query("UPDATE inspections SET basis_ref = 'FORGED-1' WHERE id = 'I-OLD'");
+    expect(await verifyRecords(db)).toMatchObject({ ok: false, table: 'inspections', key: 'I-OLD' });
+    await db.query("UPDATE inspections SET basis_ref = NULL WHERE id = 'I-OLD'");
+    await db.exec('ALTER TABLE inspections ENABLE TRIGGER inspections_append_only');
+    expect(await verifyRecords(db)).toMatchObject({ ok: true });
   });
 });
 
