@@ -22,6 +22,7 @@
  *
  * The exemption is earned (应急〔2025〕11号 §三; inspections/caps.ts
  * `exemptionOf`): origin `complaint` / `referral` without its number
+ * (`basisRef`), `recheck` without the rectification order it checks
  * (`basisRef`), or `data_monitoring` without the alerts it rests on
  * (`alertIds`), answers 400 with `error.refusal: 'BASIS_REQUIRED'`; alerts
  * that are not fired alerts of the enterprise 409 `BASIS_UNKNOWN_ALERT`;

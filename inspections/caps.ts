@@ -13,7 +13,8 @@
  *   exempt too: they close the loop of an inspection already counted (2025 §八
  *   "及时复核"), and a cap must never stop a hazard being verified as fixed.
  * - The exemption is earned, not chosen (`exemptionOf`): a complaint or a
- *   referral names its number (`basisRef`); an inspection found by data
+ *   referral names its number (`basisRef`), a re-check recorded outside its
+ *   task the rectification order it checks; an inspection found by data
  *   monitoring names the alert(s) it rests on, of the same enterprise, and at
  *   least one must be a serious violation (`isSeriousViolation`: red, or of a
  *   rule the catalogue marks `seriousViolation` — tampering, safety devices
@@ -91,7 +92,19 @@ export function exemptionOf(
   basis: { alertIds: readonly string[]; alerts: readonly BasisAlert[]; ref?: string | undefined },
   onUnfounded: 'refuse' | 'count',
 ): ExemptionDecision {
-  if (origin === 'recheck') return { ok: true, exempt: true, seriousAlertIds: [] };
+  if (origin === 'recheck') {
+    // a task's re-check visit rests on the task (its rectification order); one recorded directly names the order
+    if (onUnfounded === 'refuse' && (basis.ref === undefined || basis.ref.trim() === ''))
+      return {
+        ok: false,
+        code: 'BASIS_REQUIRED',
+        reason: {
+          zh: '整改复查须填写所复查的整改指令（basisRef：任务编号或责令整改文书编号），方可不受频次上限限制',
+          en: 'a re-check must name the rectification order it checks (basisRef: the task id or the order number) to be exempt from the cap',
+        },
+      };
+    return { ok: true, exempt: true, seriousAlertIds: [] };
+  }
   if (REF_ORIGINS.has(origin)) {
     if (basis.ref === undefined || basis.ref.trim() === '')
       return {

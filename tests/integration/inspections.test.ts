@@ -177,6 +177,7 @@ describe('the cap exemption is earned, not chosen (应急〔2025〕11号 §三)'
       ['complaint', 'basisRef'],
       ['referral', 'basisRef'],
       ['data_monitoring', 'alertIds'],
+      ['recheck', 'basisRef'],
     ] as const) {
       const r = await inspect('PLANT', origin);
       expect(r.status, origin).toBe(400);

@@ -73,7 +73,7 @@ describe('exempt origins', () => {
   const basisOf = (origin: Origin) =>
     origin === 'data_monitoring'
       ? { alertIds: ['A-red'], alerts: [red] }
-      : { alertIds: [], alerts: [], ref: origin === 'complaint' || origin === 'referral' ? 'TS-2026-001' : undefined };
+      : { alertIds: [], alerts: [], ref: origin === 'complaint' || origin === 'referral' || origin === 'recheck' ? 'TS-2026-001' : undefined };
 
   it.each(ORIGINS.map((origin) => ({ origin, exempt: CAP_EXEMPT.has(origin) })))(
     '$origin with its basis beyond the cap: allowed = $exempt',
@@ -138,7 +138,14 @@ describe('the exemption is earned: the basis an exempt origin must name (2025 §
   }[] = [
     { name: 'annual plan needs no basis and is capped', origin: 'annual_plan', want: { ok: true, exempt: false } },
     { name: 'dynamic needs no basis and is capped', origin: 'dynamic', want: { ok: true, exempt: false } },
-    { name: 're-check is exempt (closes the loop of a counted inspection)', origin: 'recheck', want: { ok: true, exempt: true } },
+    {
+      name: 're-check naming its order is exempt (closes the loop of a counted inspection)',
+      origin: 'recheck',
+      ref: 'task-42',
+      want: { ok: true, exempt: true },
+    },
+    { name: 'a re-check recorded directly without its order is refused', origin: 'recheck', want: { ok: false, code: 'BASIS_REQUIRED' } },
+    { name: 'a task’s re-check visit rests on the task', origin: 'recheck', mode: 'count', want: { ok: true, exempt: true } },
     { name: 'complaint with its number is exempt', origin: 'complaint', ref: '12345-2026-0042', want: { ok: true, exempt: true } },
     { name: 'complaint without a number is refused', origin: 'complaint', want: { ok: false, code: 'BASIS_REQUIRED' } },
     { name: 'complaint with a blank number is refused', origin: 'complaint', ref: '   ', want: { ok: false, code: 'BASIS_REQUIRED' } },
