@@ -4,7 +4,7 @@
  * enterprise outside the caller's authority subtree answers 404, as if it
  * did not exist).
  *
- *   GET  /api/v1/tasks                       ?state=a,b&open=true&enterpriseId=&mine=true&inspectorId=&from=&to=&limit=&before=
+ *   GET  /api/v1/tasks                       ?state=a,b&open=true&kind=&enterpriseId=&mine=true&inspectorId=&from=&to=&limit=&before=
  *   GET  /api/v1/tasks/:id                   the task, its events, the inspections its visits recorded
  *   GET  /api/v1/tasks/:id/inspectors        who may be assigned (the task's authority first, then those above: joint)   tasks.dispatch
  *   POST /api/v1/tasks                       { alertId }            open (or extend) a task from an alert     tasks.dispatch
@@ -37,7 +37,7 @@ import { AppError } from '../core/errors.ts';
 import { authorityChain, enterpriseInScope } from '../core/jurisdiction.ts';
 import { shippedSeriousRules, type SeriousRules } from '../inspections/ledger.ts';
 import { REMOTE_METHODS, TASK_STATES, type Task } from '../inspections/tasks/lifecycle.ts';
-import { taskKindOf } from '../inspections/tasks/policy.ts';
+import { TASK_KINDS, taskKindOf } from '../inspections/tasks/policy.ts';
 import { MATTER_NAMES, matterOf } from '../inspections/tasks/matters.ts';
 import { TaskStore, type TaskCommandInput, type TaskJobEffect } from '../inspections/tasks/store.ts';
 import { bool, cursorParam, encodeCursor, list, MAX_PAGE, MAX_TIME_MS, timeParam } from './alert-params.ts';
@@ -60,6 +60,8 @@ const taskPath = z.strictObject({ id: z.string().min(1).max(100) });
 const listQuery = z.strictObject({
   state: list(TASK_STATES).optional(),
   open: bool.optional(),
+  /** `inspection` (on site) or `remote_verification` (online patrol) only. */
+  kind: z.enum(TASK_KINDS).optional(),
   enterpriseId: idSchema.optional(),
   /** Only the caller's own tasks (an inspector's "my tasks"). */
   mine: bool.optional(),
@@ -123,6 +125,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
     const tasks = await store.list(who.scope, {
       state: q.state,
       open: q.open,
+      kind: q.kind,
       enterpriseId: q.enterpriseId,
       inspectorId: q.mine ? who.id : q.inspectorId,
       from: q.from,

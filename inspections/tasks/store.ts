@@ -23,7 +23,7 @@ import { isHighRiskSector } from '../caps.ts';
 import { EnterpriseLedger, shippedSeriousRules, type SeriousRules } from '../ledger.ts';
 import { checklistFor } from './checklist.ts';
 import { kindOf, TASK_STATES, taskTransition, type Task, type TaskCommand, type TaskEffect, type TaskEvent, type TaskState } from './lifecycle.ts';
-import type { TaskDecision } from './policy.ts';
+import type { TaskDecision, TaskKind } from './policy.ts';
 
 export type OpenOutcome = { outcome: 'created' | 'attached'; task: Task } | { outcome: 'already'; task: Task } | { outcome: 'unroutable'; reason: string };
 
@@ -38,6 +38,8 @@ export interface TaskFilter {
   /** Only open (not closed or escalated) tasks. */
   open?: boolean | undefined;
   enterpriseId?: string | undefined;
+  /** On-site inspections or remote verifications only. */
+  kind?: TaskKind | undefined;
   inspectorId?: string | undefined;
   /** Created at or after / before, epoch ms. */
   from?: number | undefined;
@@ -312,6 +314,7 @@ export class TaskStore {
       f.state?.length ? `t.state = ANY(${p.add(f.state)}::text[])` : undefined,
       f.open ? `t.state NOT IN ('closed', 'escalated')` : undefined,
       f.enterpriseId ? `t.enterprise_id = ${p.add(f.enterpriseId)}` : undefined,
+      f.kind ? `t.kind = ${p.add(f.kind)}` : undefined,
       f.inspectorId ? `t.data->>'inspectorId' = ${p.add(f.inspectorId)}` : undefined,
       f.from !== undefined ? `t.created_at >= ${p.add(new Date(f.from))}` : undefined,
       f.to !== undefined ? `t.created_at < ${p.add(new Date(f.to))}` : undefined,

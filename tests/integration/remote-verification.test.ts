@@ -44,7 +44,10 @@ async function visit(taskId: string) {
 }
 
 const summary = async (enterpriseId: string) =>
-  (await call('admin', 'GET', `/api/v1/enterprises/${enterpriseId}/inspection-summary`)).body as { counts: Record<string, number>; inspections: Record<string, unknown>[] };
+  (await call('admin', 'GET', `/api/v1/enterprises/${enterpriseId}/inspection-summary`)).body as {
+    counts: Record<string, number>;
+    inspections: Record<string, unknown>[];
+  };
 
 beforeAll(async () => {
   ({ app, db } = await buildTestApi(ADMIN, { now: () => NOW }));
@@ -76,7 +79,10 @@ describe('an alert that is not a serious violation is verified remotely first', 
     expect((await call('duty', 'POST', `/api/v1/tasks/${task.id}/assign`, { inspectorId: 'insp' })).body.error).toMatchObject({ task: 'WRONG_KIND' });
     expect((await call('duty', 'POST', `/api/v1/tasks/${task.id}/verify-remotely`, { methods: [], note: 'x' })).status).toBe(400);
     expect((await call('duty', 'POST', `/api/v1/tasks/${task.id}/verify-remotely`, { methods: ['phone'], note: 'x' })).status).toBe(400);
-    const done = await call('duty', 'POST', `/api/v1/tasks/${task.id}/verify-remotely`, { methods: ['call', 'data_review'], note: '电话核实：仪表接线松动，已紧固' });
+    const done = await call('duty', 'POST', `/api/v1/tasks/${task.id}/verify-remotely`, {
+      methods: ['call', 'data_review'],
+      note: '电话核实：仪表接线松动，已紧固',
+    });
     expect(done).toMatchObject({
       status: 200,
       body: { task: { state: 'closed', outcome: 'verified_remotely', remoteVerification: { methods: ['call', 'data_review'], actor: 'user:duty' } } },
@@ -91,7 +97,10 @@ describe('an alert that is not a serious violation is verified remotely first', 
     expect((await call('duty', 'POST', `/api/v1/tasks/${task.id}/convert`, {})).status).toBe(400);
     expect((await call('duty', 'POST', `/api/v1/tasks/${task.id}/convert`, { reason: '  ' })).status).toBe(400);
     const converted = await call('duty', 'POST', `/api/v1/tasks/${task.id}/convert`, { reason: '企业无法说明数据冻结原因，需现场核查' });
-    expect(converted).toMatchObject({ status: 200, body: { task: { kind: 'inspection', state: 'created', conversion: { reason: '企业无法说明数据冻结原因，需现场核查' } } } });
+    expect(converted).toMatchObject({
+      status: 200,
+      body: { task: { kind: 'inspection', state: 'created', conversion: { reason: '企业无法说明数据冻结原因，需现场核查' } } },
+    });
     expect((await visit(task.id)).status).toBe(200);
     const s = await summary('SHOP');
     expect(s.counts).toMatchObject({ counted: 1, exempt: 0, remaining: 0, byOrigin: { data_monitoring: 1 } });
@@ -137,5 +146,19 @@ describe('a serious violation found by data monitoring is inspected on site, exe
     expect(red).toMatchObject({ outcome: 'attached', task: { id: orange.task.id, kind: 'inspection', alertIds: [orange.alertId, red.alertId] } });
     expect((await visit(orange.task.id)).status).toBe(200);
     expect((await summary('MILL')).inspections.at(-1)).toMatchObject({ exempt: true, alertIds: [orange.alertId, red.alertId] });
+  });
+});
+
+describe('the duty officer’s list', () => {
+  it('lists the remote verifications waiting for the duty officer apart from the on-site tasks', async () => {
+    const open = async (kind: string) =>
+      ((await call('duty', 'GET', `/api/v1/tasks?open=true&kind=${kind}&limit=100`)).body.tasks as { id: string; kind: string }[]).map((t) => t.kind);
+    const remote = await open('remote_verification');
+    const onSite = await open('inspection');
+    expect(remote.length).toBeGreaterThan(0);
+    expect(onSite.length).toBeGreaterThan(0);
+    expect(new Set(remote)).toEqual(new Set(['remote_verification']));
+    expect(new Set(onSite)).toEqual(new Set(['inspection']));
+    expect((await call('duty', 'GET', '/api/v1/tasks?kind=on_site')).status).toBe(400);
   });
 });
