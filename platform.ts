@@ -241,6 +241,8 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
           announce,
           // the task policy reads a rule's pattern from the catalogue in force (a catalogue file's, reloaded)
           patternOf: (ruleId) => worker.catalogue?.rules.find((r) => r.id === ruleId)?.pattern,
+          // and whether it is a serious violation (an on-site task, exempt from the cap; otherwise a remote verification)
+          seriousOf: (ruleId) => worker.catalogue?.rules.find((r) => r.id === ruleId)?.seriousViolation ?? false,
         });
         await notifier.start();
       }

@@ -6,7 +6,7 @@
  *
  *   GET   /api/v1/enterprises/:id/ledger                  the ledger entry                                ledger.read
  *   PATCH /api/v1/enterprises/:id/ledger                  { highRisk?, grade?, riskFactors?, keyEnterprise? }   ledger.write
- *   POST  /api/v1/inspections                             { enterpriseId, authorityId?, origin, at?, note? }    inspections.record
+ *   POST  /api/v1/inspections                             { enterpriseId, authorityId?, origin, at?, note?, alertIds?, basisRef? }    inspections.record
  *   GET   /api/v1/enterprises?sector&status&q&limit         the board: link status, open alerts, online rate (24 h)   ledger.read
  *   GET   /api/v1/enterprises/:id/file?limit               一企一档: ledger, gateways, sensors, registered limits, recent alerts, inspections, tasks   ledger.read
  *   GET   /api/v1/enterprises/:id/inspection-summary?year  "扫码入企": counts by origin, cap, open tasks   ledger.read
@@ -19,6 +19,16 @@
  * A planned inspection beyond the cap answers 409 with `error.refusal:
  * 'CAP_REACHED'`, `error.reason: { zh, en }` and `error.counts`; an authority
  * that does not supervise the enterprise (nor is above its authority) 403.
+ *
+ * The exemption is earned (应急〔2025〕11号 §三; inspections/caps.ts
+ * `exemptionOf`): origin `complaint` / `referral` without its number
+ * (`basisRef`), `recheck` without the rectification order it checks
+ * (`basisRef`), or `data_monitoring` without the alerts it rests on
+ * (`alertIds`), answers 400 with `error.refusal: 'BASIS_REQUIRED'`; alerts
+ * that are not fired alerts of the enterprise 409 `BASIS_UNKNOWN_ALERT`;
+ * alerts none of which is a serious violation 409 `BASIS_NOT_SERIOUS`
+ * (verify them remotely, or record a capped inspection). `at` before
+ * 2000-01-01 (CST) or more than 5 minutes after now answers 400.
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -26,7 +36,7 @@ import { idSchema } from '../core/contract.ts';
 import type { Db } from '../core/db/db.ts';
 import { yearOf } from '../inspections/caps.ts';
 import { importRows, parseCsv } from '../inspections/csv.ts';
-import { EnterpriseLedger, inspectionInput, ledgerPatch } from '../inspections/ledger.ts';
+import { EnterpriseLedger, inspectionInput, ledgerPatch, type SeriousRules } from '../inspections/ledger.ts';
 import { AppError } from '../core/errors.ts';
 import { enterpriseInScope } from '../core/jurisdiction.ts';
 import { AlertQueries, summaryOf } from '../alerts/query.ts';
@@ -44,6 +54,8 @@ export interface InspectionRouteDeps {
   clock: { now(): number };
   /** Schedules the tasks' re-check and overdue jobs (BullMQ). */
   taskJobs?: { schedule(effects: readonly TaskJobEffect[]): Promise<void> } | undefined;
+  /** The rule catalogue's serious rules, for the exemption's basis. Default: the shipped catalogue's. */
+  seriousRules?: SeriousRules | undefined;
 }
 
 const recordBody = inspectionInput.extend({ authorityId: idSchema.optional() });
@@ -61,8 +73,8 @@ const summaryQuery = z.strictObject({ year: z.coerce.number().int().min(2000).ma
 export function inspectionApi(config: { auth: Authenticator }, deps: InspectionRouteDeps) {
   return async (app: FastifyInstance): Promise<void> => {
     const { auth } = config;
-    const ledger = new EnterpriseLedger(deps.db);
-    const tasks = new TaskStore(deps.db);
+    const ledger = new EnterpriseLedger(deps.db, deps.seriousRules);
+    const tasks = new TaskStore(deps.db, deps.seriousRules);
     registerTaskRoutes(app, { ...deps, auth });
     registerStatsRoutes(app, { ...deps, auth });
 
@@ -121,7 +133,14 @@ export function inspectionApi(config: { auth: Authenticator }, deps: InspectionR
       try {
         const r = await ledger.recordInspection(input, who.actor, deps.clock.now());
         req.log.info(
-          { inspectionId: r.inspection.id, enterpriseId: input.enterpriseId, origin: input.origin, exempt: r.inspection.exempt },
+          {
+            inspectionId: r.inspection.id,
+            enterpriseId: input.enterpriseId,
+            origin: input.origin,
+            exempt: r.inspection.exempt,
+            alertIds: r.inspection.alertIds,
+            basisRef: r.inspection.basisRef,
+          },
           'inspection recorded',
         );
         return reply.status(201).send(r);

@@ -81,6 +81,20 @@ export const ROUTES: Record<string, RouteDoc> = {
   'POST /api/v1/tasks/:id/rectification': r('责令限期整改', 'Order rectification with a deadline', 'tasks', 'tasks.order', taskBodies.rectification),
   'POST /api/v1/tasks/:id/recheck': r('复查', 'Record the re-check', 'tasks', 'tasks.work', taskBodies.recheck),
   'POST /api/v1/tasks/:id/escalate': r('升级督办', 'Escalate the task', 'tasks', 'tasks.escalate', taskBodies.escalate),
+  'POST /api/v1/tasks/:id/verify-remotely': r(
+    '远程核查结果',
+    'Record a remote verification (call, data review, video check) and close it; no inspection is recorded',
+    'tasks',
+    'tasks.dispatch',
+    taskBodies.verifyRemotely,
+  ),
+  'POST /api/v1/tasks/:id/convert': r(
+    '转为现场检查',
+    'Turn a remote verification into an on-site inspection (a reason; counted against the yearly cap)',
+    'tasks',
+    'tasks.dispatch',
+    taskBodies.convert,
+  ),
 
   'GET /api/v1/enterprises': r('企业看板', 'The enterprise board', 'ledger', 'ledger.read'),
   'GET /api/v1/enterprises/:id/file': r('一企一档', "An enterprise's file", 'ledger', 'ledger.read'),
@@ -88,7 +102,7 @@ export const ROUTES: Record<string, RouteDoc> = {
   'PATCH /api/v1/enterprises/:id/ledger': r('修改企业监管信息', "Change an enterprise's ledger facts", 'ledger', 'ledger.write', ledgerPatch),
   'GET /api/v1/enterprises/:id/inspection-summary': r('扫码入企', 'This year’s inspections against the cap, and open tasks', 'ledger', 'ledger.read'),
   'POST /api/v1/enterprises/import': { ...r('导入企业名单（CSV）', "Import a bureau's enterprise list (CSV)", 'ledger', 'ledger.write'), bodyType: 'text/csv' },
-  'POST /api/v1/inspections': r('记录检查', 'Record an inspection (planned ones against the cap)', 'ledger', 'inspections.record', inspectionInput),
+  'POST /api/v1/inspections': r('记录检查', 'Record an inspection (planned ones against the cap; exempt ones name their basis: alertIds of a serious violation, or basisRef)', 'ledger', 'inspections.record', inspectionInput),
   'GET /api/v1/enterprises/:enterpriseId/sensors/:sensorId/readings': r('监测数据历史', "A sensor's readings", 'ledger', 'ledger.read'),
 
   'GET /api/v1/stats': r('统计', 'Statistics of an authority subtree over a period', 'statistics', 'stats.read'),

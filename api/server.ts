@@ -24,6 +24,7 @@ import { inspectionApi } from './inspections.ts';
 import type { TaskJobEffect } from '../inspections/tasks/store.ts';
 import { historyQuerySchema, planHistory, runHistory } from './history.ts';
 import { ruleOverrideApi, type RuleOverrideApiDeps } from './rule-overrides.ts';
+import { seriousRule } from '../alerts/rules/index.ts';
 
 export interface ApiDeps {
   db: Db;
@@ -160,7 +161,10 @@ export function buildApi(config: { adminToken: string; sessions?: SessionPolicy 
     registerSessionRoutes(scope, { auth, officers, metrics: deps.metrics });
   });
   if (deps.alerts) app.register(alertApi({ auth }, { ...deps, alerts: deps.alerts }));
-  app.register(inspectionApi({ auth }, deps));
+  // the exemption of an inspection rests on the serious rules of the catalogue in force (a catalogue file's, reloaded)
+  const catalogue = deps.alerts?.catalogue ?? deps.ruleOverrides?.catalogue;
+  const seriousRules = catalogue ? async () => seriousRule(await catalogue()) : undefined;
+  app.register(inspectionApi({ auth }, { ...deps, seriousRules }));
   app.register(auditApi({ auth }, deps));
   if (deps.ruleOverrides) app.register(ruleOverrideApi({ auth }, { ...deps, ruleOverrides: deps.ruleOverrides }));
 

@@ -4,7 +4,7 @@
  * enterprise outside the caller's authority subtree answers 404, as if it
  * did not exist).
  *
- *   GET  /api/v1/tasks                       ?state=a,b&open=true&enterpriseId=&mine=true&inspectorId=&from=&to=&limit=&before=
+ *   GET  /api/v1/tasks                       ?state=a,b&open=true&kind=&enterpriseId=&mine=true&inspectorId=&from=&to=&limit=&before=
  *   GET  /api/v1/tasks/:id                   the task, its events, the inspections its visits recorded
  *   GET  /api/v1/tasks/:id/inspectors        who may be assigned (the task's authority first, then those above: joint)   tasks.dispatch
  *   POST /api/v1/tasks                       { alertId }            open (or extend) a task from an alert     tasks.dispatch
@@ -15,6 +15,14 @@
  *   POST /api/v1/tasks/:id/rectification     { deadline }           orders rectification; re-check at the deadline  tasks.order
  *   POST /api/v1/tasks/:id/recheck           { passed, note }       the re-check visit                        tasks.work
  *   POST /api/v1/tasks/:id/escalate          { reason }                                                       tasks.escalate
+ *   POST /api/v1/tasks/:id/verify-remotely   { methods: [call|data_review|video_check], note }  a remote verification's outcome; closes it   tasks.dispatch
+ *   POST /api/v1/tasks/:id/convert           { reason }             a remote verification becomes an on-site inspection (capped)   tasks.dispatch
+ *
+ * An alert that is a serious violation (red, or of a rule the catalogue
+ * marks `seriousViolation`) opens an on-site inspection task; any other a
+ * remote verification (policy.ts `taskKindOf`). Converting one beyond the
+ * yearly cap answers 409 with `error.refusal: 'CAP_REACHED'`, as does the
+ * arrival of a task whose alerts are not serious.
  *
  * A lifecycle refusal answers 409 (or 403 when it is not the caller's to
  * do) with `error.task` naming it (INVALID_TRANSITION, NOT_THE_INSPECTOR,
@@ -27,7 +35,9 @@ import { idSchema } from '../core/contract.ts';
 import type { Db } from '../core/db/db.ts';
 import { AppError } from '../core/errors.ts';
 import { authorityChain, enterpriseInScope } from '../core/jurisdiction.ts';
-import { TASK_STATES, type Task } from '../inspections/tasks/lifecycle.ts';
+import { shippedSeriousRules, type SeriousRules } from '../inspections/ledger.ts';
+import { REMOTE_METHODS, TASK_STATES, type Task } from '../inspections/tasks/lifecycle.ts';
+import { TASK_KINDS, taskKindOf } from '../inspections/tasks/policy.ts';
 import { MATTER_NAMES, matterOf } from '../inspections/tasks/matters.ts';
 import { TaskStore, type TaskCommandInput, type TaskJobEffect } from '../inspections/tasks/store.ts';
 import { bool, cursorParam, encodeCursor, list, MAX_PAGE, MAX_TIME_MS, timeParam } from './alert-params.ts';
@@ -41,6 +51,8 @@ export interface TaskRouteDeps {
   auth: Authenticator;
   /** Schedules the re-check and overdue jobs (BullMQ); without it the notifier's sweep schedules them within a minute. */
   taskJobs?: { schedule(effects: readonly TaskJobEffect[]): Promise<void> } | undefined;
+  /** The rule catalogue's serious rules (default: the shipped catalogue's). */
+  seriousRules?: SeriousRules | undefined;
 }
 
 const taskPath = z.strictObject({ id: z.string().min(1).max(100) });
@@ -48,6 +60,8 @@ const taskPath = z.strictObject({ id: z.string().min(1).max(100) });
 const listQuery = z.strictObject({
   state: list(TASK_STATES).optional(),
   open: bool.optional(),
+  /** `inspection` (on site) or `remote_verification` (online patrol) only. */
+  kind: z.enum(TASK_KINDS).optional(),
   enterpriseId: idSchema.optional(),
   /** Only the caller's own tasks (an inspector's "my tasks"). */
   mine: bool.optional(),
@@ -76,6 +90,17 @@ export const taskBodies = {
   rectification: z.strictObject({ deadline: z.number().int().positive().max(MAX_TIME_MS) }),
   recheck: z.strictObject({ passed: z.boolean(), note: z.string().trim().min(1).max(4000) }),
   escalate: z.strictObject({ reason: z.string().trim().min(1).max(4000) }),
+  verifyRemotely: z.strictObject({
+    /** How it was verified: calling the enterprise, reviewing the monitoring data, checking the video. */
+    methods: z
+      .array(z.enum(REMOTE_METHODS))
+      .min(1)
+      .max(REMOTE_METHODS.length)
+      .refine((a) => new Set(a).size === a.length, 'each method at most once'),
+    /** What was found (核查情况). */
+    note: z.string().trim().min(1).max(4000),
+  }),
+  convert: z.strictObject({ reason: z.string().trim().min(1).max(4000) }),
 };
 
 /** A task with its matter's name, for readers. */
@@ -83,7 +108,7 @@ export const view = (t: Task) => ({ ...t, matterName: MATTER_NAMES[t.matter] });
 
 export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): void {
   const { auth, db, clock } = deps;
-  const store = new TaskStore(db);
+  const store = new TaskStore(db, deps.seriousRules);
   const alerts = new AlertQueries(db);
 
   /** The task if the caller may see it; 404 alike for missing and out-of-jurisdiction tasks. */
@@ -100,6 +125,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
     const tasks = await store.list(who.scope, {
       state: q.state,
       open: q.open,
+      kind: q.kind,
       enterpriseId: q.enterpriseId,
       inspectorId: q.mine ? who.id : q.inspectorId,
       from: q.from,
@@ -140,9 +166,11 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
     const alert = await alerts.get(who.scope, alertId);
     if (!alert) throw new AppError('NOT_FOUND', `alert ${alertId} not found`);
     const matter = matterOf(alert.ruleId);
+    const serious = await (deps.seriousRules ?? shippedSeriousRules)();
+    const kind = taskKindOf(alert, serious(alert.ruleId));
     const r = await store.openFromAlert(
       alert,
-      { open: true, trigger: 'manual', matter, reason: { zh: `人工派发：${alert.message.zh}`, en: `dispatched by ${who.actor}: ${alert.message.en}` } },
+      { open: true, trigger: 'manual', kind, matter, reason: { zh: `人工派发：${alert.message.zh}`, en: `dispatched by ${who.actor}: ${alert.message.en}` } },
       clock.now(),
       who.actor,
     );
@@ -202,4 +230,12 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
   );
   step('recheck', 'tasks.work', taskBodies.recheck, (b, who, at) => ({ type: 'recheck_result', actor: who.actor, at, passed: b.passed, note: b.note }));
   step('escalate', 'tasks.escalate', taskBodies.escalate, (b, who, at) => ({ type: 'escalate', actor: who.actor, at, reason: b.reason }));
+  step('verify-remotely', 'tasks.dispatch', taskBodies.verifyRemotely, (b, who, at) => ({
+    type: 'verify_remotely',
+    actor: who.actor,
+    at,
+    methods: b.methods,
+    note: b.note,
+  }));
+  step('convert', 'tasks.dispatch', taskBodies.convert, (b, who, at) => ({ type: 'convert_to_inspection', actor: who.actor, at, reason: b.reason }));
 }

@@ -142,6 +142,17 @@ export const platformConfigSchema = z.strictObject({
         .int()
         .min(60_000)
         .default(30 * 24 * 3600_000),
+      /**
+       * Dead letters stored per gateway per window (`deadLetterCapWindowMs`); the excess is counted
+       * (`nss_ingest_dead_letters_dropped_total`) and logged once per window, not stored. Platform default 100.
+       */
+      deadLetterCapPerGateway: z.number().int().min(1).default(100),
+      /** The window of `deadLetterCapPerGateway`, ms. Platform default 1 min. */
+      deadLetterCapWindowMs: z.number().int().min(1000).default(60_000),
+      /** Dead letters older than this many days are deleted. Platform default 30 (the same horizon as `maxAgeMs`). */
+      deadLetterRetentionDays: z.number().int().min(1).default(30),
+      /** How often the gateway part deletes expired dead letters, ms. Platform default 1 h. */
+      deadLetterExpiryIntervalMs: z.number().int().min(1000).default(3600_000),
     })
     .prefault({}),
   rules: z
@@ -254,6 +265,9 @@ export function configInputFromEnv(env: NodeJS.ProcessEnv): Record<string, unkno
     ingest: drop({
       batchMaxDelayMs: int(env.INGEST_BATCH_MAX_DELAY_MS),
       writeWhenIdle: env.INGEST_WRITE_WHEN_IDLE === undefined ? undefined : env.INGEST_WRITE_WHEN_IDLE !== 'false',
+      deadLetterCapPerGateway: int(env.DEAD_LETTER_CAP_PER_GATEWAY),
+      deadLetterCapWindowMs: int(env.DEAD_LETTER_CAP_WINDOW_MS),
+      deadLetterRetentionDays: int(env.DEAD_LETTER_RETENTION_DAYS),
     }),
     http: drop({ host: env.HTTP_HOST, port: int(env.HTTP_PORT), adminToken: env.ADMIN_TOKEN }),
     influx: drop({

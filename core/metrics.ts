@@ -18,6 +18,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     itemsReceived: counter('nss_ingest_items_received_total', 'Readings and signals received', ['type']),
     pointsWritten: counter('nss_ingest_points_written_total', 'Points durably written to InfluxDB'),
     rejected: counter('nss_ingest_rejected_total', 'Messages or items dead-lettered, by reason', ['reason']),
+    deadLettersDropped: counter(
+      'nss_ingest_dead_letters_dropped_total',
+      'Dead letters counted but not stored: over the per-gateway cap of the window (ingest.deadLetterCapPerGateway), by reason',
+      ['reason'],
+    ),
+    deadLettersExpired: counter('nss_ingest_dead_letters_expired_total', 'Dead letters deleted after the retention (ingest.deadLetterRetentionDays)'),
     deadLetterFailures: counter('nss_ingest_dead_letter_failures_total', 'Dead letters that could not be stored (the message was not acknowledged)'),
     writeFailures: counter('nss_influx_write_failures_total', 'Failed InfluxDB writes, by kind', ['kind']),
     bufferedPoints: new Gauge({ name: 'nss_ingest_buffered_points', help: 'Points accepted but not yet durably written', registers: [registry] }),

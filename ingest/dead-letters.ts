@@ -4,9 +4,19 @@
  * "acknowledged" still means "nothing lost": valid items are in InfluxDB,
  * invalid ones are here. Inserts are grouped (one multi-row INSERT per tick)
  * so a flood of bad messages costs few round trips.
+ *
+ * Bounded (issue #15 item 6): at most `cap.rows` dead letters per gateway
+ * and window are stored (`dead-letter-cap.ts`); the excess is counted in
+ * `nss_ingest_dead_letters_dropped_total{reason}` and reported in one log
+ * line per gateway and window ('dead letters dropped over the cap'). A
+ * dropped dead letter still lets its message be acknowledged: its item was
+ * refused either way, and the stored ones of the window say why. Rows older
+ * than the retention are deleted by `expire` (the ingest part runs it).
  */
 import type { Queryable } from '../core/db/db.ts';
 import type { Logger } from '../core/logger.ts';
+import type { Metrics } from '../core/metrics.ts';
+import { DeadLetterCap, type DeadLetterCapOptions, type DroppedSummary } from './dead-letter-cap.ts';
 
 export interface DeadLetter {
   receivedAt: number;
@@ -37,21 +47,85 @@ export function payloadText(payload: unknown, maxBytes: number): string {
   return json.subarray(0, end).toString('utf8');
 }
 
+export interface DeadLetterStoreOptions {
+  maxPayloadBytes: number;
+  maxRowsPerInsert?: number | undefined;
+  /** Per-gateway cap; absent: unbounded (unit tests of the insert path only). */
+  cap?: DeadLetterCapOptions | undefined;
+}
+
+/** Rows deleted per statement when expiring, so one expiry never holds a long lock. */
+const EXPIRE_BATCH = 5000;
+
 export class DeadLetterStore {
   private queue: { dl: DeadLetter; resolve: () => void; reject: (e: Error) => void }[] = [];
   private flushing: Promise<void> | undefined;
+  private readonly cap: DeadLetterCap | undefined;
 
   constructor(
     private readonly db: Queryable,
     private readonly logger: Logger,
-    private readonly opts: { maxPayloadBytes: number; maxRowsPerInsert?: number } = { maxPayloadBytes: 256 * 1024 },
-  ) {}
+    private readonly opts: DeadLetterStoreOptions = { maxPayloadBytes: 256 * 1024 },
+    private readonly metrics?: Pick<Metrics, 'deadLettersDropped'>,
+  ) {
+    this.cap = opts.cap ? new DeadLetterCap(opts.cap) : undefined;
+  }
 
-  add(dl: DeadLetter): Promise<void> {
+  /** Stores the dead letter (resolves `'stored'` once it is in PostgreSQL), or counts it as `'dropped'` over the gateway's cap. */
+  add(dl: DeadLetter): Promise<'stored' | 'dropped'> {
+    if (this.cap) {
+      const key = dl.gatewayId ?? `client:${dl.clientId}`;
+      const { verdict, closed } = this.cap.admit(key, dl.reasonCode, dl.receivedAt);
+      this.report(closed);
+      if (!verdict.store) {
+        this.metrics?.deadLettersDropped.inc({ reason: dl.reasonCode });
+        if (verdict.firstDropInWindow)
+          this.logger.warn(
+            { clientId: dl.clientId, enterpriseId: dl.enterpriseId, gatewayId: dl.gatewayId, cap: this.cap.opts.rows, windowMs: this.cap.opts.windowMs },
+            'dead-letter cap reached: further dead letters of this gateway in this window are counted, not stored',
+          );
+        return Promise.resolve('dropped');
+      }
+    }
     return new Promise((resolve, reject) => {
-      this.queue.push({ dl, resolve, reject });
+      this.queue.push({ dl, resolve: () => resolve('stored'), reject });
       this.flushing ??= Promise.resolve().then(() => this.drain());
     });
+  }
+
+  /** Logs the windows that are over at `now` and dropped something (`all`: every window, e.g. at shutdown). */
+  reportDropped(now: number, all = false): DroppedSummary[] {
+    const closed = this.cap?.sweep(now, all) ?? [];
+    this.report(closed);
+    return closed;
+  }
+
+  private report(closed: readonly DroppedSummary[]): void {
+    for (const s of closed)
+      this.logger.warn(
+        {
+          gatewayId: s.key,
+          windowStart: new Date(s.windowStart).toISOString(),
+          windowEnd: new Date(s.windowEnd).toISOString(),
+          stored: s.stored,
+          dropped: s.dropped,
+          byReason: s.byReason,
+        },
+        'dead letters dropped over the cap',
+      );
+  }
+
+  /** Deletes dead letters received before `before` (epoch ms), in batches; returns how many. */
+  async expire(before: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const { rows } = await this.db.query<{ id: string }>(
+        `DELETE FROM dead_letters WHERE id IN (SELECT id FROM dead_letters WHERE received_at < $1 ORDER BY received_at LIMIT ${EXPIRE_BATCH}) RETURNING id`,
+        [new Date(before)],
+      );
+      total += rows.length;
+      if (rows.length < EXPIRE_BATCH) return total;
+    }
   }
 
   private async drain(): Promise<void> {

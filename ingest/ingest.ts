@@ -54,7 +54,33 @@ export function buildIngest(config: Pick<PlatformConfig, 'ingest' | 'mqtt'>, dep
     logger: log.child({ component: 'batcher' }),
     metrics: deps.metrics,
   });
-  const deadLetters = new DeadLetterStore(deps.db, log.child({ component: 'dead-letters' }), { maxPayloadBytes: config.mqtt.maxPacketBytes });
+  const dlLog = log.child({ component: 'dead-letters' });
+  const deadLetters = new DeadLetterStore(
+    deps.db,
+    dlLog,
+    { maxPayloadBytes: config.mqtt.maxPacketBytes, cap: { rows: c.deadLetterCapPerGateway, windowMs: c.deadLetterCapWindowMs } },
+    deps.metrics,
+  );
+
+  /** Deletes dead letters older than the retention (the gateway part owns their writes, so it expires them too). */
+  const expireDeadLetters = async (): Promise<number> => {
+    const now = deps.clock.now();
+    const before = now - c.deadLetterRetentionDays * 86_400_000;
+    const n = await deadLetters.expire(before);
+    if (n > 0) {
+      deps.metrics.deadLettersExpired.inc(n);
+      dlLog.info({ deleted: n, before: new Date(before).toISOString(), retentionDays: c.deadLetterRetentionDays }, 'expired dead letters deleted');
+    }
+    return n;
+  };
+  const runExpiry = () =>
+    void expireDeadLetters().catch((err: unknown) => dlLog.error({ err }, 'expired dead letters could not be deleted; retried at the next interval'));
+  // the summaries of windows that dropped dead letters, once each window is over
+  const reportTimer = setInterval(() => deadLetters.reportDropped(deps.clock.now()), c.deadLetterCapWindowMs);
+  reportTimer.unref();
+  const expiryTimer = setInterval(runExpiry, c.deadLetterExpiryIntervalMs);
+  expiryTimer.unref();
+  runExpiry();
 
   const decoders: Record<'readings' | 'signals', (payload: Uint8Array, ctx: DecodeContext) => Decoded> = {
     readings: decodeReadings,
@@ -79,10 +105,6 @@ export function buildIngest(config: Pick<PlatformConfig, 'ingest' | 'mqtt'>, dep
     const receivedAt = deps.clock.now();
     return d.rejections.map((r) => {
       deps.metrics.rejected.inc({ reason: r.code });
-      log.warn(
-        { clientId: src.clientId, enterpriseId: src.enterpriseId, gatewayId: src.gatewayId, topic, code: r.code, reason: r.reason, index: r.index },
-        'dead-lettered',
-      );
       const dl: DeadLetter = {
         receivedAt,
         clientId: src.clientId,
@@ -94,10 +116,20 @@ export function buildIngest(config: Pick<PlatformConfig, 'ingest' | 'mqtt'>, dep
         itemIndex: r.index,
         payload: r.index === undefined ? payload : r.item,
       };
-      return deadLetters.add(dl).catch((err: unknown) => {
-        deps.metrics.deadLetterFailures.inc();
-        throw err;
-      });
+      return deadLetters.add(dl).then(
+        (outcome) => {
+          // one line per stored dead letter; those over the cap are summed up once per window (dead-letters.ts)
+          if (outcome === 'stored')
+            log.warn(
+              { clientId: src.clientId, enterpriseId: src.enterpriseId, gatewayId: src.gatewayId, topic, code: r.code, reason: r.reason, index: r.index },
+              'dead-lettered',
+            );
+        },
+        (err: unknown) => {
+          deps.metrics.deadLetterFailures.inc();
+          throw err;
+        },
+      );
     });
   }
 
@@ -175,6 +207,7 @@ export function buildIngest(config: Pick<PlatformConfig, 'ingest' | 'mqtt'>, dep
   return {
     batcher,
     deadLetters,
+    expireDeadLetters,
     handleUplink,
     recordStatus,
 
@@ -182,6 +215,9 @@ export function buildIngest(config: Pick<PlatformConfig, 'ingest' | 'mqtt'>, dep
     drain: (timeoutMs?: number): Promise<void> => batcher.drain(timeoutMs),
 
     async stop(timeoutMs?: number): Promise<void> {
+      clearInterval(reportTimer);
+      clearInterval(expiryTimer);
+      deadLetters.reportDropped(deps.clock.now(), true);
       await batcher.close(timeoutMs);
     },
   };

@@ -12,8 +12,19 @@
  *   上限限制") but counted and shown. Re-checks of a rectification order are
  *   exempt too: they close the loop of an inspection already counted (2025 §八
  *   "及时复核"), and a cap must never stop a hazard being verified as fixed.
- * - Any other inspection (annual plan, random sampling, dynamic) beyond the
+ * - The exemption is earned, not chosen (`exemptionOf`): a complaint or a
+ *   referral names its number (`basisRef`), a re-check recorded outside its
+ *   task the rectification order it checks; an inspection found by data
+ *   monitoring names the alert(s) it rests on, of the same enterprise, and at
+ *   least one must be a serious violation (`isSeriousViolation`: red, or of a
+ *   rule the catalogue marks `seriousViolation` — tampering, safety devices
+ *   switched off, interlock failures). Only "数据监测监控发现的严重违法行为"
+ *   is exempt; other alerts are verified remotely first (2025 §七).
+ * - Any other inspection (annual plan, random sampling, dynamic, or data
+ *   monitoring of no serious violation reached through a task) beyond the
  *   cap is refused with a clear reason.
+ * - An inspection is dated between 2000-01-01 (CST) and a few minutes after
+ *   now (`inspectionTimeProblem`).
  */
 
 /** High-risk sectors (2021 §(二)): mines, hazardous chemicals, fireworks, metal smelting, explosive dust. */
@@ -37,8 +48,139 @@ export const ORIGIN_NAMES: Record<Origin, { zh: string; en: string }> = {
   recheck: { zh: '整改复查', en: 're-check of a rectification' },
 };
 
-/** Origins the cap does not limit; they are still counted. */
+/** Origins the cap may not limit, given their basis (`exemptionOf`); they are still counted. */
 export const CAP_EXEMPT: ReadonlySet<Origin> = new Set<Origin>(['complaint', 'referral', 'data_monitoring', 'recheck']);
+
+/** Origins that must name a complaint or referral number (`basisRef`). */
+export const REF_ORIGINS: ReadonlySet<Origin> = new Set<Origin>(['complaint', 'referral']);
+
+export type Severity = 'blue' | 'yellow' | 'orange' | 'red';
+
+/** An alert an inspection names as its basis, as the ledger finds it. */
+export interface BasisAlert {
+  id: string;
+  enterpriseId: string;
+  /** The highest grade the alert reached. */
+  severity: Severity;
+  /** Whether it fired (a pending alert is no finding yet). */
+  fired: boolean;
+  /** Whether its rule is marked `seriousViolation` in the rule catalogue in force. */
+  seriousRule: boolean;
+}
+
+/** A serious violation found by data monitoring (2025 §三): a red alert, or one of a rule the catalogue marks serious. */
+export const isSeriousViolation = (a: Pick<BasisAlert, 'severity' | 'seriousRule'>): boolean => a.severity === 'red' || a.seriousRule;
+
+export type BasisRefusal = 'BASIS_REQUIRED' | 'BASIS_UNKNOWN_ALERT' | 'BASIS_NOT_SERIOUS';
+
+export type ExemptionDecision =
+  | { ok: true; exempt: boolean; seriousAlertIds: string[] }
+  | { ok: false; code: BasisRefusal; reason: { zh: string; en: string } };
+
+/**
+ * Whether an inspection of `origin` is exempt from the cap, given the basis
+ * it names: `alertIds` as requested and the `alerts` found of them;
+ * `ref`, a complaint or referral number. A data-monitoring inspection of
+ * alerts none of which is serious is refused (`onUnfounded: 'refuse'`, an
+ * inspection recorded directly) or counted against the cap like a planned
+ * one (`'count'`, the visit of a task opened by such alerts, or converted
+ * from a remote verification).
+ */
+export function exemptionOf(
+  origin: Origin,
+  enterpriseId: string,
+  basis: { alertIds: readonly string[]; alerts: readonly BasisAlert[]; ref?: string | undefined },
+  onUnfounded: 'refuse' | 'count',
+): ExemptionDecision {
+  if (origin === 'recheck') {
+    // a task's re-check visit rests on the task (its rectification order); one recorded directly names the order
+    if (onUnfounded === 'refuse' && (basis.ref === undefined || basis.ref.trim() === ''))
+      return {
+        ok: false,
+        code: 'BASIS_REQUIRED',
+        reason: {
+          zh: '整改复查须填写所复查的整改指令（basisRef：任务编号或责令整改文书编号），方可不受频次上限限制',
+          en: 'a re-check must name the rectification order it checks (basisRef: the task id or the order number) to be exempt from the cap',
+        },
+      };
+    return { ok: true, exempt: true, seriousAlertIds: [] };
+  }
+  if (REF_ORIGINS.has(origin)) {
+    if (basis.ref === undefined || basis.ref.trim() === '')
+      return {
+        ok: false,
+        code: 'BASIS_REQUIRED',
+        reason: {
+          zh: `${ORIGIN_NAMES[origin].zh}检查须填写${origin === 'complaint' ? '投诉举报' : '转办交办'}编号（basisRef），方可不受频次上限限制（应急〔2025〕11号 三）`,
+          en: `a ${ORIGIN_NAMES[origin].en} inspection must give the ${origin === 'complaint' ? 'complaint' : 'referral'} number (basisRef) to be exempt from the cap`,
+        },
+      };
+    return { ok: true, exempt: true, seriousAlertIds: [] };
+  }
+  if (origin !== 'data_monitoring') return { ok: true, exempt: false, seriousAlertIds: [] };
+  if (basis.alertIds.length === 0)
+    return {
+      ok: false,
+      code: 'BASIS_REQUIRED',
+      reason: {
+        zh: '数据监测监控发现的检查须列明所依据的预警（alertIds）：仅严重违法行为不受频次上限限制（应急〔2025〕11号 三）',
+        en: 'an inspection found by data monitoring must name the alert(s) it rests on (alertIds): only serious violations are exempt from the cap',
+      },
+    };
+  const found = new Map(basis.alerts.map((a) => [a.id, a]));
+  const unknown = basis.alertIds.filter((id) => {
+    const a = found.get(id);
+    return !a || a.enterpriseId !== enterpriseId || !a.fired;
+  });
+  // a task's own alerts are the system's references: one no longer found is simply not a serious violation
+  if (unknown.length > 0 && onUnfounded === 'refuse')
+    return {
+      ok: false,
+      code: 'BASIS_UNKNOWN_ALERT',
+      reason: {
+        zh: `所列预警不是企业 ${enterpriseId} 已发出的预警：${unknown.join('、')}`,
+        en: `not a fired alert of enterprise ${enterpriseId}: ${unknown.join(', ')}`,
+      },
+    };
+  const serious = basis.alertIds.filter((id) => {
+    const a = found.get(id);
+    return a !== undefined && a.enterpriseId === enterpriseId && a.fired && isSeriousViolation(a);
+  });
+  if (serious.length > 0) return { ok: true, exempt: true, seriousAlertIds: serious };
+  if (onUnfounded === 'count') return { ok: true, exempt: false, seriousAlertIds: [] };
+  return {
+    ok: false,
+    code: 'BASIS_NOT_SERIOUS',
+    reason: {
+      zh: `所列预警均不属于严重违法行为（红色预警、篡改数据、关闭安全设施、联锁失效），应先远程核查；确需现场检查的，按计划内检查计入频次上限：${basis.alertIds.join('、')}`,
+      en: `none of the alerts is a serious violation (red, tampering, safety devices off, interlock failure); verify them remotely first, or inspect on site as a capped inspection: ${basis.alertIds.join(', ')}`,
+    },
+  };
+}
+
+/**
+ * Earliest date of an inspection: 2000-01-01 00:00 CST. The platform's bound:
+ * the first year the inspection summary answers for (api/inspections.ts),
+ * long before any supervision record the platform holds; a date in 1970 is
+ * a missing value, not an inspection.
+ */
+export const EARLIEST_INSPECTION_AT = Date.UTC(1999, 11, 31, 16);
+
+/**
+ * How far after the platform clock an inspection may be dated: 5 minutes,
+ * the platform's default allowance for the clock of an inspector's phone.
+ * An inspection is recorded when it has taken place, never ahead.
+ */
+export const INSPECTION_FUTURE_SKEW_MS = 5 * 60_000;
+
+/** Why `at` cannot be an inspection's date at `now`, or `undefined` when it can. */
+export function inspectionTimeProblem(at: number, now: number): string | undefined {
+  if (!Number.isSafeInteger(at)) return 'at: an integer epoch time in milliseconds';
+  if (at < EARLIEST_INSPECTION_AT) return `at: before 2000-01-01 (CST), the earliest date the platform records an inspection for (${new Date(at).toISOString()})`;
+  if (at > now + INSPECTION_FUTURE_SKEW_MS)
+    return `at: more than ${INSPECTION_FUTURE_SKEW_MS / 60_000} min after now (${new Date(at).toISOString()}); an inspection is recorded once it has taken place`;
+  return undefined;
+}
 
 /** Yearly caps by sector class and grade (2025 §三). */
 export const CAPS: Readonly<Record<'high_risk' | 'other', Readonly<Record<Grade, number>>>> = {
@@ -80,11 +222,22 @@ export interface YearCounts {
   remaining: number;
 }
 
+/** An inspection as the cap sees it: its origin, date and whether it was recorded as exempt. */
+export interface CountedInspection {
+  origin: Origin;
+  at: number;
+  exempt: boolean;
+}
+
 /** This year's counts of an enterprise from its inspections (any years given; only `year` is counted). */
-export function yearCounts(e: CapSubject, inspections: readonly { origin: Origin; at: number }[], year: number): YearCounts {
+export function yearCounts(e: CapSubject, inspections: readonly CountedInspection[], year: number): YearCounts {
   const byOrigin = Object.fromEntries(ORIGINS.map((o) => [o, 0])) as Record<Origin, number>;
-  for (const i of inspections) if (yearOf(i.at) === year) byOrigin[i.origin]++;
-  const exempt = ORIGINS.filter((o) => CAP_EXEMPT.has(o)).reduce((n, o) => n + byOrigin[o], 0);
+  let exempt = 0;
+  for (const i of inspections)
+    if (yearOf(i.at) === year) {
+      byOrigin[i.origin]++;
+      if (i.exempt) exempt++;
+    }
   const total = ORIGINS.reduce((n, o) => n + byOrigin[o], 0);
   const counted = total - exempt;
   const cap = capOf(e);
@@ -94,10 +247,14 @@ export function yearCounts(e: CapSubject, inspections: readonly { origin: Origin
 export type CapDecision =
   { allowed: true; exempt: boolean; counts: YearCounts } | { allowed: false; code: 'CAP_REACHED'; reason: { zh: string; en: string }; counts: YearCounts };
 
-/** Whether one more inspection of `origin` at `at` may take place, given the enterprise's inspections so far. */
-export function decideInspection(e: CapSubject, inspections: readonly { origin: Origin; at: number }[], origin: Origin, at: number): CapDecision {
+/**
+ * Whether one more inspection of `origin` at `at` may take place, given the
+ * enterprise's inspections so far and whether its basis makes it exempt
+ * (`exemptionOf`).
+ */
+export function decideInspection(e: CapSubject, inspections: readonly CountedInspection[], origin: Origin, at: number, exempt: boolean): CapDecision {
   const counts = yearCounts(e, inspections, yearOf(at));
-  if (CAP_EXEMPT.has(origin)) return { allowed: true, exempt: true, counts };
+  if (exempt) return { allowed: true, exempt: true, counts };
   if (counts.counted < counts.cap) return { allowed: true, exempt: false, counts };
   const cls = e.highRisk ? { zh: '高危行业', en: 'high-risk sector' } : { zh: '非高危行业', en: 'non-high-risk sector' };
   const grade =

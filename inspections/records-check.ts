@@ -80,9 +80,14 @@ export async function verifyRecords(db: Queryable): Promise<RecordsVerification>
   for (const row of inspections) {
     const rec = recorded.get(row.id);
     if (!rec) return { ok: false, table: 'inspections', key: row.id, reason: 'the inspection has no audit record (inserted)' };
-    const { counts: _counts, ...sealedInspection } = rec;
+    // counts and the serious alerts of the basis are derived facts of the moment, not columns of the row
+    const { counts: _counts, seriousAlertIds: _serious, ...sealedInspection } = rec;
     void _counts;
-    const now = { ...toInspection(row), ...(row.task_id ? { taskId: row.task_id } : {}) };
+    void _serious;
+    const { alertIds, basisRef, ...inspection } = toInspection(row);
+    // a record sealed before the basis was stored (migration 12) carries none: the row must have none either
+    const basis = 'alertIds' in sealedInspection || alertIds.length > 0 || basisRef !== null ? { alertIds, basisRef } : {};
+    const now = { ...inspection, ...basis, ...(row.task_id ? { taskId: row.task_id } : {}) };
     if (canonicalJson(now) !== canonicalJson(sealedInspection))
       return { ok: false, table: 'inspections', key: row.id, reason: 'the inspection differs from its audit record (edited)' };
     recorded.delete(row.id);

@@ -20,7 +20,7 @@ import { LogChannel, WebhookChannel, type NotificationChannel } from './channels
 import { Dispatcher, type DispatcherOptions } from './dispatcher.ts';
 import { Escalator, type EscalateOutcome } from './escalation.ts';
 import { ESCALATE_QUEUE, NOTIFY_QUEUE, bullPrefix, jobOptions, type EscalateJobData, type NotifyJobData, type RetryOptions } from './jobs.ts';
-import { defaultCatalogue } from '../rules/index.ts';
+import { defaultCatalogue, seriousRule } from '../rules/index.ts';
 import type { TaskPolicy } from '../../inspections/tasks/policy.ts';
 import { TASKS_QUEUE, TaskJobs, TaskScheduler, type TaskJobData } from '../../inspections/tasks/scheduler.ts';
 import { TaskStore } from '../../inspections/tasks/store.ts';
@@ -47,6 +47,8 @@ export interface NotifierDeps {
   announce?: Announce | undefined;
   /** The pattern of a rule, for the task policy. Default: the built-in catalogue's. */
   patternOf?: ((ruleId: string) => string | undefined) | undefined;
+  /** Whether a rule is marked `seriousViolation` in the catalogue in force (an on-site task, not a remote verification). Default: the built-in catalogue's. */
+  seriousOf?: ((ruleId: string) => boolean) | undefined;
   /** Which alerts open inspection tasks. Default `DEFAULT_TASK_POLICY`. */
   taskPolicy?: TaskPolicy | undefined;
 }
@@ -172,7 +174,9 @@ export function buildNotifier(config: NotifierConfig, deps: NotifierDeps, opts: 
       const tasksQueue = new Queue<TaskJobData>(TASKS_QUEUE, { connection: conn, prefix });
       tasksQueue.on('error', (err: Error) => logger.error({ err, queue: TASKS_QUEUE }, 'queue error'));
       queues.push(tasksQueue);
-      const builtIn = new Map(defaultCatalogue().rules.map((r) => [r.id, r.pattern as string]));
+      const shipped = defaultCatalogue();
+      const builtIn = new Map(shipped.rules.map((r) => [r.id, r.pattern as string]));
+      const builtInSerious = seriousRule(shipped);
       const taskScheduler = new TaskScheduler({
         queue: tasksQueue,
         jobOpts,
@@ -180,6 +184,7 @@ export function buildNotifier(config: NotifierConfig, deps: NotifierDeps, opts: 
         tasks: new TaskStore(deps.db),
         alertOf: (id) => deps.store.get(id),
         patternOf: deps.patternOf ?? ((ruleId) => builtIn.get(ruleId)),
+        seriousOf: deps.seriousOf ?? builtInSerious,
         clock: deps.clock,
         logger: logger.child({ component: 'tasks' }),
         policy: deps.taskPolicy,

@@ -158,6 +158,15 @@ export const stepRule = (rule: ResolvedRule, state: unknown, input: PatternInput
   patternOf(rule).step(state, input, rule.params, contextOf(rule));
 
 /**
+ * Whether an alert is a serious violation found by data monitoring (应急〔2025〕11号 §三): red, or of a rule the
+ * catalogue marks `seriousViolation`. What makes an inspection exempt from the yearly cap (inspections/caps.ts).
+ */
+export const seriousRule =
+  (catalogue: Catalogue) =>
+  (ruleId: string): boolean =>
+    catalogue.rules.some((r) => r.id === ruleId && r.seriousViolation);
+
+/**
  * The predicate the alert state machine's `suppressionFor` takes (`suppressible`): the rules the catalogue marks
  * `suppressibleByGatewayOffline` (by default `common.data_silence`).
  */

@@ -71,6 +71,14 @@ const base = {
   forMs: z.number().int().nonnegative().max(86_400_000).default(0),
   /** Whether an offline gateway suppresses this rule's alerts for its points (silence rules). Default false. */
   suppressibleByGatewayOffline: z.boolean().default(false),
+  /**
+   * Whether an alert of this rule is a serious violation found by data monitoring (数据监测监控发现的严重违法行为,
+   * 应急〔2025〕11号 §三): the basis of an on-site inspection exempt from the yearly cap. Red alerts of any rule are
+   * serious too. The shipped catalogue marks safety devices switched off or bypassed during production and interlock
+   * failures (tampering with equipment that bears on safety, 应急〔2021〕23号 §(六)). Other alerts are verified
+   * remotely first (2025 §七). Default false.
+   */
+  seriousViolation: z.boolean().default(false),
   /** Citation of the standard the defaults come from, e.g. 'GB/T 50493-2019 §5.5'. */
   standard: z.string().min(1).optional(),
   /** Why the grade and defaults are what they are. */

@@ -2,14 +2,20 @@
  * Inspection tasks: an inspector's "my tasks" on a phone, and one task with
  * its checklist and the step the caller may take now (accept, arrive,
  * findings, rectification order, re-check; assign and escalate for duty
- * officers and leaders). Plain forms, small requests: it works on a slow
- * connection.
+ * officers and leaders). A remote verification task (an alert that is not
+ * a serious violation) is closed by its duty officer with the outcome of
+ * the online patrol, or turned into an on-site inspection with a reason.
+ * Plain forms, small requests: it works on a slow connection.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, can, user } from '../api.ts';
 import { both, lang, t, time } from '../i18n.ts';
 import { go } from '../router.ts';
 import type { Finding, Task } from '../types.ts';
+
+const REMOTE_METHODS = ['call', 'data_review', 'video_check'] as const;
+type RemoteMethod = (typeof REMOTE_METHODS)[number];
+const isRemote = (k: Task): boolean => k.kind === 'remote_verification';
 
 export function TaskList({ mine }: { mine: boolean }) {
   const [tasks, setTasks] = useState<Task[] | undefined>();
@@ -32,6 +38,7 @@ export function TaskList({ mine }: { mine: boolean }) {
             {k.enterpriseId} · {time(k.createdAt)}
           </span>
           <span class="state">{t(k.state)}</span>
+          {isRemote(k) && <span class="kind">{t('remoteVerification')}</span>}
           {k.rectificationDeadline !== undefined && (
             <span class="muted">
               {t('rectificationDeadline')}: {time(k.rectificationDeadline)}
@@ -83,8 +90,24 @@ export function TaskView({ id }: { id: string }) {
           {task.authorityId}
           {task.joint && ` · ${t('joint')}`}
         </dd>
+        <dt>{t('kind')}</dt>
+        <dd data-testid="task-kind">{t(isRemote(task) ? 'remoteVerificationKind' : 'inspectionKind')}</dd>
         <dt>{t('state')}</dt>
-        <dd data-testid="task-state">{t(task.state)}</dd>
+        <dd data-testid="task-state">{task.outcome === 'verified_remotely' ? t('verifiedRemotely') : t(task.state)}</dd>
+        {task.remoteVerification && (
+          <>
+            <dt>{t('remoteMethods')}</dt>
+            <dd>
+              {task.remoteVerification.methods.map((m) => t(m)).join('、')} · {task.remoteVerification.note}
+            </dd>
+          </>
+        )}
+        {task.conversion && (
+          <>
+            <dt>{t('convertedBecause')}</dt>
+            <dd>{task.conversion.reason}</dd>
+          </>
+        )}
         {task.inspectorId && (
           <>
             <dt>{t('inspector')}</dt>
@@ -110,8 +133,15 @@ export function TaskView({ id }: { id: string }) {
         </p>
       )}
 
-      {task.state === 'created' && can('tasks.dispatch') && (
+      {task.state === 'created' && can('tasks.dispatch') && !isRemote(task) && (
         <Assign taskId={task.id} busy={busy} onAssign={(inspectorId) => void step('assign', { inspectorId })} />
+      )}
+      {task.state === 'created' && can('tasks.dispatch') && isRemote(task) && (
+        <RemoteVerification
+          busy={busy}
+          onVerified={(methods, note) => void step('verify-remotely', { methods, note })}
+          onConvert={(reason) => void step('convert', { reason })}
+        />
       )}
       {task.state === 'assigned' && mine && (
         <button class="primary" disabled={busy} onClick={() => void step('accept')} data-testid="accept">
@@ -281,6 +311,58 @@ function Rectification({ busy, onOrder }: { busy: boolean; onOrder: (deadline: n
         {t('orderRectification')}
       </button>
     </form>
+  );
+}
+
+function RemoteVerification({
+  busy,
+  onVerified,
+  onConvert,
+}: {
+  busy: boolean;
+  onVerified: (methods: RemoteMethod[], note: string) => void;
+  onConvert: (reason: string) => void;
+}) {
+  const [methods, setMethods] = useState<RemoteMethod[]>([]);
+  const [note, setNote] = useState('');
+  const [reason, setReason] = useState('');
+  const toggle = (m: RemoteMethod, on: boolean) => setMethods((ms) => (on ? [...ms.filter((x) => x !== m), m] : ms.filter((x) => x !== m)));
+  return (
+    <div class="remote-verification" data-testid="remote-verification">
+      <h3>{t('remoteVerification')}</h3>
+      <fieldset>
+        <legend>{t('remoteMethods')}</legend>
+        {REMOTE_METHODS.map((m) => (
+          <label key={m}>
+            <input
+              type="checkbox"
+              checked={methods.includes(m)}
+              onChange={(e) => toggle(m, (e.target as HTMLInputElement).checked)}
+              data-testid={`method-${m}`}
+            />
+            {t(m)}
+          </label>
+        ))}
+      </fieldset>
+      <textarea placeholder={t('note')} value={note} onInput={(e) => setNote((e.target as HTMLTextAreaElement).value)} data-testid="remote-note" />
+      <button
+        class="primary"
+        disabled={busy || methods.length === 0 || note.trim() === ''}
+        onClick={() => onVerified(methods, note)}
+        data-testid="verify-remotely"
+      >
+        {t('verifyRemotely')}
+      </button>
+      <textarea
+        placeholder={t('conversionReason')}
+        value={reason}
+        onInput={(e) => setReason((e.target as HTMLTextAreaElement).value)}
+        data-testid="conversion-reason"
+      />
+      <button disabled={busy || reason.trim() === ''} onClick={() => onConvert(reason)} data-testid="convert">
+        {t('convertToInspection')}
+      </button>
+    </div>
   );
 }
 

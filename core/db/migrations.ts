@@ -295,6 +295,15 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX sessions_expires ON sessions(expires_at);
     `,
   },
+  {
+    version: 12,
+    name: 'the basis of an exempt inspection (alerts, complaint or referral number); task kinds (remote verification)',
+    sql: `
+      ALTER TABLE inspections ADD COLUMN basis_alert_ids jsonb NOT NULL DEFAULT '[]'::jsonb;
+      ALTER TABLE inspections ADD COLUMN basis_ref text;
+      ALTER TABLE tasks ADD COLUMN kind text NOT NULL DEFAULT 'inspection' CHECK (kind IN ('inspection', 'remote_verification'));
+    `,
+  },
 ];
 
 /** Applies pending migrations; returns the versions applied. Safe to call concurrently from one process. */

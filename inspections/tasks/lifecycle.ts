@@ -19,10 +19,25 @@
  * evidence. A failing finding on a checklist item marked major is a major
  * hazard. A hazard the enterprise reported itself and is fixing is marked
  * `selfReported` (domain rule 11: not punished).
+ *
+ * A remote verification task (kind `remote_verification`, opened by an
+ * alert that is not a serious violation; policy.ts) is an online patrol:
+ *
+ *   created → verified remotely (call / data review / video check + note) → closed
+ *   created → converted to an on-site inspection (a reason recorded) → the loop above
+ *
+ * It is never assigned or visited as such and records no inspection. A
+ * serious alert attached to it while it waits makes it an on-site
+ * inspection task. The conversion's cap check is the store's.
  */
 import type { Origin } from '../caps.ts';
 import type { ChecklistItem } from './checklist.ts';
 import type { Matter } from './matters.ts';
+import type { TaskKind } from './policy.ts';
+
+/** How a remote verification was done (线上巡查): calling the enterprise, reviewing the monitoring data, checking the video. */
+export const REMOTE_METHODS = ['call', 'data_review', 'video_check'] as const;
+export type RemoteMethod = (typeof REMOTE_METHODS)[number];
 
 export const TASK_STATES = ['created', 'assigned', 'accepted', 'on_site', 'findings_recorded', 'rectifying', 'rechecking', 'closed', 'escalated'] as const;
 export type TaskState = (typeof TASK_STATES)[number];
@@ -46,6 +61,12 @@ export interface Task {
   joint: boolean;
   matter: Matter;
   origin: Origin;
+  /** On site (`inspection`, also every task stored before kinds existed) or an online patrol (`remote_verification`). */
+  kind?: TaskKind | undefined;
+  /** The outcome of a remote verification. */
+  remoteVerification?: { methods: RemoteMethod[]; note: string; actor: string; at: number } | undefined;
+  /** Why a remote verification became an on-site inspection, and who decided. */
+  conversion?: { reason: string; actor: string; at: number } | undefined;
   /** For a re-check task: the task whose rectification it checks. */
   recheckOf?: string | undefined;
   /** The task that found the same matter's hazard at this enterprise within the year (a repeated hazard). */
@@ -60,11 +81,22 @@ export interface Task {
   findings: TaskFinding[];
   rectificationDeadline?: number | undefined;
   closedAt?: number | undefined;
-  outcome?: 'no_hazard' | 'rectified' | 'escalated' | undefined;
+  outcome?: 'no_hazard' | 'rectified' | 'escalated' | 'verified_remotely' | undefined;
 }
 
+/** A task's kind; tasks stored before kinds existed are on-site inspections. */
+export const kindOf = (t: Pick<Task, 'kind'>): TaskKind => t.kind ?? 'inspection';
+
 export type TaskCommand =
-  | { type: 'attach_alert'; alertId: string; at: number }
+  | {
+      type: 'attach_alert';
+      alertId: string;
+      at: number;
+      /** A serious violation (policy.ts `taskKindOf`): makes a waiting remote verification an on-site inspection. */
+      serious?: boolean | undefined;
+    }
+  | { type: 'verify_remotely'; actor: string; at: number; methods: RemoteMethod[]; note: string }
+  | { type: 'convert_to_inspection'; actor: string; at: number; reason: string }
   | {
       type: 'assign';
       inspectorId: string;
@@ -103,7 +135,8 @@ export type TaskEffect =
   | { type: 'schedule_overdue'; taskId: string; deadline: number }
   | { type: 'record_inspection'; taskId: string; origin: Origin; at: number };
 
-export type TaskErrorCode = 'INVALID_TRANSITION' | 'NOT_THE_INSPECTOR' | 'WRONG_AUTHORITY' | 'UNKNOWN_ITEM' | 'ITEMS_MISSING' | 'BAD_DEADLINE' | 'FINAL';
+export type TaskErrorCode =
+  'INVALID_TRANSITION' | 'WRONG_KIND' | 'NOT_THE_INSPECTOR' | 'WRONG_AUTHORITY' | 'UNKNOWN_ITEM' | 'ITEMS_MISSING' | 'BAD_DEADLINE' | 'FINAL';
 
 export type TaskResult = { ok: true; task: Task; events: TaskEvent[]; effects: TaskEffect[] } | { ok: false; error: { code: TaskErrorCode; message: string } };
 
@@ -119,20 +152,62 @@ const ALLOWED: Record<TaskCommand['type'], readonly TaskState[]> = {
   recheck_due: ['rectifying'],
   recheck_result: ['rechecking'],
   escalate: ['findings_recorded', 'rectifying', 'rechecking'],
+  verify_remotely: ['created'],
+  convert_to_inspection: ['created'],
 };
+
+/** Commands of the on-site loop, and those of a remote verification: each refused on a task of the other kind. */
+const ON_SITE_ONLY: ReadonlySet<TaskCommand['type']> = new Set([
+  'assign',
+  'accept',
+  'arrive',
+  'record_findings',
+  'order_rectification',
+  'recheck_due',
+  'recheck_result',
+  'escalate',
+]);
+const REMOTE_ONLY: ReadonlySet<TaskCommand['type']> = new Set(['verify_remotely', 'convert_to_inspection']);
 
 export function taskTransition(task: Task, cmd: TaskCommand): TaskResult {
   if (FINAL.has(task.state) && cmd.type !== 'attach_alert') return fail('FINAL', `task ${task.id} is ${task.state}`);
   if (!ALLOWED[cmd.type].includes(task.state)) return fail('INVALID_TRANSITION', `${cmd.type} is not possible while the task is ${task.state}`);
+  const kind = kindOf(task);
+  if (kind === 'remote_verification' && ON_SITE_ONLY.has(cmd.type))
+    return fail('WRONG_KIND', `task ${task.id} is a remote verification: verify it remotely, or convert it to an on-site inspection with a reason first`);
+  if (kind === 'inspection' && REMOTE_ONLY.has(cmd.type)) return fail('WRONG_KIND', `task ${task.id} is an on-site inspection, not a remote verification`);
   const actor = 'actor' in cmd ? cmd.actor : 'system:tasks';
   const event = (to: TaskState, detail: string): TaskEvent => ({ taskId: task.id, type: cmd.type, at: cmd.at, actor, from: task.state, to, detail });
   const done = (next: Task, detail: string, effects: TaskEffect[] = []): TaskResult => ({ ok: true, task: next, events: [event(next.state, detail)], effects });
   const isInspector = 'actor' in cmd && task.inspectorId !== undefined && cmd.actor === `user:${task.inspectorId}`;
 
   switch (cmd.type) {
-    case 'attach_alert':
+    case 'attach_alert': {
       if (task.alertIds.includes(cmd.alertId)) return { ok: true, task, events: [], effects: [] };
-      return done({ ...task, alertIds: [...task.alertIds, cmd.alertId] }, `alert ${cmd.alertId} attached as further evidence`);
+      const alertIds = [...task.alertIds, cmd.alertId];
+      if (kind === 'remote_verification' && cmd.serious && task.state === 'created')
+        return done(
+          { ...task, alertIds, kind: 'inspection' },
+          `alert ${cmd.alertId} attached: a serious violation found by data monitoring; the remote verification becomes an on-site inspection`,
+        );
+      return done({ ...task, alertIds }, `alert ${cmd.alertId} attached as further evidence`);
+    }
+    case 'verify_remotely':
+      return done(
+        {
+          ...task,
+          state: 'closed',
+          closedAt: cmd.at,
+          outcome: 'verified_remotely',
+          remoteVerification: { methods: cmd.methods, note: cmd.note, actor, at: cmd.at },
+        },
+        `verified remotely (${cmd.methods.join(', ')}): ${cmd.note}`,
+      );
+    case 'convert_to_inspection':
+      return done(
+        { ...task, kind: 'inspection', conversion: { reason: cmd.reason, actor, at: cmd.at } },
+        `converted to an on-site inspection (counted against the yearly cap): ${cmd.reason}`,
+      );
     case 'assign': {
       // the enterprise's own authority, or one above it acting jointly (联合检查); never a lower or unrelated one
       const level = cmd.taskAuthorityChain[0] === task.authorityId ? cmd.taskAuthorityChain.indexOf(cmd.inspectorAuthorityId) : -1;

@@ -67,6 +67,8 @@ export interface TaskSchedulerDeps {
   alertOf(id: string): Promise<Alert | undefined>;
   /** The pattern of a rule (the catalogue's), for the policy. */
   patternOf(ruleId: string): string | undefined;
+  /** Whether the catalogue marks a rule `seriousViolation` (an on-site task; otherwise a remote verification). Default: none. */
+  seriousOf?: ((ruleId: string) => boolean) | undefined;
   clock: Clock;
   logger: Logger;
   policy?: TaskPolicy | undefined;
@@ -76,7 +78,13 @@ export class TaskScheduler {
   constructor(private readonly deps: TaskSchedulerDeps) {}
 
   private decide(alert: Alert) {
-    return taskDecision(alert, this.deps.patternOf(alert.ruleId) ?? '', this.deps.clock.now(), this.deps.policy ?? DEFAULT_TASK_POLICY);
+    return taskDecision(
+      alert,
+      this.deps.patternOf(alert.ruleId) ?? '',
+      this.deps.clock.now(),
+      this.deps.policy ?? DEFAULT_TASK_POLICY,
+      this.deps.seriousOf?.(alert.ruleId) ?? false,
+    );
   }
 
   /** Adds the job that opens a task for the alert, if the policy calls for one. */
@@ -105,7 +113,7 @@ export class TaskScheduler {
     const log = { alertId: alert.id, enterpriseId: alert.enterpriseId, trigger: d.trigger, matter: d.matter };
     if (r.outcome === 'unroutable') logger.error({ ...log, reason: r.reason }, 'inspection task could not be routed');
     else if (r.outcome !== 'already')
-      logger.info({ ...log, taskId: r.task.id, authorityId: r.task.authorityId, outcome: r.outcome }, 'inspection task opened or extended');
+      logger.info({ ...log, taskId: r.task.id, authorityId: r.task.authorityId, kind: r.task.kind, outcome: r.outcome }, 'inspection task opened or extended');
     return r.outcome;
   }
 

@@ -6,6 +6,12 @@
  * job changes nothing) and serialised per enterprise, so two alerts of one
  * matter arriving together open one task. Every change is a task event and
  * an audit record, in the same transaction.
+ *
+ * A task's kind comes from the decision (policy.ts): an on-site inspection
+ * for a serious violation, a remote verification otherwise. The visit of
+ * an on-site task is recorded as an inspection resting on the task's alerts
+ * (exempt from the cap only if one is serious; counted otherwise, and refused
+ * beyond the cap); converting a remote verification checks the cap first.
  */
 import { randomUUID } from 'node:crypto';
 import { appendAudit } from '../../core/audit.ts';
@@ -14,10 +20,10 @@ import type { Db, Queryable } from '../../core/db/db.ts';
 import { AppError } from '../../core/errors.ts';
 import { authorityChain, Params, scopeSql, whereAll, type Scope } from '../../core/jurisdiction.ts';
 import { isHighRiskSector } from '../caps.ts';
-import { EnterpriseLedger } from '../ledger.ts';
+import { EnterpriseLedger, shippedSeriousRules, type SeriousRules } from '../ledger.ts';
 import { checklistFor } from './checklist.ts';
-import { TASK_STATES, taskTransition, type Task, type TaskCommand, type TaskEffect, type TaskEvent, type TaskState } from './lifecycle.ts';
-import type { TaskDecision } from './policy.ts';
+import { kindOf, TASK_STATES, taskTransition, type Task, type TaskCommand, type TaskEffect, type TaskEvent, type TaskState } from './lifecycle.ts';
+import type { TaskDecision, TaskKind } from './policy.ts';
 
 export type OpenOutcome = { outcome: 'created' | 'attached'; task: Task } | { outcome: 'already'; task: Task } | { outcome: 'unroutable'; reason: string };
 
@@ -32,6 +38,8 @@ export interface TaskFilter {
   /** Only open (not closed or escalated) tasks. */
   open?: boolean | undefined;
   enterpriseId?: string | undefined;
+  /** On-site inspections or remote verifications only. */
+  kind?: TaskKind | undefined;
   inspectorId?: string | undefined;
   /** Created at or after / before, epoch ms. */
   from?: number | undefined;
@@ -57,7 +65,11 @@ export function sealOf(task: Task, e: TaskEvent): { event: Omit<TaskEvent, 'task
 export const REPEAT_WINDOW_MS = 365 * 86_400_000;
 
 export class TaskStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** The catalogue's serious rules: the basis of a visit's exemption. */
+    private readonly seriousRules: SeriousRules = shippedSeriousRules,
+  ) {}
 
   async get(id: string, q: Queryable = this.db): Promise<Task | undefined> {
     const { rows } = await q.query<{ data: Task }>('SELECT data FROM tasks WHERE id = $1', [id]);
@@ -97,16 +109,17 @@ export class TaskStore {
   private async write(tx: Queryable, task: Task, events: TaskEvent[], insert: boolean, now: number): Promise<void> {
     if (insert) {
       await tx.query(
-        `INSERT INTO tasks (id, enterprise_id, authority_id, matter, origin, state, data, rev, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, 1, $8, $8)`,
-        [task.id, task.enterpriseId, task.authorityId, task.matter, task.origin, task.state, JSON.stringify(task), new Date(now)],
+        `INSERT INTO tasks (id, enterprise_id, authority_id, matter, origin, state, data, rev, created_at, updated_at, kind)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, 1, $8, $8, $9)`,
+        [task.id, task.enterpriseId, task.authorityId, task.matter, task.origin, task.state, JSON.stringify(task), new Date(now), kindOf(task)],
       );
     } else {
-      await tx.query('UPDATE tasks SET state = $2, data = $3::jsonb, rev = rev + 1, updated_at = $4 WHERE id = $1', [
+      await tx.query('UPDATE tasks SET state = $2, data = $3::jsonb, rev = rev + 1, updated_at = $4, kind = $5 WHERE id = $1', [
         task.id,
         task.state,
         JSON.stringify(task),
         new Date(now),
+        kindOf(task),
       ]);
     }
     for (const e of events) {
@@ -161,7 +174,7 @@ export class TaskStore {
       let task: Task;
       let events: TaskEvent[];
       if (current) {
-        const r = taskTransition(current, { type: 'attach_alert', alertId: alert.id, at: now });
+        const r = taskTransition(current, { type: 'attach_alert', alertId: alert.id, at: now, serious: decision.kind === 'inspection' });
         if (!r.ok) throw new AppError('CONFLICT', r.error.message);
         ({ task, events } = r);
         await this.write(tx, task, events, false, now);
@@ -181,6 +194,7 @@ export class TaskStore {
           joint: false,
           matter: decision.matter,
           origin: 'data_monitoring',
+          kind: decision.kind,
           state: 'created',
           checklist: checklistFor(decision.matter, e.sector),
           alertIds: [alert.id],
@@ -195,7 +209,7 @@ export class TaskStore {
             actor,
             from: 'created',
             to: 'created',
-            detail: `opened: ${decision.reason.en}${repeatOf ? ` (repeated: task ${repeatOf} found this hazard within the year)` : ''}`,
+            detail: `opened${decision.kind === 'remote_verification' ? ' for remote verification' : ''}: ${decision.reason.en}${repeatOf ? ` (repeated: task ${repeatOf} found this hazard within the year)` : ''}`,
           },
         ];
         await this.write(tx, task, events, true, now);
@@ -212,6 +226,7 @@ export class TaskStore {
           authorityId: task.authorityId,
           matter: task.matter,
           trigger: decision.trigger,
+          kind: kindOf(task),
           reason: decision.reason,
           highRisk: e.high_risk ?? isHighRiskSector(e.sector),
           ...(task.repeatOf ? { repeatOf: task.repeatOf } : {}),
@@ -249,6 +264,9 @@ export class TaskStore {
         throw new AppError(r.error.code === 'NOT_THE_INSPECTOR' || r.error.code === 'WRONG_AUTHORITY' ? 'FORBIDDEN' : 'CONFLICT', r.error.message, {
           expose: { task: r.error.code },
         });
+      const ledger = new EnterpriseLedger(this.db, this.seriousRules);
+      // a remote verification turned into an on-site inspection is a capped inspection: refused at once when none is left
+      if (cmd.type === 'convert_to_inspection') await ledger.checkCapped(tx, task.enterpriseId, cmd.at);
       await this.write(tx, r.task, r.events, false, now);
       for (const e of r.events)
         await appendAudit(tx, {
@@ -265,14 +283,22 @@ export class TaskStore {
           jobs.push(effect);
           continue;
         }
-        // the visit counts as an inspection of its origin (data monitoring and re-checks are exempt from the cap)
+        // the visit counts as an inspection of its origin, resting on the task's alerts: exempt if one is a serious
+        // violation, counted against the cap otherwise (and refused beyond it); re-checks are exempt
         const t = r.task;
-        await new EnterpriseLedger(this.db).recordIn(
+        await ledger.recordIn(
           tx,
-          { enterpriseId: t.enterpriseId, authorityId: t.inspectorAuthorityId ?? t.authorityId, origin: effect.origin, at: effect.at, note: `task ${t.id}` },
+          {
+            enterpriseId: t.enterpriseId,
+            authorityId: t.inspectorAuthorityId ?? t.authorityId,
+            origin: effect.origin,
+            at: effect.at,
+            note: `task ${t.id}`,
+            ...(effect.origin === 'data_monitoring' ? { alertIds: t.alertIds } : {}),
+          },
           'actor' in cmd ? cmd.actor : 'system:tasks',
           now,
-          t.id,
+          { taskId: t.id, onUnfounded: 'count' },
         );
       }
       return { task: r.task, effects: jobs };
@@ -288,6 +314,7 @@ export class TaskStore {
       f.state?.length ? `t.state = ANY(${p.add(f.state)}::text[])` : undefined,
       f.open ? `t.state NOT IN ('closed', 'escalated')` : undefined,
       f.enterpriseId ? `t.enterprise_id = ${p.add(f.enterpriseId)}` : undefined,
+      f.kind ? `t.kind = ${p.add(f.kind)}` : undefined,
       f.inspectorId ? `t.data->>'inspectorId' = ${p.add(f.inspectorId)}` : undefined,
       f.from !== undefined ? `t.created_at >= ${p.add(new Date(f.from))}` : undefined,
       f.to !== undefined ? `t.created_at < ${p.add(new Date(f.to))}` : undefined,

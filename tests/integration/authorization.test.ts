@@ -85,6 +85,17 @@ async function newTask(where: Where, state: 'created' | 'assigned' | 'accepted' 
   return { id, alertId, checklist: opened.task.checklist };
 }
 
+/** A fresh remote verification task: an orange gas alert (not a serious violation) left undisposed for a day. */
+async function newRemoteTask(where: Where): Promise<{ id: string }> {
+  const alertId = await alerts.fire(`GT-${++subjects}`, { enterpriseId: await freshEnterprise(where), at: NOW - 86_400_000, severity: 'orange' });
+  const alert = (await new AlertStore(db).get(alertId))!;
+  const d = taskDecision(alert, 'threshold', NOW, DEFAULT_TASK_POLICY, false);
+  if (!d.open || d.kind !== 'remote_verification') throw new Error('no remote verification decision');
+  const opened = await tasks.openFromAlert(alert, d, NOW);
+  if (opened.outcome !== 'created') throw new Error(opened.outcome);
+  return { id: opened.task.id };
+}
+
 const findingsFor = (checklist: { id: string }[], first: TaskFinding['result']): TaskFinding[] =>
   checklist.map((i, n) => ({ itemId: i.id, result: n === 0 ? first : 'ok', note: '', evidence: [], selfReported: false }));
 
@@ -150,7 +161,7 @@ const ENDPOINTS: Endpoint[] = [
     permission: 'inspections.record',
     ok: 201,
     // an officer's authority is implied; the admin names the enterprise's own
-    request: async (w) => ({ method: 'POST', url: '/api/v1/inspections', body: { enterpriseId: ENTERPRISE[w], origin: 'complaint' } }),
+    request: async (w) => ({ method: 'POST', url: '/api/v1/inspections', body: { enterpriseId: ENTERPRISE[w], origin: 'complaint', basisRef: 'TS-2026-0001' } }),
   },
   {
     name: 'GET /tasks/:id',
@@ -222,6 +233,22 @@ const ENDPOINTS: Endpoint[] = [
     permission: 'tasks.escalate',
     ok: 200,
     request: async (w) => ({ method: 'POST', url: `/api/v1/tasks/${(await newTask(w, 'findings_recorded')).id}/escalate`, body: { reason: '拒不整改' } }),
+  },
+  {
+    name: 'POST /tasks/:id/verify-remotely',
+    permission: 'tasks.dispatch',
+    ok: 200,
+    request: async (w) => ({
+      method: 'POST',
+      url: `/api/v1/tasks/${(await newRemoteTask(w)).id}/verify-remotely`,
+      body: { methods: ['call', 'data_review'], note: '电话核实：检修中' },
+    }),
+  },
+  {
+    name: 'POST /tasks/:id/convert',
+    permission: 'tasks.dispatch',
+    ok: 200,
+    request: async (w) => ({ method: 'POST', url: `/api/v1/tasks/${(await newRemoteTask(w)).id}/convert`, body: { reason: '企业无法说明原因' } }),
   },
   {
     name: 'GET /stats',
@@ -339,7 +366,7 @@ describe('listings are scoped, and an officer acts only as their own authority',
   });
 
   it('refuses an inspection recorded in another authority’s name, and a step by an inspector not assigned', async () => {
-    expect(await call(tokens['insp-k1']!, 'POST', '/api/v1/inspections', { enterpriseId: 'E1', authorityId: 'C', origin: 'complaint' })).toMatchObject({
+    expect(await call(tokens['insp-k1']!, 'POST', '/api/v1/inspections', { enterpriseId: 'E1', authorityId: 'C', origin: 'complaint', basisRef: 'TS-2026-0002' })).toMatchObject({
       status: 403,
     });
     const t = await newTask('inside', 'assigned');

@@ -49,7 +49,7 @@ describe('task deadline jobs', () => {
   it('makes the re-check due at the deadline, then escalates it as overdue after the grace period', async () => {
     const opened = await new TaskStore(platform.db).openFromAlert(
       { id: 'A-deadline', enterpriseId: 'E1' },
-      { open: true, trigger: 'red', matter: 'gas', reason: { zh: '红色预警', en: 'red alert' } },
+      { open: true, trigger: 'red', kind: 'inspection', matter: 'gas', reason: { zh: '红色预警', en: 'red alert' } },
       Date.now(),
     );
     if (opened.outcome !== 'created') throw new Error(opened.outcome);

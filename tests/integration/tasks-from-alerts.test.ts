@@ -70,7 +70,8 @@ describe('inspection tasks from alerts', () => {
     await gas(0, [5, 60, 62]);
     const [task, ...more] = await until(tasksOf, (ts) => ts.length > 0, 'a task');
     expect(more).toEqual([]);
-    expect(task).toMatchObject({ enterpriseId: 'E1', authorityId: 'city-1', matter: 'gas', origin: 'data_monitoring', state: 'created' });
+    // a red alert is a serious violation found by data monitoring: an on-site inspection task, not a remote verification
+    expect(task).toMatchObject({ enterpriseId: 'E1', authorityId: 'city-1', matter: 'gas', origin: 'data_monitoring', kind: 'inspection', state: 'created' });
     expect(task!.checklist.map((i) => i.id)).toContain('gas.detectors');
     const { rows } = await platform.db.query<{ id: string }>("SELECT id FROM alerts WHERE fingerprint = 'gas.combustible|E1|GT-101'");
     expect(task!.alertIds).toEqual(rows.map((r) => r.id));

@@ -36,6 +36,10 @@ describe('parseConfig', () => {
         writeTimeoutMs: 10_000,
         maxFutureSkewMs: 600_000,
         maxAgeMs: 30 * 24 * 3600_000,
+        deadLetterCapPerGateway: 100,
+        deadLetterCapWindowMs: 60_000,
+        deadLetterRetentionDays: 30,
+        deadLetterExpiryIntervalMs: 3600_000,
       },
     });
   });
@@ -124,6 +128,9 @@ describe('configInputFromEnv', () => {
         TASK_RECHECK_GRACE_MS: '86400000',
         INGEST_BATCH_MAX_DELAY_MS: '10',
         INGEST_WRITE_WHEN_IDLE: 'false',
+        DEAD_LETTER_CAP_PER_GATEWAY: '50',
+        DEAD_LETTER_CAP_WINDOW_MS: '30000',
+        DEAD_LETTER_RETENTION_DAYS: '7',
         UNRELATED: 'ignored',
       }),
     ).toEqual({
@@ -143,7 +150,7 @@ describe('configInputFromEnv', () => {
         escalation: { red: 60000, orange: 600000 },
       },
       tasks: { recheckGraceMs: 86_400_000 },
-      ingest: { batchMaxDelayMs: 10, writeWhenIdle: false },
+      ingest: { batchMaxDelayMs: 10, writeWhenIdle: false, deadLetterCapPerGateway: 50, deadLetterCapWindowMs: 30_000, deadLetterRetentionDays: 7 },
     });
   });
 

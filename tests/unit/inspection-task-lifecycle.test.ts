@@ -184,3 +184,51 @@ describe('refusals', () => {
     expect(r.events).toEqual(['attach_alert:created→created']);
   });
 });
+
+describe('remote verification (online patrol, 2025 §七): no inspection, not counted', () => {
+  const remote = (): Task => ({ ...fresh(), kind: 'remote_verification' });
+  const verify: TaskCommand = { type: 'verify_remotely', actor: 'user:duty', at: T + 5, methods: ['call', 'data_review'], note: '电话核实：仪表检修，已恢复' };
+  const convert: TaskCommand = { type: 'convert_to_inspection', actor: 'user:duty', at: T + 5, reason: '企业无法说明数据冻结原因' };
+
+  it('is closed by its outcome (methods and note), with no inspection to record', () => {
+    const r = run([verify], remote());
+    expect(r.error).toBeUndefined();
+    expect(r.task).toMatchObject({
+      state: 'closed',
+      outcome: 'verified_remotely',
+      closedAt: T + 5,
+      remoteVerification: { methods: ['call', 'data_review'], note: '电话核实：仪表检修，已恢复', actor: 'user:duty', at: T + 5 },
+    });
+    expect(r.events).toEqual(['verify_remotely:created→closed']);
+    expect(r.effects).toEqual([]);
+  });
+
+  it('becomes an on-site inspection with a recorded reason; its visit is then recorded as an inspection', () => {
+    const r = run([convert, assign, accept, arrive], remote());
+    expect(r.error).toBeUndefined();
+    expect(r.task).toMatchObject({ kind: 'inspection', state: 'on_site', conversion: { reason: '企业无法说明数据冻结原因', actor: 'user:duty', at: T + 5 } });
+    expect(r.effects).toEqual([{ type: 'record_inspection', taskId: 'T1', origin: 'data_monitoring', at: T + 3 }]);
+  });
+
+  it.each([
+    { name: 'is not assigned, accepted or visited as such', cmds: [assign], start: remote, code: 'WRONG_KIND' },
+    { name: 'an on-site task is not verified remotely', cmds: [verify], start: fresh, code: 'WRONG_KIND' },
+    { name: 'an on-site task is not converted', cmds: [convert], start: fresh, code: 'WRONG_KIND' },
+    { name: 'a verified task is final', cmds: [verify, convert], start: remote, code: 'FINAL' },
+    { name: 'a converted task is not verified remotely any more', cmds: [convert, verify], start: remote, code: 'WRONG_KIND' },
+  ])('$name: $code', ({ cmds, start, code }) => {
+    expect(run(cmds, start()).error).toBe(code);
+  });
+
+  it('a serious alert attached while it waits makes it an on-site inspection; another alert only adds evidence', () => {
+    const minor = run([{ type: 'attach_alert', alertId: 'A2', at: T + 1, serious: false }], remote());
+    expect(minor.task).toMatchObject({ kind: 'remote_verification', alertIds: ['A1', 'A2'] });
+    const serious = run([{ type: 'attach_alert', alertId: 'A3', at: T + 2, serious: true }], minor.task);
+    expect(serious.task).toMatchObject({ kind: 'inspection', alertIds: ['A1', 'A2', 'A3'], state: 'created' });
+    expect(serious.task.conversion).toBeUndefined();
+  });
+
+  it('tasks stored before kinds existed are on-site inspections', () => {
+    expect(run([assign, accept, arrive]).error).toBeUndefined();
+  });
+});

@@ -9,7 +9,7 @@ import type { Severity } from '../../alerts/types.ts';
 import { defaultCatalogue } from '../../alerts/rules/packs/index.ts';
 import { checklistFor } from '../../inspections/tasks/checklist.ts';
 import { MATTERS, matterOf } from '../../inspections/tasks/matters.ts';
-import { DEFAULT_TASK_POLICY, taskDecision } from '../../inspections/tasks/policy.ts';
+import { DEFAULT_TASK_POLICY, taskDecision, taskKindOf } from '../../inspections/tasks/policy.ts';
 
 const T = Date.UTC(2026, 2, 1, 2);
 const H = 3_600_000;
@@ -43,6 +43,7 @@ function alert(ruleId: string, severity: Severity, steps: ('ack' | 'dispose' | '
 }
 
 const patternOf = new Map(defaultCatalogue().rules.map((r) => [r.id, r.pattern]));
+const seriousOf = new Map(defaultCatalogue().rules.map((r) => [r.id, r.seriousViolation]));
 const decide = (a: Alert, now = T) => taskDecision(a, patternOf.get(a.ruleId) ?? 'threshold', now);
 
 describe('which alerts open a task', () => {
@@ -118,6 +119,46 @@ describe('which alerts open a task', () => {
       open: false,
       why: 'no_trigger',
     });
+  });
+});
+
+describe('which kind of task: on site only for a serious violation, a remote verification otherwise (2025 §三, §七)', () => {
+  const decideWithKind = (a: Alert, now = T) =>
+    taskDecision(a, patternOf.get(a.ruleId) ?? 'threshold', now, DEFAULT_TASK_POLICY, seriousOf.get(a.ruleId) ?? false);
+  it.each([
+    { name: 'a red gas alert', a: () => alert('gas.combustible', 'red'), now: T, kind: 'inspection' },
+    { name: 'an interlock failure', a: () => alert('chem.overfill_interlock', 'red', [], 'LT-201'), now: T, kind: 'inspection' },
+    {
+      name: 'a detector switched off in production (orange, serious rule)',
+      a: () => alert('common.detector_off', 'orange', [], 'D-GT-102'),
+      now: T,
+      kind: 'inspection',
+    },
+    {
+      name: 'a dust collector stopped in production (orange, serious rule)',
+      a: () => alert('dust.collector_stopped', 'orange', [], 'DC-1'),
+      now: T,
+      kind: 'inspection',
+    },
+    { name: 'frozen readings', a: () => alert('common.frozen', 'yellow', [], 'TT-301'), now: T, kind: 'remote_verification' },
+    { name: 'a drop to zero', a: () => alert('common.drop_to_zero', 'yellow'), now: T, kind: 'remote_verification' },
+    { name: 'chattering', a: () => alert('common.chattering', 'yellow'), now: T, kind: 'remote_verification' },
+    {
+      name: 'a loose registered limit',
+      a: () => alert('common.loose_limit', 'orange', [], 'limit:gas.combustible@GT-101'),
+      now: T,
+      kind: 'remote_verification',
+    },
+    { name: 'a gateway offline for a day', a: () => alert('common.gateway_offline', 'orange', [], 'gateway:G1'), now: T + 24 * H, kind: 'remote_verification' },
+    { name: 'an orange alert left undisposed', a: () => alert('mine.co', 'orange'), now: T + 24 * H, kind: 'remote_verification' },
+  ])('$name → $kind', ({ a, now, kind }) => {
+    expect(decideWithKind(a(), now)).toMatchObject({ open: true, kind });
+  });
+
+  it('a rule the catalogue does not mark serious is verified remotely unless red', () => {
+    expect(taskKindOf({ severity: 'orange' }, false)).toBe('remote_verification');
+    expect(taskKindOf({ severity: 'red' }, false)).toBe('inspection');
+    expect(taskKindOf({ severity: 'yellow' }, true)).toBe('inspection');
   });
 });
 

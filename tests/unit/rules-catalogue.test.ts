@@ -27,6 +27,32 @@ describe('default catalogue', () => {
     expect(fromText.ok && fromText.value).toEqual(catalogue);
   });
 
+  it('marks as serious violations (2025 §三) the safety devices switched off in production and the interlock failures, nothing else', () => {
+    const serious = catalogue.rules.filter((r) => r.seriousViolation);
+    expect(serious.map((r) => r.id).sort()).toEqual(
+      [
+        'chem.overfill_interlock',
+        'common.detector_off',
+        'common.interlock_bypassed',
+        'dust.collector_stopped',
+        'metal.cooling_water.interlock_failure',
+        ...catalogue.rules.filter((r) => r.id.startsWith('mine.methane.power_off_failure.')).map((r) => r.id),
+        'mine.ventilation_stopped',
+      ].sort(),
+    );
+    expect(new Set(serious.map((r) => r.pattern))).toEqual(new Set(['safety_off_in_production', 'interlock_failure']));
+    // alerts that are not serious violations are verified remotely first (2025 §七)
+    for (const id of ['common.frozen', 'common.gateway_offline', 'common.data_silence', 'common.drop_to_zero', 'gas.combustible'])
+      expect(catalogue.rules.find((r) => r.id === id)?.seriousViolation, id).toBe(false);
+  });
+
+  it('validates seriousViolation as a boolean', () => {
+    const input = defaultCatalogueInput();
+    (input.rules[0] as Record<string, unknown>).seriousViolation = 'yes';
+    const r = parseCatalogue(input);
+    expect(!r.ok && r.errors).toEqual([expect.stringMatching(/^rules\[0\]\.seriousViolation: /) as unknown]);
+  });
+
   it('every rule is documented: a standard, or a note saying why its defaults are what they are', () => {
     const undocumented = catalogue.rules.filter((r) => r.standard === undefined && r.note === undefined).map((r) => r.id);
     expect(undocumented).toEqual([]);

@@ -87,6 +87,7 @@ export const EXPLOSIVE_DUST_RULES: RuleInput[] = [
     pack,
     pattern: 'safety_off_in_production',
     match: { kinds: ['ventilation'] },
+    seriousViolation: true,
     severity: 'orange',
     params: { unsafeStates: ['stopped'] },
     standard: STD.dust,

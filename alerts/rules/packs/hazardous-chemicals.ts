@@ -66,6 +66,7 @@ export const HAZARDOUS_CHEMICALS_RULES: RuleInput[] = [
     pack,
     pattern: 'interlock_failure',
     match: { kinds: ['level'] },
+    seriousViolation: true,
     severity: 'red',
     params: {
       trigger: { type: 'threshold', direction: 'high', threshold: { ref: 'marks.highHigh' }, deadband: span(0.005, 0.05) },

@@ -51,6 +51,7 @@ export const METAL_SMELTING_RULES: RuleInput[] = [
     pack,
     pattern: 'interlock_failure',
     match: { kinds: ['flow'], roles: ['cooling_inlet'] },
+    seriousViolation: true,
     severity: 'red',
     forMs: 10_000,
     params: {

@@ -16,6 +16,7 @@ const powerOffFailure = (role: string, limit: number, zh: string, en: string): R
   pack,
   pattern: 'interlock_failure',
   match: { kinds: ['methane'], roles: [role] },
+  seriousViolation: true,
   severity: 'red',
   params: {
     trigger: { type: 'threshold', direction: 'high', threshold: limit },
@@ -126,6 +127,7 @@ export const MINE_RULES: RuleInput[] = [
     pack,
     pattern: 'safety_off_in_production',
     match: { kinds: ['ventilation'] },
+    seriousViolation: true,
     severity: 'red',
     params: { unsafeStates: ['stopped'] },
     standard: STD.coalMajor,
