@@ -13,11 +13,10 @@ import { authorityInput, enterpriseInput, gatewayInput, sensorInput } from '../g
 import { inspectionInput, ledgerPatch } from '../inspections/ledger.ts';
 import { acknowledgeBody, disposeBody } from './alert-params.ts';
 import { officerInput, passwordSchema } from './officers.ts';
-import { PERMISSIONS, type Permission } from './roles.ts';
+import type { Access } from './auth.ts';
+import { PERMISSIONS } from './roles.ts';
 import { changeBody, loginBody } from './sessions.ts';
 import { taskBodies } from './tasks.ts';
-
-type Access = Permission | 'admin' | 'session' | 'public';
 
 interface RouteDoc {
   zh: string;
@@ -109,7 +108,7 @@ const errorSchema = {
       type: 'object',
       required: ['code', 'message'],
       properties: {
-        code: { type: 'string', enum: ['BAD_REQUEST', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'TOO_MANY_REQUESTS', 'INTERNAL'] },
+        code: { type: 'string', enum: ['BAD_REQUEST', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'TOO_MANY_REQUESTS', 'INTERNAL'] },
         message: { type: 'string' },
         reason: { type: 'object', properties: { zh: { type: 'string' }, en: { type: 'string' } } },
       },

@@ -63,6 +63,9 @@ export class LoginLimiter {
   }
 }
 
+/** A sign-in or password-change body: a name and passwords of at most 200 characters fit well within 4 KiB (the platform's default). */
+export const CREDENTIALS_BODY_LIMIT = 4 * 1024;
+
 export const loginBody = z.strictObject({ username: z.string().trim().min(1).max(100), password: z.string().min(1).max(200) });
 export const changeBody = z.strictObject({ current: z.string().min(1).max(200), next: passwordSchema });
 
@@ -86,7 +89,7 @@ export function registerSessionRoutes(
   const { auth, officers } = deps;
   const limiter = deps.limiter ?? new LoginLimiter();
 
-  app.post('/api/v1/session', async (req, reply) => {
+  app.post('/api/v1/session', { bodyLimit: CREDENTIALS_BODY_LIMIT }, async (req, reply) => {
     const { username, password } = parse(loginBody, req.body, 'body');
     const wait = limiter.retryAfterMs(username, req.ip);
     if (wait > 0) {
@@ -134,7 +137,7 @@ export function registerSessionRoutes(
     return reply.status(204).send();
   });
 
-  app.post('/api/v1/session/password', async (req, reply) => {
+  app.post('/api/v1/session/password', { bodyLimit: CREDENTIALS_BODY_LIMIT }, async (req, reply) => {
     const who = await auth.authenticate(req);
     const { current, next } = parse(changeBody, req.body, 'body');
     if (who.id === ADMIN_ID) throw new AppError('BAD_REQUEST', 'the admin signs in with the admin token; change ADMIN_TOKEN instead');
