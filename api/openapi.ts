@@ -46,6 +46,7 @@ export const ROUTES: Record<string, RouteDoc> = {
   'POST /api/v1/officers/:id/password': r('设置人员密码', "Set an officer's password", 'provisioning', 'admin', z.strictObject({ password: passwordSchema })),
   'POST /api/v1/officers': r('新建人员', 'Create an officer (role, authority, password)', 'provisioning', 'admin', officerInput),
   'GET /api/v1/officers': r('人员列表', 'List officers', 'provisioning', 'admin'),
+  'POST /api/v1/officers/:id/unlock': r('解除登录锁定', "Clear an officer's sign-in locks, from every address", 'provisioning', 'admin'),
   'POST /api/v1/officers/:id/disable': r('停用人员', 'Disable an officer (tokens and sessions end)', 'provisioning', 'admin'),
 
   'POST /api/v1/authorities': r('新建执法主体', 'Create an authority', 'provisioning', 'admin', authorityInput),

@@ -2,6 +2,7 @@
  * The HTTP API (fastify): health, Prometheus metrics, provisioning of the
  * ledger (admin token), sensor history and dead letters.
  */
+import type { Redis } from 'ioredis';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { idSchema } from '../core/contract.ts';
@@ -19,6 +20,7 @@ import { Authenticator } from './auth.ts';
 import { enterpriseInScope } from '../core/jurisdiction.ts';
 import { Officers, registerOfficerRoutes, type SessionPolicy } from './officers.ts';
 import { registerSessionRoutes } from './sessions.ts';
+import { SignInLimits, type SignInLimitPolicy } from './sign-in-limits.ts';
 import { jsonDepth, parse, refuseNul } from './parse.ts';
 import { enterpriseImportApi } from './enterprise-import.ts';
 import { inspectionApi } from './inspections.ts';
@@ -39,6 +41,11 @@ export interface ApiDeps {
   alerts?: AlertApiDeps;
   /** Schedules inspection tasks' deadline jobs (re-check, overdue) in BullMQ. */
   taskJobs?: { schedule(effects: readonly TaskJobEffect[]): Promise<void> } | undefined;
+  /**
+   * Redis shared by every API process, with the platform's key prefix (REDIS_PREFIX): sign-in failure
+   * counts (sign-in-limits.ts). Without it they are counted in this process only (tests on `app.inject`).
+   */
+  redis?: { client: Redis; prefix: string } | undefined;
   /** The catalogue and the change announcement for the rule overrides routes (api/rule-overrides.ts); without it those routes do not exist. */
   ruleOverrides?: RuleOverrideApiDeps;
 }
@@ -54,7 +61,10 @@ export const BODY_LIMITS = {
 /** The error code of a fastify (or other non-`AppError`) error below 500. */
 const clientErrorCode = (status: number): ErrorCode => (status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'BAD_REQUEST');
 
-export function buildApi(config: { adminToken: string; sessions?: SessionPolicy | undefined }, deps: ApiDeps) {
+export function buildApi(
+  config: { adminToken: string; sessions?: SessionPolicy | undefined; signInLimits?: SignInLimitPolicy | undefined },
+  deps: ApiDeps,
+) {
   const app = Fastify({ loggerInstance: deps.logger.child({ part: 'api' }), bodyLimit: BODY_LIMITS.defaultBytes });
   // every route, for the OpenAPI description's completeness check (api/openapi.ts)
   const routes: string[] = [];
@@ -203,7 +213,7 @@ export function buildApi(config: { adminToken: string; sessions?: SessionPolicy 
       return { sensor, from, to, mode: plan.mode, intervalMs: plan.intervalMs, points };
     });
     registerOfficerRoutes(scope, auth, officers);
-    registerSessionRoutes(scope, { auth, officers, metrics: deps.metrics });
+    registerSessionRoutes(scope, { auth, officers, metrics: deps.metrics, limits: new SignInLimits(config.signInLimits, deps.redis) });
   });
   if (deps.alerts) app.register(alertApi({ auth }, { ...deps, alerts: deps.alerts }));
   app.register(inspectionApi({ auth }, deps));

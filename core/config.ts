@@ -67,6 +67,22 @@ export const platformConfigSchema = z.strictObject({
       port: z.number().int().min(0).max(65535).default(8080),
       /** Bearer token for admin endpoints (provisioning). Default: generated and stored in `{dataDir}/admin-token`. */
       adminToken: z.string().min(16).optional(),
+      /**
+       * Failed sign-ins (and wrong current passwords) before a lock (api/sign-in-limits.ts), counted in
+       * Redis for every API process. The numbers are the platform's defaults, for the bureau to set.
+       */
+      signIn: z
+        .strictObject({
+          /** Seconds in which failures are counted. Default 900 (15 min). */
+          windowS: z.number().int().min(1).default(900),
+          /** Seconds a lock lasts. Default 900 (15 min). */
+          lockS: z.number().int().min(1).default(900),
+          /** Failures of one user from one address that lock that user from that address (not from others). Default 5. */
+          perUserAddress: z.number().int().min(1).default(5),
+          /** Failures from one address, whatever the usernames, that lock the address. Default 20. */
+          perAddress: z.number().int().min(1).default(20),
+        })
+        .prefault({}),
     })
     .prefault({}),
   /** Redis for broker sessions (and later BullMQ). Must run with appendonly yes. */
@@ -199,6 +215,13 @@ function escalationFromEnv(v: string | undefined): Record<string, number> | unde
  */
 export function configInputFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const drop = <T extends Record<string, unknown>>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+  const nonEmpty = <T extends Record<string, unknown>>(o: T): T | undefined => (Object.keys(o).length > 0 ? o : undefined);
+  const signIn = drop({
+    windowS: int(env.SIGN_IN_WINDOW_S),
+    lockS: int(env.SIGN_IN_LOCK_S),
+    perUserAddress: int(env.SIGN_IN_MAX_FAILURES_PER_USER_ADDRESS),
+    perAddress: int(env.SIGN_IN_MAX_FAILURES_PER_ADDRESS),
+  });
   return drop({
     dataDir: env.DATA_DIR,
     parts: env.PARTS ? env.PARTS.split(',').map((p) => p.trim()) : undefined,
@@ -229,7 +252,7 @@ export function configInputFromEnv(env: NodeJS.ProcessEnv): Record<string, unkno
       batchMaxDelayMs: int(env.INGEST_BATCH_MAX_DELAY_MS),
       writeWhenIdle: env.INGEST_WRITE_WHEN_IDLE === undefined ? undefined : env.INGEST_WRITE_WHEN_IDLE !== 'false',
     }),
-    http: drop({ host: env.HTTP_HOST, port: int(env.HTTP_PORT), adminToken: env.ADMIN_TOKEN }),
+    http: drop({ host: env.HTTP_HOST, port: int(env.HTTP_PORT), adminToken: env.ADMIN_TOKEN, signIn: nonEmpty(signIn) }),
     influx: drop({
       url: env.INFLUX_URL,
       database: env.INFLUX_DB,
