@@ -109,7 +109,20 @@ const errorSchema = {
       type: 'object',
       required: ['code', 'message'],
       properties: {
-        code: { type: 'string', enum: ['BAD_REQUEST', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'TOO_MANY_REQUESTS', 'INTERNAL'] },
+        code: {
+          type: 'string',
+          enum: [
+            'BAD_REQUEST',
+            'UNAUTHENTICATED',
+            'FORBIDDEN',
+            'NOT_FOUND',
+            'CONFLICT',
+            'PAYLOAD_TOO_LARGE',
+            'UNSUPPORTED_MEDIA_TYPE',
+            'TOO_MANY_REQUESTS',
+            'INTERNAL',
+          ],
+        },
         message: { type: 'string' },
         reason: { type: 'object', properties: { zh: { type: 'string' }, en: { type: 'string' } } },
       },

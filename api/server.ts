@@ -61,10 +61,7 @@ export const BODY_LIMITS = {
 /** The error code of a fastify (or other non-`AppError`) error below 500. */
 const clientErrorCode = (status: number): ErrorCode => (status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'BAD_REQUEST');
 
-export function buildApi(
-  config: { adminToken: string; sessions?: SessionPolicy | undefined; signInLimits?: SignInLimitPolicy | undefined },
-  deps: ApiDeps,
-) {
+export function buildApi(config: { adminToken: string; sessions?: SessionPolicy | undefined; signInLimits?: SignInLimitPolicy | undefined }, deps: ApiDeps) {
   const app = Fastify({ loggerInstance: deps.logger.child({ part: 'api' }), bodyLimit: BODY_LIMITS.defaultBytes });
   // every route, for the OpenAPI description's completeness check (api/openapi.ts)
   const routes: string[] = [];

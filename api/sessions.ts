@@ -66,7 +66,10 @@ export function registerSessionRoutes(
     const [zh, en] =
       lock.scope === 'address'
         ? ['此地址登录失败次数过多，请稍后再试', 'too many failed attempts from this address; try again later']
-        : ['该用户在此地址登录失败次数过多，请稍后再试或联系管理员解锁', 'too many failed attempts for this user from this address; try again later or ask the admin to unlock'];
+        : [
+            '该用户在此地址登录失败次数过多，请稍后再试或联系管理员解锁',
+            'too many failed attempts for this user from this address; try again later or ask the admin to unlock',
+          ];
     return new AppError('TOO_MANY_REQUESTS', en, { expose: { retryAfterS, lock: lock.scope, reason: { zh, en } } });
   };
 
