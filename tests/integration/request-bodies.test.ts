@@ -9,6 +9,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { buildApi } from '../../api/server.ts';
 import type { Db } from '../../core/db/db.ts';
+import { createMetrics } from '../../core/metrics.ts';
 import { Provisioning } from '../../gateway/provisioning.ts';
 import { buildTestApi } from '../helpers/test-api.ts';
 
@@ -17,9 +18,11 @@ let db: Db;
 let app: ReturnType<typeof buildApi>;
 let port: number;
 let dutyToken: string;
+const metrics = createMetrics({ defaultMetrics: false });
+const refusals = async (code: string) => (await metrics.apiRefusals.get()).values.find((v) => v.labels.code === code)?.value ?? 0;
 
 beforeAll(async () => {
-  ({ app, db } = await buildTestApi(ADMIN));
+  ({ app, db } = await buildTestApi(ADMIN, Date, { metrics }));
   const p = new Provisioning(db);
   await p.createAuthority({ id: 'C', name: '市局', level: 'city' });
   const duty = await app.inject({
@@ -93,12 +96,14 @@ describe('the caller is checked before the body is read', () => {
 describe('content types', () => {
   const admin = { authorization: `Bearer ${ADMIN}` };
 
-  it('answers 415 to text/csv on any route but the enterprise import, which takes it', async () => {
+  it('answers 415 to text/csv on any route but the enterprise import, which takes it; refusals are counted', async () => {
+    const before = await refusals('UNSUPPORTED_MEDIA_TYPE');
     for (const url of ['/api/v1/tasks', '/api/v1/gateways', '/api/v1/inspections', '/api/v1/session']) {
       const r = await app.inject({ method: 'POST', url, headers: { ...admin, 'content-type': 'text/csv' }, payload: 'id,name\nE1,甲\n' });
       expect(r.statusCode, url).toBe(415);
       expect(r.json(), url).toMatchObject({ error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: expect.any(String) as unknown } });
     }
+    expect(await refusals('UNSUPPORTED_MEDIA_TYPE')).toBe(before + 4);
     const ok = await app.inject({
       method: 'POST',
       url: '/api/v1/enterprises/import',

@@ -65,6 +65,7 @@ beforeAll(async () => {
   // as platform.ts connects them: no offline queue
   for (let i = 0; i < 2; i++) clients.push(new Redis(redisSvc.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }));
   await Promise.all(clients.map((c) => once(c, 'ready')));
+  for (const c of clients) c.on('error', () => undefined); // refused reconnections once the last test has stopped Redis
   const build = (client: Redis) =>
     buildApi(
       { adminToken: ADMIN },
@@ -150,5 +151,17 @@ describe('sign-in limits shared through Redis', () => {
     expect((await signIn(1, 'insp-e', PASSWORD, '10.4.0.1')).status).toBe(429);
     // from another address the right current password still changes it
     expect((await change(1, PASSWORD, '10.4.0.2')).status).toBe(204);
+  });
+
+  // last: it stops Redis
+  it('keeps signing in while Redis is away, counting in each process’s memory meanwhile', async () => {
+    const closed = clients.map((c) => once(c, 'close'));
+    await redisSvc.stop();
+    await Promise.all(closed);
+    expect((await signIn(0, 'insp-c', PASSWORD, '10.5.0.1')).status).toBe(200);
+    for (let i = 0; i < perUserAddress; i++) expect((await signIn(0, 'insp-c', `wrong password ${i}`, '10.5.0.1')).status).toBe(401);
+    expect((await signIn(0, 'insp-c', PASSWORD, '10.5.0.1')).status).toBe(429);
+    // the other process counted none of them
+    expect((await signIn(1, 'insp-c', PASSWORD, '10.5.0.1')).status).toBe(200);
   });
 });
