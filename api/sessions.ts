@@ -26,7 +26,7 @@ import { ADMIN_ID, SESSION_COOKIE, type Authenticator, type OfficerIdentity, typ
 import { passwordSchema, type Officers } from './officers.ts';
 import { parse } from './parse.ts';
 import { PERMISSIONS, can, type Permission } from './roles.ts';
-import type { SignInLimits, SignInLock } from './sign-in-limits.ts';
+import type { SignInAttempt, SignInLimits, SignInLock } from './sign-in-limits.ts';
 
 /** A sign-in or password-change body: a name and passwords of at most 200 characters fit well within 4 KiB (the platform's default). */
 export const CREDENTIALS_BODY_LIMIT = 4 * 1024;
@@ -53,10 +53,11 @@ export function registerSessionRoutes(
 ): void {
   const { auth, officers, limits } = deps;
 
-  /** 429 while `user` is locked from this address (or the address is): with Retry-After, logged and counted. */
-  const refuseIfLocked = async (req: FastifyRequest, reply: FastifyReply, user: string, action: 'sign-in' | 'password change'): Promise<void> => {
-    const lock = await limits.locked(user, req.ip);
-    if (lock) throw tooMany(req, reply, user, action, lock);
+  /** Counts the attempt (sign-in-limits.ts); 429 while `user` is locked from this address (or the address is). */
+  const attempt = async (req: FastifyRequest, reply: FastifyReply, user: string, action: 'sign-in' | 'password change'): Promise<SignInAttempt> => {
+    const a = await limits.attempt(user, req.ip);
+    if ('lock' in a) throw tooMany(req, reply, user, action, a.lock);
+    return a;
   };
   const tooMany = (req: FastifyRequest, reply: FastifyReply, user: string, action: string, lock: SignInLock): AppError => {
     const retryAfterS = Math.ceil(lock.retryAfterMs / 1000);
@@ -75,7 +76,7 @@ export function registerSessionRoutes(
 
   app.post('/api/v1/session', { bodyLimit: CREDENTIALS_BODY_LIMIT }, async (req, reply) => {
     const { username, password } = parse(loginBody, req.body, 'body');
-    await refuseIfLocked(req, reply, username, 'sign-in');
+    const tried = await attempt(req, reply, username, 'sign-in');
     const user: OfficerIdentity | undefined =
       username === ADMIN_ID
         ? auth.isAdminToken(password)
@@ -83,13 +84,13 @@ export function registerSessionRoutes(
           : undefined
         : await officers.checkPassword(username, password);
     if (!user) {
-      const lock = await limits.failed(username, req.ip);
+      const lock = await tried.failed();
       if (lock) req.log.warn({ username, ip: req.ip, lock: lock.scope, lockedForMs: lock.retryAfterMs }, 'sign-in locked after repeated failures');
       deps.metrics?.logins.inc({ outcome: 'bad_credentials' });
       req.log.warn({ username, ip: req.ip }, 'sign-in refused: wrong username or password');
       throw new AppError('UNAUTHENTICATED', 'wrong username or password', { expose: { reason: { zh: '用户名或密码错误', en: 'wrong username or password' } } });
     }
-    await limits.succeeded(username, req.ip);
+    await tried.succeeded();
     const session = await officers.createSession(user.id === ADMIN_ID ? null : user.id, req.ip);
     setCookie(req, reply, session.token, Math.floor(officers.sessionPolicy.ttlMs / 1000));
     deps.metrics?.logins.inc({ outcome: 'ok' });
@@ -115,14 +116,14 @@ export function registerSessionRoutes(
     const who = await auth.authenticate(req);
     const { current, next } = parse(changeBody, req.body, 'body');
     if (who.id === ADMIN_ID) throw new AppError('BAD_REQUEST', 'the admin signs in with the admin token; change ADMIN_TOKEN instead');
-    await refuseIfLocked(req, reply, who.id, 'password change');
+    const tried = await attempt(req, reply, who.id, 'password change');
     if (!(await officers.checkPassword(who.id, current))) {
-      const lock = await limits.failed(who.id, req.ip);
+      const lock = await tried.failed();
       deps.metrics?.logins.inc({ outcome: 'bad_current_password' });
       req.log.warn({ userId: who.id, ip: req.ip, lock: lock?.scope }, 'password change refused: the current password is wrong');
       throw new AppError('FORBIDDEN', 'the current password is wrong', { expose: { reason: { zh: '当前密码错误', en: 'the current password is wrong' } } });
     }
-    await limits.succeeded(who.id, req.ip);
+    await tried.succeeded();
     await officers.setPassword(who.id, next, who.actor);
     req.log.info({ userId: who.id }, 'password changed');
     return reply.status(204).send();

@@ -9,8 +9,10 @@
  * - per **address**: `perAddress` failures within `windowS`, whatever the
  *   usernames, lock the address for `lockS`.
  *
- * A successful sign-in clears its pair's count; the admin can clear a user's
- * locks from every address (`POST /api/v1/officers/:id/unlock`).
+ * An attempt is counted before its password is checked (and given back if
+ * it succeeds), so that a burst of simultaneous guesses gets no further than
+ * the limit. A successful sign-in clears its pair's count; the admin can
+ * clear a user's locks from every address (`POST /api/v1/officers/:id/unlock`).
  *
  * With Redis (`RateLimiterRedis`, keys under `{REDIS_PREFIX}sign-in:`) every
  * API process shares the counts; should Redis fail, each process counts on
@@ -41,6 +43,14 @@ export interface SignInLock {
   retryAfterMs: number;
 }
 
+/** An attempt counted by `SignInLimits.attempt`, to settle once the password has been checked. */
+export interface SignInAttempt {
+  /** The password was wrong: the lock this failure brought about, if any. */
+  failed(): Promise<SignInLock | undefined>;
+  /** The password was right. */
+  succeeded(): Promise<void>;
+}
+
 /** A user's part of a pair key: base64url, so no user name can reach into another's keys (or a SCAN pattern). */
 const userKey = (user: string): string => Buffer.from(user, 'utf8').toString('base64url');
 const pairKey = (user: string, ip: string): string => `${userKey(user)}|${ip}`;
@@ -68,36 +78,42 @@ export class SignInLimits {
     this.address = make(`${redis?.prefix ?? ''}sign-in:address`, policy.perAddress);
   }
 
-  private static lockOf(scope: SignInLock['scope'], res: RateLimiterRes | null, max: number): SignInLock | undefined {
-    return res && res.consumedPoints >= max && res.msBeforeNext > 0 ? { scope, retryAfterMs: res.msBeforeNext } : undefined;
-  }
-
-  /** The lock that refuses `user` from `ip` now (the longer, if both), or undefined. */
-  async locked(user: string, ip: string): Promise<SignInLock | undefined> {
-    const [p, a] = await Promise.all([this.pair.get(pairKey(user, ip)), this.address.get(ip)]);
-    const locks = [SignInLimits.lockOf('address', a, this.policy.perAddress), SignInLimits.lockOf('user_address', p, this.policy.perUserAddress)];
-    return locks.reduce<SignInLock | undefined>((x, y) => (!y ? x : !x || y.retryAfterMs > x.retryAfterMs ? y : x), undefined);
-  }
-
-  /** Counts a failure of `user` from `ip`; the lock it brought about, if any (it then lasts `lockS`). */
-  async failed(user: string, ip: string): Promise<SignInLock | undefined> {
+  /**
+   * Counts an attempt of `user` from `ip` *before* its password is checked,
+   * so that attempts made at once cannot all pass a check that none of them
+   * has counted yet: the lock that refuses it (the longer, if both), or the
+   * attempt to settle — `failed()` (it stays counted; the failure that
+   * reaches a limit locks for `lockS`) or `succeeded()` (the pair's count
+   * starts again and the address gets its attempt back).
+   */
+  async attempt(user: string, ip: string): Promise<{ lock: SignInLock } | SignInAttempt> {
     const key = pairKey(user, ip);
     const [p, a] = await Promise.all([this.pair.penalty(key), this.address.penalty(ip)]);
-    let lock: SignInLock | undefined;
-    if (a.consumedPoints === this.policy.perAddress) {
-      await this.address.block(ip, this.policy.lockS);
-      lock = { scope: 'address', retryAfterMs: this.policy.lockS * 1000 };
+    const over = (scope: SignInLock['scope'], res: RateLimiterRes, max: number): SignInLock[] =>
+      res.consumedPoints > max ? [{ scope, retryAfterMs: Math.max(res.msBeforeNext, 1000) }] : [];
+    const locks = [...over('address', a, this.policy.perAddress), ...over('user_address', p, this.policy.perUserAddress)];
+    if (locks.length > 0) {
+      // a refused attempt is no attempt: it neither extends a lock nor counts against the address
+      await Promise.all([this.pair.reward(key), this.address.reward(ip)]);
+      return { lock: locks.reduce((x, y) => (y.retryAfterMs > x.retryAfterMs ? y : x)) };
     }
-    if (p.consumedPoints === this.policy.perUserAddress) {
-      await this.pair.block(key, this.policy.lockS);
-      lock ??= { scope: 'user_address', retryAfterMs: this.policy.lockS * 1000 };
-    }
-    return lock;
-  }
-
-  /** `user` signed in from `ip`: that pair's count starts again (the address's stays). */
-  async succeeded(user: string, ip: string): Promise<void> {
-    await this.pair.delete(pairKey(user, ip));
+    return {
+      failed: async () => {
+        let lock: SignInLock | undefined;
+        if (a.consumedPoints === this.policy.perAddress) {
+          await this.address.block(ip, this.policy.lockS);
+          lock = { scope: 'address', retryAfterMs: this.policy.lockS * 1000 };
+        }
+        if (p.consumedPoints === this.policy.perUserAddress) {
+          await this.pair.block(key, this.policy.lockS);
+          lock ??= { scope: 'user_address', retryAfterMs: this.policy.lockS * 1000 };
+        }
+        return lock;
+      },
+      succeeded: async () => {
+        await Promise.all([this.pair.delete(key), this.address.reward(ip)]);
+      },
+    };
   }
 
   /** Clears `user`'s counts and locks from every address; how many addresses had some. */

@@ -153,6 +153,15 @@ describe('sign-in limits shared through Redis', () => {
     expect((await change(1, PASSWORD, '10.4.0.2')).status).toBe(204);
   });
 
+  it('lets a burst of simultaneous guesses no further than the limit, and counts the refused ones against nothing', async () => {
+    const burst = await Promise.all(Array.from({ length: 30 }, (_, i) => signIn((i % 2) as 0 | 1, 'insp-c', `wrong password ${i}`, '10.6.0.1')));
+    const statuses = burst.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 401)).toHaveLength(perUserAddress);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(30 - perUserAddress);
+    // the 25 refused attempts did not bring the address to its limit of 20: another user signs in from it
+    expect((await signIn(1, 'insp-e', 'another good password', '10.6.0.1')).status).toBe(200);
+  });
+
   // last: it stops Redis
   it('keeps signing in while Redis is away, counting in each process’s memory meanwhile', async () => {
     const closed = clients.map((c) => once(c, 'close'));
