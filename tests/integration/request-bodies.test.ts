@@ -3,12 +3,14 @@
  * is read — over a real socket, a refused request is answered while its
  * body has not even been sent; only the enterprise import takes `text/csv`;
  * JSON bodies are bounded in size per route and in nesting depth, with the
- * error shape.
+ * error shape; who may call a route is its entry in the OpenAPI description.
  */
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { buildApi } from '../../api/server.ts';
+import { buildApi } from '../../api/server.ts';
 import type { Db } from '../../core/db/db.ts';
+import type { InfluxClient } from '../../core/influx/client.ts';
+import { createLogger } from '../../core/logger.ts';
 import { createMetrics } from '../../core/metrics.ts';
 import { Provisioning } from '../../gateway/provisioning.ts';
 import { buildTestApi } from '../helpers/test-api.ts';
@@ -90,6 +92,30 @@ describe('the caller is checked before the body is read', () => {
     const big = await headersOnly('/api/v1/session', { 'Content-Type': 'application/json' }, 1_000_000);
     expect(big.status).toBe(413);
     expect(JSON.parse(big.body)).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
+  });
+});
+
+describe('access comes from the OpenAPI description', () => {
+  it('refuses a route left out of the description (closed, not open), even to the admin', async () => {
+    const extra = buildApi(
+      { adminToken: ADMIN },
+      {
+        db,
+        influx: {} as InfluxClient,
+        provisioning: new Provisioning(db),
+        metrics: createMetrics({ defaultMetrics: false }),
+        logger: createLogger({ level: 'silent' }),
+        clock: Date,
+      },
+    );
+    extra.get('/api/v1/not-described', async () => ({ ok: true }));
+    try {
+      const r = await extra.inject({ method: 'GET', url: '/api/v1/not-described', headers: { authorization: `Bearer ${ADMIN}` } });
+      expect(r.statusCode).toBe(403);
+      expect(r.json()).toMatchObject({ error: { code: 'FORBIDDEN', message: 'route GET /api/v1/not-described has no documented access' } });
+    } finally {
+      await extra.close();
+    }
   });
 });
 
