@@ -85,6 +85,7 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
   let pub: Redis | undefined;
   let sub: Redis | undefined;
   let feedRedis: Redis | undefined;
+  let limitsRedis: Redis | undefined;
   let rules: RulesWorker | undefined;
   let notifier: Notifier | undefined;
   let tasksQueue: Queue<TaskJobData> | undefined;
@@ -259,8 +260,12 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
       tasksQueue = new Queue<TaskJobData>(TASKS_QUEUE, { connection: pub, prefix: bullPrefix(config.redisPrefix) });
       tasksQueue.on('error', (err: Error) => logger.error({ err, queue: TASKS_QUEUE }, 'queue error'));
       const taskJobs = new TaskJobs(tasksQueue, jobOptions(), clock, config.tasks.recheckGraceMs);
+      // sign-in failure counts, shared by every API process: no offline queue, so that while Redis is away
+      // the limiter counts in memory at once (its insurance) instead of holding sign-ins until it is back
+      limitsRedis = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+      limitsRedis.on('error', (err) => logger.error({ err: err.message }, 'redis (sign-in limits) error'));
       api = buildApi(
-        { adminToken },
+        { adminToken, signInLimits: config.http.signIn },
         {
           db,
           influx,
@@ -269,6 +274,7 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
           logger,
           clock,
           taskJobs,
+          redis: { client: limitsRedis, prefix: config.redisPrefix },
           health: () => (ing && brk ? { ingest: { bufferedPoints: ing.batcher.depth }, mqtt: { connections: brk.aedes.connectedClients } } : {}),
           ruleOverrides: {
             catalogue,
@@ -313,6 +319,7 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
               sub?.disconnect();
               pub?.disconnect();
               feedRedis?.disconnect();
+              limitsRedis?.disconnect();
             },
           ],
           ['db', db && (() => db!.close())],

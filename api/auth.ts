@@ -82,8 +82,13 @@ export const bearer = (req: FastifyRequest): string | undefined => {
   return m?.[1];
 };
 
+/** Who may call a route (the `access` of its entry in `openapi.ts`): a permission, the admin, any signed-in user, or anyone. */
+export type Access = Permission | 'admin' | 'session' | 'public';
+
 export class Authenticator {
   private readonly admin: Buffer;
+  /** Each request's caller, looked up once (the `onRequest` hook, then the handler). */
+  private readonly callers = new WeakMap<FastifyRequest, Promise<Principal>>();
 
   constructor(
     adminToken: string,
@@ -98,8 +103,30 @@ export class Authenticator {
     return given.length === this.admin.length && timingSafeEqual(given, this.admin);
   }
 
-  /** The caller, or 401 UNAUTHENTICATED for a missing, unknown, expired or disabled token or session. */
-  async authenticate(req: FastifyRequest): Promise<Principal> {
+  /**
+   * The caller, or 401 UNAUTHENTICATED for a missing, unknown, expired or
+   * disabled token or session. Looked up once per request: the server's
+   * `onRequest` hook asks first (before the body is read), the handler's
+   * later calls get the same answer.
+   */
+  authenticate(req: FastifyRequest): Promise<Principal> {
+    let who = this.callers.get(req);
+    if (!who) {
+      who = this.lookup(req);
+      this.callers.set(req, who);
+    }
+    return who;
+  }
+
+  /** The caller if `access` lets them call (`public`: undefined, nothing is looked up); 401 or 403 otherwise. */
+  async admit(req: FastifyRequest, access: Access): Promise<Principal | undefined> {
+    if (access === 'public') return undefined;
+    if (access === 'session') return this.authenticate(req);
+    if (access === 'admin') return this.requireAdmin(req);
+    return this.authorize(req, access);
+  }
+
+  private async lookup(req: FastifyRequest): Promise<Principal> {
     const token = bearer(req);
     if (token) {
       if (this.isAdminToken(token)) return { kind: 'admin', id: ADMIN_ID, name: ADMIN_ID, role: 'admin', actor: `user:${ADMIN_ID}`, scope: { kind: 'all' } };

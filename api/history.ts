@@ -14,6 +14,40 @@ export const historyQuerySchema = z.strictObject({
   points: z.coerce.number().int().min(1).max(10_000).default(500),
 });
 
+/** Epoch ms of 2000-01-01T00:00:00Z: no reading predates it (the platform's default bound). */
+export const HISTORY_EARLIEST_MS = Date.UTC(2000, 0, 1);
+/** How far past the clock `to` may reach: a day (the platform's default; readings are at most 10 min ahead). */
+export const HISTORY_MAX_AHEAD_MS = 24 * 3600_000;
+/** The longest range one request may ask for: 400 days (the platform's default: a year with room). */
+export const HISTORY_MAX_RANGE_MS = 400 * 24 * 3600_000;
+
+const refuse = (message: string, zh: string): AppError => new AppError('BAD_REQUEST', message, { expose: { reason: { zh, en: message } } });
+
+/**
+ * The range to read: `to` defaults to now, `from` to a day before `to`;
+ * 400 BAD_REQUEST unless both lie between 2000-01-01 and a day ahead of
+ * the clock, `to` after `from`, and the range at most 400 days — so that
+ * no request reaches InfluxDB with a time it cannot take.
+ */
+export function historyRange(q: { from?: number | undefined; to?: number | undefined }, now: number): { from: number; to: number } {
+  const to = q.to ?? now;
+  const from = q.from ?? to - 24 * 3600_000;
+  const latest = now + HISTORY_MAX_AHEAD_MS;
+  for (const [name, t] of [
+    ['from', from],
+    ['to', to],
+  ] as const) {
+    if (t < HISTORY_EARLIEST_MS || t > latest)
+      throw refuse(
+        `\`${name}\` must be epoch milliseconds between ${HISTORY_EARLIEST_MS} (2000-01-01) and ${latest} (a day from now)`,
+        `${name} 须为 2000-01-01 至明天之间的毫秒时间戳`,
+      );
+  }
+  if (to <= from) throw refuse('`to` must be after `from`', 'to 须晚于 from');
+  if (to - from > HISTORY_MAX_RANGE_MS) throw refuse(`the range may be at most ${HISTORY_MAX_RANGE_MS} ms (400 days)`, '查询时段最长 400 天');
+  return { from, to };
+}
+
 export interface HistoryPlan {
   mode: 'raw' | 'downsampled';
   intervalMs: number;

@@ -10,7 +10,7 @@
  *   GET   /api/v1/enterprises?sector&status&q&limit         the board: link status, open alerts, online rate (24 h)   ledger.read
  *   GET   /api/v1/enterprises/:id/file?limit               一企一档: ledger, gateways, sensors, registered limits, recent alerts, inspections, tasks   ledger.read
  *   GET   /api/v1/enterprises/:id/inspection-summary?year  "扫码入企": counts by origin, cap, open tasks   ledger.read
- *   POST  /api/v1/enterprises/import                      text/csv: a bureau's enterprise list (inspections/csv.ts)  ledger.write
+ *   (POST /api/v1/enterprises/import, the CSV list: enterprise-import.ts)
  *
  * An officer records inspections for their own authority (`authorityId`
  * defaults to it; another is 403); the admin names the authority, by
@@ -35,7 +35,6 @@ import { z } from 'zod';
 import { idSchema } from '../core/contract.ts';
 import type { Db } from '../core/db/db.ts';
 import { yearOf } from '../inspections/caps.ts';
-import { importRows, parseCsv } from '../inspections/csv.ts';
 import { EnterpriseLedger, inspectionInput, ledgerPatch, type SeriousRules } from '../inspections/ledger.ts';
 import { AppError } from '../core/errors.ts';
 import { enterpriseInScope } from '../core/jurisdiction.ts';
@@ -82,27 +81,6 @@ export function inspectionApi(config: { auth: Authenticator }, deps: InspectionR
     const inScope = async (who: Principal, enterpriseId: string): Promise<void> => {
       if (!(await enterpriseInScope(deps.db, who.scope, enterpriseId))) throw new AppError('NOT_FOUND', `enterprise ${enterpriseId} not found`);
     };
-
-    app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 10 * 1024 * 1024 }, (_req, body, done) => done(null, body));
-
-    app.post('/api/v1/enterprises/import', async (req) => {
-      const who = await auth.authorize(req, 'ledger.write');
-      if (typeof req.body !== 'string') throw new AppError('BAD_REQUEST', 'send the list as text/csv (UTF-8), a header line first');
-      let table: string[][];
-      try {
-        table = parseCsv(req.body);
-      } catch (err) {
-        throw new AppError('BAD_REQUEST', `the list is not valid CSV: ${(err as Error).message}`, { expose: { errors: [(err as Error).message] } });
-      }
-      const parsed = importRows(table);
-      if (!parsed.ok) {
-        req.log.warn({ errors: parsed.errors.slice(0, 20), count: parsed.errors.length }, 'enterprise list refused');
-        throw new AppError('BAD_REQUEST', `the list was not imported: ${parsed.errors.length} problem(s)`, { expose: { errors: parsed.errors } });
-      }
-      const r = await ledger.importEnterprises(parsed.rows, who.actor, deps.clock.now());
-      req.log.info({ ...r, actor: who.actor }, 'enterprise list imported');
-      return { ...r, enterprises: parsed.rows.length };
-    });
 
     app.get('/api/v1/enterprises/:id/ledger', async (req) => {
       const who = await auth.authorize(req, 'ledger.read');

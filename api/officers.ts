@@ -85,6 +85,23 @@ export class Officers implements OfficerLookup {
     );
   }
 
+  /**
+   * Clears the user's sign-in locks with `clear` (sign-in-limits.ts) and
+   * records it on the audit trail; how many addresses had failures. 404 for
+   * an unknown officer (a disabled one may be unlocked; `admin` too).
+   */
+  async unlock(id: string, clear: () => Promise<number>, actor = 'user:admin'): Promise<number> {
+    return withAudit(
+      this.db,
+      async (tx) => {
+        if (id !== ADMIN_ID && (await tx.query('SELECT 1 FROM officers WHERE id = $1', [id])).rows.length === 0)
+          throw new AppError('NOT_FOUND', `officer ${id} not found`);
+        return clear();
+      },
+      (addresses) => ({ actor, action: 'officer.unlocked', subjectType: 'officer', subjectId: id, data: { addresses }, at: Date.now() }),
+    );
+  }
+
   async byTokenHash(hash: string): Promise<OfficerIdentity | undefined> {
     return this.find('token_hash', hash);
   }

@@ -13,11 +13,10 @@ import { authorityInput, enterpriseInput, gatewayInput, sensorInput } from '../g
 import { inspectionInput, ledgerPatch } from '../inspections/ledger.ts';
 import { acknowledgeBody, disposeBody } from './alert-params.ts';
 import { officerInput, passwordSchema } from './officers.ts';
-import { PERMISSIONS, type Permission } from './roles.ts';
+import type { Access } from './auth.ts';
+import { PERMISSIONS } from './roles.ts';
 import { changeBody, loginBody } from './sessions.ts';
 import { taskBodies } from './tasks.ts';
-
-type Access = Permission | 'admin' | 'session' | 'public';
 
 interface RouteDoc {
   zh: string;
@@ -47,6 +46,7 @@ export const ROUTES: Record<string, RouteDoc> = {
   'POST /api/v1/officers/:id/password': r('设置人员密码', "Set an officer's password", 'provisioning', 'admin', z.strictObject({ password: passwordSchema })),
   'POST /api/v1/officers': r('新建人员', 'Create an officer (role, authority, password)', 'provisioning', 'admin', officerInput),
   'GET /api/v1/officers': r('人员列表', 'List officers', 'provisioning', 'admin'),
+  'POST /api/v1/officers/:id/unlock': r('解除登录锁定', "Clear an officer's sign-in locks, from every address", 'provisioning', 'admin'),
   'POST /api/v1/officers/:id/disable': r('停用人员', 'Disable an officer (tokens and sessions end)', 'provisioning', 'admin'),
 
   'POST /api/v1/authorities': r('新建执法主体', 'Create an authority', 'provisioning', 'admin', authorityInput),
@@ -123,7 +123,20 @@ const errorSchema = {
       type: 'object',
       required: ['code', 'message'],
       properties: {
-        code: { type: 'string', enum: ['BAD_REQUEST', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'TOO_MANY_REQUESTS', 'INTERNAL'] },
+        code: {
+          type: 'string',
+          enum: [
+            'BAD_REQUEST',
+            'UNAUTHENTICATED',
+            'FORBIDDEN',
+            'NOT_FOUND',
+            'CONFLICT',
+            'PAYLOAD_TOO_LARGE',
+            'UNSUPPORTED_MEDIA_TYPE',
+            'TOO_MANY_REQUESTS',
+            'INTERNAL',
+          ],
+        },
         message: { type: 'string' },
         reason: { type: 'object', properties: { zh: { type: 'string' }, en: { type: 'string' } } },
       },

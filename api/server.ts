@@ -2,11 +2,12 @@
  * The HTTP API (fastify): health, Prometheus metrics, provisioning of the
  * ledger (admin token), sensor history and dead letters.
  */
+import type { Redis } from 'ioredis';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { idSchema } from '../core/contract.ts';
 import type { Db } from '../core/db/db.ts';
-import { AppError } from '../core/errors.ts';
+import { AppError, ERRORS, type ErrorCode } from '../core/errors.ts';
 import type { InfluxClient } from '../core/influx/client.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Metrics } from '../core/metrics.ts';
@@ -14,15 +15,17 @@ import type { Provisioning } from '../gateway/provisioning.ts';
 import { alertApi, type AlertApiDeps } from './alerts.ts';
 import { auditApi } from './audit.ts';
 import { consoleRoutes } from './console.ts';
-import { docsPage, openApiDocument } from './openapi.ts';
+import { docsPage, openApiDocument, ROUTES } from './openapi.ts';
 import { Authenticator } from './auth.ts';
 import { enterpriseInScope } from '../core/jurisdiction.ts';
 import { Officers, registerOfficerRoutes, type SessionPolicy } from './officers.ts';
 import { registerSessionRoutes } from './sessions.ts';
-import { parse } from './parse.ts';
+import { SignInLimits, type SignInLimitPolicy } from './sign-in-limits.ts';
+import { jsonDepth, parse, refuseNul } from './parse.ts';
+import { enterpriseImportApi } from './enterprise-import.ts';
 import { inspectionApi } from './inspections.ts';
 import type { TaskJobEffect } from '../inspections/tasks/store.ts';
-import { historyQuerySchema, planHistory, runHistory } from './history.ts';
+import { historyQuerySchema, historyRange, planHistory, runHistory } from './history.ts';
 import { ruleOverrideApi, type RuleOverrideApiDeps } from './rule-overrides.ts';
 import { seriousRule } from '../alerts/rules/index.ts';
 
@@ -39,12 +42,28 @@ export interface ApiDeps {
   alerts?: AlertApiDeps;
   /** Schedules inspection tasks' deadline jobs (re-check, overdue) in BullMQ. */
   taskJobs?: { schedule(effects: readonly TaskJobEffect[]): Promise<void> } | undefined;
+  /**
+   * Redis shared by every API process, with the platform's key prefix (REDIS_PREFIX): sign-in failure
+   * counts (sign-in-limits.ts). Without it they are counted in this process only (tests on `app.inject`).
+   */
+  redis?: { client: Redis; prefix: string } | undefined;
   /** The catalogue and the change announcement for the rule overrides routes (api/rule-overrides.ts); without it those routes do not exist. */
   ruleOverrides?: RuleOverrideApiDeps;
 }
 
-export function buildApi(config: { adminToken: string; sessions?: SessionPolicy | undefined }, deps: ApiDeps) {
-  const app = Fastify({ loggerInstance: deps.logger.child({ part: 'api' }), bodyLimit: 1024 * 1024 });
+/** Request body limits (the platform's defaults): any JSON route, and the deepest JSON nesting any route takes. */
+export const BODY_LIMITS = {
+  /** Bytes of a request body unless the route sets its own (sign-in 4 KiB, the CSV import 10 MiB). */
+  defaultBytes: 256 * 1024,
+  /** Nesting of arrays and objects in a JSON body; no route's schema goes deeper than a few levels. */
+  jsonDepth: 32,
+} as const;
+
+/** The error code of a fastify (or other non-`AppError`) error below 500. */
+const clientErrorCode = (status: number): ErrorCode => (status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'BAD_REQUEST');
+
+export function buildApi(config: { adminToken: string; sessions?: SessionPolicy | undefined; signInLimits?: SignInLimitPolicy | undefined }, deps: ApiDeps) {
+  const app = Fastify({ loggerInstance: deps.logger.child({ part: 'api' }), bodyLimit: BODY_LIMITS.defaultBytes });
   // every route, for the OpenAPI description's completeness check (api/openapi.ts)
   const routes: string[] = [];
   app.addHook('onRoute', (r) => {
@@ -53,19 +72,54 @@ export function buildApi(config: { adminToken: string; sessions?: SessionPolicy 
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     if (err instanceof AppError) {
-      if (err.httpStatus >= 500) req.log.error({ err }, 'request failed');
+      if (err.httpStatus >= 500) {
+        // what failed inside (an InfluxQL error, a database message) stays in the log
+        req.log.error({ err }, 'request failed');
+        return reply.status(err.httpStatus).send({ error: { code: err.code, message: ERRORS[err.code].message } });
+      }
+      deps.metrics.apiRefusals.inc({ code: err.code });
       return reply.status(err.httpStatus).send({ error: { ...err.expose, code: err.code, message: err.message } });
     }
     if (err.statusCode && err.statusCode < 500) {
-      return reply.status(err.statusCode).send({ error: { code: 'BAD_REQUEST', message: err.message } });
+      const code = clientErrorCode(err.statusCode);
+      deps.metrics.apiRefusals.inc({ code });
+      req.log.info({ url: req.url, ip: req.ip, code, fastifyCode: err.code, message: err.message }, 'request refused');
+      return reply.status(err.statusCode).send({ error: { code, message: err.message } });
     }
     req.log.error({ err }, 'request failed');
     return reply.status(500).send({ error: { code: 'INTERNAL', message: 'internal error' } });
   });
   app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url}` } }));
 
+  // JSON bodies: the nesting is bounded by a scan of the text before it is parsed (fastify's own parser then, with its prototype-poisoning checks)
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (jsonDepth(body as string, BODY_LIMITS.jsonDepth) > BODY_LIMITS.jsonDepth) {
+      const message = `body: JSON nested deeper than ${BODY_LIMITS.jsonDepth} levels`;
+      done(new AppError('BAD_REQUEST', message, { expose: { reason: { zh: `请求体 JSON 嵌套超过 ${BODY_LIMITS.jsonDepth} 层`, en: message } } }), undefined);
+      return;
+    }
+    void parseJson(req, body as string, done);
+  });
+
   const officers = new Officers(deps.db, config.sessions);
   const auth = new Authenticator(config.adminToken, officers);
+
+  // Who may call a route is its entry in the OpenAPI description (openapi.ts ROUTES): checked as the
+  // request arrives, before its body is read — a caller without the right gets 401/403 and no byte of
+  // the body is parsed. Handlers that ask again get the same caller (looked up once per request).
+  app.addHook('onRequest', async (req) => {
+    const url = req.routeOptions.url;
+    if (url === undefined) return; // no such route: 404
+    const key = `${req.method === 'HEAD' ? 'GET' : req.method} ${url}`;
+    const doc = ROUTES[key];
+    // a route missing from the description is refused rather than open (a test keeps the list complete)
+    if (!doc) throw new AppError('FORBIDDEN', `route ${key} has no documented access`);
+    await auth.admit(req, doc.access);
+  });
+  // no input of the platform holds a NUL character (PostgreSQL refuses it in text): 400 naming where
+  app.addHook('preValidation', async (req) => refuseNul(req));
 
   app.get('/health', async (_req, reply) => {
     const [influx, db] = await Promise.all([
@@ -151,20 +205,20 @@ export function buildApi(config: { adminToken: string; sessions?: SessionPolicy 
       const q = parse(historyQuerySchema, req.query, 'query');
       const sensor = await deps.provisioning.getSensor(enterpriseId, sensorId);
       if (!sensor) throw new AppError('NOT_FOUND', `sensor ${sensorId} of enterprise ${enterpriseId} not found`);
-      const to = q.to ?? deps.clock.now();
-      const from = q.from ?? to - 24 * 3600_000;
+      const { from, to } = historyRange(q, deps.clock.now());
       const plan = planHistory({ enterpriseId, sensorId, from, to, points: q.points, periodMs: sensor.periodS * 1000 });
       const points = await runHistory(deps.influx, plan);
       return { sensor, from, to, mode: plan.mode, intervalMs: plan.intervalMs, points };
     });
     registerOfficerRoutes(scope, auth, officers);
-    registerSessionRoutes(scope, { auth, officers, metrics: deps.metrics });
+    registerSessionRoutes(scope, { auth, officers, metrics: deps.metrics, limits: new SignInLimits(config.signInLimits, deps.redis) });
   });
   if (deps.alerts) app.register(alertApi({ auth }, { ...deps, alerts: deps.alerts }));
   // the exemption of an inspection rests on the serious rules of the catalogue in force (a catalogue file's, reloaded)
   const catalogue = deps.alerts?.catalogue ?? deps.ruleOverrides?.catalogue;
   const seriousRules = catalogue ? async () => seriousRule(await catalogue()) : undefined;
   app.register(inspectionApi({ auth }, { ...deps, seriousRules }));
+  app.register(enterpriseImportApi({ auth }, deps));
   app.register(auditApi({ auth }, deps));
   if (deps.ruleOverrides) app.register(ruleOverrideApi({ auth }, { ...deps, ruleOverrides: deps.ruleOverrides }));
 

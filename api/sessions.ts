@@ -7,12 +7,15 @@
  *   DELETE /api/v1/session             signs out (the session ends at once)
  *   POST   /api/v1/session/password    { current, next }: one's own password (other sessions end)
  *   POST   /api/v1/officers/:id/password { password }: the admin sets an officer's password
+ *   POST   /api/v1/officers/:id/unlock  the admin clears an officer's (or `admin`'s) sign-in locks → { id, addresses }
  *
  * The admin signs in as `admin` with the admin token as password (the first
  * sign-in of a new installation), then creates officers with passwords.
- * After 5 failed attempts for one username, or 20 from one address, within
- * 15 minutes, sign-in answers 429 with `Retry-After` until the window has
- * passed; every failure is logged and counted (`nss_api_logins_total`).
+ * Failed sign-ins and wrong current passwords are counted per user and
+ * address together, and per address (`sign-in-limits.ts`; by default 5 and
+ * 20 within 15 minutes, shared by every API process through Redis): a
+ * locked pair or address answers 429 with `Retry-After` and the error
+ * shape; every failure is logged and counted (`nss_api_logins_total`).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -23,45 +26,10 @@ import { ADMIN_ID, SESSION_COOKIE, type Authenticator, type OfficerIdentity, typ
 import { passwordSchema, type Officers } from './officers.ts';
 import { parse } from './parse.ts';
 import { PERMISSIONS, can, type Permission } from './roles.ts';
+import type { SignInAttempt, SignInLimits, SignInLock } from './sign-in-limits.ts';
 
-export interface LimiterPolicy {
-  windowMs: number;
-  perUser: number;
-  perAddress: number;
-}
-export const DEFAULT_LIMITER: LimiterPolicy = { windowMs: 15 * 60_000, perUser: 5, perAddress: 20 };
-
-/** Failed sign-ins per username and per address in a sliding window (this process). */
-export class LoginLimiter {
-  private readonly failures = new Map<string, number[]>();
-
-  constructor(
-    private readonly policy: LimiterPolicy = DEFAULT_LIMITER,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  private recent(key: string): number[] {
-    const since = this.now() - this.policy.windowMs;
-    const list = (this.failures.get(key) ?? []).filter((t) => t > since);
-    if (list.length === 0) this.failures.delete(key);
-    else this.failures.set(key, list);
-    return list;
-  }
-
-  /** Milliseconds until another attempt is allowed (0: allowed now). */
-  retryAfterMs(username: string, ip: string): number {
-    const wait = (list: number[], max: number) => (list.length >= max ? list[list.length - max]! + this.policy.windowMs - this.now() : 0);
-    return Math.max(0, wait(this.recent(`u:${username}`), this.policy.perUser), wait(this.recent(`a:${ip}`), this.policy.perAddress));
-  }
-
-  failed(username: string, ip: string): void {
-    for (const key of [`u:${username}`, `a:${ip}`]) this.failures.set(key, [...this.recent(key), this.now()]);
-  }
-
-  succeeded(username: string): void {
-    this.failures.delete(`u:${username}`);
-  }
-}
+/** A sign-in or password-change body: a name and passwords of at most 200 characters fit well within 4 KiB (the platform's default). */
+export const CREDENTIALS_BODY_LIMIT = 4 * 1024;
 
 export const loginBody = z.strictObject({ username: z.string().trim().min(1).max(100), password: z.string().min(1).max(200) });
 export const changeBody = z.strictObject({ current: z.string().min(1).max(200), next: passwordSchema });
@@ -81,25 +49,34 @@ function setCookie(req: FastifyRequest, reply: FastifyReply, value: string, maxA
 
 export function registerSessionRoutes(
   app: FastifyInstance,
-  deps: { auth: Authenticator; officers: Officers; metrics?: Pick<Metrics, 'logins'> | undefined; limiter?: LoginLimiter | undefined },
+  deps: { auth: Authenticator; officers: Officers; limits: SignInLimits; metrics?: Pick<Metrics, 'logins'> | undefined },
 ): void {
-  const { auth, officers } = deps;
-  const limiter = deps.limiter ?? new LoginLimiter();
+  const { auth, officers, limits } = deps;
 
-  app.post('/api/v1/session', async (req, reply) => {
+  /** Counts the attempt (sign-in-limits.ts); 429 while `user` is locked from this address (or the address is). */
+  const attempt = async (req: FastifyRequest, reply: FastifyReply, user: string, action: 'sign-in' | 'password change'): Promise<SignInAttempt> => {
+    const a = await limits.attempt(user, req.ip);
+    if ('lock' in a) throw tooMany(req, reply, user, action, a.lock);
+    return a;
+  };
+  const tooMany = (req: FastifyRequest, reply: FastifyReply, user: string, action: string, lock: SignInLock): AppError => {
+    const retryAfterS = Math.ceil(lock.retryAfterMs / 1000);
+    deps.metrics?.logins.inc({ outcome: 'rate_limited' });
+    req.log.warn({ username: user, ip: req.ip, lock: lock.scope, retryAfterMs: lock.retryAfterMs }, `${action} refused: too many failed attempts`);
+    reply.header('retry-after', retryAfterS);
+    const [zh, en] =
+      lock.scope === 'address'
+        ? ['此地址登录失败次数过多，请稍后再试', 'too many failed attempts from this address; try again later']
+        : [
+            '该用户在此地址登录失败次数过多，请稍后再试或联系管理员解锁',
+            'too many failed attempts for this user from this address; try again later or ask the admin to unlock',
+          ];
+    return new AppError('TOO_MANY_REQUESTS', en, { expose: { retryAfterS, lock: lock.scope, reason: { zh, en } } });
+  };
+
+  app.post('/api/v1/session', { bodyLimit: CREDENTIALS_BODY_LIMIT }, async (req, reply) => {
     const { username, password } = parse(loginBody, req.body, 'body');
-    const wait = limiter.retryAfterMs(username, req.ip);
-    if (wait > 0) {
-      deps.metrics?.logins.inc({ outcome: 'rate_limited' });
-      req.log.warn({ username, ip: req.ip, retryAfterMs: wait }, 'sign-in refused: too many failed attempts');
-      reply.header('retry-after', Math.ceil(wait / 1000));
-      throw new AppError('TOO_MANY_REQUESTS', 'too many failed sign-in attempts; try again later', {
-        expose: {
-          retryAfterS: Math.ceil(wait / 1000),
-          reason: { zh: '登录失败次数过多，请稍后再试', en: 'too many failed sign-in attempts; try again later' },
-        },
-      });
-    }
+    const tried = await attempt(req, reply, username, 'sign-in');
     const user: OfficerIdentity | undefined =
       username === ADMIN_ID
         ? auth.isAdminToken(password)
@@ -107,12 +84,13 @@ export function registerSessionRoutes(
           : undefined
         : await officers.checkPassword(username, password);
     if (!user) {
-      limiter.failed(username, req.ip);
+      const lock = await tried.failed();
+      if (lock) req.log.warn({ username, ip: req.ip, lock: lock.scope, lockedForMs: lock.retryAfterMs }, 'sign-in locked after repeated failures');
       deps.metrics?.logins.inc({ outcome: 'bad_credentials' });
       req.log.warn({ username, ip: req.ip }, 'sign-in refused: wrong username or password');
       throw new AppError('UNAUTHENTICATED', 'wrong username or password', { expose: { reason: { zh: '用户名或密码错误', en: 'wrong username or password' } } });
     }
-    limiter.succeeded(username);
+    await tried.succeeded();
     const session = await officers.createSession(user.id === ADMIN_ID ? null : user.id, req.ip);
     setCookie(req, reply, session.token, Math.floor(officers.sessionPolicy.ttlMs / 1000));
     deps.metrics?.logins.inc({ outcome: 'ok' });
@@ -134,14 +112,18 @@ export function registerSessionRoutes(
     return reply.status(204).send();
   });
 
-  app.post('/api/v1/session/password', async (req, reply) => {
+  app.post('/api/v1/session/password', { bodyLimit: CREDENTIALS_BODY_LIMIT }, async (req, reply) => {
     const who = await auth.authenticate(req);
     const { current, next } = parse(changeBody, req.body, 'body');
     if (who.id === ADMIN_ID) throw new AppError('BAD_REQUEST', 'the admin signs in with the admin token; change ADMIN_TOKEN instead');
+    const tried = await attempt(req, reply, who.id, 'password change');
     if (!(await officers.checkPassword(who.id, current))) {
-      limiter.failed(who.id, req.ip);
+      const lock = await tried.failed();
+      deps.metrics?.logins.inc({ outcome: 'bad_current_password' });
+      req.log.warn({ userId: who.id, ip: req.ip, lock: lock?.scope }, 'password change refused: the current password is wrong');
       throw new AppError('FORBIDDEN', 'the current password is wrong', { expose: { reason: { zh: '当前密码错误', en: 'the current password is wrong' } } });
     }
+    await tried.succeeded();
     await officers.setPassword(who.id, next, who.actor);
     req.log.info({ userId: who.id }, 'password changed');
     return reply.status(204).send();
@@ -154,5 +136,14 @@ export function registerSessionRoutes(
     await officers.setPassword(id, password, who.actor);
     req.log.info({ officerId: id, actor: who.actor }, 'officer password set');
     return reply.status(204).send();
+  });
+
+  // the admin lifts a user's sign-in locks (from every address); an address's own lock runs out by itself
+  app.post('/api/v1/officers/:id/unlock', async (req, reply) => {
+    const who = await auth.requireAdmin(req);
+    const { id } = parse(z.strictObject({ id: idSchema }), req.params, 'path');
+    const addresses = await officers.unlock(id, () => limits.unlock(id), who.actor);
+    req.log.info({ officerId: id, actor: who.actor, addresses }, 'officer sign-in unlocked');
+    return reply.header('cache-control', 'no-store').send({ id, addresses });
   });
 }

@@ -91,6 +91,22 @@ export const platformConfigSchema = z.strictObject({
           if (weakness) ctx.addIssue({ code: 'custom', message: weakAdminTokenMessage(weakness) });
         })
         .optional(),
+      /**
+       * Failed sign-ins (and wrong current passwords) before a lock (api/sign-in-limits.ts), counted in
+       * Redis for every API process. The numbers are the platform's defaults, for the bureau to set.
+       */
+      signIn: z
+        .strictObject({
+          /** Seconds in which failures are counted. Default 900 (15 min). */
+          windowS: z.number().int().min(1).default(900),
+          /** Seconds a lock lasts. Default 900 (15 min). */
+          lockS: z.number().int().min(1).default(900),
+          /** Failures of one user from one address that lock that user from that address (not from others). Default 5. */
+          perUserAddress: z.number().int().min(1).default(5),
+          /** Failures from one address, whatever the usernames, that lock the address. Default 20. */
+          perAddress: z.number().int().min(1).default(20),
+        })
+        .prefault({}),
     })
     .prefault({}),
   /** Redis for broker sessions (and later BullMQ). Must run with appendonly yes. */
@@ -234,6 +250,13 @@ function escalationFromEnv(v: string | undefined): Record<string, number> | unde
  */
 export function configInputFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const drop = <T extends Record<string, unknown>>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+  const nonEmpty = <T extends Record<string, unknown>>(o: T): T | undefined => (Object.keys(o).length > 0 ? o : undefined);
+  const signIn = drop({
+    windowS: int(env.SIGN_IN_WINDOW_S),
+    lockS: int(env.SIGN_IN_LOCK_S),
+    perUserAddress: int(env.SIGN_IN_MAX_FAILURES_PER_USER_ADDRESS),
+    perAddress: int(env.SIGN_IN_MAX_FAILURES_PER_ADDRESS),
+  });
   return drop({
     dataDir: env.DATA_DIR,
     parts: env.PARTS ? env.PARTS.split(',').map((p) => p.trim()) : undefined,
@@ -269,7 +292,7 @@ export function configInputFromEnv(env: NodeJS.ProcessEnv): Record<string, unkno
       deadLetterCapWindowMs: int(env.DEAD_LETTER_CAP_WINDOW_MS),
       deadLetterRetentionDays: int(env.DEAD_LETTER_RETENTION_DAYS),
     }),
-    http: drop({ host: env.HTTP_HOST, port: int(env.HTTP_PORT), adminToken: env.ADMIN_TOKEN }),
+    http: drop({ host: env.HTTP_HOST, port: int(env.HTTP_PORT), adminToken: env.ADMIN_TOKEN, signIn: nonEmpty(signIn) }),
     influx: drop({
       url: env.INFLUX_URL,
       database: env.INFLUX_DB,

@@ -8,6 +8,8 @@ export const ERRORS = {
   FORBIDDEN: { httpStatus: 403, retryable: false, message: 'Not allowed' },
   NOT_FOUND: { httpStatus: 404, retryable: false, message: 'Not found' },
   CONFLICT: { httpStatus: 409, retryable: false, message: 'Already exists' },
+  PAYLOAD_TOO_LARGE: { httpStatus: 413, retryable: false, message: 'The request body is too large' },
+  UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, retryable: false, message: 'The request body has a content type this route does not take' },
   TOO_MANY_REQUESTS: { httpStatus: 429, retryable: true, message: 'Too many attempts; try again later' },
   CONFIG_INVALID: { httpStatus: 500, retryable: false, message: 'Configuration is invalid' },
   INFLUX_UNAVAILABLE: { httpStatus: 503, retryable: true, message: 'InfluxDB is unavailable' },

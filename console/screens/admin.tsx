@@ -181,7 +181,18 @@ function Users() {
                   >
                     {t('revoke')}
                   </button>
-                )}
+                )}{' '}
+                <button
+                  disabled={busy}
+                  data-testid={`unlock-${o.id}`}
+                  onClick={() =>
+                    void run(async () => {
+                      await api('POST', `/api/v1/officers/${encodeURIComponent(o.id)}/unlock`);
+                    })
+                  }
+                >
+                  {t('unlock')}
+                </button>
               </td>
             </tr>
           ))}

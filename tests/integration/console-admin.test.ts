@@ -68,6 +68,11 @@ describe('admin screens', () => {
     await page.page.waitForSelector('td:has-text("duty-1")');
     await screenshot(page.page, 'admin-users');
     expect(await accessibilityViolations(page.page)).toEqual([]);
+    // lifting an officer's sign-in locks (#15 item 7): through the platform's Redis, on the audit trail
+    await page.page.click('[data-testid=unlock-duty-1]');
+    await page.page.waitForSelector('[data-testid=admin-note].ok');
+    const { rows } = await platform.db.query<{ actor: string }>("SELECT actor FROM audit_log WHERE action = 'officer.unlocked' AND subject_id = 'duty-1'");
+    expect(rows).toEqual([{ actor: 'user:chief' }]);
 
     await page.page.click('[data-testid=tab-gateways]');
     await page.page.selectOption('[data-testid=pick-enterprise]', 'E1');

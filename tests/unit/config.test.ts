@@ -177,6 +177,20 @@ describe('configInputFromEnv', () => {
     expect(c.influx.createDatabase).toBe(false);
   });
 
+  it('maps the SIGN_IN_* variables onto http.signIn; unset, the platform defaults 5 / 20 in 900 s, locked 900 s', () => {
+    const base = { REDIS_URL: minimal.redisUrl, INFLUX_URL: minimal.influx.url };
+    expect(parseConfig(configInputFromEnv(base)).http.signIn).toEqual({ windowS: 900, lockS: 900, perUserAddress: 5, perAddress: 20 });
+    const env = {
+      ...base,
+      SIGN_IN_WINDOW_S: '600',
+      SIGN_IN_LOCK_S: '1800',
+      SIGN_IN_MAX_FAILURES_PER_USER_ADDRESS: '3',
+      SIGN_IN_MAX_FAILURES_PER_ADDRESS: '50',
+    };
+    expect(parseConfig(configInputFromEnv(env)).http.signIn).toEqual({ windowS: 600, lockS: 1800, perUserAddress: 3, perAddress: 50 });
+    expect(configError(configInputFromEnv({ ...base, SIGN_IN_MAX_FAILURES_PER_ADDRESS: '0' })).message).toContain('http.signIn.perAddress');
+  });
+
   it('a non-numeric MQTT_PORT is refused by parseConfig naming mqtt.port', () => {
     expect(configError(configInputFromEnv({ REDIS_URL: minimal.redisUrl, INFLUX_URL: minimal.influx.url, MQTT_PORT: 'abc' })).message).toContain('mqtt.port');
   });

@@ -1,6 +1,6 @@
 /** History query planning: raw vs downsampled, bucket size, and the InfluxQL it produces. */
 import { describe, expect, it } from 'vitest';
-import { planHistory } from '../../api/history.ts';
+import { HISTORY_EARLIEST_MS, HISTORY_MAX_AHEAD_MS, HISTORY_MAX_RANGE_MS, historyRange, planHistory } from '../../api/history.ts';
 import { AppError } from '../../core/errors.ts';
 
 const HOUR = 3600_000;
@@ -65,5 +65,46 @@ describe('planHistory: bad ranges', () => {
     expect(caught).toBeInstanceOf(AppError);
     expect((caught as AppError).code).toBe('BAD_REQUEST');
     expect((caught as AppError).httpStatus).toBe(400);
+  });
+});
+
+describe('historyRange (#15 item 9: ranges InfluxDB cannot take are a 400)', () => {
+  const now = Date.UTC(2026, 11, 5, 12);
+  const day = 24 * 3600_000;
+  it.each([
+    { name: 'defaults: the last 24 hours', q: {}, want: { from: now - day, to: now } },
+    { name: 'from alone: up to now', q: { from: now - 3600_000 }, want: { from: now - 3600_000, to: now } },
+    { name: 'to a day ahead at most', q: { from: now, to: now + HISTORY_MAX_AHEAD_MS }, want: { from: now, to: now + HISTORY_MAX_AHEAD_MS } },
+    {
+      name: 'from 2000-01-01 at the earliest',
+      q: { from: HISTORY_EARLIEST_MS, to: HISTORY_EARLIEST_MS + day },
+      want: { from: HISTORY_EARLIEST_MS, to: HISTORY_EARLIEST_MS + day },
+    },
+    { name: 'the longest range', q: { from: now - HISTORY_MAX_RANGE_MS, to: now }, want: { from: now - HISTORY_MAX_RANGE_MS, to: now } },
+  ])('accepts $name', ({ q, want }) => {
+    expect(historyRange(q, now)).toEqual(want);
+  });
+
+  it.each([
+    { name: 'from=0&to=MAX_SAFE_INTEGER (the reported 500)', q: { from: 0, to: Number.MAX_SAFE_INTEGER }, says: '`from`' },
+    { name: 'from before 2000', q: { from: HISTORY_EARLIEST_MS - 1, to: now }, says: '`from`' },
+    { name: 'to beyond a day ahead', q: { from: now, to: now + HISTORY_MAX_AHEAD_MS + 1 }, says: '`to`' },
+    { name: 'to alone, before 2000 (from defaults a day earlier)', q: { to: 1 }, says: '`from`' },
+    { name: 'to not after from', q: { from: now, to: now }, says: '`to` must be after' },
+    { name: 'a range over 400 days', q: { from: now - HISTORY_MAX_RANGE_MS - 1, to: now }, says: '400 days' },
+  ])('refuses $name with a 400 in both languages', ({ q, says }) => {
+    let err: unknown;
+    try {
+      historyRange(q, now);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(AppError);
+    expect(err).toMatchObject({
+      code: 'BAD_REQUEST',
+      httpStatus: 400,
+      message: expect.stringContaining(says) as unknown,
+      expose: { reason: { zh: expect.any(String) as unknown } },
+    });
   });
 });
