@@ -144,7 +144,11 @@ describe('readings and signals', () => {
     const missing = await api.request<{ error: { code: string } }>('GET', '/api/v1/enterprises/E1/sensors/NOPE/readings');
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe('NOT_FOUND');
-    const bad = await api.request<{ error: { code: string; message: string } }>('GET', '/api/v1/enterprises/E1/sensors/GT-101/readings?from=10&to=5');
+    const now = Date.now();
+    const bad = await api.request<{ error: { code: string; message: string } }>(
+      'GET',
+      `/api/v1/enterprises/E1/sensors/GT-101/readings?from=${now}&to=${now - 60_000}`,
+    );
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/after/);
   });
