@@ -212,6 +212,7 @@ export const SECTOR_TEMPLATES: Record<SimSector, SectorTemplate> = {
         unit: 'm/s',
         periodS: 10,
         zone: 'working-face',
+        role: 'face_or_coal_heading',
         label: '工作面风速传感器',
         model: m(2.2, 0.15, 10, 0.05, 0.01, 0, 15),
         jitter: 0.05,

@@ -77,6 +77,13 @@ const base = {
   note: z.string().min(1).optional(),
   /** Limits the standard sets on parameters (see standardLimitSchema). Default none. */
   standardLimits: z.array(standardLimitSchema).default([]),
+  /**
+   * The rule stands in, with default limits, for something the point has not
+   * registered (a methane sensor's location, a toxic detector's gas): why. A
+   * point whose hazard rules are all fallbacks is listed as monitored with a
+   * default (coverage), until it registers what is missing.
+   */
+  fallback: i18n.optional(),
 };
 const rule = <N extends string, P extends z.ZodType>(pattern: N, params: P) => z.strictObject({ ...base, pattern: z.literal(pattern), params });
 

@@ -54,7 +54,7 @@ const expected: { sector: string; id: string; rules: string[] }[] = [
     rules: [...ANALOG, 'gas.correlated', 'mine.methane.power_off_failure.return_airway', 'mine.methane.return_airway', 'mine.methane.rise'],
   },
   { sector: 'mine', id: 'CO-201', rules: [...ANALOG, 'gas.correlated', 'mine.co'] },
-  { sector: 'mine', id: 'FS-301', rules: [...ANALOG, 'common.drop_to_zero', 'mine.wind_speed.high', 'mine.wind_speed.low'] },
+  { sector: 'mine', id: 'FS-301', rules: [...ANALOG, 'common.drop_to_zero', 'mine.wind_speed.face_or_coal_heading.high', 'mine.wind_speed.face_or_coal_heading.low'] },
   { sector: 'mine', id: 'F-VENT-1', rules: [...SILENCE, 'mine.ventilation_stopped'] },
   { sector: 'mine', id: 'PWR-1', rules: SILENCE },
   { sector: 'mine', id: 'D-CH4-WF-101', rules: [...SILENCE, 'common.detector_off'] },
@@ -131,7 +131,7 @@ describe('per-point resolution', () => {
 
   it('a mark default applies when the mark is not registered', () => {
     const p = { ...point('mine', 'FS-301'), marks: undefined };
-    const r = ruleOf(p, 'mine.wind_speed.low');
+    const r = ruleOf(p, 'mine.wind_speed.face_or_coal_heading.low');
     expect(r.pattern === 'threshold' && r.params.levels.low?.threshold).toBe(0.25);
   });
 
