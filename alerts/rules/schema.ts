@@ -12,6 +12,7 @@ import { differenceParamsShape } from '../patterns/difference.ts';
 import { dropToZeroParamsShape } from '../patterns/drop-to-zero.ts';
 import { frozenParamsShape } from '../patterns/frozen.ts';
 import { gatewayOfflineParamsSchema } from '../patterns/gateway-offline.ts';
+import { gatewayPointsSilentParamsSchema } from '../patterns/gateway-points-silent.ts';
 import { interlockParamsShape } from '../patterns/interlock-failure.ts';
 import { severitySchema } from '../patterns/levels.ts';
 import { outOfRangeParamsShape } from '../patterns/out-of-range.ts';
@@ -96,6 +97,7 @@ export const ruleSchema = z.discriminatedUnion('pattern', [
   rule('interlock_failure', interlockParamsShape(limitSchema)),
   rule('data_silence', dataSilenceParamsSchema),
   rule('gateway_offline', gatewayOfflineParamsSchema),
+  rule('gateway_points_silent', gatewayPointsSilentParamsSchema),
   rule('frozen', frozenParamsShape(limitSchema)),
   rule('out_of_range', outOfRangeParamsShape(limitSchema)),
   rule('drop_to_zero', dropToZeroParamsShape(limitSchema)),

@@ -27,7 +27,7 @@ const ruleOf = (p: RulePoint, id: string, overrides: Override[] = []) => {
   return r;
 };
 
-const SILENCE = ['common.data_silence', 'common.gateway_offline'];
+const SILENCE = ['common.data_silence', 'common.gateway_offline', 'common.gateway_points_silent'];
 const ANALOG = [...SILENCE, 'common.frozen', 'common.out_of_range'];
 const expected: { sector: string; id: string; rules: string[] }[] = [
   { sector: 'hazardous_chemicals', id: 'GT-101', rules: [...ANALOG, 'gas.combustible', 'gas.combustible.rise', 'gas.correlated'] },
