@@ -24,6 +24,8 @@ import { inspectionApi } from './inspections.ts';
 import type { TaskJobEffect } from '../inspections/tasks/store.ts';
 import { historyQuerySchema, planHistory, runHistory } from './history.ts';
 import { ruleOverrideApi, type RuleOverrideApiDeps } from './rule-overrides.ts';
+import { coverageApi, sensorCoverage, warningsOf, type CoverageDeps } from './coverage.ts';
+import { defaultCatalogue, type Catalogue } from '../alerts/rules/index.ts';
 
 export interface ApiDeps {
   db: Db;
@@ -63,6 +65,11 @@ export function buildApi(config: { adminToken: string; sessions?: SessionPolicy 
   });
   app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url}` } }));
 
+  let shipped: Catalogue | undefined;
+  const coverageDeps: CoverageDeps = {
+    db: deps.db,
+    catalogue: deps.ruleOverrides?.catalogue ?? (() => Promise.resolve((shipped ??= defaultCatalogue()))),
+  };
   const officers = new Officers(deps.db, config.sessions);
   const auth = new Authenticator(config.adminToken, officers);
 
@@ -121,7 +128,13 @@ export function buildApi(config: { adminToken: string; sessions?: SessionPolicy 
       const q = parse(z.strictObject({ enterpriseId: idSchema.optional() }), req.query, 'query');
       return { gateways: await p.listGateways(q.enterpriseId) };
     });
-    admin.post('/api/v1/sensors', async (req, reply) => reply.status(201).send(await p.createSensor(req.body, actor(req))));
+    // the answer shows the rules now watching the point (resolved as the rules worker does) and warns when none or only defaults do
+    admin.post('/api/v1/sensors', async (req, reply) => {
+      const created = await p.createSensor(req.body, actor(req));
+      const c = await sensorCoverage(coverageDeps, created.enterpriseId, created.id);
+      const coverage = c ? { status: c.status, effectiveRules: c.rules, notApplied: c.notApplied } : undefined;
+      return reply.status(201).send({ ...created, ...coverage, warnings: c ? warningsOf(c) : [] });
+    });
     admin.get('/api/v1/enterprises/:enterpriseId/sensors', async (req) => {
       const { enterpriseId } = parse(z.object({ enterpriseId: idSchema }), req.params, 'path');
       return { sensors: await p.listSensors(enterpriseId) };
@@ -163,6 +176,7 @@ export function buildApi(config: { adminToken: string; sessions?: SessionPolicy 
   app.register(inspectionApi({ auth }, deps));
   app.register(auditApi({ auth }, deps));
   if (deps.ruleOverrides) app.register(ruleOverrideApi({ auth }, { ...deps, ruleOverrides: deps.ruleOverrides }));
+  app.register(coverageApi({ auth }, coverageDeps));
 
   return Object.assign(app, { routes });
 }

@@ -123,3 +123,69 @@ describe('registered marks, range and resolution', () => {
     expect(await listed()).toEqual([]);
   });
 });
+
+interface Answer {
+  status: string;
+  effectiveRules: { id: string; hazard: boolean; fallback?: { zh: string }; limits: { label: string; value: number; severity: string }[] }[];
+  warnings: { code: string; zh: string; en: string }[];
+}
+
+describe('the names the rules depend on are part of the contract', () => {
+  const mine = async () => {
+    const e = `${ids.enterpriseId}-M`;
+    const g = `${ids.gatewayId}-M`;
+    await post('/api/v1/enterprises', { id: e, name: `煤矿 ${e}`, sector: 'mine' }, 201);
+    await post('/api/v1/gateways', { id: g, enterpriseId: e }, 201);
+    return { enterpriseId: e, gatewayId: g };
+  };
+  const methane = { id: 'CH4-1', kind: 'methane', unit: '%CH4', periodS: 5, zone: 'face-1' };
+
+  it('regression: a methane location written in the integrator’s own words is refused, with the valid locations and their Chinese names', async () => {
+    const r = await post('/api/v1/sensors', { ...methane, ...(await mine()), role: '上隅角' }, 400);
+    const { error } = r.json<{ error: { code: string; message: string } }>();
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.message).toMatch(/^role: '上隅角' is not a valid methane sensor location/);
+    expect(error.message).toContain('upper_corner（采煤工作面回风隅角）');
+    expect(error.message).toContain('heading_face（');
+  });
+
+  it.each([
+    { name: 'an unknown kind', body: { kind: 'gas' }, message: /^kind: must be one of: combustible_gas（可燃气体）/ },
+    {
+      name: 'a roadway type that is not in the table',
+      body: { kind: 'wind_speed', unit: 'm/s', role: 'tunnel' },
+      message: /face_or_coal_heading（采煤工作面、掘进中的煤巷和半煤岩巷）/,
+    },
+    { name: 'a toxic gas the platform has no limits for, as a role', body: { kind: 'toxic_gas', unit: 'ppm', role: 'xylene' }, message: /h2s（硫化氢）/ },
+    {
+      name: 'a role on a kind that takes none',
+      body: { kind: 'combustible_gas', unit: '%LEL', role: 'tank-farm' },
+      message: /kind 'combustible_gas' takes no role/,
+    },
+  ])('refuses $name with the valid values', async ({ body, message }) => {
+    const r = await post('/api/v1/sensors', { ...tank, ...body }, 400);
+    expect(r.json<{ error: { message: string } }>().error.message).toMatch(message);
+    expect(await listed()).toEqual([]);
+  });
+
+  it('answers the point’s effective rules with their limits, resolved as the rules worker does', async () => {
+    const r = await post('/api/v1/sensors', { ...methane, ...(await mine()), role: 'upper_corner' }, 201);
+    const a = r.json<Answer>();
+    expect(a.status).toBe('monitored');
+    expect(a.warnings).toEqual([]);
+    const rule = a.effectiveRules.find((x) => x.id === 'mine.methane.upper_corner');
+    expect(rule?.limits).toEqual([
+      { label: 'alarm', value: 1, severity: 'orange' },
+      { label: 'power_off', value: 1.5, severity: 'red' },
+    ]);
+    expect(a.effectiveRules.map((x) => x.id)).toEqual(expect.arrayContaining(['mine.methane.power_off_failure.upper_corner', 'common.data_silence']));
+  });
+
+  it('a methane sensor without a location: strictest limits, and a warning until its location is set', async () => {
+    const a = (await post('/api/v1/sensors', { ...methane, ...(await mine()) }, 201)).json<Answer>();
+    expect(a.status).toBe('default');
+    expect(a.effectiveRules.find((x) => x.id === 'mine.methane.unlocated')?.limits).toEqual([{ label: 'power_off', value: 0.5, severity: 'red' }]);
+    expect(a.warnings.map((w) => w.code)).toEqual(['default_limits']);
+    expect(a.warnings[0]!.zh).toContain('未登记设置地点');
+  });
+});

@@ -36,6 +36,9 @@ function toxicRule(gas: Gas, unit: ToxicUnit, isDefault: boolean): RuleInput {
       { param: 'levels.level1.threshold', atMost: l1, standard: STD.gds },
       { param: 'levels.level2.threshold', atMost: l2, standard: STD.gds },
     ],
+    ...(isDefault
+      ? { fallback: { zh: `有毒气体探测器未登记检测气体（role），按${gas.zh}限值监测`, en: `gas not registered (role): ${gas.en} limits apply` } }
+      : {}),
   };
 }
 
