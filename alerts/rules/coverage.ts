@@ -12,10 +12,12 @@
  * - `unmonitored`: no hazard rule applies; `reasons` say why (no rule for the
  *   kind in the sector, or the rules need marks the point has not registered).
  *
- * Hazard rules are those of any pattern but the data-integrity ones (silence,
- * gateway offline / points silent, frozen, out of range, drop to zero), which
- * watch every point but say nothing about the hazard itself. Pure.
+ * Hazard rules are the point-scope rules of any pattern but the
+ * data-integrity ones (silence, gateway offline / points silent, frozen, out
+ * of range, drop to zero), which watch every point but say nothing about the
+ * hazard itself. Pure.
  */
+import { PATTERNS, type PatternName } from '../patterns/index.ts';
 import type { Severity } from '../types.ts';
 import { limitsOf } from './explain.ts';
 import { resolveRef, type LimitRef, type RulePoint } from './limits.ts';
@@ -64,6 +66,13 @@ export interface PointCoverage {
   reasons: { zh: string; en: string }[];
 }
 
+/**
+ * A rule that watches the point's own hazard: not a data-integrity pattern, and
+ * of point scope (a zone's correlated-detectors rule combines the points'
+ * own alarms; it does not stand in for them).
+ */
+const isHazard = (pattern: string): boolean => !DATA_INTEGRITY_PATTERNS.includes(pattern) && PATTERNS[pattern as PatternName].pattern.scope === 'point';
+
 const isRef = (v: unknown): v is LimitRef => typeof v === 'object' && v !== null && !Array.isArray(v) && 'ref' in v;
 
 /** The references (marks, range, resolution) a rule's params need and the point has not registered. */
@@ -88,7 +97,7 @@ export function pointCoverage(catalogue: Catalogue, overrides: readonly Override
         severity: x.severity,
         scope: x.scope,
         standard: x.standard,
-        hazard: !DATA_INTEGRITY_PATTERNS.includes(x.pattern),
+        hazard: isHazard(x.pattern),
         fallback: x.fallback,
         limits: limitsOf(x.params, x.severity),
       });
@@ -116,7 +125,7 @@ export function pointCoverage(catalogue: Catalogue, overrides: readonly Override
     status = 'context';
   } else {
     status = 'unmonitored';
-    const hazardMatching = catalogue.rules.filter((r) => !DATA_INTEGRITY_PATTERNS.includes(r.pattern) && matches(r, p));
+    const hazardMatching = catalogue.rules.filter((r) => isHazard(r.pattern) && matches(r, p));
     if (hazardMatching.length === 0)
       reasons.push({
         zh: `规则目录中没有适用于 ${p.sector ?? '?'} 行业 ${p.kind}${p.role ? `（${p.role}）` : ''} 测点的报警规则`,

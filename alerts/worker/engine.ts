@@ -88,6 +88,16 @@ export class RulesEngine {
     return [...this.enterprises.keys()];
   }
 
+  /** The catalogue and overrides the rules are resolved with (coverage resolves the same way). */
+  get inForce(): { catalogue: Catalogue; overrides: readonly Override[] } {
+    return { catalogue: this.catalogue, overrides: this.overrides };
+  }
+
+  /** An enterprise's points. */
+  pointsOf(enterpriseId: string): RulePoint[] {
+    return [...(this.enterprises.get(enterpriseId)?.points.values() ?? [])];
+  }
+
   point(enterpriseId: string, pointId: string): RulePoint | undefined {
     return this.enterprises.get(enterpriseId)?.points.get(pointId);
   }

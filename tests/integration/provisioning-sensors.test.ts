@@ -189,3 +189,36 @@ describe('the names the rules depend on are part of the contract', () => {
     expect(a.warnings[0]!.zh).toContain('未登记设置地点');
   });
 });
+
+describe('no silently unmonitored point', () => {
+  it('regression: a tank level without registered marks is provisioned with a warning, and listed as unmonitored with the reason', async () => {
+    const a = (await post('/api/v1/sensors', tank, 201)).json<Answer>();
+    expect(a.status).toBe('unmonitored');
+    expect(a.warnings.map((w) => w.code)).toEqual(['unmonitored']);
+    expect(a.warnings[0]!.zh).toMatch(/^测点 LT-201 未受任何报警规则监测：chem\.tank_level\.high 不能生效：需登记 marks\.high、marks\.highHigh/);
+    await post('/api/v1/sensors', { id: 'GT-101', ...ids, kind: 'combustible_gas', unit: '%LEL', periodS: 5, zone: 'tank-farm' }, 201);
+    await post('/api/v1/sensors', { id: 'P-RUN', ...ids, kind: 'production', periodS: 60 }, 201);
+
+    const r = await app.inject({ method: 'GET', url: `/api/v1/coverage?enterpriseId=${ids.enterpriseId}`, headers: auth });
+    expect(r.statusCode).toBe(200);
+    const c = r.json<{
+      counts: Record<string, number>;
+      points: { pointId: string; status: string; rules: { id: string }[] }[];
+      unmonitored: { pointId: string; reasons: { zh: string; en: string }[] }[];
+    }>();
+    expect(c.counts).toEqual({ monitored: 1, default: 0, context: 1, unmonitored: 1 });
+    expect(c.points.map((p) => `${p.pointId} ${p.status}`)).toEqual(['GT-101 monitored', 'LT-201 unmonitored', 'P-RUN context']);
+    expect(c.points[0]!.rules.map((x) => x.id)).toContain('gas.combustible');
+    expect(c.unmonitored.map((u) => u.pointId)).toEqual(['LT-201']);
+    expect(c.unmonitored[0]!.reasons.map((x) => x.en)).toEqual([
+      'chem.tank_level.high cannot apply: needs marks.high, marks.highHigh registered',
+      'chem.tank_level.low cannot apply: needs marks.low, marks.lowLow registered',
+      'chem.overfill_interlock cannot apply: needs marks.highHigh registered',
+    ]);
+  });
+
+  it('refuses a coverage query without an enterprise, and answers 404 for an unknown one', async () => {
+    expect((await app.inject({ method: 'GET', url: '/api/v1/coverage', headers: auth })).statusCode).toBe(400);
+    expect((await app.inject({ method: 'GET', url: '/api/v1/coverage?enterpriseId=NOPE', headers: auth })).statusCode).toBe(404);
+  });
+});

@@ -31,7 +31,7 @@ const SILENCE = ['common.data_silence', 'common.gateway_offline', 'common.gatewa
 const ANALOG = [...SILENCE, 'common.frozen', 'common.out_of_range'];
 const expected: { sector: string; id: string; rules: string[] }[] = [
   { sector: 'hazardous_chemicals', id: 'GT-101', rules: [...ANALOG, 'gas.combustible', 'gas.combustible.rise', 'gas.correlated'] },
-  { sector: 'hazardous_chemicals', id: 'AT-101', rules: [...ANALOG, 'gas.correlated', 'gas.toxic.default.ppm'] },
+  { sector: 'hazardous_chemicals', id: 'AT-101', rules: [...ANALOG, 'gas.correlated', 'gas.toxic.h2s.ppm'] },
   {
     sector: 'hazardous_chemicals',
     id: 'LT-201',
@@ -58,7 +58,7 @@ const expected: { sector: string; id: string; rules: string[] }[] = [
   { sector: 'mine', id: 'F-VENT-1', rules: [...SILENCE, 'mine.ventilation_stopped'] },
   { sector: 'mine', id: 'PWR-1', rules: SILENCE },
   { sector: 'mine', id: 'D-CH4-WF-101', rules: [...SILENCE, 'common.detector_off'] },
-  { sector: 'explosive_dust', id: 'DT-101', rules: ANALOG },
+  { sector: 'explosive_dust', id: 'DT-101', rules: [...ANALOG, 'dust.concentration.high'] },
   { sector: 'explosive_dust', id: 'TT-201', rules: [...ANALOG, 'dust.collector.temperature', 'dust.collector.temperature.rise'] },
   { sector: 'explosive_dust', id: 'PDT-301', rules: [...ANALOG, 'common.drop_to_zero', 'dust.collector.dp.high', 'dust.collector.dp.low'] },
   { sector: 'explosive_dust', id: 'SC-401', rules: [...SILENCE, 'common.out_of_range', 'dust.spark'] },
