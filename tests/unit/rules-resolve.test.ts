@@ -54,7 +54,11 @@ const expected: { sector: string; id: string; rules: string[] }[] = [
     rules: [...ANALOG, 'gas.correlated', 'mine.methane.power_off_failure.return_airway', 'mine.methane.return_airway', 'mine.methane.rise'],
   },
   { sector: 'mine', id: 'CO-201', rules: [...ANALOG, 'gas.correlated', 'mine.co'] },
-  { sector: 'mine', id: 'FS-301', rules: [...ANALOG, 'common.drop_to_zero', 'mine.wind_speed.face_or_coal_heading.high', 'mine.wind_speed.face_or_coal_heading.low'] },
+  {
+    sector: 'mine',
+    id: 'FS-301',
+    rules: [...ANALOG, 'common.drop_to_zero', 'mine.wind_speed.face_or_coal_heading.high', 'mine.wind_speed.face_or_coal_heading.low'],
+  },
   { sector: 'mine', id: 'F-VENT-1', rules: [...SILENCE, 'mine.ventilation_stopped'] },
   { sector: 'mine', id: 'PWR-1', rules: SILENCE },
   { sector: 'mine', id: 'D-CH4-WF-101', rules: [...SILENCE, 'common.detector_off'] },
