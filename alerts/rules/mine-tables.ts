@@ -34,7 +34,14 @@ export interface MethaneLocation {
 
 export const METHANE_ARTICLE = '《煤矿安全规程》(2022) 第四百九十八条 表 甲烷传感器的报警浓度、断电浓度、复电浓度和断电范围';
 
-/** 第四百九十八条's table, row by row (the row is the location's Chinese name). */
+/**
+ * 第四百九十八条's table, row by row (the row is the location's Chinese name).
+ * `upper_corner`: the secondary source agrees on alarm 1.0 / power-off 1.5 but
+ * gives restore < 1.5 where this table (from memory of the regulation) has < 1.0;
+ * the restore only sets how long the red level stays. Not in the table here: the
+ * row of a series-ventilated heading whose power-off includes the auxiliary fan
+ * (the secondary source's text of it is garbled) — check it against the text.
+ */
 export const METHANE_LOCATIONS: readonly MethaneLocation[] = [
   {
     id: 'upper_corner',
