@@ -8,12 +8,15 @@
  *
  * "Nothing at all": no reading or signal from any point of the gateway for
  * more than `factor` × the shortest period among the points that were live
- * when the gateway last sent data (a point is live if it had been heard
- * within `data_silence`'s 3 periods of that moment; a point already silent on
- * its own does not shorten the window). With `factor` below `data_silence`'s
- * (2.5 against 3), this alert comes before the fastest point's own silence,
- * so the per-point alerts open suppressed. Periods are tracked per distinct
- * period value, not per point (a few entries, whatever the gateway's size).
+ * when the gateway last sent data, less `leadMs` (a point is live if it had
+ * been heard within `data_silence`'s 3 periods of that moment; a point
+ * already silent on its own does not shorten the window). With the same
+ * factor as `data_silence` (3) and a lead of a second, this alert comes when
+ * the fastest point's own silence would, a little before it (the engine also
+ * hands gateway findings first within a tick), so the per-point alerts open
+ * suppressed — and it never fires where the points' silences would not have.
+ * Periods are tracked per distinct period value, not per point (a few
+ * entries, whatever the gateway's size).
  *
  * Absence of data, judged on the injected clock at each `tick`; "heard" as in
  * `data_silence` (the later of the data time and the clock when it arrived).
@@ -26,8 +29,10 @@ import type { Observation } from '../types.ts';
 import { clearFinding, finding, fmt, unchanged, type Pattern, type PatternContext, type PatternInput } from './pattern.ts';
 
 export const gatewayPointsSilentParamsSchema = z.strictObject({
-  /** Nothing from any point for more than factor × the shortest live period raises. Default 2.5 (platform default, below data_silence's 3). */
-  factor: z.number().positive().default(2.5),
+  /** Nothing from any point for more than factor × the shortest live period (less `leadMs`) raises. Default 3 (data_silence's). */
+  factor: z.number().positive().default(3),
+  /** How much earlier than the points' own silence it raises, ms. Default 1000 (platform default). */
+  leadMs: z.number().int().nonnegative().default(1000),
   /** A point is live if heard within liveFactor × its period before the gateway's last data. Default 3 (data_silence's factor). */
   liveFactor: z.number().positive().default(3),
 });
@@ -90,7 +95,7 @@ export const gatewayPointsSilent: Pattern<GatewayPointsSilentParams, GatewayPoin
     if (state.active || state.heardAt === null) return { state: next, findings: [] };
     if (state.status?.state === 'offline') return { state: next, findings: [] };
     const period = shortestLiveMs(state, params.liveFactor);
-    if (period === null || input.now - state.heardAt <= params.factor * period) return { state: next, findings: [] };
+    if (period === null || input.now - state.heardAt <= params.factor * period - params.leadMs) return { state: next, findings: [] };
     const gw = ctx.anchor.gatewayId;
     const minutes = fmt((input.now - state.heardAt) / 60_000);
     const message = {

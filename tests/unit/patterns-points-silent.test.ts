@@ -53,17 +53,17 @@ describe('data_silence: grace for a point never heard (first-data grace 300 s)',
   });
 });
 
-describe('gateway_points_silent (factor 2.5)', () => {
+describe('gateway_points_silent (factor 3, lead 1 s)', () => {
   const params = gatewayPointsSilentParamsSchema.parse({});
   const ctx = patternContext(GT, { subject: 'gateway:GW-1', severity: 'orange' });
   const cases: { name: string; inputs: PatternInput[]; want: string[] }[] = [
     { name: 'regular data: nothing', inputs: [tick(0), gw('online', 0), ...[0, 5, 10, 15, 20].flatMap((s) => [rd(s), tick(s + 1)])], want: [] },
     {
-      name: 'connected, every point stops: raised at the last data, after 2.5 periods of the fastest point',
-      inputs: [tick(0), gw('online', 0), rd(0), rd(0, SLOW), ...ticks(1, 13)],
+      name: 'connected, every point stops: raised at the last data, a second before 3 periods of the fastest point',
+      inputs: [tick(0), gw('online', 0), rd(0), rd(0, SLOW), ...ticks(1, 14.5, 0.5)],
       want: ['raise:orange@0'],
     },
-    { name: 'exactly 2.5 periods: not yet', inputs: [tick(0), gw('online', 0), rd(0), rd(0, SLOW), ...ticks(1, 12.5, 0.5)], want: [] },
+    { name: 'exactly 3 periods less the lead: not yet', inputs: [tick(0), gw('online', 0), rd(0), rd(0, SLOW), ...ticks(1, 14, 0.5)], want: [] },
     {
       name: 'cleared by data from any of its points',
       inputs: [tick(0), rd(0), ...ticks(1, 20), rd(21, SLOW), tick(22)],
@@ -88,8 +88,8 @@ describe('gateway_points_silent (factor 2.5)', () => {
       want: ['raise:orange@0', 'clear:orange@60'],
     },
     {
-      name: '… and once only slow points are live, they raise it after 2.5 of their periods',
-      inputs: [tick(0), rd(0), rd(0, SLOW), ...ticks(1, 60, 5), rd(60, SLOW), ...ticks(61, 121, 10), rd(120, SLOW), ...ticks(131, 281, 10)],
+      name: '… and once only slow points are live, they raise it after 3 of their periods',
+      inputs: [tick(0), rd(0), rd(0, SLOW), ...ticks(1, 60, 5), rd(60, SLOW), ...ticks(61, 121, 10), rd(120, SLOW), ...ticks(131, 311, 10)],
       want: ['raise:orange@0', 'clear:orange@60', 'raise:orange@120'],
     },
     { name: 'nothing heard since the watch began: left to the points’ grace', inputs: ticks(0, 600, 10), want: [] },

@@ -26,9 +26,9 @@ export const COMMON_RULES: RuleInput[] = [
     pack: 'common',
     pattern: 'gateway_points_silent',
     severity: 'orange',
-    params: { factor: 2.5 },
+    params: { factor: 3, leadMs: 1000 },
     standard: STD.tampering,
-    note: "The gateway keeps its connection but nothing comes from any of its points for 2.5 × the shortest live period (platform default): the link to the PLC is lost. One orange alert for the gateway; the points' silence alerts are suppressed under it.",
+    note: "The gateway keeps its connection but nothing comes from any of its points for 3 × the shortest live period less 1 s (platform default: just before the points' own silence): the link to the PLC is lost. One orange alert for the gateway; the points' silence alerts are suppressed under it.",
   },
   {
     id: 'common.gateway_offline',
