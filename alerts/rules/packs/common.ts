@@ -9,7 +9,7 @@ import { ANALOG_KINDS, MINUTE, STD } from './standards.ts';
 export const COMMON_RULES: RuleInput[] = [
   {
     id: 'common.data_silence',
-    version: 1,
+    version: 2, // 2: first-data grace (issue #15)
     name: { zh: '数据中断', en: 'Data interruption' },
     pack: 'common',
     pattern: 'data_silence',

@@ -16,7 +16,8 @@ function toxicRule(gas: Gas, unit: ToxicUnit, isDefault: boolean): RuleInput {
   const l2 = oelIn(gas, unit, 200);
   return {
     id: `gas.toxic.${isDefault ? 'default' : gas.role}.${unitKey(unit)}`,
-    version: 1,
+    // 2: the default-gas rules say they are a fallback (issue #15)
+    version: isDefault ? 2 : 1,
     name: isDefault
       ? { zh: `有毒气体浓度超限（未注明气体，按${gas.zh}）`, en: `Toxic gas above its limit (gas not registered; ${gas.en} assumed)` }
       : { zh: `${gas.zh}浓度超限`, en: `${gas.en} above its limit` },

@@ -46,7 +46,8 @@ function methaneRule(l: MethaneLocation, id: string, name: { zh: string; en: str
           };
   return {
     id,
-    version: 1,
+    // 2: the rows the catalogue had before the whole table now cite their row (issue #15)
+    version: LEGACY_NAMES[l.id] ? 2 : 1,
     name,
     pack,
     pattern: 'threshold',
@@ -88,7 +89,8 @@ const powerOffFailure = (l: MethaneLocation & { powerOff: number }): RuleInput =
   const std = `${rowCitation(METHANE_ARTICLE, l.zh, l.checked)}（断电浓度）; 响应时间 ${POWER_OFF_RESPONSE_MS / 1000} s 为平台默认值，非《煤矿安全规程》规定`;
   return {
     id: `mine.methane.power_off_failure.${l.id}`,
-    version: 1,
+    // 2: the 40 s response labelled as the platform's default (issue #15)
+    version: POWER_OFF_NAMES[l.id] ? 2 : 1,
     name: POWER_OFF_NAMES[l.id] ?? { zh: `${l.zh}甲烷超限断电失效`, en: `Methane power-off failed: ${l.en}` },
     pack,
     pattern: 'interlock_failure',
@@ -117,7 +119,8 @@ function windRule(t: { id: string; zh: string; checked: TableCheck } | null, dir
   const low = direction === 'low';
   return {
     id: t === null ? `mine.wind_speed.${direction}` : `mine.wind_speed.${t.id}.${direction}`,
-    version: 1,
+    // 2: the untyped rule became the fallback for sensors without a roadway type (issue #15)
+    version: t === null ? 2 : 1,
     name: { zh: `${where}风速过${low ? '低' : '高'}`, en: `Wind speed too ${low ? 'low' : 'high'}${t === null ? '' : ` (${t.id})`}` },
     pack,
     pattern: 'threshold',
