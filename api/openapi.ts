@@ -38,6 +38,12 @@ export const ROUTES: Record<string, RouteDoc> = {
   'GET /health': r('健康检查', 'Health of the platform and its stores', 'operations', 'public'),
   'GET /metrics': r('Prometheus 指标', 'Prometheus metrics', 'operations', 'public'),
   'GET /api/v1/openapi.json': r('接口说明（OpenAPI）', 'This description (OpenAPI 3.1)', 'operations', 'public'),
+  'GET /api/v1/vocabulary': r(
+    '规则所依赖的名称：行业、传感器/信号类型、各类型的位置/用途（中英文）',
+    'The names the rules depend on: sectors, sensor and signal kinds, the roles of each kind (with Chinese and English names)',
+    'provisioning',
+    'public',
+  ),
   'GET /api/docs': r('接口说明（网页）', 'This description, as a page', 'operations', 'public'),
 
   'POST /api/v1/session': r('登录', 'Sign in (sets the session cookie)', 'session', 'public', loginBody),

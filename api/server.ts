@@ -5,6 +5,7 @@
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { idSchema } from '../core/contract.ts';
+import { vocabulary } from '../core/vocabulary.ts';
 import type { Db } from '../core/db/db.ts';
 import { AppError } from '../core/errors.ts';
 import type { InfluxClient } from '../core/influx/client.ts';
@@ -85,6 +86,8 @@ export function buildApi(config: { adminToken: string; sessions?: SessionPolicy 
     return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', checks: { influx, db }, ...(deps.health?.() ?? {}) });
   });
 
+  // the names the rules depend on (kinds, roles per kind, sectors), with their Chinese and English names
+  app.get('/api/v1/vocabulary', async () => vocabulary());
   app.get('/api/v1/openapi.json', async (_req, reply) => reply.header('cache-control', 'no-cache').send(openApiDocument()));
   app.get('/api/docs', async (_req, reply) => reply.type('text/html; charset=utf-8').send(docsPage()));
 

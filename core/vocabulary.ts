@@ -101,3 +101,31 @@ export const describeRoles = (): string =>
   Object.entries(ROLES_BY_KIND)
     .map(([kind, r]) => `${kind} — ${r.what.zh}: ${list(r.roles)}`)
     .join('; ');
+
+/** The whole vocabulary as data (`GET /api/v1/vocabulary`). */
+export function vocabulary() {
+  return {
+    sectors: SECTORS.map((id) => ({ id, ...SECTOR_NAMES[id] })),
+    sensorKinds: SENSOR_KINDS.map((id) => ({ id, ...SENSOR_KIND_NAMES[id] })),
+    signalKinds: SIGNAL_KINDS.map((id) => ({ id, ...SIGNAL_KIND_NAMES[id] })),
+    roles: Object.entries(ROLES_BY_KIND).map(([kind, r]) => ({ kind, what: r.what, roles: r.roles })),
+    zones: {
+      zh: '区域为自由标识，同一区域的探测器联合判断（gas.correlated）',
+      en: 'zones are free identifiers; the detectors of one zone are correlated (gas.correlated)',
+    },
+  };
+}
+
+/** Chinese and English names aligned with an enum, for the OpenAPI description (`x-enum-descriptions`). */
+export const enumDescriptions = (ids: readonly string[], name: (id: string) => Omit<Term, 'id'> | undefined): string[] =>
+  ids.map((id) => {
+    const n = name(id);
+    return n ? `${n.zh} (${n.en})` : id;
+  });
+
+const ROLE_NAMES = new Map(Object.values(ROLES_BY_KIND).flatMap((r) => r.roles.map((t) => [t.id, t] as const)));
+/** A role's names (the first kind that lists it). */
+export const roleName = (id: string): Term | undefined => ROLE_NAMES.get(id);
+/** A kind's names, sensor or signal. */
+export const kindName = (id: string): Omit<Term, 'id'> | undefined =>
+  (SENSOR_KIND_NAMES as Record<string, Omit<Term, 'id'>>)[id] ?? (SIGNAL_KIND_NAMES as Record<string, Omit<Term, 'id'>>)[id];

@@ -3,7 +3,18 @@ import { SENSOR_KINDS, SIGNAL_KINDS, idSchema } from '../core/contract.ts';
 import { appendAudit } from '../core/audit.ts';
 import type { Db, Queryable } from '../core/db/db.ts';
 import { AppError } from '../core/errors.ts';
-import { ALL_ROLES, SECTORS, SECTOR_NAMES, describeKinds, describeRoles, roleProblem } from '../core/vocabulary.ts';
+import {
+  ALL_ROLES,
+  SECTORS,
+  type Sector,
+  SECTOR_NAMES,
+  describeKinds,
+  describeRoles,
+  enumDescriptions,
+  kindName,
+  roleName,
+  roleProblem,
+} from '../core/vocabulary.ts';
 import { generateSecret, hashSecret } from './credentials.ts';
 
 /**
@@ -25,7 +36,9 @@ export const authorityInput = z.strictObject({
 export const enterpriseInput = z.strictObject({
   id: idSchema,
   name: z.string().min(1).max(200),
-  sector: z.enum(SECTORS, { error: `must be one of: ${sectorList}` }).meta({ description: `Sector (行业): ${sectorList}` }),
+  sector: z
+    .enum(SECTORS, { error: `must be one of: ${sectorList}` })
+    .meta({ description: `Sector (行业): ${sectorList}`, 'x-enum-descriptions': enumDescriptions(SECTORS, (s) => SECTOR_NAMES[s as Sector]) }),
   authorityId: idSchema.optional(),
 });
 export const gatewayInput = z.strictObject({ id: idSchema, enterpriseId: idSchema, name: z.string().max(200).optional() });
@@ -62,7 +75,9 @@ export const sensorInput = z
     id: idSchema,
     enterpriseId: idSchema,
     gatewayId: idSchema,
-    kind: z.enum(KINDS, { error: `must be one of: ${describeKinds()}` }).meta({ description: `Sensor or signal kind (类型): ${describeKinds()}` }),
+    kind: z
+      .enum(KINDS, { error: `must be one of: ${describeKinds()}` })
+      .meta({ description: `Sensor or signal kind (类型): ${describeKinds()}`, 'x-enum-descriptions': enumDescriptions(KINDS, kindName) }),
     unit: z.string().max(32).default(''),
     /** Expected reporting period, seconds. */
     periodS: z.number().int().positive().max(86_400),
@@ -74,7 +89,11 @@ export const sensorInput = z
       .max(64)
       .optional()
       // checked against the kind below (the message lists that kind's roles); the enum is for the OpenAPI description
-      .meta({ description: `Role (位置/用途), valid per kind — ${describeRoles()}. Kinds not listed take no role.`, enum: [...ALL_ROLES] }),
+      .meta({
+        description: `Role (位置/用途), valid per kind — ${describeRoles()}. Kinds not listed take no role.`,
+        enum: [...ALL_ROLES],
+        'x-enum-descriptions': enumDescriptions(ALL_ROLES, roleName),
+      }),
     name: z.string().max(200).optional(),
     /** Registered alarm marks, in the sensor's unit. */
     marks: alarmMarksInput.optional(),

@@ -168,6 +168,13 @@ describe('the names the rules depend on are part of the contract', () => {
     expect(await listed()).toEqual([]);
   });
 
+  it('serves the vocabulary to anyone, with the Chinese names', async () => {
+    const r = await app.inject({ method: 'GET', url: '/api/v1/vocabulary' });
+    expect(r.statusCode).toBe(200);
+    const v = r.json<{ roles: { kind: string; roles: { id: string; zh: string }[] }[] }>();
+    expect(v.roles.find((x) => x.kind === 'methane')?.roles).toContainEqual(expect.objectContaining({ id: 'upper_corner', zh: '采煤工作面回风隅角' }));
+  });
+
   it('answers the point’s effective rules with their limits, resolved as the rules worker does', async () => {
     const r = await post('/api/v1/sensors', { ...methane, ...(await mine()), role: 'upper_corner' }, 201);
     const a = r.json<Answer>();

@@ -51,6 +51,8 @@ describe('vocabulary', () => {
     expect(sensor.kind!.enum).toEqual([...SENSOR_KINDS, ...SIGNAL_KINDS]);
     expect(sensor.kind!.description).toContain('methane（甲烷（瓦斯））');
     expect(sensor.role!.enum).toEqual([...ALL_ROLES]);
+    const names = sensor.role as unknown as { 'x-enum-descriptions': string[] };
+    expect(names['x-enum-descriptions'][ALL_ROLES.indexOf('upper_corner')]).toBe('采煤工作面回风隅角 (upper corner (return-side corner) of a longwall face)');
     expect(sensor.role!.description).toContain('upper_corner（采煤工作面回风隅角）');
     expect(schemaOf('/api/v1/enterprises').properties.sector!.enum).toEqual([...SECTORS]);
   });
