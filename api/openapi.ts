@@ -37,6 +37,12 @@ export const ROUTES: Record<string, RouteDoc> = {
   'GET /health': r('健康检查', 'Health of the platform and its stores', 'operations', 'public'),
   'GET /metrics': r('Prometheus 指标', 'Prometheus metrics', 'operations', 'public'),
   'GET /api/v1/openapi.json': r('接口说明（OpenAPI）', 'This description (OpenAPI 3.1)', 'operations', 'public'),
+  'GET /api/v1/vocabulary': r(
+    '规则所依赖的名称：行业、传感器/信号类型、各类型的位置/用途（中英文）',
+    'The names the rules depend on: sectors, sensor and signal kinds, the roles of each kind (with Chinese and English names)',
+    'provisioning',
+    'public',
+  ),
   'GET /api/docs': r('接口说明（网页）', 'This description, as a page', 'operations', 'public'),
 
   'POST /api/v1/session': r('登录', 'Sign in (sets the session cookie)', 'session', 'public', loginBody),
@@ -56,7 +62,19 @@ export const ROUTES: Record<string, RouteDoc> = {
   'POST /api/v1/gateways/:id/disable': r('停用网关', 'Revoke a gateway', 'provisioning', 'admin'),
   'POST /api/v1/gateways/:id/enable': r('恢复网关', 'Restore a gateway', 'provisioning', 'admin'),
   'GET /api/v1/gateways': r('网关列表', 'List gateways', 'provisioning', 'admin'),
-  'POST /api/v1/sensors': r('新建传感器', 'Register a sensor (kind, unit, period, zone, alarm marks)', 'provisioning', 'admin', sensorInput),
+  'POST /api/v1/sensors': r(
+    '新建传感器',
+    'Register a sensor (kind, unit, period, zone, role, alarm marks); answers its effective rules and warnings',
+    'provisioning',
+    'admin',
+    sensorInput,
+  ),
+  'GET /api/v1/coverage': r(
+    '监测覆盖：测点、生效规则、未受监测的测点及原因',
+    "Coverage: an enterprise's points, the rules in force on each, and the points no hazard rule watches (or only with default limits), with the reasons",
+    'ledger',
+    'ledger.read',
+  ),
   'GET /api/v1/enterprises/:enterpriseId/sensors': r('企业传感器列表', "An enterprise's sensors", 'provisioning', 'admin'),
   'GET /api/v1/dead-letters': r('拒收数据', 'Refused messages and items (dead letters)', 'operations', 'admin'),
   'PUT /api/v1/rule-overrides': r('备案报警阈值', 'Register an alarm limit (rule override)', 'provisioning', 'admin', overrideSchema),

@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { idSchema } from '../core/contract.ts';
+import { vocabulary } from '../core/vocabulary.ts';
 import type { Db } from '../core/db/db.ts';
 import { AppError, ERRORS, type ErrorCode } from '../core/errors.ts';
 import type { InfluxClient } from '../core/influx/client.ts';
@@ -27,7 +28,8 @@ import { inspectionApi } from './inspections.ts';
 import type { TaskJobEffect } from '../inspections/tasks/store.ts';
 import { historyQuerySchema, historyRange, planHistory, runHistory } from './history.ts';
 import { ruleOverrideApi, type RuleOverrideApiDeps } from './rule-overrides.ts';
-import { seriousRule } from '../alerts/rules/index.ts';
+import { seriousRule, defaultCatalogue, type Catalogue } from '../alerts/rules/index.ts';
+import { coverageApi, sensorCoverage, warningsOf, type CoverageDeps } from './coverage.ts';
 
 export interface ApiDeps {
   db: Db;
@@ -103,6 +105,11 @@ export function buildApi(config: { adminToken: string; sessions?: SessionPolicy 
     void parseJson(req, body as string, done);
   });
 
+  let shipped: Catalogue | undefined;
+  const coverageDeps: CoverageDeps = {
+    db: deps.db,
+    catalogue: deps.ruleOverrides?.catalogue ?? (() => Promise.resolve((shipped ??= defaultCatalogue()))),
+  };
   const officers = new Officers(deps.db, config.sessions);
   const auth = new Authenticator(config.adminToken, officers);
 
@@ -133,6 +140,8 @@ export function buildApi(config: { adminToken: string; sessions?: SessionPolicy 
     return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', checks: { influx, db }, ...(deps.health?.() ?? {}) });
   });
 
+  // the names the rules depend on (kinds, roles per kind, sectors), with their Chinese and English names
+  app.get('/api/v1/vocabulary', async () => vocabulary());
   app.get('/api/v1/openapi.json', async (_req, reply) => reply.header('cache-control', 'no-cache').send(openApiDocument()));
   app.get('/api/docs', async (_req, reply) => reply.type('text/html; charset=utf-8').send(docsPage()));
 
@@ -176,7 +185,13 @@ export function buildApi(config: { adminToken: string; sessions?: SessionPolicy 
       const q = parse(z.strictObject({ enterpriseId: idSchema.optional() }), req.query, 'query');
       return { gateways: await p.listGateways(q.enterpriseId) };
     });
-    admin.post('/api/v1/sensors', async (req, reply) => reply.status(201).send(await p.createSensor(req.body, actor(req))));
+    // the answer shows the rules now watching the point (resolved as the rules worker does) and warns when none or only defaults do
+    admin.post('/api/v1/sensors', async (req, reply) => {
+      const created = await p.createSensor(req.body, actor(req));
+      const c = await sensorCoverage(coverageDeps, created.enterpriseId, created.id);
+      const coverage = c ? { status: c.status, effectiveRules: c.rules, notApplied: c.notApplied } : undefined;
+      return reply.status(201).send({ ...created, ...coverage, warnings: c ? warningsOf(c) : [] });
+    });
     admin.get('/api/v1/enterprises/:enterpriseId/sensors', async (req) => {
       const { enterpriseId } = parse(z.object({ enterpriseId: idSchema }), req.params, 'path');
       return { sensors: await p.listSensors(enterpriseId) };
@@ -221,6 +236,7 @@ export function buildApi(config: { adminToken: string; sessions?: SessionPolicy 
   app.register(enterpriseImportApi({ auth }, deps));
   app.register(auditApi({ auth }, deps));
   if (deps.ruleOverrides) app.register(ruleOverrideApi({ auth }, { ...deps, ruleOverrides: deps.ruleOverrides }));
+  app.register(coverageApi({ auth }, coverageDeps));
 
   return Object.assign(app, { routes });
 }

@@ -3,6 +3,18 @@ import { SENSOR_KINDS, SIGNAL_KINDS, idSchema } from '../core/contract.ts';
 import { appendAudit } from '../core/audit.ts';
 import type { Db, Queryable } from '../core/db/db.ts';
 import { AppError } from '../core/errors.ts';
+import {
+  ALL_ROLES,
+  SECTORS,
+  type Sector,
+  SECTOR_NAMES,
+  describeKinds,
+  describeRoles,
+  enumDescriptions,
+  kindName,
+  roleName,
+  roleProblem,
+} from '../core/vocabulary.ts';
 import { generateSecret, hashSecret } from './credentials.ts';
 
 /**
@@ -10,7 +22,10 @@ import { generateSecret, hashSecret } from './credentials.ts';
  * enterprises, gateways (credentials returned once, stored hashed) and their
  * sensors / signal points. Used by the API and, through it, the CLI.
  */
-export const SECTORS = ['mine', 'hazardous_chemicals', 'fireworks', 'metal_smelting', 'explosive_dust', 'other'] as const;
+export { SECTORS };
+
+const KINDS = [...SENSOR_KINDS, ...SIGNAL_KINDS] as [string, ...string[]];
+const sectorList = SECTORS.map((s) => `${s}（${SECTOR_NAMES[s].zh}）`).join(', ');
 
 export const authorityInput = z.strictObject({
   id: idSchema,
@@ -21,7 +36,9 @@ export const authorityInput = z.strictObject({
 export const enterpriseInput = z.strictObject({
   id: idSchema,
   name: z.string().min(1).max(200),
-  sector: z.enum(SECTORS),
+  sector: z
+    .enum(SECTORS, { error: `must be one of: ${sectorList}` })
+    .meta({ description: `Sector (行业): ${sectorList}`, 'x-enum-descriptions': enumDescriptions(SECTORS, (s) => SECTOR_NAMES[s as Sector]) }),
   authorityId: idSchema.optional(),
 });
 export const gatewayInput = z.strictObject({ id: idSchema, enterpriseId: idSchema, name: z.string().max(200).optional() });
@@ -58,12 +75,25 @@ export const sensorInput = z
     id: idSchema,
     enterpriseId: idSchema,
     gatewayId: idSchema,
-    kind: z.enum([...SENSOR_KINDS, ...SIGNAL_KINDS] as [string, ...string[]]),
+    kind: z
+      .enum(KINDS, { error: `must be one of: ${describeKinds()}` })
+      .meta({ description: `Sensor or signal kind (类型): ${describeKinds()}`, 'x-enum-descriptions': enumDescriptions(KINDS, kindName) }),
     unit: z.string().max(32).default(''),
     /** Expected reporting period, seconds. */
     periodS: z.number().int().positive().max(86_400),
-    zone: z.string().max(64).optional(),
-    role: z.string().max(64).optional(),
+    /** Free identifier of the area (区域); the detectors of one zone are correlated. */
+    zone: z.string().max(64).optional().meta({ description: 'Area (区域), a free identifier: the detectors of one zone are correlated (gas.correlated).' }),
+    /** What the sensor is for its kind (core/vocabulary.ts): a methane sensor's location, a wind-speed sensor's roadway type, a toxic detector's gas. */
+    role: z
+      .string()
+      .max(64)
+      .optional()
+      // checked against the kind below (the message lists that kind's roles); the enum is for the OpenAPI description
+      .meta({
+        description: `Role (位置/用途), valid per kind — ${describeRoles()}. Kinds not listed take no role.`,
+        enum: [...ALL_ROLES],
+        'x-enum-descriptions': enumDescriptions(ALL_ROLES, roleName),
+      }),
     name: z.string().max(200).optional(),
     /** Registered alarm marks, in the sensor's unit. */
     marks: alarmMarksInput.optional(),
@@ -72,7 +102,11 @@ export const sensorInput = z
     /** Smallest step the instrument reports, in the sensor's unit (> 0). */
     resolution: finite.positive().optional(),
   })
-  .refine((s) => (SIGNAL_KINDS as string[]).includes(s.kind) || s.unit.length > 0, { message: 'an analog sensor needs a unit', path: ['unit'] });
+  .refine((s) => (SIGNAL_KINDS as string[]).includes(s.kind) || s.unit.length > 0, { message: 'an analog sensor needs a unit', path: ['unit'] })
+  .superRefine((s, ctx) => {
+    const problem = roleProblem(s.kind, s.role);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, path: ['role'] });
+  });
 
 export type AuthorityInput = z.input<typeof authorityInput>;
 export type EnterpriseInput = z.input<typeof enterpriseInput>;

@@ -104,6 +104,7 @@ export const SECTOR_TEMPLATES: Record<SimSector, SectorTemplate> = {
         unit: 'ppm',
         periodS: 5,
         zone: 'tank-farm',
+        role: 'h2s',
         label: '储罐区有毒气体(H2S)探测器',
         model: m(1.2, 0.4, 14, 0.2, 0.1, 0, 100),
         jitter: 0.2,
@@ -212,6 +213,7 @@ export const SECTOR_TEMPLATES: Record<SimSector, SectorTemplate> = {
         unit: 'm/s',
         periodS: 10,
         zone: 'working-face',
+        role: 'face_or_coal_heading',
         label: '工作面风速传感器',
         model: m(2.2, 0.15, 10, 0.05, 0.01, 0, 15),
         jitter: 0.05,
@@ -242,6 +244,7 @@ export const SECTOR_TEMPLATES: Record<SimSector, SectorTemplate> = {
         label: '粉尘浓度传感器',
         model: m(3, 1.2, 10, 0.4, 0.1, 0, 1000),
         jitter: 0.1,
+        marks: { high: 10, highHigh: 20 },
       },
       {
         prefix: 'TT',

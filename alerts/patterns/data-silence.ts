@@ -28,6 +28,11 @@ export const dataSilenceParamsSchema = z.strictObject({
   factor: z.number().positive().default(3),
   /** Extra allowance, ms. Default 0. */
   graceMs: z.number().int().nonnegative().default(0),
+  /**
+   * A point not heard since the watch began (just provisioned, never reported)
+   * is silent only after max(factor × period + graceMs, firstDataGraceMs), ms. Default 0.
+   */
+  firstDataGraceMs: z.number().int().nonnegative().default(0),
   /** Prefix of the detector-health point of a sensor (`D-` + sensor id); null: none. Default 'D-'. */
   detectorPrefix: z.string().min(1).nullable().default('D-'),
   /** Detector states that explain the silence. Default ['off', 'faulted']. */
@@ -73,14 +78,20 @@ export const dataSilence: Pattern<DataSilenceParams, DataSilenceState> = {
     // The watch begins at the first tick: whatever came before it (a backlog, a replay) was heard no earlier.
     const heardAt = state.clock === null ? input.now : (state.heardAt ?? input.now);
     const next: DataSilenceState = { ...state, clock: input.now, heardAt };
-    const limit = params.factor * ctx.anchor.periodS * 1000 + params.graceMs;
+    const never = state.last === null;
+    const limit = Math.max(params.factor * ctx.anchor.periodS * 1000 + params.graceMs, never ? params.firstDataGraceMs : 0);
     const explained = state.detector !== null && params.offStates.includes(state.detector.state);
     if (state.active || explained || input.now - heardAt <= limit) return { state: next, findings: [] };
     const minutes = fmt((input.now - heardAt) / 60_000);
-    const message = {
-      zh: `${ctx.name.zh}：${ctx.anchor.id} 已 ${minutes} 分钟无数据（周期 ${ctx.anchor.periodS} 秒）`,
-      en: `${ctx.name.en}: no data from ${ctx.anchor.id} for ${minutes} min (period ${ctx.anchor.periodS} s)`,
-    };
+    const message = never
+      ? {
+          zh: `${ctx.name.zh}：${ctx.anchor.id} 接入后 ${minutes} 分钟仍未上报数据（周期 ${ctx.anchor.periodS} 秒）`,
+          en: `${ctx.name.en}: ${ctx.anchor.id} has not reported in the ${minutes} min since it was registered (period ${ctx.anchor.periodS} s)`,
+        }
+      : {
+          zh: `${ctx.name.zh}：${ctx.anchor.id} 已 ${minutes} 分钟无数据（周期 ${ctx.anchor.periodS} 秒）`,
+          en: `${ctx.name.en}: no data from ${ctx.anchor.id} for ${minutes} min (period ${ctx.anchor.periodS} s)`,
+        };
     const evidence = state.last ? [state.last] : [];
     return { state: { ...next, active: true }, findings: [finding(ctx, 'raise', ctx.severity, state.last?.ts ?? heardAt, message, evidence)] };
   },

@@ -10,6 +10,7 @@ import { difference, differenceParamsSchema } from './difference.ts';
 import { dropToZero, dropToZeroParamsSchema } from './drop-to-zero.ts';
 import { frozen, frozenParamsSchema } from './frozen.ts';
 import { gatewayOffline, gatewayOfflineParamsSchema } from './gateway-offline.ts';
+import { gatewayPointsSilent, gatewayPointsSilentParamsSchema } from './gateway-points-silent.ts';
 import { interlockFailure, interlockParamsSchema } from './interlock-failure.ts';
 import { outOfRange, outOfRangeParamsSchema } from './out-of-range.ts';
 import type { Pattern, PatternName } from './pattern.ts';
@@ -27,6 +28,7 @@ export const PATTERNS = {
   interlock_failure: { pattern: interlockFailure, params: interlockParamsSchema },
   data_silence: { pattern: dataSilence, params: dataSilenceParamsSchema },
   gateway_offline: { pattern: gatewayOffline, params: gatewayOfflineParamsSchema },
+  gateway_points_silent: { pattern: gatewayPointsSilent, params: gatewayPointsSilentParamsSchema },
   frozen: { pattern: frozen, params: frozenParamsSchema },
   out_of_range: { pattern: outOfRange, params: outOfRangeParamsSchema },
   drop_to_zero: { pattern: dropToZero, params: dropToZeroParamsSchema },

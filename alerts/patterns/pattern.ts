@@ -30,6 +30,7 @@ export const PATTERN_NAMES = [
   'interlock_failure',
   'data_silence',
   'gateway_offline',
+  'gateway_points_silent',
   'frozen',
   'out_of_range',
   'drop_to_zero',

@@ -35,7 +35,13 @@ export function ruleFacts(catalogue: Catalogue, overrides: readonly Override[], 
       if (r.ok) rule = r.value;
     }
   }
-  const params = (point ? resolveLimits(rule.params, point) : rule.params) as Record<string, unknown>;
+  const params = point ? resolveLimits(rule.params, point) : rule.params;
+  const limits = limitsOf(params, rule.severity);
+  return { id: rule.id, version: rule.version, name: rule.name, pattern: rule.pattern, standard: rule.standard, note: rule.note, limits };
+}
+
+/** The thresholds in resolved params, labelled by where they sit (`level1`, `power_off`, …), with their grade. */
+export function limitsOf(params: unknown, severity: Severity): RuleFacts['limits'] {
   const limits: RuleFacts['limits'] = [];
   const walk = (v: unknown, label: string, severity: Severity) => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return;
@@ -44,6 +50,6 @@ export function ruleFacts(catalogue: Catalogue, overrides: readonly Override[], 
     if (typeof o.threshold === 'number') limits.push({ label: label || 'threshold', value: o.threshold, severity: sev });
     for (const [k, child] of Object.entries(o)) if (k !== 'threshold') walk(child, k, sev);
   };
-  walk(params, '', rule.severity);
-  return { id: rule.id, version: rule.version, name: rule.name, pattern: rule.pattern, standard: rule.standard, note: rule.note, limits };
+  walk(params, '', severity);
+  return limits;
 }

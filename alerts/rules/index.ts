@@ -5,4 +5,5 @@ export * from './overrides.ts';
 export * from './resolve.ts';
 export * from './store.ts';
 export * from './gases.ts';
+export * from './coverage.ts';
 export { defaultCatalogue, defaultCatalogueInput, DEFAULT_CATALOGUE_VERSION } from './packs/index.ts';

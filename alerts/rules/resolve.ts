@@ -20,6 +20,8 @@ interface ResolvedBase {
   forMs: number;
   suppressibleByGatewayOffline: boolean;
   standard: string | undefined;
+  /** Set when the rule stands in with default limits for something the point has not registered (schema.ts `fallback`). */
+  fallback: { zh: string; en: string } | undefined;
   scope: Scope;
   /** `Finding.subject` of this instance: the point id, `zone:<zone>` or `gateway:<id>`. */
   subject: string;
@@ -103,6 +105,7 @@ export function resolveRule(rule: Rule, overrides: readonly Override[], p: RuleP
     forMs: rule.forMs,
     suppressibleByGatewayOffline: rule.suppressibleByGatewayOffline,
     standard: rule.standard,
+    fallback: rule.fallback,
     scope,
     subject,
     key: fingerprintOf({ ruleId: rule.id, enterpriseId: p.enterpriseId, subject }),

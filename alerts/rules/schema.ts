@@ -12,6 +12,7 @@ import { differenceParamsShape } from '../patterns/difference.ts';
 import { dropToZeroParamsShape } from '../patterns/drop-to-zero.ts';
 import { frozenParamsShape } from '../patterns/frozen.ts';
 import { gatewayOfflineParamsSchema } from '../patterns/gateway-offline.ts';
+import { gatewayPointsSilentParamsSchema } from '../patterns/gateway-points-silent.ts';
 import { interlockParamsShape } from '../patterns/interlock-failure.ts';
 import { severitySchema } from '../patterns/levels.ts';
 import { outOfRangeParamsShape } from '../patterns/out-of-range.ts';
@@ -85,6 +86,13 @@ const base = {
   note: z.string().min(1).optional(),
   /** Limits the standard sets on parameters (see standardLimitSchema). Default none. */
   standardLimits: z.array(standardLimitSchema).default([]),
+  /**
+   * The rule stands in, with default limits, for something the point has not
+   * registered (a methane sensor's location, a toxic detector's gas): why. A
+   * point whose hazard rules are all fallbacks is listed as monitored with a
+   * default (coverage), until it registers what is missing.
+   */
+  fallback: i18n.optional(),
 };
 const rule = <N extends string, P extends z.ZodType>(pattern: N, params: P) => z.strictObject({ ...base, pattern: z.literal(pattern), params });
 
@@ -97,6 +105,7 @@ export const ruleSchema = z.discriminatedUnion('pattern', [
   rule('interlock_failure', interlockParamsShape(limitSchema)),
   rule('data_silence', dataSilenceParamsSchema),
   rule('gateway_offline', gatewayOfflineParamsSchema),
+  rule('gateway_points_silent', gatewayPointsSilentParamsSchema),
   rule('frozen', frozenParamsShape(limitSchema)),
   rule('out_of_range', outOfRangeParamsShape(limitSchema)),
   rule('drop_to_zero', dropToZeroParamsShape(limitSchema)),

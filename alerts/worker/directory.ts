@@ -55,6 +55,12 @@ export class PointDirectory {
     return group(rows);
   }
 
+  /** One enterprise's points (the coverage API resolves them as the worker does). */
+  async ofEnterprise(enterpriseId: string): Promise<RulePoint[]> {
+    const { rows } = await this.db.query<PointRow>(`${SELECT} WHERE s.enterprise_id = $1 ORDER BY s.id`, [enterpriseId]);
+    return rows.map(toPoint);
+  }
+
   /** The points of the enterprises that have a point on this gateway, or own it (a gateway changed). */
   async ofGateway(gatewayId: string): Promise<Map<string, RulePoint[]>> {
     const { rows } = await this.db.query<PointRow>(

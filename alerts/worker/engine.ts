@@ -53,6 +53,16 @@ function overridesByEnterprise(overrides: readonly Override[]): Map<string, stri
   return new Map([...by].map(([id, list]) => [id, JSON.stringify(list)]));
 }
 
+/**
+ * Gateway-level findings before the points' ones (stable otherwise): when a
+ * gateway's points all fall silent, its root-cause alert is persisted before
+ * the silence alerts of the same tick, which then open suppressed under it.
+ */
+export function rootCausesFirst(findings: Finding[]): Finding[] {
+  const gateway = findings.filter((f) => f.subject.startsWith('gateway:'));
+  return gateway.length === 0 || gateway.length === findings.length ? findings : [...gateway, ...findings.filter((f) => !f.subject.startsWith('gateway:'))];
+}
+
 export class RulesEngine {
   private readonly enterprises = new Map<string, EnterpriseRules>();
   private catalogue: Catalogue;
@@ -76,6 +86,16 @@ export class RulesEngine {
 
   enterpriseIds(): string[] {
     return [...this.enterprises.keys()];
+  }
+
+  /** The catalogue and overrides the rules are resolved with (coverage resolves the same way). */
+  get inForce(): { catalogue: Catalogue; overrides: readonly Override[] } {
+    return { catalogue: this.catalogue, overrides: this.overrides };
+  }
+
+  /** An enterprise's points. */
+  pointsOf(enterpriseId: string): RulePoint[] {
+    return [...(this.enterprises.get(enterpriseId)?.points.values() ?? [])];
   }
 
   point(enterpriseId: string, pointId: string): RulePoint | undefined {
@@ -170,7 +190,7 @@ export class RulesEngine {
     const findings: Finding[] = [];
     const input: PatternInput = { type: 'tick', now };
     for (const e of this.enterprises.values()) findings.push(...this.step(e.ticked, input));
-    return findings;
+    return rootCausesFirst(findings);
   }
 
   private step(targets: readonly Instance[], input: PatternInput): Finding[] {

@@ -27,7 +27,15 @@ import type { Logger } from '../../core/logger.ts';
 import type { Metrics } from '../../core/metrics.ts';
 import { applyCommand, type Applied } from '../apply.ts';
 import type { Announce } from '../bus.ts';
-import { CatalogueStore, defaultCatalogue, parseCatalogue, suppressibleByGatewayOffline, type Catalogue, type LooseOverride } from '../rules/index.ts';
+import {
+  CatalogueStore,
+  coverageOf,
+  defaultCatalogue,
+  parseCatalogue,
+  suppressibleByGatewayOffline,
+  type Catalogue,
+  type LooseOverride,
+} from '../rules/index.ts';
 import { OVERRIDES_CHANGED, OverrideStore } from '../rules/override-store.ts';
 import { detectChattering, isActive, suppressionFor } from '../state/index.ts';
 import type { AlertStore } from '../store.ts';
@@ -110,6 +118,8 @@ export class RulesWorker {
   private consistent = true;
   private caughtUp = false;
   private readonly waiters: (() => void)[] = [];
+  /** Per enterprise: points unmonitored / with default limits only (the `nss_points_unmonitored` gauge sums them). */
+  private readonly uncovered = new Map<string, { unmonitored: number; default: number }>();
 
   constructor(
     private readonly config: WorkerConfig,
@@ -156,7 +166,7 @@ export class RulesWorker {
     });
 
     const restored = await this.restoreSnapshot();
-    this.deps.metrics.rulesInstances.set(this.engine.instanceCount);
+    this.rulesChanged();
     this.log.info(
       {
         instances: this.engine.instanceCount,
@@ -391,6 +401,26 @@ export class RulesWorker {
     }
   }
 
+  /** The rules in force changed for `enterpriseIds` (default: all): the instance count and the coverage gauge follow. */
+  private rulesChanged(enterpriseIds: readonly string[] = this.engine.enterpriseIds()): void {
+    this.deps.metrics.rulesInstances.set(this.engine.instanceCount);
+    const { catalogue, overrides } = this.engine.inForce;
+    const known = new Set(this.engine.enterpriseIds());
+    for (const id of [...this.uncovered.keys()]) if (!known.has(id)) this.uncovered.delete(id);
+    for (const id of enterpriseIds) {
+      const { counts } = coverageOf(catalogue, overrides, this.engine.pointsOf(id));
+      this.uncovered.set(id, { unmonitored: counts.unmonitored, default: counts.default });
+    }
+    let unmonitored = 0;
+    let withDefaults = 0;
+    for (const c of this.uncovered.values()) {
+      unmonitored += c.unmonitored;
+      withDefaults += c.default;
+    }
+    this.deps.metrics.pointsUnmonitored.set({ status: 'unmonitored' }, unmonitored);
+    this.deps.metrics.pointsUnmonitored.set({ status: 'default' }, withDefaults);
+  }
+
   private async reloadAfterMiss(gatewayId: string): Promise<boolean> {
     const now = this.deps.clock.now();
     if (now - (this.missReloads.get(gatewayId) ?? -Infinity) < 5000) return false;
@@ -400,8 +430,9 @@ export class RulesWorker {
   }
 
   private async reloadGateway(gatewayId: string): Promise<void> {
-    for (const [ent, points] of await this.directory.ofGateway(gatewayId)) this.engine.setEnterprise(ent, points);
-    this.deps.metrics.rulesInstances.set(this.engine.instanceCount);
+    const changed = await this.directory.ofGateway(gatewayId);
+    for (const [ent, points] of changed) this.engine.setEnterprise(ent, points);
+    this.rulesChanged([...changed.keys()]);
   }
 
   /** Applies the registry changes received so far, between feed entries (never while one is processed). */
@@ -438,7 +469,7 @@ export class RulesWorker {
     const catalogue = this.catalogues!.current;
     if (await this.limits.reload()) {
       this.engine.setCatalogue(catalogue, this.limits.list);
-      this.deps.metrics.rulesInstances.set(this.engine.instanceCount);
+      this.rulesChanged();
       this.log.info({ overrides: this.limits.list.length, instances: this.engine.instanceCount }, 'rule overrides applied');
     }
     const plan = await this.limits.plan(catalogue, (l) => this.pointUnit(l), this.deps.clock.now());
@@ -470,7 +501,7 @@ export class RulesWorker {
       }
       this.engine.setCatalogue(this.catalogues.current);
       this.overridesStale = true; // the standard's limits may have changed: loose-limit alerts are re-checked
-      this.deps.metrics.rulesInstances.set(this.engine.instanceCount);
+      this.rulesChanged();
       this.log.info({ file, version: r.version, changes: r.changes, instances: this.engine.instanceCount }, 'rule catalogue reloaded');
     } catch (err) {
       this.deps.metrics.rulesErrors.inc({ stage: 'catalogue' });

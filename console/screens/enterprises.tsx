@@ -121,8 +121,35 @@ interface EnterpriseFile {
   history: { alerts: Alert[]; inspections: Inspection[]; tasks: Task[] };
 }
 
+interface Coverage {
+  counts: { monitored: number; default: number; context: number; unmonitored: number };
+  unmonitored: { pointId: string; status: string; reasons: { zh: string; en: string }[] }[];
+}
+
+/** One line of the file: how many points the rules watch, and which are not (or only with default limits), with why. */
+function CoverageLine({ c }: { c: Coverage }) {
+  return (
+    <dd data-testid="coverage">
+      {c.counts.monitored} {t('covMonitored')}
+      {c.counts.default > 0 && ` · ${c.counts.default} ${t('covDefault')}`}
+      {` · ${c.counts.unmonitored} ${t('covUnmonitored')}`}
+      {c.counts.context > 0 && ` · ${c.counts.context} ${t('covContext')}`}
+      {c.unmonitored.map((u) => (
+        <span key={u.pointId} class={`chip ${u.status === 'unmonitored' ? 'grade-orange' : 'grade-yellow'}`} title={u.reasons.map(both).join('\n')}>
+          {u.pointId}: {u.reasons.map(both).join('；')}
+        </span>
+      ))}
+    </dd>
+  );
+}
+
 export function EnterpriseView({ id }: { id: string }) {
   const [f, setF] = useState<EnterpriseFile | undefined>();
+  const [coverage, setCoverage] = useState<Coverage | undefined>();
+  useEffect(() => {
+    // a file without its coverage line is still a file: a failure here leaves the line out
+    api<Coverage>('GET', `/api/v1/coverage?enterpriseId=${encodeURIComponent(id)}`).then(setCoverage, () => setCoverage(undefined));
+  }, [id]);
   const [error, setError] = useState<string | undefined>();
   const [sensor, setSensor] = useState<Sensor | undefined>();
   useEffect(() => {
@@ -170,6 +197,12 @@ export function EnterpriseView({ id }: { id: string }) {
             </span>
           ))}
         </dd>
+        {coverage && (
+          <>
+            <dt>{t('coverage')}</dt>
+            <CoverageLine c={coverage} />
+          </>
+        )}
       </dl>
       <h3>{t('sensors')}</h3>
       <div class="sensors">

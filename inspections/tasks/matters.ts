@@ -46,6 +46,7 @@ const BY_PREFIX: [string, Matter][] = [
   ['common.interlock_bypassed', 'safety_devices'],
   ['common.data_silence', 'monitoring_integrity'],
   ['common.gateway_offline', 'monitoring_integrity'],
+  ['common.gateway_points_silent', 'monitoring_integrity'],
   ['common.frozen', 'monitoring_integrity'],
   ['common.drop_to_zero', 'monitoring_integrity'],
   ['common.out_of_range', 'monitoring_integrity'],

@@ -151,6 +151,12 @@ const ENDPOINTS: Endpoint[] = [
     request: async (w) => ({ method: 'GET', url: `/api/v1/enterprises/${ENTERPRISE[w]}/file` }),
   },
   {
+    name: 'GET /coverage?enterpriseId=',
+    permission: 'ledger.read',
+    ok: 200,
+    request: async (w) => ({ method: 'GET', url: `/api/v1/coverage?enterpriseId=${ENTERPRISE[w]}` }),
+  },
+  {
     name: 'GET /enterprises/:id/inspection-summary',
     permission: 'ledger.read',
     ok: 200,

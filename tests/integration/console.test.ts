@@ -173,6 +173,9 @@ describe('the duty officer’s console', () => {
     const file = await officer.page.textContent('[data-testid=enterprise-file]');
     expect(file).toContain(chem.gatewayId);
     expect(file).toContain('可燃气体浓度报警');
+    // the coverage line: every point of the simulated tank farm is watched (its process signals are read by other rules)
+    await officer.page.waitForSelector('[data-testid=coverage]');
+    expect(await officer.page.textContent('[data-testid=coverage]')).toMatch(/^\d+ 个测点受规则监测 · 0 个未受监测 · 2 个过程信号$/);
     await screenshot(officer.page, 'console-enterprise-file');
     expect(await accessibilityViolations(officer.page)).toEqual([]);
   });

@@ -124,3 +124,109 @@ describe('registered marks, range and resolution', () => {
     expect(await listed()).toEqual([]);
   });
 });
+
+interface Answer {
+  status: string;
+  effectiveRules: { id: string; hazard: boolean; fallback?: { zh: string }; limits: { label: string; value: number; severity: string }[] }[];
+  warnings: { code: string; zh: string; en: string }[];
+}
+
+describe('the names the rules depend on are part of the contract', () => {
+  const mine = async () => {
+    const e = `${ids.enterpriseId}-M`;
+    const g = `${ids.gatewayId}-M`;
+    await post('/api/v1/enterprises', { id: e, name: `煤矿 ${e}`, sector: 'mine' }, 201);
+    await post('/api/v1/gateways', { id: g, enterpriseId: e }, 201);
+    return { enterpriseId: e, gatewayId: g };
+  };
+  const methane = { id: 'CH4-1', kind: 'methane', unit: '%CH4', periodS: 5, zone: 'face-1' };
+
+  it('regression: a methane location written in the integrator’s own words is refused, with the valid locations and their Chinese names', async () => {
+    const r = await post('/api/v1/sensors', { ...methane, ...(await mine()), role: '上隅角' }, 400);
+    const { error } = r.json<{ error: { code: string; message: string } }>();
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.message).toMatch(/^role: '上隅角' is not a valid methane sensor location/);
+    expect(error.message).toContain('upper_corner（采煤工作面回风隅角）');
+    expect(error.message).toContain('heading_face（');
+  });
+
+  it.each([
+    { name: 'an unknown kind', body: { kind: 'gas' }, message: /^kind: must be one of: combustible_gas（可燃气体）/ },
+    {
+      name: 'a roadway type that is not in the table',
+      body: { kind: 'wind_speed', unit: 'm/s', role: 'tunnel' },
+      message: /face_or_coal_heading（采煤工作面、掘进中的煤巷和半煤岩巷）/,
+    },
+    { name: 'a toxic gas the platform has no limits for, as a role', body: { kind: 'toxic_gas', unit: 'ppm', role: 'xylene' }, message: /h2s（硫化氢）/ },
+    {
+      name: 'a role on a kind that takes none',
+      body: { kind: 'combustible_gas', unit: '%LEL', role: 'tank-farm' },
+      message: /kind 'combustible_gas' takes no role/,
+    },
+  ])('refuses $name with the valid values', async ({ body, message }) => {
+    const r = await post('/api/v1/sensors', { ...tank, ...body }, 400);
+    expect(r.json<{ error: { message: string } }>().error.message).toMatch(message);
+    expect(await listed()).toEqual([]);
+  });
+
+  it('serves the vocabulary to anyone, with the Chinese names', async () => {
+    const r = await app.inject({ method: 'GET', url: '/api/v1/vocabulary' });
+    expect(r.statusCode).toBe(200);
+    const v = r.json<{ roles: { kind: string; roles: { id: string; zh: string }[] }[] }>();
+    expect(v.roles.find((x) => x.kind === 'methane')?.roles).toContainEqual(expect.objectContaining({ id: 'upper_corner', zh: '采煤工作面回风隅角' }));
+  });
+
+  it('answers the point’s effective rules with their limits, resolved as the rules worker does', async () => {
+    const r = await post('/api/v1/sensors', { ...methane, ...(await mine()), role: 'upper_corner' }, 201);
+    const a = r.json<Answer>();
+    expect(a.status).toBe('monitored');
+    expect(a.warnings).toEqual([]);
+    const rule = a.effectiveRules.find((x) => x.id === 'mine.methane.upper_corner');
+    expect(rule?.limits).toEqual([
+      { label: 'alarm', value: 1, severity: 'orange' },
+      { label: 'power_off', value: 1.5, severity: 'red' },
+    ]);
+    expect(a.effectiveRules.map((x) => x.id)).toEqual(expect.arrayContaining(['mine.methane.power_off_failure.upper_corner', 'common.data_silence']));
+  });
+
+  it('a methane sensor without a location: strictest limits, and a warning until its location is set', async () => {
+    const a = (await post('/api/v1/sensors', { ...methane, ...(await mine()) }, 201)).json<Answer>();
+    expect(a.status).toBe('default');
+    expect(a.effectiveRules.find((x) => x.id === 'mine.methane.unlocated')?.limits).toEqual([{ label: 'power_off', value: 0.5, severity: 'red' }]);
+    expect(a.warnings.map((w) => w.code)).toEqual(['default_limits']);
+    expect(a.warnings[0]!.zh).toContain('未登记设置地点');
+  });
+});
+
+describe('no silently unmonitored point', () => {
+  it('regression: a tank level without registered marks is provisioned with a warning, and listed as unmonitored with the reason', async () => {
+    const a = (await post('/api/v1/sensors', tank, 201)).json<Answer>();
+    expect(a.status).toBe('unmonitored');
+    expect(a.warnings.map((w) => w.code)).toEqual(['unmonitored']);
+    expect(a.warnings[0]!.zh).toMatch(/^测点 LT-201 未受任何报警规则监测：chem\.tank_level\.high 不能生效：需登记 marks\.high、marks\.highHigh/);
+    await post('/api/v1/sensors', { id: 'GT-101', ...ids, kind: 'combustible_gas', unit: '%LEL', periodS: 5, zone: 'tank-farm' }, 201);
+    await post('/api/v1/sensors', { id: 'P-RUN', ...ids, kind: 'production', periodS: 60 }, 201);
+
+    const r = await app.inject({ method: 'GET', url: `/api/v1/coverage?enterpriseId=${ids.enterpriseId}`, headers: auth });
+    expect(r.statusCode).toBe(200);
+    const c = r.json<{
+      counts: Record<string, number>;
+      points: { pointId: string; status: string; rules: { id: string }[] }[];
+      unmonitored: { pointId: string; reasons: { zh: string; en: string }[] }[];
+    }>();
+    expect(c.counts).toEqual({ monitored: 1, default: 0, context: 1, unmonitored: 1 });
+    expect(c.points.map((p) => `${p.pointId} ${p.status}`)).toEqual(['GT-101 monitored', 'LT-201 unmonitored', 'P-RUN context']);
+    expect(c.points[0]!.rules.map((x) => x.id)).toContain('gas.combustible');
+    expect(c.unmonitored.map((u) => u.pointId)).toEqual(['LT-201']);
+    expect(c.unmonitored[0]!.reasons.map((x) => x.en)).toEqual([
+      'chem.tank_level.high cannot apply: needs marks.high, marks.highHigh registered',
+      'chem.tank_level.low cannot apply: needs marks.low, marks.lowLow registered',
+      'chem.overfill_interlock cannot apply: needs marks.highHigh registered',
+    ]);
+  });
+
+  it('refuses a coverage query without an enterprise, and answers 404 for an unknown one', async () => {
+    expect((await app.inject({ method: 'GET', url: '/api/v1/coverage', headers: auth })).statusCode).toBe(400);
+    expect((await app.inject({ method: 'GET', url: '/api/v1/coverage?enterpriseId=NOPE', headers: auth })).statusCode).toBe(404);
+  });
+});

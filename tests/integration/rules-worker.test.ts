@@ -118,6 +118,18 @@ describe('rules worker', () => {
     expect((await alertsOf('common.gateway_offline', 'gateway:G1')).length).toBe(1);
   });
 
+  it('exports the points no hazard rule watches as nss_points_unmonitored, and follows the ledger', async () => {
+    const gauge = async (): Promise<Record<string, number>> => {
+      await platform.rules.drained();
+      const text = await (await fetch(`http://127.0.0.1:${platform.httpPort}/metrics`)).text();
+      return Object.fromEntries([...text.matchAll(/^nss_points_unmonitored\{status="(\w+)"\} (\d+)$/gm)].map((m): [string, number] => [m[1]!, Number(m[2])]));
+    };
+    // the tank farm's level LT-201 has no registered marks: no high / high-high alarm, no overfill interlock
+    expect(await gauge()).toEqual({ unmonitored: 1, default: 0 });
+    await api.ok('POST', '/api/v1/sensors', { id: 'AT-9', enterpriseId: 'E1', gatewayId: 'G1', kind: 'toxic_gas', unit: 'ppm', periodS: 5 });
+    expect(await gauge()).toEqual({ unmonitored: 1, default: 1 });
+  });
+
   it('watches a sensor provisioned while the worker runs', async () => {
     await api.ok('POST', '/api/v1/sensors', { id: 'GT-102', enterpriseId: 'E1', gatewayId: 'G1', kind: 'combustible_gas', unit: '%LEL', periodS: 5 });
     await gas(Date.now() - 60_000, [3, 51], 'GT-102');

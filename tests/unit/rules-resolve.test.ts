@@ -27,11 +27,11 @@ const ruleOf = (p: RulePoint, id: string, overrides: Override[] = []) => {
   return r;
 };
 
-const SILENCE = ['common.data_silence', 'common.gateway_offline'];
+const SILENCE = ['common.data_silence', 'common.gateway_offline', 'common.gateway_points_silent'];
 const ANALOG = [...SILENCE, 'common.frozen', 'common.out_of_range'];
 const expected: { sector: string; id: string; rules: string[] }[] = [
   { sector: 'hazardous_chemicals', id: 'GT-101', rules: [...ANALOG, 'gas.combustible', 'gas.combustible.rise', 'gas.correlated'] },
-  { sector: 'hazardous_chemicals', id: 'AT-101', rules: [...ANALOG, 'gas.correlated', 'gas.toxic.default.ppm'] },
+  { sector: 'hazardous_chemicals', id: 'AT-101', rules: [...ANALOG, 'gas.correlated', 'gas.toxic.h2s.ppm'] },
   {
     sector: 'hazardous_chemicals',
     id: 'LT-201',
@@ -54,11 +54,15 @@ const expected: { sector: string; id: string; rules: string[] }[] = [
     rules: [...ANALOG, 'gas.correlated', 'mine.methane.power_off_failure.return_airway', 'mine.methane.return_airway', 'mine.methane.rise'],
   },
   { sector: 'mine', id: 'CO-201', rules: [...ANALOG, 'gas.correlated', 'mine.co'] },
-  { sector: 'mine', id: 'FS-301', rules: [...ANALOG, 'common.drop_to_zero', 'mine.wind_speed.high', 'mine.wind_speed.low'] },
+  {
+    sector: 'mine',
+    id: 'FS-301',
+    rules: [...ANALOG, 'common.drop_to_zero', 'mine.wind_speed.face_or_coal_heading.high', 'mine.wind_speed.face_or_coal_heading.low'],
+  },
   { sector: 'mine', id: 'F-VENT-1', rules: [...SILENCE, 'mine.ventilation_stopped'] },
   { sector: 'mine', id: 'PWR-1', rules: SILENCE },
   { sector: 'mine', id: 'D-CH4-WF-101', rules: [...SILENCE, 'common.detector_off'] },
-  { sector: 'explosive_dust', id: 'DT-101', rules: ANALOG },
+  { sector: 'explosive_dust', id: 'DT-101', rules: [...ANALOG, 'dust.concentration.high'] },
   { sector: 'explosive_dust', id: 'TT-201', rules: [...ANALOG, 'dust.collector.temperature', 'dust.collector.temperature.rise'] },
   { sector: 'explosive_dust', id: 'PDT-301', rules: [...ANALOG, 'common.drop_to_zero', 'dust.collector.dp.high', 'dust.collector.dp.low'] },
   { sector: 'explosive_dust', id: 'SC-401', rules: [...SILENCE, 'common.out_of_range', 'dust.spark'] },
@@ -131,7 +135,7 @@ describe('per-point resolution', () => {
 
   it('a mark default applies when the mark is not registered', () => {
     const p = { ...point('mine', 'FS-301'), marks: undefined };
-    const r = ruleOf(p, 'mine.wind_speed.low');
+    const r = ruleOf(p, 'mine.wind_speed.face_or_coal_heading.low');
     expect(r.pattern === 'threshold' && r.params.levels.low?.threshold).toBe(0.25);
   });
 

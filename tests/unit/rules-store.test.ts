@@ -3,7 +3,7 @@
  * kept on any error, changes reported, content changes need a version bump.
  */
 import { describe, expect, it } from 'vitest';
-import { defaultCatalogue, defaultCatalogueInput } from '../../alerts/rules/packs/index.ts';
+import { DEFAULT_CATALOGUE_VERSION as V, defaultCatalogue, defaultCatalogueInput } from '../../alerts/rules/packs/index.ts';
 import type { CatalogueInput, RuleInput } from '../../alerts/rules/schema.ts';
 import { CatalogueStore, canonical } from '../../alerts/rules/store.ts';
 
@@ -41,26 +41,26 @@ describe('CatalogueStore.replace', () => {
     changes: { added: string[]; removed: string[]; changed: { id: string; from: number; to: number }[] };
     version: number;
   }[] = [
-    { name: 'the same catalogue: no changes', next: edited(), changes: { added: [], removed: [], changed: [] }, version: 1 },
-    { name: 'a rule added', next: edited(newRule, bumpCatalogue), changes: { added: ['gas.oxygen.high_custom'], removed: [], changed: [] }, version: 2 },
-    { name: 'a rule removed', next: edited(dropRule, bumpCatalogue), changes: { added: [], removed: ['dust.spark'], changed: [] }, version: 2 },
+    { name: 'the same catalogue: no changes', next: edited(), changes: { added: [], removed: [], changed: [] }, version: V },
+    { name: 'a rule added', next: edited(newRule, bumpCatalogue), changes: { added: ['gas.oxygen.high_custom'], removed: [], changed: [] }, version: V + 1 },
+    { name: 'a rule removed', next: edited(dropRule, bumpCatalogue), changes: { added: [], removed: ['dust.spark'], changed: [] }, version: V + 1 },
     {
       name: 'a rule changed with its version bumped',
       next: edited(tighten(2), bumpCatalogue),
       changes: { added: [], removed: [], changed: [{ id: 'gas.combustible', from: 1, to: 2 }] },
-      version: 2,
+      version: V + 1,
     },
     {
       name: 'given as JSON text',
       next: JSON.stringify(edited(tighten(3), bumpCatalogue)),
       changes: { added: [], removed: [], changed: [{ id: 'gas.combustible', from: 1, to: 3 }] },
-      version: 2,
+      version: V + 1,
     },
     {
       name: 'a version bump alone is a change',
       next: edited((c) => (find(c, 'mine.co').version = 2), bumpCatalogue),
       changes: { added: [], removed: [], changed: [{ id: 'mine.co', from: 1, to: 2 }] },
-      version: 2,
+      version: V + 1,
     },
   ];
   it.each(accepted)('accepts $name', ({ next, changes, version }) => {
@@ -77,7 +77,11 @@ describe('CatalogueStore.replace', () => {
       error: 'rule gas.combustible: changed but still version 1; bump its version',
     },
     { name: 'a fractional rule version', next: edited((c) => (find(c, 'mine.co').version = 1.5), bumpCatalogue), error: '.version:' },
-    { name: 'a changed catalogue without a higher catalogue version', next: edited(newRule), error: 'catalogue changed but its version 1 is not above 1' },
+    {
+      name: 'a changed catalogue without a higher catalogue version',
+      next: edited(newRule),
+      error: `catalogue changed but its version ${V} is not above ${V}`,
+    },
     { name: 'an invalid rule', next: edited((c) => (find(c, 'gas.combustible').severity = 'purple' as 'red'), bumpCatalogue), error: '.severity:' },
     {
       name: 'duplicate ids',
@@ -100,20 +104,20 @@ describe('CatalogueStore.replace', () => {
     expect(store.replace(edited(tighten(2), bumpCatalogue)).ok).toBe(true);
     const r = store.replace(edited(tighten(1), bumpCatalogue, bumpCatalogue));
     expect(!r.ok && r.errors).toEqual(['rule gas.combustible: version went back from 2 to 1']);
-    expect(store.current.version).toBe(2);
+    expect(store.current.version).toBe(V + 1);
   });
 
   it('refuses the catalogue version going back even without rule changes', () => {
     const store = new CatalogueStore(defaultCatalogue());
     expect(store.replace(edited(bumpCatalogue)).ok).toBe(true);
     const r = store.replace(edited());
-    expect(!r.ok && r.errors).toEqual(['catalogue version went back from 2 to 1']);
+    expect(!r.ok && r.errors).toEqual([`catalogue version went back from ${V + 1} to ${V}`]);
   });
 
   it('the order of keys is not a change', () => {
     const reordered = edited();
     reordered.rules = reordered.rules.map((r) => Object.fromEntries(Object.entries(r).reverse()) as RuleInput);
-    expect(new CatalogueStore(defaultCatalogue()).replace(reordered)).toEqual({ ok: true, version: 1, changes: { added: [], removed: [], changed: [] } });
+    expect(new CatalogueStore(defaultCatalogue()).replace(reordered)).toEqual({ ok: true, version: V, changes: { added: [], removed: [], changed: [] } });
   });
 
   it.each([

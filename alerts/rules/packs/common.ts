@@ -9,15 +9,26 @@ import { ANALOG_KINDS, MINUTE, STD } from './standards.ts';
 export const COMMON_RULES: RuleInput[] = [
   {
     id: 'common.data_silence',
-    version: 1,
+    version: 2, // 2: first-data grace (issue #15)
     name: { zh: '数据中断', en: 'Data interruption' },
     pack: 'common',
     pattern: 'data_silence',
     severity: 'yellow',
     suppressibleByGatewayOffline: true,
-    params: { factor: 3 },
+    params: { factor: 3, firstDataGraceMs: 5 * MINUTE },
     standard: STD.tampering,
-    note: 'Nothing from a point for 3 × its period; yellow. Suppressed while its gateway is offline (one root-cause alert).',
+    note: 'Nothing from a point for 3 × its period; yellow. A point not heard since the watch began (just provisioned) has max(3 × period, 5 min) — the 5 min is the platform default. Suppressed while its gateway is offline or its points are all silent (one root-cause alert).',
+  },
+  {
+    id: 'common.gateway_points_silent',
+    version: 1,
+    name: { zh: '网关在线但全部测点无数据', en: 'Gateway connected, all its points silent' },
+    pack: 'common',
+    pattern: 'gateway_points_silent',
+    severity: 'orange',
+    params: { factor: 3, leadMs: 1000 },
+    standard: STD.tampering,
+    note: "The gateway keeps its connection but nothing comes from any of its points for 3 × the shortest live period less 1 s (platform default: just before the points' own silence): the link to the PLC is lost. One orange alert for the gateway; the points' silence alerts are suppressed under it.",
   },
   {
     id: 'common.gateway_offline',

@@ -5,6 +5,7 @@
  * (explosion or acute poisoning range: evacuate, stop).
  */
 import { DEFAULT_GAS, GASES, TOXIC_UNITS, oelIn, type Gas, type ToxicUnit } from '../gases.ts';
+import { SECTORS } from '../../../core/vocabulary.ts';
 import type { RuleInput } from '../schema.ts';
 import { STD } from './standards.ts';
 
@@ -15,7 +16,8 @@ function toxicRule(gas: Gas, unit: ToxicUnit, isDefault: boolean): RuleInput {
   const l2 = oelIn(gas, unit, 200);
   return {
     id: `gas.toxic.${isDefault ? 'default' : gas.role}.${unitKey(unit)}`,
-    version: 1,
+    // 2: the default-gas rules say they are a fallback (issue #15)
+    version: isDefault ? 2 : 1,
     name: isDefault
       ? { zh: `有毒气体浓度超限（未注明气体，按${gas.zh}）`, en: `Toxic gas above its limit (gas not registered; ${gas.en} assumed)` }
       : { zh: `${gas.zh}浓度超限`, en: `${gas.en} above its limit` },
@@ -36,6 +38,27 @@ function toxicRule(gas: Gas, unit: ToxicUnit, isDefault: boolean): RuleInput {
       { param: 'levels.level1.threshold', atMost: l1, standard: STD.gds },
       { param: 'levels.level2.threshold', atMost: l2, standard: STD.gds },
     ],
+    ...(isDefault
+      ? { fallback: { zh: `有毒气体探测器未登记检测气体（role），按${gas.zh}限值监测`, en: `gas not registered (role): ${gas.en} limits apply` } }
+      : {}),
+  };
+}
+
+const CO = GASES.find((g) => g.role === 'co')!;
+
+/**
+ * Carbon monoxide outside mines (a `carbon_monoxide` sensor, as a process
+ * plant or a furnace would register it): the GB/T 50493-2019 alarm settings at
+ * CO's OEL (GBZ 2.1-2019 PC-STEL 30 mg/m³), as for a toxic-gas detector of
+ * role `co`. Mines have their own CO rule (《煤矿安全规程》, `mine.co`).
+ */
+function carbonMonoxideRule(unit: ToxicUnit): RuleInput {
+  const r = toxicRule(CO, unit, false);
+  return {
+    ...r,
+    id: `gas.carbon_monoxide.${unitKey(unit)}`,
+    name: { zh: '一氧化碳浓度超限', en: 'Carbon monoxide above its limit' },
+    match: { kinds: ['carbon_monoxide'], units: [unit], sectors: SECTORS.filter((s) => s !== 'mine') },
   };
 }
 
@@ -62,6 +85,24 @@ export const GAS_RULES: RuleInput[] = [
   },
   ...GASES.flatMap((g) => TOXIC_UNITS.map((u) => toxicRule(g, u, false))),
   ...TOXIC_UNITS.map((u) => toxicRule(DEFAULT_GAS, u, true)),
+  ...TOXIC_UNITS.map(carbonMonoxideRule),
+  {
+    id: 'dust.concentration.high',
+    version: 1,
+    name: { zh: '粉尘浓度高', en: 'Dust concentration high' },
+    pack: 'common',
+    pattern: 'threshold',
+    match: { kinds: ['dust_concentration'] },
+    severity: 'yellow',
+    forMs: 60_000,
+    params: {
+      direction: 'high',
+      deadband: { ref: 'range.span', scale: 0.005, default: 0.1 },
+      levels: { high: { threshold: { ref: 'marks.high' }, severity: 'yellow' }, highHigh: { threshold: { ref: 'marks.highHigh' }, severity: 'orange' } },
+    },
+    standard: `${STD.dust}（报警值由企业登记，平台未采用统一默认值）`,
+    note: 'Above the registered high mark for a minute yellow, high-high orange. The platform adopts no national default value: without registered marks the point is listed as unmonitored (coverage), with the reason.',
+  },
   {
     id: 'gas.oxygen.low',
     version: 1,

@@ -7,7 +7,7 @@ import { HAZARDOUS_CHEMICALS_RULES } from './hazardous-chemicals.ts';
 import { METAL_SMELTING_RULES } from './metal-smelting.ts';
 import { MINE_RULES } from './mine.ts';
 
-export const DEFAULT_CATALOGUE_VERSION = 1;
+export const DEFAULT_CATALOGUE_VERSION = 2;
 
 /** The default catalogue as data (what a catalogue file would hold). */
 export function defaultCatalogueInput(): CatalogueInput {

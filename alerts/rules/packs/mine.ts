@@ -1,73 +1,180 @@
 /**
- * Coal mines: methane by sensor position, power-off on methane, CO, wind
- * speed, main ventilation. Grades: methane alarm orange, power-off level red,
+ * Coal mines: methane by sensor location (the whole table of 第四百九十八条,
+ * mine-tables.ts), power-off on methane, CO, wind speed by roadway type
+ * (第一百三十六条), main ventilation. Grades: methane alarm orange, power-off level red,
  * failed power-off red, CO orange then red if it persists (spontaneous
  * combustion), wind speed out of its band yellow, main fan stopped red.
  */
+import {
+  METHANE_ARTICLE,
+  METHANE_LOCATIONS,
+  ROADWAY_TYPES,
+  UNLOCATED_METHANE,
+  UNTYPED_ROADWAY,
+  WIND_ARTICLE,
+  type MethaneLocation,
+  type TableCheck,
+} from '../mine-tables.ts';
 import type { RuleInput } from '../schema.ts';
 import { MINUTE, STD } from './standards.ts';
 
 const pack = 'mine' as const;
 
-const powerOffFailure = (role: string, limit: number, zh: string, en: string): RuleInput => ({
-  id: `mine.methane.power_off_failure.${role}`,
-  version: 1,
-  name: { zh, en },
-  pack,
-  pattern: 'interlock_failure',
-  match: { kinds: ['methane'], roles: [role] },
-  seriousViolation: true,
-  severity: 'red',
-  params: {
-    trigger: { type: 'threshold', direction: 'high', threshold: limit },
-    actuator: { kinds: ['power'] },
-    safeStates: ['de-energised'],
-    responseMs: 40_000,
-  },
-  standard: STD.coalMethane,
-  note: `Methane ≥ ${limit} % and the feed still energised 40 s later; red.`,
-  standardLimits: [
-    { param: 'trigger.threshold', atMost: limit, standard: STD.coalMethane },
-    { param: 'responseMs', atMost: 40_000, standard: STD.coalMethane },
-  ],
-});
+const METHANE_ROLES = METHANE_LOCATIONS.map((l) => l.id);
+const ROADWAY_ROLES = ROADWAY_TYPES.map((t) => t.id);
+
+/** The citation of one row of a table, saying whether its values were checked against the text. */
+const rowCitation = (article: string, row: string, checked: TableCheck) =>
+  `${article}「${row}」行${checked === 'memory' ? '（数值凭记忆录入，未与规程原文核对）' : ''}`;
+
+/**
+ * One row of 第四百九十八条: alarm orange, power-off red (stays until below the
+ * restore concentration); where alarm and power-off coincide, red at once; a
+ * row without power-off: the alarm only, orange.
+ */
+function methaneRule(l: MethaneLocation, id: string, name: { zh: string; en: string }): RuleInput {
+  const std = rowCitation(METHANE_ARTICLE, l.zh, l.checked);
+  type Level = { threshold: number; severity: 'orange' | 'red'; deadband?: number };
+  const levels: Record<string, Level> =
+    l.powerOff === null
+      ? { alarm: { threshold: l.alarm, severity: 'orange' as const } }
+      : l.powerOff === l.alarm
+        ? { power_off: { threshold: l.powerOff, severity: 'red' as const } }
+        : {
+            alarm: { threshold: l.alarm, severity: 'orange' as const },
+            power_off: { threshold: l.powerOff, severity: 'red' as const, deadband: Number((l.powerOff - (l.restore ?? l.alarm)).toFixed(2)) },
+          };
+  return {
+    id,
+    // 2: the rows the catalogue had before the whole table now cite their row (issue #15)
+    version: LEGACY_NAMES[l.id] ? 2 : 1,
+    name,
+    pack,
+    pattern: 'threshold',
+    match: { kinds: ['methane'], roles: [l.id] },
+    severity: l.powerOff === null || l.powerOff !== l.alarm ? 'orange' : 'red',
+    params: { direction: 'high', deadband: 0, levels },
+    standard: std,
+    note:
+      l.powerOff === null
+        ? `${l.zh}: alarm ≥ ${l.alarm} % orange; the table sets no power-off concentration.`
+        : l.powerOff === l.alarm
+          ? `${l.zh}: alarm and power-off both at ≥ ${l.alarm} %: red (restore < ${l.restore} %).`
+          : `${l.zh}: alarm ≥ ${l.alarm} % orange; power-off ≥ ${l.powerOff} % red, which stays until < ${l.restore} % (the restore level).`,
+    standardLimits: Object.keys(levels).map((k) => ({
+      param: `levels.${k}.threshold`,
+      atMost: k === 'alarm' ? l.alarm : l.powerOff!,
+      standard: std,
+    })),
+  };
+}
+
+/** Names of the two rows the catalogue had before the whole table (kept: alerts and tasks refer to them). */
+const LEGACY_NAMES: Record<string, { zh: string; en: string }> = {
+  working_face: { zh: '采煤工作面甲烷超限', en: 'Working-face methane above limit' },
+  return_airway: { zh: '回风巷甲烷超限', en: 'Return-airway methane above limit' },
+};
+
+const POWER_OFF_NAMES: Record<string, { zh: string; en: string }> = {
+  working_face: { zh: '工作面甲烷超限断电失效', en: 'Working-face methane power-off failed' },
+  return_airway: { zh: '回风巷甲烷超限断电失效', en: 'Return-airway methane power-off failed' },
+};
+
+const methaneName = (l: MethaneLocation) => LEGACY_NAMES[l.id] ?? { zh: `${l.zh}甲烷超限`, en: `Methane above limit: ${l.en}` };
+
+/** 40 s: the platform's choice of how long the feed may stay energised after the power-off level; the table sets the concentration, not this time. */
+export const POWER_OFF_RESPONSE_MS = 40_000;
+
+const powerOffFailure = (l: MethaneLocation & { powerOff: number }): RuleInput => {
+  const std = `${rowCitation(METHANE_ARTICLE, l.zh, l.checked)}（断电浓度）; 响应时间 ${POWER_OFF_RESPONSE_MS / 1000} s 为平台默认值，非《煤矿安全规程》规定`;
+  return {
+    id: `mine.methane.power_off_failure.${l.id}`,
+    // 2: the 40 s response labelled as the platform's default (issue #15)
+    version: POWER_OFF_NAMES[l.id] ? 2 : 1,
+    name: POWER_OFF_NAMES[l.id] ?? { zh: `${l.zh}甲烷超限断电失效`, en: `Methane power-off failed: ${l.en}` },
+    pack,
+    pattern: 'interlock_failure',
+    match: { kinds: ['methane'], roles: [l.id] },
+    seriousViolation: true,
+    severity: 'red',
+    params: {
+      trigger: { type: 'threshold', direction: 'high', threshold: l.powerOff },
+      actuator: { kinds: ['power'] },
+      safeStates: ['de-energised'],
+      responseMs: POWER_OFF_RESPONSE_MS,
+    },
+    standard: std,
+    note: `Methane ≥ ${l.powerOff} % and the feed (${l.powerOffRange ?? ''}) still energised ${POWER_OFF_RESPONSE_MS / 1000} s later; red. The 40 s is the platform's default, not the regulation's.`,
+    standardLimits: [
+      { param: 'trigger.threshold', atMost: l.powerOff, standard: rowCitation(METHANE_ARTICLE, l.zh, l.checked) },
+      { param: 'responseMs', atMost: POWER_OFF_RESPONSE_MS, standard: `平台默认值（《煤矿安全规程》第四百九十八条未规定断电响应时间）` },
+    ],
+  };
+};
+
+const hasPowerOff = (l: MethaneLocation): l is MethaneLocation & { powerOff: number } => l.powerOff !== null;
+
+function windRule(t: { id: string; zh: string; checked: TableCheck } | null, direction: 'low' | 'high', limit: number): RuleInput {
+  const std = t === null ? `${WIND_ARTICLE}「采煤工作面、掘进中的煤巷和半煤岩巷」行（巷道类型未登记时的默认值）` : rowCitation(WIND_ARTICLE, t.zh, t.checked);
+  const where = t === null ? '' : `${t.zh}`;
+  const low = direction === 'low';
+  return {
+    id: t === null ? `mine.wind_speed.${direction}` : `mine.wind_speed.${t.id}.${direction}`,
+    // 2: the untyped rule became the fallback for sensors without a roadway type (issue #15)
+    version: t === null ? 2 : 1,
+    name: { zh: `${where}风速过${low ? '低' : '高'}`, en: `Wind speed too ${low ? 'low' : 'high'}${t === null ? '' : ` (${t.id})`}` },
+    pack,
+    pattern: 'threshold',
+    match: t === null ? { kinds: ['wind_speed'], excludeRoles: ROADWAY_ROLES } : { kinds: ['wind_speed'], roles: [t.id] },
+    severity: 'yellow',
+    forMs: MINUTE,
+    params: {
+      direction,
+      strict: true,
+      deadband: low ? 0.05 : 0.1,
+      levels: { [direction]: { threshold: { ref: low ? 'marks.low' : 'marks.high', default: limit } } },
+    },
+    standard: std,
+    note: `${low ? 'Below' : 'Above'} the registered ${direction} mark (default ${limit} m/s, the table's ${low ? 'minimum' : 'maximum'}) for a minute; yellow. The 1 min hold is the platform's default.`,
+    standardLimits: [{ param: `levels.${direction}.threshold`, ...(low ? { atLeast: limit } : { atMost: limit }), standard: std }],
+    ...(t === null
+      ? {
+          fallback: {
+            zh: '风速传感器未登记巷道类型，按采煤工作面风速范围（0.25–4 m/s）监测',
+            en: 'roadway type not registered: the face range (0.25–4 m/s) applies',
+          },
+        }
+      : {}),
+  };
+}
 
 export const MINE_RULES: RuleInput[] = [
+  ...METHANE_LOCATIONS.map((l) => methaneRule(l, `mine.methane.${l.id}`, methaneName(l))),
   {
-    id: 'mine.methane.working_face',
-    version: 1,
-    name: { zh: '采煤工作面甲烷超限', en: 'Working-face methane above limit' },
-    pack,
-    pattern: 'threshold',
-    match: { kinds: ['methane'], roles: ['working_face'] },
-    severity: 'orange',
-    params: {
-      direction: 'high',
-      deadband: 0,
-      levels: { alarm: { threshold: 1.0, severity: 'orange' }, power_off: { threshold: 1.5, severity: 'red', deadband: 0.5 } },
+    ...methaneRule(
+      {
+        id: 'unlocated',
+        zh: '未登记位置的甲烷传感器',
+        en: 'methane sensor of unregistered location',
+        alarm: UNLOCATED_METHANE.alarm,
+        powerOff: UNLOCATED_METHANE.powerOff,
+        restore: UNLOCATED_METHANE.powerOff,
+        powerOffRange: null,
+        checked: 'secondary',
+      },
+      'mine.methane.unlocated',
+      { zh: '甲烷超限（未登记传感器位置，按最严限值）', en: 'Methane above limit (location not registered; strictest limits)' },
+    ),
+    match: { kinds: ['methane'], excludeRoles: METHANE_ROLES },
+    standard: `${METHANE_ARTICLE}（表中最严的报警、断电浓度 0.5 %，位置未登记时的平台默认）`,
+    note: 'A methane sensor without a registered location: the strictest limits of the table (0.5 %), red, until its location is set.',
+    standardLimits: [{ param: 'levels.power_off.threshold', atMost: UNLOCATED_METHANE.powerOff, standard: METHANE_ARTICLE }],
+    fallback: {
+      zh: '甲烷传感器未登记设置地点，按第四百九十八条表中最严限值（0.5 %）监测',
+      en: 'location not registered: the strictest limits of article 498 (0.5 %) apply',
     },
-    standard: STD.coalMethane,
-    note: 'Alarm ≥ 1.0 % orange; power-off ≥ 1.5 % red, which stays until < 1.0 % (the restore level).',
-    standardLimits: [
-      { param: 'levels.alarm.threshold', atMost: 1.0, standard: STD.coalMethane },
-      { param: 'levels.power_off.threshold', atMost: 1.5, standard: STD.coalMethane },
-    ],
   },
-  {
-    id: 'mine.methane.return_airway',
-    version: 1,
-    name: { zh: '回风巷甲烷超限', en: 'Return-airway methane above limit' },
-    pack,
-    pattern: 'threshold',
-    match: { kinds: ['methane'], roles: ['return_airway'] },
-    severity: 'red',
-    params: { direction: 'high', deadband: 0, levels: { power_off: { threshold: 1.0, severity: 'red' } } },
-    standard: STD.coalMethane,
-    note: 'Alarm and power-off both at ≥ 1.0 %: red.',
-    standardLimits: [{ param: 'levels.power_off.threshold', atMost: 1.0, standard: STD.coalMethane }],
-  },
-  powerOffFailure('working_face', 1.5, '工作面甲烷超限断电失效', 'Working-face methane power-off failed'),
-  powerOffFailure('return_airway', 1.0, '回风巷甲烷超限断电失效', 'Return-airway methane power-off failed'),
+  ...METHANE_LOCATIONS.filter(hasPowerOff).map(powerOffFailure),
   {
     id: 'mine.methane.rise',
     version: 1,
@@ -92,34 +199,9 @@ export const MINE_RULES: RuleInput[] = [
     note: 'CO ≥ 24 ppm orange; still above after 30 min red (spontaneous combustion, fire).',
     standardLimits: [{ param: 'threshold', atMost: 24, standard: STD.coalAir }],
   },
-  {
-    id: 'mine.wind_speed.low',
-    version: 1,
-    name: { zh: '风速过低', en: 'Wind speed too low' },
-    pack,
-    pattern: 'threshold',
-    match: { kinds: ['wind_speed'] },
-    severity: 'yellow',
-    forMs: MINUTE,
-    params: { direction: 'low', strict: true, deadband: 0.05, levels: { low: { threshold: { ref: 'marks.low', default: 0.25 } } } },
-    standard: STD.coalWind,
-    note: 'Below the registered low mark (default 0.25 m/s) for a minute; yellow.',
-    standardLimits: [{ param: 'levels.low.threshold', atLeast: 0.25, standard: STD.coalWind }],
-  },
-  {
-    id: 'mine.wind_speed.high',
-    version: 1,
-    name: { zh: '风速过高', en: 'Wind speed too high' },
-    pack,
-    pattern: 'threshold',
-    match: { kinds: ['wind_speed'] },
-    severity: 'yellow',
-    forMs: MINUTE,
-    params: { direction: 'high', strict: true, deadband: 0.1, levels: { high: { threshold: { ref: 'marks.high', default: 4 } } } },
-    standard: STD.coalWind,
-    note: 'Above the registered high mark (default 4 m/s) for a minute; yellow.',
-    standardLimits: [{ param: 'levels.high.threshold', atMost: 4, standard: STD.coalWind }],
-  },
+  windRule(null, 'low', UNTYPED_ROADWAY.min),
+  windRule(null, 'high', UNTYPED_ROADWAY.max),
+  ...ROADWAY_TYPES.flatMap((t) => [...(t.min === null ? [] : [windRule(t, 'low', t.min)]), ...(t.max === null ? [] : [windRule(t, 'high', t.max)])]),
   {
     id: 'mine.ventilation_stopped',
     version: 1,
