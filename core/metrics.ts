@@ -12,7 +12,15 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   return {
     registry,
     mqttConnections: new Gauge({ name: 'nss_mqtt_connections', help: 'Connected MQTT clients', registers: [registry] }),
-    mqttSecretChecks: counter('nss_mqtt_secret_checks_total', 'Gateway secret (scrypt) checks run at CONNECT, unknown gateway ids included (against a decoy hash)'),
+    mqttPendingConnections: new Gauge({
+      name: 'nss_mqtt_pending_connections',
+      help: 'MQTT connections accepted but not yet authenticated',
+      registers: [registry],
+    }),
+    mqttSecretChecks: counter(
+      'nss_mqtt_secret_checks_total',
+      'Gateway secret (scrypt) checks run at CONNECT, unknown gateway ids included (against a decoy hash)',
+    ),
     mqttRefusals: counter('nss_mqtt_refusals_total', 'Connections, publishes and subscriptions refused by the broker, by reason', ['action', 'reason']),
     messagesReceived: counter('nss_ingest_messages_received_total', 'Messages received on uplink topics', ['channel']),
     itemsReceived: counter('nss_ingest_items_received_total', 'Readings and signals received', ['type']),
@@ -61,7 +69,9 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     rulesFeedLag: new Gauge({ name: 'nss_rules_feed_lag_entries', help: 'Feed entries not yet processed by the rules worker', registers: [registry] }),
     rulesErrors: counter('nss_rules_errors_total', 'Rules worker errors (retried), by stage', ['stage']),
     apiRefusals: counter('nss_api_refusals_total', "API requests refused as the caller's mistake (4xx), by error code", ['code']),
-    logins: counter('nss_api_logins_total', 'Console sign-ins and password changes, by outcome (ok, bad_credentials, bad_current_password, rate_limited)', ['outcome']),
+    logins: counter('nss_api_logins_total', 'Console sign-ins and password changes, by outcome (ok, bad_credentials, bad_current_password, rate_limited)', [
+      'outcome',
+    ]),
   };
 }
 

@@ -303,6 +303,7 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisUr
 
   broker.on('clientReady', (client) => {
     pending.delete(client.conn);
+    deps.metrics.mqttPendingConnections.set(pending.size);
     const id = identities.get(client);
     if (!id) return;
     if (connects.get(client)?.keepalive === 0) {
@@ -364,10 +365,12 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisUr
         }),
     });
     pending.add(conn);
+    deps.metrics.mqttPendingConnections.set(pending.size);
     socketOf.set(conn, socket);
     socket.once('close', () => {
       sockets.delete(socket);
       pending.delete(conn);
+      deps.metrics.mqttPendingConnections.set(pending.size);
     });
     broker.handle(conn);
   });

@@ -14,7 +14,7 @@ import { AdminClient } from '../helpers/api.ts';
 import { countReadings, provisionTankFarm, type ProvisionedGateway } from '../helpers/fixtures.ts';
 import { startTestPlatform } from '../helpers/platform.ts';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
-import { rawConnect, type RawClient } from '../helpers/raw-mqtt.ts';
+import { openRaw, rawConnect, type RawClient } from '../helpers/raw-mqtt.ts';
 import { startTestServices, type TestServices } from '../helpers/services.ts';
 
 let svc: TestServices;
@@ -281,7 +281,10 @@ describe('keepalive 0 and the gateway-id check', () => {
   let g: ProvisionedGateway;
 
   beforeAll(async () => {
-    ({ platform } = await startTestPlatform(svc, 'idle', { parts: ['gateway', 'api'], mqtt: { host: '127.0.0.1', port: 0, idleTimeoutMs: 1500 } }));
+    ({ platform } = await startTestPlatform(svc, 'idle', {
+      parts: ['gateway', 'api'],
+      mqtt: { host: '127.0.0.1', port: 0, idleTimeoutMs: 1500, maxPendingConnections: 5, connectTimeoutMs: 20_000 },
+    }));
     g = await provisionTankFarm(new AdminClient(`http://127.0.0.1:${platform.httpPort}`, platform.adminToken), 'E-I', 'G-I');
   }, 60_000);
   afterAll(() => platform?.stop());
@@ -314,5 +317,26 @@ describe('keepalive 0 and the gateway-id check', () => {
     open.push(wrong.c);
     expect(wrong.connack.returnCode).toBe(4);
     expect(await checks()).toBe(before + 2);
+  });
+
+  it('closes connections beyond the cap of unauthenticated ones at once, and counts them; those within it wait for their CONNECT', async () => {
+    const refused = async () =>
+      Number(
+        (await platform.metrics.registry.getSingleMetric('nss_mqtt_refusals_total')!.get()).values.find(
+          (v) => v.labels.reason === 'too_many_pending_connections',
+        )?.value ?? 0,
+      );
+    const before = await refused();
+    const first = await Promise.all(Array.from({ length: 5 }, () => openRaw(platform.mqttPort)));
+    open.push(...first);
+    // the broker accepts in order: once these five are pending, the next five are over the cap
+    const pending = async () => (await platform.metrics.registry.getSingleMetric('nss_mqtt_pending_connections')!.get()).values[0]?.value;
+    await expect.poll(pending, { timeout: 5000, interval: 20 }).toBe(5);
+    const over = await Promise.all(Array.from({ length: 5 }, () => openRaw(platform.mqttPort)));
+    open.push(...over);
+    for (const c of over) expect(await c.closedWithin(5000)).toBe(true);
+    expect(first.some((c) => c.isClosed)).toBe(false);
+    expect(await refused()).toBe(before + 5);
+    for (const c of first) c.destroy();
   });
 });
