@@ -218,8 +218,9 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
           clock,
           logger: logger.child({ part: 'gateway', component: 'status' }),
           metrics,
-          record: async (enterpriseId, gatewayId, state, reason, at) => {
-            await ing.recordStatus(enterpriseId, gatewayId, state, reason, at);
+          record: (enterpriseId, gatewayId, state, reason, at) => ing.recordStatus(enterpriseId, gatewayId, state, reason, at),
+          // the rules get it first: before data the gateway sends afterwards (fed once stored), PostgreSQL up or not
+          announce: async (enterpriseId, gatewayId, state, reason, at) => {
             if (concernsGateway(reason)) await feed.status(enterpriseId, gatewayId, state, reason, at);
           },
         });

@@ -40,6 +40,7 @@ export interface StatusRetry {
 export class GatewayStatusTracker {
   private readonly state = new Map<string, GatewayState>();
   private readonly chains = new Map<string, Promise<void>>();
+  private readonly announced = new Map<string, Promise<void>>();
   private readonly stopping = new AbortController();
   private readonly retry: StatusRetry;
 
@@ -50,6 +51,12 @@ export class GatewayStatusTracker {
       logger: Logger;
       metrics: Metrics;
       record?: (enterpriseId: string, gatewayId: string, state: GatewayState, reason: string, at: number) => Promise<void>;
+      /**
+       * Hands the transition to the rules (their feed) at once, before it is persisted, retried in order per gateway:
+       * so the rules see it before anything the gateway sends after it (data sent on a new connection is fed only once
+       * stored, which takes longer), whether or not PostgreSQL is up.
+       */
+      announce?: (enterpriseId: string, gatewayId: string, state: GatewayState, reason: string, at: number) => Promise<void>;
       retry?: Partial<StatusRetry>;
     },
   ) {
@@ -86,6 +93,19 @@ export class GatewayStatusTracker {
     const at = this.deps.clock.now();
     this.deps.metrics.gatewayStatusChanges.inc({ state: next });
     this.deps.logger.info({ enterpriseId, gatewayId, previous: previous ?? 'unknown', next, reason }, 'gateway status changed');
+    const announce = this.deps.announce;
+    if (announce) {
+      const fed = (this.announced.get(gatewayId) ?? Promise.resolve())
+        .then(() => this.persist(gatewayId, next, 'announce', () => announce(enterpriseId, gatewayId, next, reason, at)))
+        .catch((err: unknown) => {
+          this.deps.metrics.gatewayStatusLost.inc();
+          this.deps.logger.error({ err, gatewayId, next, reason }, 'gateway status not handed to the rules; giving up at shutdown');
+        })
+        .finally(() => {
+          if (this.announced.get(gatewayId) === fed) this.announced.delete(gatewayId);
+        });
+      this.announced.set(gatewayId, fed);
+    }
     const prior = this.chains.get(gatewayId) ?? Promise.resolve();
     const when = new Date(at);
     const chain = prior
@@ -129,6 +149,6 @@ export class GatewayStatusTracker {
   /** Stops retrying, then waits for every pending status write (each gets one more attempt). */
   async settle(): Promise<void> {
     this.stopping.abort();
-    await Promise.all([...this.chains.values()]);
+    await Promise.all([...this.chains.values(), ...this.announced.values()]);
   }
 }

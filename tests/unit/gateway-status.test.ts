@@ -38,8 +38,7 @@ function tracker(db: FlakyDb, record?: (state: GatewayState, reason: string) => 
     record: record && ((_e, _g, state, reason) => record(state, reason)),
     retry: { baseDelayMs: 1, maxDelayMs: 4 },
   });
-  const counter = async (name: 'gatewayStatusRetries' | 'gatewayStatusLost') =>
-    (await metrics[name].get()).values.reduce((sum, v) => sum + v.value, 0);
+  const counter = async (name: 'gatewayStatusRetries' | 'gatewayStatusLost') => (await metrics[name].get()).values.reduce((sum, v) => sum + v.value, 0);
   return { t, counter };
 }
 
@@ -61,7 +60,12 @@ describe('gateway status persistence', () => {
       ['G1', 'online', 'connected'],
     ]);
     expect(db.events.filter((e) => e[0] === 'G2')).toEqual([['G2', 'online', 'connected']]);
-    expect(db.current).toEqual(new Map([['G1', 'online'], ['G2', 'online']]));
+    expect(db.current).toEqual(
+      new Map([
+        ['G1', 'online'],
+        ['G2', 'online'],
+      ]),
+    );
     expect(await counter('gatewayStatusRetries')).toBe(7);
     expect(await counter('gatewayStatusLost')).toBe(0);
   });
@@ -78,6 +82,31 @@ describe('gateway status persistence', () => {
     expect(db.events).toEqual([['G1', 'offline', 'last_will']]);
     expect(recorded).toEqual(['offline:last_will']);
     expect(await counter('gatewayStatusRetries')).toBe(3);
+  });
+
+  it('regression: hands each transition to the rules at once, in order, before PostgreSQL has it (a reconnected gateway’s backlog cannot overtake its online)', async () => {
+    const db = new FlakyDb();
+    db.failing = Number.MAX_SAFE_INTEGER; // PostgreSQL down
+    const announced: string[] = [];
+    let refusals = 2;
+    const t = new GatewayStatusTracker({
+      db,
+      clock: new FakeClock(1_700_000_000_000),
+      logger: createLogger({ level: 'silent' }),
+      metrics: createMetrics({ defaultMetrics: false }),
+      announce: async (_e, g, state, reason) => {
+        if (refusals-- > 0) throw new Error('Connection is closed.'); // Redis blips: retried, order kept
+        announced.push(`${g}:${state}:${reason}`);
+      },
+      retry: { baseDelayMs: 1, maxDelayMs: 4 },
+    });
+    const writes = [t.set('E1', 'G1', 'offline', 'last_will'), t.set('E1', 'G1', 'online', 'connected'), t.set('E1', 'G2', 'online', 'connected')];
+    await expect.poll(() => announced.length, { interval: 1 }).toBe(3);
+    expect(announced.filter((a) => a.startsWith('G1'))).toEqual(['G1:offline:last_will', 'G1:online:connected']);
+    expect(db.events).toEqual([]); // nothing persisted yet
+    db.failing = 0;
+    await Promise.all(writes);
+    expect(db.events.filter((e) => e[0] === 'G1').map((e) => e[1])).toEqual(['offline', 'online']);
   });
 
   it('gives up at shutdown: settle() ends the retries, counting what was not persisted', async () => {
