@@ -184,6 +184,7 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisUr
         secrets.remember(gw.id, secret, gw.secretHash);
         identities.set(client, identity);
         authenticatedWith.set(client, gw.secretHash);
+        await sessionMarkers.connecting(clientId, asked?.clean === false); // its previous session's record first
         done(null, true);
       };
       check().then(
@@ -286,7 +287,9 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisUr
     return c !== undefined && !c.closed && identities.has(c);
   }
 
-  correctSessionHandling(broker, (err, clientId) => log.warn({ err: err.message, clientId }, 'could not record the persistent session'));
+  const sessionMarkers = correctSessionHandling(broker, (err, clientId) =>
+    log.warn({ err: err.message, clientId }, 'could not record the persistent session'),
+  );
   guardStoredWills(
     broker,
     (will) => decideStoredWill(will, (gw) => deps.registry.gateway(gw), connectedHere),

@@ -35,8 +35,23 @@ interface StoredPacket {
 
 type OutgoingStream = (client: Client) => Readable;
 
+/** What a broker needs to order a persistent session's marker before that client's next CONNECT looks the session up. */
+export interface SessionMarkers {
+  /**
+   * Call when a client is authenticated (before aedes looks its session up): waits until the marker of that client's
+   * previous persistent session is stored (a clean session would otherwise have it wiped before it lands), then, for
+   * a persistent session, reserves the write of this one's. A client that disconnects right after its
+   * CONNACK and comes back at once would otherwise find no session: aedes writes nothing before CONNACK, and the
+   * marker is written once the connection is ready, which may be after the client has left and come back.
+   */
+  connecting(clientId: string, persistent: boolean): Promise<void>;
+}
+
+/** Longest a CONNECT waits for its previous session's marker (one that never became ready releases it then). */
+const MARKER_WAIT_MS = 2000;
+
 /** Sets DUP on re-sent PUBLISHes and records a marker with every persistent session. Call once, after the broker is created. */
-export function correctSessionHandling(broker: Aedes, onError: (err: Error, clientId: string) => void): void {
+export function correctSessionHandling(broker: Aedes, onError: (err: Error, clientId: string) => void): SessionMarkers {
   const { persistence } = broker as unknown as {
     persistence: { outgoingStream: OutgoingStream; addSubscriptions(client: Client, subs: { topic: string; qos: number }[]): Promise<void> };
   };
@@ -52,8 +67,35 @@ export function correctSessionHandling(broker: Aedes, onError: (err: Error, clie
       { objectMode: true },
     );
 
+  /** Per client id: the marker write of its latest persistent session, settled once stored (or failed). */
+  const pending = new Map<string, { done: Promise<void>; settle: () => void }>();
   broker.on('clientReady', (client) => {
     if (client.clean) return;
-    persistence.addSubscriptions(client, [{ topic: SESSION_MARKER_TOPIC, qos: 0 }]).catch((err: unknown) => onError(err as Error, client.id));
+    const id = client.id;
+    const slot = pending.get(id);
+    persistence
+      .addSubscriptions(client, [{ topic: SESSION_MARKER_TOPIC, qos: 0 }])
+      .catch((err: unknown) => onError(err as Error, id))
+      .finally(() => slot?.settle());
   });
+  return {
+    async connecting(clientId, persistent) {
+      const previous = pending.get(clientId);
+      if (previous) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([previous.done, new Promise<void>((r) => (timer = setTimeout(r, MARKER_WAIT_MS)))]);
+        clearTimeout(timer);
+      }
+      if (!persistent) return;
+      let settle!: () => void;
+      const done = new Promise<void>((r) => (settle = r));
+      const slot = { done, settle };
+      pending.set(clientId, slot);
+      void done.then(() => {
+        if (pending.get(clientId) === slot) pending.delete(clientId);
+      });
+      // a session that never becomes ready (refused later, closed) releases its slot after the wait limit
+      setTimeout(settle, MARKER_WAIT_MS).unref();
+    },
+  };
 }

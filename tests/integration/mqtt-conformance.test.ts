@@ -209,6 +209,21 @@ describe('sessions', () => {
     await end(d.c, 'drop');
   });
 
+  it('regression: a persistent session left right after its CONNACK is present at once on the next CONNECT, every time [MQTT-3.2.2-2]', async () => {
+    for (let i = 0; i < 40; i++) {
+      const first = await accepted({ ...creds(g1), clean: true }); // a fresh start each round
+      await end(first.c, 'drop');
+      const b = await accepted({ ...creds(g1), clean: false });
+      expect(b.connack.sessionPresent).toBe(false);
+      await end(b.c, 'disconnect');
+      const c = await accepted({ ...creds(g1), clean: false });
+      expect(c.connack.sessionPresent, `round ${i}`).toBe(true);
+      await end(c.c, 'drop');
+    }
+    const d = await accepted({ ...creds(g1), clean: true });
+    await end(d.c, 'drop');
+  });
+
   it('queues QoS 1 commands for an offline persistent subscriber and delivers them on reconnect [MQTT-3.1.2-5]', async () => {
     await offlineSubscriber();
     await platform.sendCommand('E1', 'G2', 'reboot', { n: 1 });
