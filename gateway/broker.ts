@@ -383,6 +383,10 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisUr
   /** See `revalidate` below. */
   async function revalidate(gatewayId: string): Promise<void> {
     changes.set(gatewayId, (changes.get(gatewayId) ?? 0) + 1);
+    await checkConnection(gatewayId);
+  }
+  /** Closes this broker's connection of a gateway if the ledger (as the registry has it) no longer lets it in. */
+  async function checkConnection(gatewayId: string): Promise<void> {
     const client = clients[gatewayId];
     if (!client || !identities.has(client)) return;
     const gw = await deps.registry.gateway(gatewayId);
@@ -396,7 +400,7 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisUr
   // ledger at least every minute, and every live connection is checked against it as often.
   const revalidateLive = setInterval(() => {
     for (const gatewayId of live.keys()) {
-      void revalidate(gatewayId).catch((err: unknown) => log.warn({ err, gatewayId }, 'could not re-check a gateway connection'));
+      void checkConnection(gatewayId).catch((err: unknown) => log.warn({ err, gatewayId }, 'could not re-check a gateway connection'));
     }
   }, 60_000);
   revalidateLive.unref();

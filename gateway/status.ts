@@ -95,37 +95,34 @@ export class GatewayStatusTracker {
     this.deps.logger.info({ enterpriseId, gatewayId, previous: previous ?? 'unknown', next, reason }, 'gateway status changed');
     const announce = this.deps.announce;
     if (announce) {
-      const fed = (this.announced.get(gatewayId) ?? Promise.resolve())
-        .then(() => this.persist(gatewayId, next, 'announce', () => announce(enterpriseId, gatewayId, next, reason, at)))
-        .catch((err: unknown) => {
-          this.deps.metrics.gatewayStatusLost.inc();
-          this.deps.logger.error({ err, gatewayId, next, reason }, 'gateway status not handed to the rules; giving up at shutdown');
-        })
-        .finally(() => {
-          if (this.announced.get(gatewayId) === fed) this.announced.delete(gatewayId);
-        });
-      this.announced.set(gatewayId, fed);
+      void this.inOrder(this.announced, gatewayId, 'gateway status not handed to the rules; giving up at shutdown', { next, reason }, () =>
+        this.persist(gatewayId, next, 'announce', () => announce(enterpriseId, gatewayId, next, reason, at)),
+      );
     }
-    const prior = this.chains.get(gatewayId) ?? Promise.resolve();
     const when = new Date(at);
-    const chain = prior
-      .then(async () => {
-        // two steps, each retried whole: the UPDATE is idempotent, so a retry never writes the event twice
-        await this.persist(gatewayId, next, 'postgres', async () => {
-          await this.deps.db.query('UPDATE gateways SET status = $2, status_changed_at = $3 WHERE id = $1', [gatewayId, next, when]);
-          await this.deps.db.query('INSERT INTO gateway_events (gateway_id, state, reason, at) VALUES ($1, $2, $3, $4)', [gatewayId, next, reason, when]);
-        });
-        const record = this.deps.record;
-        if (record) await this.persist(gatewayId, next, 'record', () => record(enterpriseId, gatewayId, next, reason, at));
-      })
+    return this.inOrder(this.chains, gatewayId, 'gateway status not persisted; giving up at shutdown', { next, reason }, async () => {
+      // two steps, each retried whole: the UPDATE is idempotent, so a retry never writes the event twice
+      await this.persist(gatewayId, next, 'postgres', async () => {
+        await this.deps.db.query('UPDATE gateways SET status = $2, status_changed_at = $3 WHERE id = $1', [gatewayId, next, when]);
+        await this.deps.db.query('INSERT INTO gateway_events (gateway_id, state, reason, at) VALUES ($1, $2, $3, $4)', [gatewayId, next, reason, when]);
+      });
+      const record = this.deps.record;
+      if (record) await this.persist(gatewayId, next, 'record', () => record(enterpriseId, gatewayId, next, reason, at));
+    });
+  }
+
+  /** Runs `work` after the gateway's previous work in `chains`; a failure (only at shutdown) is counted and logged as `lost`. */
+  private inOrder(chains: Map<string, Promise<void>>, gatewayId: string, lost: string, ctx: Record<string, unknown>, work: () => Promise<void>): Promise<void> {
+    const chain: Promise<void> = (chains.get(gatewayId) ?? Promise.resolve())
+      .then(work)
       .catch((err: unknown) => {
         this.deps.metrics.gatewayStatusLost.inc();
-        this.deps.logger.error({ err, gatewayId, next, reason }, 'gateway status not persisted; giving up at shutdown');
+        this.deps.logger.error({ err, gatewayId, ...ctx }, lost);
       })
       .finally(() => {
-        if (this.chains.get(gatewayId) === chain) this.chains.delete(gatewayId);
+        if (chains.get(gatewayId) === chain) chains.delete(gatewayId);
       });
-    this.chains.set(gatewayId, chain);
+    chains.set(gatewayId, chain);
     return chain;
   }
 
