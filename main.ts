@@ -5,8 +5,8 @@
  */
 import { configInputFromEnv, parseConfig } from './core/config.ts';
 import { createLogger } from './core/logger.ts';
-import { buildPlatform } from './platform.ts';
-import { ensureLocalServices } from './scripts/services.ts';
+import { buildPlatform } from './platform/platform.ts';
+import { ensureLocalServices } from './platform/local-services.ts';
 
 async function main(): Promise<void> {
   const input = configInputFromEnv(process.env);

@@ -1,6 +1,6 @@
 /**
  * Query, path and body schemas of the alerts API, and the opaque keyset
- * cursor. Pure; tested through the API in tests/integration/alerts-api.test.ts.
+ * cursor. Pure; tested through the API in tests/integration/api/alerts-api.test.ts.
  */
 import { z } from 'zod';
 import { idSchema } from '../core/contract.ts';

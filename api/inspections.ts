@@ -40,7 +40,7 @@ import { AppError } from '../core/errors.ts';
 import { enterpriseInScope } from '../core/jurisdiction.ts';
 import { AlertQueries, summaryOf } from '../alerts/query.ts';
 import { OverrideStore } from '../alerts/rules/override-store.ts';
-import { Provisioning } from '../gateway/provisioning.ts';
+import { Provisioning } from '../ledger/provisioning.ts';
 import { EnterpriseBoard } from '../inspections/board.ts';
 import { TaskStore, type TaskJobEffect } from '../inspections/tasks/store.ts';
 import type { Authenticator, Principal } from './auth.ts';

@@ -12,7 +12,7 @@ import { AppError } from '../core/errors.ts';
 import { ADMIN_ID, newToken, tokenHash, type Authenticator, type OfficerIdentity, type OfficerLookup } from './auth.ts';
 import { parse } from './parse.ts';
 import { USER_ROLES, type UserRole } from './roles.ts';
-import { hashSecret, verifySecret } from '../gateway/credentials.ts';
+import { hashSecret, verifySecret } from '../ledger/credentials.ts';
 
 /** A console password: 10 to 200 characters. */
 export const passwordSchema = z.string().min(10, 'at least 10 characters').max(200);

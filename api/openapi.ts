@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { overrideSchema } from '../alerts/rules/overrides.ts';
-import { authorityInput, enterpriseInput, gatewayInput, sensorInput } from '../gateway/provisioning.ts';
+import { authorityInput, enterpriseInput, gatewayInput, sensorInput } from '../ledger/provisioning.ts';
 import { inspectionInput, ledgerPatch } from '../inspections/ledger.ts';
 import { acknowledgeBody, disposeBody } from './alert-params.ts';
 import { officerInput, passwordSchema } from './officers.ts';

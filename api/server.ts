@@ -12,7 +12,7 @@ import { AppError, ERRORS, type ErrorCode } from '../core/errors.ts';
 import type { InfluxClient } from '../core/influx/client.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Metrics } from '../core/metrics.ts';
-import type { Provisioning } from '../gateway/provisioning.ts';
+import type { Provisioning } from '../ledger/provisioning.ts';
 import { alertApi, type AlertApiDeps } from './alerts.ts';
 import { auditApi } from './audit.ts';
 import { consoleRoutes } from './console.ts';

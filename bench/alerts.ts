@@ -20,8 +20,8 @@ import { parseArgs } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { AlertSummary } from '../alerts/query.ts';
 import { encodeReadings, topics } from '../core/contract.ts';
-import { AdminApi } from '../scripts/admin-client.ts';
-import { frameJson, SseClient } from '../tests/helpers/sse.ts';
+import { AdminApi } from '../simulators/admin-api.ts';
+import { frameJson, SseClient } from '../testkit/sse.ts';
 import { pct, ProcessSampler, startBenchPlatform } from './common.ts';
 
 const { values: args } = parseArgs({

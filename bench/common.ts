@@ -7,9 +7,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AdminApi } from '../scripts/admin-client.ts';
-import { startInflux, startRedis, type ServiceHandle } from '../scripts/services.ts';
-import { freePort } from '../tests/helpers/services.ts';
+import type { AdminApi } from '../simulators/admin-api.ts';
+import { startInflux, startRedis, type ServiceHandle } from '../platform/local-services.ts';
+import { freePort } from '../testkit/services.ts';
 import { generateAdminToken } from '../core/secrets.ts';
 
 const TICKS = 100; // clock ticks per second in /proc/<pid>/stat

@@ -7,8 +7,8 @@
  *   npm run bench:connect-timing -- [--n 200]
  */
 import { parseArgs } from 'node:util';
-import { AdminApi } from '../scripts/admin-client.ts';
-import { rawConnect } from '../tests/helpers/raw-mqtt.ts';
+import { AdminApi } from '../simulators/admin-api.ts';
+import { rawConnect } from '../testkit/raw-mqtt.ts';
 import { pct, startBenchPlatform } from './common.ts';
 
 const { values } = parseArgs({ options: { n: { type: 'string', default: '200' } } });

@@ -8,8 +8,8 @@
  *   npm run bench:console -- [--runs 3]
  */
 import { parseArgs } from 'node:util';
-import { AdminApi } from '../scripts/admin-client.ts';
-import { launchBrowser } from '../tests/helpers/browser.ts';
+import { AdminApi } from '../simulators/admin-api.ts';
+import { launchBrowser } from '../testkit/browser.ts';
 import { pct, startBenchPlatform } from './common.ts';
 
 const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });

@@ -17,7 +17,7 @@
 import { parseArgs } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import { InfluxClient } from '../core/influx/client.ts';
-import { AdminApi } from '../scripts/admin-client.ts';
+import { AdminApi } from '../simulators/admin-api.ts';
 import { pct, ProcessSampler, startBenchPlatform } from './common.ts';
 
 const { values: args } = parseArgs({

@@ -42,11 +42,11 @@ import type { MqttClient } from 'mqtt';
 import type { AlertSummary } from '../alerts/query.ts';
 import { encodeReadings, topics, type ReadingOut } from '../core/contract.ts';
 import { InfluxClient } from '../core/influx/client.ts';
-import { AdminApi } from '../scripts/admin-client.ts';
-import { ensureBinary, portOpen, stopChild } from '../scripts/services.ts';
-import { connect, publish } from '../tests/helpers/mqtt.ts';
-import { freePort } from '../tests/helpers/services.ts';
-import { frameJson, SseClient } from '../tests/helpers/sse.ts';
+import { AdminApi } from '../simulators/admin-api.ts';
+import { ensureBinary, portOpen, stopChild } from '../platform/local-services.ts';
+import { connect, publish } from '../testkit/mqtt.ts';
+import { freePort } from '../testkit/services.ts';
+import { frameJson, SseClient } from '../testkit/sse.ts';
 import { pct, pool, ProcessSampler, provisionFleet, quiesce, sleep, startBenchPlatform, usageLine, type ProcessUsage } from './common.ts';
 
 const { values: args } = parseArgs({

@@ -13,7 +13,7 @@ import { defaultCatalogue } from '../alerts/rules/packs/index.ts';
 import { RulesEngine, type RawObservation } from '../alerts/worker/engine.ts';
 import { planFleet } from '../simulators/fleet.ts';
 import { generate } from '../simulators/generate.ts';
-import { pointsOf } from '../tests/helpers/rules.ts';
+import { pointsOf } from '../testkit/rules.ts';
 
 const { values: args } = parseArgs({
   options: {

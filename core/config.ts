@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AppError } from './errors.ts';
 import { adminTokenWeakness, weakAdminTokenMessage } from './secrets.ts';
 
-/** The parts a process can run (`PARTS`); a deployment runs each somewhere (`tests/unit/compose.test.ts`). */
+/** The parts a process can run (`PARTS`); a deployment runs each somewhere (`tests/unit/platform/compose.test.ts`). */
 export const PARTS = ['gateway', 'api', 'rules'] as const;
 export type Part = (typeof PARTS)[number];
 

@@ -1,7 +1,7 @@
 /**
  * How strong a configured secret must be before the platform starts with it.
  * Pure functions: the config schema and `resolveAdminToken` call them, and
- * `tests/unit/secrets.test.ts` tables them.
+ * `tests/unit/core/secrets.test.ts` tables them.
  */
 import { randomBytes } from 'node:crypto';
 

@@ -1,6 +1,6 @@
 /**
  * Two corrections to aedes 1.2's handling of persistent sessions, found by
- * tests/integration/mqtt-conformance.test.ts:
+ * tests/integration/gateway/mqtt-conformance.test.ts:
  *
  * - Re-delivery: a QoS 1/2 PUBLISH sent before the connection dropped and
  *   re-sent from the session on reconnect must carry DUP=1 [MQTT-3.3.1-1,

@@ -17,7 +17,7 @@
  */
 import type { Aedes, AedesPublishPacket, Client, PublishPacket } from 'aedes';
 import { statusSchema, type StatusMessage } from '../core/contract.ts';
-import type { GatewayRecord } from '../core/registry.ts';
+import type { GatewayRecord } from '../ledger/registry.ts';
 import { decideWill, type GatewayIdentity } from './acl.ts';
 
 /** The parsed status message, or undefined for a payload that is not one (not JSON, or not the schema). */

@@ -8,7 +8,7 @@
 import type { z } from 'zod';
 import { ID_PATTERN, MAX_ITEMS_PER_MESSAGE, SIGNAL_STATES, readingSchema, readingsEnvelope, signalSchema, signalsEnvelope, type Reading } from '../core/contract.ts';
 import { readingLine, signalLine } from '../core/influx/schema.ts';
-import type { PointRecord } from '../core/registry.ts';
+import type { PointRecord } from '../ledger/registry.ts';
 
 export const REJECT_CODES = [
   'not_utf8',

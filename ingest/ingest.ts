@@ -12,7 +12,7 @@ import type { InfluxClient } from '../core/influx/client.ts';
 import { gatewayStatusLine } from '../core/influx/schema.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Metrics } from '../core/metrics.ts';
-import type { Registry } from '../core/registry.ts';
+import type { Registry } from '../ledger/registry.ts';
 import { GroupCommitBatcher } from './batcher.ts';
 import { DeadLetterStore, type DeadLetter } from './dead-letters.ts';
 import { decodeReadings, decodeSignals, type DecodeContext, type Decoded, type Normalised } from './decode.ts';

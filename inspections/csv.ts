@@ -11,7 +11,7 @@ import { idSchema } from '../core/contract.ts';
 import { GRADES, type Grade } from './caps.ts';
 import { RISK_FACTORS, type ImportRow, type RiskFactor } from './ledger.ts';
 
-/** Sectors of the ledger (`gateway/provisioning.ts` SECTORS). */
+/** Sectors of the ledger (`ledger/provisioning.ts` SECTORS). */
 const SECTORS = ['mine', 'hazardous_chemicals', 'fireworks', 'metal_smelting', 'explosive_dust', 'other'] as const;
 
 /** Parses CSV text into rows of fields. Throws with the line number on an unterminated quote. */

@@ -8,7 +8,7 @@
  *
  * API: API_URL (default http://127.0.0.1:${HTTP_PORT:-8080}); token: ADMIN_TOKEN or var/admin-token.
  */
-import { AdminApi, readAdminToken } from './admin-client.ts';
+import { AdminApi, readAdminToken } from '../simulators/admin-api.ts';
 
 interface Verification {
   ok: boolean;

@@ -1,7 +1,7 @@
 /**
  * `npm run services -- start|stop`: the local Redis and InfluxDB that `npm start` uses.
  */
-import { ensureLocalServices, stopLocalServices } from './services.ts';
+import { ensureLocalServices, stopLocalServices } from '../platform/local-services.ts';
 
 const dataDir = process.env.DATA_DIR ?? 'var';
 const cmd = process.argv[2] ?? 'start';

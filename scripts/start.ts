@@ -6,7 +6,7 @@
  * SIM_SEED (default 42) size the fleet; SIM_ENTERPRISES=0 runs no simulator.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { ensureLocalServices } from './services.ts';
+import { ensureLocalServices } from '../platform/local-services.ts';
 
 const dataDir = process.env.DATA_DIR ?? 'var';
 const httpPort = process.env.HTTP_PORT ?? '8080';

@@ -143,7 +143,7 @@ function planGateway(sector: SimSector, n: number, seed: number, scale: number):
   };
 }
 
-/** What provisionFleet needs of an admin API client (tests/helpers/api.ts AdminClient fits). */
+/** What provisionFleet needs of an admin API client (testkit/api.ts AdminClient fits). */
 export interface AdminApi {
   request<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
 }

@@ -20,7 +20,7 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { AdminApi } from '../scripts/admin-client.ts';
+import { AdminApi } from './admin-api.ts';
 import { buildFleetRunner } from './runner.ts';
 
 const USAGE = `usage: npx tsx simulators/main.ts [--api URL] [--token T | --token-file FILE] [--mqtt-host H] [--mqtt-port P]

@@ -7,7 +7,7 @@
  * hazard thresholds.
  */
 import type { SensorKind, SignalKind } from '../core/contract.ts';
-import type { EnterpriseInput } from '../gateway/provisioning.ts';
+import type { EnterpriseInput } from '../ledger/provisioning.ts';
 import type { SensorModel } from './model.ts';
 
 /** The sectors the fleet simulates, in the order enterprises are dealt out (round-robin). */

@@ -42,7 +42,7 @@ import type { AlertStore } from '../store.ts';
 import { fingerprintOf, type Finding } from '../types.ts';
 import { PointDirectory } from './directory.ts';
 import { RulesEngine, type EngineSnapshot, type RawObservation } from './engine.ts';
-import { decodeEntry, feedKey, type FeedEntry } from './feed.ts';
+import { decodeEntry, feedKey, type FeedEntry } from '../../core/feed.ts';
 import { RegisteredLimits } from './registered-limits.ts';
 
 /** Rule id of the alert raised when one point's alerts keep firing (频繁报警). */

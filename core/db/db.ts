@@ -47,7 +47,7 @@ class PostgresDb implements Db {
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     // A checked-out client has no listener of the pool's: if the server goes away between two statements of the
-    // transaction, its 'error' event would otherwise crash the process (found by tests/integration/faults.test.ts).
+    // transaction, its 'error' event would otherwise crash the process (found by tests/integration/platform/faults.test.ts).
     let broken: Error | undefined;
     const onError = (err: Error) => (broken = err);
     client.on('error', onError);

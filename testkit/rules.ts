@@ -1,0 +1,23 @@
+/** Shared helpers for the rule tests (tests/unit/rules-*.test.ts). */
+import type { RulePoint } from '../alerts/rules/limits.ts';
+import type { SimGatewayDef } from '../simulators/fleet.ts';
+
+/** The points of a simulated gateway as the ledger would register them: marks, instrument range and resolution included. */
+export function pointsOf(g: SimGatewayDef): RulePoint[] {
+  const base = { enterpriseId: g.enterpriseId, gatewayId: g.gatewayId, sector: g.sector };
+  return [
+    ...g.sensors.map((s) => ({
+      ...base,
+      id: s.id,
+      kind: s.kind,
+      unit: s.unit,
+      periodS: s.periodS,
+      zone: s.zone,
+      role: s.role,
+      marks: s.marks,
+      range: { min: s.model.min, max: s.model.max },
+      resolution: s.model.resolution,
+    })),
+    ...g.signals.map((s) => ({ ...base, id: s.id, kind: s.kind, unit: '', periodS: s.periodS })),
+  ];
+}

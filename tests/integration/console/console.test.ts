@@ -1,0 +1,272 @@
+/**
+ * The console in real Chromium (issue #5, proof): the simulated gas leak at
+ * a plant of county A raises a red alert over MQTT → the rules worker →
+ * PostgreSQL → the event stream; it appears in county A's duty officer's
+ * open console without a reload, red and impossible to miss; the officer
+ * opens its detail (the rule, the readings chart with the limits),
+ * acknowledges and disposes it, and assigns the inspection task the alert
+ * opened; the inspector, on a phone-sized screen, accepts it, arrives,
+ * records findings, orders rectification, and after the deadline passes the
+ * re-check and closes it. County B's officer sees none of it. No page logs
+ * an error.
+ */
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../../core/clock.ts';
+import type { Platform } from '../../../platform/platform.ts';
+import { planFleet, provisionFleet } from '../../../simulators/fleet.ts';
+import { SimGateway } from '../../../simulators/gateway.ts';
+import type { Scenario } from '../../../simulators/scenarios.ts';
+import { AdminClient } from '../../../testkit/api.ts';
+import { accessibilityViolations, launchBrowser, openPage, screenshot, signIn, type WatchedPage } from '../../../testkit/browser.ts';
+import { startTestPlatform } from '../../../testkit/platform.ts';
+import { runSimulation } from '../../../testkit/sim.ts';
+import { startTestServices, type TestServices } from '../../../testkit/services.ts';
+
+const SEED = 11;
+const MIN = 60_000;
+const START = Date.UTC(2026, 10, 23, 1); // 09:00 CST
+const LEAK = START + 3 * MIN;
+const PASSWORD = 'duty-officer-pass';
+
+const plan = planFleet({ seed: SEED, enterprises: 1, authorityId: 'county-a' });
+const chem = plan.gateways[0]!;
+const clock = new FakeClock(START);
+
+let svc: TestServices;
+let platform: Platform;
+let sim: SimGateway;
+let browser: Browser;
+let base: string;
+let officer: WatchedPage;
+let alertId: string;
+let taskId: string;
+
+const run = (from: number, to: number, scenarios: Scenario[]) => runSimulation(sim, () => platform, clock, from, to, scenarios);
+
+beforeAll(async () => {
+  svc = await startTestServices('console');
+  ({ platform } = await startTestPlatform(
+    svc,
+    'console',
+    { rules: { tickMs: 50, snapshotIntervalMs: 10 * MIN }, ingest: { maxFutureSkewMs: 10 * MIN }, notify: { escalation: {} } },
+    { clock },
+  ));
+  base = `http://127.0.0.1:${platform.httpPort}`;
+  const admin = new AdminClient(base, platform.adminToken);
+  await admin.ok('POST', '/api/v1/authorities', { id: 'city', name: '示例市应急管理局', level: 'city' });
+  await admin.ok('POST', '/api/v1/authorities', { id: 'county-b', name: '乙县应急管理局', level: 'county', parentId: 'city' });
+  const secrets = await provisionFleet(
+    { ...plan, authority: { id: 'county-a', name: '甲县应急管理局', level: 'county', parentId: 'city' } as unknown as typeof plan.authority },
+    admin,
+  );
+  for (const [id, name, authorityId, role] of [
+    ['duty-a', '甲县值班员', 'county-a', 'duty_officer'],
+    ['insp-a', '甲县执法人员', 'county-a', 'inspector'],
+    ['duty-b', '乙县值班员', 'county-b', 'duty_officer'],
+    ['lead-city', '市局领导', 'city', 'leader'],
+  ] as const)
+    await admin.ok('POST', '/api/v1/officers', { id, name, authorityId, role, password: PASSWORD });
+  sim = new SimGateway(chem, { secret: secrets.get(chem.gatewayId)!, port: platform.mqttPort, seed: SEED, readingsPerMessage: 200 });
+  await sim.connect();
+  await run(START, LEAK, []);
+  browser = await launchBrowser();
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await sim?.close();
+  await platform?.stop();
+  await svc?.stop();
+});
+
+describe('the duty officer’s console', () => {
+  it('signs in (in Chinese by default) and shows the live feed', async () => {
+    officer = await openPage(browser);
+    await officer.page.goto(base);
+    expect(await officer.page.textContent('form.login h1')).toBe('非现场监管平台');
+    expect(await accessibilityViolations(officer.page)).toEqual([]);
+    await signIn(officer.page, base, 'duty-a', PASSWORD);
+    await officer.page.waitForSelector('[data-testid=stream-state].ok');
+    expect(await officer.page.textContent('.empty')).toBe('当前没有预警');
+  });
+
+  it('shows the red alert of the simulated gas leak without a reload', async () => {
+    const navigations: string[] = [];
+    officer.page.on('framenavigated', (f) => navigations.push(f.url()));
+    await run(LEAK, LEAK + 12 * MIN, [{ type: 'gas_leak', gatewayId: chem.gatewayId, sensorId: 'GT-101', startMs: LEAK, durationMs: 60 * MIN }]);
+    const row = await officer.page.waitForSelector('li.alert[data-grade=red][data-state=firing]', { timeout: 20_000 });
+    alertId = (await row.getAttribute('data-testid'))!.replace(/^alert-/, '');
+    expect(await officer.page.textContent('[data-testid=red-banner]')).toContain('红色预警未处置');
+    expect(navigations).toEqual([]); // no reload, no navigation
+    await screenshot(officer.page, 'console-alerts');
+    expect(await accessibilityViolations(officer.page)).toEqual([]);
+  });
+
+  it('opens the alert’s detail: the rule, its standard, the readings chart with the limits', async () => {
+    await officer.page.click(`[data-testid="alert-${alertId}"] .alert-main`);
+    await officer.page.waitForSelector('[data-testid=readings-chart] canvas');
+    const text = await officer.page.textContent('section.detail');
+    expect(text).toContain('可燃气体浓度报警');
+    expect(text).toContain('GB/T 50493-2019');
+    const legend = await officer.page.textContent('[data-testid=readings-chart]');
+    expect(legend).toContain('报警阈值 level1');
+    expect(legend).toContain('报警阈值 level2');
+    await screenshot(officer.page, 'console-alert-detail');
+    expect(await accessibilityViolations(officer.page)).toEqual([]);
+    await officer.page.click('section.detail button.link');
+    await officer.page.waitForSelector(`[data-testid="alert-${alertId}"]`);
+  });
+
+  it('acknowledges it, refers it to the authority above, and disposes it with a reason', async () => {
+    const row = `[data-testid="alert-${alertId}"]`;
+    await officer.page.click(`${row} [data-testid=acknowledge]`);
+    await officer.page.waitForSelector(`${row}[data-state=acknowledged]`);
+    // refer it to the city (the authority above county A)
+    await officer.page.click(`${row} [data-testid=escalate]`);
+    await officer.page.waitForSelector(`${row} .note:has-text("已报请上级督办")`);
+    const { rows: escalated } = await platform.db.query<{ actor: string; extra: unknown }>(
+      "SELECT actor, extra FROM alert_events WHERE alert_id = $1 AND type = 'escalated'",
+      [alertId],
+    );
+    expect(escalated).toHaveLength(1);
+    expect(escalated[0]!.actor).toBe('user:duty-a');
+    expect(JSON.stringify(escalated[0]!.extra)).toContain('"to":"city"');
+    await officer.page.click(`${row} [data-testid=dispose]`);
+    // the reason is required
+    expect(await officer.page.isDisabled(`${row} [data-testid=confirm-dispose]`)).toBe(true);
+    await officer.page.fill(`${row} [data-testid=disposal-text]`, '已通知企业关闭阀门并排查泄漏点');
+    await officer.page.click(`${row} [data-testid=confirm-dispose]`);
+    await officer.page.waitForSelector(row, { state: 'detached' });
+    const { rows } = await platform.db.query<{ state: string; data: { disposal: string; acknowledgedBy: string } }>(
+      'SELECT state, data FROM alerts WHERE id = $1',
+      [alertId],
+    );
+    expect(rows[0]).toMatchObject({ state: 'disposed', data: { disposal: '已通知企业关闭阀门并排查泄漏点', acknowledgedBy: 'user:duty-a' } });
+  });
+
+  it('assigns the inspection task the red alert opened', async () => {
+    await officer.page.click('header.top nav a[href="#/tasks"]');
+    const item = await officer.page.waitForSelector('ul.tasks li.task', { timeout: 20_000 });
+    taskId = (await item.getAttribute('data-testid'))!.replace(/^task-/, '');
+    await item.click();
+    // only county A's inspectors (and those above it) are offered
+    await officer.page.waitForSelector('[data-testid=assign-to] option[value=insp-a]', { state: 'attached' });
+    expect(await officer.page.locator('[data-testid=assign-to] option').allTextContents()).toEqual(['—', '甲县执法人员 (insp-a)']);
+    await officer.page.selectOption('[data-testid=assign-to]', 'insp-a');
+    await officer.page.click('[data-testid=assign]');
+    await officer.page.waitForSelector('[data-testid=task-view][data-state=assigned]');
+  });
+
+  it('shows the enterprise board and the enterprise’s file with its sensors’ history', async () => {
+    await officer.page.click('header.top nav a[href="#/enterprises"]');
+    const row = await officer.page.waitForSelector(`[data-testid="enterprise-${chem.enterpriseId}"]`);
+    expect(await row.textContent()).toContain('在线');
+    await screenshot(officer.page, 'console-enterprises');
+    expect(await accessibilityViolations(officer.page)).toEqual([]);
+    // county B's enterprises are not on county A's board
+    expect(await officer.page.locator('[data-testid=board] tbody tr').count()).toBe(1);
+    await row.click();
+    await officer.page.waitForSelector('[data-testid=enterprise-file]');
+    await officer.page.click('[data-testid="sensor-GT-101"]');
+    await officer.page.waitForSelector('[data-testid=sensor-chart] canvas');
+    const file = await officer.page.textContent('[data-testid=enterprise-file]');
+    expect(file).toContain(chem.gatewayId);
+    expect(file).toContain('可燃气体浓度报警');
+    // the coverage line: every point of the simulated tank farm is watched (its process signals are read by other rules)
+    await officer.page.waitForSelector('[data-testid=coverage]');
+    expect(await officer.page.textContent('[data-testid=coverage]')).toMatch(/^\d+ 个测点受规则监测 · 0 个未受监测 · 2 个过程信号$/);
+    await screenshot(officer.page, 'console-enterprise-file');
+    expect(await accessibilityViolations(officer.page)).toEqual([]);
+  });
+
+  it('switches to English and back', async () => {
+    await officer.page.click('[data-testid=lang]');
+    expect(await officer.page.textContent('header.top nav')).toContain('Tasks');
+    await officer.page.click('[data-testid=lang]');
+    expect(await officer.page.textContent('header.top nav')).toContain('检查任务');
+  });
+});
+
+describe('the inspector’s app, phone-sized', () => {
+  let insp: WatchedPage;
+
+  it('accepts, arrives, records findings and orders rectification', async () => {
+    insp = await openPage(browser, { phone: true });
+    await signIn(insp.page, base, 'insp-a', PASSWORD);
+    await insp.page.click(`[data-testid="task-${taskId}"]`);
+    await insp.page.click('[data-testid=accept]');
+    await insp.page.waitForSelector('[data-testid=task-view][data-state=accepted]');
+    await insp.page.click('[data-testid=arrive]');
+    await insp.page.waitForSelector('[data-testid=findings-form]');
+    await screenshot(insp.page, 'inspector-checklist');
+    expect(await accessibilityViolations(insp.page)).toEqual([]);
+    await insp.page.check('[data-testid="item-gas.detectors"] input[value=hazard]');
+    await insp.page.fill('[data-testid="item-gas.detectors"] input[placeholder^="说明"]', 'GT-101 探头堵塞');
+    await insp.page.click('[data-testid=submit-findings]');
+    await insp.page.waitForSelector('[data-testid=task-view][data-state=findings_recorded]');
+    // the detector item is a major hazard by the criteria
+    expect(await insp.page.textContent('ol.checklist')).toContain('重大隐患');
+    // a deadline a few seconds after the (simulated) present, in China Standard Time
+    const deadline = new Date(clock.now() + 8 * 3600_000 + 4000).toISOString().slice(0, 19);
+    await insp.page.fill('[data-testid=deadline]', deadline);
+    await insp.page.click('[data-testid=order]');
+    await insp.page.waitForSelector('[data-testid=task-view][data-state=rectifying]');
+    await screenshot(insp.page, 'inspector-task');
+  });
+
+  it('re-checks once the deadline has passed, and closes the task', async () => {
+    // the delayed job makes the re-check due; then the inspector opens the task again
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const { rows } = await platform.db.query<{ state: string }>('SELECT state FROM tasks WHERE id = $1', [taskId]);
+      if (rows[0]?.state === 'rechecking') break;
+      if (Date.now() > deadline) throw new Error(`the re-check never fell due (${rows[0]?.state})`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await insp.page.reload();
+    await insp.page.waitForSelector('[data-testid=task-view][data-state=rechecking]');
+    await insp.page.fill('[data-testid=recheck-note]', '探头已更换，测试报警正常');
+    await insp.page.click('[data-testid=recheck-pass]');
+    await insp.page.waitForSelector('[data-testid=task-view][data-state=closed]');
+    expect(insp.errors).toEqual([]);
+  });
+});
+
+describe('the leader’s view', () => {
+  it('shows the city’s statistics as figures and charts, the counties compared and the enterprises ranked', async () => {
+    const leader = await openPage(browser);
+    await signIn(leader.page, base, 'lead-city', PASSWORD);
+    await leader.page.waitForSelector('[data-testid=daily-chart] canvas');
+    await leader.page.waitForSelector('[data-testid=rate-chart] canvas');
+    const kpis = await leader.page.textContent('.kpis');
+    expect(kpis).toContain('处置率');
+    expect(kpis).toContain('100.0%'); // the one alert was disposed
+    expect(await leader.page.textContent('[data-testid=rate-chart]')).toContain('数据在线率');
+    const rows = await leader.page.locator('[data-testid=ranking] tbody tr').allTextContents();
+    expect(rows).toHaveLength(1);
+    await screenshot(leader.page, 'leader-stats');
+    expect(await accessibilityViolations(leader.page)).toEqual([]);
+    expect(leader.errors).toEqual([]);
+  });
+});
+
+describe('jurisdiction in the console', () => {
+  it('shows county B’s officer nothing of county A', async () => {
+    const other = await openPage(browser);
+    await signIn(other.page, base, 'duty-b', PASSWORD);
+    await other.page.waitForSelector('[data-testid=stream-state].ok');
+    expect(await other.page.$$('li.alert')).toEqual([]);
+    await other.page.goto(`${base}/#/alerts/${alertId}`);
+    await other.page.waitForSelector('section.detail, p.error');
+    expect(await other.page.textContent('main')).toContain('404');
+    await other.page.goto(`${base}/#/tasks`);
+    await other.page.waitForSelector('p.empty');
+    // the only errors: the browser's report of the refused (404) request
+    expect(other.errors.filter((e) => !/status of 404/.test(e))).toEqual([]);
+  });
+
+  it('logged no error in the officer’s console', () => {
+    expect(officer.errors).toEqual([]);
+  });
+});
