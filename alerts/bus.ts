@@ -6,9 +6,9 @@
  * waiting for their next safety poll. A lost announcement delays, never loses.
  */
 import type { Redis } from 'ioredis';
+import { alertEventsChannel } from '../core/redis-keys.ts';
 
 /** The pub/sub channel; its messages are the highest new `alert_events.seq`, as decimal text. */
-export const alertEventsChannel = (redisPrefix: string): string => `${redisPrefix}alert-events`;
 
 export type Announce = (seqs: readonly number[]) => void;
 

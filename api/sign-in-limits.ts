@@ -22,6 +22,7 @@
  */
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract, type RateLimiterRes } from 'rate-limiter-flexible';
+import { signInKeyPrefixes } from '../core/redis-keys.ts';
 
 export interface SignInLimitPolicy {
   /** Seconds in which failures are counted, from the first. Default 900 (15 min). */
@@ -67,7 +68,8 @@ export class SignInLimits {
     readonly policy: SignInLimitPolicy = DEFAULT_SIGN_IN_LIMITS,
     private readonly redis?: { client: Redis; prefix: string },
   ) {
-    this.pairPrefix = `${redis?.prefix ?? ''}sign-in:user-address`;
+    const keys = signInKeyPrefixes(redis?.prefix ?? '');
+    this.pairPrefix = keys.userAddress;
     const make = (keyPrefix: string, points: number): RateLimiterAbstract => {
       const opts = { keyPrefix, points, duration: policy.windowS };
       return redis
@@ -75,7 +77,7 @@ export class SignInLimits {
         : new RateLimiterMemory(opts);
     };
     this.pair = make(this.pairPrefix, policy.perUserAddress);
-    this.address = make(`${redis?.prefix ?? ''}sign-in:address`, policy.perAddress);
+    this.address = make(keys.address, policy.perAddress);
   }
 
   /**

@@ -13,13 +13,14 @@
  */
 import type { Redis } from 'ioredis';
 import type { Quality } from './contract.ts';
+import { feedKey } from './redis-keys.ts';
 
 /** What ingest hands the feed for each stored item (ingest's decoded `Normalised` items fit it). */
 export type FeedItem =
   | { type: 'reading'; point: { id: string }; value: number; quality: Quality; ts: number }
   | { type: 'signal'; point: { id: string }; state: string; ts: number };
 
-export const feedKey = (redisPrefix: string): string => `${redisPrefix}rules:feed`;
+export { feedKey };
 
 type ReadingItem = ['r', string, number, Quality, number];
 type SignalItem = ['s', string, string, number];

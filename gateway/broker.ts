@@ -34,6 +34,7 @@ import { VerifiedSecretCache, VerifyGate, decoyHash, verifySecret } from '../led
 import { guardedConnection } from './connection.ts';
 import { moveLegacyBrokerKeys } from './legacy-keys.ts';
 import { allocatePacketIds } from './packet-ids.ts';
+import { brokerKeyPrefix, PACKET_BLOCKS_KEY } from '../core/redis-keys.ts';
 import { correctSessionHandling, isSessionMarkerRestore } from './session-state.ts';
 import { GATEWAY_REVOKED, PLATFORM_SHUTDOWN, PLATFORM_UNAVAILABLE, type GatewayStatusTracker } from './status.ts';
 import { decideStoredWill, guardStoredWills, isStoredWill, parseStatusPayload, type StoredWill } from './wills.ts';
@@ -61,7 +62,6 @@ function authError(message: string, returnCode: number): AuthenticateError {
  * blocks, all under the platform's prefix, so that platforms with different prefixes on one server never see each
  * other's.
  */
-export const brokerKeyPrefix = (redisPrefix: string): string => `${redisPrefix}mqtt:`;
 
 export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisUrl' | 'redisPrefix'>, deps: BrokerDeps) {
   const log = deps.logger.child({ part: 'gateway', component: 'broker' });
@@ -287,16 +287,14 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisUr
     return c !== undefined && !c.closed && identities.has(c);
   }
 
-  const sessionMarkers = correctSessionHandling(broker, (err, clientId) =>
-    log.warn({ err: err.message, clientId }, 'could not record the persistent session'),
-  );
+  const sessionMarkers = correctSessionHandling(broker, (err, clientId) => log.warn({ err: err.message, clientId }, 'could not record the persistent session'));
   guardStoredWills(
     broker,
     (will) => decideStoredWill(will, (gw) => deps.registry.gateway(gw), connectedHere),
     (will, reason) => refuse('will', reason, { clientId: will.clientId, brokerId: will.brokerId, topic: will.topic }),
     (err) => log.warn({ err: err.message }, 'stored will not checked; kept for the next sweep'),
   );
-  const packetIds = await allocatePacketIds(broker, redis, 'packet-blocks', {
+  const packetIds = await allocatePacketIds(broker, redis, PACKET_BLOCKS_KEY, {
     onError: (err) => log.error({ err: err.message }, 'could not reserve a new block of packet ids'),
   });
   log.info({ brokerId: config.mqtt.brokerId, packetIdBlock: packetIds.block }, 'broker packet ids reserved');

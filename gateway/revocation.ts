@@ -12,8 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-
-export const revocationChannel = (redisPrefix: string): string => `${redisPrefix}gateway-revoked`;
+import { revocationAckKey, revocationChannel } from '../core/redis-keys.ts';
 
 interface RevocationMessage {
   gatewayId: string;
@@ -30,7 +29,7 @@ export interface RevocationOutcome {
 
 /** Announces a revocation and waits for every broker process to apply it (bounded by `timeoutMs`, default 1 s). */
 export async function announceRevocation(redis: Redis, redisPrefix: string, gatewayId: string, timeoutMs = 1000): Promise<RevocationOutcome> {
-  const ackKey = `${redisPrefix}gateway-revoked:ack:${randomUUID()}`;
+  const ackKey = revocationAckKey(redisPrefix, randomUUID());
   const message: RevocationMessage = { gatewayId, ackKey };
   // the waiting connection first: BLPOP blocks it, and the acknowledgements may come before the PUBLISH returns
   const waiter = redis.duplicate({ lazyConnect: false, maxRetriesPerRequest: 1 });

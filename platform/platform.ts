@@ -20,13 +20,14 @@ import { AppError } from '../core/errors.ts';
 import { adminTokenWeakness, generateAdminToken, weakAdminTokenMessage } from '../core/secrets.ts';
 import { Registry } from '../ledger/registry.ts';
 import { buildBroker } from '../gateway/broker.ts';
-import { acknowledgeRevocation, announceRevocation, parseRevocation, revocationChannel } from '../gateway/revocation.ts';
+import { acknowledgeRevocation, announceRevocation, parseRevocation } from '../gateway/revocation.ts';
+import { alertEventsChannel, bullPrefix, registryChangedChannel, revocationChannel } from '../core/redis-keys.ts';
 import { Provisioning } from '../ledger/provisioning.ts';
 import { concernsGateway, GatewayStatusTracker } from '../gateway/status.ts';
 import { buildIngest } from '../ingest/ingest.ts';
-import { alertEventsChannel, redisAnnouncer, type Announce } from '../alerts/bus.ts';
+import { redisAnnouncer, type Announce } from '../alerts/bus.ts';
 import { buildNotifier, type Notifier } from '../alerts/notify/index.ts';
-import { bullPrefix, jobOptions } from '../alerts/notify/jobs.ts';
+import { jobOptions } from '../alerts/notify/jobs.ts';
 import { TASKS_QUEUE, TaskJobs, type TaskJobData } from '../inspections/tasks/scheduler.ts';
 import { AlertStore } from '../alerts/store.ts';
 import { FeedWriter } from '../core/feed.ts';
@@ -94,7 +95,7 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
   let httpPort = config.http.port;
   let stopping: Promise<void> | undefined;
 
-  const channel = `${config.redisPrefix}registry-changed`;
+  const channel = registryChangedChannel(config.redisPrefix);
 
   return {
     logger,

@@ -24,7 +24,7 @@ import type { Redis } from 'ioredis';
 import type { Clock } from '../../core/clock.ts';
 import type { Db } from '../../core/db/db.ts';
 import type { Logger } from '../../core/logger.ts';
-import { alertEventsChannel } from '../bus.ts';
+import { alertEventsChannel, notifyCursorKey } from '../../core/redis-keys.ts';
 import { notificationJobId, type Alert } from '../state/index.ts';
 import type { AuthorityDirectory, EnterpriseAuthorities } from './authorities.ts';
 import type { NotificationChannel } from './channels.ts';
@@ -33,8 +33,6 @@ import type { NotifyJobData } from './jobs.ts';
 import { buildNotification } from './notification.ts';
 import { readAlerts, readEventsAfter, type OutboxEvent } from './outbox.ts';
 import { notifyDecision, schedulesEscalation } from './policy.ts';
-
-export const cursorKey = (redisPrefix: string): string => `${redisPrefix}notify:cursor`;
 
 /** Sets the key to ARGV[1] only if that is greater than its current value; returns the value after. */
 const ADVANCE = `local c = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -90,7 +88,7 @@ export class Dispatcher {
     this.batchSize = opts.batchSize ?? 500;
     this.pollMs = opts.pollMs ?? 3000;
     this.staleAfterMs = opts.staleAfterMs ?? 24 * 3600_000;
-    this.key = cursorKey(deps.redisPrefix);
+    this.key = notifyCursorKey(deps.redisPrefix);
   }
 
   get position(): number {

@@ -19,7 +19,8 @@ import { AuthorityDirectory } from './authorities.ts';
 import { LogChannel, WebhookChannel, type NotificationChannel } from './channels.ts';
 import { Dispatcher, type DispatcherOptions } from './dispatcher.ts';
 import { Escalator, type EscalateOutcome } from './escalation.ts';
-import { ESCALATE_QUEUE, NOTIFY_QUEUE, bullPrefix, jobOptions, type EscalateJobData, type NotifyJobData, type RetryOptions } from './jobs.ts';
+import { bullPrefix } from '../../core/redis-keys.ts';
+import { ESCALATE_QUEUE, NOTIFY_QUEUE, jobOptions, type EscalateJobData, type NotifyJobData, type RetryOptions } from './jobs.ts';
 import { defaultCatalogue, seriousRule } from '../rules/index.ts';
 import type { TaskPolicy } from '../../inspections/tasks/policy.ts';
 import { TASKS_QUEUE, TaskJobs, TaskScheduler, type TaskJobData } from '../../inspections/tasks/scheduler.ts';
@@ -29,8 +30,7 @@ export type { NotificationChannel } from './channels.ts';
 export { LogChannel, WebhookChannel, signBody, verifySignature, webhookName } from './channels.ts';
 export type { Notification } from './notification.ts';
 export { summaryOf } from './notification.ts';
-export { cursorKey } from './dispatcher.ts';
-export { bullPrefix, ESCALATE_QUEUE, NOTIFY_QUEUE } from './jobs.ts';
+export { ESCALATE_QUEUE, NOTIFY_QUEUE } from './jobs.ts';
 
 export type NotifierConfig = Pick<PlatformConfig, 'redisUrl' | 'redisPrefix' | 'notify'> & { tasks?: PlatformConfig['tasks'] | undefined };
 

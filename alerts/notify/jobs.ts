@@ -18,7 +18,6 @@ export const NOTIFY_QUEUE = 'notify';
 export const ESCALATE_QUEUE = 'escalate';
 
 /** BullMQ key prefix: `${redisPrefix}bull`, so several platforms (or tests) can share one Redis. */
-export const bullPrefix = (redisPrefix: string): string => `${redisPrefix}bull`;
 
 export interface NotifyJobData {
   /** Name of the channel to send to. */

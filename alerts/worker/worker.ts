@@ -42,15 +42,14 @@ import type { AlertStore } from '../store.ts';
 import { fingerprintOf, type Finding } from '../types.ts';
 import { PointDirectory } from './directory.ts';
 import { RulesEngine, type EngineSnapshot, type RawObservation } from './engine.ts';
-import { decodeEntry, feedKey, type FeedEntry } from '../../core/feed.ts';
+import { decodeEntry, type FeedEntry } from '../../core/feed.ts';
+import { feedKey, registryChangedChannel, snapshotKey } from '../../core/redis-keys.ts';
 import { RegisteredLimits } from './registered-limits.ts';
 
 /** Rule id of the alert raised when one point's alerts keep firing (频繁报警). */
 export const CHATTERING_RULE_ID = 'common.chattering';
 /** Rule id of the alert raised when an enterprise registers a limit looser than the standard allows (loose-limits.ts). */
 export { LOOSE_LIMIT_RULE_ID } from './loose-limits.ts';
-
-export const snapshotKey = (redisPrefix: string): string => `${redisPrefix}rules:snapshot`;
 
 interface Snapshot {
   v: 1;
@@ -157,7 +156,7 @@ export class RulesWorker {
       r.on('error', (err: Error) => this.log.warn({ err: err.message }, 'redis error'));
       await r.connect();
     }
-    await this.sub.subscribe(`${this.config.redisPrefix}registry-changed`);
+    await this.sub.subscribe(registryChangedChannel(this.config.redisPrefix));
     this.sub.on('message', (_ch: string, message: string) => {
       this.changesSeen++;
       if (message === OVERRIDES_CHANGED) this.overridesStale = true;

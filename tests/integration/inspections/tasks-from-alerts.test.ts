@@ -9,7 +9,7 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
-import { bullPrefix, cursorKey } from '../../../alerts/notify/index.ts';
+import { bullPrefix, notifyCursorKey as cursorKey } from '../../../core/redis-keys.ts';
 import { TASKS_QUEUE } from '../../../inspections/tasks/scheduler.ts';
 import { AuditTrail } from '../../../core/audit.ts';
 import { encodeReadings, topics } from '../../../core/contract.ts';

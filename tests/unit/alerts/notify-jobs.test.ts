@@ -5,9 +5,9 @@
  * kept long enough to dedupe a replay, channels from config.
  */
 import { describe, expect, it } from 'vitest';
-import { cursorKey } from '../../../alerts/notify/dispatcher.ts';
+import { bullPrefix, notifyCursorKey as cursorKey } from '../../../core/redis-keys.ts';
 import { buildNotifier, defaultChannels, escalationLimitsOf, LogChannel, WebhookChannel, type NotificationChannel } from '../../../alerts/notify/index.ts';
-import { bullPrefix, COMPLETED_RETENTION_S, ESCALATE_QUEUE, FAILED_RETENTION_S, jobOptions, NOTIFY_QUEUE } from '../../../alerts/notify/jobs.ts';
+import { COMPLETED_RETENTION_S, ESCALATE_QUEUE, FAILED_RETENTION_S, jobOptions, NOTIFY_QUEUE } from '../../../alerts/notify/jobs.ts';
 import { escalationJobId, notificationJobId } from '../../../alerts/state/index.ts';
 import { platformConfigSchema } from '../../../core/config.ts';
 import { systemClock } from '../../../core/clock.ts';

@@ -1,0 +1,42 @@
+/**
+ * Every Redis key, key prefix and channel the platform uses, in one place.
+ * All live under the deployment's prefix (config `redisPrefix`, REDIS_PREFIX),
+ * so several platforms — or tests — can share one Redis
+ * (`tests/integration/platform/redis-prefix.test.ts` checks nothing escapes it).
+ */
+
+/** The ingest → rules feed: a stream appended before each PUBACK (`core/feed.ts`). */
+export const feedKey = (redisPrefix: string): string => `${redisPrefix}rules:feed`;
+
+/** The rules worker's snapshot: its state and the feed position it covers (ADR 0005). */
+export const snapshotKey = (redisPrefix: string): string => `${redisPrefix}rules:snapshot`;
+
+/** The broker's sessions, subscriptions, queued messages and wills (aedes-persistence-redis, as an ioredis keyPrefix). */
+export const brokerKeyPrefix = (redisPrefix: string): string => `${redisPrefix}mqtt:`;
+
+/** The counter the brokers reserve packet-id blocks from (`gateway/packet-ids.ts`); a key under `brokerKeyPrefix`. */
+export const PACKET_BLOCKS_KEY = 'packet-blocks';
+
+/** Channel: a gateway's credentials changed; every broker closes its connections and acknowledges (`gateway/revocation.ts`). */
+export const revocationChannel = (redisPrefix: string): string => `${redisPrefix}gateway-revoked`;
+
+/** The list a broker acknowledges one revocation on. */
+export const revocationAckKey = (redisPrefix: string, id: string): string => `${redisPrefix}gateway-revoked:ack:${id}`;
+
+/** Channel: the ledger changed (message: a gateway id) or the rule overrides did (message `OVERRIDES_CHANGED`). */
+export const registryChangedChannel = (redisPrefix: string): string => `${redisPrefix}registry-changed`;
+
+/** Channel: new alert events are stored (message: the highest event seq), for live streams and the notifier. */
+export const alertEventsChannel = (redisPrefix: string): string => `${redisPrefix}alert-events`;
+
+/** The notifier's position in the alert events. */
+export const notifyCursorKey = (redisPrefix: string): string => `${redisPrefix}notify:cursor`;
+
+/** BullMQ's key prefix for the platform's queues (`notify`, `escalate`, `tasks`). */
+export const bullPrefix = (redisPrefix: string): string => `${redisPrefix}bull`;
+
+/** Sign-in failure counts (rate-limiter-flexible key prefixes): per user and address together, and per address. */
+export const signInKeyPrefixes = (redisPrefix: string) => ({
+  userAddress: `${redisPrefix}sign-in:user-address`,
+  address: `${redisPrefix}sign-in:address`,
+});
