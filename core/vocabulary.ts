@@ -9,14 +9,81 @@
  * group the detectors of one area for the correlated-detectors rule; no rule
  * keys on a zone's name).
  */
-import { GASES } from '../alerts/rules/gases.ts';
-import { METHANE_LOCATIONS, ROADWAY_TYPES } from '../alerts/rules/mine-tables.ts';
 import { SENSOR_KINDS, SIGNAL_KINDS, type SensorKind, type SignalKind } from './contract.ts';
 
 export interface Term {
   id: string;
   zh: string;
   en: string;
+}
+
+/**
+ * The roles' names. The rule tables (alerts/rules/mine-tables.ts: 《煤矿安全规程》(2022) 第四百九十八条 and
+ * 第一百三十六条; alerts/rules/gases.ts: GBZ 2.1-2019) hold each role's numbers under these ids and take the names from here.
+ */
+/** A methane sensor's location (第四百九十八条 表, row by row). */
+export const METHANE_LOCATION_TERMS: readonly Term[] = [
+  { id: 'upper_corner', zh: '采煤工作面回风隅角', en: 'upper corner (return-side corner) of a longwall face' },
+  { id: 'working_face', zh: '采煤工作面', en: 'longwall (coal-winning) face' },
+  { id: 'return_airway', zh: '采煤工作面回风巷', en: 'return airway of a longwall face' },
+  { id: 'return_airway_middle', zh: '高瓦斯、突出矿井采煤工作面回风巷中部', en: 'middle of the face return airway (high-gas / outburst mines)' },
+  { id: 'intake_high_gas', zh: '高瓦斯、突出矿井采煤工作面进风巷', en: 'intake airway of a longwall face (high-gas / outburst mines)' },
+  { id: 'series_face_intake', zh: '采用串联通风的被串采煤工作面进风巷', en: 'intake airway of a series-ventilated longwall face' },
+  { id: 'gas_drainage_roadway', zh: '专用排瓦斯巷', en: 'dedicated gas-drainage roadway' },
+  { id: 'drainage_mixed_return', zh: '有专用排瓦斯巷的采煤工作面混合回风流处', en: 'mixed return of a face with a dedicated gas-drainage roadway' },
+  { id: 'shearer', zh: '采煤机（机载）', en: 'shearer-mounted' },
+  { id: 'heading_face', zh: '煤巷、半煤岩巷和有瓦斯涌出岩巷的掘进工作面', en: 'heading face (coal, part-coal or gassy rock drivage)' },
+  { id: 'heading_return', zh: '煤巷、半煤岩巷和有瓦斯涌出岩巷的掘进工作面回风流中', en: 'return air of a heading face' },
+  { id: 'heading_series_fan', zh: '采用串联通风的被串掘进工作面局部通风机前', en: 'before the auxiliary fan of a series-ventilated heading' },
+  { id: 'heading_intake_split', zh: '突出矿井掘进工作面的进风分风口处', en: 'intake split of a heading (outburst mines)' },
+  { id: 'roadheader', zh: '掘进机、连续采煤机、锚杆钻车、梭车（机载）', en: 'roadheader / continuous miner / roof bolter / shuttle car-mounted' },
+  { id: 'district_return', zh: '采区回风巷', en: 'mining-district return airway' },
+  { id: 'main_return', zh: '一翼回风巷及总回风巷', en: 'wing return or main return airway' },
+  { id: 'trolley_loading_point', zh: '使用架线电机车的主要运输巷道内装煤点处', en: 'loading point in a trolley-locomotive haulage roadway' },
+  {
+    id: 'trolley_downwind',
+    zh: '高瓦斯矿井进风的主要运输巷道内使用架线电机车时，瓦斯涌出巷道的下风流中',
+    en: 'downwind of a gas-emitting roadway in a trolley-locomotive intake haulage (high-gas mines)',
+  },
+  { id: 'conveyor_return_shaft', zh: '兼做回风井的装有带式输送机的井筒', en: 'belt-conveyor shaft that is also a return shaft' },
+  { id: 'explosion_proof_vehicle', zh: '采用防爆蓄电池或防爆柴油机为动力装置的运输设备（机载）', en: 'battery or diesel explosion-proof vehicle-mounted' },
+  { id: 'coal_bunker', zh: '井下煤仓', en: 'underground coal bunker' },
+  { id: 'surface_conveyor_gallery', zh: '封闭的带式输送机地面走廊内，带式输送机滚筒上方', en: 'above the drum in an enclosed surface conveyor gallery' },
+  { id: 'surface_drainage_station', zh: '地面瓦斯抽采泵站室内', en: 'inside a surface gas-drainage pump station' },
+  {
+    id: 'underground_drainage_station',
+    zh: '井下临时瓦斯抽采泵站下风侧栅栏外',
+    en: 'outside the downwind fence of an underground temporary gas-drainage pump station',
+  },
+];
+/** A wind-speed sensor's roadway type (第一百三十六条 表). */
+export const ROADWAY_TYPE_TERMS: readonly Term[] = [
+  { id: 'shaft_no_hoist', zh: '无提升设备的风井和风硐', en: 'ventilation shaft or fan drift without hoisting' },
+  { id: 'shaft_materials', zh: '专为升降物料的井筒', en: 'shaft hoisting materials only' },
+  { id: 'air_bridge', zh: '风桥', en: 'air crossing (air bridge)' },
+  { id: 'shaft_personnel', zh: '升降人员和物料的井筒', en: 'shaft hoisting persons and materials' },
+  { id: 'main_airway', zh: '主要进、回风巷', en: 'main intake or return airway' },
+  { id: 'trolley_roadway', zh: '架线电机车巷道', en: 'trolley-locomotive roadway' },
+  { id: 'conveyor_district_airway', zh: '输送机巷，采区进、回风巷', en: 'conveyor roadway, district intake or return airway' },
+  { id: 'face_or_coal_heading', zh: '采煤工作面、掘进中的煤巷和半煤岩巷', en: 'longwall face, coal or part-coal heading under drivage' },
+  { id: 'rock_heading', zh: '掘进中的岩巷', en: 'rock heading under drivage' },
+  { id: 'other_ventilated', zh: '其他通风人行巷道', en: 'other ventilated travelling roadway' },
+];
+/** The gas a toxic-gas detector measures. */
+export const GAS_TERMS: readonly Term[] = [
+  { id: 'h2s', zh: '硫化氢', en: 'hydrogen sulphide' },
+  { id: 'co', zh: '一氧化碳', en: 'carbon monoxide' },
+  { id: 'nh3', zh: '氨', en: 'ammonia' },
+  { id: 'cl2', zh: '氯气', en: 'chlorine' },
+  { id: 'so2', zh: '二氧化硫', en: 'sulphur dioxide' },
+  { id: 'hcn', zh: '氰化氢', en: 'hydrogen cyanide' },
+];
+
+/** The term `id` of `list`; throws for an unknown id (a rule table naming a role the vocabulary lacks is a programming error). */
+export function termIn(list: readonly Term[], id: string): Term {
+  const t = list.find((x) => x.id === id);
+  if (!t) throw new Error(`no term '${id}' in the vocabulary`);
+  return t;
 }
 
 export const SECTORS = ['mine', 'hazardous_chemicals', 'fireworks', 'metal_smelting', 'explosive_dust', 'other'] as const;
@@ -69,9 +136,9 @@ const COOLING_OUTLET: Term = { id: 'cooling_outlet', zh: '冷却水出水', en: 
  * detector's from its gas (GBZ 2.1-2019).
  */
 export const ROLES_BY_KIND: Partial<Record<SensorKind | SignalKind, { what: Omit<Term, 'id'>; roles: readonly Term[] }>> = {
-  methane: { what: { zh: '甲烷传感器设置地点', en: 'methane sensor location' }, roles: METHANE_LOCATIONS.map(({ id, zh, en }) => ({ id, zh, en })) },
-  wind_speed: { what: { zh: '巷道类型', en: 'roadway type' }, roles: ROADWAY_TYPES.map(({ id, zh, en }) => ({ id, zh, en })) },
-  toxic_gas: { what: { zh: '检测气体', en: 'gas detected' }, roles: GASES.map(({ role, zh, en }) => ({ id: role, zh, en })) },
+  methane: { what: { zh: '甲烷传感器设置地点', en: 'methane sensor location' }, roles: METHANE_LOCATION_TERMS },
+  wind_speed: { what: { zh: '巷道类型', en: 'roadway type' }, roles: ROADWAY_TYPE_TERMS },
+  toxic_gas: { what: { zh: '检测气体', en: 'gas detected' }, roles: GAS_TERMS },
   temperature: { what: { zh: '测点位置', en: 'place' }, roles: [COLLECTOR, COOLING_INLET, COOLING_OUTLET] },
   flow: { what: { zh: '测点位置', en: 'place' }, roles: [COOLING_INLET, COOLING_OUTLET] },
   differential_pressure: { what: { zh: '测点位置', en: 'place' }, roles: [COLLECTOR] },

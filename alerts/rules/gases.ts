@@ -7,6 +7,8 @@
  * detector whose role names no gas here gets the default (H2S: the commonest
  * toxic hazard in the tank farms and the gas of the simulated detectors).
  */
+import { GAS_TERMS, termIn } from '../../core/vocabulary.ts';
+
 export interface Gas {
   /** The detector role that names the gas. */
   role: string;
@@ -18,13 +20,19 @@ export interface Gas {
   molarMass: number;
 }
 
+/** A gas's role and names (core/vocabulary.ts). */
+function gasTerm(role: string): Pick<Gas, 'role' | 'zh' | 'en'> {
+  const { id, zh, en } = termIn(GAS_TERMS, role);
+  return { role: id, zh, en };
+}
+
 export const GASES: readonly Gas[] = [
-  { role: 'h2s', zh: '硫化氢', en: 'hydrogen sulphide', oelMgM3: 10, limit: 'MAC', molarMass: 34.08 },
-  { role: 'co', zh: '一氧化碳', en: 'carbon monoxide', oelMgM3: 30, limit: 'PC-STEL', molarMass: 28.01 },
-  { role: 'nh3', zh: '氨', en: 'ammonia', oelMgM3: 30, limit: 'PC-STEL', molarMass: 17.03 },
-  { role: 'cl2', zh: '氯气', en: 'chlorine', oelMgM3: 1, limit: 'MAC', molarMass: 70.9 },
-  { role: 'so2', zh: '二氧化硫', en: 'sulphur dioxide', oelMgM3: 10, limit: 'PC-STEL', molarMass: 64.07 },
-  { role: 'hcn', zh: '氰化氢', en: 'hydrogen cyanide', oelMgM3: 1, limit: 'MAC', molarMass: 27.03 },
+  { ...gasTerm('h2s'), oelMgM3: 10, limit: 'MAC', molarMass: 34.08 },
+  { ...gasTerm('co'), oelMgM3: 30, limit: 'PC-STEL', molarMass: 28.01 },
+  { ...gasTerm('nh3'), oelMgM3: 30, limit: 'PC-STEL', molarMass: 17.03 },
+  { ...gasTerm('cl2'), oelMgM3: 1, limit: 'MAC', molarMass: 70.9 },
+  { ...gasTerm('so2'), oelMgM3: 10, limit: 'PC-STEL', molarMass: 64.07 },
+  { ...gasTerm('hcn'), oelMgM3: 1, limit: 'MAC', molarMass: 27.03 },
 ];
 
 /** The gas assumed for a toxic-gas detector of unknown gas. */

@@ -14,6 +14,8 @@
  * `memory` row against the official text before relying on it.
  */
 
+import { METHANE_LOCATION_TERMS, ROADWAY_TYPE_TERMS, termIn } from '../../core/vocabulary.ts';
+
 export type TableCheck = 'secondary' | 'memory';
 
 export interface MethaneLocation {
@@ -32,6 +34,10 @@ export interface MethaneLocation {
   checked: TableCheck;
 }
 
+/** A row's id and names (core/vocabulary.ts). */
+const methaneLocation = (id: string) => termIn(METHANE_LOCATION_TERMS, id);
+const roadwayType = (id: string) => termIn(ROADWAY_TYPE_TERMS, id);
+
 export const METHANE_ARTICLE = '《煤矿安全规程》(2022) 第四百九十八条 表 甲烷传感器的报警浓度、断电浓度、复电浓度和断电范围';
 
 /**
@@ -44,9 +50,7 @@ export const METHANE_ARTICLE = '《煤矿安全规程》(2022) 第四百九十�
  */
 export const METHANE_LOCATIONS: readonly MethaneLocation[] = [
   {
-    id: 'upper_corner',
-    zh: '采煤工作面回风隅角',
-    en: 'upper corner (return-side corner) of a longwall face',
+    ...methaneLocation('upper_corner'),
     alarm: 1.0,
     powerOff: 1.5,
     restore: 1.0,
@@ -54,9 +58,7 @@ export const METHANE_LOCATIONS: readonly MethaneLocation[] = [
     checked: 'secondary',
   },
   {
-    id: 'working_face',
-    zh: '采煤工作面',
-    en: 'longwall (coal-winning) face',
+    ...methaneLocation('working_face'),
     alarm: 1.0,
     powerOff: 1.5,
     restore: 1.0,
@@ -64,9 +66,7 @@ export const METHANE_LOCATIONS: readonly MethaneLocation[] = [
     checked: 'secondary',
   },
   {
-    id: 'return_airway',
-    zh: '采煤工作面回风巷',
-    en: 'return airway of a longwall face',
+    ...methaneLocation('return_airway'),
     alarm: 1.0,
     powerOff: 1.0,
     restore: 1.0,
@@ -74,9 +74,7 @@ export const METHANE_LOCATIONS: readonly MethaneLocation[] = [
     checked: 'secondary',
   },
   {
-    id: 'return_airway_middle',
-    zh: '高瓦斯、突出矿井采煤工作面回风巷中部',
-    en: 'middle of the face return airway (high-gas / outburst mines)',
+    ...methaneLocation('return_airway_middle'),
     alarm: 1.0,
     powerOff: 1.0,
     restore: 1.0,
@@ -84,9 +82,7 @@ export const METHANE_LOCATIONS: readonly MethaneLocation[] = [
     checked: 'secondary',
   },
   {
-    id: 'intake_high_gas',
-    zh: '高瓦斯、突出矿井采煤工作面进风巷',
-    en: 'intake airway of a longwall face (high-gas / outburst mines)',
+    ...methaneLocation('intake_high_gas'),
     alarm: 0.5,
     powerOff: 0.5,
     restore: 0.5,
@@ -94,9 +90,7 @@ export const METHANE_LOCATIONS: readonly MethaneLocation[] = [
     checked: 'secondary',
   },
   {
-    id: 'series_face_intake',
-    zh: '采用串联通风的被串采煤工作面进风巷',
-    en: 'intake airway of a series-ventilated longwall face',
+    ...methaneLocation('series_face_intake'),
     alarm: 0.5,
     powerOff: 0.5,
     restore: 0.5,
@@ -104,9 +98,7 @@ export const METHANE_LOCATIONS: readonly MethaneLocation[] = [
     checked: 'secondary',
   },
   {
-    id: 'gas_drainage_roadway',
-    zh: '专用排瓦斯巷',
-    en: 'dedicated gas-drainage roadway',
+    ...methaneLocation('gas_drainage_roadway'),
     alarm: 2.5,
     powerOff: 2.5,
     restore: 2.5,
@@ -114,20 +106,16 @@ export const METHANE_LOCATIONS: readonly MethaneLocation[] = [
     checked: 'secondary',
   },
   {
-    id: 'drainage_mixed_return',
-    zh: '有专用排瓦斯巷的采煤工作面混合回风流处',
-    en: 'mixed return of a face with a dedicated gas-drainage roadway',
+    ...methaneLocation('drainage_mixed_return'),
     alarm: 1.0,
     powerOff: 1.0,
     restore: 1.0,
     powerOffRange: '工作面内及其回风巷内全部非本质安全型电气设备',
     checked: 'secondary',
   },
-  { id: 'shearer', zh: '采煤机（机载）', en: 'shearer-mounted', alarm: 1.0, powerOff: 1.5, restore: 1.0, powerOffRange: '采煤机电源', checked: 'secondary' },
+  { ...methaneLocation('shearer'), alarm: 1.0, powerOff: 1.5, restore: 1.0, powerOffRange: '采煤机电源', checked: 'secondary' },
   {
-    id: 'heading_face',
-    zh: '煤巷、半煤岩巷和有瓦斯涌出岩巷的掘进工作面',
-    en: 'heading face (coal, part-coal or gassy rock drivage)',
+    ...methaneLocation('heading_face'),
     alarm: 1.0,
     powerOff: 1.5,
     restore: 1.0,
@@ -135,9 +123,7 @@ export const METHANE_LOCATIONS: readonly MethaneLocation[] = [
     checked: 'secondary',
   },
   {
-    id: 'heading_return',
-    zh: '煤巷、半煤岩巷和有瓦斯涌出岩巷的掘进工作面回风流中',
-    en: 'return air of a heading face',
+    ...methaneLocation('heading_return'),
     alarm: 1.0,
     powerOff: 1.0,
     restore: 1.0,
@@ -145,9 +131,7 @@ export const METHANE_LOCATIONS: readonly MethaneLocation[] = [
     checked: 'secondary',
   },
   {
-    id: 'heading_series_fan',
-    zh: '采用串联通风的被串掘进工作面局部通风机前',
-    en: 'before the auxiliary fan of a series-ventilated heading',
+    ...methaneLocation('heading_series_fan'),
     alarm: 0.5,
     powerOff: 0.5,
     restore: 0.5,
@@ -155,9 +139,7 @@ export const METHANE_LOCATIONS: readonly MethaneLocation[] = [
     checked: 'memory',
   },
   {
-    id: 'heading_intake_split',
-    zh: '突出矿井掘进工作面的进风分风口处',
-    en: 'intake split of a heading (outburst mines)',
+    ...methaneLocation('heading_intake_split'),
     alarm: 0.5,
     powerOff: 0.5,
     restore: 0.5,
@@ -165,9 +147,7 @@ export const METHANE_LOCATIONS: readonly MethaneLocation[] = [
     checked: 'memory',
   },
   {
-    id: 'roadheader',
-    zh: '掘进机、连续采煤机、锚杆钻车、梭车（机载）',
-    en: 'roadheader / continuous miner / roof bolter / shuttle car-mounted',
+    ...methaneLocation('roadheader'),
     alarm: 1.0,
     powerOff: 1.5,
     restore: 1.0,
@@ -175,9 +155,7 @@ export const METHANE_LOCATIONS: readonly MethaneLocation[] = [
     checked: 'memory',
   },
   {
-    id: 'district_return',
-    zh: '采区回风巷',
-    en: 'mining-district return airway',
+    ...methaneLocation('district_return'),
     alarm: 1.0,
     powerOff: 1.0,
     restore: 1.0,
@@ -185,9 +163,7 @@ export const METHANE_LOCATIONS: readonly MethaneLocation[] = [
     checked: 'memory',
   },
   {
-    id: 'main_return',
-    zh: '一翼回风巷及总回风巷',
-    en: 'wing return or main return airway',
+    ...methaneLocation('main_return'),
     alarm: 0.75,
     powerOff: null,
     restore: null,
@@ -195,9 +171,7 @@ export const METHANE_LOCATIONS: readonly MethaneLocation[] = [
     checked: 'memory',
   },
   {
-    id: 'trolley_loading_point',
-    zh: '使用架线电机车的主要运输巷道内装煤点处',
-    en: 'loading point in a trolley-locomotive haulage roadway',
+    ...methaneLocation('trolley_loading_point'),
     alarm: 0.5,
     powerOff: 0.5,
     restore: 0.5,
@@ -205,9 +179,7 @@ export const METHANE_LOCATIONS: readonly MethaneLocation[] = [
     checked: 'secondary',
   },
   {
-    id: 'trolley_downwind',
-    zh: '高瓦斯矿井进风的主要运输巷道内使用架线电机车时，瓦斯涌出巷道的下风流中',
-    en: 'downwind of a gas-emitting roadway in a trolley-locomotive intake haulage (high-gas mines)',
+    ...methaneLocation('trolley_downwind'),
     alarm: 0.5,
     powerOff: 0.5,
     restore: 0.5,
@@ -215,9 +187,7 @@ export const METHANE_LOCATIONS: readonly MethaneLocation[] = [
     checked: 'secondary',
   },
   {
-    id: 'conveyor_return_shaft',
-    zh: '兼做回风井的装有带式输送机的井筒',
-    en: 'belt-conveyor shaft that is also a return shaft',
+    ...methaneLocation('conveyor_return_shaft'),
     alarm: 0.5,
     powerOff: 0.7,
     restore: 0.7,
@@ -225,9 +195,7 @@ export const METHANE_LOCATIONS: readonly MethaneLocation[] = [
     checked: 'memory',
   },
   {
-    id: 'explosion_proof_vehicle',
-    zh: '采用防爆蓄电池或防爆柴油机为动力装置的运输设备（机载）',
-    en: 'battery or diesel explosion-proof vehicle-mounted',
+    ...methaneLocation('explosion_proof_vehicle'),
     alarm: 0.5,
     powerOff: 0.5,
     restore: 0.5,
@@ -235,9 +203,7 @@ export const METHANE_LOCATIONS: readonly MethaneLocation[] = [
     checked: 'memory',
   },
   {
-    id: 'coal_bunker',
-    zh: '井下煤仓',
-    en: 'underground coal bunker',
+    ...methaneLocation('coal_bunker'),
     alarm: 1.5,
     powerOff: 1.5,
     restore: 1.5,
@@ -245,9 +211,7 @@ export const METHANE_LOCATIONS: readonly MethaneLocation[] = [
     checked: 'memory',
   },
   {
-    id: 'surface_conveyor_gallery',
-    zh: '封闭的带式输送机地面走廊内，带式输送机滚筒上方',
-    en: 'above the drum in an enclosed surface conveyor gallery',
+    ...methaneLocation('surface_conveyor_gallery'),
     alarm: 1.5,
     powerOff: 1.5,
     restore: 1.5,
@@ -255,9 +219,7 @@ export const METHANE_LOCATIONS: readonly MethaneLocation[] = [
     checked: 'memory',
   },
   {
-    id: 'surface_drainage_station',
-    zh: '地面瓦斯抽采泵站室内',
-    en: 'inside a surface gas-drainage pump station',
+    ...methaneLocation('surface_drainage_station'),
     alarm: 0.5,
     powerOff: null,
     restore: null,
@@ -265,9 +227,7 @@ export const METHANE_LOCATIONS: readonly MethaneLocation[] = [
     checked: 'memory',
   },
   {
-    id: 'underground_drainage_station',
-    zh: '井下临时瓦斯抽采泵站下风侧栅栏外',
-    en: 'outside the downwind fence of an underground temporary gas-drainage pump station',
+    ...methaneLocation('underground_drainage_station'),
     alarm: 1.0,
     powerOff: 1.0,
     restore: 1.0,
@@ -300,30 +260,26 @@ export const WIND_ARTICLE = '《煤矿安全规程》(2022) 第一百三十六�
 
 /** 第一百三十六条's table (agrees with a published reproduction of the table, row for row). */
 export const ROADWAY_TYPES: readonly RoadwayType[] = [
-  { id: 'shaft_no_hoist', zh: '无提升设备的风井和风硐', en: 'ventilation shaft or fan drift without hoisting', min: null, max: 15, checked: 'secondary' },
-  { id: 'shaft_materials', zh: '专为升降物料的井筒', en: 'shaft hoisting materials only', min: null, max: 12, checked: 'secondary' },
-  { id: 'air_bridge', zh: '风桥', en: 'air crossing (air bridge)', min: null, max: 10, checked: 'secondary' },
-  { id: 'shaft_personnel', zh: '升降人员和物料的井筒', en: 'shaft hoisting persons and materials', min: null, max: 8, checked: 'secondary' },
-  { id: 'main_airway', zh: '主要进、回风巷', en: 'main intake or return airway', min: null, max: 8, checked: 'secondary' },
-  { id: 'trolley_roadway', zh: '架线电机车巷道', en: 'trolley-locomotive roadway', min: 1.0, max: 8, checked: 'secondary' },
+  { ...roadwayType('shaft_no_hoist'), min: null, max: 15, checked: 'secondary' },
+  { ...roadwayType('shaft_materials'), min: null, max: 12, checked: 'secondary' },
+  { ...roadwayType('air_bridge'), min: null, max: 10, checked: 'secondary' },
+  { ...roadwayType('shaft_personnel'), min: null, max: 8, checked: 'secondary' },
+  { ...roadwayType('main_airway'), min: null, max: 8, checked: 'secondary' },
+  { ...roadwayType('trolley_roadway'), min: 1.0, max: 8, checked: 'secondary' },
   {
-    id: 'conveyor_district_airway',
-    zh: '输送机巷，采区进、回风巷',
-    en: 'conveyor roadway, district intake or return airway',
+    ...roadwayType('conveyor_district_airway'),
     min: 0.25,
     max: 6,
     checked: 'secondary',
   },
   {
-    id: 'face_or_coal_heading',
-    zh: '采煤工作面、掘进中的煤巷和半煤岩巷',
-    en: 'longwall face, coal or part-coal heading under drivage',
+    ...roadwayType('face_or_coal_heading'),
     min: 0.25,
     max: 4,
     checked: 'secondary',
   },
-  { id: 'rock_heading', zh: '掘进中的岩巷', en: 'rock heading under drivage', min: 0.15, max: 4, checked: 'secondary' },
-  { id: 'other_ventilated', zh: '其他通风人行巷道', en: 'other ventilated travelling roadway', min: 0.15, max: null, checked: 'secondary' },
+  { ...roadwayType('rock_heading'), min: 0.15, max: 4, checked: 'secondary' },
+  { ...roadwayType('other_ventilated'), min: 0.15, max: null, checked: 'secondary' },
 ];
 
 /** Wind-speed limits for a sensor whose roadway type is not registered: the face range (0.25–4 m/s), a default until the type is set. */
