@@ -50,7 +50,6 @@ export { CHATTERING_RULE_ID } from './sweeps.ts';
 /** Rule id of the alert raised when an enterprise registers a limit looser than the standard allows (loose-limits.ts). */
 export { LOOSE_LIMIT_RULE_ID } from './loose-limits.ts';
 export { compareIds } from './feed-reader.ts';
-export { loadCatalogueFile } from '../rules/catalogue-source.ts';
 
 export interface RulesWorkerDeps {
   store: AlertStore;
