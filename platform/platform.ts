@@ -31,9 +31,10 @@ import { jobOptions } from '../alerts/notify/jobs.ts';
 import { TASKS_QUEUE, TaskJobs, type TaskJobData } from '../inspections/tasks/scheduler.ts';
 import { AlertStore } from '../alerts/store.ts';
 import { FeedWriter } from '../core/feed.ts';
-import { defaultCatalogue, type Catalogue } from '../alerts/rules/index.ts';
 import { OVERRIDES_CHANGED } from '../alerts/rules/override-store.ts';
-import { RulesWorker, loadCatalogueFile } from '../alerts/worker/worker.ts';
+import { CatalogueSource } from '../alerts/rules/catalogue-source.ts';
+import { buildRulesWorker, type RulesWorker } from '../alerts/worker/worker.ts';
+import { openRedisConnections, type RedisConnections } from '../core/connections.ts';
 
 export interface PlatformDeps {
   logger?: Logger;
@@ -88,6 +89,7 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
   let feedRedis: Redis | undefined;
   let limitsRedis: Redis | undefined;
   let rules: RulesWorker | undefined;
+  let rulesRedis: RedisConnections | undefined;
   let notifier: Notifier | undefined;
   let tasksQueue: Queue<TaskJobData> | undefined;
   let alertStore: AlertStore | undefined;
@@ -231,10 +233,12 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
         broker = await buildBroker(config, { registry, status, logger, metrics, handleUplink: ingest.handleUplink });
         await broker.start();
       }
+      // the one owner of the rule catalogue in this process: the worker evaluates it, the tasks and the API read it
+      const catalogues = new CatalogueSource(config.rules.catalogueFile);
       if (config.parts.includes('rules')) {
-        rules = new RulesWorker(config, { db, store: alertStore, clock, logger, metrics, announce });
+        rulesRedis = openRedisConnections(config.redisUrl, logger);
+        rules = buildRulesWorker(config, { db, store: alertStore, clock, logger, metrics, announce, redis: rulesRedis, catalogue: catalogues });
         await rules.start();
-        const worker = rules;
         notifier = buildNotifier(config, {
           db,
           store: alertStore,
@@ -243,9 +247,9 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
           metrics,
           announce,
           // the task policy reads a rule's pattern from the catalogue in force (a catalogue file's, reloaded)
-          patternOf: (ruleId) => worker.catalogue?.rules.find((r) => r.id === ruleId)?.pattern,
+          patternOf: (ruleId) => catalogues.patternOf(ruleId),
           // and whether it is a serious violation (an on-site task, exempt from the cap; otherwise a remote verification)
-          seriousOf: (ruleId) => worker.catalogue?.rules.find((r) => r.id === ruleId)?.seriousViolation ?? false,
+          seriousOf: (ruleId) => catalogues.seriousOf(ruleId),
         });
         await notifier.start();
       }
@@ -256,8 +260,8 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
 
       const ing = ingest;
       const brk = broker;
-      let shipped: Catalogue | undefined;
-      const catalogue = () => (config.rules.catalogueFile ? loadCatalogueFile(config.rules.catalogueFile) : Promise.resolve((shipped ??= defaultCatalogue())));
+      // the API shows the catalogue file as it stands (or the shipped one)
+      const catalogue = () => catalogues.latest();
       // the API schedules the tasks' deadline jobs; the notifier's tasks worker (PARTS=rules) runs them
       tasksQueue = new Queue<TaskJobData>(TASKS_QUEUE, { connection: pub, prefix: bullPrefix(config.redisPrefix) });
       tasksQueue.on('error', (err: Error) => logger.error({ err, queue: TASKS_QUEUE }, 'queue error'));
@@ -322,6 +326,7 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
               pub?.disconnect();
               feedRedis?.disconnect();
               limitsRedis?.disconnect();
+              rulesRedis?.close();
             },
           ],
           ['db', db && (() => db!.close())],

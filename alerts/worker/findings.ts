@@ -1,0 +1,94 @@
+/**
+ * Turns the engine's findings into alert transitions persisted through
+ * `applyCommand`. A finding that cannot be persisted (PostgreSQL down) is
+ * retried until it is: the worker does not move past it (ADR 0005). A raise of
+ * a rule the catalogue marks suppressible is held back behind its gateway's
+ * active offline alert (`suppressionFor`).
+ */
+import type { Clock } from '../../core/clock.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { Metrics } from '../../core/metrics.ts';
+import { applyCommand, type Applied } from '../apply.ts';
+import type { Announce } from '../bus.ts';
+import type { CatalogueSource } from '../rules/catalogue-source.ts';
+import { suppressibleByGatewayOffline } from '../rules/index.ts';
+import { suppressionFor, type Command } from '../state/index.ts';
+import type { AlertStore } from '../store.ts';
+import { fingerprintOf, type Finding } from '../types.ts';
+import type { RulesEngine } from './engine.ts';
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export interface FindingWriterDeps {
+  store: AlertStore;
+  clock: Clock;
+  metrics: Metrics;
+  log: Logger;
+  announce?: Announce;
+  catalogue: CatalogueSource;
+  engine: RulesEngine;
+  /** False once the worker stops: a finding that fails then is left to the next start. */
+  running: () => boolean;
+  /** Called when a finding made its alert fire (the chattering check). */
+  onFired: (f: Finding, applied: Applied) => Promise<void>;
+}
+
+export class FindingWriter {
+  constructor(private readonly deps: FindingWriterDeps) {}
+
+  /** Persists one finding, retrying until it is persisted (or the worker stops, leaving the entry to the next start). */
+  async persist(f: Finding): Promise<void> {
+    this.deps.metrics.rulesFindings.inc({ condition: f.condition });
+    for (let delay = 100; ; delay = Math.min(delay * 2, 5000)) {
+      try {
+        await this.applyOnce(f);
+        return;
+      } catch (err) {
+        this.deps.metrics.rulesErrors.inc({ stage: 'persist' });
+        this.deps.log.error({ err, ruleId: f.ruleId, enterpriseId: f.enterpriseId, subject: f.subject }, 'could not persist a finding; retrying');
+        if (!this.deps.running()) throw err;
+        await sleep(delay);
+      }
+    }
+  }
+
+  /** Applies one command and records the transition (metric, log); for the sweeps' own alerts and lifts. */
+  async command(
+    target: { fingerprint: string } | { alertId: string },
+    cmd: Command,
+    f: Pick<Finding, 'ruleId' | 'enterpriseId' | 'subject'>,
+  ): Promise<Applied> {
+    const applied = await applyCommand(this.deps.store, target, cmd, this.applyOpts());
+    this.record(applied, f);
+    return applied;
+  }
+
+  private async applyOnce(f: Finding): Promise<void> {
+    const { store, engine } = this.deps;
+    const catalogue = this.deps.catalogue.current();
+    let suppressedBy: string | undefined;
+    if (f.condition === 'raise' && f.severity !== 'red' && suppressibleByGatewayOffline(catalogue)(f.ruleId)) {
+      const active = await store.active(f.enterpriseId);
+      suppressedBy = suppressionFor(f, active, {
+        gatewayOf: (ent, subject) => engine.point(ent, subject)?.gatewayId,
+        suppressible: suppressibleByGatewayOffline(catalogue),
+      })?.suppressedBy;
+    }
+    const applied = await this.command({ fingerprint: fingerprintOf(f) }, { type: 'finding', finding: f, suppressedBy, receivedAt: this.deps.clock.now() }, f);
+    if (applied.outcome === 'fired' || (applied.outcome === 'opened' && applied.alert?.state === 'firing')) await this.deps.onFired(f, applied);
+  }
+
+  private applyOpts() {
+    return this.deps.announce ? { forMs: 0, announce: this.deps.announce } : { forMs: 0 };
+  }
+
+  private record(applied: Applied, f: Pick<Finding, 'ruleId' | 'enterpriseId' | 'subject'>): void {
+    this.deps.metrics.alertTransitions.inc({ outcome: applied.outcome });
+    if (applied.events.length === 0) return;
+    const a = applied.alert!;
+    this.deps.log.info(
+      { alertId: a.id, ruleId: f.ruleId, enterpriseId: f.enterpriseId, subject: f.subject, severity: a.severity, state: a.state, outcome: applied.outcome },
+      'alert transition',
+    );
+  }
+}
