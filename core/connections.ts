@@ -28,6 +28,14 @@ export class ChannelHub {
     });
   }
 
+  /**
+   * Resolves once every message published before this call has been handed to its listeners: Redis answers a
+   * PING on the subscriber connection in order, after the messages it sent before.
+   */
+  async barrier(): Promise<void> {
+    await this.redis.ping();
+  }
+
   /** Calls `onMessage` for each message on `channel`; resolves once Redis confirms the subscription. Returns the unsubscribe. */
   async subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>> {
     let set = this.handlers.get(channel);

@@ -75,8 +75,7 @@ export class LedgerSync {
    */
   async barrier(): Promise<void> {
     if (!this.channels || !this.channel) throw new Error('rules worker not listening');
-    const off = await this.channels.subscribe(this.channel, () => undefined);
-    await off();
+    await this.channels.barrier();
   }
 
   /** The poll timer fired: the overrides and the catalogue file are re-checked by the next `apply`. */
