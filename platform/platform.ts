@@ -13,6 +13,7 @@ import { topics } from '../core/contract.ts';
 import type { PlatformConfig } from '../core/config.ts';
 import { openDb, type Db } from '../core/db/db.ts';
 import { InfluxClient } from '../core/influx/client.ts';
+import { openRedisConnections, type RedisConnections } from '../core/connections.ts';
 import { createLogger, type Logger } from '../core/logger.ts';
 import { createMetrics } from '../core/metrics.ts';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../core/private-fs.ts';
@@ -87,6 +88,7 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
   let sub: Redis | undefined;
   let feedRedis: Redis | undefined;
   let limitsRedis: Redis | undefined;
+  let redisConnections: RedisConnections | undefined;
   let rules: RulesWorker | undefined;
   let notifier: Notifier | undefined;
   let tasksQueue: Queue<TaskJobData> | undefined;
@@ -228,7 +230,8 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
         const reset = await status.resetAfterRestart();
         if (reset > 0) logger.info({ gateways: reset }, 'gateways marked offline after restart');
 
-        broker = await buildBroker(config, { registry, status, logger, metrics, handleUplink: ingest.handleUplink });
+        redisConnections ??= openRedisConnections(config.redisUrl, logger);
+        broker = await buildBroker(config, { registry, status, logger, metrics, redis: redisConnections, handleUplink: ingest.handleUplink });
         await broker.start();
       }
       if (config.parts.includes('rules')) {
@@ -322,6 +325,7 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
               pub?.disconnect();
               feedRedis?.disconnect();
               limitsRedis?.disconnect();
+              redisConnections?.close();
             },
           ],
           ['db', db && (() => db!.close())],
