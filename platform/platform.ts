@@ -13,6 +13,7 @@ import { topics } from '../core/contract.ts';
 import type { PlatformConfig } from '../core/config.ts';
 import { openDb, type Db } from '../core/db/db.ts';
 import { InfluxClient } from '../core/influx/client.ts';
+import { openRedisConnections, type RedisConnections } from '../core/connections.ts';
 import { createLogger, type Logger } from '../core/logger.ts';
 import { createMetrics } from '../core/metrics.ts';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../core/private-fs.ts';
@@ -34,7 +35,6 @@ import { FeedWriter } from '../core/feed.ts';
 import { OVERRIDES_CHANGED } from '../alerts/rules/override-store.ts';
 import { CatalogueSource } from '../alerts/rules/catalogue-source.ts';
 import { buildRulesWorker, type RulesWorker } from '../alerts/worker/worker.ts';
-import { openRedisConnections, type RedisConnections } from '../core/connections.ts';
 
 export interface PlatformDeps {
   logger?: Logger;
@@ -88,8 +88,8 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
   let sub: Redis | undefined;
   let feedRedis: Redis | undefined;
   let limitsRedis: Redis | undefined;
+  let redisConnections: RedisConnections | undefined;
   let rules: RulesWorker | undefined;
-  let rulesRedis: RedisConnections | undefined;
   let notifier: Notifier | undefined;
   let tasksQueue: Queue<TaskJobData> | undefined;
   let alertStore: AlertStore | undefined;
@@ -230,14 +230,15 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
         const reset = await status.resetAfterRestart();
         if (reset > 0) logger.info({ gateways: reset }, 'gateways marked offline after restart');
 
-        broker = await buildBroker(config, { registry, status, logger, metrics, handleUplink: ingest.handleUplink });
+        redisConnections ??= openRedisConnections(config.redisUrl, logger);
+        broker = await buildBroker(config, { registry, status, logger, metrics, redis: redisConnections, handleUplink: ingest.handleUplink });
         await broker.start();
       }
       // the one owner of the rule catalogue in this process: the worker evaluates it, the tasks and the API read it
       const catalogues = new CatalogueSource(config.rules.catalogueFile);
       if (config.parts.includes('rules')) {
-        rulesRedis = openRedisConnections(config.redisUrl, logger);
-        rules = buildRulesWorker(config, { db, store: alertStore, clock, logger, metrics, announce, redis: rulesRedis, catalogue: catalogues });
+        redisConnections ??= openRedisConnections(config.redisUrl, logger);
+        rules = buildRulesWorker(config, { db, store: alertStore, clock, logger, metrics, announce, redis: redisConnections, catalogue: catalogues });
         await rules.start();
         notifier = buildNotifier(config, {
           db,
@@ -326,7 +327,7 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
               pub?.disconnect();
               feedRedis?.disconnect();
               limitsRedis?.disconnect();
-              rulesRedis?.close();
+              redisConnections?.close();
             },
           ],
           ['db', db && (() => db!.close())],

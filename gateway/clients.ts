@@ -1,0 +1,86 @@
+/**
+ * What the broker knows of its connections, shared by its hooks and
+ * listeners: which gateway each one authenticated as, which one is a
+ * gateway's live connection, and why a connection ended — the reason its
+ * gateway's offline transition carries. Also records gateways online when
+ * their connection is ready and offline when their live connection ends.
+ */
+import type { Aedes, Client } from 'aedes';
+import type { Metrics } from '../core/metrics.ts';
+import type { GatewayIdentity } from './acl.ts';
+import { GATEWAY_REVOKED, PLATFORM_SHUTDOWN, PLATFORM_UNAVAILABLE, type GatewayStatusTracker } from './status.ts';
+
+/** What a CONNECT asked for, kept for `authenticate` (which aedes does not hand the packet). */
+export interface ConnectRequest {
+  keepalive: number;
+  clean: boolean;
+  emptyId: boolean;
+  willTopic: string | undefined;
+}
+
+export class BrokerClients {
+  /** The gateway each authenticated connection is. */
+  readonly identities = new WeakMap<Client, GatewayIdentity>();
+  /** The live client per gateway id, so a superseded connection's end does not mark a reconnected gateway offline. */
+  readonly live = new Map<string, Client>();
+  /** Connections the platform closed because it could not store an uplink: their end is not the gateway's doing. */
+  readonly closedByPlatform = new WeakSet<Client>();
+  /** Connections closed because their gateway was disabled or its secret rotated: nothing they send is accepted. */
+  readonly revoked = new WeakSet<Client>();
+  /** The stored secret hash each connection authenticated against, to tell a rotated secret. */
+  readonly authenticatedWith = new WeakMap<Client, string>();
+  /** Ledger changes seen per gateway, so an authentication that overlapped one checks the ledger again. */
+  readonly changes = new Map<string, number>();
+  /** What each CONNECT asked for (see `ConnectRequest`). */
+  readonly connects = new WeakMap<Client, ConnectRequest>();
+  /** Set when the broker stops: every connection that ends after that ends by the platform's shutdown. */
+  stopped = false;
+  /** aedes' clients by client id (= gateway id), once `attach`ed. */
+  private byId: Record<string, Client | undefined> = {};
+
+  /** Call once the aedes broker exists. */
+  attach(broker: Aedes): void {
+    this.byId = (broker as unknown as { clients: Record<string, Client | undefined> }).clients;
+  }
+
+  /** Why a client's connection ended, for its offline transition. */
+  endReason(client: Client, gatewayReason: string): string {
+    return this.stopped
+      ? PLATFORM_SHUTDOWN
+      : this.revoked.has(client)
+        ? GATEWAY_REVOKED
+        : this.closedByPlatform.has(client)
+          ? PLATFORM_UNAVAILABLE
+          : gatewayReason;
+  }
+
+  /** This broker's authenticated client of a gateway, if it has one (closed or not). */
+  authenticated(gatewayId: string): Client | undefined {
+    const c = this.byId[gatewayId];
+    return c !== undefined && this.identities.has(c) ? c : undefined;
+  }
+
+  /** Whether a gateway has a live connection on this broker. */
+  connectedHere(gatewayId: string): boolean {
+    const c = this.authenticated(gatewayId);
+    return c !== undefined && !c.closed;
+  }
+}
+
+/** Records a gateway online once its connection is ready, and offline (with the reason) when its live connection ends. */
+export function trackPresence(broker: Aedes, clients: BrokerClients, deps: { status: GatewayStatusTracker; metrics: Pick<Metrics, 'mqttConnections'> }): void {
+  broker.on('clientReady', (client) => {
+    const id = clients.identities.get(client);
+    if (!id) return;
+    clients.live.set(id.gatewayId, client);
+    deps.metrics.mqttConnections.set(broker.connectedClients);
+    void deps.status.set(id.enterpriseId, id.gatewayId, 'online', 'connected');
+  });
+  broker.on('clientDisconnect', (client) => {
+    deps.metrics.mqttConnections.set(broker.connectedClients);
+    const id = clients.identities.get(client);
+    if (!id || clients.live.get(id.gatewayId) !== client) return;
+    clients.live.delete(id.gatewayId);
+    void deps.status.set(id.enterpriseId, id.gatewayId, 'offline', clients.endReason(client, 'disconnected'));
+  });
+}
