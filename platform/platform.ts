@@ -29,6 +29,8 @@ import { redisAnnouncer, type Announce } from '../alerts/bus.ts';
 import { buildNotifier, type Notifier } from '../alerts/notify/index.ts';
 import { jobOptions } from '../alerts/notify/jobs.ts';
 import { TASKS_QUEUE, TaskJobs, type TaskJobData } from '../inspections/tasks/scheduler.ts';
+import { buildTaskWorker, type TaskWorker } from '../inspections/tasks/worker.ts';
+import { openRedisConnections, type RedisConnections } from '../core/connections.ts';
 import { AlertStore } from '../alerts/store.ts';
 import { FeedWriter } from '../core/feed.ts';
 import { defaultCatalogue, type Catalogue } from '../alerts/rules/index.ts';
@@ -89,6 +91,8 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
   let limitsRedis: Redis | undefined;
   let rules: RulesWorker | undefined;
   let notifier: Notifier | undefined;
+  let taskWorker: TaskWorker | undefined;
+  let rulesRedis: RedisConnections | undefined;
   let tasksQueue: Queue<TaskJobData> | undefined;
   let alertStore: AlertStore | undefined;
   let announce: Announce | undefined;
@@ -235,18 +239,21 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
         rules = new RulesWorker(config, { db, store: alertStore, clock, logger, metrics, announce });
         await rules.start();
         const worker = rules;
-        notifier = buildNotifier(config, {
+        rulesRedis = openRedisConnections(config.redisUrl, logger);
+        taskWorker = buildTaskWorker(config, {
           db,
-          store: alertStore,
+          alerts: alertStore,
+          redis: rulesRedis,
           clock,
           logger,
-          metrics,
-          announce,
           // the task policy reads a rule's pattern from the catalogue in force (a catalogue file's, reloaded)
           patternOf: (ruleId) => worker.catalogue?.rules.find((r) => r.id === ruleId)?.pattern,
           // and whether it is a serious violation (an on-site task, exempt from the cap; otherwise a remote verification)
           seriousOf: (ruleId) => worker.catalogue?.rules.find((r) => r.id === ruleId)?.seriousViolation ?? false,
         });
+        await taskWorker.start();
+        // the notifier's dispatcher hands the task worker each alert that fired or rose in grade
+        notifier = buildNotifier(config, { db, store: alertStore, clock, logger, metrics, announce, redis: rulesRedis, tasks: taskWorker });
         await notifier.start();
       }
       if (!config.parts.includes('api')) {
@@ -314,6 +321,7 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
           ['ingest', ingest && (() => ingest!.stop(5000))],
           ['rules', rules && (() => rules!.stop())],
           ['notifier', notifier && (() => notifier!.stop())],
+          ['task worker', taskWorker && (() => taskWorker!.stop())],
           ['tasks queue', tasksQueue && (() => tasksQueue!.close())],
           [
             'redis',
@@ -322,6 +330,7 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
               pub?.disconnect();
               feedRedis?.disconnect();
               limitsRedis?.disconnect();
+              rulesRedis?.close();
             },
           ],
           ['db', db && (() => db!.close())],
