@@ -31,6 +31,7 @@ import { jobOptions } from '../alerts/notify/jobs.ts';
 import { TASKS_QUEUE, TaskJobs, type TaskJobData } from '../inspections/tasks/scheduler.ts';
 import { buildTaskWorker, type TaskWorker } from '../inspections/tasks/worker.ts';
 import { openRedisConnections, type RedisConnections } from '../core/connections.ts';
+import { pollUntil } from '../core/retry.ts';
 import { AlertStore } from '../alerts/store.ts';
 import { FeedWriter } from '../core/feed.ts';
 import { defaultCatalogue, type Catalogue } from '../alerts/rules/index.ts';
@@ -65,13 +66,13 @@ export function resolveAdminToken(config: PlatformConfig): string {
 }
 
 async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number, logger: Logger): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (let i = 0; ; i++) {
-    if (await probe()) return;
-    if (Date.now() > deadline) throw new Error(`${what} did not become ready within ${timeoutMs} ms`);
-    if (i % 10 === 0) logger.info(`waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await pollUntil(what, probe, {
+    timeoutMs,
+    intervalMs: 200,
+    onWait: (i) => {
+      if (i % 10 === 0) logger.info(`waiting for ${what}`);
+    },
+  });
 }
 
 export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps = {}) {
