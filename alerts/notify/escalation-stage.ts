@@ -44,3 +44,20 @@ export async function escalationSweep(escalator: Escalator, active: () => Promis
     logger.error({ err }, 'escalation sweep failed; retrying at the next one');
   }
 }
+
+/** Runs an escalation sweep every `everyMs`, never two at once; returns the stop (no sweep starts after it). */
+export function everyEscalationSweep(escalator: Escalator, active: () => Promise<Alert[]>, logger: Logger, everyMs: number): () => void {
+  let sweeping = false;
+  let stopped = false;
+  const timer = setInterval(() => {
+    if (sweeping || stopped) return;
+    sweeping = true;
+    void escalationSweep(escalator, active, logger).finally(() => {
+      sweeping = false;
+    });
+  }, everyMs);
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
+}

@@ -24,7 +24,7 @@ import { AuthorityDirectory } from './authorities.ts';
 import { LogChannel, WebhookChannel, type NotificationChannel } from './channels.ts';
 import { Dispatcher, type DispatcherOptions } from './dispatcher.ts';
 import { Escalator, type EscalateOutcome } from './escalation.ts';
-import { escalationSweep, escalationWorker } from './escalation-stage.ts';
+import { escalationWorker, everyEscalationSweep } from './escalation-stage.ts';
 import { ESCALATE_QUEUE, NOTIFY_QUEUE, jobOptions, type EscalateJobData, type NotifyJobData, type RetryOptions } from './jobs.ts';
 import { notifierMetrics } from './metrics.ts';
 import { batchHandler, type AlertFollower } from './pipeline.ts';
@@ -108,8 +108,7 @@ export function buildNotifier(config: NotifierConfig, deps: NotifierDeps, opts: 
   let queues: Queue[] = [];
   let workers: Worker[] = [];
   let dispatcher: Dispatcher | undefined;
-  let sweepTimer: NodeJS.Timeout | undefined;
-  let sweeping = false;
+  let stopSweeps: (() => void) | undefined;
   let stopping: Promise<void> | undefined;
 
   return {
@@ -170,22 +169,13 @@ export function buildNotifier(config: NotifierConfig, deps: NotifierDeps, opts: 
       );
       await Promise.all([...queues.map((q) => q.waitUntilReady()), ...workers.map((w) => w.waitUntilReady())]);
       await dispatcher.start();
-      const sweep = async () => {
-        if (sweeping || stopping) return;
-        sweeping = true;
-        try {
-          await escalationSweep(escalator, () => deps.store.active(), logger);
-        } finally {
-          sweeping = false;
-        }
-      };
-      sweepTimer = setInterval(() => void sweep(), opts.sweepMs ?? 60_000);
+      stopSweeps = everyEscalationSweep(escalator, () => deps.store.active(), logger, opts.sweepMs ?? 60_000);
       logger.info({ channels: channels.map((c) => c.name), limits: config.notify.escalation }, 'notifier started');
     },
 
     stop(): Promise<void> {
       stopping ??= (async () => {
-        clearInterval(sweepTimer);
+        stopSweeps?.();
         const steps: [string, () => Promise<unknown>][] = [
           ['dispatcher', async () => dispatcher?.stop()],
           // running jobs finish (a webhook call is bounded by its timeout)
