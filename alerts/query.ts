@@ -13,7 +13,7 @@
 import type { Queryable } from '../core/db/db.ts';
 import { Params, scopeSql, whereAll as where, type Scope } from '../core/jurisdiction.ts';
 import { ACTIVE_STATES, type Alert, type AlertState } from './state/index.ts';
-import type { StoredAlertEvent } from './store.ts';
+import { eventColumns, eventFromRow, type EventRow, type StoredAlertEvent } from './store.ts';
 import type { Severity } from './types.ts';
 
 export type { Scope } from '../core/jurisdiction.ts';
@@ -120,9 +120,8 @@ export class AlertQueries {
     const p = new Params();
     const s = scopeSql(scope, p, 'e.enterprise_id');
     const conds = [`e.seq > ${p.add(after)}`, `e.seq <= ${p.add(upTo)}`, s.cond, opts.includeUnfired ? undefined : `NOT ${UNFIRED_EVENT}`];
-    const { rows } = await this.db.query<EventRow>(
-      `${s.cte}SELECT e.seq, e.alert_id, e.fingerprint, e.enterprise_id, e.type, e.at, e.actor, e.from_state, e.to_state, e.severity, e.reason,
-              e.detail, e.note, e.extra, e.evidence_hash, e.prev_hash, e.hash, a.data AS alert
+    const { rows } = await this.db.query<FeedRow>(
+      `${s.cte}SELECT ${eventColumns('e.')}, a.data AS alert
          FROM alert_events e JOIN alerts a ON a.id = e.alert_id ${where(conds)} ORDER BY e.seq LIMIT ${p.add(opts.limit)}`,
       p.values,
     );
@@ -130,49 +129,9 @@ export class AlertQueries {
   }
 }
 
-interface EventRow {
-  seq: string | number;
-  alert_id: string;
-  fingerprint: string;
-  enterprise_id: string;
-  type: StoredAlertEvent['type'];
-  at: Date;
-  actor: StoredAlertEvent['actor'];
-  from_state: StoredAlertEvent['from'];
-  to_state: StoredAlertEvent['to'];
-  severity: StoredAlertEvent['severity'];
-  reason: StoredAlertEvent['reason'];
-  detail: string;
-  note: string | null;
-  extra: { escalation?: StoredAlertEvent['escalation']; suppressedBy?: string } | null;
-  evidence_hash: string | null;
-  prev_hash: string;
-  hash: string;
+interface FeedRow extends EventRow {
   alert: Alert;
 }
 
-/** Same mapping as `store.ts` `fromRow` (which is not exported), plus the joined alert. */
-function fromRow(r: EventRow): FeedEvent {
-  return {
-    seq: Number(r.seq),
-    alertId: r.alert_id,
-    fingerprint: r.fingerprint,
-    enterpriseId: r.enterprise_id,
-    ruleId: r.fingerprint.split('|')[0] as string,
-    type: r.type,
-    at: new Date(r.at).getTime(),
-    actor: r.actor,
-    from: r.from_state,
-    to: r.to_state,
-    severity: r.severity,
-    reason: r.reason,
-    detail: r.detail,
-    note: r.note ?? undefined,
-    escalation: r.extra?.escalation,
-    suppressedBy: r.extra?.suppressedBy,
-    evidenceHash: r.evidence_hash ?? undefined,
-    prevHash: r.prev_hash,
-    hash: r.hash,
-    alert: r.alert,
-  };
-}
+/** The store's mapping (`eventFromRow`), plus the joined alert. */
+const fromRow = (r: FeedRow): FeedEvent => ({ ...eventFromRow(r), alert: r.alert });

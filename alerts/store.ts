@@ -15,12 +15,13 @@
  * `save` writes an alert and its events in one transaction.
  */
 import { canonicalJson, contentHash } from '../core/canonical-json.ts';
+import { chainHash, GENESIS_HASH as CHAIN_GENESIS, verifyChain } from '../core/hash-chain.ts';
 import type { Db, Queryable } from '../core/db/db.ts';
 import { AppError } from '../core/errors.ts';
 import type { Alert, AlertEvent, TransitionResult } from './state/index.ts';
 
 /** The hash the first event of the chain refers to. */
-export const GENESIS_HASH = '0'.repeat(64);
+export const GENESIS_HASH = CHAIN_GENESIS;
 
 export interface StoredAlertEvent extends Omit<AlertEvent, 'evidence'> {
   seq: number;
@@ -34,10 +35,8 @@ interface AlertRow {
   rev: number;
 }
 
-/** What an event's hash covers: every field of the record except its own hash, plus the previous hash. */
-function eventHash(prevHash: string, record: Record<string, unknown>): string {
-  return contentHash({ prevHash, ...record });
-}
+/** What an event's hash covers: every field of the record except its own hash, plus the previous hash (core/hash-chain.ts). */
+const eventHash = (prevHash: string, record: Record<string, unknown>): string => chainHash(prevHash, record);
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms));
 
@@ -191,7 +190,7 @@ export class AlertStore {
   /** The alert's events in order. */
   async events(alertId: string): Promise<StoredAlertEvent[]> {
     const { rows } = await this.db.query<EventRow>(`${EVENT_SELECT} WHERE alert_id = $1 ORDER BY seq`, [alertId]);
-    return rows.map(fromRow);
+    return rows.map(eventFromRow);
   }
 
   /** The snapshotted evidence with this hash, verified against it. */
@@ -203,20 +202,19 @@ export class AlertStore {
     return content;
   }
 
-  /** Re-computes the whole event chain; reports the first record whose hash or link does not hold. */
-  async verifyChain(): Promise<{ ok: true; events: number } | { ok: false; brokenAt: number; reason: string }> {
-    const { rows } = await this.db.query<EventRow>(`${EVENT_SELECT} ORDER BY seq`);
-    let prev = GENESIS_HASH;
-    for (const row of rows) {
-      const e = fromRow(row);
-      if (e.prevHash !== prev) return { ok: false, brokenAt: e.seq, reason: 'prev_hash does not match the previous record' };
-      const { seq: _seq, hash, prevHash, ...rest } = e;
-      void _seq;
-      const record = eventRecord({ ...rest, evidence: undefined }, rest.evidenceHash);
-      if (eventHash(prevHash, record) !== hash) return { ok: false, brokenAt: e.seq, reason: 'record does not match its hash' };
-      prev = hash;
-    }
-    return { ok: true, events: rows.length };
+  /** Re-computes the event chain in batches (core/hash-chain.ts); reports the first record whose hash or link does not hold. */
+  async verifyChain(batch = 5000): Promise<{ ok: true; events: number } | { ok: false; brokenAt: number; reason: string }> {
+    const v = await verifyChain<StoredAlertEvent>({
+      read: async (after, limit) =>
+        (await this.db.query<EventRow>(`${EVENT_SELECT} WHERE seq > $1 ORDER BY seq LIMIT $2`, [after, limit])).rows.map(eventFromRow),
+      rehash: (e) => {
+        const { seq: _seq, hash: _hash, prevHash, ...rest } = e;
+        return eventHash(prevHash, eventRecord({ ...rest, evidence: undefined }, rest.evidenceHash));
+      },
+      reasons: { link: 'prev_hash does not match the previous record', content: 'record does not match its hash' },
+      batch,
+    });
+    return v.ok ? { ok: true, events: v.records } : { ok: false, brokenAt: v.brokenAt, reason: v.reason };
   }
 }
 
@@ -241,15 +239,40 @@ function eventRecord(e: AlertEvent, evidenceHash: string | undefined) {
   };
 }
 
-const EVENT_SELECT = `SELECT seq, alert_id, fingerprint, enterprise_id, type, at, actor, from_state, to_state, severity, reason, detail, note, extra, evidence_hash, prev_hash, hash FROM alert_events`;
+/** The columns of an `alert_events` row that `eventFromRow` maps (prefix them for a join: `eventColumns('e.')`). */
+export const eventColumns = (alias = ''): string =>
+  [
+    'seq',
+    'alert_id',
+    'fingerprint',
+    'enterprise_id',
+    'type',
+    'at',
+    'actor',
+    'from_state',
+    'to_state',
+    'severity',
+    'reason',
+    'detail',
+    'note',
+    'extra',
+    'evidence_hash',
+    'prev_hash',
+    'hash',
+  ]
+    .map((c) => alias + c)
+    .join(', ');
 
-interface EventRow {
+const EVENT_SELECT = `SELECT ${eventColumns()} FROM alert_events`;
+
+/** An `alert_events` row as selected by `eventColumns()`. */
+export interface EventRow {
   seq: string | number;
   alert_id: string;
   fingerprint: string;
   enterprise_id: string;
   type: AlertEvent['type'];
-  at: Date;
+  at: Date | string;
   actor: AlertEvent['actor'];
   from_state: AlertEvent['from'];
   to_state: AlertEvent['to'];
@@ -263,7 +286,8 @@ interface EventRow {
   hash: string;
 }
 
-function fromRow(r: EventRow): StoredAlertEvent {
+/** The one mapping of an `alert_events` row to an event (the store, the alert queries and the notifier's outbox use it). */
+export function eventFromRow(r: EventRow): StoredAlertEvent {
   return {
     seq: Number(r.seq),
     alertId: r.alert_id,

@@ -4,13 +4,14 @@
  * and time, each hashing the previous one. A correction is a new record,
  * never an edit. `verify()` re-computes the chain and points at the first
  * record whose content or link does not hold. (Alert transitions have their
- * own chain of the same construction in `alert_events`, alerts/store.ts.)
+ * own chain of the same construction in `alert_events`, alerts/store.ts; both
+ * use core/hash-chain.ts.)
  */
 import { AppError } from './errors.ts';
-import { contentHash } from './canonical-json.ts';
 import type { Queryable } from './db/db.ts';
+import { chainHash, GENESIS_HASH, verifyChain, type ChainVerification } from './hash-chain.ts';
 
-export const AUDIT_GENESIS = '0'.repeat(64);
+export const AUDIT_GENESIS = GENESIS_HASH;
 /** Advisory lock serialising appends (one writer extends the chain at a time). */
 const AUDIT_LOCK = 7431003;
 
@@ -47,7 +48,7 @@ interface Row {
 }
 
 const hashOf = (prevHash: string, r: AuditInput): string =>
-  contentHash({ prevHash, at: r.at, actor: r.actor, action: r.action, subjectType: r.subjectType, subjectId: r.subjectId, data: r.data });
+  chainHash(prevHash, { at: r.at, actor: r.actor, action: r.action, subjectType: r.subjectType, subjectId: r.subjectId, data: r.data });
 
 const fromRow = (r: Row): AuditRecord => ({
   seq: Number(r.seq),
@@ -61,7 +62,7 @@ const fromRow = (r: Row): AuditRecord => ({
   hash: r.hash,
 });
 
-export type AuditVerification = { ok: true; records: number } | { ok: false; records: number; brokenAt: number; reason: string };
+export type AuditVerification = ChainVerification;
 
 /** Appends one record inside the caller's transaction (so the action and its record commit together). */
 export async function appendAudit(tx: Queryable, input: AuditInput): Promise<AuditRecord> {
@@ -95,24 +96,18 @@ export class AuditTrail {
     return rows.map(fromRow);
   }
 
-  /** Re-computes the chain in batches; the first record whose link or content does not hold. */
-  async verify(batch = 5000): Promise<AuditVerification> {
-    let prev = AUDIT_GENESIS;
-    let after = 0;
-    let records = 0;
-    for (;;) {
-      const { rows } = await this.db.query<Row>('SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2', [after, batch]);
-      for (const row of rows) {
-        const r = fromRow(row);
-        records++;
-        if (r.prevHash !== prev)
-          return { ok: false, records, brokenAt: r.seq, reason: 'prev_hash does not match the previous record (a record was removed or inserted)' };
-        if (hashOf(r.prevHash, r) !== r.hash) return { ok: false, records, brokenAt: r.seq, reason: 'the record does not match its hash (it was edited)' };
-        prev = r.hash;
-        after = r.seq;
-      }
-      if (rows.length < batch) return { ok: true, records };
-    }
+  /** Re-computes the chain in batches (core/hash-chain.ts); the first record whose link or content does not hold. */
+  verify(batch = 5000): Promise<AuditVerification> {
+    return verifyChain<AuditRecord>({
+      read: async (after, limit) =>
+        (await this.db.query<Row>('SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2', [after, limit])).rows.map(fromRow),
+      rehash: (r) => hashOf(r.prevHash, r),
+      reasons: {
+        link: 'prev_hash does not match the previous record (a record was removed or inserted)',
+        content: 'the record does not match its hash (it was edited)',
+      },
+      batch,
+    });
   }
 }
 

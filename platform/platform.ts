@@ -30,6 +30,8 @@ import { redisAnnouncer, type Announce } from '../alerts/bus.ts';
 import { buildNotifier, type Notifier } from '../alerts/notify/index.ts';
 import { jobOptions } from '../alerts/notify/jobs.ts';
 import { TASKS_QUEUE, TaskJobs, type TaskJobData } from '../inspections/tasks/scheduler.ts';
+import { buildTaskWorker, type TaskWorker } from '../inspections/tasks/worker.ts';
+import { pollUntil } from '../core/retry.ts';
 import { AlertStore } from '../alerts/store.ts';
 import { FeedWriter } from '../core/feed.ts';
 import { OVERRIDES_CHANGED } from '../alerts/rules/override-store.ts';
@@ -64,13 +66,13 @@ export function resolveAdminToken(config: PlatformConfig): string {
 }
 
 async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number, logger: Logger): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (let i = 0; ; i++) {
-    if (await probe()) return;
-    if (Date.now() > deadline) throw new Error(`${what} did not become ready within ${timeoutMs} ms`);
-    if (i % 10 === 0) logger.info(`waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await pollUntil(what, probe, {
+    timeoutMs,
+    intervalMs: 200,
+    onWait: (i) => {
+      if (i % 10 === 0) logger.info(`waiting for ${what}`);
+    },
+  });
 }
 
 export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps = {}) {
@@ -91,6 +93,7 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
   let redisConnections: RedisConnections | undefined;
   let rules: RulesWorker | undefined;
   let notifier: Notifier | undefined;
+  let taskWorker: TaskWorker | undefined;
   let tasksQueue: Queue<TaskJobData> | undefined;
   let alertStore: AlertStore | undefined;
   let announce: Announce | undefined;
@@ -240,18 +243,20 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
         redisConnections ??= openRedisConnections(config.redisUrl, logger);
         rules = buildRulesWorker(config, { db, store: alertStore, clock, logger, metrics, announce, redis: redisConnections, catalogue: catalogues });
         await rules.start();
-        notifier = buildNotifier(config, {
+        taskWorker = buildTaskWorker(config, {
           db,
-          store: alertStore,
+          alerts: alertStore,
+          redis: redisConnections,
           clock,
           logger,
-          metrics,
-          announce,
           // the task policy reads a rule's pattern from the catalogue in force (a catalogue file's, reloaded)
           patternOf: (ruleId) => catalogues.patternOf(ruleId),
           // and whether it is a serious violation (an on-site task, exempt from the cap; otherwise a remote verification)
           seriousOf: (ruleId) => catalogues.seriousOf(ruleId),
         });
+        await taskWorker.start();
+        // the notifier's dispatcher hands the task worker each alert that fired or rose in grade
+        notifier = buildNotifier(config, { db, store: alertStore, clock, logger, metrics, announce, redis: redisConnections, tasks: taskWorker });
         await notifier.start();
       }
       if (!config.parts.includes('api')) {
@@ -319,6 +324,7 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
           ['ingest', ingest && (() => ingest!.stop(5000))],
           ['rules', rules && (() => rules!.stop())],
           ['notifier', notifier && (() => notifier!.stop())],
+          ['task worker', taskWorker && (() => taskWorker!.stop())],
           ['tasks queue', tasksQueue && (() => tasksQueue!.close())],
           [
             'redis',

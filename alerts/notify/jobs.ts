@@ -11,7 +11,7 @@
  * replaying events after a crash must find them. Keep the dispatcher's
  * `staleAfterMs` well below the completed retention.
  */
-import type { JobsOptions } from 'bullmq';
+import { UnrecoverableError, type Job, type JobsOptions } from 'bullmq';
 import type { Notification } from './notification.ts';
 
 export const NOTIFY_QUEUE = 'notify';
@@ -52,3 +52,7 @@ export function jobOptions(opts: RetryOptions = {}): JobsOptions {
     removeOnFail: { age: FAILED_RETENTION_S },
   };
 }
+
+/** Whether a failed job is failed for good (unrecoverable, or out of attempts) rather than waiting for a retry. */
+export const isFinalFailure = (job: Job, err: Error): boolean =>
+  err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);

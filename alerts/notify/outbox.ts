@@ -10,6 +10,7 @@
  */
 import type { Queryable } from '../../core/db/db.ts';
 import type { Alert, AlertEvent } from '../state/index.ts';
+import { eventColumns, eventFromRow, type EventRow } from '../store.ts';
 
 /** An event as the dispatcher sees it: the stored fields notifications need. */
 export interface OutboxEvent extends Pick<
@@ -21,48 +22,13 @@ export interface OutboxEvent extends Pick<
   recordedAt: number;
 }
 
-interface Row {
-  seq: string | number;
-  alert_id: string;
-  enterprise_id: string;
-  type: AlertEvent['type'];
-  at: Date | string;
-  actor: AlertEvent['actor'];
-  from_state: AlertEvent['from'];
-  to_state: AlertEvent['to'];
-  severity: AlertEvent['severity'];
-  reason: AlertEvent['reason'];
-  detail: string;
-  note: string | null;
-  extra: { escalation?: AlertEvent['escalation'] } | null;
-  recorded_at: Date | string;
-}
-
-const ms = (d: Date | string): number => new Date(d).getTime();
-
-/** Up to `limit` events with `seq > after`, in seq order. */
+/** Up to `limit` events with `seq > after`, in seq order (mapped by the store's `eventFromRow`). */
 export async function readEventsAfter(db: Queryable, after: number, limit: number): Promise<OutboxEvent[]> {
-  const { rows } = await db.query<Row>(
-    `SELECT seq, alert_id, enterprise_id, type, at, actor, from_state, to_state, severity, reason, detail, note, extra, recorded_at
-       FROM alert_events WHERE seq > $1 ORDER BY seq LIMIT $2`,
+  const { rows } = await db.query<EventRow & { recorded_at: Date | string }>(
+    `SELECT ${eventColumns()}, recorded_at FROM alert_events WHERE seq > $1 ORDER BY seq LIMIT $2`,
     [after, limit],
   );
-  return rows.map((r) => ({
-    seq: Number(r.seq),
-    alertId: r.alert_id,
-    enterpriseId: r.enterprise_id,
-    type: r.type,
-    at: ms(r.at),
-    actor: r.actor,
-    from: r.from_state,
-    to: r.to_state,
-    severity: r.severity,
-    reason: r.reason,
-    detail: r.detail,
-    ...(r.note !== null && { note: r.note }),
-    ...(r.extra?.escalation !== undefined && { escalation: r.extra.escalation }),
-    recordedAt: ms(r.recorded_at),
-  }));
+  return rows.map((r) => ({ ...eventFromRow(r), recordedAt: new Date(r.recorded_at).getTime() }));
 }
 
 /** The alerts with these ids, as they are now. */

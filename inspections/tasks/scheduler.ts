@@ -1,9 +1,10 @@
 /**
  * From alerts to tasks through BullMQ (queue `tasks`, prefix `${redisPrefix}bull`).
- * The notifier's dispatcher calls `consider(alert)` for each 'fired' and
- * 'severity_raised' event, and its periodic sweep for every active alert (the
- * triggers that need time: a gateway offline for a day, an orange alert not
- * disposed in time). When the policy says so, a job with the id
+ * The notifier's dispatcher calls `consider(alert)` (through the task
+ * worker, `worker.ts`, injected as its `tasks` follower) for each 'fired' and
+ * 'severity_raised' event, and the task worker's periodic sweep for every
+ * active alert (the triggers that need time: a gateway offline for a day, an
+ * orange alert not disposed in time). When the policy says so, a job with the id
  * `open|<alertId>` is added — a replayed event or a second sweep adds nothing
  * (BullMQ keeps finished jobs for a week, and `openFromAlert` is idempotent
  * per alert anyway). The job re-reads the alert and opens or attaches the task.

@@ -25,6 +25,7 @@ import { escalationJobId, notificationJobId, type Alert } from '../../../alerts/
 import { AlertStore } from '../../../alerts/store.ts';
 import { platformConfigSchema, type PlatformConfigInput } from '../../../core/config.ts';
 import { systemClock, type Clock } from '../../../core/clock.ts';
+import { openRedisConnections } from '../../../core/connections.ts';
 import { openDb, type Db } from '../../../core/db/db.ts';
 import { createLogger } from '../../../core/logger.ts';
 import { startRedis, type ServiceHandle } from '../../../platform/local-services.ts';
@@ -112,7 +113,7 @@ async function harness(
     escalation: {},
     ...opts.notify,
   });
-  const config = { redisUrl: redisSvc.url, redisPrefix: prefix, notify };
+  const config = { redisPrefix: prefix, notify };
   const testAnnounce = redisAnnouncer(redis, prefix, () => undefined);
   const announce = opts.announce?.(testAnnounce);
   const queueOpts = { connection: redis, prefix: bullPrefix(prefix) };
@@ -127,10 +128,13 @@ async function harness(
     notifyQueue,
     escalateQueue,
     async start() {
+      // the process's connections, as the platform hands them over (closed after the notifier stops)
+      const conns = openRedisConnections(redisSvc.url, logger);
+      cleanups.push(async () => conns.close());
       // a slow safety poll: the tests see the announcements at work
       const notifier = buildNotifier(
         config,
-        { db, store: opts.store ?? store, clock: opts.clock ?? systemClock, logger, metrics: { registry }, announce },
+        { db, store: opts.store ?? store, clock: opts.clock ?? systemClock, logger, metrics: { registry }, announce, redis: conns },
         { pollMs: 60_000, backoffMs: 10, ...opts.options },
       );
       cleanups.push(() => notifier.stop());

@@ -14,6 +14,7 @@ import { systemClock } from '../../../core/clock.ts';
 import type { Db } from '../../../core/db/db.ts';
 import { createLogger } from '../../../core/logger.ts';
 import type { AlertStore } from '../../../alerts/store.ts';
+import type { RedisConnections } from '../../../core/connections.ts';
 
 const AT = Date.UTC(2026, 2, 1, 2, 0, 0);
 const logger = createLogger({ level: 'silent' });
@@ -93,8 +94,8 @@ describe('configuration', () => {
 
   it('refuses two channels with one name (the name is part of the job ids)', () => {
     const ch = (name: string): NotificationChannel => ({ name, send: async () => undefined });
-    const deps = { db: {} as Db, store: {} as AlertStore, clock: systemClock, logger };
-    const config = { redisUrl: 'redis://127.0.0.1:1', redisPrefix: 't:', notify: notify({}) };
+    const deps = { db: {} as Db, store: {} as AlertStore, clock: systemClock, logger, redis: {} as RedisConnections };
+    const config = { redisPrefix: 't:', notify: notify({}) };
     expect(() => buildNotifier(config, { ...deps, channels: [ch('sms'), ch('sms')] })).toThrow(/two notification channels are named 'sms'/);
     expect(() => buildNotifier(config, { ...deps, channels: [ch('sms'), ch('im')] })).not.toThrow();
   });
