@@ -6,13 +6,14 @@
  *
  * Run at install (`npm ci` → `prepare` → `npm run build:console`) and in the
  * image build, so the API only reads files; the API builds here itself only
- * when the folder is missing (api/console.ts). esbuild is imported inside
- * the build, so importing this module for its paths and types loads nothing.
+ * when the folder is missing or was built from other sources (api/console.ts).
+ * esbuild is imported inside the build, so importing this module for its
+ * paths, types and the sources check loads nothing more.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
@@ -31,17 +32,45 @@ export interface ConsoleFile {
   gzipBytes: number;
 }
 
-/** The build, by served path (`/`, `/console/app.js`, `/console/app.css`). */
-export type ConsoleManifest = Record<string, ConsoleFile>;
+/** The build: its files by served path (`/`, `/console/app.js`, `/console/app.css`), and what it was built from. */
+export interface ConsoleManifest {
+  files: Record<string, ConsoleFile>;
+  /** Every input (paths from the project root, node_modules included) and a hash of their contents. */
+  sources: { paths: string[]; hash: string };
+}
+
+const PROJECT_ROOT = join(CONSOLE_SOURCE, '..');
+
+/**
+ * The hash of the contents of `paths` (from the project root); undefined
+ * when one is gone. A build whose hash no longer matches was made from
+ * other sources: the console was edited (or a dependency updated) since.
+ */
+export async function sourcesHash(paths: readonly string[]): Promise<string | undefined> {
+  const h = createHash('sha256');
+  for (const p of paths) {
+    try {
+      h.update(p)
+        .update('\0')
+        .update(await readFile(join(PROJECT_ROOT, p)))
+        .update('\0');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+  return h.digest('base64url');
+}
 
 /** A strong ETag from the content, so every build of the same sources (and every process) agrees. */
 const etagOf = (body: Uint8Array): string => `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
 
 /**
  * Builds the console into `outDir`. The files are written to a folder of
- * their own beside it and moved into place at the end, so a reader never
- * sees half a build. `replace: false` keeps a build another process moved
- * into place first (API processes starting together without a build).
+ * their own beside it and moved into place at the end (the old build moved
+ * away just before), so a reader never sees half a build. `replace: false`
+ * keeps a build another process moved into place first (API processes
+ * starting together without a build).
  */
 export async function buildConsole(outDir: string = CONSOLE_DIST, opts: { replace?: boolean } = {}): Promise<ConsoleManifest> {
   const { build, transform } = await import('esbuild');
@@ -57,9 +86,11 @@ export async function buildConsole(outDir: string = CONSOLE_DIST, opts: { replac
     jsxImportSource: 'preact',
     legalComments: 'none',
     logLevel: 'silent',
-    absWorkingDir: join(CONSOLE_SOURCE, '..'),
+    absWorkingDir: PROJECT_ROOT,
+    metafile: true,
   });
-  const uplotCss = await readFile(createRequire(import.meta.url).resolve('uplot/dist/uPlot.min.css'), 'utf8');
+  const uplotCssPath = createRequire(import.meta.url).resolve('uplot/dist/uPlot.min.css');
+  const uplotCss = await readFile(uplotCssPath, 'utf8');
   const css = await transform(`${uplotCss}\n${await readFile(join(CONSOLE_SOURCE, 'styles.css'), 'utf8')}`, { loader: 'css', minify: true });
   const html = await readFile(join(CONSOLE_SOURCE, 'index.html'));
   const files: [path: string, file: string, body: Uint8Array, type: string][] = [
@@ -68,27 +99,29 @@ export async function buildConsole(outDir: string = CONSOLE_DIST, opts: { replac
     ['/console/app.css', 'app.css', Buffer.from(css.code), 'text/css; charset=utf-8'],
   ];
 
+  const paths = [...Object.keys(js.metafile.inputs), relative(PROJECT_ROOT, uplotCssPath), 'console/styles.css', 'console/index.html'].sort();
+  const manifest: ConsoleManifest = { files: {}, sources: { paths, hash: (await sourcesHash(paths)) ?? '' } };
   const tmp = `${outDir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const old = `${tmp}-old`;
   await mkdir(tmp, { recursive: true });
   try {
-    const manifest: ConsoleManifest = {};
     for (const [path, file, body, type] of files) {
       const gzip = gzipSync(body, { level: 9 });
       await writeFile(join(tmp, file), body);
       await writeFile(join(tmp, `${file}.gz`), gzip);
-      manifest[path] = { file, type, etag: etagOf(body), bytes: body.length, gzipBytes: gzip.length };
+      manifest.files[path] = { file, type, etag: etagOf(body), bytes: body.length, gzipBytes: gzip.length };
     }
     await writeFile(join(tmp, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
-    if (opts.replace !== false) await rm(outDir, { recursive: true, force: true });
+    if (opts.replace !== false) await rename(outDir, old).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err)));
     try {
       await rename(tmp, outDir);
     } catch (err) {
       // another process moved its build (of the same sources) into place first: keep that one
-      if (opts.replace === false && ['ENOTEMPTY', 'EEXIST'].includes((err as NodeJS.ErrnoException).code ?? '')) return manifest;
-      throw err;
+      if (!['ENOTEMPTY', 'EEXIST'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
     }
     return manifest;
   } finally {
     await rm(tmp, { recursive: true, force: true });
+    await rm(old, { recursive: true, force: true });
   }
 }

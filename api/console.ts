@@ -2,8 +2,9 @@
  * Serves the console (console/) from its build folder, console/dist/, made
  * at install by `npm run build:console` (api/console-build.ts: Preact +
  * uPlot, one JS and one CSS file, minified, with gzip copies). When the
- * folder is missing as the API starts, it is built once, then (esbuild
- * loaded on that path only), so a checkout still runs without a build step.
+ * folder is missing as the API starts, or was built from other sources, it
+ * is built once, then (esbuild loaded on that path only), so a checkout runs
+ * without a build step and the console always matches the API it talks to.
  *
  *   GET /                  the page (index.html)
  *   GET /console/app.js    the application
@@ -18,27 +19,31 @@ import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../core/logger.ts';
-import { CONSOLE_DIST, MANIFEST, type ConsoleManifest } from './console-build.ts';
+import { CONSOLE_DIST, MANIFEST, sourcesHash, type ConsoleManifest } from './console-build.ts';
 
 const loaded = new Map<string, Promise<ConsoleManifest>>();
 
 /**
- * The console built into `dir`: its manifest, or — the folder missing — a
- * build made now, once per process (a failed build is tried again by the
- * next caller).
+ * The console built into `dir`: its manifest, or — the folder missing, or
+ * built from other sources than those checked out (console/ edited since
+ * `npm ci`) — a build made now, once per process (a failed build is tried
+ * again by the next caller). The check reads the sources, it builds nothing.
  */
 export function loadConsole(logger: Logger, dir: string = CONSOLE_DIST): Promise<ConsoleManifest> {
   let p = loaded.get(dir);
   if (!p) {
     p = (async () => {
+      let why = 'the console build is missing';
       try {
-        return JSON.parse(await readFile(join(dir, MANIFEST), 'utf8')) as ConsoleManifest;
+        const m = JSON.parse(await readFile(join(dir, MANIFEST), 'utf8')) as Partial<ConsoleManifest>;
+        if (m.files && m.sources && (await sourcesHash(m.sources.paths)) === m.sources.hash) return m as ConsoleManifest;
+        why = 'the console build is out of date';
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
-      logger.warn({ dir }, 'the console build is missing: building it now (npm run build:console)');
+      logger.warn({ dir }, `${why}: building it now (npm run build:console)`);
       const { buildConsole } = await import('./console-build.ts');
-      const manifest = await buildConsole(dir, { replace: false });
+      const manifest = await buildConsole(dir, { replace: why !== 'the console build is missing' });
       logger.info({ dir }, 'console built');
       return manifest;
     })();
@@ -62,9 +67,9 @@ const CSP = [
 
 export function consoleRoutes(logger: Logger, dir: string = CONSOLE_DIST) {
   return async (app: FastifyInstance): Promise<void> => {
-    let files: ConsoleManifest | undefined;
+    let files: ConsoleManifest['files'] | undefined;
     try {
-      files = await loadConsole(logger, dir);
+      files = (await loadConsole(logger, dir)).files;
       logger.debug({ bytes: Object.fromEntries(Object.entries(files).map(([p, f]) => [p, { raw: f.bytes, gzip: f.gzipBytes }])) }, 'console ready');
     } catch (err) {
       logger.error({ err }, 'the console could not be built; the API runs without it');

@@ -10,7 +10,7 @@ import { buildConsole, CONSOLE_DIST } from '../api/console-build.ts';
 
 const manifest = await buildConsole(CONSOLE_DIST);
 console.log(
-  `console built into ${relative(process.cwd(), CONSOLE_DIST) || '.'}: ${Object.values(manifest)
+  `console built into ${relative(process.cwd(), CONSOLE_DIST) || '.'}: ${Object.values(manifest.files)
     .map((f) => `${f.file} ${f.bytes} B (gzip ${f.gzipBytes} B)`)
     .join(', ')}`,
 );

@@ -11,7 +11,7 @@ import { buildConsole } from '../api/console-build.ts';
 const manifest = await buildConsole();
 let raw = 0;
 let gzip = 0;
-for (const [path, a] of Object.entries(manifest)) {
+for (const [path, a] of Object.entries(manifest.files)) {
   console.log(`${path.padEnd(18)} ${String(a.bytes).padStart(8)} B  gzip ${String(a.gzipBytes).padStart(7)} B`);
   raw += a.bytes;
   gzip += a.gzipBytes;
