@@ -3,8 +3,9 @@
  * at install by `npm run build:console` (api/console-build.ts: Preact +
  * uPlot, one JS and one CSS file, minified, with gzip copies). When the
  * folder is missing as the API starts, or was built from other sources, it
- * is built once, then (esbuild loaded on that path only), so a checkout runs
- * without a build step and the console always matches the API it talks to.
+ * is built once, then (esbuild is loaded on that path only, inside
+ * `buildConsole`), so a checkout runs without a build step and the console
+ * always matches the API it talks to.
  *
  *   GET /                  the page (index.html)
  *   GET /console/app.js    the application
@@ -19,7 +20,7 @@ import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../core/logger.ts';
-import { CONSOLE_DIST, MANIFEST, sourcesHash, type ConsoleManifest } from './console-build.ts';
+import { buildConsole, CONSOLE_DIST, MANIFEST, sourcesHash, type ConsoleManifest } from './console-build.ts';
 
 const loaded = new Map<string, Promise<ConsoleManifest>>();
 
@@ -33,18 +34,18 @@ export function loadConsole(logger: Logger, dir: string = CONSOLE_DIST): Promise
   let p = loaded.get(dir);
   if (!p) {
     p = (async () => {
-      let why = 'the console build is missing';
+      let reason: 'missing' | 'out of date' | 'unreadable' = 'missing';
       try {
         const m = JSON.parse(await readFile(join(dir, MANIFEST), 'utf8')) as Partial<ConsoleManifest>;
         if (m.files && m.sources && (await sourcesHash(m.sources.paths)) === m.sources.hash) return m as ConsoleManifest;
-        why = 'the console build is out of date';
+        reason = 'out of date';
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        if (err instanceof SyntaxError) reason = 'unreadable';
+        else if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
-      logger.warn({ dir }, `${why}: building it now (npm run build:console)`);
-      const { buildConsole } = await import('./console-build.ts');
-      const manifest = await buildConsole(dir, { replace: why !== 'the console build is missing' });
-      logger.info({ dir }, 'console built');
+      logger.warn({ dir, reason }, 'building the console now (npm run build:console builds it at install)');
+      const manifest = await buildConsole(dir, { replace: reason !== 'missing' });
+      logger.info({ dir, reason }, 'console built');
       return manifest;
     })();
     loaded.set(dir, p);
