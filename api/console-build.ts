@@ -69,8 +69,9 @@ const etagOf = (body: Uint8Array): string => `"${createHash('sha256').update(bod
  * Builds the console into `outDir`. The files are written to a folder of
  * their own beside it and moved into place at the end (the old build moved
  * away just before), so a reader never sees half a build. `replace: false`
- * keeps a build another process moved into place first (API processes
- * starting together without a build).
+ * leaves a build already in place alone; when another process puts its
+ * build in place first (API processes starting together without one), that
+ * one is kept — built from the same sources, it is the same.
  */
 export async function buildConsole(outDir: string = CONSOLE_DIST, opts: { replace?: boolean } = {}): Promise<ConsoleManifest> {
   const { build, transform } = await import('esbuild');
