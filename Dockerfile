@@ -2,8 +2,11 @@
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm i --no-save tsx@4
+# --ignore-scripts: the `prepare` script builds the console from sources not copied yet (built below)
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm i --no-save --ignore-scripts tsx@4
 COPY . .
+# the console bundle (console/dist/), built into the image so the API only serves files
+RUN npm run build:console
 ENV NODE_ENV=production DATA_DIR=/data
 VOLUME /data
 EXPOSE 1883 8080

@@ -1,8 +1,11 @@
 /**
- * Serves the console (console/): built in memory with esbuild when the API
- * starts (Preact + uPlot, one JS and one CSS file, minified, gzip-ready), so
- * a checkout runs without a build step and the console always matches the
- * API it talks to.
+ * Serves the console (console/) from its build folder, console/dist/, made
+ * at install by `npm run build:console` (api/console-build.ts: Preact +
+ * uPlot, one JS and one CSS file, minified, with gzip copies). When the
+ * folder is missing as the API starts, or was built from other sources, it
+ * is built once, then (esbuild is loaded on that path only, inside
+ * `buildConsole`), so a checkout runs without a build step and the console
+ * always matches the API it talks to.
  *
  *   GET /                  the page (index.html)
  *   GET /console/app.js    the application
@@ -10,64 +13,45 @@
  *
  * ETags and `no-cache` (revalidated, 304 when unchanged); gzip when the
  * client takes it; a strict Content-Security-Policy (same origin only).
+ * The files are streamed by @fastify/static; the headers are set here.
  */
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
-import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../core/logger.ts';
+import { buildConsole, CONSOLE_DIST, MANIFEST, sourcesHash, type ConsoleManifest } from './console-build.ts';
 
-interface Asset {
-  body: Buffer;
-  gzip: Buffer;
-  type: string;
-  etag: string;
-}
+const loaded = new Map<string, Promise<ConsoleManifest>>();
 
-export type ConsoleAssets = Map<string, Asset>;
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', 'console');
-
-const asset = (body: Buffer, type: string): Asset => ({
-  body,
-  gzip: gzipSync(body, { level: 9 }),
-  type,
-  etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
-});
-
-let built: Promise<ConsoleAssets> | undefined;
-
-/** Builds the console once per process. */
-export function buildConsole(): Promise<ConsoleAssets> {
-  built ??= (async () => {
-    const { build, transform } = await import('esbuild');
-    const js = await build({
-      entryPoints: [join(ROOT, 'main.tsx')],
-      bundle: true,
-      minify: true,
-      format: 'esm',
-      target: ['chrome100', 'safari15', 'firefox100'],
-      write: false,
-      outfile: 'app.js',
-      jsx: 'automatic',
-      jsxImportSource: 'preact',
-      legalComments: 'none',
-      logLevel: 'silent',
-      absWorkingDir: join(ROOT, '..'),
-    });
-    const uplotCss = await readFile(createRequire(import.meta.url).resolve('uplot/dist/uPlot.min.css'), 'utf8');
-    const css = await transform(`${uplotCss}\n${await readFile(join(ROOT, 'styles.css'), 'utf8')}`, { loader: 'css', minify: true });
-    const html = await readFile(join(ROOT, 'index.html'));
-    return new Map([
-      ['/', asset(html, 'text/html; charset=utf-8')],
-      ['/console/app.js', asset(Buffer.from(js.outputFiles[0]!.contents), 'text/javascript; charset=utf-8')],
-      ['/console/app.css', asset(Buffer.from(css.code), 'text/css; charset=utf-8')],
-    ]);
-  })();
-  return built;
+/**
+ * The console built into `dir`: its manifest, or — the folder missing, or
+ * built from other sources than those checked out (console/ edited since
+ * `npm ci`) — a build made now, once per process (a failed build is tried
+ * again by the next caller). The check reads the sources, it builds nothing.
+ */
+export function loadConsole(logger: Logger, dir: string = CONSOLE_DIST): Promise<ConsoleManifest> {
+  let p = loaded.get(dir);
+  if (!p) {
+    p = (async () => {
+      let reason: 'missing' | 'out of date' | 'unreadable' = 'missing';
+      try {
+        const m = JSON.parse(await readFile(join(dir, MANIFEST), 'utf8')) as Partial<ConsoleManifest>;
+        if (m.files && m.sources && (await sourcesHash(m.sources.paths)) === m.sources.hash) return m as ConsoleManifest;
+        reason = 'out of date';
+      } catch (err) {
+        if (err instanceof SyntaxError) reason = 'unreadable';
+        else if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+      logger.warn({ dir, reason }, 'building the console now (npm run build:console builds it at install)');
+      const manifest = await buildConsole(dir, { replace: reason !== 'missing' });
+      logger.info({ dir, reason }, 'console built');
+      return manifest;
+    })();
+    loaded.set(dir, p);
+    p.catch(() => loaded.delete(dir));
+  }
+  return p;
 }
 
 const CSP = [
@@ -82,26 +66,37 @@ const CSP = [
   "form-action 'self'",
 ].join('; ');
 
-export function consoleRoutes(logger: Logger) {
+export function consoleRoutes(logger: Logger, dir: string = CONSOLE_DIST) {
   return async (app: FastifyInstance): Promise<void> => {
-    let assets: ConsoleAssets | undefined;
+    let files: ConsoleManifest['files'] | undefined;
     try {
-      assets = await buildConsole();
-      logger.debug({ bytes: Object.fromEntries([...assets].map(([p, a]) => [p, { raw: a.body.length, gzip: a.gzip.length }])) }, 'console built');
+      files = (await loadConsole(logger, dir)).files;
+      logger.debug({ bytes: Object.fromEntries(Object.entries(files).map(([p, f]) => [p, { raw: f.bytes, gzip: f.gzipBytes }])) }, 'console ready');
     } catch (err) {
-      built = undefined;
       logger.error({ err }, 'the console could not be built; the API runs without it');
     }
+    // reply.sendFile only (no routes of its own); the validators, cache and type headers are ours
+    await app.register(fastifyStatic, {
+      root: dir,
+      serve: false,
+      suppressWarning: true,
+      etag: false,
+      lastModified: false,
+      cacheControl: false,
+      acceptRanges: false,
+      contentType: false,
+      index: false,
+    });
     for (const path of ['/', '/console/app.js', '/console/app.css']) {
       app.get(path, async (req, reply) => {
-        const a = assets?.get(path);
+        const a = files?.[path];
         if (!a) return reply.status(503).type('text/plain; charset=utf-8').send('console unavailable: see the server log');
         reply.header('etag', a.etag).header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff').header('vary', 'accept-encoding');
         if (path === '/') reply.header('content-security-policy', CSP).header('referrer-policy', 'same-origin');
         if (req.headers['if-none-match'] === a.etag) return reply.status(304).send();
         const gz = /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
         if (gz) reply.header('content-encoding', 'gzip');
-        return reply.type(a.type).send(gz ? a.gzip : a.body);
+        return reply.type(a.type).sendFile(gz ? `${a.file}.gz` : a.file);
       });
     }
   };

@@ -6,8 +6,12 @@
  * "my tasks" listed — cold (empty cache) and warm (revalidated: 304s).
  *
  *   npm run bench:console -- [--runs 3]
+ *
+ * Builds the console from its sources first (console/dist/, as `npm run
+ * build:console`), so what is measured is what is checked out.
  */
 import { parseArgs } from 'node:util';
+import { buildConsole } from '../api/console-build.ts';
 import { AdminApi } from '../simulators/admin-api.ts';
 import { launchBrowser } from '../testkit/browser.ts';
 import { pct, startBenchPlatform } from './common.ts';
@@ -22,6 +26,7 @@ const PROFILES = [
   { name: '4G (9 Mbit/s, 60 ms)', download: 1_125_000, upload: 375_000, latency: 60 },
 ];
 
+await buildConsole();
 const platform = await startBenchPlatform({ PARTS: 'gateway,api' });
 const base = `http://127.0.0.1:${platform.httpPort}`;
 const browser = await launchBrowser();
@@ -38,7 +43,12 @@ try {
       const page = await context.newPage();
       const cdp = await context.newCDPSession(page);
       await cdp.send('Network.enable');
-      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: profile.latency, downloadThroughput: profile.download, uploadThroughput: profile.upload });
+      await cdp.send('Network.emulateNetworkConditions', {
+        offline: false,
+        latency: profile.latency,
+        downloadThroughput: profile.download,
+        uploadThroughput: profile.upload,
+      });
       let bytes = 0;
       cdp.on('Network.loadingFinished', (e: { encodedDataLength: number }) => (bytes += e.encodedDataLength));
 

@@ -11,7 +11,7 @@ import { go, match, route } from './router.ts';
 import { useValue } from './state.ts';
 import { AlertFeed, AlertView } from './screens/alerts.tsx';
 import { Login } from './screens/login.tsx';
-import { AdminView } from './screens/admin.tsx';
+import { AdminView } from './screens/admin/admin.tsx';
 import { EnterpriseBoard, EnterpriseView } from './screens/enterprises.tsx';
 import { StatsView } from './screens/stats.tsx';
 import { TaskList, TaskView } from './screens/tasks.tsx';

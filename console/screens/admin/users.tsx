@@ -1,0 +1,91 @@
+/** Admin · users: officers with their roles and passwords; create, disable, unlock. */
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../../api.ts';
+import { t } from '../../i18n.ts';
+import { ActionForm, Field, useAction } from './shared.tsx';
+
+interface Officer {
+  id: string;
+  name: string;
+  role: string;
+  authorityId: string;
+  disabled: boolean;
+  hasPassword: boolean;
+}
+
+export function Users() {
+  const [list, setList] = useState<Officer[]>([]);
+  const [form, setForm] = useState({ id: '', name: '', authorityId: '', role: 'duty_officer', password: '' });
+  const { run, busy, view } = useAction();
+  const load = () => api<{ officers: Officer[] }>('GET', '/api/v1/officers').then((r) => setList(r.officers));
+  useEffect(() => void load(), []);
+  return (
+    <>
+      <ActionForm
+        run={run}
+        action={async () => {
+          await api('POST', '/api/v1/officers', { ...form, password: form.password || undefined });
+          setForm({ ...form, id: '', name: '', password: '' });
+          await load();
+        }}
+      >
+        <Field label={t('username')} name="id" value={form} set={setForm} />
+        <Field label={t('name')} name="name" value={form} set={setForm} />
+        <Field label={t('authority')} name="authorityId" value={form} set={setForm} />
+        <label>
+          {t('role')}
+          <select name="role" value={form.role} onChange={(e) => setForm({ ...form, role: (e.target as HTMLSelectElement).value })}>
+            {['duty_officer', 'inspector', 'leader', 'admin'].map((r) => (
+              <option key={r} value={r}>
+                {t(r as 'duty_officer')}
+              </option>
+            ))}
+          </select>
+        </label>
+        <Field label={t('password')} name="password" type="password" value={form} set={setForm} />
+        <button type="submit" class="primary" disabled={busy} data-testid="create-officer">
+          {t('create')}
+        </button>
+      </ActionForm>
+      {view}
+      <table class="ranking">
+        <tbody>
+          {list.map((o) => (
+            <tr key={o.id} class={o.disabled ? 'muted' : ''}>
+              <td>{o.id}</td>
+              <td>{o.name}</td>
+              <td>{t(o.role as 'duty_officer')}</td>
+              <td>{o.authorityId}</td>
+              <td>
+                {!o.disabled && (
+                  <button
+                    disabled={busy}
+                    onClick={() =>
+                      void run(async () => {
+                        await api('POST', `/api/v1/officers/${o.id}/disable`);
+                        await load();
+                      })
+                    }
+                  >
+                    {t('revoke')}
+                  </button>
+                )}{' '}
+                <button
+                  disabled={busy}
+                  data-testid={`unlock-${o.id}`}
+                  onClick={() =>
+                    void run(async () => {
+                      await api('POST', `/api/v1/officers/${encodeURIComponent(o.id)}/unlock`);
+                    })
+                  }
+                >
+                  {t('unlock')}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
