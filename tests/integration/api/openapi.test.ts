@@ -1,10 +1,12 @@
 /**
- * The OpenAPI description: served, valid in shape, and complete — every
- * route the server registers (with every optional part) is described, with
- * who may call it and the request schemas the server validates with.
+ * The OpenAPI description: generated from the routes, served, valid in
+ * shape, and complete — every route the server registers (with every
+ * optional part) is in the document, with who may call it and the request
+ * schemas the server validates with; and the docs page (Swagger UI) is
+ * served from the API itself, under a same-origin CSP.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { undocumented } from '../../../api/openapi.ts';
+import { DOCS_PREFIX, undocumented } from '../../../api/openapi.ts';
 import type { buildApi } from '../../../api/server.ts';
 import type { Db } from '../../../core/db/db.ts';
 import { buildTestApi } from '../../../testkit/test-api.ts';
@@ -22,17 +24,34 @@ afterAll(async () => {
   await db?.close();
 });
 
+type Doc = { openapi: string; paths: Record<string, Record<string, Record<string, unknown>>>; components: { schemas: Record<string, unknown> } };
+
 describe('OpenAPI', () => {
-  it('describes every registered route', () => {
+  it('describes every registered route', async () => {
     expect(app.routes.length).toBeGreaterThan(50);
+    // every route has who may call it (the server refuses one without)
     expect(undocumented(app.routes)).toEqual([]);
+    // and is in the generated document — but the docs page's own assets (scripts, styles, the document again)
+    const doc = (await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json<Doc>();
+    const described = new Set(
+      Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{([A-Za-z]+)\}/g, ':$1')}`)),
+    );
+    const routes = app.routes.filter((k) => !k.startsWith(`GET ${DOCS_PREFIX}/`));
+    expect(routes.filter((k) => !described.has(k))).toEqual([]);
+    expect([...described].filter((k) => !routes.includes(k))).toEqual([]);
+    for (const ops of Object.values(doc.paths)) for (const op of Object.values(ops)) expect(op.description).toMatch(/\n\nWho: .+\.$/);
   });
 
   it('serves an OpenAPI 3.1 document with request schemas, security and the error shape', async () => {
     const r = await app.inject({ method: 'GET', url: '/api/v1/openapi.json' });
     expect(r.statusCode).toBe(200);
-    const doc = r.json<{ openapi: string; paths: Record<string, Record<string, Record<string, unknown>>>; components: { schemas: Record<string, unknown> } }>();
+    const doc = r.json<Doc & { security: unknown; components: { securitySchemes: unknown } }>();
     expect(doc.openapi).toBe('3.1.0');
+    expect(doc.security).toEqual([{ bearer: [] }, { session: [] }]);
+    expect(doc.components.securitySchemes).toEqual({
+      bearer: { type: 'http', scheme: 'bearer' },
+      session: { type: 'apiKey', in: 'cookie', name: 'nss_session' },
+    });
     expect(Object.keys(doc.paths)).toContain('/api/v1/tasks/{id}/findings');
     const findings = doc.paths['/api/v1/tasks/{id}/findings']!.post!;
     expect(findings).toMatchObject({
@@ -47,11 +66,26 @@ describe('OpenAPI', () => {
     expect(doc.paths['/api/v1/openapi.json']).toBeDefined();
   });
 
-  it('serves a readable page of the routes', async () => {
+  it('serves a readable page of the routes (Swagger UI, from the API itself, same origin only)', async () => {
     const r = await app.inject({ method: 'GET', url: '/api/docs' });
     expect(r.statusCode).toBe(200);
     expect(r.headers['content-type']).toContain('text/html');
-    expect(r.body).toContain('一企一档');
-    expect(r.body).toContain('GET /api/v1/alerts/stream');
+    // nothing from a CDN: bureaus run on intranets
+    expect(r.body).not.toMatch(/(src|href)="(https?:)?\/\//);
+    const csp = String(r.headers['content-security-policy']);
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    const assets = [...r.body.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(assets).toContain(`${DOCS_PREFIX}/static/swagger-ui-bundle.js`);
+    for (const url of assets) expect((await app.inject({ method: 'GET', url })).statusCode, url).toBe(200);
+    // the page shows the document it loads from beside it: every route, in Chinese and English
+    const init = await app.inject({ method: 'GET', url: `${DOCS_PREFIX}/static/swagger-initializer.js` });
+    expect(init.body).toContain("resolveUrl('./json')");
+    const shown = await app.inject({ method: 'GET', url: `${DOCS_PREFIX}/json` });
+    expect(shown.statusCode).toBe(200);
+    expect(shown.body).toContain('一企一档');
+    expect(shown.json<Doc>().paths['/api/v1/alerts/stream']!.get).toBeDefined();
+    expect(shown.json()).toEqual((await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json());
   });
 });

@@ -7,11 +7,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { defaultCatalogue } from '../../../alerts/rules/packs/index.ts';
-import { openApiDocument } from '../../../api/openapi.ts';
 import { SENSOR_KINDS, SIGNAL_KINDS } from '../../../core/contract.ts';
 import { ALL_ROLES, ROLES_BY_KIND, SECTORS, SECTOR_NAMES, SENSOR_KIND_NAMES, SIGNAL_KIND_NAMES, roleProblem } from '../../../core/vocabulary.ts';
 import { sensorInput } from '../../../ledger/provisioning.ts';
 import { SECTOR_TEMPLATES } from '../../../simulators/sectors.ts';
+import { buildTestApi } from '../../../testkit/test-api.ts';
+import { TEST_ADMIN_TOKEN } from '../../../testkit/tokens.ts';
 
 const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
 
@@ -43,8 +44,11 @@ describe('vocabulary', () => {
     expect(missing).toEqual([]);
   });
 
-  it('the OpenAPI description shows kind, role and sector as enums, with the Chinese names', () => {
-    const doc = openApiDocument() as { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>> };
+  it('the OpenAPI description shows kind, role and sector as enums, with the Chinese names', async () => {
+    // the description is generated from the routes' schemas (api/openapi.ts): the API as it registers them
+    const { app, db } = await buildTestApi(TEST_ADMIN_TOKEN);
+    const r = await app.inject({ method: 'GET', url: '/api/v1/openapi.json' }).finally(() => app.close().then(() => db.close()));
+    const doc = r.json<{ paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>> }>();
     const schemaOf = (path: string) =>
       doc.paths[path]!.post!.requestBody!.content['application/json']!.schema as { properties: Record<string, { enum?: string[]; description?: string }> };
     const sensor = schemaOf('/api/v1/sensors').properties;
