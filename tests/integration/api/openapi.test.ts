@@ -8,7 +8,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOCS_PREFIX, undocumented } from '../../../api/openapi.ts';
 import type { buildApi } from '../../../api/server.ts';
+import { SENSOR_KINDS, SIGNAL_KINDS } from '../../../core/contract.ts';
 import type { Db } from '../../../core/db/db.ts';
+import { ALL_ROLES, SECTORS } from '../../../core/vocabulary.ts';
 import { buildTestApi } from '../../../testkit/test-api.ts';
 import { TEST_ADMIN_TOKEN } from '../../../testkit/tokens.ts';
 
@@ -84,6 +86,22 @@ describe('OpenAPI', () => {
     expect(doc.components.schemas.Error).toBeDefined();
     // the console's routes and this document are described too
     expect(doc.paths['/api/v1/openapi.json']).toBeDefined();
+  });
+
+  it('the OpenAPI description shows kind, role and sector as enums, with the Chinese names', async () => {
+    // moved here from tests/unit/core/vocabulary.test.ts: the description is generated from the routes as registered
+    const r = await app.inject({ method: 'GET', url: '/api/v1/openapi.json' });
+    const doc = r.json<{ paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>> }>();
+    const schemaOf = (path: string) =>
+      doc.paths[path]!.post!.requestBody!.content['application/json']!.schema as { properties: Record<string, { enum?: string[]; description?: string }> };
+    const sensor = schemaOf('/api/v1/sensors').properties;
+    expect(sensor.kind!.enum).toEqual([...SENSOR_KINDS, ...SIGNAL_KINDS]);
+    expect(sensor.kind!.description).toContain('methane（甲烷（瓦斯））');
+    expect(sensor.role!.enum).toEqual([...ALL_ROLES]);
+    const names = sensor.role as unknown as { 'x-enum-descriptions': string[] };
+    expect(names['x-enum-descriptions'][ALL_ROLES.indexOf('upper_corner')]).toBe('采煤工作面回风隅角 (upper corner (return-side corner) of a longwall face)');
+    expect(sensor.role!.description).toContain('upper_corner（采煤工作面回风隅角）');
+    expect(schemaOf('/api/v1/enterprises').properties.sector!.enum).toEqual([...SECTORS]);
   });
 
   it('serves a readable page of the routes (Swagger UI, from the API itself, same origin only)', async () => {
