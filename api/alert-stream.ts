@@ -125,7 +125,7 @@ export function registerAlertStream(app: FastifyInstance, deps: StreamDeps): voi
 
   // No automatic HEAD route: a HEAD response has no body, so its headers would wait for `end()` and the
   // request would hold a stream (subscription, heartbeat, polls) open until the client gave up.
-  app.get('/api/v1/alerts/stream', { exposeHeadRoute: false }, async (req, reply) => {
+  app.get('/api/v1/alerts/stream', { exposeHeadRoute: false, schema: { querystring: streamQuery } }, async (req, reply) => {
     const who = await deps.auth.authorize(req, 'alerts.read');
     const q = parse(streamQuery, req.query, 'query');
     const header = req.headers['last-event-id'];

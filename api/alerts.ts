@@ -120,7 +120,7 @@ export function alertApi(config: { auth: Authenticator }, deps: AlertRouteDeps) 
       }
     };
 
-    app.get('/api/v1/alerts', async (req) => {
+    app.get('/api/v1/alerts', { schema: { querystring: listQuery } }, async (req) => {
       const who = await auth.authorize(req, 'alerts.read');
       const q = parse(listQuery, req.query, 'query');
       // Read before the list: a client opening the stream with `since=lastEventSeq` misses nothing.
@@ -129,7 +129,7 @@ export function alertApi(config: { auth: Authenticator }, deps: AlertRouteDeps) 
       return { alerts: page.alerts.map(summaryOf), next: page.next ? encodeCursor(page.next) : null, lastEventSeq };
     });
 
-    app.get('/api/v1/alerts/:id', async (req) => {
+    app.get('/api/v1/alerts/:id', { schema: { params: alertPath, querystring: detailQuery } }, async (req) => {
       const who = await auth.authorize(req, 'alerts.read');
       const { id } = parse(alertPath, req.params, 'path');
       const { points } = parse(detailQuery, req.query, 'query');
@@ -155,7 +155,7 @@ export function alertApi(config: { auth: Authenticator }, deps: AlertRouteDeps) 
       return reply.send({ alert: summaryOf(alert), outcome: applied.outcome });
     };
 
-    app.post('/api/v1/alerts/:id/acknowledge', async (req, reply) => {
+    app.post('/api/v1/alerts/:id/acknowledge', { schema: { params: alertPath, body: acknowledgeBody } }, async (req, reply) => {
       const who = await auth.authorize(req, 'alerts.act');
       const { id } = parse(alertPath, req.params, 'path');
       const { note } = parse(acknowledgeBody, req.body, 'body');
@@ -163,7 +163,7 @@ export function alertApi(config: { auth: Authenticator }, deps: AlertRouteDeps) 
     });
 
     // 报请上级督办: the next authority above the enterprise's (level 1 is its authority's parent)
-    app.post('/api/v1/alerts/:id/escalate', async (req, reply) => {
+    app.post('/api/v1/alerts/:id/escalate', { schema: { params: alertPath, body: acknowledgeBody } }, async (req, reply) => {
       const who = await auth.authorize(req, 'alerts.act');
       const { id } = parse(alertPath, req.params, 'path');
       const { note } = parse(acknowledgeBody, req.body, 'body');
@@ -179,7 +179,7 @@ export function alertApi(config: { auth: Authenticator }, deps: AlertRouteDeps) 
       return act(req, reply, who, id, { type: 'escalate', actor: who.actor, at: deps.clock.now(), level, to, note });
     });
 
-    app.post('/api/v1/alerts/:id/dispose', async (req, reply) => {
+    app.post('/api/v1/alerts/:id/dispose', { schema: { params: alertPath, body: disposeBody } }, async (req, reply) => {
       const who = await auth.authorize(req, 'alerts.act');
       const { id } = parse(alertPath, req.params, 'path');
       const { text } = parse(disposeBody, req.body, 'body');

@@ -34,7 +34,7 @@ export function auditApi(config: { auth: Authenticator }, deps: { db: Db }) {
       return { ok, audit, alertEvents, records };
     });
 
-    app.get('/api/v1/audit', async (req) => {
+    app.get('/api/v1/audit', { schema: { querystring: listQuery } }, async (req) => {
       await auth.authorize(req, 'audit.read');
       return { records: await trail.list(parse(listQuery, req.query, 'query')) };
     });

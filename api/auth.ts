@@ -48,14 +48,8 @@ export const tokenHash = (token: string): string => createHash('sha256').update(
 
 export const SESSION_COOKIE = 'nss_session';
 
-/** The value of the session cookie, if any. */
-export function sessionCookie(req: FastifyRequest): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) return part.slice(eq + 1).trim() || undefined;
-  }
-  return undefined;
-}
+/** The value of the session cookie, if any (parsed by @fastify/cookie, registered by the server). */
+export const sessionCookie = (req: FastifyRequest): string | undefined => req.cookies[SESSION_COOKIE] || undefined;
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 

@@ -73,9 +73,10 @@ export async function sensorCoverage(deps: CoverageDeps, enterpriseId: string, s
 /** The route as a fastify plugin: `app.register(coverageApi({ auth }, deps))`. */
 export function coverageApi(config: { auth: Authenticator }, deps: CoverageDeps) {
   return async (app: FastifyInstance): Promise<void> => {
-    app.get('/api/v1/coverage', async (req) => {
+    const coverageQuery = z.strictObject({ enterpriseId: idSchema });
+    app.get('/api/v1/coverage', { schema: { querystring: coverageQuery } }, async (req) => {
       const who = await config.auth.authorize(req, 'ledger.read');
-      const { enterpriseId } = parse(z.strictObject({ enterpriseId: idSchema }), req.query, 'query');
+      const { enterpriseId } = parse(coverageQuery, req.query, 'query');
       if (!(await enterpriseInScope(deps.db, who.scope, enterpriseId))) throw new AppError('NOT_FOUND', `enterprise ${enterpriseId} not found`);
       return { enterpriseId, ...(await enterpriseCoverage(deps, enterpriseId)) };
     });

@@ -9,6 +9,7 @@
  * server's `onRequest` hook); the list may be up to 10 MiB.
  */
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { Db } from '../core/db/db.ts';
 import { AppError } from '../core/errors.ts';
 import { importRows, parseCsv } from '../inspections/csv.ts';
@@ -18,6 +19,9 @@ import type { Authenticator } from './auth.ts';
 /** The largest list (the platform's default): some 50,000 enterprises of a province at ~200 bytes a row. */
 export const IMPORT_BODY_LIMIT = 10 * 1024 * 1024;
 
+/** The body as described (OpenAPI): the CSV text; the handler parses it (inspections/csv.ts). */
+const csvBody = z.string().meta({ description: 'CSV (UTF-8), a header line first' });
+
 export function enterpriseImportApi(config: { auth: Authenticator }, deps: { db: Db; clock: { now(): number } }) {
   return async (app: FastifyInstance): Promise<void> => {
     const { auth } = config;
@@ -25,7 +29,7 @@ export function enterpriseImportApi(config: { auth: Authenticator }, deps: { db:
 
     app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
-    app.post('/api/v1/enterprises/import', { bodyLimit: IMPORT_BODY_LIMIT }, async (req) => {
+    app.post('/api/v1/enterprises/import', { bodyLimit: IMPORT_BODY_LIMIT, schema: { body: csvBody, consumes: ['text/csv'] } }, async (req) => {
       const who = await auth.authorize(req, 'ledger.write');
       if (typeof req.body !== 'string') throw new AppError('BAD_REQUEST', 'send the list as text/csv (UTF-8), a header line first');
       let table: string[][];

@@ -82,14 +82,14 @@ export function inspectionApi(config: { auth: Authenticator }, deps: InspectionR
       if (!(await enterpriseInScope(deps.db, who.scope, enterpriseId))) throw new AppError('NOT_FOUND', `enterprise ${enterpriseId} not found`);
     };
 
-    app.get('/api/v1/enterprises/:id/ledger', async (req) => {
+    app.get('/api/v1/enterprises/:id/ledger', { schema: { params: enterprisePath } }, async (req) => {
       const who = await auth.authorize(req, 'ledger.read');
       const { id } = parse(enterprisePath, req.params, 'path');
       await inScope(who, id);
       return ledger.get(id);
     });
 
-    app.patch('/api/v1/enterprises/:id/ledger', async (req) => {
+    app.patch('/api/v1/enterprises/:id/ledger', { schema: { params: enterprisePath, body: ledgerPatch } }, async (req) => {
       const who = await auth.authorize(req, 'ledger.write');
       const { id } = parse(enterprisePath, req.params, 'path');
       const patch = parse(ledgerPatch, req.body, 'body');
@@ -98,7 +98,7 @@ export function inspectionApi(config: { auth: Authenticator }, deps: InspectionR
       return entry;
     });
 
-    app.post('/api/v1/inspections', async (req, reply) => {
+    app.post('/api/v1/inspections', { schema: { body: recordBody } }, async (req, reply) => {
       const who = await auth.authorize(req, 'inspections.record');
       const body = parse(recordBody, req.body, 'body');
       if (who.kind === 'officer' && body.authorityId !== undefined && body.authorityId !== who.authorityId)
@@ -128,13 +128,13 @@ export function inspectionApi(config: { auth: Authenticator }, deps: InspectionR
       }
     });
 
-    app.get('/api/v1/enterprises', async (req) => {
+    app.get('/api/v1/enterprises', { schema: { querystring: boardQuery } }, async (req) => {
       const who = await auth.authorize(req, 'ledger.read');
       const q = parse(boardQuery, req.query, 'query');
       return { enterprises: await new EnterpriseBoard(deps.db).list(who.scope, q, deps.clock.now()) };
     });
 
-    app.get('/api/v1/enterprises/:id/file', async (req) => {
+    app.get('/api/v1/enterprises/:id/file', { schema: { params: enterprisePath, querystring: fileQuery } }, async (req) => {
       const who = await auth.authorize(req, 'ledger.read');
       const { id } = parse(enterprisePath, req.params, 'path');
       const q = parse(fileQuery, req.query, 'query');
@@ -158,7 +158,7 @@ export function inspectionApi(config: { auth: Authenticator }, deps: InspectionR
       };
     });
 
-    app.get('/api/v1/enterprises/:id/inspection-summary', async (req) => {
+    app.get('/api/v1/enterprises/:id/inspection-summary', { schema: { params: enterprisePath, querystring: summaryQuery } }, async (req) => {
       const who = await auth.authorize(req, 'ledger.read');
       const { id } = parse(enterprisePath, req.params, 'path');
       const q = parse(summaryQuery, req.query, 'query');

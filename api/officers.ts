@@ -215,15 +215,16 @@ export class Officers implements OfficerLookup {
 
 /** `POST /api/v1/officers` and `POST /api/v1/officers/:id/disable`: the admin (token or admin user). */
 export function registerOfficerRoutes(app: FastifyInstance, auth: Authenticator, officers: Officers): void {
-  app.post('/api/v1/officers', async (req, reply) => {
+  app.post('/api/v1/officers', { schema: { body: officerInput } }, async (req, reply) => {
     const who = await auth.requireAdmin(req);
     const created = await officers.create(req.body, who.actor);
     req.log.info({ officerId: created.id, authorityId: created.authorityId, role: created.role }, 'officer created');
     return reply.status(201).header('cache-control', 'no-store').send(created);
   });
-  app.post('/api/v1/officers/:id/disable', async (req, reply) => {
+  const officerPath = z.object({ id: idSchema });
+  app.post('/api/v1/officers/:id/disable', { schema: { params: officerPath } }, async (req, reply) => {
     const who = await auth.requireAdmin(req);
-    const { id } = parse(z.object({ id: idSchema }), req.params, 'path');
+    const { id } = parse(officerPath, req.params, 'path');
     await officers.disable(id, who.actor);
     await officers.endSessions(id);
     req.log.info({ officerId: id, actor: who.actor }, 'officer disabled');

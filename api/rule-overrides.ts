@@ -80,7 +80,7 @@ export function ruleOverrideApi(config: { auth: Authenticator }, deps: RuleOverr
         throw new AppError('NOT_FOUND', `sensor ${sensorId} of enterprise ${enterpriseId} not found`);
     };
 
-    app.put('/api/v1/rule-overrides', async (req) => {
+    app.put('/api/v1/rule-overrides', { schema: { body: overrideSchema } }, async (req) => {
       const who = await auth.requireAdmin(req);
       const o = parse(overrideSchema, req.body, 'body');
       const catalogue = await deps.ruleOverrides.catalogue();
@@ -115,14 +115,14 @@ export function ruleOverrideApi(config: { auth: Authenticator }, deps: RuleOverr
       return { override, loose };
     });
 
-    app.get('/api/v1/rule-overrides', async (req) => {
+    app.get('/api/v1/rule-overrides', { schema: { querystring: listQuery } }, async (req) => {
       await auth.requireAdmin(req);
       const q = parse(listQuery, req.query, 'query');
       const overrides = await store.list(q.enterpriseId);
       return { overrides, loose: findLooseOverrides(await deps.ruleOverrides.catalogue(), overrides.map(overrideOf)) };
     });
 
-    app.delete('/api/v1/rule-overrides', async (req, reply) => {
+    app.delete('/api/v1/rule-overrides', { schema: { querystring: deleteQuery } }, async (req, reply) => {
       const who = await auth.requireAdmin(req);
       const q = parse(deleteQuery, req.query, 'query');
       const removed = await store.delete(q, who.actor, deps.clock.now());

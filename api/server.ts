@@ -3,6 +3,9 @@
  * ledger (admin token), sensor history and dead letters.
  */
 import type { Redis } from 'ioredis';
+import fastifyCookie from '@fastify/cookie';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { idSchema } from '../core/contract.ts';
@@ -12,11 +15,11 @@ import { AppError, ERRORS, type ErrorCode } from '../core/errors.ts';
 import type { InfluxClient } from '../core/influx/client.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Metrics } from '../core/metrics.ts';
-import type { Provisioning } from '../ledger/provisioning.ts';
+import { authorityInput, enterpriseInput, gatewayInput, sensorInput, type Provisioning } from '../ledger/provisioning.ts';
 import { alertApi, type AlertApiDeps } from './alerts.ts';
 import { auditApi } from './audit.ts';
 import { consoleRoutes } from './console.ts';
-import { docsPage, openApiDocument, ROUTES } from './openapi.ts';
+import { accessOf, passThroughValidator, swaggerOptions, swaggerUiOptions } from './openapi.ts';
 import { Authenticator } from './auth.ts';
 import { enterpriseInScope } from '../core/jurisdiction.ts';
 import { Officers, registerOfficerRoutes, type SessionPolicy } from './officers.ts';
@@ -91,6 +94,12 @@ export function buildApi(config: { adminToken: string; sessions?: SessionPolicy 
     req.log.error({ err }, 'request failed');
     return reply.status(500).send({ error: { code: 'INTERNAL', message: 'internal error' } });
   });
+  // the route schemas describe the API (openapi.ts); the handlers validate (parse.ts), so errors keep their shape
+  app.setValidatorCompiler(passThroughValidator);
+  app.register(fastifySwagger, swaggerOptions);
+  app.register(fastifySwaggerUi, swaggerUiOptions);
+  // the console's session cookie (auth.ts, sessions.ts)
+  app.register(fastifyCookie);
   app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url}` } }));
 
   // JSON bodies: the nesting is bounded by a scan of the text before it is parsed (fastify's own parser then, with its prototype-poisoning checks)
@@ -120,33 +129,36 @@ export function buildApi(config: { adminToken: string; sessions?: SessionPolicy 
     const url = req.routeOptions.url;
     if (url === undefined) return; // no such route: 404
     const key = `${req.method === 'HEAD' ? 'GET' : req.method} ${url}`;
-    const doc = ROUTES[key];
+    const access = accessOf(key);
     // a route missing from the description is refused rather than open (a test keeps the list complete)
-    if (!doc) throw new AppError('FORBIDDEN', `route ${key} has no documented access`);
-    await auth.admit(req, doc.access);
+    if (!access) throw new AppError('FORBIDDEN', `route ${key} has no documented access`);
+    await auth.admit(req, access);
   });
   // no input of the platform holds a NUL character (PostgreSQL refuses it in text): 400 naming where
   app.addHook('preValidation', async (req) => refuseNul(req));
 
-  app.get('/health', async (_req, reply) => {
-    const [influx, db] = await Promise.all([
-      deps.influx.ping(),
-      deps.db.query('SELECT 1').then(
-        () => true,
-        () => false,
-      ),
-    ]);
-    const ok = influx && db;
-    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', checks: { influx, db }, ...(deps.health?.() ?? {}) });
-  });
+  // a plugin of their own, loaded after @fastify/swagger (above), so that these routes are described too
+  app.register(async (root) => {
+    root.get('/health', async (_req, reply) => {
+      const [influx, db] = await Promise.all([
+        deps.influx.ping(),
+        deps.db.query('SELECT 1').then(
+          () => true,
+          () => false,
+        ),
+      ]);
+      const ok = influx && db;
+      return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', checks: { influx, db }, ...(deps.health?.() ?? {}) });
+    });
 
-  // the names the rules depend on (kinds, roles per kind, sectors), with their Chinese and English names
-  app.get('/api/v1/vocabulary', async () => vocabulary());
-  app.get('/api/v1/openapi.json', async (_req, reply) => reply.header('cache-control', 'no-cache').send(openApiDocument()));
-  app.get('/api/docs', async (_req, reply) => reply.type('text/html; charset=utf-8').send(docsPage()));
+    // the names the rules depend on (kinds, roles per kind, sectors), with their Chinese and English names
+    root.get('/api/v1/vocabulary', async () => vocabulary());
+    // generated from the routes (@fastify/swagger); the page at /api/docs (@fastify/swagger-ui) shows the same document
+    root.get('/api/v1/openapi.json', async (_req, reply) => reply.header('cache-control', 'no-cache').send(root.swagger()));
 
-  app.get('/metrics', async (_req, reply) => {
-    return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+    root.get('/metrics', async (_req, reply) => {
+      return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+    });
   });
 
   app.register(async (admin) => {
@@ -158,15 +170,22 @@ export function buildApi(config: { adminToken: string; sessions?: SessionPolicy 
     const actor = (req: FastifyRequest): string => actors.get(req) ?? 'user:admin';
     const p = deps.provisioning;
     const gatewayPath = z.object({ id: idSchema });
+    const gatewaysQuery = z.strictObject({ enterpriseId: idSchema.optional() });
+    const sensorsPath = z.object({ enterpriseId: idSchema });
+    const deadLettersQuery = z.strictObject({ gatewayId: idSchema.optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) });
 
-    admin.post('/api/v1/authorities', async (req, reply) => reply.status(201).send(await p.createAuthority(req.body, actor(req))));
-    admin.post('/api/v1/enterprises', async (req, reply) => reply.status(201).send(await p.createEnterprise(req.body, actor(req))));
-    admin.post('/api/v1/gateways', async (req, reply) => {
+    admin.post('/api/v1/authorities', { schema: { body: authorityInput } }, async (req, reply) =>
+      reply.status(201).send(await p.createAuthority(req.body, actor(req))),
+    );
+    admin.post('/api/v1/enterprises', { schema: { body: enterpriseInput } }, async (req, reply) =>
+      reply.status(201).send(await p.createEnterprise(req.body, actor(req))),
+    );
+    admin.post('/api/v1/gateways', { schema: { body: gatewayInput } }, async (req, reply) => {
       const created = await p.createGateway(req.body, actor(req));
       req.log.info({ gatewayId: created.id, enterpriseId: created.enterpriseId, actor: actor(req) }, 'gateway provisioned');
       return reply.status(201).header('cache-control', 'no-store').send(created);
     });
-    admin.post('/api/v1/gateways/:id/rotate-secret', async (req, reply) => {
+    admin.post('/api/v1/gateways/:id/rotate-secret', { schema: { params: gatewayPath } }, async (req, reply) => {
       const { id } = parse(gatewayPath, req.params, 'path');
       return reply.header('cache-control', 'no-store').send(await p.rotateGatewaySecret(id, actor(req)));
     });
@@ -175,31 +194,31 @@ export function buildApi(config: { adminToken: string; sessions?: SessionPolicy 
       ['disable', true],
       ['enable', false],
     ] as const)
-      admin.post(`/api/v1/gateways/:id/${path}`, async (req, reply) => {
+      admin.post(`/api/v1/gateways/:id/${path}`, { schema: { params: gatewayPath } }, async (req, reply) => {
         const { id } = parse(gatewayPath, req.params, 'path');
         await p.setGatewayDisabled(id, disabled, actor(req));
         req.log.info({ gatewayId: id, disabled, actor: actor(req) }, disabled ? 'gateway disabled' : 'gateway enabled');
         return reply.status(204).send();
       });
-    admin.get('/api/v1/gateways', async (req) => {
-      const q = parse(z.strictObject({ enterpriseId: idSchema.optional() }), req.query, 'query');
+    admin.get('/api/v1/gateways', { schema: { querystring: gatewaysQuery } }, async (req) => {
+      const q = parse(gatewaysQuery, req.query, 'query');
       return { gateways: await p.listGateways(q.enterpriseId) };
     });
     // the answer shows the rules now watching the point (resolved as the rules worker does) and warns when none or only defaults do
-    admin.post('/api/v1/sensors', async (req, reply) => {
+    admin.post('/api/v1/sensors', { schema: { body: sensorInput } }, async (req, reply) => {
       const created = await p.createSensor(req.body, actor(req));
       const c = await sensorCoverage(coverageDeps, created.enterpriseId, created.id);
       const coverage = c ? { status: c.status, effectiveRules: c.rules, notApplied: c.notApplied } : undefined;
       return reply.status(201).send({ ...created, ...coverage, warnings: c ? warningsOf(c) : [] });
     });
-    admin.get('/api/v1/enterprises/:enterpriseId/sensors', async (req) => {
-      const { enterpriseId } = parse(z.object({ enterpriseId: idSchema }), req.params, 'path');
+    admin.get('/api/v1/enterprises/:enterpriseId/sensors', { schema: { params: sensorsPath } }, async (req) => {
+      const { enterpriseId } = parse(sensorsPath, req.params, 'path');
       return { sensors: await p.listSensors(enterpriseId) };
     });
     admin.get('/api/v1/officers', async () => ({ officers: await officers.list() }));
 
-    admin.get('/api/v1/dead-letters', async (req) => {
-      const q = parse(z.strictObject({ gatewayId: idSchema.optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }), req.query, 'query');
+    admin.get('/api/v1/dead-letters', { schema: { querystring: deadLettersQuery } }, async (req) => {
+      const q = parse(deadLettersQuery, req.query, 'query');
       const { rows } = await deps.db.query(
         `SELECT id, received_at AS "receivedAt", client_id AS "clientId", enterprise_id AS "enterpriseId", gateway_id AS "gatewayId",
                 topic, reason_code AS "reasonCode", reason, item_index AS "itemIndex", payload
@@ -213,18 +232,23 @@ export function buildApi(config: { adminToken: string; sessions?: SessionPolicy 
   app.register(consoleRoutes(deps.logger));
   app.register(async (scope: FastifyInstance) => {
     // a sensor's history: anyone who may read the enterprise's file (一企一档)
-    scope.get('/api/v1/enterprises/:enterpriseId/sensors/:sensorId/readings', async (req) => {
-      const who = await auth.authorize(req, 'ledger.read');
-      const { enterpriseId, sensorId } = parse(z.object({ enterpriseId: idSchema, sensorId: idSchema }), req.params, 'path');
-      if (!(await enterpriseInScope(deps.db, who.scope, enterpriseId))) throw new AppError('NOT_FOUND', `enterprise ${enterpriseId} not found`);
-      const q = parse(historyQuerySchema, req.query, 'query');
-      const sensor = await deps.provisioning.getSensor(enterpriseId, sensorId);
-      if (!sensor) throw new AppError('NOT_FOUND', `sensor ${sensorId} of enterprise ${enterpriseId} not found`);
-      const { from, to } = historyRange(q, deps.clock.now());
-      const plan = planHistory({ enterpriseId, sensorId, from, to, points: q.points, periodMs: sensor.periodS * 1000 });
-      const points = await runHistory(deps.influx, plan);
-      return { sensor, from, to, mode: plan.mode, intervalMs: plan.intervalMs, points };
-    });
+    const readingsPath = z.object({ enterpriseId: idSchema, sensorId: idSchema });
+    scope.get(
+      '/api/v1/enterprises/:enterpriseId/sensors/:sensorId/readings',
+      { schema: { params: readingsPath, querystring: historyQuerySchema } },
+      async (req) => {
+        const who = await auth.authorize(req, 'ledger.read');
+        const { enterpriseId, sensorId } = parse(readingsPath, req.params, 'path');
+        if (!(await enterpriseInScope(deps.db, who.scope, enterpriseId))) throw new AppError('NOT_FOUND', `enterprise ${enterpriseId} not found`);
+        const q = parse(historyQuerySchema, req.query, 'query');
+        const sensor = await deps.provisioning.getSensor(enterpriseId, sensorId);
+        if (!sensor) throw new AppError('NOT_FOUND', `sensor ${sensorId} of enterprise ${enterpriseId} not found`);
+        const { from, to } = historyRange(q, deps.clock.now());
+        const plan = planHistory({ enterpriseId, sensorId, from, to, points: q.points, periodMs: sensor.periodS * 1000 });
+        const points = await runHistory(deps.influx, plan);
+        return { sensor, from, to, mode: plan.mode, intervalMs: plan.intervalMs, points };
+      },
+    );
     registerOfficerRoutes(scope, auth, officers);
     registerSessionRoutes(scope, { auth, officers, metrics: deps.metrics, limits: new SignInLimits(config.signInLimits, deps.redis) });
   });

@@ -42,10 +42,13 @@ const userOf = (who: Principal | (OfficerIdentity & { kind?: undefined })) => ({
   permissions: (Object.keys(PERMISSIONS) as Permission[]).filter((p) => can(who.role, p)),
 });
 
+/** The session cookie (@fastify/cookie): HttpOnly, SameSite=Strict, for the whole site, Secure when the request came over HTTPS. */
 function setCookie(req: FastifyRequest, reply: FastifyReply, value: string, maxAgeS: number): void {
-  const secure = req.protocol === 'https' ? '; Secure' : '';
-  reply.header('set-cookie', `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${secure}`);
+  reply.setCookie(SESSION_COOKIE, value, { path: '/', httpOnly: true, sameSite: 'strict', maxAge: maxAgeS, secure: req.protocol === 'https' });
 }
+
+const officerPath = z.strictObject({ id: idSchema });
+const officerPasswordBody = z.strictObject({ password: passwordSchema });
 
 export function registerSessionRoutes(
   app: FastifyInstance,
@@ -74,7 +77,7 @@ export function registerSessionRoutes(
     return new AppError('TOO_MANY_REQUESTS', en, { expose: { retryAfterS, lock: lock.scope, reason: { zh, en } } });
   };
 
-  app.post('/api/v1/session', { bodyLimit: CREDENTIALS_BODY_LIMIT }, async (req, reply) => {
+  app.post('/api/v1/session', { bodyLimit: CREDENTIALS_BODY_LIMIT, schema: { body: loginBody } }, async (req, reply) => {
     const { username, password } = parse(loginBody, req.body, 'body');
     const tried = await attempt(req, reply, username, 'sign-in');
     const user: OfficerIdentity | undefined =
@@ -112,7 +115,7 @@ export function registerSessionRoutes(
     return reply.status(204).send();
   });
 
-  app.post('/api/v1/session/password', { bodyLimit: CREDENTIALS_BODY_LIMIT }, async (req, reply) => {
+  app.post('/api/v1/session/password', { bodyLimit: CREDENTIALS_BODY_LIMIT, schema: { body: changeBody } }, async (req, reply) => {
     const who = await auth.authenticate(req);
     const { current, next } = parse(changeBody, req.body, 'body');
     if (who.id === ADMIN_ID) throw new AppError('BAD_REQUEST', 'the admin signs in with the admin token; change ADMIN_TOKEN instead');
@@ -129,19 +132,19 @@ export function registerSessionRoutes(
     return reply.status(204).send();
   });
 
-  app.post('/api/v1/officers/:id/password', async (req, reply) => {
+  app.post('/api/v1/officers/:id/password', { schema: { params: officerPath, body: officerPasswordBody } }, async (req, reply) => {
     const who = await auth.requireAdmin(req);
-    const { id } = parse(z.strictObject({ id: idSchema }), req.params, 'path');
-    const { password } = parse(z.strictObject({ password: passwordSchema }), req.body, 'body');
+    const { id } = parse(officerPath, req.params, 'path');
+    const { password } = parse(officerPasswordBody, req.body, 'body');
     await officers.setPassword(id, password, who.actor);
     req.log.info({ officerId: id, actor: who.actor }, 'officer password set');
     return reply.status(204).send();
   });
 
   // the admin lifts a user's sign-in locks (from every address); an address's own lock runs out by itself
-  app.post('/api/v1/officers/:id/unlock', async (req, reply) => {
+  app.post('/api/v1/officers/:id/unlock', { schema: { params: officerPath } }, async (req, reply) => {
     const who = await auth.requireAdmin(req);
-    const { id } = parse(z.strictObject({ id: idSchema }), req.params, 'path');
+    const { id } = parse(officerPath, req.params, 'path');
     const addresses = await officers.unlock(id, () => limits.unlock(id), who.actor);
     req.log.info({ officerId: id, actor: who.actor, addresses }, 'officer sign-in unlocked');
     return reply.header('cache-control', 'no-store').send({ id, addresses });

@@ -24,7 +24,7 @@ const statsQuery = z.strictObject({ authorityId: idSchema.optional(), from: time
 
 export function registerStatsRoutes(app: FastifyInstance, deps: { db: Queryable; clock: { now(): number }; auth: Authenticator }): void {
   const stats = new Statistics(deps.db);
-  app.get('/api/v1/stats', async (req) => {
+  app.get('/api/v1/stats', { schema: { querystring: statsQuery } }, async (req) => {
     const who = await deps.auth.authorize(req, 'stats.read');
     const q = parse(statsQuery, req.query, 'query');
     const now = deps.clock.now();

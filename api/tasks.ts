@@ -118,7 +118,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
     return task;
   };
 
-  app.get('/api/v1/tasks', async (req) => {
+  app.get('/api/v1/tasks', { schema: { querystring: listQuery } }, async (req) => {
     const who = await auth.authorize(req, 'tasks.read');
     const q = parse(listQuery, req.query, 'query');
     if (q.mine && q.inspectorId && q.inspectorId !== who.id) throw new AppError('BAD_REQUEST', 'query: give either mine=true or inspectorId, not both');
@@ -137,7 +137,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
     return { tasks: tasks.map(view), next: last ? encodeCursor({ startedAt: last.createdAt, id: last.id }) : null };
   });
 
-  app.get('/api/v1/tasks/:id', async (req) => {
+  app.get('/api/v1/tasks/:id', { schema: { params: taskPath } }, async (req) => {
     const who = await auth.authorize(req, 'tasks.read');
     const task = await visible(who, parse(taskPath, req.params, 'path').id);
     const [events, inspections] = await Promise.all([store.events(task.id), store.inspections(task.id)]);
@@ -145,7 +145,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
   });
 
   // who may be assigned: the enabled inspectors of the task's authority and of those above it (a joint inspection)
-  app.get('/api/v1/tasks/:id/inspectors', async (req) => {
+  app.get('/api/v1/tasks/:id/inspectors', { schema: { params: taskPath } }, async (req) => {
     const who = await auth.authorize(req, 'tasks.dispatch');
     const task = await visible(who, parse(taskPath, req.params, 'path').id);
     const chain = await authorityChain(db, task.authorityId);
@@ -160,7 +160,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
     };
   });
 
-  app.post('/api/v1/tasks', async (req, reply) => {
+  app.post('/api/v1/tasks', { schema: { body: taskBodies.open } }, async (req, reply) => {
     const who = await auth.authorize(req, 'tasks.dispatch');
     const { alertId } = parse(taskBodies.open, req.body, 'body');
     const alert = await alerts.get(who.scope, alertId);
@@ -187,7 +187,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
     command: (b: z.output<S>, who: Principal, at: number) => TaskCommandInput,
     check?: (task: Task, who: Principal) => void,
   ) =>
-    app.post(`/api/v1/tasks/:id/${path}`, async (req: FastifyRequest) => {
+    app.post(`/api/v1/tasks/:id/${path}`, { schema: { params: taskPath, body } }, async (req: FastifyRequest) => {
       const who = await auth.authorize(req, permission);
       const { id } = parse(taskPath, req.params, 'path');
       const b = parse(body, req.body, 'body');

@@ -73,7 +73,9 @@ describe('signing in', () => {
   it('lets the admin sign in with the admin token and create an officer with a password, from the console’s origin only', async () => {
     const admin = await signIn('admin', ADMIN);
     expect(admin.status).toBe(200);
-    expect(admin.cookie).toMatch(/^nss_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=43200$/);
+    expect(admin.cookie).toMatch(/^nss_session=[A-Za-z0-9_-]{43}; /);
+    // exactly these attributes, in whatever order they are written (no Secure over plain HTTP)
+    expect(admin.cookie!.split('; ').slice(1).sort()).toEqual(['HttpOnly', 'Max-Age=43200', 'Path=/', 'SameSite=Strict']);
     expect(admin.body).toMatchObject({ user: { id: 'admin', role: 'admin' }, expiresAt: expect.any(Number) as unknown });
     expect(admin.headers['cache-control']).toBe('no-store');
 
