@@ -1,0 +1,60 @@
+/** The API part: fastify with the console, the live alert stream and the tasks' deadline jobs. */
+import { Queue } from 'bullmq';
+import { buildApi } from '../api/server.ts';
+import { jobOptions } from '../alerts/notify/jobs.ts';
+import { OVERRIDES_CHANGED } from '../alerts/rules/override-store.ts';
+import { bullPrefix, registryChangedChannel } from '../core/redis-keys.ts';
+import { TASKS_QUEUE, TaskJobs, type TaskJobData } from '../inspections/tasks/scheduler.ts';
+import type { PlatformContext, StopStep } from './context.ts';
+import type { GatewayPart } from './gateway-part.ts';
+
+export interface ApiPart {
+  /** Listens; resolves with the port it got (config port 0 picks a free one). */
+  start(): Promise<number>;
+  stopSteps: StopStep[];
+}
+
+export function buildApiPart(ctx: PlatformContext, gateway: GatewayPart | undefined): ApiPart {
+  const { config, db, clock, logger, metrics, redis } = ctx;
+  // the API shows the catalogue file as it stands (or the shipped one)
+  const catalogue = () => ctx.catalogues.latest();
+  // the API schedules the tasks' deadline jobs; the task worker (PARTS=rules) runs them
+  const tasksQueue = new Queue<TaskJobData>(TASKS_QUEUE, { connection: redis.command, prefix: bullPrefix(config.redisPrefix) });
+  tasksQueue.on('error', (err: Error) => logger.error({ err, queue: TASKS_QUEUE }, 'queue error'));
+  const taskJobs = new TaskJobs(tasksQueue, jobOptions(), clock, config.tasks.recheckGraceMs);
+  // sign-in failure counts, shared by every API process: no offline queue, so that while Redis is away
+  // the limiter counts in memory at once (its insurance) instead of holding sign-ins until it is back
+  const limits = redis.dedicated('sign-in-limits', { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  const api = buildApi(
+    { adminToken: ctx.adminToken, signInLimits: config.http.signIn },
+    {
+      db,
+      influx: ctx.influx,
+      provisioning: ctx.provisioning,
+      metrics,
+      logger,
+      clock,
+      taskJobs,
+      redis: { client: limits, prefix: config.redisPrefix },
+      health: () => (gateway ? { ingest: { bufferedPoints: gateway.ingest.batcher.depth }, mqtt: { connections: gateway.broker.aedes.connectedClients } } : {}),
+      ruleOverrides: {
+        catalogue,
+        announce: async () => {
+          await redis.command.publish(registryChangedChannel(config.redisPrefix), OVERRIDES_CHANGED);
+        },
+      },
+      alerts: { db, catalogue, announce: ctx.announce, subscribeAlertEvents: ctx.subscribeAlertEvents },
+    },
+  );
+  return {
+    start: async () => {
+      await api.listen({ host: config.http.host, port: config.http.port });
+      const addr = api.server.address();
+      return addr && typeof addr === 'object' ? addr.port : config.http.port;
+    },
+    stopSteps: [
+      { name: 'api', run: () => api.close() },
+      { name: 'tasks queue', run: () => tasksQueue.close() },
+    ],
+  };
+}

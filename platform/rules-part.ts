@@ -1,0 +1,46 @@
+/**
+ * The rules part: the streaming rules worker, the inspections' task worker and
+ * the notifier, which hands the task worker each alert that fired or rose in
+ * grade (alerts publish, inspections consume).
+ */
+import { buildNotifier, type Notifier } from '../alerts/notify/index.ts';
+import { buildRulesWorker, type RulesWorker } from '../alerts/worker/worker.ts';
+import { buildTaskWorker, type TaskWorker } from '../inspections/tasks/worker.ts';
+import type { PlatformContext, StopStep } from './context.ts';
+
+export interface RulesPart {
+  rules: RulesWorker;
+  start(): Promise<void>;
+  stopSteps: StopStep[];
+}
+
+export function buildRulesPart(ctx: PlatformContext): RulesPart {
+  const { config, db, clock, logger, metrics, announce, redis, catalogues } = ctx;
+  const store = ctx.alertStore;
+  const rules = buildRulesWorker(config, { db, store, clock, logger, metrics, announce, redis, catalogue: catalogues });
+  const taskWorker: TaskWorker = buildTaskWorker(config, {
+    db,
+    alerts: store,
+    redis,
+    clock,
+    logger,
+    // the task policy reads a rule's pattern from the catalogue in force (a catalogue file's, reloaded)
+    patternOf: (ruleId) => catalogues.patternOf(ruleId),
+    // and whether it is a serious violation (an on-site task, exempt from the cap; otherwise a remote verification)
+    seriousOf: (ruleId) => catalogues.seriousOf(ruleId),
+  });
+  const notifier: Notifier = buildNotifier(config, { db, store, clock, logger, metrics, announce, redis, tasks: taskWorker });
+  return {
+    rules,
+    start: async () => {
+      await rules.start();
+      await taskWorker.start();
+      await notifier.start();
+    },
+    stopSteps: [
+      { name: 'rules', run: () => rules.stop() },
+      { name: 'notifier', run: () => notifier.stop() },
+      { name: 'task worker', run: () => taskWorker.stop() },
+    ],
+  };
+}
