@@ -40,7 +40,7 @@ import { AppError } from '../core/errors.ts';
 import { enterpriseInScope } from '../core/jurisdiction.ts';
 import { AlertQueries, summaryOf } from '../alerts/query.ts';
 import { OverrideStore } from '../alerts/rules/override-store.ts';
-import { Provisioning } from '../ledger/provisioning.ts';
+import type { Provisioning } from '../ledger/provisioning.ts';
 import { EnterpriseBoard } from '../inspections/board.ts';
 import { TaskStore, type TaskJobEffect } from '../inspections/tasks/store.ts';
 import type { Authenticator, Principal } from './auth.ts';
@@ -50,6 +50,8 @@ import { registerTaskRoutes, view as taskView } from './tasks.ts';
 
 export interface InspectionRouteDeps {
   db: Db;
+  /** The ledger's gateways and sensors (the enterprise's file), the platform's one instance. */
+  provisioning: Pick<Provisioning, 'listGateways' | 'listSensors'>;
   clock: { now(): number };
   /** Schedules the tasks' re-check and overdue jobs (BullMQ). */
   taskJobs?: { schedule(effects: readonly TaskJobEffect[]): Promise<void> } | undefined;
@@ -139,7 +141,7 @@ export function inspectionApi(config: { auth: Authenticator }, deps: InspectionR
       const { id } = parse(enterprisePath, req.params, 'path');
       const q = parse(fileQuery, req.query, 'query');
       await inScope(who, id);
-      const provisioning = new Provisioning(deps.db);
+      const { provisioning } = deps;
       const [enterprise, gateways, sensors, overrides, alerts, inspections, recentTasks] = await Promise.all([
         ledger.get(id),
         provisioning.listGateways(id),

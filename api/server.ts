@@ -13,6 +13,7 @@ import type { InfluxClient } from '../core/influx/client.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Metrics } from '../core/metrics.ts';
 import type { Provisioning } from '../ledger/provisioning.ts';
+import { listDeadLetters } from '../ingest/dead-letters.ts';
 import { alertApi, type AlertApiDeps } from './alerts.ts';
 import { auditApi } from './audit.ts';
 import { consoleRoutes } from './console.ts';
@@ -200,13 +201,7 @@ export function buildApi(config: { adminToken: string; sessions?: SessionPolicy 
 
     admin.get('/api/v1/dead-letters', async (req) => {
       const q = parse(z.strictObject({ gatewayId: idSchema.optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }), req.query, 'query');
-      const { rows } = await deps.db.query(
-        `SELECT id, received_at AS "receivedAt", client_id AS "clientId", enterprise_id AS "enterpriseId", gateway_id AS "gatewayId",
-                topic, reason_code AS "reasonCode", reason, item_index AS "itemIndex", payload
-           FROM dead_letters ${q.gatewayId ? 'WHERE gateway_id = $2' : ''} ORDER BY id DESC LIMIT $1`,
-        q.gatewayId ? [q.limit, q.gatewayId] : [q.limit],
-      );
-      return { deadLetters: rows };
+      return { deadLetters: await listDeadLetters(deps.db, q) };
     });
   });
 

@@ -182,19 +182,18 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
             .catch((err: unknown) => logger.error({ err, gatewayId: m.gatewayId }, 'could not apply a gateway revocation'));
         }
       });
-      const provisioning = new Provisioning(
-        db,
-        (gatewayId) => {
+      const provisioning = new Provisioning(db, clock, {
+        onGatewayChanged: (gatewayId) => {
           registry.invalidate(gatewayId);
           void pub?.publish(channel, gatewayId).catch(() => undefined);
         },
-        async (gatewayId) => {
+        onCredentialsChanged: async (gatewayId) => {
           const r = await announceRevocation(pub!, config.redisPrefix, gatewayId);
           if (r.applied.length < r.brokers) {
             logger.error({ gatewayId, brokers: r.brokers, applied: r.applied }, 'gateway credential change not confirmed by every broker within 1 s');
           } else logger.info({ gatewayId, brokers: r.applied }, 'gateway credential change applied by every broker');
         },
-      );
+      });
 
       alertStore = new AlertStore(db);
       announce = redisAnnouncer(pub, config.redisPrefix, (err) => logger.warn({ err }, 'alert event announcement failed'));

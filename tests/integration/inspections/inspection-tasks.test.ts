@@ -13,6 +13,7 @@ import { AuditTrail } from '../../../core/audit.ts';
 import { openDb, type Db } from '../../../core/db/db.ts';
 import { createLogger } from '../../../core/logger.ts';
 import { Provisioning } from '../../../ledger/provisioning.ts';
+import { systemClock } from '../../../core/clock.ts';
 import { Officers } from '../../../api/officers.ts';
 import { DEFAULT_TASK_POLICY, taskDecision } from '../../../inspections/tasks/policy.ts';
 import { TaskStore } from '../../../inspections/tasks/store.ts';
@@ -43,7 +44,7 @@ const open = (a: Alert, pattern = 'threshold') => {
 beforeAll(async () => {
   db = await openDb({ pgliteDir: 'memory://', logger: createLogger({ level: 'silent' }) });
   tasks = new TaskStore(db);
-  const p = new Provisioning(db);
+  const p = new Provisioning(db, systemClock);
   await p.createAuthority({ id: 'C', name: '市局', level: 'city' });
   await p.createAuthority({ id: 'K1', name: '甲县局', level: 'county', parentId: 'C' });
   await p.createEnterprise({ id: 'E1', name: '甲化工', sector: 'hazardous_chemicals', authorityId: 'K1' });
