@@ -36,6 +36,8 @@ export interface ApiDeps {
   db: Db;
   influx: InfluxClient;
   provisioning: Provisioning;
+  /** The officer ledger and its sessions, the platform's one instance. Default: one of its own, with `config.sessions`. */
+  officers?: Officers | undefined;
   metrics: Metrics;
   logger: Logger;
   clock: { now(): number };
@@ -111,7 +113,7 @@ export function buildApi(config: { adminToken: string; sessions?: SessionPolicy 
     db: deps.db,
     catalogue: deps.ruleOverrides?.catalogue ?? (() => Promise.resolve((shipped ??= defaultCatalogue()))),
   };
-  const officers = new Officers(deps.db, config.sessions);
+  const officers = deps.officers ?? new Officers(deps.db, deps.clock, config.sessions);
   const auth = new Authenticator(config.adminToken, officers);
 
   // Who may call a route is its entry in the OpenAPI description (openapi.ts ROUTES): checked as the

@@ -23,6 +23,7 @@ import { buildBroker } from '../gateway/broker.ts';
 import { acknowledgeRevocation, announceRevocation, parseRevocation } from '../gateway/revocation.ts';
 import { alertEventsChannel, bullPrefix, registryChangedChannel, revocationChannel } from '../core/redis-keys.ts';
 import { Provisioning } from '../ledger/provisioning.ts';
+import { Officers } from '../ledger/officers.ts';
 import { concernsGateway, GatewayStatusTracker } from '../gateway/status.ts';
 import { buildIngest } from '../ingest/ingest.ts';
 import { redisAnnouncer, type Announce } from '../alerts/bus.ts';
@@ -271,6 +272,7 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
           db,
           influx,
           provisioning,
+          officers: new Officers(db, clock),
           metrics,
           logger,
           clock,

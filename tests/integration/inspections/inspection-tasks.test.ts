@@ -14,7 +14,7 @@ import { openDb, type Db } from '../../../core/db/db.ts';
 import { createLogger } from '../../../core/logger.ts';
 import { Provisioning } from '../../../ledger/provisioning.ts';
 import { systemClock } from '../../../core/clock.ts';
-import { Officers } from '../../../api/officers.ts';
+import { Officers } from '../../../ledger/officers.ts';
 import { DEFAULT_TASK_POLICY, taskDecision } from '../../../inspections/tasks/policy.ts';
 import { TaskStore } from '../../../inspections/tasks/store.ts';
 
@@ -51,7 +51,7 @@ beforeAll(async () => {
   await p.createEnterprise({ id: 'E2', name: '乙化工', sector: 'hazardous_chemicals', authorityId: 'K1' });
   await p.createEnterprise({ id: 'E0', name: '无主管', sector: 'other' });
   await p.createAuthority({ id: 'K2', name: '乙县局', level: 'county', parentId: 'C' });
-  const officers = new Officers(db);
+  const officers = new Officers(db, systemClock);
   await officers.create({ id: 'i1', name: '执法甲', authorityId: 'K1', role: 'inspector' });
   await officers.create({ id: 'i-k2', name: '执法乙', authorityId: 'K2', role: 'inspector' });
   await officers.create({ id: 'i-c', name: '市局执法', authorityId: 'C', role: 'inspector' });
