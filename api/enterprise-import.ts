@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Db } from '../core/db/db.ts';
 import { AppError } from '../core/errors.ts';
 import { importRows, parseCsv } from '../inspections/csv.ts';
-import { EnterpriseLedger } from '../inspections/ledger.ts';
+import { EnterpriseFacts } from '../ledger/enterprise-facts.ts';
 import type { Authenticator } from './auth.ts';
 
 /** The largest list (the platform's default): some 50,000 enterprises of a province at ~200 bytes a row. */
@@ -21,7 +21,7 @@ export const IMPORT_BODY_LIMIT = 10 * 1024 * 1024;
 export function enterpriseImportApi(config: { auth: Authenticator }, deps: { db: Db; clock: { now(): number } }) {
   return async (app: FastifyInstance): Promise<void> => {
     const { auth } = config;
-    const ledger = new EnterpriseLedger(deps.db);
+    const facts = new EnterpriseFacts(deps.db);
 
     app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
@@ -39,7 +39,7 @@ export function enterpriseImportApi(config: { auth: Authenticator }, deps: { db:
         req.log.warn({ errors: parsed.errors.slice(0, 20), count: parsed.errors.length }, 'enterprise list refused');
         throw new AppError('BAD_REQUEST', `the list was not imported: ${parsed.errors.length} problem(s)`, { expose: { errors: parsed.errors } });
       }
-      const r = await ledger.importEnterprises(parsed.rows, who.actor, deps.clock.now());
+      const r = await facts.importEnterprises(parsed.rows, who.actor, deps.clock.now());
       req.log.info({ ...r, actor: who.actor }, 'enterprise list imported');
       return { ...r, enterprises: parsed.rows.length };
     });

@@ -10,7 +10,8 @@
 import { z } from 'zod';
 import { overrideSchema } from '../alerts/rules/overrides.ts';
 import { authorityInput, enterpriseInput, gatewayInput, sensorInput } from '../ledger/provisioning.ts';
-import { inspectionInput, ledgerPatch } from '../inspections/ledger.ts';
+import { inspectionInput } from '../inspections/inspection-records.ts';
+import { ledgerPatch } from '../ledger/enterprise-facts.ts';
 import { acknowledgeBody, disposeBody } from './alert-params.ts';
 import { officerInput, passwordSchema } from './officers.ts';
 import type { Access } from './auth.ts';
@@ -120,7 +121,13 @@ export const ROUTES: Record<string, RouteDoc> = {
   'PATCH /api/v1/enterprises/:id/ledger': r('修改企业监管信息', "Change an enterprise's ledger facts", 'ledger', 'ledger.write', ledgerPatch),
   'GET /api/v1/enterprises/:id/inspection-summary': r('扫码入企', 'This year’s inspections against the cap, and open tasks', 'ledger', 'ledger.read'),
   'POST /api/v1/enterprises/import': { ...r('导入企业名单（CSV）', "Import a bureau's enterprise list (CSV)", 'ledger', 'ledger.write'), bodyType: 'text/csv' },
-  'POST /api/v1/inspections': r('记录检查', 'Record an inspection (planned ones against the cap; exempt ones name their basis: alertIds of a serious violation, or basisRef)', 'ledger', 'inspections.record', inspectionInput),
+  'POST /api/v1/inspections': r(
+    '记录检查',
+    'Record an inspection (planned ones against the cap; exempt ones name their basis: alertIds of a serious violation, or basisRef)',
+    'ledger',
+    'inspections.record',
+    inspectionInput,
+  ),
   'GET /api/v1/enterprises/:enterpriseId/sensors/:sensorId/readings': r('监测数据历史', "A sensor's readings", 'ledger', 'ledger.read'),
 
   'GET /api/v1/stats': r('统计', 'Statistics of an authority subtree over a period', 'statistics', 'stats.read'),

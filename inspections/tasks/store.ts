@@ -20,7 +20,7 @@ import type { Db, Queryable } from '../../core/db/db.ts';
 import { AppError } from '../../core/errors.ts';
 import { authorityChain, Params, scopeSql, whereAll, type Scope } from '../../core/jurisdiction.ts';
 import { isHighRiskSector } from '../caps.ts';
-import { EnterpriseLedger, shippedSeriousRules, type SeriousRules } from '../ledger.ts';
+import { InspectionRecords, shippedSeriousRules, type SeriousRules } from '../inspection-records.ts';
 import { checklistFor } from './checklist.ts';
 import { kindOf, TASK_STATES, taskTransition, type Task, type TaskCommand, type TaskEffect, type TaskEvent, type TaskState } from './lifecycle.ts';
 import type { TaskDecision, TaskKind } from './policy.ts';
@@ -264,7 +264,7 @@ export class TaskStore {
         throw new AppError(r.error.code === 'NOT_THE_INSPECTOR' || r.error.code === 'WRONG_AUTHORITY' ? 'FORBIDDEN' : 'CONFLICT', r.error.message, {
           expose: { task: r.error.code },
         });
-      const ledger = new EnterpriseLedger(this.db, this.seriousRules);
+      const ledger = new InspectionRecords(this.db, this.seriousRules);
       // a remote verification turned into an on-site inspection is a capped inspection: refused at once when none is left
       if (cmd.type === 'convert_to_inspection') await ledger.checkCapped(tx, task.enterpriseId, cmd.at);
       await this.write(tx, r.task, r.events, false, now);
