@@ -9,10 +9,11 @@
 import { AppError } from './errors.ts';
 import { contentHash } from './canonical-json.ts';
 import type { Queryable } from './db/db.ts';
+import { ADVISORY_LOCKS } from './db/locks.ts';
 
 export const AUDIT_GENESIS = '0'.repeat(64);
 /** Advisory lock serialising appends (one writer extends the chain at a time). */
-const AUDIT_LOCK = 7431003;
+const AUDIT_LOCK = ADVISORY_LOCKS.audit;
 
 export interface AuditInput {
   /** `user:<id>`, `system:<part>`. */

@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { appendAudit } from '../../core/audit.ts';
 import { contentHash } from '../../core/canonical-json.ts';
 import type { Db, Queryable } from '../../core/db/db.ts';
+import { taskOpeningLockKey } from '../../core/db/locks.ts';
 import { AppError } from '../../core/errors.ts';
 import { authorityChain, Params, scopeSql, whereAll, type Scope } from '../../core/jurisdiction.ts';
 import { isHighRiskSector } from '../caps.ts';
@@ -144,7 +145,7 @@ export class TaskStore {
   ): Promise<OpenOutcome> {
     return this.db.transaction(async (tx) => {
       // one enterprise at a time: two alerts of a matter arriving together open one task
-      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`task:${alert.enterpriseId}`]);
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [taskOpeningLockKey(alert.enterpriseId)]);
       const seen = await tx.query<{ task_id: string }>('SELECT task_id FROM task_alerts WHERE alert_id = $1', [alert.id]);
       if (seen.rows[0]) return { outcome: 'already', task: (await this.get(seen.rows[0].task_id, tx))! };
 
