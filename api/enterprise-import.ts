@@ -18,10 +18,13 @@ import type { Authenticator } from './auth.ts';
 /** The largest list (the platform's default): some 50,000 enterprises of a province at ~200 bytes a row. */
 export const IMPORT_BODY_LIMIT = 10 * 1024 * 1024;
 
-export function enterpriseImportApi(config: { auth: Authenticator }, deps: { db: Db; clock: { now(): number } }) {
+export function enterpriseImportApi(
+  config: { auth: Authenticator },
+  deps: { db: Db; clock: { now(): number }; enterpriseFacts?: EnterpriseFacts | undefined },
+) {
   return async (app: FastifyInstance): Promise<void> => {
     const { auth } = config;
-    const facts = new EnterpriseFacts(deps.db);
+    const facts = deps.enterpriseFacts ?? new EnterpriseFacts(deps.db);
 
     app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 

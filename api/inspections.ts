@@ -51,6 +51,8 @@ import { registerTaskRoutes, view as taskView } from './tasks.ts';
 
 export interface InspectionRouteDeps {
   db: Db;
+  /** The enterprises' supervision facts; default: one of its own. */
+  enterpriseFacts?: EnterpriseFacts | undefined;
   /** The ledger's gateways and sensors (the enterprise's file), the platform's one instance. */
   provisioning: Pick<Provisioning, 'listGateways' | 'listSensors'>;
   clock: { now(): number };
@@ -75,7 +77,7 @@ const summaryQuery = z.strictObject({ year: z.coerce.number().int().min(2000).ma
 export function inspectionApi(config: { auth: Authenticator }, deps: InspectionRouteDeps) {
   return async (app: FastifyInstance): Promise<void> => {
     const { auth } = config;
-    const facts = new EnterpriseFacts(deps.db);
+    const facts = deps.enterpriseFacts ?? new EnterpriseFacts(deps.db);
     const records = new InspectionRecords(deps.db, deps.seriousRules, facts);
     const tasks = new TaskStore(deps.db, deps.seriousRules);
     registerTaskRoutes(app, { ...deps, auth });

@@ -14,6 +14,7 @@ import type { Logger } from '../core/logger.ts';
 import type { Metrics } from '../core/metrics.ts';
 import type { Provisioning } from '../ledger/provisioning.ts';
 import { listDeadLetters } from '../ingest/dead-letters.ts';
+import type { EnterpriseFacts } from '../ledger/enterprise-facts.ts';
 import { alertApi, type AlertApiDeps } from './alerts.ts';
 import { auditApi } from './audit.ts';
 import { consoleRoutes } from './console.ts';
@@ -38,6 +39,8 @@ export interface ApiDeps {
   provisioning: Provisioning;
   /** The officer ledger and its sessions, the platform's one instance. Default: one of its own, with `config.sessions`. */
   officers?: Officers | undefined;
+  /** The enterprises' supervision facts (一企一档), the platform's one instance. Default: one of its own. */
+  enterpriseFacts?: EnterpriseFacts | undefined;
   metrics: Metrics;
   logger: Logger;
   clock: { now(): number };

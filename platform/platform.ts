@@ -24,6 +24,7 @@ import { acknowledgeRevocation, announceRevocation, parseRevocation } from '../g
 import { alertEventsChannel, bullPrefix, registryChangedChannel, revocationChannel } from '../core/redis-keys.ts';
 import { Provisioning } from '../ledger/provisioning.ts';
 import { Officers } from '../ledger/officers.ts';
+import { EnterpriseFacts } from '../ledger/enterprise-facts.ts';
 import { concernsGateway, GatewayStatusTracker } from '../gateway/status.ts';
 import { buildIngest } from '../ingest/ingest.ts';
 import { redisAnnouncer, type Announce } from '../alerts/bus.ts';
@@ -273,6 +274,7 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
           influx,
           provisioning,
           officers: new Officers(db, clock),
+          enterpriseFacts: new EnterpriseFacts(db),
           metrics,
           logger,
           clock,
