@@ -17,6 +17,7 @@
 import { canonicalJson, contentHash } from '../core/canonical-json.ts';
 import { chainHash, GENESIS_HASH as CHAIN_GENESIS, verifyChain } from '../core/hash-chain.ts';
 import type { Db, Queryable } from '../core/db/db.ts';
+import { ADVISORY_LOCKS } from '../core/db/locks.ts';
 import { AppError } from '../core/errors.ts';
 import type { Alert, AlertEvent, TransitionResult } from './state/index.ts';
 
@@ -145,7 +146,7 @@ export class AlertStore {
   private async appendEvents(tx: Queryable, events: AlertEvent[]): Promise<number[]> {
     const seqs: number[] = [];
     // One writer at a time extends the chain.
-    await tx.query('SELECT pg_advisory_xact_lock(7431002)');
+    await tx.query(`SELECT pg_advisory_xact_lock(${ADVISORY_LOCKS.alertEvents})`);
     const last = await tx.query<{ hash: string }>('SELECT hash FROM alert_events ORDER BY seq DESC LIMIT 1');
     let prevHash = last.rows[0]?.hash ?? GENESIS_HASH;
     for (const e of events) {

@@ -12,26 +12,20 @@
  * from the console's own origin (`Origin` equal to the host): the cookie
  * is SameSite=Strict already; this is the second lock on the door.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../core/errors.ts';
 import type { Scope } from '../core/jurisdiction.ts';
-import { can, ROLE_NAMES, type OfficerRole, type Permission, type UserRole } from './roles.ts';
+import { ADMIN_ID, type OfficerIdentity } from '../ledger/officers.ts';
+import { newToken, tokenHash } from '../ledger/credentials.ts';
+import { can, ROLE_NAMES, type OfficerRole, type Permission } from './roles.ts';
 
-/** Officer id the admin acts as; no officer may take it. */
-export const ADMIN_ID = 'admin';
+// the officer ledger's names, where the API's files have always found them
+export { ADMIN_ID, newToken, tokenHash, type OfficerIdentity };
 
 export type Principal =
   | { kind: 'admin'; id: string; name: string; role: 'admin'; actor: `user:${string}`; scope: Scope; session?: string | undefined }
   | { kind: 'officer'; id: string; name: string; role: OfficerRole; authorityId: string; actor: `user:${string}`; scope: Scope; session?: string | undefined };
-
-/** An enabled officer, as the token lookup returns it. */
-export interface OfficerIdentity {
-  id: string;
-  name: string;
-  role: UserRole;
-  authorityId: string;
-}
 
 /** What authentication needs from the officer ledger (`officers.ts`). */
 export interface OfficerLookup {
@@ -42,9 +36,6 @@ export interface OfficerLookup {
   /** The enabled officer of the unexpired session with this token hash (and the session is touched). */
   bySessionHash(hash: string): Promise<OfficerIdentity | undefined>;
 }
-
-export const newToken = (): string => randomBytes(32).toString('base64url');
-export const tokenHash = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
 
 export const SESSION_COOKIE = 'nss_session';
 

@@ -13,7 +13,7 @@ import { z } from 'zod';
 import type { Db } from '../core/db/db.ts';
 import { AppError } from '../core/errors.ts';
 import { importRows, parseCsv } from '../inspections/csv.ts';
-import { EnterpriseLedger } from '../inspections/ledger.ts';
+import { EnterpriseFacts } from '../ledger/enterprise-facts.ts';
 import type { Authenticator } from './auth.ts';
 
 /** The largest list (the platform's default): some 50,000 enterprises of a province at ~200 bytes a row. */
@@ -22,10 +22,13 @@ export const IMPORT_BODY_LIMIT = 10 * 1024 * 1024;
 /** The body as described (OpenAPI): the CSV text; the handler parses it (inspections/csv.ts). */
 const csvBody = z.string().meta({ description: 'CSV (UTF-8), a header line first' });
 
-export function enterpriseImportApi(config: { auth: Authenticator }, deps: { db: Db; clock: { now(): number } }) {
+export function enterpriseImportApi(
+  config: { auth: Authenticator },
+  deps: { db: Db; clock: { now(): number }; enterpriseFacts?: EnterpriseFacts | undefined },
+) {
   return async (app: FastifyInstance): Promise<void> => {
     const { auth } = config;
-    const ledger = new EnterpriseLedger(deps.db);
+    const facts = deps.enterpriseFacts ?? new EnterpriseFacts(deps.db);
 
     app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
@@ -43,7 +46,7 @@ export function enterpriseImportApi(config: { auth: Authenticator }, deps: { db:
         req.log.warn({ errors: parsed.errors.slice(0, 20), count: parsed.errors.length }, 'enterprise list refused');
         throw new AppError('BAD_REQUEST', `the list was not imported: ${parsed.errors.length} problem(s)`, { expose: { errors: parsed.errors } });
       }
-      const r = await ledger.importEnterprises(parsed.rows, who.actor, deps.clock.now());
+      const r = await facts.importEnterprises(parsed.rows, who.actor, deps.clock.now());
       req.log.info({ ...r, actor: who.actor }, 'enterprise list imported');
       return { ...r, enterprises: parsed.rows.length };
     });

@@ -35,12 +35,13 @@ import { z } from 'zod';
 import { idSchema } from '../core/contract.ts';
 import type { Db } from '../core/db/db.ts';
 import { yearOf } from '../inspections/caps.ts';
-import { EnterpriseLedger, inspectionInput, ledgerPatch, type SeriousRules } from '../inspections/ledger.ts';
+import { InspectionRecords, inspectionInput, type SeriousRules } from '../inspections/inspection-records.ts';
+import { EnterpriseFacts, ledgerPatch } from '../ledger/enterprise-facts.ts';
 import { AppError } from '../core/errors.ts';
 import { enterpriseInScope } from '../core/jurisdiction.ts';
 import { AlertQueries, summaryOf } from '../alerts/query.ts';
 import { OverrideStore } from '../alerts/rules/override-store.ts';
-import { Provisioning } from '../ledger/provisioning.ts';
+import type { Provisioning } from '../ledger/provisioning.ts';
 import { EnterpriseBoard } from '../inspections/board.ts';
 import { TaskStore, type TaskJobEffect } from '../inspections/tasks/store.ts';
 import type { Authenticator, Principal } from './auth.ts';
@@ -50,6 +51,10 @@ import { registerTaskRoutes, view as taskView } from './tasks.ts';
 
 export interface InspectionRouteDeps {
   db: Db;
+  /** The enterprises' supervision facts; default: one of its own. */
+  enterpriseFacts?: EnterpriseFacts | undefined;
+  /** The ledger's gateways and sensors (the enterprise's file), the platform's one instance. */
+  provisioning: Pick<Provisioning, 'listGateways' | 'listSensors'>;
   clock: { now(): number };
   /** Schedules the tasks' re-check and overdue jobs (BullMQ). */
   taskJobs?: { schedule(effects: readonly TaskJobEffect[]): Promise<void> } | undefined;
@@ -72,7 +77,8 @@ const summaryQuery = z.strictObject({ year: z.coerce.number().int().min(2000).ma
 export function inspectionApi(config: { auth: Authenticator }, deps: InspectionRouteDeps) {
   return async (app: FastifyInstance): Promise<void> => {
     const { auth } = config;
-    const ledger = new EnterpriseLedger(deps.db, deps.seriousRules);
+    const facts = deps.enterpriseFacts ?? new EnterpriseFacts(deps.db);
+    const records = new InspectionRecords(deps.db, deps.seriousRules, facts);
     const tasks = new TaskStore(deps.db, deps.seriousRules);
     registerTaskRoutes(app, { ...deps, auth });
     registerStatsRoutes(app, { ...deps, auth });
@@ -86,14 +92,14 @@ export function inspectionApi(config: { auth: Authenticator }, deps: InspectionR
       const who = await auth.authorize(req, 'ledger.read');
       const { id } = parse(enterprisePath, req.params, 'path');
       await inScope(who, id);
-      return ledger.get(id);
+      return facts.get(id);
     });
 
     app.patch('/api/v1/enterprises/:id/ledger', { schema: { params: enterprisePath, body: ledgerPatch } }, async (req) => {
       const who = await auth.authorize(req, 'ledger.write');
       const { id } = parse(enterprisePath, req.params, 'path');
       const patch = parse(ledgerPatch, req.body, 'body');
-      const entry = await ledger.update(id, patch, who.actor, deps.clock.now());
+      const entry = await facts.update(id, patch, who.actor, deps.clock.now());
       req.log.info({ enterpriseId: id, patch, actor: who.actor }, 'enterprise ledger updated');
       return entry;
     });
@@ -105,11 +111,11 @@ export function inspectionApi(config: { auth: Authenticator }, deps: InspectionR
         throw new AppError('FORBIDDEN', `an officer records inspections for their own authority (${who.authorityId}), not ${body.authorityId}`);
       await inScope(who, body.enterpriseId);
       // an officer inspects as their authority; the admin, unless told, as the enterprise's own
-      const authorityId = body.authorityId ?? (who.kind === 'officer' ? who.authorityId : (await ledger.get(body.enterpriseId)).authorityId);
+      const authorityId = body.authorityId ?? (who.kind === 'officer' ? who.authorityId : (await facts.get(body.enterpriseId)).authorityId);
       if (authorityId === null) throw new AppError('BAD_REQUEST', `body: authorityId: required (enterprise ${body.enterpriseId} has no supervising authority)`);
       const input = { ...body, authorityId };
       try {
-        const r = await ledger.recordInspection(input, who.actor, deps.clock.now());
+        const r = await records.recordInspection(input, who.actor, deps.clock.now());
         req.log.info(
           {
             inspectionId: r.inspection.id,
@@ -139,14 +145,14 @@ export function inspectionApi(config: { auth: Authenticator }, deps: InspectionR
       const { id } = parse(enterprisePath, req.params, 'path');
       const q = parse(fileQuery, req.query, 'query');
       await inScope(who, id);
-      const provisioning = new Provisioning(deps.db);
+      const { provisioning } = deps;
       const [enterprise, gateways, sensors, overrides, alerts, inspections, recentTasks] = await Promise.all([
-        ledger.get(id),
+        facts.get(id),
         provisioning.listGateways(id),
         provisioning.listSensors(id),
         new OverrideStore(deps.db).list(id),
         new AlertQueries(deps.db).list({ kind: 'all' }, { enterpriseId: id, limit: q.limit }),
-        ledger.inspections(id, q.limit),
+        records.inspections(id, q.limit),
         tasks.list({ kind: 'all' }, { enterpriseId: id, limit: q.limit }),
       ]);
       return {
@@ -163,7 +169,7 @@ export function inspectionApi(config: { auth: Authenticator }, deps: InspectionR
       const { id } = parse(enterprisePath, req.params, 'path');
       const q = parse(summaryQuery, req.query, 'query');
       await inScope(who, id);
-      const [summary, openTasks] = await Promise.all([ledger.summary(id, q.year ?? yearOf(deps.clock.now())), tasks.open(id)]);
+      const [summary, openTasks] = await Promise.all([records.summary(id, q.year ?? yearOf(deps.clock.now())), tasks.open(id)]);
       return { ...summary, openTasks };
     });
   };

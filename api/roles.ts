@@ -15,12 +15,11 @@
  *   lets only the assigned inspector do an inspector's steps.
  */
 
-export const OFFICER_ROLES = ['duty_officer', 'inspector', 'leader'] as const;
-export type OfficerRole = (typeof OFFICER_ROLES)[number];
+// the roles an officer record may have are the officer ledger's (ledger/officers.ts)
+import { OFFICER_ROLES, USER_ROLES, type OfficerRole, type UserRole } from '../ledger/officers.ts';
+export { OFFICER_ROLES, USER_ROLES, type OfficerRole, type UserRole };
+
 export type Role = OfficerRole | 'admin';
-/** Roles a user (officer) record may have: the officer roles, or admin (everything, everywhere). */
-export const USER_ROLES = [...OFFICER_ROLES, 'admin'] as const;
-export type UserRole = (typeof USER_ROLES)[number];
 
 export const PERMISSIONS = {
   /** List and read alerts, their events and readings, and the live stream. */

@@ -15,7 +15,10 @@ import { AppError, ERRORS, type ErrorCode } from '../core/errors.ts';
 import type { InfluxClient } from '../core/influx/client.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Metrics } from '../core/metrics.ts';
-import { authorityInput, enterpriseInput, gatewayInput, sensorInput, type Provisioning } from '../ledger/provisioning.ts';
+import type { Provisioning } from '../ledger/provisioning.ts';
+import { authorityInput, enterpriseInput, gatewayInput, sensorInput } from '../ledger/provisioning.ts';
+import { listDeadLetters } from '../ingest/dead-letters.ts';
+import type { EnterpriseFacts } from '../ledger/enterprise-facts.ts';
 import { alertApi, type AlertApiDeps } from './alerts.ts';
 import { auditApi } from './audit.ts';
 import { consoleRoutes } from './console.ts';
@@ -38,6 +41,10 @@ export interface ApiDeps {
   db: Db;
   influx: InfluxClient;
   provisioning: Provisioning;
+  /** The officer ledger and its sessions, the platform's one instance. Default: one of its own, with `config.sessions`. */
+  officers?: Officers | undefined;
+  /** The enterprises' supervision facts (一企一档), the platform's one instance. Default: one of its own. */
+  enterpriseFacts?: EnterpriseFacts | undefined;
   metrics: Metrics;
   logger: Logger;
   clock: { now(): number };
@@ -119,7 +126,7 @@ export function buildApi(config: { adminToken: string; sessions?: SessionPolicy 
     db: deps.db,
     catalogue: deps.ruleOverrides?.catalogue ?? (() => Promise.resolve((shipped ??= defaultCatalogue()))),
   };
-  const officers = new Officers(deps.db, config.sessions);
+  const officers = deps.officers ?? new Officers(deps.db, deps.clock, config.sessions);
   const auth = new Authenticator(config.adminToken, officers);
 
   // Who may call a route is its entry in the OpenAPI description (openapi.ts ROUTES): checked as the
@@ -219,13 +226,7 @@ export function buildApi(config: { adminToken: string; sessions?: SessionPolicy 
 
     admin.get('/api/v1/dead-letters', { schema: { querystring: deadLettersQuery } }, async (req) => {
       const q = parse(deadLettersQuery, req.query, 'query');
-      const { rows } = await deps.db.query(
-        `SELECT id, received_at AS "receivedAt", client_id AS "clientId", enterprise_id AS "enterpriseId", gateway_id AS "gatewayId",
-                topic, reason_code AS "reasonCode", reason, item_index AS "itemIndex", payload
-           FROM dead_letters ${q.gatewayId ? 'WHERE gateway_id = $2' : ''} ORDER BY id DESC LIMIT $1`,
-        q.gatewayId ? [q.limit, q.gatewayId] : [q.limit],
-      );
-      return { deadLetters: rows };
+      return { deadLetters: await listDeadLetters(deps.db, q) };
     });
   });
 

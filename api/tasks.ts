@@ -35,7 +35,7 @@ import { idSchema } from '../core/contract.ts';
 import type { Db } from '../core/db/db.ts';
 import { AppError } from '../core/errors.ts';
 import { authorityChain, enterpriseInScope } from '../core/jurisdiction.ts';
-import { shippedSeriousRules, type SeriousRules } from '../inspections/ledger.ts';
+import { shippedSeriousRules, type SeriousRules } from '../inspections/inspection-records.ts';
 import { REMOTE_METHODS, TASK_STATES, type Task } from '../inspections/tasks/lifecycle.ts';
 import { TASK_KINDS, taskKindOf } from '../inspections/tasks/policy.ts';
 import { MATTER_NAMES, matterOf } from '../inspections/tasks/matters.ts';

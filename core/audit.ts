@@ -10,10 +10,11 @@
 import { AppError } from './errors.ts';
 import type { Queryable } from './db/db.ts';
 import { chainHash, GENESIS_HASH, verifyChain, type ChainVerification } from './hash-chain.ts';
+import { ADVISORY_LOCKS } from './db/locks.ts';
 
 export const AUDIT_GENESIS = GENESIS_HASH;
 /** Advisory lock serialising appends (one writer extends the chain at a time). */
-const AUDIT_LOCK = 7431003;
+const AUDIT_LOCK = ADVISORY_LOCKS.audit;
 
 export interface AuditInput {
   /** `user:<id>`, `system:<part>`. */

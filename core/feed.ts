@@ -12,7 +12,7 @@
  *   status: { k: 's', e, g, s: 'online' | 'offline', r: reason, t: ts }
  */
 import type { Redis } from 'ioredis';
-import type { Quality } from './contract.ts';
+import { QUALITIES as QUALITY_NAMES, type Quality } from './contract.ts';
 import { feedKey } from './redis-keys.ts';
 
 /** What ingest hands the feed for each stored item (ingest's decoded `Normalised` items fit it). */
@@ -39,7 +39,7 @@ export const encodeStatus = (enterpriseId: string, gatewayId: string, state: 'on
 
 const isStr = (v: unknown): v is string => typeof v === 'string';
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const QUALITIES: readonly unknown[] = ['good', 'uncertain', 'bad'];
+const QUALITIES: readonly unknown[] = QUALITY_NAMES;
 
 /** Parses an entry; `undefined` for anything malformed (logged and skipped by the worker, never thrown). */
 export function decodeEntry(text: string): FeedEntry | undefined {

@@ -54,6 +54,31 @@ export interface DeadLetterStoreOptions {
   cap?: DeadLetterCapOptions | undefined;
 }
 
+/** A stored dead letter as the API lists it (`GET /api/v1/dead-letters`): the row's columns under their API names. */
+export interface StoredDeadLetter {
+  id: string | number;
+  receivedAt: Date;
+  clientId: string;
+  enterpriseId: string | null;
+  gatewayId: string | null;
+  topic: string;
+  reasonCode: string;
+  reason: string;
+  itemIndex: number | null;
+  payload: string;
+}
+
+/** The newest dead letters first, `limit` of them, of one gateway if given. */
+export async function listDeadLetters(db: Queryable, q: { gatewayId?: string | undefined; limit: number }): Promise<StoredDeadLetter[]> {
+  const { rows } = await db.query<StoredDeadLetter>(
+    `SELECT id, received_at AS "receivedAt", client_id AS "clientId", enterprise_id AS "enterpriseId", gateway_id AS "gatewayId",
+            topic, reason_code AS "reasonCode", reason, item_index AS "itemIndex", payload
+       FROM dead_letters ${q.gatewayId ? 'WHERE gateway_id = $2' : ''} ORDER BY id DESC LIMIT $1`,
+    q.gatewayId ? [q.limit, q.gatewayId] : [q.limit],
+  );
+  return rows;
+}
+
 /** Rows deleted per statement when expiring, so one expiry never holds a long lock. */
 const EXPIRE_BATCH = 5000;
 

@@ -6,7 +6,17 @@
  * a reason, so one bad reading never sinks its neighbours.
  */
 import type { z } from 'zod';
-import { ID_PATTERN, MAX_ITEMS_PER_MESSAGE, SIGNAL_STATES, readingSchema, readingsEnvelope, signalSchema, signalsEnvelope, type Reading } from '../core/contract.ts';
+import {
+  ID_PATTERN,
+  MAX_ITEMS_PER_MESSAGE,
+  QUALITIES,
+  SIGNAL_STATES,
+  readingSchema,
+  readingsEnvelope,
+  signalSchema,
+  signalsEnvelope,
+  type Reading,
+} from '../core/contract.ts';
 import { readingLine, signalLine } from '../core/influx/schema.ts';
 import type { PointRecord } from '../ledger/registry.ts';
 
@@ -121,7 +131,7 @@ function plainReadingsEnvelope(v: unknown): unknown[] | undefined {
   return n >= 1 && n <= MAX_ITEMS_PER_MESSAGE ? (v.readings as unknown[]) : undefined;
 }
 
-const QUALITY_SET: ReadonlySet<unknown> = new Set(['good', 'uncertain', 'bad']);
+const QUALITY_SET: ReadonlySet<unknown> = new Set<unknown>(QUALITIES);
 
 /**
  * The common case of `readingSchema` (profiled: zod was most of the decoding

@@ -27,12 +27,9 @@
  *   now (`inspectionTimeProblem`).
  */
 
-/** High-risk sectors (2021 §(二)): mines, hazardous chemicals, fireworks, metal smelting, explosive dust. */
-export const HIGH_RISK_SECTORS = ['mine', 'hazardous_chemicals', 'fireworks', 'metal_smelting', 'explosive_dust'] as const;
-
-/** Safety standardization grade (安全生产标准化等级). */
-export const GRADES = ['1', '2', '3', 'ungraded'] as const;
-export type Grade = (typeof GRADES)[number];
+// the sectors' classification and the grades are the enterprise's ledger facts
+import { GRADES, HIGH_RISK_SECTORS, isHighRiskSector, type Grade } from '../ledger/enterprise-facts.ts';
+export { GRADES, HIGH_RISK_SECTORS, isHighRiskSector, type Grade };
 
 /** Why an inspection happens. */
 export const ORIGINS = ['annual_plan', 'random', 'dynamic', 'complaint', 'referral', 'data_monitoring', 'recheck'] as const;
@@ -74,8 +71,7 @@ export const isSeriousViolation = (a: Pick<BasisAlert, 'severity' | 'seriousRule
 export type BasisRefusal = 'BASIS_REQUIRED' | 'BASIS_UNKNOWN_ALERT' | 'BASIS_NOT_SERIOUS';
 
 export type ExemptionDecision =
-  | { ok: true; exempt: boolean; seriousAlertIds: string[] }
-  | { ok: false; code: BasisRefusal; reason: { zh: string; en: string } };
+  { ok: true; exempt: boolean; seriousAlertIds: string[] } | { ok: false; code: BasisRefusal; reason: { zh: string; en: string } };
 
 /**
  * Whether an inspection of `origin` is exempt from the cap, given the basis
@@ -176,7 +172,8 @@ export const INSPECTION_FUTURE_SKEW_MS = 5 * 60_000;
 /** Why `at` cannot be an inspection's date at `now`, or `undefined` when it can. */
 export function inspectionTimeProblem(at: number, now: number): string | undefined {
   if (!Number.isSafeInteger(at)) return 'at: an integer epoch time in milliseconds';
-  if (at < EARLIEST_INSPECTION_AT) return `at: before 2000-01-01 (CST), the earliest date the platform records an inspection for (${new Date(at).toISOString()})`;
+  if (at < EARLIEST_INSPECTION_AT)
+    return `at: before 2000-01-01 (CST), the earliest date the platform records an inspection for (${new Date(at).toISOString()})`;
   if (at > now + INSPECTION_FUTURE_SKEW_MS)
     return `at: more than ${INSPECTION_FUTURE_SKEW_MS / 60_000} min after now (${new Date(at).toISOString()}); an inspection is recorded once it has taken place`;
   return undefined;
@@ -195,8 +192,6 @@ export interface CapSubject {
 }
 
 export const capOf = (e: CapSubject): number => CAPS[e.highRisk ? 'high_risk' : 'other'][e.grade];
-
-export const isHighRiskSector = (sector: string): boolean => (HIGH_RISK_SECTORS as readonly string[]).includes(sector);
 
 const CST_OFFSET_MS = 8 * 3_600_000;
 

@@ -8,11 +8,8 @@
  */
 import { z } from 'zod';
 import { idSchema } from '../core/contract.ts';
-import { GRADES, type Grade } from './caps.ts';
-import { RISK_FACTORS, type ImportRow, type RiskFactor } from './ledger.ts';
-
-/** Sectors of the ledger (`ledger/provisioning.ts` SECTORS). */
-const SECTORS = ['mine', 'hazardous_chemicals', 'fireworks', 'metal_smelting', 'explosive_dust', 'other'] as const;
+import { SECTORS, type Sector } from '../core/vocabulary.ts';
+import { GRADES, RISK_FACTORS, type Grade, type ImportRow, type RiskFactor } from '../ledger/enterprise-facts.ts';
 
 /** Parses CSV text into rows of fields. Throws with the line number on an unterminated quote. */
 export function parseCsv(text: string): string[][] {
@@ -73,7 +70,8 @@ const COLUMNS = {
 } as const;
 type Column = keyof typeof COLUMNS;
 
-const SECTOR_NAMES: Record<string, (typeof SECTORS)[number]> = {
+/** The sectors' Chinese names (and common synonyms) a bureau's list may use. */
+const SECTOR_ALIASES: Record<string, Sector> = {
   矿山: 'mine',
   煤矿: 'mine',
   非煤矿山: 'mine',
@@ -102,7 +100,7 @@ const RISK_NAMES: Record<string, RiskFactor> = {
 const YES = new Set(['true', 'yes', 'y', '1', '是', '√']);
 const NO = new Set(['false', 'no', 'n', '0', '否', '']);
 
-export type { ImportRow } from './ledger.ts';
+export type { ImportRow } from '../ledger/enterprise-facts.ts';
 
 export type ImportParse = { ok: true; rows: ImportRow[] } | { ok: false; errors: string[] };
 
@@ -138,7 +136,7 @@ export function importRows(table: string[][]): ImportParse {
     const base = rowSchema.safeParse({ id: get('id'), name: get('name') });
     if (!base.success) for (const i of base.error.issues) bad(`${String(i.path[0])}: ${i.message}`);
     const sectorText = get('sector');
-    const sector = (SECTORS as readonly string[]).includes(sectorText) ? (sectorText as (typeof SECTORS)[number]) : SECTOR_NAMES[sectorText];
+    const sector = (SECTORS as readonly string[]).includes(sectorText) ? (sectorText as Sector) : SECTOR_ALIASES[sectorText];
     if (!sector) bad(`sector: '${sectorText}' is not one of ${SECTORS.join(', ')} (or 矿山, 危险化学品, 烟花爆竹, 金属冶炼, 涉爆粉尘, 其他)`);
     const gradeText = get('grade');
     const grade = (GRADES as readonly string[]).includes(gradeText) ? (gradeText as Grade) : GRADE_NAMES[gradeText];

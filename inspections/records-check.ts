@@ -9,7 +9,7 @@
  */
 import { canonicalJson, contentHash } from '../core/canonical-json.ts';
 import type { Queryable } from '../core/db/db.ts';
-import { toInspection, type InspectionRow } from './ledger.ts';
+import { toInspection, type InspectionRow } from './inspection-records.ts';
 import type { TaskEvent } from './tasks/lifecycle.ts';
 
 export type RecordsVerification =

@@ -10,6 +10,11 @@ function scryptAsync(password: string, salt: Buffer, keylen: number, opts: Scryp
   return new Promise((resolve, reject) => scrypt(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))));
 }
 
+/** An officer's API token or a console session's token: 32 random bytes, shown once. */
+export const newToken = (): string => randomBytes(32).toString('base64url');
+/** What is stored of a token: its SHA-256 (a token is random, so no salt or slow hash is needed). */
+export const tokenHash = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
+
 export function generateSecret(): string {
   return randomBytes(32).toString('base64url');
 }

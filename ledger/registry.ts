@@ -2,6 +2,7 @@ import { SIGNAL_KINDS, type SignalKind } from '../core/contract.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Queryable } from '../core/db/db.ts';
 import { readingSeriesKey, signalSeriesKey } from '../core/influx/schema.ts';
+import { SELECT_POINTS, toLedgerPoint, type PointRow } from './point-rows.ts';
 
 export interface GatewayRecord {
   id: string;
@@ -138,27 +139,24 @@ export class Registry {
   }
 
   private async loadPoints(gatewayId: string): Promise<Map<string, PointRecord>> {
-    const { rows } = await this.db.query<{ id: string; enterprise_id: string; gateway_id: string; kind: string; unit: string; period_s: number }>(
-      'SELECT id, enterprise_id, gateway_id, kind, unit, period_s FROM sensors WHERE gateway_id = $1',
-      [gatewayId],
-    );
+    const { rows } = await this.db.query<PointRow>(`${SELECT_POINTS} WHERE s.gateway_id = $1`, [gatewayId]);
     const map = new Map<string, PointRecord>();
-    for (const r of rows) {
-      const base = { id: r.id, enterpriseId: r.enterprise_id, gatewayId: r.gateway_id, periodS: r.period_s };
-      if (isSignalKind(r.kind)) {
-        map.set(r.id, {
+    for (const p of rows.map(toLedgerPoint)) {
+      const base = { id: p.id, enterpriseId: p.enterpriseId, gatewayId: p.gatewayId, periodS: p.periodS };
+      if (isSignalKind(p.kind)) {
+        map.set(p.id, {
           ...base,
           type: 'signal',
-          kind: r.kind,
-          seriesKey: signalSeriesKey({ enterpriseId: r.enterprise_id, gatewayId: r.gateway_id, pointId: r.id, kind: r.kind }),
+          kind: p.kind,
+          seriesKey: signalSeriesKey({ enterpriseId: p.enterpriseId, gatewayId: p.gatewayId, pointId: p.id, kind: p.kind }),
         });
       } else {
-        map.set(r.id, {
+        map.set(p.id, {
           ...base,
           type: 'sensor',
-          kind: r.kind,
-          unit: r.unit,
-          seriesKey: readingSeriesKey({ enterpriseId: r.enterprise_id, gatewayId: r.gateway_id, sensorId: r.id, kind: r.kind, unit: r.unit }),
+          kind: p.kind,
+          unit: p.unit,
+          seriesKey: readingSeriesKey({ enterpriseId: p.enterpriseId, gatewayId: p.gatewayId, sensorId: p.id, kind: p.kind, unit: p.unit }),
         });
       }
     }

@@ -4,6 +4,8 @@ import { buildApi } from '../api/server.ts';
 import { jobOptions } from '../alerts/notify/jobs.ts';
 import { OVERRIDES_CHANGED } from '../alerts/rules/override-store.ts';
 import { bullPrefix, registryChangedChannel } from '../core/redis-keys.ts';
+import { EnterpriseFacts } from '../ledger/enterprise-facts.ts';
+import { Officers } from '../ledger/officers.ts';
 import { TASKS_QUEUE, TaskJobs, type TaskJobData } from '../inspections/tasks/scheduler.ts';
 import type { PlatformContext, StopStep } from './context.ts';
 import type { GatewayPart } from './gateway-part.ts';
@@ -31,6 +33,8 @@ export function buildApiPart(ctx: PlatformContext, gateway: GatewayPart | undefi
       db,
       influx: ctx.influx,
       provisioning: ctx.provisioning,
+      officers: new Officers(db, clock),
+      enterpriseFacts: new EnterpriseFacts(db),
       metrics,
       logger,
       clock,

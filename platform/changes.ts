@@ -5,6 +5,7 @@
  * acknowledges), and new alert events (the live streams wake). One subscriber
  * connection carries them all (`RedisConnections.channels`).
  */
+import type { Clock } from '../core/clock.ts';
 import type { Db } from '../core/db/db.ts';
 import type { RedisConnections } from '../core/connections.ts';
 import type { Logger } from '../core/logger.ts';
@@ -65,19 +66,18 @@ export async function listenForChanges(deps: ChangeDeps, broker: () => Broker | 
  * The ledger's provisioning, announcing its changes: a changed gateway is dropped from this process's cache and
  * announced to the others; a credential change waits until every broker has closed the gateway's connections.
  */
-export function announcingProvisioning(db: Db, deps: ChangeDeps): Provisioning {
+export function announcingProvisioning(db: Db, clock: Clock, deps: ChangeDeps): Provisioning {
   const { redis, registry, logger } = deps;
-  return new Provisioning(
-    db,
-    (gatewayId) => {
+  return new Provisioning(db, clock, {
+    onGatewayChanged: (gatewayId) => {
       registry.invalidate(gatewayId);
       void redis.command.publish(registryChangedChannel(deps.redisPrefix), gatewayId).catch(() => undefined);
     },
-    async (gatewayId) => {
+    onCredentialsChanged: async (gatewayId) => {
       const r = await announceRevocation(redis.command, deps.redisPrefix, gatewayId);
       if (r.applied.length < r.brokers) {
         logger.error({ gatewayId, brokers: r.brokers, applied: r.applied }, 'gateway credential change not confirmed by every broker within 1 s');
       } else logger.info({ gatewayId, brokers: r.applied }, 'gateway credential change applied by every broker');
     },
-  );
+  });
 }

@@ -71,7 +71,7 @@ async function buildContext(
   const redis = openRedisConnections(config.redisUrl, logger);
   const registry = new Registry(db, base.clock);
   const changes = { redis, redisPrefix: config.redisPrefix, brokerId: config.mqtt.brokerId, registry, logger };
-  return { db, redis, registry, changes, provisioning: announcingProvisioning(db, changes) };
+  return { db, redis, registry, changes, provisioning: announcingProvisioning(db, base.clock, changes) };
 }
 
 export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps = {}) {

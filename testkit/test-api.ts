@@ -6,6 +6,7 @@ import type { InfluxClient } from '../core/influx/client.ts';
 import { createLogger } from '../core/logger.ts';
 import { createMetrics } from '../core/metrics.ts';
 import { Provisioning } from '../ledger/provisioning.ts';
+import { systemClock } from '../core/clock.ts';
 
 export async function buildTestApi(
   adminToken: string,
@@ -19,7 +20,7 @@ export async function buildTestApi(
     {
       db,
       influx: { query: () => Promise.resolve([]), ping: () => Promise.resolve(true) } as unknown as InfluxClient,
-      provisioning: new Provisioning(db),
+      provisioning: new Provisioning(db, systemClock),
       metrics: createMetrics({ defaultMetrics: false }),
       logger,
       clock,

@@ -5,7 +5,7 @@
  * reference the point's registered marks / range (alerts/rules/limits.ts).
  */
 import { z } from 'zod';
-import { SECTORS } from '../../ledger/provisioning.ts';
+import { SECTORS } from '../../core/vocabulary.ts';
 import { correlatedParamsSchema } from '../patterns/correlated-detectors.ts';
 import { dataSilenceParamsSchema } from '../patterns/data-silence.ts';
 import { differenceParamsShape } from '../patterns/difference.ts';

@@ -5,34 +5,11 @@
  * and per gateway when provisioning announces a change.
  */
 import type { Queryable } from '../../core/db/db.ts';
-import type { AlarmMarks, RulePoint } from '../rules/index.ts';
-
-interface PointRow {
-  enterprise_id: string;
-  id: string;
-  gateway_id: string;
-  kind: string;
-  unit: string;
-  period_s: number;
-  zone: string | null;
-  role: string | null;
-  marks: AlarmMarks | null;
-  range_min: number | null;
-  range_max: number | null;
-  resolution: number | null;
-  sector: string;
-}
-
-const SELECT = `SELECT s.enterprise_id, s.id, s.gateway_id, s.kind, s.unit, s.period_s, s.zone, s.role, s.marks, s.range_min, s.range_max, s.resolution, e.sector
-                  FROM sensors s JOIN enterprises e ON e.id = s.enterprise_id`;
+import { SELECT_POINTS as SELECT, toLedgerPoint, type PointRow } from '../../ledger/point-rows.ts';
+import type { RulePoint } from '../rules/index.ts';
 
 function toPoint(r: PointRow): RulePoint {
-  const p: RulePoint = { enterpriseId: r.enterprise_id, gatewayId: r.gateway_id, id: r.id, kind: r.kind, unit: r.unit, periodS: r.period_s, sector: r.sector };
-  if (r.zone !== null) p.zone = r.zone;
-  if (r.role !== null) p.role = r.role;
-  if (r.marks !== null) p.marks = r.marks;
-  if (r.range_min !== null && r.range_max !== null) p.range = { min: Number(r.range_min), max: Number(r.range_max) };
-  if (r.resolution !== null) p.resolution = Number(r.resolution);
+  const { name: _name, ...p } = toLedgerPoint(r);
   return p;
 }
 

@@ -11,7 +11,8 @@ import { both, percent, sectorName, t, time } from '../i18n.ts';
 import { go } from '../router.ts';
 import type { Alert, Point, Task } from '../types.ts';
 import type { BoardRow, LinkStatus } from '../../inspections/board.ts';
-import type { Inspection, LedgerEntry } from '../../inspections/ledger.ts';
+import type { Inspection } from '../../inspections/inspection-records.ts';
+import type { LedgerEntry } from '../../ledger/enterprise-facts.ts';
 
 const STATUS: LinkStatus[] = ['online', 'partial', 'offline', 'no_gateway'];
 

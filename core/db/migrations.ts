@@ -1,4 +1,5 @@
 import type { Db } from './types.ts';
+import { ADVISORY_LOCKS } from './locks.ts';
 
 /**
  * Schema migrations, applied in order, once each, in one transaction per
@@ -317,7 +318,7 @@ export async function migrate(db: Db): Promise<number[]> {
     if (done.has(m.version)) continue;
     await db.transaction(async (tx) => {
       // pg_advisory_xact_lock serialises concurrent migrators on a shared server.
-      await tx.query('SELECT pg_advisory_xact_lock(7431001)');
+      await tx.query(`SELECT pg_advisory_xact_lock(${ADVISORY_LOCKS.migrations})`);
       const again = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1', [m.version]);
       if (again.rows.length > 0) return;
       for (const stmt of splitStatements(m.sql)) await tx.query(stmt);

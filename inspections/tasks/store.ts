@@ -17,10 +17,11 @@ import { randomUUID } from 'node:crypto';
 import { appendAudit } from '../../core/audit.ts';
 import { contentHash } from '../../core/canonical-json.ts';
 import type { Db, Queryable } from '../../core/db/db.ts';
+import { taskOpeningLockKey } from '../../core/db/locks.ts';
 import { AppError } from '../../core/errors.ts';
 import { authorityChain, Params, scopeSql, whereAll, type Scope } from '../../core/jurisdiction.ts';
 import { isHighRiskSector } from '../caps.ts';
-import { EnterpriseLedger, shippedSeriousRules, type SeriousRules } from '../ledger.ts';
+import { InspectionRecords, shippedSeriousRules, type SeriousRules } from '../inspection-records.ts';
 import { checklistFor } from './checklist.ts';
 import { kindOf, TASK_STATES, taskTransition, type Task, type TaskCommand, type TaskEffect, type TaskEvent, type TaskState } from './lifecycle.ts';
 import type { TaskDecision, TaskKind } from './policy.ts';
@@ -144,7 +145,7 @@ export class TaskStore {
   ): Promise<OpenOutcome> {
     return this.db.transaction(async (tx) => {
       // one enterprise at a time: two alerts of a matter arriving together open one task
-      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`task:${alert.enterpriseId}`]);
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [taskOpeningLockKey(alert.enterpriseId)]);
       const seen = await tx.query<{ task_id: string }>('SELECT task_id FROM task_alerts WHERE alert_id = $1', [alert.id]);
       if (seen.rows[0]) return { outcome: 'already', task: (await this.get(seen.rows[0].task_id, tx))! };
 
@@ -264,7 +265,7 @@ export class TaskStore {
         throw new AppError(r.error.code === 'NOT_THE_INSPECTOR' || r.error.code === 'WRONG_AUTHORITY' ? 'FORBIDDEN' : 'CONFLICT', r.error.message, {
           expose: { task: r.error.code },
         });
-      const ledger = new EnterpriseLedger(this.db, this.seriousRules);
+      const ledger = new InspectionRecords(this.db, this.seriousRules);
       // a remote verification turned into an on-site inspection is a capped inspection: refused at once when none is left
       if (cmd.type === 'convert_to_inspection') await ledger.checkCapped(tx, task.enterpriseId, cmd.at);
       await this.write(tx, r.task, r.events, false, now);

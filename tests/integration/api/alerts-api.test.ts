@@ -689,7 +689,7 @@ describe('live stream without announcements (a second API on the same database, 
       {
         db: platform.db,
         influx: platform.influx,
-        provisioning: new Provisioning(platform.db, () => undefined),
+        provisioning: new Provisioning(platform.db, systemClock),
         metrics: createMetrics(),
         logger: platform.logger,
         clock: systemClock,

@@ -16,6 +16,7 @@ import type { Db } from '../../../core/db/db.ts';
 import { AppError } from '../../../core/errors.ts';
 import type { InfluxClient } from '../../../core/influx/client.ts';
 import { Provisioning } from '../../../ledger/provisioning.ts';
+import { systemClock } from '../../../core/clock.ts';
 import { buildTestApi } from '../../../testkit/test-api.ts';
 import { TEST_ADMIN_TOKEN } from '../../../testkit/tokens.ts';
 
@@ -25,7 +26,7 @@ let app: ReturnType<typeof buildApi>;
 
 beforeAll(async () => {
   ({ app, db } = await buildTestApi(ADMIN));
-  const p = new Provisioning(db);
+  const p = new Provisioning(db, systemClock);
   await p.createAuthority({ id: 'C', name: '市局', level: 'city' });
   await p.createEnterprise({ id: 'E1', name: '甲', sector: 'hazardous_chemicals', authorityId: 'C' });
   await p.createGateway({ id: 'G1', enterpriseId: 'E1' });
@@ -171,7 +172,7 @@ describe('regressions: bad input is a 400, never a 500', () => {
       } as unknown as InfluxClient,
     });
     try {
-      const p = new Provisioning(failing.db);
+      const p = new Provisioning(failing.db, systemClock);
       await p.createAuthority({ id: 'C', name: '市局', level: 'city' });
       await p.createEnterprise({ id: 'E1', name: '甲', sector: 'hazardous_chemicals', authorityId: 'C' });
       await p.createGateway({ id: 'G1', enterpriseId: 'E1' });

@@ -13,6 +13,7 @@ import type { InfluxClient } from '../../../core/influx/client.ts';
 import { createLogger } from '../../../core/logger.ts';
 import { createMetrics } from '../../../core/metrics.ts';
 import { Provisioning } from '../../../ledger/provisioning.ts';
+import { systemClock } from '../../../core/clock.ts';
 import { buildTestApi } from '../../../testkit/test-api.ts';
 
 const ADMIN = 'bodies-admin-token-0123456789';
@@ -25,7 +26,7 @@ const refusals = async (code: string) => (await metrics.apiRefusals.get()).value
 
 beforeAll(async () => {
   ({ app, db } = await buildTestApi(ADMIN, Date, { metrics }));
-  const p = new Provisioning(db);
+  const p = new Provisioning(db, systemClock);
   await p.createAuthority({ id: 'C', name: '市局', level: 'city' });
   const duty = await app.inject({
     method: 'POST',
@@ -102,7 +103,7 @@ describe('access comes from the OpenAPI description', () => {
       {
         db,
         influx: {} as InfluxClient,
-        provisioning: new Provisioning(db),
+        provisioning: new Provisioning(db, systemClock),
         metrics: createMetrics({ defaultMetrics: false }),
         logger: createLogger({ level: 'silent' }),
         clock: Date,

@@ -16,6 +16,7 @@ import type { InfluxClient } from '../../../core/influx/client.ts';
 import { createLogger } from '../../../core/logger.ts';
 import { createMetrics, type Metrics } from '../../../core/metrics.ts';
 import { Provisioning } from '../../../ledger/provisioning.ts';
+import { systemClock } from '../../../core/clock.ts';
 import { TEST_ADMIN_TOKEN } from '../../../testkit/tokens.ts';
 
 const ADMIN = TEST_ADMIN_TOKEN;
@@ -59,8 +60,8 @@ beforeAll(async () => {
   const logger = createLogger({ level: 'silent' });
   db = await openDb({ pgliteDir: 'memory://', logger });
   metrics = createMetrics({ defaultMetrics: false });
-  app = buildApi({ adminToken: ADMIN }, { db, influx: {} as InfluxClient, provisioning: new Provisioning(db), metrics, logger, clock: Date });
-  const p = new Provisioning(db);
+  app = buildApi({ adminToken: ADMIN }, { db, influx: {} as InfluxClient, provisioning: new Provisioning(db, systemClock), metrics, logger, clock: Date });
+  const p = new Provisioning(db, systemClock);
   await p.createAuthority({ id: 'K1', name: '甲县局', level: 'county' });
 });
 

@@ -19,6 +19,7 @@ import type { InfluxClient } from '../../../core/influx/client.ts';
 import { createLogger } from '../../../core/logger.ts';
 import { createMetrics } from '../../../core/metrics.ts';
 import { Provisioning } from '../../../ledger/provisioning.ts';
+import { systemClock } from '../../../core/clock.ts';
 import { startRedis, type ServiceHandle } from '../../../platform/local-services.ts';
 import { freePort } from '../../../testkit/services.ts';
 
@@ -72,7 +73,7 @@ beforeAll(async () => {
       {
         db,
         influx: {} as InfluxClient,
-        provisioning: new Provisioning(db),
+        provisioning: new Provisioning(db, systemClock),
         metrics: createMetrics({ defaultMetrics: false }),
         logger,
         clock: Date,
@@ -80,7 +81,7 @@ beforeAll(async () => {
       },
     );
   apis = [build(clients[0]!), build(clients[1]!)];
-  await new Provisioning(db).createAuthority({ id: 'K1', name: '甲县局', level: 'county' });
+  await new Provisioning(db, systemClock).createAuthority({ id: 'K1', name: '甲县局', level: 'county' });
   for (const id of ['insp-a', 'insp-b', 'insp-c', 'insp-d', 'insp-e']) expect((await createOfficer(id)).status).toBe(201);
 });
 

@@ -14,6 +14,7 @@ import type { InfluxClient } from '../../../core/influx/client.ts';
 import { createLogger } from '../../../core/logger.ts';
 import { createMetrics } from '../../../core/metrics.ts';
 import { Provisioning } from '../../../ledger/provisioning.ts';
+import { systemClock } from '../../../core/clock.ts';
 import { TEST_ADMIN_TOKEN } from '../../../testkit/tokens.ts';
 
 const TOKEN = TEST_ADMIN_TOKEN;
@@ -57,7 +58,15 @@ beforeAll(async () => {
   db = await openDb({ pgliteDir: 'memory://', logger });
   app = buildApi(
     { adminToken: TOKEN },
-    { db, influx: {} as InfluxClient, provisioning: new Provisioning(db), metrics: createMetrics(), logger, clock: { now: () => Date.now() }, alerts: { db } },
+    {
+      db,
+      influx: {} as InfluxClient,
+      provisioning: new Provisioning(db, systemClock),
+      metrics: createMetrics(),
+      logger,
+      clock: { now: () => Date.now() },
+      alerts: { db },
+    },
   );
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();

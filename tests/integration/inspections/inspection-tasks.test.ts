@@ -13,7 +13,8 @@ import { AuditTrail } from '../../../core/audit.ts';
 import { openDb, type Db } from '../../../core/db/db.ts';
 import { createLogger } from '../../../core/logger.ts';
 import { Provisioning } from '../../../ledger/provisioning.ts';
-import { Officers } from '../../../api/officers.ts';
+import { systemClock } from '../../../core/clock.ts';
+import { Officers } from '../../../ledger/officers.ts';
 import { DEFAULT_TASK_POLICY, taskDecision } from '../../../inspections/tasks/policy.ts';
 import { TaskStore } from '../../../inspections/tasks/store.ts';
 
@@ -43,14 +44,14 @@ const open = (a: Alert, pattern = 'threshold') => {
 beforeAll(async () => {
   db = await openDb({ pgliteDir: 'memory://', logger: createLogger({ level: 'silent' }) });
   tasks = new TaskStore(db);
-  const p = new Provisioning(db);
+  const p = new Provisioning(db, systemClock);
   await p.createAuthority({ id: 'C', name: '市局', level: 'city' });
   await p.createAuthority({ id: 'K1', name: '甲县局', level: 'county', parentId: 'C' });
   await p.createEnterprise({ id: 'E1', name: '甲化工', sector: 'hazardous_chemicals', authorityId: 'K1' });
   await p.createEnterprise({ id: 'E2', name: '乙化工', sector: 'hazardous_chemicals', authorityId: 'K1' });
   await p.createEnterprise({ id: 'E0', name: '无主管', sector: 'other' });
   await p.createAuthority({ id: 'K2', name: '乙县局', level: 'county', parentId: 'C' });
-  const officers = new Officers(db);
+  const officers = new Officers(db, systemClock);
   await officers.create({ id: 'i1', name: '执法甲', authorityId: 'K1', role: 'inspector' });
   await officers.create({ id: 'i-k2', name: '执法乙', authorityId: 'K2', role: 'inspector' });
   await officers.create({ id: 'i-c', name: '市局执法', authorityId: 'C', role: 'inspector' });

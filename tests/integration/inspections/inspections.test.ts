@@ -17,6 +17,7 @@ import type { InfluxClient } from '../../../core/influx/client.ts';
 import { createLogger } from '../../../core/logger.ts';
 import { createMetrics } from '../../../core/metrics.ts';
 import { Provisioning } from '../../../ledger/provisioning.ts';
+import { systemClock } from '../../../core/clock.ts';
 import { TEST_ADMIN_TOKEN } from '../../../testkit/tokens.ts';
 import { storeFiredAlert } from '../../../testkit/alerts.ts';
 import { appendAudit } from '../../../core/audit.ts';
@@ -40,7 +41,7 @@ beforeAll(async () => {
   db = await openDb({ pgliteDir: 'memory://', logger });
   app = buildApi(
     { adminToken: TOKEN },
-    { db, influx: {} as InfluxClient, provisioning: new Provisioning(db), metrics: createMetrics(), logger, clock: { now: () => NOW } },
+    { db, influx: {} as InfluxClient, provisioning: new Provisioning(db, systemClock), metrics: createMetrics(), logger, clock: { now: () => NOW } },
   );
   for (const a of [
     { id: 'P', name: '省应急管理厅', level: 'province' },

@@ -9,6 +9,7 @@ import { AlertStore } from '../../../alerts/store.ts';
 import { openDb, type Db } from '../../../core/db/db.ts';
 import { createLogger } from '../../../core/logger.ts';
 import { Provisioning } from '../../../ledger/provisioning.ts';
+import { systemClock } from '../../../core/clock.ts';
 import { Statistics } from '../../../inspections/stats.ts';
 import { AlertDriver } from '../../../testkit/notify.ts';
 
@@ -18,7 +19,7 @@ let db: Db;
 
 beforeAll(async () => {
   db = await openDb({ pgliteDir: 'memory://', logger: createLogger({ level: 'silent' }) });
-  const p = new Provisioning(db);
+  const p = new Provisioning(db, systemClock);
   await p.createAuthority({ id: 'C', name: '市局', level: 'city' });
   await p.createAuthority({ id: 'K1', name: '甲县', level: 'county', parentId: 'C' });
   await p.createAuthority({ id: 'K2', name: '乙县', level: 'county', parentId: 'C' });

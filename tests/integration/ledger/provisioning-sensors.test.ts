@@ -11,6 +11,7 @@ import type { InfluxClient } from '../../../core/influx/client.ts';
 import { createLogger } from '../../../core/logger.ts';
 import { createMetrics } from '../../../core/metrics.ts';
 import { Provisioning } from '../../../ledger/provisioning.ts';
+import { systemClock } from '../../../core/clock.ts';
 import { TEST_ADMIN_TOKEN } from '../../../testkit/tokens.ts';
 
 const TOKEN = TEST_ADMIN_TOKEN;
@@ -30,7 +31,7 @@ const noInflux = {} as InfluxClient;
 beforeAll(async () => {
   const logger = createLogger({ level: 'silent' });
   db = await openDb({ pgliteDir: 'memory://', logger });
-  provisioning = new Provisioning(db);
+  provisioning = new Provisioning(db, systemClock);
   app = buildApi({ adminToken: TOKEN }, { db, influx: noInflux, provisioning, metrics: createMetrics(), logger, clock: { now: () => Date.now() } });
 });
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ID_PATTERN, SIGNAL_STATES, readingSchema, readingsEnvelope, signalSchema, signalsEnvelope, type ReadingOut } from '../../../core/contract.ts';
-import { SECTORS } from '../../../ledger/provisioning.ts';
+import { SECTORS } from '../../../core/vocabulary.ts';
 import { planFleet, type SimGatewayDef, type SimSensorDef } from '../../../simulators/fleet.ts';
 import { generate } from '../../../simulators/generate.ts';
 import { encodeMessage, packMessages } from '../../../simulators/messages.ts';

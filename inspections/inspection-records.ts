@@ -1,7 +1,8 @@
 /**
- * The enterprise ledger's supervision facts (一企一档; domain rules 1–3, 10)
- * and the inspections recorded against the yearly caps. PostgreSQL (or
- * PGlite) through `Db`; the decisions are the pure ones of `caps.ts`.
+ * The inspections recorded against the yearly caps (domain rules 1–3, 10),
+ * on the enterprise's supervision facts (ledger/enterprise-facts.ts).
+ * PostgreSQL (or PGlite) through `Db`; the decisions are the pure ones of
+ * `caps.ts`.
  *
  * - An inspection is done by the enterprise's own authority, or by an
  *   authority above it as a joint inspection (联合检查); a lower or unrelated
@@ -22,19 +23,17 @@ import { appendAudit } from '../core/audit.ts';
 import { AppError } from '../core/errors.ts';
 import { authorityChain } from '../core/jurisdiction.ts';
 import { defaultCatalogue, seriousRule } from '../alerts/rules/index.ts';
+import { EnterpriseFacts, type LedgerEntry } from '../ledger/enterprise-facts.ts';
 import {
   decideInspection,
   EARLIEST_INSPECTION_AT,
   exemptionOf,
-  GRADES,
   inspectionTimeProblem,
-  isHighRiskSector,
   ORIGINS,
   yearCounts,
   yearOf,
   type BasisAlert,
   type CountedInspection,
-  type Grade,
   type Origin,
   type Severity,
   type YearCounts,
@@ -46,58 +45,6 @@ export type SeriousRules = () => Promise<(ruleId: string) => boolean>;
 let shipped: ((ruleId: string) => boolean) | undefined;
 /** The shipped catalogue's serious rules (a process that runs no catalogue file). */
 export const shippedSeriousRules: SeriousRules = () => Promise.resolve((shipped ??= seriousRule(defaultCatalogue())));
-
-/** Dynamic risk factors that add at least one inspection a year (2021 §(二)). */
-export const RISK_FACTORS = [
-  'fatal_accident_3y',
-  'major_hazard_penalty_1y',
-  'overdue_major_hazard',
-  'dishonesty_list',
-  'suspended_for_rectification',
-  'renovation_or_construction',
-  'closing_down',
-  'weak_red_line_awareness',
-] as const;
-export type RiskFactor = (typeof RISK_FACTORS)[number];
-
-/** One enterprise of an imported list (`csv.ts`), with the line it came from. */
-export interface ImportRow {
-  line: number;
-  id: string;
-  name: string;
-  sector: string;
-  authorityId: string | undefined;
-  /** `undefined`: the column is absent or empty (keep the sector's classification). */
-  highRisk: boolean | undefined;
-  grade: Grade;
-  keyEnterprise: boolean;
-  riskFactors: RiskFactor[];
-}
-
-export const ledgerPatch = z.strictObject({
-  /** Overrides the sector's high-risk classification; `null` goes back to the sector's. */
-  highRisk: z.boolean().nullable().optional(),
-  grade: z.enum(GRADES).optional(),
-  riskFactors: z
-    .array(z.enum(RISK_FACTORS))
-    .refine((a) => new Set(a).size === a.length, 'each risk factor at most once')
-    .optional(),
-  keyEnterprise: z.boolean().optional(),
-});
-export type LedgerPatch = z.output<typeof ledgerPatch>;
-
-export interface LedgerEntry {
-  id: string;
-  name: string;
-  sector: string;
-  authorityId: string | null;
-  /** Effective: the ledger's flag if set, else the sector's classification. */
-  highRisk: boolean;
-  highRiskSource: 'sector' | 'ledger';
-  grade: Grade;
-  riskFactors: RiskFactor[];
-  keyEnterprise: boolean;
-}
 
 export const inspectionInput = z.strictObject({
   enterpriseId: idSchema,
@@ -135,31 +82,6 @@ export interface Inspection {
   basisRef: string | null;
 }
 
-interface EnterpriseRow {
-  id: string;
-  name: string;
-  sector: string;
-  authority_id: string | null;
-  high_risk: boolean | null;
-  standardization_grade: Grade;
-  risk_factors: RiskFactor[];
-  key_enterprise: boolean;
-}
-
-const toEntry = (r: EnterpriseRow): LedgerEntry => ({
-  id: r.id,
-  name: r.name,
-  sector: r.sector,
-  authorityId: r.authority_id,
-  highRisk: r.high_risk ?? isHighRiskSector(r.sector),
-  highRiskSource: r.high_risk === null ? 'sector' : 'ledger',
-  grade: r.standardization_grade,
-  riskFactors: r.risk_factors,
-  keyEnterprise: r.key_enterprise,
-});
-
-const ENTERPRISE_COLUMNS = 'id, name, sector, authority_id, high_risk, standardization_grade, risk_factors, key_enterprise';
-
 export interface InspectionRow {
   id: string;
   enterprise_id: string;
@@ -190,79 +112,13 @@ export const toInspection = (r: InspectionRow): Inspection => ({
   basisRef: r.basis_ref,
 });
 
-export class EnterpriseLedger {
+export class InspectionRecords {
   constructor(
     private readonly db: Db,
     private readonly seriousRules: SeriousRules = shippedSeriousRules,
+    /** The enterprises' supervision facts the caps and the jurisdiction are read from. */
+    private readonly facts: EnterpriseFacts = new EnterpriseFacts(db),
   ) {}
-
-  async get(enterpriseId: string, q: Queryable = this.db, lock = false): Promise<LedgerEntry> {
-    const { rows } = await q.query<EnterpriseRow>(`SELECT ${ENTERPRISE_COLUMNS} FROM enterprises WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [enterpriseId]);
-    if (!rows[0]) throw new AppError('NOT_FOUND', `enterprise ${enterpriseId} not found`);
-    return toEntry(rows[0]);
-  }
-
-  async update(enterpriseId: string, patch: LedgerPatch, actor: string, now: number): Promise<LedgerEntry> {
-    const sets: string[] = [];
-    const params: unknown[] = [enterpriseId];
-    const set = (column: string, value: unknown) => {
-      params.push(value);
-      sets.push(`${column} = $${params.length}`);
-    };
-    if (patch.highRisk !== undefined) set('high_risk', patch.highRisk);
-    if (patch.grade !== undefined) set('standardization_grade', patch.grade);
-    if (patch.riskFactors !== undefined) set('risk_factors', JSON.stringify(patch.riskFactors));
-    if (patch.keyEnterprise !== undefined) set('key_enterprise', patch.keyEnterprise);
-    return this.db.transaction(async (tx) => {
-      const before = await this.get(enterpriseId, tx, true);
-      if (sets.length === 0) return before;
-      await tx.query(`UPDATE enterprises SET ${sets.join(', ')} WHERE id = $1`, params);
-      const after = await this.get(enterpriseId, tx);
-      await appendAudit(tx, { actor, action: 'ledger.updated', subjectType: 'enterprise', subjectId: enterpriseId, data: { patch, before, after }, at: now });
-      return after;
-    });
-  }
-
-  /**
-   * Creates or updates the enterprises of an imported list in one transaction:
-   * every row is written, or none (an unknown authority is reported with its
-   * line). Ledger facts an import leaves empty are reset (high-risk back to
-   * the sector's classification).
-   */
-  async importEnterprises(rows: readonly ImportRow[], actor: string, now: number): Promise<{ created: number; updated: number }> {
-    return this.db.transaction(async (tx) => {
-      const wanted = [...new Set(rows.flatMap((r) => (r.authorityId === undefined ? [] : [r.authorityId])))];
-      const { rows: known } = await tx.query<{ id: string }>('SELECT id FROM authorities WHERE id = ANY($1)', [wanted]);
-      const have = new Set(known.map((k) => k.id));
-      const errors = rows
-        .filter((r) => r.authorityId !== undefined && !have.has(r.authorityId))
-        .map((r) => `line ${r.line}: authorityId: no authority '${r.authorityId}'`);
-      if (errors.length > 0) throw new AppError('BAD_REQUEST', `the list was not imported: ${errors.length} problem(s)`, { expose: { errors } });
-      let created = 0;
-      for (const r of rows) {
-        const { rows: out } = await tx.query<{ inserted: boolean }>(
-          `INSERT INTO enterprises (id, name, sector, authority_id, high_risk, standardization_grade, key_enterprise, risk_factors)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-           ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, sector = EXCLUDED.sector, authority_id = EXCLUDED.authority_id,
-             high_risk = EXCLUDED.high_risk, standardization_grade = EXCLUDED.standardization_grade,
-             key_enterprise = EXCLUDED.key_enterprise, risk_factors = EXCLUDED.risk_factors
-           RETURNING (xmax = 0) AS inserted`,
-          [r.id, r.name, r.sector, r.authorityId ?? null, r.highRisk ?? null, r.grade, r.keyEnterprise, JSON.stringify(r.riskFactors)],
-        );
-        if (out[0]?.inserted) created++;
-        const { line, ...record } = r;
-        await appendAudit(tx, {
-          actor,
-          action: out[0]?.inserted ? 'enterprise.imported' : 'enterprise.reimported',
-          subjectType: 'enterprise',
-          subjectId: r.id,
-          data: { ...record, line },
-          at: now,
-        });
-      }
-      return { created, updated: rows.length - created };
-    });
-  }
 
   /** Records an inspection if the jurisdiction and the year's cap allow it; a refusal is on the audit trail too. */
   async recordInspection(input: z.output<typeof inspectionInput>, actor: string, now: number): Promise<{ inspection: Inspection; counts: YearCounts }> {
@@ -307,7 +163,7 @@ export class EnterpriseLedger {
     const at = input.at ?? now;
     const problem = inspectionTimeProblem(at, now);
     if (problem) throw new AppError('BAD_REQUEST', `body: ${problem}`);
-    const e = await this.get(input.enterpriseId, tx, true);
+    const e = await this.facts.get(input.enterpriseId, tx, true);
     const { rows: auth } = await tx.query('SELECT 1 FROM authorities WHERE id = $1', [input.authorityId]);
     if (auth.length === 0) throw new AppError('NOT_FOUND', `authority ${input.authorityId} not found`);
     if (e.authorityId === null)
@@ -418,7 +274,7 @@ export class EnterpriseLedger {
    * otherwise. The caller's transaction; the enterprise row locked.
    */
   async checkCapped(tx: Queryable, enterpriseId: string, at: number): Promise<void> {
-    const e = await this.get(enterpriseId, tx, true);
+    const e = await this.facts.get(enterpriseId, tx, true);
     const decision = decideInspection(e, await this.countedIn(tx, e.id, yearOf(at)), 'data_monitoring', at, false);
     if (!decision.allowed)
       throw new AppError('CONFLICT', decision.reason.en, { expose: { reason: decision.reason, counts: decision.counts, refusal: decision.code } });
@@ -435,7 +291,7 @@ export class EnterpriseLedger {
 
   /** "扫码入企": the enterprise's ledger facts, this year's counts by origin against its cap, and its inspections of the year. */
   async summary(enterpriseId: string, year: number): Promise<{ enterprise: LedgerEntry; counts: YearCounts; inspections: Inspection[] }> {
-    const enterprise = await this.get(enterpriseId);
+    const enterprise = await this.facts.get(enterpriseId);
     const { rows } = await this.db.query<InspectionRow>('SELECT * FROM inspections WHERE enterprise_id = $1 AND year = $2 ORDER BY at', [enterpriseId, year]);
     const inspections = rows.map(toInspection);
     return { enterprise, counts: yearCounts(enterprise, inspections, year), inspections };
