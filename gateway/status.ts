@@ -19,6 +19,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Queryable } from '../core/db/db.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Metrics } from '../core/metrics.ts';
+import { backoffDelay } from '../core/retry.ts';
 
 export type GatewayState = 'online' | 'offline';
 
@@ -137,7 +138,7 @@ export class GatewayStatusTracker {
         if (this.stopping.signal.aborted) throw err;
         this.deps.metrics.gatewayStatusRetries.inc({ stage });
         if (attempt === 0) this.deps.logger.warn({ err, gatewayId, next, stage }, 'could not persist gateway status; retrying');
-        const wait = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** Math.min(attempt, 20));
+        const wait = backoffDelay(attempt, { baseMs: this.retry.baseDelayMs, maxMs: this.retry.maxDelayMs });
         await delay(wait, undefined, { signal: this.stopping.signal }).catch(() => undefined);
       }
     }

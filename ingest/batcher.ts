@@ -14,6 +14,7 @@
 import { AppError, isRetryable } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Metrics } from '../core/metrics.ts';
+import { backoffDelay } from '../core/retry.ts';
 
 export interface BatcherOptions {
   write: (body: string) => Promise<void>;
@@ -184,7 +185,7 @@ export class GroupCommitBatcher {
           this.fail(batch, err as Error);
           return;
         }
-        const delay = Math.min(this.opts.retryMaxDelayMs, this.opts.retryBaseDelayMs * 2 ** Math.min(attempt, 20));
+        const delay = backoffDelay(attempt, { baseMs: this.opts.retryBaseDelayMs, maxMs: this.opts.retryMaxDelayMs });
         const jittered = delay / 2 + (this.opts.random ?? Math.random)() * (delay / 2);
         this.opts.logger.warn(
           { err: (err as Error).message, attempt: attempt + 1, points: batch.points, retryInMs: Math.round(jittered) },

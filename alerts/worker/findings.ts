@@ -16,8 +16,7 @@ import { suppressionFor, type Command } from '../state/index.ts';
 import type { AlertStore } from '../store.ts';
 import { fingerprintOf, type Finding } from '../types.ts';
 import type { RulesEngine } from './engine.ts';
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+import { backoffDelay, sleep } from '../../core/retry.ts';
 
 export interface FindingWriterDeps {
   store: AlertStore;
@@ -39,7 +38,8 @@ export class FindingWriter {
   /** Persists one finding, retrying until it is persisted (or the worker stops, leaving the entry to the next start). */
   async persist(f: Finding): Promise<void> {
     this.deps.metrics.rulesFindings.inc({ condition: f.condition });
-    for (let delay = 100; ; delay = Math.min(delay * 2, 5000)) {
+    // retried after 100 ms, doubling up to 5 s
+    for (let attempt = 0; ; attempt++) {
       try {
         await this.applyOnce(f);
         return;
@@ -47,7 +47,7 @@ export class FindingWriter {
         this.deps.metrics.rulesErrors.inc({ stage: 'persist' });
         this.deps.log.error({ err, ruleId: f.ruleId, enterpriseId: f.enterpriseId, subject: f.subject }, 'could not persist a finding; retrying');
         if (!this.deps.running()) throw err;
-        await sleep(delay);
+        await sleep(backoffDelay(attempt, { baseMs: 100, maxMs: 5000 }));
       }
     }
   }

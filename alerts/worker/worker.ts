@@ -45,6 +45,7 @@ import { RegisteredLimits } from './registered-limits.ts';
 import { SnapshotStore } from './snapshot-store.ts';
 import { SweepStore } from './sweep-store.ts';
 import { Sweeps } from './sweeps.ts';
+import { backoffDelay, sleep } from '../../core/retry.ts';
 
 export { CHATTERING_RULE_ID } from './sweeps.ts';
 /** Rule id of the alert raised when an enterprise registers a limit looser than the standard allows (loose-limits.ts). */
@@ -68,8 +69,6 @@ export interface RulesWorkerDeps {
 }
 
 type WorkerConfig = Pick<PlatformConfig, 'redisPrefix' | 'rules'>;
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class RulesWorker {
   readonly engine: RulesEngine;
@@ -199,7 +198,8 @@ export class RulesWorker {
 
   private async run(): Promise<void> {
     const c = this.config.rules;
-    let backoff = 100;
+    /** Failed rounds in a row: the loop retries after 100 ms, doubling up to 5 s. */
+    let failures = 0;
     while (this.running) {
       try {
         await this.ledger.apply();
@@ -224,13 +224,12 @@ export class RulesWorker {
         }
         if (now - this.lastSnapshotAt >= c.snapshotIntervalMs) await this.saveSnapshot();
         for (const w of this.waiters.splice(0)) w();
-        backoff = 100;
+        failures = 0;
       } catch (err) {
         if (!this.running) break;
         this.deps.metrics.rulesErrors.inc({ stage: 'loop' });
         this.log.error({ err }, 'rules worker loop failed; retrying');
-        await sleep(backoff);
-        backoff = Math.min(backoff * 2, 5000);
+        await sleep(backoffDelay(failures++, { baseMs: 100, maxMs: 5000 }));
       }
     }
   }
