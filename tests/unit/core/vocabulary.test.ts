@@ -34,7 +34,9 @@ describe('vocabulary', () => {
   it('the README lists every value with its Chinese name', () => {
     const missing: string[] = [];
     const need = (id: string, zh: string) => {
-      if (!readme.includes(`| \`${id}\` | ${zh}`)) missing.push(`${id} ${zh}`);
+      // a table row: the value, then its Chinese name (cells padded or not)
+      const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      if (!new RegExp(`\\|\\s*\`${esc(id)}\`\\s*\\|\\s*${esc(zh)}`).test(readme)) missing.push(`${id} ${zh}`);
     };
     for (const s of SECTORS) need(s, SECTOR_NAMES[s].zh);
     for (const k of SENSOR_KINDS) need(k, SENSOR_KIND_NAMES[k].zh);
