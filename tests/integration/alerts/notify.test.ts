@@ -27,9 +27,9 @@ import { platformConfigSchema, type PlatformConfigInput } from '../../../core/co
 import { systemClock, type Clock } from '../../../core/clock.ts';
 import { openDb, type Db } from '../../../core/db/db.ts';
 import { createLogger } from '../../../core/logger.ts';
-import { startRedis, type ServiceHandle } from '../../../platform/local-services.ts';
+import type { ServiceHandle } from '../../../platform/local-services.ts';
 import { LogCapture } from '../../../testkit/platform.ts';
-import { freePort } from '../../../testkit/services.ts';
+import { startTestRedis } from '../../../testkit/services.ts';
 import { AlertDriver, seedAuthorities, startWebhookReceiver, type Delivery, type WebhookReceiver } from '../../../testkit/notify.ts';
 
 const SECRET = 'webhook-secret-0123456789';
@@ -46,10 +46,7 @@ const cleanups: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'nss-notify-'));
-  [redisSvc, db] = await Promise.all([
-    freePort().then((port) => startRedis({ dir: join(dir, 'redis'), port })),
-    openDb({ pgliteDir: 'memory://', logger: createLogger({ level: 'silent' }) }),
-  ]);
+  [redisSvc, db] = await Promise.all([startTestRedis(join(dir, 'redis')), openDb({ pgliteDir: 'memory://', logger: createLogger({ level: 'silent' }) })]);
   redis = new Redis(redisSvc.url, { maxRetriesPerRequest: null });
   store = new AlertStore(db);
   await seedAuthorities(db);

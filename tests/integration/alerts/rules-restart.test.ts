@@ -24,7 +24,7 @@ import { AdminClient } from '../../../testkit/api.ts';
 import { connect, publish } from '../../../testkit/mqtt.ts';
 import { platformProcess, type PlatformProcess } from '../../../testkit/platform-process.ts';
 import { startPostgres, type TestPostgres } from '../../../testkit/postgres.ts';
-import { freePort, startTestServices, type TestServices } from '../../../testkit/services.ts';
+import { startTestServices, type TestServices } from '../../../testkit/services.ts';
 
 const SENSORS = ['GT-1', 'GT-2', 'GT-3', 'GT-4', 'GT-5', 'GT-6'];
 /** One leak: orange at 27 (≥ 25 %LEL), red at 52 (≥ 50), resolved at 20 (< 25 − 2 deadband). */
@@ -46,12 +46,10 @@ const T0 = Math.floor((Date.now() - 30 * 60_000) / 1000) * 1000;
 beforeAll(async () => {
   [svc, pgServer] = await Promise.all([startTestServices('rules-restart'), startPostgres()]);
   const env = { DATABASE_URL: pgServer.url };
-  gatewayApi = platformProcess(svc, { name: 'rr', mqttPort: await freePort(), httpPort: await freePort(), env: { ...env, PARTS: 'gateway,api' } });
+  gatewayApi = platformProcess(svc, { name: 'rr', env: { ...env, PARTS: 'gateway,api' } });
   // the worker process serves the API too, only so that the helper can see it is up
   worker = platformProcess(svc, {
     name: 'rr',
-    mqttPort: await freePort(),
-    httpPort: await freePort(),
     env: { ...env, PARTS: 'rules,api', RULES_TICK_MS: '200', RULES_SNAPSHOT_INTERVAL_MS: '300' },
   });
   await gatewayApi.start();

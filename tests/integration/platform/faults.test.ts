@@ -43,7 +43,7 @@ import { generate } from '../../../simulators/generate.ts';
 import { AdminClient } from '../../../testkit/api.ts';
 import { platformProcess, type PlatformProcess } from '../../../testkit/platform-process.ts';
 import { startPostgres, type TestPostgres } from '../../../testkit/postgres.ts';
-import { freePort, startTestServices, type TestServices } from '../../../testkit/services.ts';
+import { startTestServices, type TestServices } from '../../../testkit/services.ts';
 
 const NAME = 'faults';
 const SEED = 31;
@@ -110,12 +110,10 @@ const redisClient = () => (redis ??= new Redis(svc.redis.url, { maxRetriesPerReq
 beforeAll(async () => {
   [svc, pgServer] = await Promise.all([startTestServices(NAME), startPostgres()]);
   const env = { DATABASE_URL: pgServer.url };
-  gatewayProc = platformProcess(svc, { name: NAME, mqttPort: await freePort(), httpPort: await freePort(), env: { ...env, PARTS: 'gateway,api' } });
+  gatewayProc = platformProcess(svc, { name: NAME, env: { ...env, PARTS: 'gateway,api' } });
   // the worker process serves the API too, only so that the helper can see it is up
   rulesProc = platformProcess(svc, {
     name: NAME,
-    mqttPort: await freePort(),
-    httpPort: await freePort(),
     env: { ...env, PARTS: 'rules,api', RULES_TICK_MS: '200', RULES_SNAPSHOT_INTERVAL_MS: '500' },
   });
   await gatewayProc.start();

@@ -17,7 +17,7 @@ import { AdminClient } from '../../../testkit/api.ts';
 import { countReadings, storedReadings } from '../../../testkit/fixtures.ts';
 import { startTestPlatform } from '../../../testkit/platform.ts';
 import { platformProcess } from '../../../testkit/platform-process.ts';
-import { freePort, startTestServices, type TestServices } from '../../../testkit/services.ts';
+import { startTestServices, type TestServices } from '../../../testkit/services.ts';
 
 const SEED = 7;
 const MIN = 60_000;
@@ -158,10 +158,10 @@ describe('simulated fleet on the real platform', () => {
 
 describe('broker crash with messages in flight', () => {
   it('resolves publishSpan only once every message, re-sent ones included, is PUBACKed, and stores each reading once', { timeout: 180_000 }, async () => {
-    const [mqttPort, httpPort] = [await freePort(), await freePort()];
-    const proc = platformProcess(svc, { name: 'simcrash', mqttPort, httpPort });
+    const proc = platformProcess(svc, { name: 'simcrash' });
     const token = proc.token;
     await proc.start();
+    const { mqttPort, httpPort } = proc;
     let gw: SimGateway | undefined;
     try {
       const plan = planFleet({ seed: SEED, enterprises: 1, sensorScale: 4 });
