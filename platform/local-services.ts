@@ -5,7 +5,7 @@
  * otherwise we stop with the exact command to run.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, openSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
 import { AppError } from '../core/errors.ts';
@@ -55,11 +55,83 @@ export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
-async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number, child?: ChildProcess, logFile?: string): Promise<void> {
+/**
+ * Whether process `pid` itself listens on TCP `port`, from Linux's /proc (its socket inodes against the
+ * listening sockets of /proc/net/tcp{,6}); undefined where /proc cannot tell. Tells our server from another
+ * one that answers on the same port (a parallel test worker's), which a bare connect cannot.
+ */
+export function listensOn(pid: number | undefined, port: number): boolean | undefined {
+  if (pid === undefined || !existsSync('/proc/net/tcp')) return undefined;
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch (err) {
+    // gone (ENOENT): it does not listen; not ours to look into (EACCES, EPERM): cannot tell
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? false : undefined;
+  }
+  const inodes = new Set<string>();
+  for (const fd of fds) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1]!);
+    } catch {
+      /* closed meanwhile */
+    }
+  }
+  const hexPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    if (!existsSync(table)) continue;
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      // sl local_address rem_address st … inode: the local address ends in the port (hex), st 0A is LISTEN
+      const cols = line.trim().split(/\s+/);
+      if (cols[3] === '0A' && cols[1]?.endsWith(hexPort) && inodes.has(cols[9] ?? '')) return true;
+    }
+  }
+  return false;
+}
+
+/** The server exited because its port is taken: whoever picked the port may pick another and start again. */
+export function isPortTaken(err: unknown): boolean {
+  return err instanceof AppError && (err.details as { reason?: string } | undefined)?.reason === 'port_taken';
+}
+
+/** Matches the bind failures of redis-server, influxd, postgres and Node (`EADDRINUSE`). */
+export const ADDRESS_IN_USE = /address already in use|EADDRINUSE/i;
+
+/** A log file's length now: where what the next start writes begins (0 if there is no file yet). */
+function logLength(logFile: string): number {
+  return existsSync(logFile) ? statSync(logFile).size : 0;
+}
+
+/** What a log file holds past `from` (what this start wrote). */
+function logSince(logFile: string | undefined, from: number): string {
+  try {
+    return logFile ? readFileSync(logFile).subarray(from).toString('utf8') : '';
+  } catch {
+    return '';
+  }
+}
+
+/** Polls `probe`; when the child exits first, fails, saying whether its log (past `taken.logFrom`) shows its port taken. */
+async function waitUntil(
+  what: string,
+  probe: () => Promise<boolean>,
+  timeoutMs: number,
+  child?: ChildProcess,
+  logFile?: string,
+  taken?: { port: number; logFrom: number },
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe())) {
     if (child && child.exitCode !== null) {
-      throw new AppError('SERVICE_START_FAILED', `${what} exited with code ${child.exitCode}${logFile ? `; see ${logFile}` : ''}`);
+      const portTaken = taken !== undefined && ADDRESS_IN_USE.test(logSince(logFile, taken.logFrom));
+      throw new AppError(
+        'SERVICE_START_FAILED',
+        `${what} exited with code ${child.exitCode}${portTaken ? ': port taken' : ''}${logFile ? `; see ${logFile}` : ''}`,
+        {
+          details: portTaken ? { reason: 'port_taken', port: taken.port } : undefined,
+        },
+      );
     }
     if (Date.now() > deadline) throw new AppError('SERVICE_START_FAILED', `${what} did not start within ${timeoutMs} ms${logFile ? `; see ${logFile}` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -136,10 +208,13 @@ export async function startRedis(opts: StartOptions): Promise<ServiceHandle> {
     '--logfile',
     logFile,
   ];
+  const logFrom = logLength(logFile);
   const child = spawnPrivate(bin, args, dir, { detached: opts.detached ?? false, stdio: 'ignore' });
   if (opts.detached) child.unref();
   writeFileSync(join(dir, 'redis.pid'), String(child.pid), { mode: PRIVATE_FILE_MODE });
-  await waitUntil(`redis-server on port ${opts.port}`, () => portOpen(opts.port), 15_000, child, logFile);
+  // our server, not another one on the same port (which would leave ours exiting with the port taken)
+  const ours = async () => (await portOpen(opts.port)) && listensOn(child.pid, opts.port) !== false;
+  await waitUntil(`redis-server on port ${opts.port}`, ours, 15_000, child, logFile, { port: opts.port, logFrom });
   return { url, port: opts.port, child, stop: () => stopChild(child) };
 }
 
@@ -181,6 +256,7 @@ bind-address = "127.0.0.1:${opts.rpcPort ?? opts.port + 2}"
     { mode: PRIVATE_FILE_MODE },
   );
   const logFile = join(dir, 'influxd.log');
+  const logFrom = logLength(logFile);
   const out = openSync(logFile, 'a', PRIVATE_FILE_MODE);
   const child = spawnPrivate(bin, ['-config', conf], dir, { detached: opts.detached ?? false, stdio: ['ignore', out, out] });
   if (opts.detached) child.unref();
@@ -188,12 +264,13 @@ bind-address = "127.0.0.1:${opts.rpcPort ?? opts.port + 2}"
   const ping = async () => {
     try {
       const r = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(1000) });
-      return r.status === 204;
+      // our server, not another one on the same port (which would leave ours exiting with the port taken)
+      return r.status === 204 && listensOn(child.pid, opts.port) !== false;
     } catch {
       return false;
     }
   };
-  await waitUntil(`influxd on port ${opts.port}`, ping, 30_000, child, logFile);
+  await waitUntil(`influxd on port ${opts.port}`, ping, 30_000, child, logFile, { port: opts.port, logFrom });
   return { url, port: opts.port, child, stop: () => stopChild(child) };
 }
 

@@ -1,13 +1,17 @@
 /**
- * A throwaway PostgreSQL 15 server (Debian's binaries) on a free port, for
- * tests of the DATABASE_URL path. Runs as the `postgres` user when we are root.
+ * A throwaway PostgreSQL 15 server (Debian's binaries) on a candidate port
+ * (another one when the port is taken meanwhile), for tests of the
+ * DATABASE_URL path. Runs as the `postgres` user when we are root.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freePort } from './services.ts';
+import { vi } from 'vitest';
+import { AppError } from '../core/errors.ts';
+import { ADDRESS_IN_USE } from '../platform/local-services.ts';
+import { onCandidatePort } from './ports.ts';
 
 const BIN = '/usr/lib/postgresql/15/bin';
 
@@ -31,31 +35,53 @@ export async function startPostgres(): Promise<TestPostgres> {
     chmodSync(dir, 0o700);
   }
   const opts = asRoot ? { uid, gid } : {};
+  const urlOf = (port: number) => `postgres://postgres@127.0.0.1:${port}/postgres`;
   execFileSync(`${BIN}/initdb`, ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync'], { ...opts, stdio: 'ignore' });
-  const port = await freePort();
-  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   const exited = (c: ChildProcess) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => c.once('exit', () => r())));
-  const start = async (): Promise<ChildProcess> => {
+  const start = async (port: number): Promise<ChildProcess> => {
+    const url = urlOf(port);
     const c = spawn(`${BIN}/postgres`, ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'], {
       ...opts,
-      stdio: 'ignore',
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const client = new pg.Client({ connectionString: url });
-      try {
-        await client.connect();
-        await client.end();
-        return c;
-      } catch {
-        await client.end().catch(() => undefined);
-        if (c.exitCode !== null) throw new Error(`postgres exited with ${c.exitCode}`);
-        if (Date.now() > deadline) throw new Error('postgres did not start');
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    let stderr = '';
+    // 'close' comes after the last output, which 'exit' may precede
+    const closed = new Promise<void>((r) => c.once('close', () => r()));
+    c.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    // every 100 ms for up to 30 s; resolves early when the server exits
+    const ready = await vi
+      .waitFor(
+        async () => {
+          if (c.exitCode !== null || c.signalCode !== null) return false;
+          const client = new pg.Client({ connectionString: url });
+          try {
+            await client.connect();
+            // our server, not another one on the same port (which would leave ours exiting with the port taken)
+            const { rows } = await client.query<{ data_directory: string }>('SHOW data_directory');
+            if (rows[0]?.data_directory !== data) throw new Error(`another server on port ${port}`);
+            return true;
+          } finally {
+            await client.end().catch(() => undefined);
+          }
+        },
+        { timeout: 30_000, interval: 100 },
+      )
+      .catch((err: unknown) => {
+        throw new Error('postgres did not start', { cause: err });
+      });
+    if (ready) return c;
+    await closed;
+    const portTaken = ADDRESS_IN_USE.test(stderr);
+    throw new AppError('SERVICE_START_FAILED', `postgres exited with ${c.exitCode}${portTaken ? ': port taken' : ''}\n${stderr}`, {
+      details: portTaken ? { reason: 'port_taken', port } : undefined,
+    });
   };
-  let child = await start();
+  let child: ChildProcess;
+  const port = await onCandidatePort(async (p) => {
+    child = await start(p);
+    return p;
+  });
+  const url = urlOf(port);
   return {
     url,
     async crash() {
@@ -65,7 +91,7 @@ export async function startPostgres(): Promise<TestPostgres> {
       await exited(c);
     },
     async revive() {
-      child = await start();
+      child = await start(port);
     },
     async stop() {
       const c = child;

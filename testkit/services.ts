@@ -1,13 +1,19 @@
 /**
  * Real services for integration tests: a redis-server and an influxd per test
- * file, on free ports, with data in a temporary folder removed afterwards.
+ * file, on candidate ports (another one when a port is taken meanwhile), with
+ * data in a temporary folder removed afterwards.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startInflux, startRedis, type ServiceHandle } from '../platform/local-services.ts';
+import { onCandidatePort, onCandidatePorts } from './ports.ts';
 
+/**
+ * A port that was free a moment ago (bound to port 0, closed, handed on): another process may take it before
+ * the caller binds it. Kept for the benches; tests use `onCandidatePort` (testkit/ports.ts) or port 0.
+ */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
@@ -18,6 +24,11 @@ export function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/** A redis-server with its data under `dir`, on a candidate port (another one if the port is taken meanwhile). */
+export function startTestRedis(dir: string): Promise<ServiceHandle> {
+  return onCandidatePort((port) => startRedis({ dir, port }));
 }
 
 export type ServiceName = 'redis' | 'influx';
@@ -36,12 +47,15 @@ export interface TestServices {
 
 export async function startTestServices(name: string): Promise<TestServices> {
   const dir = mkdtempSync(join(tmpdir(), `nss-${name}-`));
-  const [redisPort, influxPort, rpcPort] = [await freePort(), await freePort(), await freePort()];
+  const [redis, { influx, rpcPort: influxRpcPort }] = await Promise.all([
+    startTestRedis(join(dir, 'redis')),
+    onCandidatePorts(2, async ([port, rpcPort]) => ({ influx: await startInflux({ dir: join(dir, 'influx'), port: port!, rpcPort }), rpcPort })),
+  ]);
+  // a revived service comes back on the port it had: clients reconnect to where it was
   const start = {
-    redis: () => startRedis({ dir: join(dir, 'redis'), port: redisPort }),
-    influx: () => startInflux({ dir: join(dir, 'influx'), port: influxPort, rpcPort }),
+    redis: () => startRedis({ dir: join(dir, 'redis'), port: redis.port }),
+    influx: () => startInflux({ dir: join(dir, 'influx'), port: influx.port, rpcPort: influxRpcPort }),
   };
-  const [redis, influx] = await Promise.all([start.redis(), start.influx()]);
   const svc: TestServices = {
     dir,
     redis,

@@ -28,9 +28,9 @@ import { systemClock, type Clock } from '../../../core/clock.ts';
 import { openRedisConnections } from '../../../core/connections.ts';
 import { openDb, type Db } from '../../../core/db/db.ts';
 import { createLogger } from '../../../core/logger.ts';
-import { startRedis, type ServiceHandle } from '../../../platform/local-services.ts';
+import type { ServiceHandle } from '../../../platform/local-services.ts';
 import { LogCapture } from '../../../testkit/platform.ts';
-import { freePort } from '../../../testkit/services.ts';
+import { startTestRedis } from '../../../testkit/services.ts';
 import { AlertDriver, seedAuthorities, startWebhookReceiver, type Delivery, type WebhookReceiver } from '../../../testkit/notify.ts';
 
 const SECRET = 'webhook-secret-0123456789';
@@ -47,10 +47,7 @@ const cleanups: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'nss-notify-'));
-  [redisSvc, db] = await Promise.all([
-    freePort().then((port) => startRedis({ dir: join(dir, 'redis'), port })),
-    openDb({ pgliteDir: 'memory://', logger: createLogger({ level: 'silent' }) }),
-  ]);
+  [redisSvc, db] = await Promise.all([startTestRedis(join(dir, 'redis')), openDb({ pgliteDir: 'memory://', logger: createLogger({ level: 'silent' }) })]);
   redis = new Redis(redisSvc.url, { maxRetriesPerRequest: null });
   store = new AlertStore(db);
   await seedAuthorities(db);
@@ -144,15 +141,15 @@ async function harness(
   };
 }
 
-/** Polls `fn` until it stops throwing (a condition, not a sleep). */
-const until = <T>(fn: () => T | Promise<T>, timeout = 10_000): Promise<T> => vi.waitFor(fn, { timeout, interval: 20 });
+/** How long and how often `vi.waitFor` polls a condition (not a sleep). */
+const POLL = { timeout: 10_000, interval: 20 };
 
 /**
  * Waits until the dispatcher has read every event and no notification or
  * escalation job is waiting, running or delayed.
  */
 async function idle(h: Harness): Promise<void> {
-  await until(async () => {
+  await vi.waitFor(async () => {
     expect(Number(await redis.get(cursorKey(h.prefix)))).toBeGreaterThanOrEqual(await maxSeq());
     const busy = ['waiting', 'active', 'prioritized', 'delayed'] as const;
     const none = { waiting: 0, active: 0, prioritized: 0, delayed: 0 };
@@ -160,7 +157,7 @@ async function idle(h: Harness): Promise<void> {
       notify: none,
       escalate: none,
     });
-  });
+  }, POLL);
 }
 
 const of = (h: Harness, alertId: string, accepted = true): Delivery[] =>
@@ -169,11 +166,11 @@ const types = (ds: Delivery[]): string[] => ds.map((d) => d.notification.event.t
 const alertOf = async (id: string): Promise<Alert> => (await store.get(id)) as Alert;
 
 async function finished<T>(q: Queue<T>, jobId: string): Promise<Job<T>> {
-  return until(async () => {
+  return vi.waitFor(async () => {
     const job = await q.getJob(jobId);
     expect(job?.finishedOn, `job ${jobId} finished`).toBeDefined();
     return job as Job<T>;
-  });
+  }, POLL);
 }
 
 /** Counts of `duplicated` events (re-adds BullMQ dropped) per job id, from the queue's event stream. */
@@ -198,7 +195,7 @@ describe('notifier: delivery', () => {
     await h.driver.clear('GT-101', firedAt + 60_000);
     await h.driver.dispose(id);
 
-    await until(() => expect(types(of(h, id))).toContain('disposed'));
+    await vi.waitFor(() => expect(types(of(h, id))).toContain('disposed'), POLL);
     await idle(h);
     // acknowledged is the officer's own action: not notified
     expect(types(of(h, id, false))).toEqual(['disposed', 'fired', 'resolved']);
@@ -234,7 +231,7 @@ describe('notifier: delivery', () => {
     const flaky = await h.driver.fire('GT-500');
     const refused = await h.driver.fire('GT-400');
 
-    await until(() => expect(of(h, flaky)).toHaveLength(1));
+    await vi.waitFor(() => expect(of(h, flaky)).toHaveLength(1), POLL);
     const tries = of(h, flaky, false);
     expect(tries.map((d) => d.status)).toEqual([500, 500, 204]);
     expect(new Set(tries.map((d) => d.headers['x-nss-idempotency-key'])).size).toBe(1);
@@ -257,14 +254,14 @@ describe('notifier: restart and replay', () => {
     const h = await harness();
     const first = await h.start();
     const a = await h.driver.fire('GT-A');
-    await until(() => expect(of(h, a)).toHaveLength(1));
+    await vi.waitFor(() => expect(of(h, a)).toHaveLength(1), POLL);
     await idle(h);
     await first.stop();
 
     // recorded while no notifier runs: its announcement is lost, the cursor is not
     const b = await h.driver.fire('GT-B');
     await h.start();
-    await until(() => expect(of(h, b)).toHaveLength(1));
+    await vi.waitFor(() => expect(of(h, b)).toHaveLength(1), POLL);
     await idle(h);
     expect(Number(await redis.get(cursorKey(h.prefix)))).toBe(await maxSeq());
     expect(of(h, a, false)).toHaveLength(1);
@@ -272,7 +269,7 @@ describe('notifier: restart and replay', () => {
     // replay: everything in alert_events is read again and re-enqueued under the same job ids
     await redis.del(cursorKey(h.prefix));
     const c = await h.driver.fire('GT-C');
-    await until(() => expect(of(h, c)).toHaveLength(1));
+    await vi.waitFor(() => expect(of(h, c)).toHaveLength(1), POLL);
     await idle(h);
     expect(Number(await redis.get(cursorKey(h.prefix)))).toBe(await maxSeq());
     expect([of(h, a, false).length, of(h, b, false).length, of(h, c, false).length]).toEqual([1, 1, 1]);
@@ -291,8 +288,8 @@ describe('notifier: two processes', () => {
     await Promise.all([h.start(), h.start()]);
     const ids = await Promise.all(Array.from({ length: 6 }, (_, i) => h.driver.fire(`GT-P${i}`)));
 
-    for (const id of ids) await until(async () => expect((await alertOf(id)).escalations).toBe(2));
-    for (const id of ids) await until(() => expect(types(of(h, id))).toEqual(['escalated', 'escalated', 'fired']));
+    for (const id of ids) await vi.waitFor(async () => expect((await alertOf(id)).escalations).toBe(2), POLL);
+    for (const id of ids) await vi.waitFor(() => expect(types(of(h, id))).toEqual(['escalated', 'escalated', 'fired']), POLL);
     await idle(h);
     for (const id of ids) {
       expect(types(of(h, id, false))).toEqual(['escalated', 'escalated', 'fired']);
@@ -305,7 +302,7 @@ describe('notifier: two processes', () => {
     await h.start();
     await h.driver.fire('GT-OLD');
     const seq = await maxSeq();
-    await until(async () => expect(Number(await redis.get(cursorKey(h.prefix)))).toBeGreaterThanOrEqual(seq));
+    await vi.waitFor(async () => expect(Number(await redis.get(cursorKey(h.prefix)))).toBeGreaterThanOrEqual(seq), POLL);
     // the cursor moves only after the batch's jobs are enqueued: there is none for it
     expect(await h.notifyQueue.getJobCounts()).toMatchObject({ waiting: 0, active: 0, completed: 0, failed: 0 });
     expect(h.hook.deliveries).toEqual([]);
@@ -331,7 +328,7 @@ describe('notifier: escalation (逐级督办)', () => {
     const id = await h.driver.fire('GT-RED');
     const firedAt = (await alertOf(id)).firedAt as number;
 
-    await until(async () => expect((await alertOf(id)).escalations).toBe(2), 10_000);
+    await vi.waitFor(async () => expect((await alertOf(id)).escalations).toBe(2), POLL);
     const escalated = (await store.events(id)).filter((e) => e.type === 'escalated');
     expect(escalated.map((e) => [e.escalation, e.at - firedAt])).toEqual([
       [{ level: 1, to: 'city' }, LIMIT],
@@ -357,19 +354,19 @@ describe('notifier: escalation (逐级督办)', () => {
     // a manual re-run of a finished escalation job changes nothing
     const ranAt = level2.finishedOn as number;
     await level2.retry('completed');
-    await until(async () => {
+    await vi.waitFor(async () => {
       const j = await h.escalateQueue.getJob(escalationJobId({ id }, 2));
       expect(j?.finishedOn).toBeGreaterThan(ranAt);
       expect(j?.returnvalue).toBe('not_escalating');
-    });
+    }, POLL);
 
     // the dispatcher has seen the level-2 event: the province is the top, no level 3
-    await until(async () => expect(Number(await redis.get(cursorKey(h.prefix)))).toBeGreaterThanOrEqual(escalated[1]!.seq));
+    await vi.waitFor(async () => expect(Number(await redis.get(cursorKey(h.prefix)))).toBeGreaterThanOrEqual(escalated[1]!.seq), POLL);
     expect(await h.escalateQueue.getJob(escalationJobId({ id }, 3))).toBeUndefined();
     expect((await store.events(id)).filter((e) => e.type === 'escalated')).toHaveLength(2);
 
     // each level notified once, with the authority it goes to
-    await until(() => expect(types(of(h, id))).toEqual(['escalated', 'escalated', 'fired']));
+    await vi.waitFor(() => expect(types(of(h, id))).toEqual(['escalated', 'escalated', 'fired']), POLL);
     await idle(h);
     const notices = of(h, id, false).filter((d) => d.notification.event.type === 'escalated');
     expect(notices.map((d) => d.notification.escalation).sort((x, y) => x!.level - y!.level)).toEqual([
@@ -384,7 +381,7 @@ describe('notifier: escalation (逐级督办)', () => {
     const id = await h.driver.fire('GT-ACK');
     const jobId = escalationJobId({ id }, 1);
     // the dispatcher has scheduled level 1; the officer acknowledges in time
-    await until(async () => expect(await (await h.escalateQueue.getJob(jobId))?.getState()).toBe('delayed'));
+    await vi.waitFor(async () => expect(await (await h.escalateQueue.getJob(jobId))?.getState()).toBe('delayed'), POLL);
     await h.driver.acknowledge(id);
 
     // the job still runs at the deadline, and finds nothing to do
@@ -401,11 +398,11 @@ describe('notifier: escalation (逐级督办)', () => {
     const id = await h.driver.fire('GT-RISE', { severity: 'orange' });
     const jobId = escalationJobId({ id }, 1);
     const firedAt = (await alertOf(id)).firedAt as number;
-    await until(async () => expect((await h.escalateQueue.getJob(jobId))?.data.dueAt).toBe(firedAt + 60_000));
+    await vi.waitFor(async () => expect((await h.escalateQueue.getJob(jobId))?.data.dueAt).toBe(firedAt + 60_000), POLL);
 
     await h.driver.fire('GT-RISE', { severity: 'red', expect: 'raised' });
     const { severitySince } = await alertOf(id);
-    await until(async () => expect((await alertOf(id)).escalations).toBe(2));
+    await vi.waitFor(async () => expect((await alertOf(id)).escalations).toBe(2), POLL);
     const escalated = (await store.events(id)).filter((e) => e.type === 'escalated');
     expect(escalated.map((e) => [e.escalation?.level, e.severity, e.at - severitySince])).toEqual([
       [1, 'red', LIMIT],
@@ -421,7 +418,7 @@ describe('notifier: escalation (逐级督办)', () => {
     await h.start();
     const id = await h.driver.fire('GT-REARM', { severity: 'orange' });
     const jobId = escalationJobId({ id }, 1);
-    await until(async () => expect(await (await h.escalateQueue.getJob(jobId))?.getState()).toBe('delayed'));
+    await vi.waitFor(async () => expect(await (await h.escalateQueue.getJob(jobId))?.getState()).toBe('delayed'), POLL);
     await h.driver.acknowledge(id);
     expect((await finished(h.escalateQueue, jobId)).returnvalue).toBe('not_escalating');
 
@@ -429,7 +426,7 @@ describe('notifier: escalation (逐级督办)', () => {
     await h.driver.fire('GT-REARM', { severity: 'red', expect: 'raised' });
     const { severitySince, state } = await alertOf(id);
     expect(state).toBe('firing');
-    await until(async () => expect((await alertOf(id)).escalations).toBe(2));
+    await vi.waitFor(async () => expect((await alertOf(id)).escalations).toBe(2), POLL);
     const escalated = (await store.events(id)).filter((e) => e.type === 'escalated');
     expect(escalated.map((e) => [e.escalation, e.at - severitySince])).toEqual([
       [{ level: 1, to: 'city' }, LIMIT],
@@ -444,10 +441,10 @@ describe('notifier: escalation (逐级督办)', () => {
     const ids = [await h.driver.fire('GT-E0a', { enterpriseId: 'E0' }), await h.driver.fire('GT-E0b', { enterpriseId: 'E0' })];
     const seq = await maxSeq();
     // the dispatcher has been through both 'fired' events (it schedules escalations before it moves the cursor)
-    await until(async () => expect(Number(await redis.get(cursorKey(h.prefix)))).toBeGreaterThanOrEqual(seq));
+    await vi.waitFor(async () => expect(Number(await redis.get(cursorKey(h.prefix)))).toBeGreaterThanOrEqual(seq), POLL);
     for (const id of ids) {
       expect(await h.escalateQueue.getJob(escalationJobId({ id }, 1))).toBeUndefined();
-      await until(() => expect(of(h, id)).toHaveLength(1));
+      await vi.waitFor(() => expect(of(h, id)).toHaveLength(1), POLL);
       expect(of(h, id)[0]?.notification.enterprise).toEqual({ id: 'E0', name: '无主管企业' });
     }
     expect(h.logs.lines.filter((l) => l.enterpriseId === 'E0' && String(l.msg).includes('never escalate'))).toHaveLength(1);
@@ -468,11 +465,11 @@ describe('notifier: escalation (逐级督办)', () => {
     await h.start();
     const id = await h.driver.fire('GT-LOST');
     const firedAt = (await alertOf(id)).firedAt as number;
-    await until(async () => expect(await (await h.escalateQueue.getJob(escalationJobId({ id }, 1)))?.getState()).toBe('failed'));
+    await vi.waitFor(async () => expect(await (await h.escalateQueue.getJob(escalationJobId({ id }, 1)))?.getState()).toBe('failed'), POLL);
     expect((await alertOf(id)).escalations).toBe(0);
 
     broken = false;
-    await until(async () => expect((await alertOf(id)).escalations).toBeGreaterThanOrEqual(1));
+    await vi.waitFor(async () => expect((await alertOf(id)).escalations).toBeGreaterThanOrEqual(1), POLL);
     const escalated = (await store.events(id)).filter((e) => e.type === 'escalated');
     expect(escalated[0]).toMatchObject({ escalation: { level: 1, to: 'city' }, at: firedAt + LIMIT });
     expect(escalated.filter((e) => e.escalation?.level === 1)).toHaveLength(1);

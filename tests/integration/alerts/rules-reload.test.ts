@@ -7,7 +7,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GAS_RULES } from '../../../alerts/rules/packs/gas.ts';
 import type { RuleInput } from '../../../alerts/rules/schema.ts';
 import { encodeReadings, topics } from '../../../core/contract.ts';
@@ -62,14 +62,9 @@ const alerts = async () =>
     )
   ).rows;
 
-/** Waits until the worker runs catalogue `version` (it polls the file's mtime every 100 ms). */
-async function until(cond: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** The worker polls the catalogue file's mtime every 100 ms; we look every 20 ms, for up to 10 s. */
+const POLL = { timeout: 10_000, interval: 20 };
+const refusals = () => logs.lines.filter((l) => l.msg === 'rule catalogue refused; keeping the current one').length;
 
 describe('rule catalogue hot reload', () => {
   it('applies a tightened limit to the next reading, without a restart', async () => {
@@ -78,16 +73,16 @@ describe('rule catalogue hot reload', () => {
     expect(await alerts()).toEqual([]);
 
     await writeFile(file, catalogue(2, 2, 20));
-    await until(() => platform.rules.catalogue?.version === 2, 'catalogue version 2');
+    await vi.waitFor(() => expect(platform.rules.catalogue?.version, 'catalogue version').toBe(2), POLL);
     await gas(1, 22); // above the new 20 %LEL
     expect(await alerts()).toEqual([{ severity: 'orange', state: 'firing', rule_version: 2 }]);
     expect(logs.find((l) => l.msg === 'rule catalogue reloaded')).toMatchObject({ version: 2 });
   });
 
   it('refuses a file that does not validate, says why, and keeps evaluating with the current catalogue', async () => {
-    const refusedBefore = logs.lines.filter((l) => l.msg === 'rule catalogue refused; keeping the current one').length;
+    const refusedBefore = refusals();
     await writeFile(file, JSON.stringify({ version: 3, rules: [{ id: 'gas.combustible', version: 3, pattern: 'no-such-pattern' }] }));
-    await until(() => logs.lines.filter((l) => l.msg === 'rule catalogue refused; keeping the current one').length > refusedBefore, 'the refusal');
+    await vi.waitFor(() => expect(refusals(), 'the refusal').toBeGreaterThan(refusedBefore), POLL);
     expect(platform.rules.catalogue?.version).toBe(2);
     const metrics = await platform.metrics.registry.metrics();
     expect(metrics).toMatch(/nss_rules_errors_total\{stage="catalogue"\} [1-9]/);

@@ -11,7 +11,7 @@
  */
 import { Redis } from 'ioredis';
 import type { MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { encodeReadings, topics, type ReadingOut } from '../../../core/contract.ts';
 import { openDb, type Db } from '../../../core/db/db.ts';
 import { createLogger } from '../../../core/logger.ts';
@@ -24,7 +24,7 @@ import { AdminClient } from '../../../testkit/api.ts';
 import { connect, publish } from '../../../testkit/mqtt.ts';
 import { platformProcess, type PlatformProcess } from '../../../testkit/platform-process.ts';
 import { startPostgres, type TestPostgres } from '../../../testkit/postgres.ts';
-import { freePort, startTestServices, type TestServices } from '../../../testkit/services.ts';
+import { startTestServices, type TestServices } from '../../../testkit/services.ts';
 
 const SENSORS = ['GT-1', 'GT-2', 'GT-3', 'GT-4', 'GT-5', 'GT-6'];
 /** One leak: orange at 27 (≥ 25 %LEL), red at 52 (≥ 50), resolved at 20 (< 25 − 2 deadband). */
@@ -46,12 +46,10 @@ const T0 = Math.floor((Date.now() - 30 * 60_000) / 1000) * 1000;
 beforeAll(async () => {
   [svc, pgServer] = await Promise.all([startTestServices('rules-restart'), startPostgres()]);
   const env = { DATABASE_URL: pgServer.url };
-  gatewayApi = platformProcess(svc, { name: 'rr', mqttPort: await freePort(), httpPort: await freePort(), env: { ...env, PARTS: 'gateway,api' } });
+  gatewayApi = platformProcess(svc, { name: 'rr', env: { ...env, PARTS: 'gateway,api' } });
   // the worker process serves the API too, only so that the helper can see it is up
   worker = platformProcess(svc, {
     name: 'rr',
-    mqttPort: await freePort(),
-    httpPort: await freePort(),
     env: { ...env, PARTS: 'rules,api', RULES_TICK_MS: '200', RULES_SNAPSHOT_INTERVAL_MS: '300' },
   });
   await gatewayApi.start();
@@ -90,14 +88,10 @@ async function publishSeries(from: number, values: number[], step = STEP): Promi
 
 const count = async (sql: string, params: unknown[] = []) => Number((await db.query<{ n: string }>(sql, params)).rows[0]!.n);
 
-/** Polls a condition the worker process reaches asynchronously. */
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${worker.output().slice(-2000)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** How long and how often to poll for what the worker process does asynchronously. */
+const POLL = { timeout: 30_000, interval: 50 };
+/** A failed wait's message: what we waited for, and the end of the worker's log. */
+const waitingFor = (what: string) => `${what}:\n${worker.output().slice(-2000)}`;
 
 const snapshot = async () => {
   const text = await redis.get(snapshotKey('rr:'));
@@ -112,13 +106,20 @@ describe('rules worker killed with SIGKILL mid-episode', () => {
     // episode 0 complete, episode 1 up to orange (27, 30)
     await publishSeries(ep(0), LEAK);
     await publishSeries(ep(1), LEAK.slice(0, 5));
-    await until(
-      'episode 1 open on every sensor',
-      async () => (await count("SELECT count(*) AS n FROM alerts WHERE rule_id = 'gas.combustible' AND state = 'firing'")) === SENSORS.length,
+    await vi.waitFor(
+      async () =>
+        expect(
+          await count("SELECT count(*) AS n FROM alerts WHERE rule_id = 'gas.combustible' AND state = 'firing'"),
+          waitingFor('episode 1 open on every sensor'),
+        ).toBe(SENSORS.length),
+      POLL,
     );
     // killed once its state is in a snapshot that includes the open alerts, so the restart restores and replays
     const opened = await feedEnd();
-    await until('a snapshot past the open alerts', async () => compareIds((await snapshot())?.lastId ?? '0-0', opened) >= 0);
+    await vi.waitFor(
+      async () => expect(compareIds((await snapshot())?.lastId ?? '0-0', opened), waitingFor('a snapshot past the open alerts')).toBeGreaterThanOrEqual(0),
+      POLL,
+    );
     await worker.kill9();
 
     // the rest of episode 1 and a long quiet stretch arrive while the worker is dead
@@ -132,12 +133,19 @@ describe('rules worker killed with SIGKILL mid-episode', () => {
 
     // restarted, and killed again as soon as it has written anything: mid catch-up
     await worker.start();
-    await until('the restarted worker writes', async () => (await count('SELECT count(*) AS n FROM alert_events')) > eventsBefore, 60_000);
+    await vi.waitFor(
+      async () => expect(await count('SELECT count(*) AS n FROM alert_events'), waitingFor('the restarted worker writes')).toBeGreaterThan(eventsBefore),
+      { ...POLL, timeout: 60_000 },
+    );
     await worker.kill9();
     await worker.start();
-    await until(
-      'every episode resolved',
-      async () => (await count("SELECT count(*) AS n FROM alerts WHERE rule_id = 'gas.combustible' AND state = 'resolved'")) === 2 * SENSORS.length,
+    await vi.waitFor(
+      async () =>
+        expect(
+          await count("SELECT count(*) AS n FROM alerts WHERE rule_id = 'gas.combustible' AND state = 'resolved'"),
+          waitingFor('every episode resolved'),
+        ).toBe(2 * SENSORS.length),
+      POLL,
     );
 
     for (const sensor of SENSORS) {

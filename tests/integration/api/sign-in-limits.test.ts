@@ -20,8 +20,8 @@ import { createLogger } from '../../../core/logger.ts';
 import { createMetrics } from '../../../core/metrics.ts';
 import { Provisioning } from '../../../ledger/provisioning.ts';
 import { systemClock } from '../../../core/clock.ts';
-import { startRedis, type ServiceHandle } from '../../../platform/local-services.ts';
-import { freePort } from '../../../testkit/services.ts';
+import type { ServiceHandle } from '../../../platform/local-services.ts';
+import { startTestRedis } from '../../../testkit/services.ts';
 
 const ADMIN = 'sign-in-limits-admin-token-0123';
 const PASSWORD = 'correct horse battery';
@@ -62,7 +62,7 @@ const redisKeys = async (): Promise<string[]> => clients[0]!.keys(`${PREFIX}*`);
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'nss-sign-in-'));
   const logger = createLogger({ level: 'silent' });
-  [redisSvc, db] = await Promise.all([freePort().then((port) => startRedis({ dir: join(dir, 'redis'), port })), openDb({ pgliteDir: 'memory://', logger })]);
+  [redisSvc, db] = await Promise.all([startTestRedis(join(dir, 'redis')), openDb({ pgliteDir: 'memory://', logger })]);
   // as platform.ts connects them: no offline queue
   for (let i = 0; i < 2; i++) clients.push(new Redis(redisSvc.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }));
   await Promise.all(clients.map((c) => once(c, 'ready')));

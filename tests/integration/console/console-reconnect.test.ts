@@ -17,23 +17,24 @@ import { AdminClient } from '../../../testkit/api.ts';
 import { launchBrowser, openPage, signIn, type WatchedPage } from '../../../testkit/browser.ts';
 import { AlertDriver } from '../../../testkit/notify.ts';
 import { startTestPlatform } from '../../../testkit/platform.ts';
-import { freePort, startTestServices, type TestServices } from '../../../testkit/services.ts';
+import { startTestServices, type TestServices } from '../../../testkit/services.ts';
 import { TEST_ADMIN_TOKEN } from '../../../testkit/tokens.ts';
 
 const ADMIN = TEST_ADMIN_TOKEN;
 let svc: TestServices;
 let platform: Platform;
 let browser: Browser;
-let port: number;
+/** The API's port: 0 (a free one) at the first start, the same one after a restart, for the browser to reconnect to. */
+let port = 0;
 let officer: WatchedPage;
 
 const start = async () => {
   ({ platform } = await startTestPlatform(svc, 'reconnect', { parts: ['api'], http: { host: '127.0.0.1', port, adminToken: ADMIN } }));
+  port = platform.httpPort;
 };
 
 beforeAll(async () => {
   svc = await startTestServices('reconnect');
-  port = await freePort();
   await start();
   const admin = new AdminClient(`http://127.0.0.1:${port}`, ADMIN);
   await admin.ok('POST', '/api/v1/authorities', { id: 'city', name: '示例市应急管理局', level: 'city' });

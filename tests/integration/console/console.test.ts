@@ -11,7 +11,7 @@
  * an error.
  */
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../../../core/clock.ts';
 import type { Platform } from '../../../platform/platform.ts';
 import { planFleet, provisionFleet } from '../../../simulators/fleet.ts';
@@ -217,13 +217,13 @@ describe('the inspector’s app, phone-sized', () => {
 
   it('re-checks once the deadline has passed, and closes the task', async () => {
     // the delayed job makes the re-check due; then the inspector opens the task again
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const { rows } = await platform.db.query<{ state: string }>('SELECT state FROM tasks WHERE id = $1', [taskId]);
-      if (rows[0]?.state === 'rechecking') break;
-      if (Date.now() > deadline) throw new Error(`the re-check never fell due (${rows[0]?.state})`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await vi.waitFor(
+      async () => {
+        const { rows } = await platform.db.query<{ state: string }>('SELECT state FROM tasks WHERE id = $1', [taskId]);
+        expect(rows[0]?.state, 'the re-check fell due').toBe('rechecking');
+      },
+      { timeout: 30_000, interval: 100 },
+    );
     await insp.page.reload();
     await insp.page.waitForSelector('[data-testid=task-view][data-state=rechecking]');
     await insp.page.fill('[data-testid=recheck-note]', '探头已更换，测试报警正常');

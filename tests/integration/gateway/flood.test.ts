@@ -32,7 +32,7 @@ import { connect, publish } from '../../../testkit/mqtt.ts';
 import { platformProcess, type PlatformProcess } from '../../../testkit/platform-process.ts';
 import { startTestPlatform } from '../../../testkit/platform.ts';
 import { connectPacket, rawConnect, type RawClient } from '../../../testkit/raw-mqtt.ts';
-import { freePort, startTestServices, type TestServices } from '../../../testkit/services.ts';
+import { startTestServices, type TestServices } from '../../../testkit/services.ts';
 
 const CONNECT_TIMEOUT_MS = 3000;
 /**
@@ -137,8 +137,6 @@ describe('the platform process under a connection flood and slow clients', () =>
   beforeAll(async () => {
     p = platformProcess(svc, {
       name: 'flood',
-      mqttPort: await freePort(),
-      httpPort: await freePort(),
       env: { PARTS: 'gateway,api', MQTT_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS), MQTT_MAX_PENDING_CONNECTIONS: String(MAX_PENDING), LOG_LEVEL: 'warn' },
     });
     await p.start();

@@ -18,7 +18,7 @@ import { generate } from '../../../simulators/generate.ts';
 import { mulberry32 } from '../../../simulators/prng.ts';
 import { AdminClient } from '../../../testkit/api.ts';
 import { platformProcess, type PlatformProcess } from '../../../testkit/platform-process.ts';
-import { freePort, startTestServices, type TestServices } from '../../../testkit/services.ts';
+import { startTestServices, type TestServices } from '../../../testkit/services.ts';
 
 let svc: TestServices;
 
@@ -60,7 +60,7 @@ async function startFleet(p: PlatformProcess, opts: { seed: number; enterprises:
 
 describe('end to end with an offline gateway and a platform restart', () => {
   it('stores exactly the generated readings, with their timestamps and values', async () => {
-    const p = platformProcess(svc, { name: 'e2e', mqttPort: await freePort(), httpPort: await freePort() });
+    const p = platformProcess(svc, { name: 'e2e' });
     await p.start();
     const seed = 7;
     const { plan, gateways } = await startFleet(p, { seed, enterprises: 4 });
@@ -102,7 +102,7 @@ describe('end to end with an offline gateway and a platform restart', () => {
 
 describe('kill -9 of the acknowledging process while the simulator streams', () => {
   it('keeps every acknowledged reading, exactly once', async () => {
-    const p = platformProcess(svc, { name: 'kill', mqttPort: await freePort(), httpPort: await freePort() });
+    const p = platformProcess(svc, { name: 'kill' });
     await p.start();
     const seed = 11;
     const { plan, gateways, acked } = await startFleet(p, { seed, enterprises: 4 });

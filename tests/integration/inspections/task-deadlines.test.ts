@@ -5,7 +5,7 @@
  * TASK_RECHECK_GRACE_MS), the overdue job escalates the task, as the system,
  * on the audit trail.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AuditTrail } from '../../../core/audit.ts';
 import type { Task } from '../../../inspections/tasks/lifecycle.ts';
 import { TaskStore } from '../../../inspections/tasks/store.ts';
@@ -35,14 +35,16 @@ afterAll(async () => {
   await svc?.stop();
 });
 
-async function stateOf(id: string, want: Task['state']): Promise<Task> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const t = await new TaskStore(platform.db).get(id);
-    if (t?.state === want) return t;
-    if (Date.now() > deadline) throw new Error(`task ${id} is ${t?.state}, not ${want}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** Resolves with the task once it is in `want` (polled every 50 ms, for up to 20 s). */
+function stateOf(id: string, want: Task['state']): Promise<Task> {
+  return vi.waitFor(
+    async () => {
+      const t = await new TaskStore(platform.db).get(id);
+      expect(t?.state, `task ${id}`).toBe(want);
+      return t!;
+    },
+    { timeout: 20_000, interval: 50 },
+  );
 }
 
 describe('task deadline jobs', () => {

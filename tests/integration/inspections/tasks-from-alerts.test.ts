@@ -7,7 +7,7 @@
  * twice; the audit chain verifies.
  */
 import type { MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Queue } from 'bullmq';
 import { bullPrefix, notifyCursorKey as cursorKey } from '../../../core/redis-keys.ts';
 import { TASKS_QUEUE } from '../../../inspections/tasks/scheduler.ts';
@@ -55,20 +55,17 @@ async function gas(i: number, values: number[]): Promise<void> {
 const tasksOf = async () =>
   (await platform.db.query<{ data: Task }>("SELECT data FROM tasks WHERE enterprise_id = 'E1' ORDER BY created_at")).rows.map((r) => r.data);
 
-async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** How long and how often to poll for what the platform does in the background. */
+const POLL = { timeout: 15_000, interval: 50 };
 
 describe('inspection tasks from alerts', () => {
   it('opens a task at the enterprise’s authority for a red gas alert, with the gas checklist', async () => {
     await gas(0, [5, 60, 62]);
-    const [task, ...more] = await until(tasksOf, (ts) => ts.length > 0, 'a task');
+    const [task, ...more] = await vi.waitFor(async () => {
+      const ts = await tasksOf();
+      expect(ts.length, 'a task').toBeGreaterThan(0);
+      return ts;
+    }, POLL);
     expect(more).toEqual([]);
     // a red alert is a serious violation found by data monitoring: an on-site inspection task, not a remote verification
     expect(task).toMatchObject({ enterpriseId: 'E1', authorityId: 'city-1', matter: 'gas', origin: 'data_monitoring', kind: 'inspection', state: 'created' });
@@ -80,7 +77,11 @@ describe('inspection tasks from alerts', () => {
   it('attaches a second red episode of the same matter to the open task', async () => {
     await gas(3, [3, 2]); // clears
     await gas(5, [70]); // a new episode, red at once
-    const [task] = await until(tasksOf, (ts) => ts[0]?.alertIds.length === 2, 'the second alert attached');
+    const [task] = await vi.waitFor(async () => {
+      const ts = await tasksOf();
+      expect(ts[0]?.alertIds.length, 'the second alert attached').toBe(2);
+      return ts;
+    }, POLL);
     expect(await tasksOf()).toHaveLength(1);
     expect(task!.alertIds).toHaveLength(2);
   });
@@ -95,17 +96,15 @@ describe('inspection tasks from alerts', () => {
     client = await connect(platform.mqttPort, { clientId: 'G1', username: 'G1', password: gw.secret });
     // the dispatcher moves its cursor only after the batch's jobs are added; then the tasks queue runs dry
     const maxSeq = Number((await platform.db.query<{ n: string }>('SELECT max(seq) AS n FROM alert_events')).rows[0]!.n);
-    await until(
-      async () => Number(await redis.get(cursorKey('tasks:'))),
-      (c) => c >= maxSeq,
-      'the replay of every alert event',
-    );
+    await vi.waitFor(async () => expect(Number(await redis.get(cursorKey('tasks:'))), 'the replay of every alert event').toBeGreaterThanOrEqual(maxSeq), POLL);
     const queue = new Queue(TASKS_QUEUE, { connection: redis, prefix: bullPrefix('tasks:') });
-    await until(
-      () => queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
-      (c) => Object.values(c).every((n) => n === 0),
-      'the tasks queue to run dry',
-    );
+    await vi.waitFor(async () => {
+      const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+      expect(
+        Object.values(c).every((n) => n === 0),
+        `the tasks queue to run dry: ${JSON.stringify(c)}`,
+      ).toBe(true);
+    }, POLL);
     await queue.close();
     redis.disconnect();
     const { rows } = await platform.db.query<{ n: string }>('SELECT count(*) AS n FROM task_alerts');

@@ -13,7 +13,7 @@
  * chain verifies, and editing any of the loop's stored records makes
  * verification fail at exactly that record.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../../../core/clock.ts';
 import type { Platform } from '../../../platform/platform.ts';
 import type { Task } from '../../../inspections/tasks/lifecycle.ts';
@@ -58,16 +58,6 @@ async function stop(): Promise<void> {
 
 const run = (from: number, to: number, scenarios: Scenario[]) => runSimulation(sim, () => platform, clock, from, to, scenarios);
 
-async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, what: string, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 beforeAll(async () => {
   svc = await startTestServices('loop');
   ({ platform } = await startTestPlatform(svc, 'loop', fast, { clock }));
@@ -104,10 +94,13 @@ describe('from a simulated gas leak to a closed task', () => {
       [chem.enterpriseId],
     );
     expect(rows).toEqual([{ id: expect.any(String) as unknown, severity: 'red' }]);
-    const list = await until(
-      () => as('duty-1').ok<{ tasks: Task[] }>('GET', '/api/v1/tasks?open=true'),
-      (r) => r.tasks.length > 0,
-      'the task',
+    const list = await vi.waitFor(
+      async () => {
+        const r = await as('duty-1').ok<{ tasks: Task[] }>('GET', '/api/v1/tasks?open=true');
+        expect(r.tasks.length, 'the task').toBeGreaterThan(0);
+        return r;
+      },
+      { timeout: 30_000, interval: 50 },
     );
     expect(list.tasks).toHaveLength(1);
     task = list.tasks[0]!;
@@ -154,10 +147,13 @@ describe('from a simulated gas leak to a closed task', () => {
     await stop();
     await start();
     clock.set(deadline);
-    const due = await until(
-      () => as('insp-1').ok<{ task: Task }>('GET', `/api/v1/tasks/${task.id}`),
-      (x) => x.task.state === 'rechecking',
-      'the re-check to fall due',
+    const due = await vi.waitFor(
+      async () => {
+        const x = await as('insp-1').ok<{ task: Task }>('GET', `/api/v1/tasks/${task.id}`);
+        expect(x.task.state, 'the re-check to fall due').toBe('rechecking');
+        return x;
+      },
+      { timeout: 30_000, interval: 50 },
     );
     expect(due.task.rectificationDeadline).toBe(deadline);
     const events = await as('insp-1').ok<{ events: { type: string; actor: string; at: number }[] }>('GET', `/api/v1/tasks/${task.id}`);

@@ -30,7 +30,7 @@
  */
 import { Redis } from 'ioredis';
 import mqtt, { Store, type MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { encodeReadings, encodeStatus, topics, type ReadingOut } from '../../../core/contract.ts';
 import { openDb, type Db } from '../../../core/db/db.ts';
 import { InfluxClient } from '../../../core/influx/client.ts';
@@ -43,7 +43,7 @@ import { generate } from '../../../simulators/generate.ts';
 import { AdminClient } from '../../../testkit/api.ts';
 import { platformProcess, type PlatformProcess } from '../../../testkit/platform-process.ts';
 import { startPostgres, type TestPostgres } from '../../../testkit/postgres.ts';
-import { freePort, startTestServices, type TestServices } from '../../../testkit/services.ts';
+import { startTestServices, type TestServices } from '../../../testkit/services.ts';
 
 const NAME = 'faults';
 const SEED = 31;
@@ -110,12 +110,10 @@ const redisClient = () => (redis ??= new Redis(svc.redis.url, { maxRetriesPerReq
 beforeAll(async () => {
   [svc, pgServer] = await Promise.all([startTestServices(NAME), startPostgres()]);
   const env = { DATABASE_URL: pgServer.url };
-  gatewayProc = platformProcess(svc, { name: NAME, mqttPort: await freePort(), httpPort: await freePort(), env: { ...env, PARTS: 'gateway,api' } });
+  gatewayProc = platformProcess(svc, { name: NAME, env: { ...env, PARTS: 'gateway,api' } });
   // the worker process serves the API too, only so that the helper can see it is up
   rulesProc = platformProcess(svc, {
     name: NAME,
-    mqttPort: await freePort(),
-    httpPort: await freePort(),
     env: { ...env, PARTS: 'rules,api', RULES_TICK_MS: '200', RULES_SNAPSHOT_INTERVAL_MS: '500' },
   });
   await gatewayProc.start();
@@ -217,21 +215,15 @@ const leakTs = (phase: number, step: number, sensor: number) => T0 + phase * 5 *
 
 const count = async (sql: string, params: unknown[] = []) => Number((await db.query<{ n: string }>(sql, params)).rows[0]!.n);
 
-/** Polls until `probe` holds; on timeout, fails with both processes' last log lines. */
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe().catch(() => false))) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}\n--- gateway:\n${gatewayProc.output().slice(-2500)}\n--- rules:\n${rulesProc.output().slice(-2500)}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** How long and how often to poll for what the platform processes do asynchronously. */
+const POLL = { timeout: 90_000, interval: 50 };
+/** A failed wait's message: what we waited for, and both processes' last log lines. */
+const waitingFor = (what: string) => `${what}\n--- gateway:\n${gatewayProc.output().slice(-2500)}\n--- rules:\n${rulesProc.output().slice(-2500)}`;
 
 /** Waits until the fleet has had more PUBACKs than now, by `n` readings. */
 const fleetProgress = (n: number) => {
   const before = acked.size;
-  return until(`${n} more fleet readings acknowledged`, async () => acked.size >= before + n);
+  return vi.waitFor(() => expect(acked.size, waitingFor(`${n} more fleet readings acknowledged`)).toBeGreaterThanOrEqual(before + n), POLL);
 };
 
 interface Fault {
@@ -332,14 +324,21 @@ describe.sequential('fault injection while the fleet streams', () => {
       const healStart = Date.now();
       await fault.heal(probe);
       await (rest ?? publishLeak(probe, i, BEFORE));
-      await until('a fleet PUBACK after recovery', async () => ackTimes.some((t) => t >= healStart));
+      await vi.waitFor(
+        () =>
+          expect(
+            ackTimes.some((t) => t >= healStart),
+            waitingFor('a fleet PUBACK after recovery'),
+          ).toBe(true),
+        POLL,
+      );
       // from the restart command (the process or server starting again, the gateway reconnecting)
       const firstAck = ackTimes.find((t) => t >= healStart)! - healStart;
 
       // the probe's alerts: each detector's leak exactly once, and nothing else but what the fault itself was
       const expected = SENSORS.length * 2 + Object.values(fault.ownAlerts ?? {}).reduce((a, b) => a + b, 0);
       const resolved = () => count("SELECT count(*) AS n FROM alerts WHERE enterprise_id = $1 AND state = 'resolved'", [probe.enterpriseId]);
-      await until(`the probe's ${expected} alerts resolved`, async () => (await resolved()) >= expected);
+      await vi.waitFor(async () => expect(await resolved(), waitingFor(`the probe's ${expected} alerts resolved`)).toBeGreaterThanOrEqual(expected), POLL);
       const caughtUp = Date.now() - healStart;
       const complaints = [gatewayProc.output().slice(logMark[0]), rulesProc.output().slice(logMark[1])]
         .join('\n')
@@ -378,10 +377,10 @@ describe.sequential('fault injection while the fleet streams', () => {
       expect(doubled.rows).toEqual([]);
 
       // the three red alerts open one task for the enterprise, each attached once
-      await until('the task with the three red alerts', async () => {
+      await vi.waitFor(async () => {
         const n = await count('SELECT count(*) AS n FROM task_alerts ta JOIN tasks t ON t.id = ta.task_id WHERE t.enterprise_id = $1', [probe.enterpriseId]);
-        return n >= SENSORS.length;
-      });
+        expect(n, waitingFor('the task with the three red alerts')).toBeGreaterThanOrEqual(SENSORS.length);
+      }, POLL);
       const tasks = await count('SELECT count(*) AS n FROM tasks WHERE enterprise_id = $1', [probe.enterpriseId]);
       const attached = await db.query<{ alert_id: string; rule_id: string }>(
         'SELECT ta.alert_id, a.rule_id FROM task_alerts ta JOIN tasks t ON t.id = ta.task_id JOIN alerts a ON a.id = ta.alert_id WHERE t.enterprise_id = $1',

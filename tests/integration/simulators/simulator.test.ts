@@ -5,7 +5,7 @@
  * and its backlog flush, and PUBACK accounting that survives a broker crash
  * (kill -9) with messages in flight.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ReadingOut } from '../../../core/contract.ts';
 import { InfluxClient } from '../../../core/influx/client.ts';
 import type { Platform } from '../../../platform/platform.ts';
@@ -17,7 +17,7 @@ import { AdminClient } from '../../../testkit/api.ts';
 import { countReadings, storedReadings } from '../../../testkit/fixtures.ts';
 import { startTestPlatform } from '../../../testkit/platform.ts';
 import { platformProcess } from '../../../testkit/platform-process.ts';
-import { freePort, startTestServices, type TestServices } from '../../../testkit/services.ts';
+import { startTestServices, type TestServices } from '../../../testkit/services.ts';
 
 const SEED = 7;
 const MIN = 60_000;
@@ -54,16 +54,6 @@ function recordAcks(g: SimGateway) {
 }
 
 const keyed = (rs: ReadingOut[]) => new Map(rs.map((r) => [`${r.sensor}@${r.ts as number}`, r.value]));
-
-/** Polls a condition (a state the platform reaches asynchronously) until it holds or the deadline passes. */
-async function eventually<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const gatewayStatus = async (id: string, enterpriseId: string) =>
   (await api.ok<{ gateways: { id: string; status: string }[] }>('GET', `/api/v1/gateways?enterpriseId=${enterpriseId}`)).gateways.find((g) => g.id === id)
@@ -120,12 +110,7 @@ describe('simulated fleet on the real platform', () => {
     await Promise.all(sims.map((g) => g.publishSpan(t0, t0 + 5 * MIN, scenarios)));
     expect(simChem.online).toBe(false);
     expect(simChem.stats.backlog).toBeGreaterThan(0);
-    expect(
-      await eventually(
-        () => gatewayStatus(chem.gatewayId, chem.enterpriseId),
-        (s) => s === 'offline',
-      ),
-    ).toBe('offline');
+    await vi.waitFor(async () => expect(await gatewayStatus(chem.gatewayId, chem.enterpriseId)).toBe('offline'), { timeout: 10_000, interval: 50 });
 
     // The mine's link is cut by hand while its messages are still in flight.
     const inFlight = simMine.publishSpan(t0 + 5 * MIN, t0 + 10 * MIN, scenarios);
@@ -133,12 +118,7 @@ describe('simulated fleet on the real platform', () => {
     await Promise.all([simChem, ...sims.slice(2)].map((g) => g.publishSpan(t0 + 5 * MIN, t0 + 10 * MIN, scenarios)));
     await simMine.publishSpan(t0 + 10 * MIN, t1, scenarios);
     expect(simMine.stats.backlog).toBeGreaterThan(0);
-    expect(
-      await eventually(
-        () => gatewayStatus(mine.gatewayId, mine.enterpriseId),
-        (s) => s === 'offline',
-      ),
-    ).toBe('offline');
+    await vi.waitFor(async () => expect(await gatewayStatus(mine.gatewayId, mine.enterpriseId)).toBe('offline'), { timeout: 10_000, interval: 50 });
     await simMine.goOnline();
     await inFlight;
     expect(simMine.stats.backlog).toBe(0);
@@ -147,12 +127,7 @@ describe('simulated fleet on the real platform', () => {
     // The chemical plant comes back at t0 + 10 min and flushes its backlog before the rest.
     await Promise.all([simChem, ...sims.slice(2)].map((g) => g.publishSpan(t0 + 10 * MIN, t1, scenarios)));
     expect(simChem.online).toBe(true);
-    expect(
-      await eventually(
-        () => gatewayStatus(chem.gatewayId, chem.enterpriseId),
-        (s) => s === 'online',
-      ),
-    ).toBe('online');
+    await vi.waitFor(async () => expect(await gatewayStatus(chem.gatewayId, chem.enterpriseId)).toBe('online'), { timeout: 10_000, interval: 50 });
     await Promise.all(sims.map((g) => g.drain()));
 
     for (const [i, g] of sims.entries()) {
@@ -183,10 +158,10 @@ describe('simulated fleet on the real platform', () => {
 
 describe('broker crash with messages in flight', () => {
   it('resolves publishSpan only once every message, re-sent ones included, is PUBACKed, and stores each reading once', { timeout: 180_000 }, async () => {
-    const [mqttPort, httpPort] = [await freePort(), await freePort()];
-    const proc = platformProcess(svc, { name: 'simcrash', mqttPort, httpPort });
+    const proc = platformProcess(svc, { name: 'simcrash' });
     const token = proc.token;
     await proc.start();
+    const { mqttPort, httpPort } = proc;
     let gw: SimGateway | undefined;
     try {
       const plan = planFleet({ seed: SEED, enterprises: 1, sensorScale: 4 });

@@ -4,7 +4,7 @@
  * §4.6) and the rules feed in the gateway's order. Storage is faked here so
  * that writes can be finished out of order on purpose.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../../../core/clock.ts';
 import { encodeReadings } from '../../../core/contract.ts';
 import { parseConfig } from '../../../core/config.ts';
@@ -63,16 +63,15 @@ function setup(feedFails?: (value: number) => boolean) {
   return { writes, fed, send };
 }
 
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((r) => setImmediate(r));
-}
+/** The writes start asynchronously: look every millisecond, for as long as the test may run. */
+const POLL = { timeout: 60_000, interval: 1 };
 
 describe('ingest ordering per client', () => {
   it('completes messages in arrival order when their writes finish in reverse order', async () => {
     const { writes, fed, send } = setup();
     const done: number[] = [];
     const all = [1, 2, 3, 4, 5].map((v) => send(v).then(() => done.push(v)));
-    await until(() => writes.length === 5);
+    await vi.waitFor(() => expect(writes).toHaveLength(5), POLL);
     for (const w of [...writes].reverse()) w.settle();
     await Promise.all(all);
     expect(done).toEqual([1, 2, 3, 4, 5]);
@@ -87,13 +86,13 @@ describe('ingest ordering per client', () => {
         (err: Error) => err.message,
       ),
     );
-    await until(() => writes.length === 3);
+    await vi.waitFor(() => expect(writes).toHaveLength(3), POLL);
     for (const w of writes) w.settle();
     expect(await Promise.all(results)).toEqual(['ok', 'feed down', expect.stringMatching(/earlier message of this client/)]);
     expect(fed).toEqual([1]);
     // the client's next message (after it reconnects and re-sends) goes through
     const again = send(4);
-    await until(() => writes.length === 4);
+    await vi.waitFor(() => expect(writes).toHaveLength(4), POLL);
     writes[3]!.settle();
     await again;
     expect(fed).toEqual([1, 4]);
