@@ -59,7 +59,7 @@ describe('dependency rules', () => {
     ['gateway/a.ts', '../api/b.ts', 'api/b.ts', 'gateway-imports-against-the-flow'],
     ['inspections/a.ts', '../api/b.ts', 'api/b.ts', 'inspections-imports-against-the-flow'],
     ['api/a.ts', '../platform/b.ts', 'platform/b.ts', 'api-imports-against-the-flow'],
-    ['console/a.ts', '../ledger/b.ts', 'ledger/b.ts', 'console-imports-outside-the-flow'],
+    ['console/a.ts', '../gateway/b.ts', 'gateway/b.ts', 'console-imports-outside-the-flow'],
     ['testkit/a.ts', '../tests/b.ts', 'tests/b.ts', 'only-tests-import-tests'],
   ])('%s importing %s breaks a rule', async (from, spec, to, rule) => {
     const found = await violations({ [from]: `import { b } from '${spec}';\nexport const a = b;\n`, [to]: 'export const b = 1;\n' });
