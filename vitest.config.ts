@@ -11,8 +11,10 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     fileParallelism: true,
-    // `npm run test:coverage`; no thresholds yet: the floor is set once the full suite has been measured
+    // `npm test` reports it; the floor is the whole suite's figure when it was set (2026-12-05: statements 92.1 %,
+    // branches 87.8 %, functions 93.7 %, lines 94.2 %), rounded down: it may only rise — raise it when it does
     coverage: {
+      thresholds: { statements: 92, branches: 87, functions: 93, lines: 94 },
       provider: 'v8',
       include: SOURCE_PARTS.map((part) => `${part}/**/*.ts`),
       reporter: ['text-summary', 'json-summary'],

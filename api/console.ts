@@ -54,7 +54,8 @@ export function loadConsole(logger: Logger, dir: string = CONSOLE_DIST): Promise
   return p;
 }
 
-const CSP = [
+/** The console's Content-Security-Policy: same origin only (the API docs page uses it too). */
+export const CONSOLE_CSP = [
   "default-src 'self'",
   "script-src 'self'",
   // uPlot positions its parts with style attributes
@@ -92,7 +93,7 @@ export function consoleRoutes(logger: Logger, dir: string = CONSOLE_DIST) {
         const a = files?.[path];
         if (!a) return reply.status(503).type('text/plain; charset=utf-8').send('console unavailable: see the server log');
         reply.header('etag', a.etag).header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff').header('vary', 'accept-encoding');
-        if (path === '/') reply.header('content-security-policy', CSP).header('referrer-policy', 'same-origin');
+        if (path === '/') reply.header('content-security-policy', CONSOLE_CSP).header('referrer-policy', 'same-origin');
         if (req.headers['if-none-match'] === a.etag) return reply.status(304).send();
         const gz = /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
         if (gz) reply.header('content-encoding', 'gzip');

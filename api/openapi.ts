@@ -21,6 +21,7 @@ import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import type { Access } from './auth.ts';
 import { PERMISSIONS } from './roles.ts';
+import { CONSOLE_CSP } from './console.ts';
 
 interface RouteDoc {
   zh: string;
@@ -245,16 +246,7 @@ export const swaggerOptions: FastifyDynamicSwaggerOptions = {
  * (console.ts) — same origin only; Swagger UI styles with style attributes
  * and draws icons from data: URLs. No validator badge (it would call out).
  */
-export const DOCS_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-].join('; ');
+export const DOCS_CSP = CONSOLE_CSP;
 
 /** `@fastify/swagger-ui`'s options: the page at `/api/docs`, its assets from the package itself (no CDN). */
 export const swaggerUiOptions: FastifySwaggerUiOptions = {
