@@ -1,12 +1,21 @@
 # The platform image: one image, the part to run chosen by PARTS / the command.
-FROM node:20-bookworm-slim
+
+# The console bundle (console/dist/), built with the build-time dependencies (esbuild, Preact, uPlot)
+FROM node:20-bookworm-slim AS console
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: the `prepare` script builds the console from sources not copied yet (built below)
-RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm i --no-save --ignore-scripts tsx@4
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY . .
-# the console bundle (console/dist/), built into the image so the API only serves files
 RUN npm run build:console
+
+# The platform: production dependencies only; the API serves the console's files as built above
+FROM node:20-bookworm-slim
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts
+COPY . .
+COPY --from=console /app/console/dist console/dist
 ENV NODE_ENV=production DATA_DIR=/data
 VOLUME /data
 EXPOSE 1883 8080

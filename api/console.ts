@@ -37,7 +37,12 @@ export function loadConsole(logger: Logger, dir: string = CONSOLE_DIST): Promise
       let reason: 'missing' | 'out of date' | 'unreadable' = 'missing';
       try {
         const m = JSON.parse(await readFile(join(dir, MANIFEST), 'utf8')) as Partial<ConsoleManifest>;
-        if (m.files && m.sources && (await sourcesHash(m.sources.paths)) === m.sources.hash) return m as ConsoleManifest;
+        if (m.files && m.sources) {
+          // undefined: the sources are not all here — a production image holds the build, not what it was built
+          // from (esbuild, Preact and uPlot are build-time dependencies): the build is served as it is
+          const hash = await sourcesHash(m.sources.paths);
+          if (hash === undefined || hash === m.sources.hash) return m as ConsoleManifest;
+        }
         reason = 'out of date';
       } catch (err) {
         if (err instanceof SyntaxError) reason = 'unreadable';
