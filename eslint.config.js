@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'var/**', 'console/dist/**', 'console/dist.tmp-*/**', 'eslint.config.js', 'vitest.config.ts'] },
+  { ignores: ['node_modules/**', 'var/**', 'console/dist/**', 'console/dist.tmp-*/**', 'eslint.config.js', 'vitest.config.ts', '.dependency-cruiser.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
