@@ -87,7 +87,10 @@ export function alertApi(config: { auth: Authenticator }, deps: AlertRouteDeps) 
   return async (app: FastifyInstance): Promise<void> => {
     const { db } = deps.alerts;
     const { auth } = config;
+    // the stores, built once for the routes (they hold no per-request state)
     const queries = new AlertQueries(db);
+    const store = new AlertStore(db);
+    const overrideStore = new OverrideStore(db);
     const detailDeps: DetailDeps = {
       influx: deps.influx,
       getSensor: (e, s) => deps.provisioning.getSensor(e, s),
@@ -110,7 +113,7 @@ export function alertApi(config: { auth: Authenticator }, deps: AlertRouteDeps) 
       try {
         const [cat, overrides, sensor] = await Promise.all([
           catalogue(),
-          new OverrideStore(db).list(alert.enterpriseId),
+          overrideStore.list(alert.enterpriseId),
           deps.provisioning.getSensor(alert.enterpriseId, alert.subject),
         ]);
         return ruleFacts(cat, overrides.map(overrideOf), alert.ruleId, sensor) ?? null;
@@ -134,7 +137,6 @@ export function alertApi(config: { auth: Authenticator }, deps: AlertRouteDeps) 
       const { id } = parse(alertPath, req.params, 'path');
       const { points } = parse(detailQuery, req.query, 'query');
       const alert = await visibleAlert(queries, who, id);
-      const store = new AlertStore(db);
       const events = await store.events(alert.id);
       const [evidence, readings, rule] = await Promise.all([resolveEvidence(store, events), readingsAround(alert, detailDeps, points), ruleOf(alert)]);
       return { alert, events, evidence, ...readings, rule };
@@ -142,7 +144,7 @@ export function alertApi(config: { auth: Authenticator }, deps: AlertRouteDeps) 
 
     const act = async (req: FastifyRequest, reply: FastifyReply, who: Principal, id: string, cmd: Command) => {
       await visibleAlert(queries, who, id);
-      const applied = await applyCommand(new AlertStore(db), { alertId: id }, cmd, { announce: deps.alerts.announce });
+      const applied = await applyCommand(store, { alertId: id }, cmd, { announce: deps.alerts.announce });
       const log = { alertId: id, actor: who.actor, command: cmd.type, outcome: applied.outcome, previous: applied.before?.state };
       if (applied.error) {
         const http = transitionHttpError(applied.error.code);

@@ -25,10 +25,11 @@ export function auditApi(config: { auth: Authenticator }, deps: { db: Db }) {
   return async (app: FastifyInstance): Promise<void> => {
     const { auth } = config;
     const trail = new AuditTrail(deps.db);
+    const alertStore = new AlertStore(deps.db);
 
     app.get('/api/v1/audit/verify', async (req) => {
       await auth.authorize(req, 'audit.read');
-      const [audit, alertEvents, records] = await Promise.all([trail.verify(), new AlertStore(deps.db).verifyChain(), verifyRecords(deps.db)]);
+      const [audit, alertEvents, records] = await Promise.all([trail.verify(), alertStore.verifyChain(), verifyRecords(deps.db)]);
       const ok = audit.ok && alertEvents.ok && records.ok;
       if (!ok) req.log.error({ audit, alertEvents, records }, 'audit chain verification FAILED');
       return { ok, audit, alertEvents, records };

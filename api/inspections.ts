@@ -80,6 +80,9 @@ export function inspectionApi(config: { auth: Authenticator }, deps: InspectionR
     const facts = deps.enterpriseFacts ?? new EnterpriseFacts(deps.db);
     const records = new InspectionRecords(deps.db, deps.seriousRules, facts);
     const tasks = new TaskStore(deps.db, deps.seriousRules);
+    const board = new EnterpriseBoard(deps.db);
+    const overrideStore = new OverrideStore(deps.db);
+    const alertQueries = new AlertQueries(deps.db);
     registerTaskRoutes(app, { ...deps, auth });
     registerStatsRoutes(app, { ...deps, auth });
 
@@ -137,7 +140,7 @@ export function inspectionApi(config: { auth: Authenticator }, deps: InspectionR
     app.get('/api/v1/enterprises', { schema: { querystring: boardQuery } }, async (req) => {
       const who = await auth.authorize(req, 'ledger.read');
       const q = parse(boardQuery, req.query, 'query');
-      return { enterprises: await new EnterpriseBoard(deps.db).list(who.scope, q, deps.clock.now()) };
+      return { enterprises: await board.list(who.scope, q, deps.clock.now()) };
     });
 
     app.get('/api/v1/enterprises/:id/file', { schema: { params: enterprisePath, querystring: fileQuery } }, async (req) => {
@@ -150,8 +153,8 @@ export function inspectionApi(config: { auth: Authenticator }, deps: InspectionR
         facts.get(id),
         provisioning.listGateways(id),
         provisioning.listSensors(id),
-        new OverrideStore(deps.db).list(id),
-        new AlertQueries(deps.db).list({ kind: 'all' }, { enterpriseId: id, limit: q.limit }),
+        overrideStore.list(id),
+        alertQueries.list({ kind: 'all' }, { enterpriseId: id, limit: q.limit }),
         records.inspections(id, q.limit),
         tasks.list({ kind: 'all' }, { enterpriseId: id, limit: q.limit }),
       ]);
