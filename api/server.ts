@@ -1,41 +1,40 @@
 /**
- * The HTTP API (fastify): health, Prometheus metrics, provisioning of the
- * ledger (admin token), sensor history and dead letters.
+ * The HTTP API (fastify), composed: admission (who may call a route is
+ * checked before its body is read), error bodies, body limits, the OpenAPI
+ * document, and the route plugins — root (health, metrics, vocabulary),
+ * provisioning, history, officers and sessions, alerts, inspections and
+ * tasks, imports, audit, rule overrides, coverage, the console.
  */
 import type { Redis } from 'ioredis';
 import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import { z } from 'zod';
-import { idSchema } from '../core/contract.ts';
-import { vocabulary } from '../core/vocabulary.ts';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { Db } from '../core/db/db.ts';
 import { AppError, ERRORS, type ErrorCode } from '../core/errors.ts';
 import type { InfluxClient } from '../core/influx/client.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Metrics } from '../core/metrics.ts';
 import type { Provisioning } from '../ledger/provisioning.ts';
-import { authorityInput, enterpriseInput, gatewayInput, sensorInput } from '../ledger/provisioning.ts';
-import { listDeadLetters } from '../ingest/dead-letters.ts';
 import type { EnterpriseFacts } from '../ledger/enterprise-facts.ts';
 import { alertApi, type AlertApiDeps } from './alerts.ts';
+import { provisioningApi } from './provisioning.ts';
+import { historyApi } from './readings.ts';
+import { rootRoutes } from './root.ts';
 import { auditApi } from './audit.ts';
 import { consoleRoutes } from './console.ts';
 import { accessOf, passThroughValidator, swaggerOptions, swaggerUiOptions } from './openapi.ts';
 import { Authenticator } from './auth.ts';
-import { enterpriseInScope } from '../core/jurisdiction.ts';
 import { Officers, registerOfficerRoutes, type SessionPolicy } from './officers.ts';
 import { registerSessionRoutes } from './sessions.ts';
 import { SignInLimits, type SignInLimitPolicy } from './sign-in-limits.ts';
-import { jsonDepth, parse, refuseNul } from './parse.ts';
+import { jsonDepth, refuseNul } from './parse.ts';
 import { enterpriseImportApi } from './enterprise-import.ts';
 import { inspectionApi } from './inspections.ts';
 import type { TaskJobEffect } from '../inspections/tasks/store.ts';
-import { historyQuerySchema, historyRange, planHistory, runHistory } from './history.ts';
 import { ruleOverrideApi, type RuleOverrideApiDeps } from './rule-overrides.ts';
 import { seriousRule, defaultCatalogue, type Catalogue } from '../alerts/rules/index.ts';
-import { coverageApi, sensorCoverage, warningsOf, type CoverageDeps } from './coverage.ts';
+import { coverageApi, type CoverageDeps } from './coverage.ts';
 
 export interface ApiDeps {
   db: Db;
@@ -145,111 +144,11 @@ export function buildApi(config: { adminToken: string; sessions?: SessionPolicy 
   app.addHook('preValidation', async (req) => refuseNul(req));
 
   // a plugin of their own, loaded after @fastify/swagger (above), so that these routes are described too
-  app.register(async (root) => {
-    root.get('/health', async (_req, reply) => {
-      const [influx, db] = await Promise.all([
-        deps.influx.ping(),
-        deps.db.query('SELECT 1').then(
-          () => true,
-          () => false,
-        ),
-      ]);
-      const ok = influx && db;
-      return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', checks: { influx, db }, ...(deps.health?.() ?? {}) });
-    });
-
-    // the names the rules depend on (kinds, roles per kind, sectors), with their Chinese and English names
-    root.get('/api/v1/vocabulary', async () => vocabulary());
-    // generated from the routes (@fastify/swagger); the page at /api/docs (@fastify/swagger-ui) shows the same document
-    root.get('/api/v1/openapi.json', async (_req, reply) => reply.header('cache-control', 'no-cache').send(root.swagger()));
-
-    root.get('/metrics', async (_req, reply) => {
-      return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
-    });
-  });
-
-  app.register(async (admin) => {
-    // the admin token or an admin user; the actor of each change is who it was
-    const actors = new WeakMap<FastifyRequest, string>();
-    admin.addHook('onRequest', async (req) => {
-      actors.set(req, (await auth.requireAdmin(req)).actor);
-    });
-    const actor = (req: FastifyRequest): string => actors.get(req) ?? 'user:admin';
-    const p = deps.provisioning;
-    const gatewayPath = z.object({ id: idSchema });
-    const gatewaysQuery = z.strictObject({ enterpriseId: idSchema.optional() });
-    const sensorsPath = z.object({ enterpriseId: idSchema });
-    const deadLettersQuery = z.strictObject({ gatewayId: idSchema.optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) });
-
-    admin.post('/api/v1/authorities', { schema: { body: authorityInput } }, async (req, reply) =>
-      reply.status(201).send(await p.createAuthority(req.body, actor(req))),
-    );
-    admin.post('/api/v1/enterprises', { schema: { body: enterpriseInput } }, async (req, reply) =>
-      reply.status(201).send(await p.createEnterprise(req.body, actor(req))),
-    );
-    admin.post('/api/v1/gateways', { schema: { body: gatewayInput } }, async (req, reply) => {
-      const created = await p.createGateway(req.body, actor(req));
-      req.log.info({ gatewayId: created.id, enterpriseId: created.enterpriseId, actor: actor(req) }, 'gateway provisioned');
-      return reply.status(201).header('cache-control', 'no-store').send(created);
-    });
-    admin.post('/api/v1/gateways/:id/rotate-secret', { schema: { params: gatewayPath } }, async (req, reply) => {
-      const { id } = parse(gatewayPath, req.params, 'path');
-      return reply.header('cache-control', 'no-store').send(await p.rotateGatewaySecret(id, actor(req)));
-    });
-    // revoke (the broker refuses it from the next connection on; its sessions are dropped) and restore
-    for (const [path, disabled] of [
-      ['disable', true],
-      ['enable', false],
-    ] as const)
-      admin.post(`/api/v1/gateways/:id/${path}`, { schema: { params: gatewayPath } }, async (req, reply) => {
-        const { id } = parse(gatewayPath, req.params, 'path');
-        await p.setGatewayDisabled(id, disabled, actor(req));
-        req.log.info({ gatewayId: id, disabled, actor: actor(req) }, disabled ? 'gateway disabled' : 'gateway enabled');
-        return reply.status(204).send();
-      });
-    admin.get('/api/v1/gateways', { schema: { querystring: gatewaysQuery } }, async (req) => {
-      const q = parse(gatewaysQuery, req.query, 'query');
-      return { gateways: await p.listGateways(q.enterpriseId) };
-    });
-    // the answer shows the rules now watching the point (resolved as the rules worker does) and warns when none or only defaults do
-    admin.post('/api/v1/sensors', { schema: { body: sensorInput } }, async (req, reply) => {
-      const created = await p.createSensor(req.body, actor(req));
-      const c = await sensorCoverage(coverageDeps, created.enterpriseId, created.id);
-      const coverage = c ? { status: c.status, effectiveRules: c.rules, notApplied: c.notApplied } : undefined;
-      return reply.status(201).send({ ...created, ...coverage, warnings: c ? warningsOf(c) : [] });
-    });
-    admin.get('/api/v1/enterprises/:enterpriseId/sensors', { schema: { params: sensorsPath } }, async (req) => {
-      const { enterpriseId } = parse(sensorsPath, req.params, 'path');
-      return { sensors: await p.listSensors(enterpriseId) };
-    });
-    admin.get('/api/v1/officers', async () => ({ officers: await officers.list() }));
-
-    admin.get('/api/v1/dead-letters', { schema: { querystring: deadLettersQuery } }, async (req) => {
-      const q = parse(deadLettersQuery, req.query, 'query');
-      return { deadLetters: await listDeadLetters(deps.db, q) };
-    });
-  });
-
+  app.register(rootRoutes(deps));
+  app.register(provisioningApi({ auth }, { provisioning: deps.provisioning, officers, db: deps.db, coverage: coverageDeps }));
   app.register(consoleRoutes(deps.logger));
+  app.register(historyApi({ auth }, deps));
   app.register(async (scope: FastifyInstance) => {
-    // a sensor's history: anyone who may read the enterprise's file (一企一档)
-    const readingsPath = z.object({ enterpriseId: idSchema, sensorId: idSchema });
-    scope.get(
-      '/api/v1/enterprises/:enterpriseId/sensors/:sensorId/readings',
-      { schema: { params: readingsPath, querystring: historyQuerySchema } },
-      async (req) => {
-        const who = await auth.authorize(req, 'ledger.read');
-        const { enterpriseId, sensorId } = parse(readingsPath, req.params, 'path');
-        if (!(await enterpriseInScope(deps.db, who.scope, enterpriseId))) throw new AppError('NOT_FOUND', `enterprise ${enterpriseId} not found`);
-        const q = parse(historyQuerySchema, req.query, 'query');
-        const sensor = await deps.provisioning.getSensor(enterpriseId, sensorId);
-        if (!sensor) throw new AppError('NOT_FOUND', `sensor ${sensorId} of enterprise ${enterpriseId} not found`);
-        const { from, to } = historyRange(q, deps.clock.now());
-        const plan = planHistory({ enterpriseId, sensorId, from, to, points: q.points, periodMs: sensor.periodS * 1000 });
-        const points = await runHistory(deps.influx, plan);
-        return { sensor, from, to, mode: plan.mode, intervalMs: plan.intervalMs, points };
-      },
-    );
     registerOfficerRoutes(scope, auth, officers);
     registerSessionRoutes(scope, { auth, officers, metrics: deps.metrics, limits: new SignInLimits(config.signInLimits, deps.redis) });
   });

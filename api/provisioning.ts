@@ -1,0 +1,88 @@
+/**
+ * The admin's routes over the ledger (the admin token or an admin user; the
+ * actor of each change is who it was): authorities, enterprises, gateways
+ * (provision — the secret is shown once —, rotate, revoke, restore), sensors
+ * with the rules now watching them, the officers' list, and dead letters.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { idSchema } from '../core/contract.ts';
+import type { Db } from '../core/db/db.ts';
+import { listDeadLetters } from '../ingest/dead-letters.ts';
+import type { Officers } from '../ledger/officers.ts';
+import { authorityInput, enterpriseInput, gatewayInput, sensorInput, type Provisioning } from '../ledger/provisioning.ts';
+import type { Authenticator } from './auth.ts';
+import { sensorCoverage, warningsOf, type CoverageDeps } from './coverage.ts';
+import { parse } from './parse.ts';
+
+export interface ProvisioningRouteDeps {
+  provisioning: Provisioning;
+  officers: Officers;
+  db: Db;
+  coverage: CoverageDeps;
+}
+
+export function provisioningApi(config: { auth: Authenticator }, deps: ProvisioningRouteDeps) {
+  const { auth } = config;
+  return async (admin: FastifyInstance): Promise<void> => {
+    // the admin token or an admin user; the actor of each change is who it was
+    const actors = new WeakMap<FastifyRequest, string>();
+    admin.addHook('onRequest', async (req) => {
+      actors.set(req, (await auth.requireAdmin(req)).actor);
+    });
+    const actor = (req: FastifyRequest): string => actors.get(req) ?? 'user:admin';
+    const p = deps.provisioning;
+    const gatewayPath = z.object({ id: idSchema });
+    const gatewaysQuery = z.strictObject({ enterpriseId: idSchema.optional() });
+    const sensorsPath = z.object({ enterpriseId: idSchema });
+    const deadLettersQuery = z.strictObject({ gatewayId: idSchema.optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) });
+
+    admin.post('/api/v1/authorities', { schema: { body: authorityInput } }, async (req, reply) =>
+      reply.status(201).send(await p.createAuthority(req.body, actor(req))),
+    );
+    admin.post('/api/v1/enterprises', { schema: { body: enterpriseInput } }, async (req, reply) =>
+      reply.status(201).send(await p.createEnterprise(req.body, actor(req))),
+    );
+    admin.post('/api/v1/gateways', { schema: { body: gatewayInput } }, async (req, reply) => {
+      const created = await p.createGateway(req.body, actor(req));
+      req.log.info({ gatewayId: created.id, enterpriseId: created.enterpriseId, actor: actor(req) }, 'gateway provisioned');
+      return reply.status(201).header('cache-control', 'no-store').send(created);
+    });
+    admin.post('/api/v1/gateways/:id/rotate-secret', { schema: { params: gatewayPath } }, async (req, reply) => {
+      const { id } = parse(gatewayPath, req.params, 'path');
+      return reply.header('cache-control', 'no-store').send(await p.rotateGatewaySecret(id, actor(req)));
+    });
+    // revoke (the broker refuses it from the next connection on; its sessions are dropped) and restore
+    for (const [path, disabled] of [
+      ['disable', true],
+      ['enable', false],
+    ] as const)
+      admin.post(`/api/v1/gateways/:id/${path}`, { schema: { params: gatewayPath } }, async (req, reply) => {
+        const { id } = parse(gatewayPath, req.params, 'path');
+        await p.setGatewayDisabled(id, disabled, actor(req));
+        req.log.info({ gatewayId: id, disabled, actor: actor(req) }, disabled ? 'gateway disabled' : 'gateway enabled');
+        return reply.status(204).send();
+      });
+    admin.get('/api/v1/gateways', { schema: { querystring: gatewaysQuery } }, async (req) => {
+      const q = parse(gatewaysQuery, req.query, 'query');
+      return { gateways: await p.listGateways(q.enterpriseId) };
+    });
+    // the answer shows the rules now watching the point (resolved as the rules worker does) and warns when none or only defaults do
+    admin.post('/api/v1/sensors', { schema: { body: sensorInput } }, async (req, reply) => {
+      const created = await p.createSensor(req.body, actor(req));
+      const c = await sensorCoverage(deps.coverage, created.enterpriseId, created.id);
+      const coverage = c ? { status: c.status, effectiveRules: c.rules, notApplied: c.notApplied } : undefined;
+      return reply.status(201).send({ ...created, ...coverage, warnings: c ? warningsOf(c) : [] });
+    });
+    admin.get('/api/v1/enterprises/:enterpriseId/sensors', { schema: { params: sensorsPath } }, async (req) => {
+      const { enterpriseId } = parse(sensorsPath, req.params, 'path');
+      return { sensors: await p.listSensors(enterpriseId) };
+    });
+    admin.get('/api/v1/officers', async () => ({ officers: await deps.officers.list() }));
+
+    admin.get('/api/v1/dead-letters', { schema: { querystring: deadLettersQuery } }, async (req) => {
+      const q = parse(deadLettersQuery, req.query, 'query');
+      return { deadLetters: await listDeadLetters(deps.db, q) };
+    });
+  };
+}

@@ -1,0 +1,37 @@
+/** A sensor's history (`GET …/sensors/:sensorId/readings`): anyone who may read the enterprise's file (一企一档). */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Clock } from '../core/clock.ts';
+import { idSchema } from '../core/contract.ts';
+import type { Db } from '../core/db/db.ts';
+import { AppError } from '../core/errors.ts';
+import type { InfluxClient } from '../core/influx/client.ts';
+import { enterpriseInScope } from '../core/jurisdiction.ts';
+import type { Provisioning } from '../ledger/provisioning.ts';
+import type { Authenticator } from './auth.ts';
+import { historyQuerySchema, historyRange, planHistory, runHistory } from './history.ts';
+import { parse } from './parse.ts';
+
+export function historyApi(config: { auth: Authenticator }, deps: { db: Db; influx: InfluxClient; provisioning: Provisioning; clock: Pick<Clock, 'now'> }) {
+  const { auth } = config;
+  return async (app: FastifyInstance): Promise<void> => {
+    // a sensor's history: anyone who may read the enterprise's file (一企一档)
+    const readingsPath = z.object({ enterpriseId: idSchema, sensorId: idSchema });
+    app.get(
+      '/api/v1/enterprises/:enterpriseId/sensors/:sensorId/readings',
+      { schema: { params: readingsPath, querystring: historyQuerySchema } },
+      async (req) => {
+        const who = await auth.authorize(req, 'ledger.read');
+        const { enterpriseId, sensorId } = parse(readingsPath, req.params, 'path');
+        if (!(await enterpriseInScope(deps.db, who.scope, enterpriseId))) throw new AppError('NOT_FOUND', `enterprise ${enterpriseId} not found`);
+        const q = parse(historyQuerySchema, req.query, 'query');
+        const sensor = await deps.provisioning.getSensor(enterpriseId, sensorId);
+        if (!sensor) throw new AppError('NOT_FOUND', `sensor ${sensorId} of enterprise ${enterpriseId} not found`);
+        const { from, to } = historyRange(q, deps.clock.now());
+        const plan = planHistory({ enterpriseId, sensorId, from, to, points: q.points, periodMs: sensor.periodS * 1000 });
+        const points = await runHistory(deps.influx, plan);
+        return { sensor, from, to, mode: plan.mode, intervalMs: plan.intervalMs, points };
+      },
+    );
+  };
+}
