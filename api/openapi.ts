@@ -59,6 +59,12 @@ export const ROUTES: Record<string, RouteDoc> = {
 
   'POST /api/v1/authorities': r('新建执法主体', 'Create an authority', 'provisioning', 'admin'),
   'POST /api/v1/enterprises': r('新建企业', 'Create an enterprise', 'provisioning', 'admin'),
+  'PATCH /api/v1/enterprises/:id': r(
+    '修改企业基本信息（统一社会信用代码、地址、坐标、安全管理负责人）',
+    "Change an enterprise's identity: unified social credit code, address, coordinates, safety manager",
+    'provisioning',
+    'admin',
+  ),
   'POST /api/v1/gateways': r('接入网关（密钥只返回一次）', 'Provision a gateway (the secret is returned once)', 'provisioning', 'admin'),
   'POST /api/v1/gateways/:id/rotate-secret': r('更换网关密钥', "Rotate a gateway's secret", 'provisioning', 'admin'),
   'POST /api/v1/gateways/:id/disable': r('停用网关', 'Revoke a gateway', 'provisioning', 'admin'),

@@ -1,6 +1,7 @@
 /**
  * The admin's routes over the ledger (the admin token or an admin user; the
- * actor of each change is who it was): authorities, enterprises, gateways
+ * actor of each change is who it was): authorities, enterprises (and their
+ * identity: credit code, address, coordinates, safety manager), gateways
  * (provision — the secret is shown once —, rotate, revoke, restore), sensors
  * with the rules now watching them, the officers' list, and dead letters.
  */
@@ -10,7 +11,7 @@ import { idSchema } from '../core/contract.ts';
 import type { Db } from '../core/db/db.ts';
 import { listDeadLetters } from '../ingest/dead-letters.ts';
 import type { Officers } from '../ledger/officers.ts';
-import { authorityInput, enterpriseInput, gatewayInput, sensorInput, type Provisioning } from '../ledger/provisioning.ts';
+import { authorityInput, enterpriseInput, gatewayInput, identityPatch, sensorInput, type Provisioning } from '../ledger/provisioning.ts';
 import type { Authenticator } from './auth.ts';
 import { sensorCoverage, warningsOf, type CoverageDeps } from './coverage.ts';
 import { parse } from './parse.ts';
@@ -43,6 +44,13 @@ export function provisioningApi(config: { auth: Authenticator }, deps: Provision
     admin.post('/api/v1/enterprises', { schema: { body: enterpriseInput } }, async (req, reply) =>
       reply.status(201).send(await p.createEnterprise(req.body, actor(req))),
     );
+    // the enterprise's identity on record: credit code, address, coordinates, safety manager (absent: unchanged; null: cleared)
+    admin.patch('/api/v1/enterprises/:id', { schema: { params: gatewayPath, body: identityPatch } }, async (req) => {
+      const { id } = parse(gatewayPath, req.params, 'path');
+      const identity = await p.updateEnterpriseIdentity(id, req.body, actor(req));
+      req.log.info({ enterpriseId: id, fields: Object.keys(req.body as object), actor: actor(req) }, 'enterprise identity updated');
+      return { id, ...identity };
+    });
     admin.post('/api/v1/gateways', { schema: { body: gatewayInput } }, async (req, reply) => {
       const created = await p.createGateway(req.body, actor(req));
       req.log.info({ gatewayId: created.id, enterpriseId: created.enterpriseId, actor: actor(req) }, 'gateway provisioned');

@@ -3,7 +3,7 @@
  * jurisdiction with its sector, grade, risk flags, gateways online, open
  * alerts by grade and its data online rate over the last 24 hours, most
  * urgent first (open red alerts, then offline), filtered by sector, status
- * or a search on id and name.
+ * or a search on id, name and unified social credit code.
  */
 import type { Queryable } from '../core/db/db.ts';
 import { Params, scopeSql, type Scope } from '../core/jurisdiction.ts';
@@ -23,6 +23,9 @@ export interface BoardRow {
   grade: Grade;
   highRisk: boolean;
   keyEnterprise: boolean;
+  /** 统一社会信用代码 and address on record (null: not yet). */
+  creditCode: string | null;
+  address: string | null;
   gateways: { total: number; online: number };
   status: LinkStatus;
   openAlerts: Record<AlertGrade, number> & { total: number };
@@ -33,7 +36,7 @@ export interface BoardRow {
 export interface BoardFilter {
   sector?: string | undefined;
   status?: LinkStatus | undefined;
-  /** Part of the id or name. */
+  /** Part of the id, name or credit code. */
   q?: string | undefined;
   limit: number;
 }
@@ -57,10 +60,12 @@ export class EnterpriseBoard {
       standardization_grade: Grade;
       high_risk: boolean | null;
       key_enterprise: boolean;
+      credit_code: string | null;
+      address: string | null;
       total: string | number;
       online: string | number;
     }>(
-      `${s.cte}SELECT e.id, e.name, e.sector, e.authority_id, e.standardization_grade, e.high_risk, e.key_enterprise,
+      `${s.cte}SELECT e.id, e.name, e.sector, e.authority_id, e.standardization_grade, e.high_risk, e.key_enterprise, e.credit_code, e.address,
               (SELECT count(*) FROM gateways g WHERE g.enterprise_id = e.id AND NOT g.disabled) AS total,
               (SELECT count(*) FROM gateways g WHERE g.enterprise_id = e.id AND NOT g.disabled AND g.status = 'online') AS online
          FROM enterprises e ${s.cond ? `WHERE ${s.cond}` : ''} ORDER BY e.id`,
@@ -95,6 +100,8 @@ export class EnterpriseBoard {
         grade: r.standardization_grade,
         highRisk: r.high_risk ?? isHighRiskSector(r.sector),
         keyEnterprise: r.key_enterprise,
+        creditCode: r.credit_code,
+        address: r.address,
         gateways,
         status: statusOf(gateways),
         openAlerts,
@@ -102,7 +109,7 @@ export class EnterpriseBoard {
       };
       if (f.sector && row.sector !== f.sector) continue;
       if (f.status && row.status !== f.status) continue;
-      if (q && !row.id.toLowerCase().includes(q) && !row.name.toLowerCase().includes(q)) continue;
+      if (q && ![row.id, row.name, row.creditCode ?? ''].some((t) => t.toLowerCase().includes(q))) continue;
       out.push(row);
     }
     const weight = (r: BoardRow) => ALERT_GRADES.map((g) => r.openAlerts[g]);

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { appendAudit } from '../core/audit.ts';
 import type { Db, Queryable } from '../core/db/db.ts';
 import { AppError } from '../core/errors.ts';
+import { identityOf, IDENTITY_COLUMNS, type EnterpriseIdentity, type IdentityRow } from './enterprise-identity.ts';
 
 /** High-risk sectors (2021 §(二)): mines, hazardous chemicals, fireworks, metal smelting, explosive dust. */
 export const HIGH_RISK_SECTORS = ['mine', 'hazardous_chemicals', 'fireworks', 'metal_smelting', 'explosive_dust'] as const;
@@ -58,7 +59,8 @@ export const ledgerPatch = z.strictObject({
 });
 export type LedgerPatch = z.output<typeof ledgerPatch>;
 
-export interface LedgerEntry {
+/** The ledger entry: the enterprise's identity on record (null: not yet) and its supervision facts. */
+export interface LedgerEntry extends EnterpriseIdentity {
   id: string;
   name: string;
   sector: string;
@@ -71,7 +73,7 @@ export interface LedgerEntry {
   keyEnterprise: boolean;
 }
 
-interface EnterpriseRow {
+interface EnterpriseRow extends IdentityRow {
   id: string;
   name: string;
   sector: string;
@@ -92,9 +94,10 @@ const toEntry = (r: EnterpriseRow): LedgerEntry => ({
   grade: r.standardization_grade,
   riskFactors: r.risk_factors,
   keyEnterprise: r.key_enterprise,
+  ...identityOf(r),
 });
 
-const ENTERPRISE_COLUMNS = 'id, name, sector, authority_id, high_risk, standardization_grade, risk_factors, key_enterprise';
+const ENTERPRISE_COLUMNS = `id, name, sector, authority_id, high_risk, standardization_grade, risk_factors, key_enterprise, ${Object.values(IDENTITY_COLUMNS).join(', ')}`;
 
 export class EnterpriseFacts {
   constructor(private readonly db: Db) {}

@@ -10,12 +10,12 @@ import type { Clock } from '../core/clock.ts';
 import type { Db } from '../core/db/db.ts';
 import type { LedgerContext } from './audited.ts';
 import { createAuthority } from './authorities.ts';
-import { createEnterprise } from './enterprises.ts';
+import { createEnterprise, updateEnterpriseIdentity } from './enterprises.ts';
 import { createGateway, listGateways, rotateGatewaySecret, setGatewayDisabled, type GatewayChangeHooks } from './gateways.ts';
 import { createSensor, getSensor, listSensors } from './points.ts';
 
 export { authorityInput, type AuthorityInput } from './authorities.ts';
-export { enterpriseInput, type EnterpriseInput } from './enterprises.ts';
+export { enterpriseInput, identityPatch, type EnterpriseInput, type EnterpriseIdentity, type IdentityPatch } from './enterprises.ts';
 export { gatewayInput, type GatewayInput, type GatewayChangeHooks } from './gateways.ts';
 export { alarmMarksInput, rangeInput, sensorInput, type AlarmMarks, type SensorInput } from './points.ts';
 
@@ -35,6 +35,11 @@ export class Provisioning {
 
   createEnterprise(input: unknown, actor = 'user:admin') {
     return createEnterprise(this.ctx, input, actor);
+  }
+
+  /** Sets or clears an enterprise's credit code, address, coordinates and safety manager (audited). */
+  updateEnterpriseIdentity(enterpriseId: string, input: unknown, actor = 'user:admin') {
+    return updateEnterpriseIdentity(this.ctx, enterpriseId, input, actor);
   }
 
   /** Creates a gateway and returns its secret; the secret is not stored and cannot be shown again. */

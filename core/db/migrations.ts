@@ -305,6 +305,19 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       ALTER TABLE tasks ADD COLUMN kind text NOT NULL DEFAULT 'inspection' CHECK (kind IN ('inspection', 'remote_verification'));
     `,
   },
+  {
+    version: 13,
+    name: 'enterprise identity: unified social credit code (GB 32100-2015, unique when present), address, WGS-84 coordinates, safety manager and phone',
+    sql: `
+      ALTER TABLE enterprises ADD COLUMN credit_code text CONSTRAINT enterprises_credit_code_key UNIQUE CHECK (credit_code ~ '^[0-9A-HJ-NPQRTUWXY]{18}$');
+      ALTER TABLE enterprises ADD COLUMN address text;
+      ALTER TABLE enterprises ADD COLUMN longitude double precision CHECK (longitude BETWEEN -180 AND 180);
+      ALTER TABLE enterprises ADD COLUMN latitude double precision CHECK (latitude BETWEEN -90 AND 90);
+      ALTER TABLE enterprises ADD CONSTRAINT enterprises_coordinates_together CHECK ((longitude IS NULL) = (latitude IS NULL));
+      ALTER TABLE enterprises ADD COLUMN safety_manager_name text;
+      ALTER TABLE enterprises ADD COLUMN safety_manager_phone text;
+    `,
+  },
 ];
 
 /** Applies pending migrations; returns the versions applied. Safe to call concurrently from one process. */
