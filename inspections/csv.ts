@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { idSchema } from '../core/contract.ts';
 import { SECTORS, type Sector } from '../core/vocabulary.ts';
+import { checkUscc } from '../core/uscc.ts';
 import { GRADES, RISK_FACTORS, type Grade, type ImportRow, type RiskFactor } from '../ledger/enterprise-facts.ts';
 
 /** Parses CSV text into rows of fields. Throws with the line number on an unterminated quote. */
@@ -59,7 +60,9 @@ export function parseCsv(text: string): string[][] {
 
 /** Column → the headers it may have (the API's name first). */
 const COLUMNS = {
-  id: ['id', '企业编号', '统一社会信用代码', '编号'],
+  id: ['id', '企业编号', '编号'],
+  /** GB 32100-2015, checked (core/uscc.ts); without an id column it is the enterprise's id too. */
+  creditCode: ['creditCode', '统一社会信用代码', '信用代码'],
   name: ['name', '企业名称', '名称'],
   sector: ['sector', '行业', '行业领域'],
   authorityId: ['authorityId', '执法主体', '执法主体编号', '监管部门'],
@@ -124,11 +127,15 @@ export function importRows(table: string[][]): ImportParse {
     else if (index.has(col)) errors.push(`line 1: column '${name}' given twice`);
     else index.set(col, i);
   });
-  for (const required of ['id', 'name', 'sector'] as const) if (!index.has(required)) errors.push(`line 1: column '${required}' is required`);
+  // a list keyed by the credit code alone takes it as the id
+  if (!index.has('id') && index.has('creditCode')) index.set('id', index.get('creditCode')!);
+  for (const required of ['id', 'name', 'sector'] as const)
+    if (!index.has(required)) errors.push(`line 1: column '${required}'${required === 'id' ? " (or '统一社会信用代码')" : ''} is required`);
   if (errors.length > 0) return { ok: false, errors };
 
   const rows: ImportRow[] = [];
   const seen = new Map<string, number>();
+  const seenCodes = new Map<string, number>();
   body.forEach((fields, k) => {
     const line = k + 2;
     const get = (c: Column): string => (index.has(c) ? (fields[index.get(c)!] ?? '').trim() : '');
@@ -160,6 +167,17 @@ export function importRows(table: string[][]): ImportParse {
       else if (!riskFactors.includes(f)) riskFactors.push(f);
     }
     const authority = get('authorityId');
+    let creditCode: string | undefined;
+    if (get('creditCode') !== '') {
+      const c = checkUscc(get('creditCode'));
+      if (!c.ok) bad(`creditCode: ${c.message}`);
+      else {
+        const earlier = seenCodes.get(c.code);
+        if (earlier !== undefined) bad(`creditCode: ${c.code} already given on line ${earlier}`);
+        seenCodes.set(c.code, line);
+        creditCode = c.code;
+      }
+    }
     if (base.success) {
       const earlier = seen.get(base.data.id);
       if (earlier !== undefined) bad(`id: ${base.data.id} already given on line ${earlier}`);
@@ -176,6 +194,7 @@ export function importRows(table: string[][]): ImportParse {
         grade,
         keyEnterprise,
         riskFactors,
+        creditCode,
       });
   });
   if (body.length === 0) errors.push('no enterprise lines after the header');

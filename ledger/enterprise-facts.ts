@@ -45,6 +45,8 @@ export interface ImportRow {
   grade: Grade;
   keyEnterprise: boolean;
   riskFactors: RiskFactor[];
+  /** 统一社会信用代码, checked; `undefined`: not given (an import keeps the code on record). */
+  creditCode: string | undefined;
 }
 
 export const ledgerPatch = z.strictObject({
@@ -145,15 +147,29 @@ export class EnterpriseFacts {
         .map((r) => `line ${r.line}: authorityId: no authority '${r.authorityId}'`);
       if (errors.length > 0) throw new AppError('BAD_REQUEST', `the list was not imported: ${errors.length} problem(s)`, { expose: { errors } });
       let created = 0;
+      // a credit code on record for another enterprise than the row's is a problem of that row
+      const codes = rows.flatMap((r) => (r.creditCode === undefined ? [] : [r.creditCode]));
+      const { rows: owners } = await tx.query<{ id: string; credit_code: string }>('SELECT id, credit_code FROM enterprises WHERE credit_code = ANY($1)', [
+        codes,
+      ]);
+      const owner = new Map(owners.map((o) => [o.credit_code, o.id]));
+      const taken = rows
+        .filter((r) => r.creditCode !== undefined && owner.has(r.creditCode) && owner.get(r.creditCode) !== r.id)
+        .map(
+          (r) =>
+            `line ${r.line}: creditCode: 统一社会信用代码 ${r.creditCode} 已属于企业 ${owner.get(r.creditCode!)} / already enterprise ${owner.get(r.creditCode!)}'s`,
+        );
+      if (taken.length > 0) throw new AppError('BAD_REQUEST', `the list was not imported: ${taken.length} problem(s)`, { expose: { errors: taken } });
       for (const r of rows) {
         const { rows: out } = await tx.query<{ inserted: boolean }>(
-          `INSERT INTO enterprises (id, name, sector, authority_id, high_risk, standardization_grade, key_enterprise, risk_factors)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+          `INSERT INTO enterprises (id, name, sector, authority_id, high_risk, standardization_grade, key_enterprise, risk_factors, credit_code)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
            ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, sector = EXCLUDED.sector, authority_id = EXCLUDED.authority_id,
              high_risk = EXCLUDED.high_risk, standardization_grade = EXCLUDED.standardization_grade,
-             key_enterprise = EXCLUDED.key_enterprise, risk_factors = EXCLUDED.risk_factors
+             key_enterprise = EXCLUDED.key_enterprise, risk_factors = EXCLUDED.risk_factors,
+             credit_code = COALESCE(EXCLUDED.credit_code, enterprises.credit_code)
            RETURNING (xmax = 0) AS inserted`,
-          [r.id, r.name, r.sector, r.authorityId ?? null, r.highRisk ?? null, r.grade, r.keyEnterprise, JSON.stringify(r.riskFactors)],
+          [r.id, r.name, r.sector, r.authorityId ?? null, r.highRisk ?? null, r.grade, r.keyEnterprise, JSON.stringify(r.riskFactors), r.creditCode ?? null],
         );
         if (out[0]?.inserted) created++;
         const { line, ...record } = r;

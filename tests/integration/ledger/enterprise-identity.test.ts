@@ -129,4 +129,17 @@ describe('enterprise identity', () => {
     expect((await patch('E-plain', { name: '改名' })).statusCode).toBe(400);
     expect((await patch('E-plain', { address: 'x' }, {})).statusCode).toBe(401);
   });
+
+  it('imports credit codes from the bureau’s list: kept when the column is empty, refused with the line when another enterprise has it', async () => {
+    const csv = (text: string) =>
+      app.inject({ method: 'POST', url: '/api/v1/enterprises/import', headers: { ...auth, 'content-type': 'text/csv; charset=utf-8' }, payload: text });
+    const ok = await csv('企业编号,统一社会信用代码,企业名称,行业\nIMP-A,91440300708461136T,甲,mine\nE-plain,,无码企业,hazardous_chemicals\n');
+    expect(ok.statusCode).toBe(200);
+    expect((await app.inject({ url: '/api/v1/enterprises/IMP-A/ledger', headers: auth })).json()).toMatchObject({ creditCode: '91440300708461136T' });
+    expect((await app.inject({ url: '/api/v1/enterprises/E-plain/ledger', headers: auth })).json()).toMatchObject({ creditCode: '91110000600037341L' });
+    const taken = await csv('企业编号,统一社会信用代码,企业名称,行业\nIMP-B,914403001922038216,乙,mine\nIMP-C,91440300708461136T,丙,mine\n');
+    expect(taken.statusCode).toBe(400);
+    expect(taken.json<{ error: { errors: string[] } }>().error.errors).toEqual([expect.stringMatching(/^line 3: creditCode: .*已属于企业 IMP-A/)]);
+    expect((await app.inject({ url: '/api/v1/enterprises/IMP-B/ledger', headers: auth })).statusCode).toBe(404);
+  });
 });

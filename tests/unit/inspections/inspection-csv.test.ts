@@ -93,6 +93,27 @@ describe('importRows', () => {
     });
   });
 
+  it('takes the unified social credit code (统一社会信用代码), checked per GB 32100-2015, and as the id when there is no id column', () => {
+    expect(importRows(parseCsv('企业编号,统一社会信用代码,企业名称,行业\nE1,91350100m000100y43,甲,mine\nE2,,乙,mine\n'))).toMatchObject({
+      ok: true,
+      rows: [
+        { id: 'E1', creditCode: '91350100M000100Y43' },
+        { id: 'E2', creditCode: undefined },
+      ],
+    });
+    expect(importRows(parseCsv('统一社会信用代码,企业名称,行业\n91110000600037341L,甲,mine\n'))).toMatchObject({
+      ok: true,
+      rows: [{ id: '91110000600037341L', creditCode: '91110000600037341L' }],
+    });
+    const r = importRows(parseCsv('id,creditCode,name,sector\nE1,91350100M000100Y4Z,甲,mine\nE2,91110000600037341L,乙,mine\nE3,91110000600037341L,丙,mine\n'));
+    expect(r.ok).toBe(false);
+    if (!r.ok)
+      expect(r.errors).toEqual([
+        expect.stringMatching(/^line 2: creditCode: .*第18位应为“3”/),
+        'line 4: creditCode: 91110000600037341L already given on line 3',
+      ]);
+  });
+
   it('reports every problem with its line, and imports nothing', () => {
     const r = importRows(
       parseCsv(
