@@ -178,6 +178,18 @@ export function EnterpriseView({ id }: { id: string }) {
         <dd>{sectorName(e.sector)}</dd>
         <dt>{t('authority')}</dt>
         <dd>{e.authorityId ?? '—'}</dd>
+        <dt>{t('creditCode')}</dt>
+        <dd data-testid="credit-code">{e.creditCode ?? '—'}</dd>
+        <dt>{t('address')}</dt>
+        <dd>{e.address ?? '—'}</dd>
+        <dt>{t('coordinates')}</dt>
+        <dd>{e.longitude === null || e.latitude === null ? '—' : `${e.longitude.toFixed(6)}°E, ${e.latitude.toFixed(6)}°N`}</dd>
+        <dt>{t('safetyManager')}</dt>
+        <dd>
+          {e.safetyManagerName === null && e.safetyManagerPhone === null
+            ? '—'
+            : [e.safetyManagerName, e.safetyManagerPhone].filter((x) => x !== null).join(' · ')}
+        </dd>
         <dt>{t('grade')}</dt>
         <dd>
           {e.grade}

@@ -1,29 +1,88 @@
-/** Admin · enterprises: create one, and set its ledger facts (grade, key enterprise). */
+/** Admin · enterprises: create one, set its identity on record (credit code, address, coordinates, safety manager) and its ledger facts (grade, key enterprise). */
 import { useState } from 'preact/hooks';
 import { api } from '../../api.ts';
 import { t } from '../../i18n.ts';
+import type { LedgerEntry } from '../../../ledger/enterprise-facts.ts';
 import { ActionForm, Field, useAction } from './shared.tsx';
 
+const IDENTITY = ['creditCode', 'address', 'longitude', 'latitude', 'safetyManagerName', 'safetyManagerPhone'] as const;
+type IdentityForm = Record<'id' | (typeof IDENTITY)[number], string>;
+const EMPTY_IDENTITY: IdentityForm = { id: '', creditCode: '', address: '', longitude: '', latitude: '', safetyManagerName: '', safetyManagerPhone: '' };
+
+/** The form's text as the PATCH body: every field sent, an empty one as null (cleared), coordinates as numbers. */
+function identityBody(f: IdentityForm): Record<string, string | number | null> {
+  const body: Record<string, string | number | null> = {};
+  for (const k of IDENTITY) {
+    const v = f[k].trim();
+    body[k] = v === '' ? null : k === 'longitude' || k === 'latitude' ? Number(v) : v;
+  }
+  return body;
+}
+
 export function Enterprises() {
-  const [form, setForm] = useState({ id: '', name: '', sector: 'hazardous_chemicals', authorityId: '' });
+  const [form, setForm] = useState({ id: '', name: '', sector: 'hazardous_chemicals', authorityId: '', creditCode: '' });
   const [ledger, setLedger] = useState({ id: '', grade: 'ungraded', keyEnterprise: 'false' });
+  const [identity, setIdentity] = useState<IdentityForm>(EMPTY_IDENTITY);
+  // saving clears empty fields, so it waits until the enterprise's current identity is loaded
+  const [loaded, setLoaded] = useState<string | undefined>();
   const { run, busy, view } = useAction();
+  const load = () =>
+    run(async () => {
+      const e = await api<LedgerEntry>('GET', `/api/v1/enterprises/${encodeURIComponent(identity.id)}/ledger`);
+      const text = (v: string | number | null) => (v === null ? '' : String(v));
+      setIdentity({ id: e.id, ...Object.fromEntries(IDENTITY.map((k) => [k, text(e[k])])) } as IdentityForm);
+      setLoaded(e.id);
+      return `${e.name} ${e.id}`;
+    });
   return (
     <>
       <h3>{t('create')}</h3>
       <ActionForm
         run={run}
         action={async () => {
-          await api('POST', '/api/v1/enterprises', { ...form, authorityId: form.authorityId || undefined });
+          await api('POST', '/api/v1/enterprises', { ...form, authorityId: form.authorityId || undefined, creditCode: form.creditCode.trim() || undefined });
         }}
       >
         <Field label={t('enterprise')} name="id" value={form} set={setForm} />
         <Field label={t('name')} name="name" value={form} set={setForm} />
         <Field label={t('sector')} name="sector" value={form} set={setForm} />
         <Field label={t('authority')} name="authorityId" value={form} set={setForm} />
+        <Field label={t('creditCode')} name="creditCode" value={form} set={setForm} />
         <button type="submit" class="primary" disabled={busy} data-testid="create-enterprise">
           {t('create')}
         </button>
+      </ActionForm>
+      <h3>{t('identity')}</h3>
+      <p class="muted">{t('identityHelp')}</p>
+      <ActionForm
+        run={run}
+        action={async () => {
+          await api('PATCH', `/api/v1/enterprises/${encodeURIComponent(identity.id)}`, identityBody(identity));
+        }}
+      >
+        <div data-testid="identity-form" class="contents">
+          <Field
+            label={t('enterprise')}
+            name="id"
+            value={identity}
+            set={(v) => {
+              setIdentity(v);
+              if (v.id !== loaded) setLoaded(undefined);
+            }}
+          />
+          <button type="button" disabled={busy || identity.id.trim() === ''} onClick={() => void load()} data-testid="load-identity">
+            {t('load')}
+          </button>
+          <Field label={t('creditCode')} name="creditCode" value={identity} set={setIdentity} />
+          <Field label={t('address')} name="address" value={identity} set={setIdentity} />
+          <Field label={t('longitude')} name="longitude" value={identity} set={setIdentity} />
+          <Field label={t('latitude')} name="latitude" value={identity} set={setIdentity} />
+          <Field label={t('safetyManager')} name="safetyManagerName" value={identity} set={setIdentity} />
+          <Field label={t('safetyManagerPhone')} name="safetyManagerPhone" value={identity} set={setIdentity} />
+          <button type="submit" class="primary" disabled={busy || loaded === undefined} data-testid="save-identity">
+            {t('confirm')}
+          </button>
+        </div>
       </ActionForm>
       <h3>{t('grade')}</h3>
       <ActionForm
