@@ -3,7 +3,8 @@
  * admin token, creates an admin user with a password; that user creates an
  * officer, provisions a gateway (its secret shown once), rotates the secret,
  * revokes the gateway (the broker then refuses it) and restores it, and
- * registers an alarm limit; every change is on the audit trail under the
+ * registers an alarm limit, sets an enterprise's credit code, coordinates
+ * and safety manager; every change is on the audit trail under the
  * user who made it. An officer sees no admin screen.
  */
 import type { Browser } from 'playwright-core';
@@ -104,6 +105,35 @@ describe('admin screens', () => {
     expect(await note()).toBe('已保存');
   });
 
+  it('lets the admin user load and set an enterprise’s credit code, coordinates and safety manager, refusing a wrong check character, shown on its file', async () => {
+    await page.page.click('[data-testid=tab-enterprises]');
+    const form = '[data-testid=identity-form]';
+    await page.page.fill(`${form} input[name=id]`, 'E1');
+    expect(await page.page.isDisabled('[data-testid=save-identity]')).toBe(true);
+    await page.page.click('[data-testid=load-identity]');
+    await page.page.waitForSelector('[data-testid=admin-note]:has-text("甲化工")');
+    await page.page.fill(`${form} input[name=creditCode]`, '91350100M000100Y4Z');
+    await page.page.fill(`${form} input[name=longitude]`, '119.3');
+    await page.page.fill(`${form} input[name=latitude]`, '26.08');
+    await page.page.fill(`${form} input[name=safetyManagerName]`, '林安全');
+    await page.page.fill(`${form} input[name=safetyManagerPhone]`, '138 0013 8000');
+    await page.page.click('[data-testid=save-identity]');
+    await page.page.waitForSelector('[data-testid=admin-note].error:has-text("应为“3”")');
+    await page.page.fill(`${form} input[name=creditCode]`, '91350100m000100y43');
+    await page.page.click('[data-testid=save-identity]');
+    await page.page.waitForSelector('[data-testid=admin-note].ok');
+    expect((await platform.db.query("SELECT credit_code, longitude, latitude, safety_manager_phone FROM enterprises WHERE id = 'E1'")).rows).toEqual([
+      { credit_code: '91350100M000100Y43', longitude: 119.3, latitude: 26.08, safety_manager_phone: '13800138000' },
+    ]);
+    await screenshot(page.page, 'admin-enterprise-identity');
+    expect(await accessibilityViolations(page.page)).toEqual([]);
+    await page.page.goto(`${base}/#/enterprises/E1`);
+    await page.page.waitForSelector('[data-testid=credit-code]:has-text("91350100M000100Y43")');
+    expect(await page.page.textContent('[data-testid=enterprise-file]')).toContain('林安全 · 13800138000');
+    await page.page.goto(`${base}/#/admin`);
+    await page.page.waitForSelector('[data-testid=admin]');
+  });
+
   it('imports a bureau’s list — all of it, or none with every problem shown — and verifies the audit chain', async () => {
     await page.page.click('[data-testid=tab-import]');
     await page.page.fill('[data-testid=import-csv]', '企业编号,企业名称,行业,执法主体,标准化等级\nE-A,乙化工,危险化学品,city,二级\nE-B,丙厂,造纸,city,一级\n');
@@ -140,9 +170,10 @@ describe('admin screens', () => {
     expect(byAction('gateway.secret_rotated')).toEqual(['user:chief']);
     expect(byAction('gateway.disabled')).toEqual(['user:chief']);
     expect(byAction('gateway.enabled')).toEqual(['user:chief']);
+    expect(byAction('enterprise.identity_updated')).toEqual(['user:chief']);
     expect(records.filter((r) => r.action.startsWith('rule_override')).map((r) => r.actor)).toEqual(['user:chief']);
     expect(await new AuditTrail(platform.db).verify()).toMatchObject({ ok: true });
-    // the only error: the browser's report of the refused (400) import
+    // the only errors: the browser's reports of the refused (400) identity change and import
     expect(page.errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
   });
 
