@@ -19,6 +19,9 @@ function identityBody(f: IdentityForm): Record<string, string | number | null> {
   return body;
 }
 
+const formOf = (e: Pick<LedgerEntry, 'id' | (typeof IDENTITY)[number]>): IdentityForm =>
+  ({ id: e.id, ...Object.fromEntries(IDENTITY.map((k) => [k, e[k] === null ? '' : String(e[k])])) }) as IdentityForm;
+
 export function Enterprises() {
   const [form, setForm] = useState({ id: '', name: '', sector: 'hazardous_chemicals', authorityId: '', creditCode: '' });
   const [ledger, setLedger] = useState({ id: '', grade: 'ungraded', keyEnterprise: 'false' });
@@ -29,8 +32,7 @@ export function Enterprises() {
   const load = () =>
     run(async () => {
       const e = await api<LedgerEntry>('GET', `/api/v1/enterprises/${encodeURIComponent(identity.id)}/ledger`);
-      const text = (v: string | number | null) => (v === null ? '' : String(v));
-      setIdentity({ id: e.id, ...Object.fromEntries(IDENTITY.map((k) => [k, text(e[k])])) } as IdentityForm);
+      setIdentity(formOf(e));
       setLoaded(e.id);
       return `${e.name} ${e.id}`;
     });
@@ -57,7 +59,9 @@ export function Enterprises() {
       <ActionForm
         run={run}
         action={async () => {
-          await api('PATCH', `/api/v1/enterprises/${encodeURIComponent(identity.id)}`, identityBody(identity));
+          // the answer is what was stored, normalised (upper-case code, phone as 11 digits or area code-number)
+          const saved = await api<LedgerEntry>('PATCH', `/api/v1/enterprises/${encodeURIComponent(identity.id)}`, identityBody(identity));
+          setIdentity(formOf(saved));
         }}
       >
         <div data-testid="identity-form" class="contents">

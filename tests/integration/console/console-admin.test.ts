@@ -122,6 +122,9 @@ describe('admin screens', () => {
     await page.page.fill(`${form} input[name=creditCode]`, '91350100m000100y43');
     await page.page.click('[data-testid=save-identity]');
     await page.page.waitForSelector('[data-testid=admin-note].ok');
+    // the form shows what was stored, normalised
+    expect(await page.page.inputValue(`${form} input[name=creditCode]`)).toBe('91350100M000100Y43');
+    expect(await page.page.inputValue(`${form} input[name=safetyManagerPhone]`)).toBe('13800138000');
     expect((await platform.db.query("SELECT credit_code, longitude, latitude, safety_manager_phone FROM enterprises WHERE id = 'E1'")).rows).toEqual([
       { credit_code: '91350100M000100Y43', longitude: 119.3, latitude: 26.08, safety_manager_phone: '13800138000' },
     ]);
