@@ -34,6 +34,7 @@ export function provisioningApi(config: { auth: Authenticator }, deps: Provision
     const actor = (req: FastifyRequest): string => actors.get(req) ?? 'user:admin';
     const p = deps.provisioning;
     const gatewayPath = z.object({ id: idSchema });
+    const enterprisePath = z.object({ id: idSchema });
     const gatewaysQuery = z.strictObject({ enterpriseId: idSchema.optional() });
     const sensorsPath = z.object({ enterpriseId: idSchema });
     const deadLettersQuery = z.strictObject({ gatewayId: idSchema.optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) });
@@ -45,8 +46,8 @@ export function provisioningApi(config: { auth: Authenticator }, deps: Provision
       reply.status(201).send(await p.createEnterprise(req.body, actor(req))),
     );
     // the enterprise's identity on record: credit code, address, coordinates, safety manager (absent: unchanged; null: cleared)
-    admin.patch('/api/v1/enterprises/:id', { schema: { params: gatewayPath, body: identityPatch } }, async (req) => {
-      const { id } = parse(gatewayPath, req.params, 'path');
+    admin.patch('/api/v1/enterprises/:id', { schema: { params: enterprisePath, body: identityPatch } }, async (req) => {
+      const { id } = parse(enterprisePath, req.params, 'path');
       const identity = await p.updateEnterpriseIdentity(id, req.body, actor(req));
       req.log.info({ enterpriseId: id, fields: Object.keys(req.body as object), actor: actor(req) }, 'enterprise identity updated');
       return { id, ...identity };
