@@ -22,7 +22,7 @@ import { connect as tcp, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import mqttPacket from 'mqtt-packet';
 import type { MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { encodeReadings, topics } from '../../../core/contract.ts';
 import { InfluxClient } from '../../../core/influx/client.ts';
 import type { Platform } from '../../../platform/platform.ts';
@@ -159,6 +159,18 @@ describe('the platform process under a connection flood and slow clients', () =>
 
   it(`closes every one of ${FLOOD} flood connections (a silent one at the connect timeout), refuses and counts each, and serves the gateway meanwhile`, async () => {
     await expect.poll(() => stream.acked, { timeout: 10_000 }).toBeGreaterThan(10);
+    // the baseline is the memory once the start-up has settled: a just-started process holds a few hundred MiB it frees
+    // in one step some seconds later (measured: 1,029 → 686 MiB), and a baseline taken before that step would make the
+    // bound below hundreds of MiB looser than meant (or, taken after it by chance, the comparison of two unlike states)
+    const samples: number[] = [];
+    await vi.waitFor(
+      () => {
+        samples.push(rssMiB());
+        const last = samples.slice(-5);
+        if (last.length < 5 || Math.max(...last) - Math.min(...last) > 0.03 * Math.min(...last)) throw new Error(`memory not settled: ${last.join(', ')} MiB`);
+      },
+      { timeout: 60_000, interval: 500 },
+    );
     const before = await refusals();
     const ackedBefore = stream.acked;
     figures.rssBeforeMiB = rssMiB();
@@ -284,7 +296,10 @@ describe('the platform process under a connection flood and slow clients', () =>
     const influx = new InfluxClient({ url: svc.influx.url, database: 'p_flood' });
     expect(await countReadings(influx, `"gw" = 'G1'`)).toBe(acked);
     expect((await fetch(`http://127.0.0.1:${p.httpPort}/health`)).status).toBe(200);
-    await expect.poll(rssMiB, { timeout: 30_000, interval: 500 }).toBeLessThan(figures.rssBeforeMiB! + 150);
+    // 200 MiB over the settled baseline (measured after floods: 738–840 MiB over baselines of 686–766). The bound was
+    // 150 MiB over a baseline taken during start-up, before the process freed its start-up memory (928–1,030 MiB
+    // measured): 1,080 MiB and more in effect; this one, about 900–970 MiB, is the stricter
+    await expect.poll(rssMiB, { timeout: 30_000, interval: 500 }).toBeLessThan(figures.rssBeforeMiB! + 200);
     figures.rssAfterMiB = rssMiB();
     const redis = new Redis(svc.redis.url);
     const keys = await redis.keys('*');
