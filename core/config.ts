@@ -125,6 +125,25 @@ export const platformConfigSchema = z.strictObject({
     password: z.string().optional(),
     /** Create the database at start (1.x only; 2.x/3.x buckets are provisioned by the operator). Default true. */
     createDatabase: z.boolean().default(true),
+    /**
+     * Retention of the readings (docs/adr/0008-retention-and-rollups.md). Set up at start on 1.x
+     * (`manage`); on 2.x/3.x the operator creates the buckets and the rollup task as the ADR shows.
+     */
+    retention: z
+      .strictObject({
+        /** Create/alter the retention policies and the rollup continuous query at start (1.x). Default true. */
+        manage: z.boolean().default(true),
+        /**
+         * Days raw readings are kept. Default 30, and never less: 《危险化学品重大危险源监督管理暂行规定》
+         * (原国家安监总局令第40号) 第十三条 requires the electronic records of a major hazard source's
+         * monitoring to be kept at least 30 days. Keep it at least as long as `ingest.maxAgeMs` (a backlog older
+         * than the raw retention is refused by InfluxDB).
+         */
+        rawDays: z.number().int().min(30, 'at least 30 days (危险化学品重大危险源监督管理暂行规定 第十三条)').default(30),
+        /** Days the 5-minute min/max/mean/count rollups are kept. Default 1,830 (five years): the platform's default, for the bureau to set. */
+        rollupDays: z.number().int().min(30).default(1830),
+      })
+      .prefault({}),
   }),
   /** PostgreSQL URL; when absent PostgreSQL runs embedded (PGlite) under `{dataDir}/pglite`. */
   databaseUrl: z.string().optional(),
@@ -300,6 +319,13 @@ export function configInputFromEnv(env: NodeJS.ProcessEnv): Record<string, unkno
       username: env.INFLUX_USERNAME,
       password: env.INFLUX_PASSWORD,
       createDatabase: env.INFLUX_CREATE_DB === undefined ? undefined : env.INFLUX_CREATE_DB !== 'false',
+      retention: nonEmpty(
+        drop({
+          manage: env.INFLUX_MANAGE_RETENTION === undefined ? undefined : env.INFLUX_MANAGE_RETENTION !== 'false',
+          rawDays: int(env.INFLUX_RAW_RETENTION_DAYS),
+          rollupDays: int(env.INFLUX_ROLLUP_RETENTION_DAYS),
+        }),
+      ),
     }),
   });
 }
