@@ -82,7 +82,7 @@ export async function continuousQueries(influx: InfluxClient): Promise<{ name: s
   const series = await influx.query('SHOW CONTINUOUS QUERIES', { database: null });
   const s = series.find((x) => x.name === influx.database);
   if (!s) return [];
-  return s.values.map((r) => ({ name: r[s.columns.indexOf('name')] as string, query: r[s.columns.indexOf('query')] as string }));
+  return (s.values ?? []).map((r) => ({ name: r[s.columns.indexOf('name')] as string, query: r[s.columns.indexOf('query')] as string }));
 }
 
 export interface RetentionReport {
