@@ -211,3 +211,25 @@ describe('configInputFromEnv', () => {
     );
   });
 });
+
+describe('influx.retention (docs/adr/0008)', () => {
+  it('defaults: managed, raw 30 days (危险化学品重大危险源监督管理暂行规定 第十三条), rollups 1,830 days', () => {
+    expect(parseConfig(minimal).influx.retention).toEqual({ manage: true, rawDays: 30, rollupDays: 1830 });
+  });
+
+  it('reads INFLUX_MANAGE_RETENTION, INFLUX_RAW_RETENTION_DAYS and INFLUX_ROLLUP_RETENTION_DAYS', () => {
+    const env = { REDIS_URL: minimal.redisUrl, INFLUX_URL: minimal.influx.url };
+    const c = parseConfig(
+      configInputFromEnv({ ...env, INFLUX_MANAGE_RETENTION: 'false', INFLUX_RAW_RETENTION_DAYS: '90', INFLUX_ROLLUP_RETENTION_DAYS: '3650' }),
+    );
+    expect(c.influx.retention).toEqual({ manage: false, rawDays: 90, rollupDays: 3650 });
+  });
+
+  it.each([
+    { name: 'raw retention under the 30-day minimum', retention: { rawDays: 29 }, says: 'influx.retention.rawDays: at least 30 days' },
+    { name: 'a fractional day', retention: { rollupDays: 365.5 }, says: 'influx.retention.rollupDays' },
+    { name: 'an unknown key', retention: { rawHours: 720 }, says: 'rawHours' },
+  ])('refuses $name, naming the key', ({ retention, says }) => {
+    expect(() => parseConfig({ ...minimal, influx: { ...minimal.influx, retention } })).toThrow(says);
+  });
+});
