@@ -101,7 +101,7 @@ describe('the platform sets up retention and reads the rollups for long ranges',
 
   it('creates the rollup policy and the continuous query over the default policy at start', async () => {
     expect(await retentionPolicies(platform.influx)).toEqual([
-      { name: 'autogen', durationMs: 30 * DAY, isDefault: true },
+      { name: 'autogen', durationMs: 31 * DAY, isDefault: true },
       { name: 'rollup', durationMs: 1830 * DAY, isDefault: false },
     ]);
     const cqs = await continuousQueries(platform.influx);
@@ -180,7 +180,7 @@ describe('the platform sets up retention and reads the rollups for long ranges',
     expect(set).toMatchObject({ rawPolicy: 'autogen', backfilledChunks: 0, createdRollupPolicy: false, createdContinuousQuery: false });
     expect((await continuousQueries(platform.influx)).map((c) => c.name)).toEqual([ROLLUP.continuousQuery]);
     expect((await retentionPolicies(platform.influx)).map((p) => [p.name, p.durationMs])).toEqual([
-      ['autogen', 30 * DAY],
+      ['autogen', 31 * DAY],
       ['rollup', 1830 * DAY],
     ]);
   });
