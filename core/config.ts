@@ -137,6 +137,11 @@ export const platformConfigSchema = z.strictObject({
         /** Create/alter the retention policies and the rollup continuous query at start (1.x). Default true. */
         manage: z.boolean().default(true),
         /**
+         * History reads the 5-minute rollups (`rollup.reading_5m`) for long and old ranges. Default true; on 2.x/3.x
+         * with `manage` false, set it false until the rollup bucket and task of the ADR are in place.
+         */
+        readRollups: z.boolean().default(true),
+        /**
          * Days raw readings are kept; never less than 30: 《危险化学品重大危险源监督管理暂行规定》
          * (原国家安监总局令第40号) 第十三条 requires the electronic records of a major hazard source's
          * monitoring to be kept at least 30 days. It must also exceed `ingest.maxAgeMs` by an hour (InfluxDB
@@ -335,6 +340,7 @@ export function configInputFromEnv(env: NodeJS.ProcessEnv): Record<string, unkno
       retention: nonEmpty(
         drop({
           manage: env.INFLUX_MANAGE_RETENTION === undefined ? undefined : env.INFLUX_MANAGE_RETENTION !== 'false',
+          readRollups: env.INFLUX_READ_ROLLUPS === undefined ? undefined : env.INFLUX_READ_ROLLUPS !== 'false',
           rawDays: int(env.INFLUX_RAW_RETENTION_DAYS),
           rollupDays: int(env.INFLUX_ROLLUP_RETENTION_DAYS),
         }),

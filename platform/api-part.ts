@@ -31,7 +31,7 @@ export function buildApiPart(ctx: PlatformContext, gateway: GatewayPart | undefi
     {
       adminToken: ctx.adminToken,
       signInLimits: config.http.signIn,
-      rawRetentionMs: config.influx.retention.manage ? config.influx.retention.rawDays * 86_400_000 : undefined,
+      rawRetentionMs: config.influx.retention.readRollups ? config.influx.retention.rawDays * 86_400_000 : undefined,
     },
     {
       db,

@@ -214,15 +214,21 @@ describe('configInputFromEnv', () => {
 
 describe('influx.retention (docs/adr/0008)', () => {
   it('defaults: managed, raw 31 days (≥ 30: 危险化学品重大危险源监督管理暂行规定 第十三条; > the 30-day backlog window), rollups 1,830 days', () => {
-    expect(parseConfig(minimal).influx.retention).toEqual({ manage: true, rawDays: 31, rollupDays: 1830 });
+    expect(parseConfig(minimal).influx.retention).toEqual({ manage: true, readRollups: true, rawDays: 31, rollupDays: 1830 });
   });
 
-  it('reads INFLUX_MANAGE_RETENTION, INFLUX_RAW_RETENTION_DAYS and INFLUX_ROLLUP_RETENTION_DAYS', () => {
+  it('reads INFLUX_MANAGE_RETENTION, INFLUX_READ_ROLLUPS, INFLUX_RAW_RETENTION_DAYS and INFLUX_ROLLUP_RETENTION_DAYS', () => {
     const env = { REDIS_URL: minimal.redisUrl, INFLUX_URL: minimal.influx.url };
     const c = parseConfig(
-      configInputFromEnv({ ...env, INFLUX_MANAGE_RETENTION: 'false', INFLUX_RAW_RETENTION_DAYS: '90', INFLUX_ROLLUP_RETENTION_DAYS: '3650' }),
+      configInputFromEnv({
+        ...env,
+        INFLUX_MANAGE_RETENTION: 'false',
+        INFLUX_READ_ROLLUPS: 'false',
+        INFLUX_RAW_RETENTION_DAYS: '90',
+        INFLUX_ROLLUP_RETENTION_DAYS: '3650',
+      }),
     );
-    expect(c.influx.retention).toEqual({ manage: false, rawDays: 90, rollupDays: 3650 });
+    expect(c.influx.retention).toEqual({ manage: false, readRollups: false, rawDays: 90, rollupDays: 3650 });
   });
 
   it.each([
