@@ -161,7 +161,7 @@ export function buildApi(
     registerOfficerRoutes(scope, auth, officers);
     registerSessionRoutes(scope, { auth, officers, metrics: deps.metrics, limits: new SignInLimits(config.signInLimits, deps.redis) });
   });
-  if (deps.alerts) app.register(alertApi({ auth }, { ...deps, alerts: deps.alerts }));
+  if (deps.alerts) app.register(alertApi({ auth, rawRetentionMs: config.rawRetentionMs }, { ...deps, alerts: deps.alerts }));
   // the exemption of an inspection rests on the serious rules of the catalogue in force (a catalogue file's, reloaded)
   const catalogue = deps.alerts?.catalogue ?? deps.ruleOverrides?.catalogue;
   const seriousRules = catalogue ? async () => seriousRule(await catalogue()) : undefined;

@@ -70,7 +70,12 @@ async function buildContext(
   await waitFor('InfluxDB', () => influx.ping(), 30_000, logger);
   if (config.influx.createDatabase) await influx.createDatabase();
   if (config.influx.retention.manage) {
-    const r = await ensureRetention(influx, config.influx.retention, base.clock.now());
+    const r = await ensureRetention(influx, config.influx.retention, base.clock.now()).catch((err: unknown) => {
+      throw new Error(
+        `setting up InfluxDB retention and rollups failed (on InfluxDB 2.x/3.x set INFLUX_MANAGE_RETENTION=false and follow docs/adr/0008): ${(err as Error).message}`,
+        { cause: err },
+      );
+    });
     logger.info({ ...r, rawDays: config.influx.retention.rawDays, rollupDays: config.influx.retention.rollupDays }, 'InfluxDB retention and rollups set');
   }
   const redis = openRedisConnections(config.redisUrl, logger);
