@@ -185,3 +185,34 @@ describe('the platform sets up retention and reads the rollups for long ranges',
     ]);
   });
 });
+
+describe('a platform upgraded in place keeps its readings readable', () => {
+  it('an existing database with readings older than the raw retention: after start, history of that range reads them from the rollup', async () => {
+    const database = `t_upgraded_${process.pid}`; // the database startTestPlatform(svc, 'upgraded') uses
+    const before = new InfluxClient({ url: svc.influx.url, database });
+    await before.createDatabase(); // as the platform of before created it: autogen, infinite, default
+    const now = Math.floor(Date.now() / FIVE) * FIVE;
+    const old = now - 90 * DAY;
+    const recent = now - 3600_000;
+    await before.write(`${episode('GT-101', old)}\n${episode('GT-101', recent)}`);
+
+    const { platform, logs } = await startTestPlatform(svc, 'upgraded');
+    try {
+      expect(logs.find((l) => l.msg === 'InfluxDB retention and rollups set')).toMatchObject({ rawPolicy: 'autogen', rawBeforeMs: 0, backfilledChunks: 13 });
+      const api = new AdminClient(`http://127.0.0.1:${platform.httpPort}`, platform.adminToken);
+      await provisionTankFarm(api, 'E1', 'G1');
+      type Down = { source: string; points: { t: number; mean: number; min: number; max: number; count: number }[] };
+      const oldRange = await api.ok<Down>('GET', `/api/v1/enterprises/E1/sensors/GT-101/readings?from=${old - FIVE}&to=${old + 2 * FIVE}`);
+      expect(oldRange).toMatchObject({ source: 'rollup', points: [{ t: old, mean: 44, min: 36, max: 52, count: 60 }] });
+      const recentRange = await api.ok<{ source: string; points: { value: number }[] }>(
+        'GET',
+        `/api/v1/enterprises/E1/sensors/GT-101/readings?from=${recent}&to=${recent + FIVE}&points=100`,
+      );
+      expect(recentRange.source).toBe('raw');
+      expect(recentRange.points).toHaveLength(60);
+      expect(Math.max(...recentRange.points.map((p) => p.value))).toBe(52);
+    } finally {
+      await platform.stop();
+    }
+  });
+});
