@@ -97,10 +97,11 @@ export interface RetentionReport {
 
 /**
  * Sets up the retention policies and the continuous query, idempotently (a
- * restart changes nothing). When the raw retention shrinks — a database
- * upgraded in place from the infinite `autogen` — every raw reading already
- * stored is first rolled up, then the raw policy's duration is set: readings
- * older than the raw retention stay readable as rollups.
+ * restart changes nothing). On the first set-up (no rollup CQ yet), and
+ * whenever the raw retention shrinks — a database upgraded in place from the
+ * infinite `autogen` — every raw reading already stored is first rolled up,
+ * then the raw policy's duration is set: readings older than the raw
+ * retention stay readable as rollups.
  */
 export async function ensureRetention(influx: InfluxClient, opts: RetentionOptions, now: number): Promise<RetentionReport> {
   const db = quoteIdent(influx.database);
@@ -125,18 +126,19 @@ export async function ensureRetention(influx: InfluxClient, opts: RetentionOptio
   }
 
   const cqs = await continuousQueries(influx);
+  // no rollup CQ of any version yet: the readings already stored have never been rolled up
+  const firstSetUp = !cqs.some((cq) => cq.name.startsWith(ROLLUP.measurement));
   for (const cq of cqs)
-    if (cq.name.startsWith(`${ROLLUP.measurement}`) && cq.name !== ROLLUP.continuousQuery) await q(`DROP CONTINUOUS QUERY ${quoteIdent(cq.name)} ON ${db}`);
+    if (cq.name.startsWith(ROLLUP.measurement) && cq.name !== ROLLUP.continuousQuery) await q(`DROP CONTINUOUS QUERY ${quoteIdent(cq.name)} ON ${db}`);
   if (!cqs.some((cq) => cq.name === ROLLUP.continuousQuery)) {
     await q(createContinuousQuery(influx.database, raw.name));
     report.createdContinuousQuery = true;
   }
 
   const target = opts.rawDays * DAY_MS;
-  if (raw.durationMs !== target) {
-    if (raw.durationMs === 0 || raw.durationMs > target) report.backfilledChunks = await backfill(influx, raw.name, now);
-    await q(`ALTER RETENTION POLICY ${quoteIdent(raw.name)} ON ${db} DURATION ${opts.rawDays}d`);
-  }
+  const shrinking = raw.durationMs === 0 || raw.durationMs > target;
+  if (firstSetUp || (raw.durationMs !== target && shrinking)) report.backfilledChunks = await backfill(influx, raw.name, now);
+  if (raw.durationMs !== target) await q(`ALTER RETENTION POLICY ${quoteIdent(raw.name)} ON ${db} DURATION ${opts.rawDays}d`);
   return report;
 }
 

@@ -84,6 +84,20 @@ describe('a database upgraded in place (infinite autogen, readings older than th
   });
 });
 
+describe('a database whose default policy already has the raw retention, but no rollups yet', () => {
+  it('rolls up the stored readings on the first set-up all the same', async () => {
+    const influx = new InfluxClient({ url: svc.influx.url, database: 't_preset' });
+    await influx.createDatabase();
+    await influx.query('ALTER RETENTION POLICY "autogen" ON "t_preset" DURATION 31d', { method: 'POST', database: null });
+    const now = Math.floor(Date.now() / FIVE) * FIVE;
+    const t0 = now - 10 * DAY;
+    await influx.write(episode('GT-101', t0));
+    const r = await ensureRetention(influx, { rawDays: 31, rollupDays: 1830 }, now);
+    expect(r).toMatchObject({ rawBeforeMs: 31 * DAY, backfilledChunks: 2, createdContinuousQuery: true });
+    expect(await rollupRows(influx, 'GT-101', t0, t0 + FIVE)).toEqual([[t0, 36, 52, 44, 60, 2640]]);
+  });
+});
+
 describe('the platform sets up retention and reads the rollups for long ranges', () => {
   let platform: Platform;
   let database: string;
