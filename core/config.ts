@@ -141,6 +141,8 @@ export const platformConfigSchema = z.strictObject({
          * with `manage` false, set it false until the rollup bucket and task of the ADR are in place.
          */
         readRollups: z.boolean().default(true),
+        /** How often the gateway part rolls up again the buckets of readings stored over 45 min late, ms. Default 1 min (the platform's default). */
+        lateRerollIntervalMs: z.number().int().min(1000).default(60_000),
         /**
          * Days raw readings are kept; never less than 30: 《危险化学品重大危险源监督管理暂行规定》
          * (原国家安监总局令第40号) 第十三条 requires the electronic records of a major hazard source's

@@ -41,12 +41,15 @@ export interface RetentionOptions {
 /** The aggregates of one rollup bucket, as InfluxQL select fields over `value`. */
 const ROLLUP_FIELDS = 'min("value") AS "min", max("value") AS "max", mean("value") AS "mean", count("value") AS "count", sum("value") AS "sum"';
 
-/** `SELECT … INTO` the rollup from `rawPolicy`; `where` adds a time range (the back-fill), absent in the continuous query. */
-export function rollupSelect(database: string, rawPolicy: string, where?: string): string {
+/**
+ * `SELECT … INTO` the rollup from `rawPolicy` (null: the database's default policy, `db..reading`); `where` adds a
+ * time range (the back-fill, a late reading's re-roll), absent in the continuous query.
+ */
+export function rollupSelect(database: string, rawPolicy: string | null, where?: string): string {
   const db = quoteIdent(database);
   return (
     `SELECT ${ROLLUP_FIELDS} INTO ${db}.${quoteIdent(ROLLUP.policy)}.${quoteIdent(ROLLUP.measurement)} ` +
-    `FROM ${db}.${quoteIdent(rawPolicy)}.${quoteIdent(MEASUREMENTS.reading)}${where ? ` WHERE ${where}` : ''} GROUP BY time(5m), *`
+    `FROM ${db}.${rawPolicy === null ? '' : quoteIdent(rawPolicy)}.${quoteIdent(MEASUREMENTS.reading)}${where ? ` WHERE ${where}` : ''} GROUP BY time(5m), *`
   );
 }
 

@@ -13,7 +13,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { InfluxClient } from '../../../core/influx/client.ts';
 import { continuousQueries, ensureRetention, retentionPolicies, ROLLUP, rollupSelect } from '../../../core/influx/retention.ts';
 import { readingLine, readingSeriesKey } from '../../../core/influx/schema.ts';
+import { encodeReadings, topics } from '../../../core/contract.ts';
 import { AdminClient } from '../../../testkit/api.ts';
+import { connect, publish } from '../../../testkit/mqtt.ts';
 import { provisionTankFarm } from '../../../testkit/fixtures.ts';
 import { startTestPlatform } from '../../../testkit/platform.ts';
 import { startTestServices, type TestServices } from '../../../testkit/services.ts';
@@ -226,6 +228,32 @@ describe('a platform upgraded in place keeps its readings readable', () => {
       expect(recentRange.points).toHaveLength(60);
       expect(Math.max(...recentRange.points.map((p) => p.value))).toBe(52);
     } finally {
+      await platform.stop();
+    }
+  });
+});
+
+describe('a reading stored later than the continuous query re-computes (a backlog after an outage)', () => {
+  it('is rolled up again: the rollup of its bucket counts it and its peak', async () => {
+    const database = `t_late_${process.pid}`;
+    const { platform } = await startTestPlatform(svc, 'late', { influx: { url: svc.influx.url, database, retention: { lateRerollIntervalMs: 1000 } } });
+    const api = new AdminClient(`http://127.0.0.1:${platform.httpPort}`, platform.adminToken);
+    const gw = await provisionTankFarm(api, 'E1', 'G1');
+    const client = await connect(platform.mqttPort, { clientId: 'G1', username: 'G1', password: gw.secret });
+    try {
+      const t0 = Math.floor(Date.now() / FIVE) * FIVE - 3 * 3600_000; // three hours ago: outside RESAMPLE FOR 1h
+      // the bucket as the CQ rolled it up three hours ago
+      await platform.influx.write(episode('GT-101', t0));
+      await platform.influx.query(rollupSelect(database, 'autogen', `time >= ${t0}ms AND time < ${t0 + FIVE}ms`), { method: 'POST' });
+      expect(await rollupRows(platform.influx, 'GT-101', t0, t0 + FIVE)).toEqual([[t0, 36, 52, 44, 60, 2640]]);
+      // the gateway's backlog arrives now, with a 60 %LEL reading inside that bucket
+      await publish(client, topics.readings('E1', 'G1'), encodeReadings([{ sensor: 'GT-101', value: 60, unit: '%LEL', quality: 'good', ts: t0 + 2500 }]));
+      await vi.waitFor(async () => expect(await rollupRows(platform.influx, 'GT-101', t0, t0 + FIVE)).toEqual([[t0, 36, 60, 2700 / 61, 61, 2700]]), {
+        timeout: 10_000,
+        interval: 200,
+      });
+    } finally {
+      client.end(true);
       await platform.stop();
     }
   });

@@ -214,7 +214,7 @@ describe('configInputFromEnv', () => {
 
 describe('influx.retention (docs/adr/0008)', () => {
   it('defaults: managed, raw 31 days (≥ 30: 危险化学品重大危险源监督管理暂行规定 第十三条; > the 30-day backlog window), rollups 1,830 days', () => {
-    expect(parseConfig(minimal).influx.retention).toEqual({ manage: true, readRollups: true, rawDays: 31, rollupDays: 1830 });
+    expect(parseConfig(minimal).influx.retention).toEqual({ manage: true, readRollups: true, rawDays: 31, rollupDays: 1830, lateRerollIntervalMs: 60_000 });
   });
 
   it('reads INFLUX_MANAGE_RETENTION, INFLUX_READ_ROLLUPS, INFLUX_RAW_RETENTION_DAYS and INFLUX_ROLLUP_RETENTION_DAYS', () => {
@@ -228,7 +228,7 @@ describe('influx.retention (docs/adr/0008)', () => {
         INFLUX_ROLLUP_RETENTION_DAYS: '3650',
       }),
     );
-    expect(c.influx.retention).toEqual({ manage: false, readRollups: false, rawDays: 90, rollupDays: 3650 });
+    expect(c.influx.retention).toEqual({ manage: false, readRollups: false, rawDays: 90, rollupDays: 3650, lateRerollIntervalMs: 60_000 });
   });
 
   it.each([
