@@ -141,7 +141,7 @@ export const platformConfigSchema = z.strictObject({
          * with `manage` false, set it false until the rollup bucket and task of the ADR are in place.
          */
         readRollups: z.boolean().default(true),
-        /** How often the gateway part rolls up again the buckets of readings stored over 45 min late, ms. Default 1 min (the platform's default). */
+        /** How often the gateway part rolls up again the buckets of readings stored over 45 min late (1.x, with `manage`), ms. Default 1 min (the platform's default). */
         lateRerollIntervalMs: z.number().int().min(1000).default(60_000),
         /**
          * Days raw readings are kept; never less than 30: 《危险化学品重大危险源监督管理暂行规定》

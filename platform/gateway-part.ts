@@ -24,8 +24,8 @@ export async function buildGatewayPart(ctx: PlatformContext): Promise<GatewayPar
   const { config, db, clock, logger, metrics, registry } = ctx;
   // The rules worker's feed: appended before the PUBACK (auto-pipelined: one round trip per burst; fails after 2 retries).
   const feed = new FeedWriter(ctx.redis.dedicated('feed', { maxRetriesPerRequest: 2, enableAutoPipelining: true }), config.redisPrefix);
-  // readings stored too late for the rollup CQ's re-computation are rolled up again (docs/adr/0008)
-  const late = config.influx.retention.readRollups ? new LateRollups() : undefined;
+  // readings stored too late for the rollup CQ's re-computation are rolled up again (docs/adr/0008; 1.x, which the platform manages)
+  const late = config.influx.retention.manage && config.influx.retention.readRollups ? new LateRollups() : undefined;
   const lateLog = logger.child({ part: 'ingest', component: 'late-rollups' });
   const rerollLate = async (): Promise<void> => {
     if (!late || late.pending === 0) return;
