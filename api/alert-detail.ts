@@ -29,6 +29,7 @@ export interface AlertReadings {
   from: number;
   to: number;
   mode: 'raw' | 'downsampled';
+  source: 'raw' | 'rollup';
   intervalMs: number;
   points: HistoryPoint[];
 }
@@ -38,6 +39,8 @@ export interface DetailDeps {
   getSensor(enterpriseId: string, sensorId: string): Promise<{ id: string; kind: string; unit: string; periodS: number } | undefined>;
   now(): number;
   logger: Logger;
+  /** How long raw readings are kept when the rollups are kept too (an old alert's readings are then its rollups); absent: raw only. */
+  rawRetentionMs?: number | undefined;
 }
 
 /** `zone:<zone>` and `gateway:<id>` subjects have no readings of their own; anything else is a sensor or signal point id. */
@@ -73,11 +76,12 @@ export async function readingsAround(alert: Alert, deps: DetailDeps, points: num
   if (!sensor) return { readings: null, readingsNote: `sensor ${alert.subject} is not in the ledger` };
   if ((SIGNAL_KINDS as string[]).includes(sensor.kind)) return { readings: null, readingsNote: `${alert.subject} is a signal point (states, not readings)` };
   const { from, to } = readingsWindow(alert, deps.now());
-  const plan = planHistory({ enterpriseId: alert.enterpriseId, sensorId: sensor.id, from, to, points, periodMs: sensor.periodS * 1000 });
+  const rollup = deps.rawRetentionMs === undefined ? undefined : { rawSinceMs: deps.now() - deps.rawRetentionMs };
+  const plan = planHistory({ enterpriseId: alert.enterpriseId, sensorId: sensor.id, from, to, points, periodMs: sensor.periodS * 1000, rollup });
   try {
     const pts = await runHistory(deps.influx, plan);
     const s = { id: sensor.id, kind: sensor.kind, unit: sensor.unit, periodS: sensor.periodS };
-    return { readings: { sensor: s, from, to, mode: plan.mode, intervalMs: plan.intervalMs, points: pts } };
+    return { readings: { sensor: s, from, to, mode: plan.mode, source: plan.source, intervalMs: plan.intervalMs, points: pts } };
   } catch (err) {
     deps.logger.warn({ err, alertId: alert.id }, 'readings around an alert unavailable');
     return { readings: null, readingsNote: `readings unavailable: ${(err as Error).message}` };

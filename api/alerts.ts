@@ -83,7 +83,7 @@ export function transitionHttpError(code: TransitionErrorCode): { status: number
 }
 
 /** The alerts API as a fastify plugin: `app.register(alertApi({ auth }, deps))`. */
-export function alertApi(config: { auth: Authenticator }, deps: AlertRouteDeps) {
+export function alertApi(config: { auth: Authenticator; rawRetentionMs?: number | undefined }, deps: AlertRouteDeps) {
   return async (app: FastifyInstance): Promise<void> => {
     const { db } = deps.alerts;
     const { auth } = config;
@@ -96,6 +96,7 @@ export function alertApi(config: { auth: Authenticator }, deps: AlertRouteDeps) 
       getSensor: (e, s) => deps.provisioning.getSensor(e, s),
       now: () => deps.clock.now(),
       logger: deps.logger,
+      rawRetentionMs: config.rawRetentionMs,
     };
 
     registerAlertStream(app, {

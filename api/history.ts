@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { AppError } from '../core/errors.ts';
 import { quoteString, type InfluxClient } from '../core/influx/client.ts';
+import { ROLLUP, ROLLUP_INTERVAL_MS } from '../core/influx/retention.ts';
 import { MEASUREMENTS } from '../core/influx/schema.ts';
 
 export const historyQuerySchema = z.strictObject({
@@ -50,28 +51,58 @@ export function historyRange(q: { from?: number | undefined; to?: number | undef
 
 export interface HistoryPlan {
   mode: 'raw' | 'downsampled';
+  /** Where the points come from: the raw readings, or their 5-minute rollups (`rollup.reading_5m`). */
+  source: 'raw' | 'rollup';
   intervalMs: number;
   influxql: string;
 }
 
 /**
  * Raw readings when the range holds no more than `points` of them at the
- * sensor's expected period; otherwise mean/min/max per bucket of
+ * sensor's expected period; otherwise mean/min/max/count per bucket of
  * `ceil(range / points)` ms, so spikes survive downsampling.
+ *
+ * With `rollup` (the rollups are kept: docs/adr/0008-retention-and-rollups.md),
+ * a range that starts before `rawSinceMs` (raw readings are kept since then,
+ * the raw retention) or whose buckets span at least a rollup interval (5 min)
+ * reads the rollups instead: buckets are whole multiples of 5 min, min of the
+ * mins, max of the maxes, the count summed and the mean weighted by it
+ * (sum ÷ count), so a bucket says exactly what its raw readings would.
  */
-export function planHistory(q: { enterpriseId: string; sensorId: string; from: number; to: number; points: number; periodMs: number }): HistoryPlan {
+export function planHistory(q: {
+  enterpriseId: string;
+  sensorId: string;
+  from: number;
+  to: number;
+  points: number;
+  periodMs: number;
+  rollup?: { rawSinceMs: number } | undefined;
+}): HistoryPlan {
   if (q.to <= q.from) throw new AppError('BAD_REQUEST', '`to` must be after `from`');
   const where = `"ent" = ${quoteString(q.enterpriseId)} AND "sensor" = ${quoteString(q.sensorId)} AND time >= ${q.from}ms AND time < ${q.to}ms`;
   const intervalMs = Math.max(1, Math.ceil((q.to - q.from) / q.points));
+  if (q.rollup && (q.from < q.rollup.rawSinceMs || intervalMs >= ROLLUP_INTERVAL_MS)) {
+    const bucket = Math.ceil(intervalMs / ROLLUP_INTERVAL_MS) * ROLLUP_INTERVAL_MS;
+    return {
+      mode: 'downsampled',
+      source: 'rollup',
+      intervalMs: bucket,
+      influxql:
+        `SELECT sum("sum") / sum("count") AS "mean", min("min") AS "min", max("max") AS "max", sum("count") AS "count" ` +
+        `FROM "${ROLLUP.policy}"."${ROLLUP.measurement}" WHERE ${where} GROUP BY time(${bucket}ms) fill(none)`,
+    };
+  }
   if (intervalMs <= q.periodMs) {
     return {
       mode: 'raw',
+      source: 'raw',
       intervalMs: 0,
       influxql: `SELECT "value", "quality" FROM "${MEASUREMENTS.reading}" WHERE ${where} ORDER BY time ASC LIMIT ${q.points}`,
     };
   }
   return {
     mode: 'downsampled',
+    source: 'raw',
     intervalMs,
     influxql: `SELECT mean("value") AS "mean", min("value") AS "min", max("value") AS "max", count("value") AS "count" FROM "${MEASUREMENTS.reading}" WHERE ${where} GROUP BY time(${intervalMs}ms) fill(none)`,
   };

@@ -12,7 +12,11 @@ import type { Authenticator } from './auth.ts';
 import { historyQuerySchema, historyRange, planHistory, runHistory } from './history.ts';
 import { parse } from './parse.ts';
 
-export function historyApi(config: { auth: Authenticator }, deps: { db: Db; influx: InfluxClient; provisioning: Provisioning; clock: Pick<Clock, 'now'> }) {
+/** `rawRetentionMs`: how long raw readings are kept when the rollups are kept too (absent: no rollups, raw only). */
+export function historyApi(
+  config: { auth: Authenticator; rawRetentionMs?: number | undefined },
+  deps: { db: Db; influx: InfluxClient; provisioning: Provisioning; clock: Pick<Clock, 'now'> },
+) {
   const { auth } = config;
   return async (app: FastifyInstance): Promise<void> => {
     // a sensor's history: anyone who may read the enterprise's file (一企一档)
@@ -28,9 +32,10 @@ export function historyApi(config: { auth: Authenticator }, deps: { db: Db; infl
         const sensor = await deps.provisioning.getSensor(enterpriseId, sensorId);
         if (!sensor) throw new AppError('NOT_FOUND', `sensor ${sensorId} of enterprise ${enterpriseId} not found`);
         const { from, to } = historyRange(q, deps.clock.now());
-        const plan = planHistory({ enterpriseId, sensorId, from, to, points: q.points, periodMs: sensor.periodS * 1000 });
+        const rollup = config.rawRetentionMs === undefined ? undefined : { rawSinceMs: deps.clock.now() - config.rawRetentionMs };
+        const plan = planHistory({ enterpriseId, sensorId, from, to, points: q.points, periodMs: sensor.periodS * 1000, rollup });
         const points = await runHistory(deps.influx, plan);
-        return { sensor, from, to, mode: plan.mode, intervalMs: plan.intervalMs, points };
+        return { sensor, from, to, mode: plan.mode, source: plan.source, intervalMs: plan.intervalMs, points };
       },
     );
   };

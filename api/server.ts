@@ -73,7 +73,16 @@ export const BODY_LIMITS = {
 /** The error code of a fastify (or other non-`AppError`) error below 500. */
 const clientErrorCode = (status: number): ErrorCode => (status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'BAD_REQUEST');
 
-export function buildApi(config: { adminToken: string; sessions?: SessionPolicy | undefined; signInLimits?: SignInLimitPolicy | undefined }, deps: ApiDeps) {
+export function buildApi(
+  config: {
+    adminToken: string;
+    sessions?: SessionPolicy | undefined;
+    signInLimits?: SignInLimitPolicy | undefined;
+    /** How long raw readings are kept, ms, when the 5-minute rollups are kept too; absent: history reads raw readings only. */
+    rawRetentionMs?: number | undefined;
+  },
+  deps: ApiDeps,
+) {
   const app = Fastify({ loggerInstance: deps.logger.child({ part: 'api' }), bodyLimit: BODY_LIMITS.defaultBytes });
   // every route, for the OpenAPI description's completeness check (api/openapi.ts)
   const routes: string[] = [];
@@ -147,12 +156,12 @@ export function buildApi(config: { adminToken: string; sessions?: SessionPolicy 
   app.register(rootRoutes(deps));
   app.register(provisioningApi({ auth }, { provisioning: deps.provisioning, officers, db: deps.db, coverage: coverageDeps }));
   app.register(consoleRoutes(deps.logger));
-  app.register(historyApi({ auth }, deps));
+  app.register(historyApi({ auth, rawRetentionMs: config.rawRetentionMs }, deps));
   app.register(async (scope: FastifyInstance) => {
     registerOfficerRoutes(scope, auth, officers);
     registerSessionRoutes(scope, { auth, officers, metrics: deps.metrics, limits: new SignInLimits(config.signInLimits, deps.redis) });
   });
-  if (deps.alerts) app.register(alertApi({ auth }, { ...deps, alerts: deps.alerts }));
+  if (deps.alerts) app.register(alertApi({ auth, rawRetentionMs: config.rawRetentionMs }, { ...deps, alerts: deps.alerts }));
   // the exemption of an inspection rests on the serious rules of the catalogue in force (a catalogue file's, reloaded)
   const catalogue = deps.alerts?.catalogue ?? deps.ruleOverrides?.catalogue;
   const seriousRules = catalogue ? async () => seriousRule(await catalogue()) : undefined;

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { AppError } from './errors.ts';
 import { adminTokenWeakness, weakAdminTokenMessage } from './secrets.ts';
 
+/** How much longer than the oldest backlog accepted (`ingest.maxAgeMs`) raw readings must be kept: an hour for points in flight. */
+const RAW_RETENTION_MARGIN_MS = 3600_000;
+
 /** The parts a process can run (`PARTS`); a deployment runs each somewhere (`tests/unit/platform/compose.test.ts`). */
 export const PARTS = ['gateway', 'api', 'rules'] as const;
 export type Part = (typeof PARTS)[number];
@@ -125,6 +128,33 @@ export const platformConfigSchema = z.strictObject({
     password: z.string().optional(),
     /** Create the database at start (1.x only; 2.x/3.x buckets are provisioned by the operator). Default true. */
     createDatabase: z.boolean().default(true),
+    /**
+     * Retention of the readings (docs/adr/0008-retention-and-rollups.md). Set up at start on 1.x
+     * (`manage`); on 2.x/3.x the operator creates the buckets and the rollup task as the ADR shows.
+     */
+    retention: z
+      .strictObject({
+        /** Create/alter the retention policies and the rollup continuous query at start (1.x). Default true. */
+        manage: z.boolean().default(true),
+        /**
+         * History reads the 5-minute rollups (`rollup.reading_5m`) for long and old ranges. Default true; on 2.x/3.x
+         * with `manage` false, set it false until the rollup bucket and task of the ADR are in place.
+         */
+        readRollups: z.boolean().default(true),
+        /** How often the gateway part rolls up again the buckets of readings stored over 45 min late (1.x, with `manage`), ms. Default 1 min (the platform's default). */
+        lateRerollIntervalMs: z.number().int().min(1000).default(60_000),
+        /**
+         * Days raw readings are kept; never less than 30: 《危险化学品重大危险源监督管理暂行规定》
+         * (原国家安监总局令第40号) 第十三条 requires the electronic records of a major hazard source's
+         * monitoring to be kept at least 30 days. It must also exceed `ingest.maxAgeMs` by an hour (InfluxDB
+         * refuses points older than the retention). Default 31: the regulation's 30 days, and the ingest's
+         * 30-day backlog window with a day to spare.
+         */
+        rawDays: z.number().int().min(30, 'at least 30 days (危险化学品重大危险源监督管理暂行规定 第十三条)').default(31),
+        /** Days the 5-minute min/max/mean/count rollups are kept. Default 1,830 (five years): the platform's default, for the bureau to set. */
+        rollupDays: z.number().int().min(30).default(1830),
+      })
+      .prefault({}),
   }),
   /** PostgreSQL URL; when absent PostgreSQL runs embedded (PGlite) under `{dataDir}/pglite`. */
   databaseUrl: z.string().optional(),
@@ -221,11 +251,20 @@ export type PlatformConfigInput = z.input<typeof platformConfigSchema>;
 
 export function parseConfig(input: unknown): PlatformConfig {
   const result = platformConfigSchema.safeParse(input);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new AppError('CONFIG_INVALID', `Invalid configuration:\n${lines.join('\n')}`, { details: result.error.issues });
+  if (result.success) {
+    const c = result.data;
+    // InfluxDB drops a point older than its retention policy and answers the whole write 400 (partial write), which
+    // would dead-letter the messages of that batch: every backlog the ingest accepts must lie inside the raw retention.
+    if (c.influx.retention.rawDays * 86_400_000 < c.ingest.maxAgeMs + RAW_RETENTION_MARGIN_MS) {
+      const message = `must exceed ingest.maxAgeMs (${c.ingest.maxAgeMs} ms, the oldest backlog accepted) by at least an hour`;
+      throw new AppError('CONFIG_INVALID', `Invalid configuration:\n  influx.retention.rawDays: ${message}`, {
+        details: [{ path: ['influx', 'retention', 'rawDays'], message }],
+      });
+    }
+    return c;
   }
-  return result.data;
+  const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+  throw new AppError('CONFIG_INVALID', `Invalid configuration:\n${lines.join('\n')}`, { details: result.error.issues });
 }
 
 const int = (v: string | undefined): number | undefined => (v === undefined || v === '' ? undefined : Number(v));
@@ -300,6 +339,14 @@ export function configInputFromEnv(env: NodeJS.ProcessEnv): Record<string, unkno
       username: env.INFLUX_USERNAME,
       password: env.INFLUX_PASSWORD,
       createDatabase: env.INFLUX_CREATE_DB === undefined ? undefined : env.INFLUX_CREATE_DB !== 'false',
+      retention: nonEmpty(
+        drop({
+          manage: env.INFLUX_MANAGE_RETENTION === undefined ? undefined : env.INFLUX_MANAGE_RETENTION !== 'false',
+          readRollups: env.INFLUX_READ_ROLLUPS === undefined ? undefined : env.INFLUX_READ_ROLLUPS !== 'false',
+          rawDays: int(env.INFLUX_RAW_RETENTION_DAYS),
+          rollupDays: int(env.INFLUX_ROLLUP_RETENTION_DAYS),
+        }),
+      ),
     }),
   });
 }

@@ -28,7 +28,11 @@ export function buildApiPart(ctx: PlatformContext, gateway: GatewayPart | undefi
   // the limiter counts in memory at once (its insurance) instead of holding sign-ins until it is back
   const limits = redis.dedicated('sign-in-limits', { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   const api = buildApi(
-    { adminToken: ctx.adminToken, signInLimits: config.http.signIn },
+    {
+      adminToken: ctx.adminToken,
+      signInLimits: config.http.signIn,
+      rawRetentionMs: config.influx.retention.readRollups ? config.influx.retention.rawDays * 86_400_000 : undefined,
+    },
     {
       db,
       influx: ctx.influx,

@@ -7,6 +7,7 @@ import { FeedWriter } from '../core/feed.ts';
 import { buildBroker, type Broker } from '../gateway/broker.ts';
 import { concernsGateway, GatewayStatusTracker } from '../gateway/status.ts';
 import { buildIngest } from '../ingest/ingest.ts';
+import { LateRollups } from '../ingest/late-rollups.ts';
 import type { PlatformContext, StopStep } from './context.ts';
 
 export type Ingest = ReturnType<typeof buildIngest>;
@@ -23,6 +24,20 @@ export async function buildGatewayPart(ctx: PlatformContext): Promise<GatewayPar
   const { config, db, clock, logger, metrics, registry } = ctx;
   // The rules worker's feed: appended before the PUBACK (auto-pipelined: one round trip per burst; fails after 2 retries).
   const feed = new FeedWriter(ctx.redis.dedicated('feed', { maxRetriesPerRequest: 2, enableAutoPipelining: true }), config.redisPrefix);
+  // readings stored too late for the rollup CQ's re-computation are rolled up again (docs/adr/0008; 1.x, which the platform manages)
+  const late = config.influx.retention.manage && config.influx.retention.readRollups ? new LateRollups() : undefined;
+  const lateLog = logger.child({ part: 'ingest', component: 'late-rollups' });
+  const rerollLate = async (): Promise<void> => {
+    if (!late || late.pending === 0) return;
+    const buckets = late.pending;
+    try {
+      const statements = await late.flush(ctx.influx);
+      lateLog.info({ buckets, statements }, 'late readings rolled up again');
+    } catch (err) {
+      lateLog.error({ err, buckets }, 'late readings could not be rolled up again');
+    }
+  };
+  let lateTimer: NodeJS.Timeout | undefined;
   const ingest = buildIngest(config, {
     influx: ctx.influx,
     db,
@@ -30,7 +45,10 @@ export async function buildGatewayPart(ctx: PlatformContext): Promise<GatewayPar
     clock,
     logger,
     metrics,
-    onStored: (src, items) => feed.data(src.enterpriseId, src.gatewayId, items),
+    onStored: (src, items) => {
+      late?.note(src.enterpriseId, items, clock.now());
+      return feed.data(src.enterpriseId, src.gatewayId, items);
+    },
   });
   const status = new GatewayStatusTracker({
     db,
@@ -49,13 +67,23 @@ export async function buildGatewayPart(ctx: PlatformContext): Promise<GatewayPar
   return {
     broker,
     ingest,
-    start: () => broker.start(),
+    start: async () => {
+      await broker.start();
+      if (late) lateTimer = setInterval(() => void rerollLate(), config.influx.retention.lateRerollIntervalMs);
+    },
     stopSteps: [
       { name: 'mqtt listener', run: async () => broker.stopAccepting() },
       { name: 'ingest flush', run: () => ingest.drain(5000) },
       // closing the connections records each gateway offline (platform_shutdown), through ingest: it stops after
       { name: 'broker', run: () => broker.stop() },
       { name: 'ingest', run: () => ingest.stop(5000) },
+      {
+        name: 'late rollups',
+        run: async () => {
+          clearInterval(lateTimer);
+          await rerollLate();
+        },
+      },
     ],
   };
 }

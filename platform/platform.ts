@@ -13,6 +13,7 @@ import type { PlatformConfig } from '../core/config.ts';
 import { openRedisConnections } from '../core/connections.ts';
 import { openDb, type Db } from '../core/db/db.ts';
 import { InfluxClient } from '../core/influx/client.ts';
+import { ensureRetention } from '../core/influx/retention.ts';
 import { createLogger, type Logger } from '../core/logger.ts';
 import { createMetrics } from '../core/metrics.ts';
 import { ensurePrivateDir } from '../core/private-fs.ts';
@@ -68,6 +69,15 @@ async function buildContext(
   onDb(db);
   await waitFor('InfluxDB', () => influx.ping(), 30_000, logger);
   if (config.influx.createDatabase) await influx.createDatabase();
+  if (config.influx.retention.manage) {
+    const r = await ensureRetention(influx, config.influx.retention, base.clock.now()).catch((err: unknown) => {
+      throw new Error(
+        `setting up InfluxDB retention and rollups failed (on InfluxDB 2.x/3.x set INFLUX_MANAGE_RETENTION=false and follow docs/adr/0008): ${(err as Error).message}`,
+        { cause: err },
+      );
+    });
+    logger.info({ ...r, rawDays: config.influx.retention.rawDays, rollupDays: config.influx.retention.rollupDays }, 'InfluxDB retention and rollups set');
+  }
   const redis = openRedisConnections(config.redisUrl, logger);
   const registry = new Registry(db, base.clock);
   const changes = { redis, redisPrefix: config.redisPrefix, brokerId: config.mqtt.brokerId, registry, logger };

@@ -8,6 +8,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import { api, ApiError, can } from '../api.ts';
 import { both, eventName, t, time } from '../i18n.ts';
+import { historySeries } from '../history-series.ts';
 import { ALERT_EVENT_TYPES } from '../../alerts/state/model.ts';
 import type { Alert, AlertDetail, AlertState, Grade } from '../types.ts';
 import { go } from '../router.ts';
@@ -244,9 +245,9 @@ function ReadingsChart({ detail }: { detail: AlertDetail }) {
     const r = detail.readings;
     if (!ref.current || !r) return;
     const xs = r.points.map((p) => p.t / 1000);
-    const ys = r.points.map((p) => ('value' in p ? p.value : p.mean));
+    const h = historySeries(r.points, `${r.sensor.id} (${r.sensor.unit})`);
     const limits = detail.rule?.limits ?? [];
-    const data: uPlot.AlignedData = [xs, ys, ...limits.map((l) => xs.map(() => l.value))];
+    const data = [...h.data, ...limits.map((l) => xs.map(() => l.value))] as uPlot.AlignedData;
     const plot = new uPlot(
       {
         width: Math.min(ref.current.clientWidth || 640, 900),
@@ -256,7 +257,7 @@ function ReadingsChart({ detail }: { detail: AlertDetail }) {
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Asia/Shanghai'),
         series: [
           {},
-          { label: `${r.sensor.id} (${r.sensor.unit})`, stroke: '#1f2937', width: 1.5 },
+          ...h.series,
           ...limits.map((l) => ({
             label: `${t('limits')} ${l.label}`,
             stroke: LIMIT_COLORS[l.severity ?? 'orange'],
@@ -265,6 +266,7 @@ function ReadingsChart({ detail }: { detail: AlertDetail }) {
             points: { show: false },
           })),
         ],
+        bands: h.bands,
         axes: [{}, { label: r.sensor.unit }],
       },
       data,

@@ -9,6 +9,7 @@ import uPlot from 'uplot';
 import { api, ApiError } from '../api.ts';
 import { both, percent, sectorName, t, time } from '../i18n.ts';
 import { go } from '../router.ts';
+import { historySeries } from '../history-series.ts';
 import type { Alert, Point, Task } from '../types.ts';
 import type { BoardRow, LinkStatus } from '../../inspections/board.ts';
 import type { Inspection } from '../../inspections/inspection-records.ts';
@@ -278,19 +279,17 @@ function SensorChart({ enterpriseId, sensor }: { enterpriseId: string; sensor: S
         if (r.points.length === 0) return setNote(t('noReadings'));
         const marks = Object.entries(sensor.marks ?? {});
         const xs = r.points.map((p) => p.t / 1000);
+        const h = historySeries(r.points, `${sensor.id} (${sensor.unit})`);
         plot = new uPlot(
           {
             width: Math.min(ref.current.clientWidth || 640, 1000),
             height: 220,
             scales: { x: { time: true } },
             tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Asia/Shanghai'),
-            series: [
-              {},
-              { label: `${sensor.id} (${sensor.unit})`, stroke: '#1f2937', width: 1.5 },
-              ...marks.map(([k]) => ({ label: `${t('limits')} ${k}`, stroke: '#d46b08', dash: [6, 4], points: { show: false } })),
-            ],
+            series: [{}, ...h.series, ...marks.map(([k]) => ({ label: `${t('limits')} ${k}`, stroke: '#d46b08', dash: [6, 4], points: { show: false } }))],
+            bands: h.bands,
           },
-          [xs, r.points.map((p) => ('value' in p ? p.value : p.mean)), ...marks.map(([, v]) => xs.map(() => v))],
+          [...h.data, ...marks.map(([, v]) => xs.map(() => v))] as uPlot.AlignedData,
           ref.current,
         );
       },

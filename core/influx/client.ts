@@ -71,21 +71,22 @@ export class InfluxClient {
   }
 
   /** Runs one InfluxQL statement; returns the series of its first result. Times are epoch ms. */
-  async query(q: string, opts: { method?: 'GET' | 'POST'; database?: string | null } = {}): Promise<InfluxSeries[]> {
+  async query(q: string, opts: { method?: 'GET' | 'POST'; database?: string | null; timeoutMs?: number } = {}): Promise<InfluxSeries[]> {
     const params = new URLSearchParams({ q, epoch: 'ms' });
     const db = opts.database === undefined ? this.database : opts.database;
     if (db) params.set('db', db);
     const method = opts.method ?? 'GET';
+    const signal = AbortSignal.timeout(opts.timeoutMs ?? this.timeoutMs);
     let res: Response;
     try {
       res =
         method === 'GET'
-          ? await fetch(`${this.base}/query?${params.toString()}`, { headers: this.headers, signal: AbortSignal.timeout(this.timeoutMs) })
+          ? await fetch(`${this.base}/query?${params.toString()}`, { headers: this.headers, signal })
           : await fetch(`${this.base}/query`, {
               method: 'POST',
               headers: { ...this.headers, 'content-type': 'application/x-www-form-urlencoded' },
               body: params.toString(),
-              signal: AbortSignal.timeout(this.timeoutMs),
+              signal,
             });
     } catch (err) {
       throw new AppError('INFLUX_UNAVAILABLE', `InfluxDB query failed: ${(err as Error).message}`, { cause: err });

@@ -108,3 +108,50 @@ describe('historyRange (#15 item 9: ranges InfluxDB cannot take are a 400)', () 
     });
   });
 });
+
+describe('planHistory with rollups (docs/adr/0008): long or old ranges read the 5-minute rollups', () => {
+  const DAY = 24 * HOUR;
+  const now = T0 + 100 * DAY;
+  const rollup = { rawSinceMs: now - 30 * DAY };
+  const cases: { name: string; from: number; to: number; points?: number; source: 'raw' | 'rollup'; mode: 'raw' | 'downsampled'; intervalMs: number }[] = [
+    { name: 'an hour, recent: raw readings', from: now - HOUR, to: now, source: 'raw', mode: 'downsampled', intervalMs: 7200 },
+    { name: 'ten minutes, recent: raw readings, not downsampled', from: now - 10 * 60_000, to: now, source: 'raw', mode: 'raw', intervalMs: 0 },
+    // 41 h 40 min ÷ 500 = exactly 5 min: the first range whose buckets hold whole rollups
+    { name: 'buckets of exactly 5 min', from: now - 2500 * 60_000, to: now, source: 'rollup', mode: 'downsampled', intervalMs: 300_000 },
+    { name: 'buckets one ms under 5 min: raw', from: now - 2500 * 60_000 + 500, to: now, source: 'raw', mode: 'downsampled', intervalMs: 299_999 },
+    { name: 'a year: buckets rounded up to whole 5 minutes', from: now - 365 * DAY, to: now, source: 'rollup', mode: 'downsampled', intervalMs: 63_300_000 },
+    {
+      name: 'an hour older than the raw retention',
+      from: now - 40 * DAY,
+      to: now - 40 * DAY + HOUR,
+      source: 'rollup',
+      mode: 'downsampled',
+      intervalMs: 300_000,
+    },
+    {
+      name: 'starting one ms before the raw retention',
+      from: rollup.rawSinceMs - 1,
+      to: rollup.rawSinceMs + HOUR,
+      source: 'rollup',
+      mode: 'downsampled',
+      intervalMs: 300_000,
+    },
+    { name: 'starting at the raw retention', from: rollup.rawSinceMs, to: rollup.rawSinceMs + HOUR, source: 'raw', mode: 'downsampled', intervalMs: 7200 },
+  ];
+  it.each(cases)('$name → $source', ({ from, to, points, source, mode, intervalMs }) => {
+    const plan = planHistory({ ...base, from, to, points: points ?? 500, rollup });
+    expect(plan).toMatchObject({ source, mode, intervalMs });
+  });
+
+  it('without rollups (not kept) every range reads raw readings', () => {
+    expect(planHistory({ ...base, from: now - 365 * DAY, to: now })).toMatchObject({ source: 'raw', intervalMs: 63_072_000 });
+  });
+
+  it('rollup InfluxQL: min of mins, max of maxes, counts summed, mean weighted by count', () => {
+    const plan = planHistory({ ...base, from: now - 7 * DAY, to: now, points: 300, rollup });
+    expect(plan.influxql).toBe(
+      `SELECT sum("sum") / sum("count") AS "mean", min("min") AS "min", max("max") AS "max", sum("count") AS "count" FROM "rollup"."reading_5m" ` +
+        `WHERE "ent" = 'E1' AND "sensor" = 'GT-101' AND time >= ${now - 7 * DAY}ms AND time < ${now}ms GROUP BY time(2100000ms) fill(none)`,
+    );
+  });
+});

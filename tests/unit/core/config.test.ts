@@ -211,3 +211,41 @@ describe('configInputFromEnv', () => {
     );
   });
 });
+
+describe('influx.retention (docs/adr/0008)', () => {
+  it('defaults: managed, raw 31 days (≥ 30: 危险化学品重大危险源监督管理暂行规定 第十三条; > the 30-day backlog window), rollups 1,830 days', () => {
+    expect(parseConfig(minimal).influx.retention).toEqual({ manage: true, readRollups: true, rawDays: 31, rollupDays: 1830, lateRerollIntervalMs: 60_000 });
+  });
+
+  it('reads INFLUX_MANAGE_RETENTION, INFLUX_READ_ROLLUPS, INFLUX_RAW_RETENTION_DAYS and INFLUX_ROLLUP_RETENTION_DAYS', () => {
+    const env = { REDIS_URL: minimal.redisUrl, INFLUX_URL: minimal.influx.url };
+    const c = parseConfig(
+      configInputFromEnv({
+        ...env,
+        INFLUX_MANAGE_RETENTION: 'false',
+        INFLUX_READ_ROLLUPS: 'false',
+        INFLUX_RAW_RETENTION_DAYS: '90',
+        INFLUX_ROLLUP_RETENTION_DAYS: '3650',
+      }),
+    );
+    expect(c.influx.retention).toEqual({ manage: false, readRollups: false, rawDays: 90, rollupDays: 3650, lateRerollIntervalMs: 60_000 });
+  });
+
+  it.each([
+    { name: 'raw retention under the 30-day minimum', retention: { rawDays: 29 }, says: 'influx.retention.rawDays: at least 30 days' },
+    { name: 'a fractional day', retention: { rollupDays: 365.5 }, says: 'influx.retention.rollupDays' },
+    { name: 'an unknown key', retention: { rawHours: 720 }, says: 'rawHours' },
+    {
+      name: '30 days, which the 30-day backlog window would outlive',
+      retention: { rawDays: 30 },
+      says: 'influx.retention.rawDays: must exceed ingest.maxAgeMs',
+    },
+  ])('refuses $name, naming the key', ({ retention, says }) => {
+    expect(() => parseConfig({ ...minimal, influx: { ...minimal.influx, retention } })).toThrow(says);
+  });
+
+  it('30 days raw is accepted with a backlog window an hour shorter', () => {
+    const c = parseConfig({ ...minimal, influx: { ...minimal.influx, retention: { rawDays: 30 } }, ingest: { maxAgeMs: 30 * 86_400_000 - 3600_000 } });
+    expect(c.influx.retention.rawDays).toBe(30);
+  });
+});
