@@ -8,7 +8,8 @@
  *   PATCH /api/v1/enterprises/:id/ledger                  { highRisk?, grade?, riskFactors?, keyEnterprise? }   ledger.write
  *   POST  /api/v1/inspections                             { enterpriseId, authorityId?, origin, at?, note?, alertIds?, basisRef? }    inspections.record
  *   GET   /api/v1/enterprises?sector&status&q&limit         the board: link status, open alerts, online rate (24 h)   ledger.read
- *   GET   /api/v1/enterprises/:id/file?limit               一企一档: ledger, gateways, sensors, registered limits, recent alerts, inspections, tasks   ledger.read
+ *   GET   /api/v1/enterprises/:id/hazard-sources           major hazard sources (重大危险源)   ledger.read
+ *   GET   /api/v1/enterprises/:id/file?limit               一企一档: ledger, major hazard sources, gateways, sensors, registered limits, recent alerts, inspections, tasks   ledger.read
  *   GET   /api/v1/enterprises/:id/inspection-summary?year  "扫码入企": counts by origin, cap, open tasks   ledger.read
  *   (POST /api/v1/enterprises/import, the CSV list: enterprise-import.ts)
  *
@@ -54,7 +55,7 @@ export interface InspectionRouteDeps {
   /** The enterprises' supervision facts; default: one of its own. */
   enterpriseFacts?: EnterpriseFacts | undefined;
   /** The ledger's gateways and sensors (the enterprise's file), the platform's one instance. */
-  provisioning: Pick<Provisioning, 'listGateways' | 'listSensors'>;
+  provisioning: Pick<Provisioning, 'listGateways' | 'listSensors' | 'listHazardSources'>;
   clock: { now(): number };
   /** Schedules the tasks' re-check and overdue jobs (BullMQ). */
   taskJobs?: { schedule(effects: readonly TaskJobEffect[]): Promise<void> } | undefined;
@@ -149,8 +150,9 @@ export function inspectionApi(config: { auth: Authenticator }, deps: InspectionR
       const q = parse(fileQuery, req.query, 'query');
       await inScope(who, id);
       const { provisioning } = deps;
-      const [enterprise, gateways, sensors, overrides, alerts, inspections, recentTasks] = await Promise.all([
+      const [enterprise, hazardSources, gateways, sensors, overrides, alerts, inspections, recentTasks] = await Promise.all([
         facts.get(id),
+        provisioning.listHazardSources(id),
         provisioning.listGateways(id),
         provisioning.listSensors(id),
         overrideStore.list(id),
@@ -160,11 +162,19 @@ export function inspectionApi(config: { auth: Authenticator }, deps: InspectionR
       ]);
       return {
         enterprise,
+        hazardSources,
         gateways,
         sensors,
         registeredLimits: overrides,
         history: { alerts: alerts.alerts.map(summaryOf), inspections, tasks: recentTasks.map(taskView) },
       };
+    });
+
+    app.get('/api/v1/enterprises/:id/hazard-sources', { schema: { params: enterprisePath } }, async (req) => {
+      const who = await auth.authorize(req, 'ledger.read');
+      const { id } = parse(enterprisePath, req.params, 'path');
+      await inScope(who, id);
+      return { hazardSources: await deps.provisioning.listHazardSources(id) };
     });
 
     app.get('/api/v1/enterprises/:id/inspection-summary', { schema: { params: enterprisePath, querystring: summaryQuery } }, async (req) => {

@@ -82,6 +82,9 @@ export const ROUTES: Record<string, RouteDoc> = {
     'ledger',
     'ledger.read',
   ),
+  'POST /api/v1/enterprises/:id/hazard-sources': r('登记重大危险源', 'Register a major hazard source of an enterprise', 'provisioning', 'admin'),
+  'PATCH /api/v1/enterprises/:id/hazard-sources/:code': r('修改重大危险源', 'Change a major hazard source', 'provisioning', 'admin'),
+  'DELETE /api/v1/enterprises/:id/hazard-sources/:code': r('删除重大危险源', 'Delete a major hazard source', 'provisioning', 'admin'),
   'GET /api/v1/enterprises/:enterpriseId/sensors': r('企业传感器列表', "An enterprise's sensors", 'provisioning', 'admin'),
   'GET /api/v1/dead-letters': r('拒收数据', 'Refused messages and items (dead letters)', 'operations', 'admin'),
   'PUT /api/v1/rule-overrides': r('备案报警阈值', 'Register an alarm limit (rule override)', 'provisioning', 'admin'),
@@ -121,6 +124,7 @@ export const ROUTES: Record<string, RouteDoc> = {
 
   'GET /api/v1/enterprises': r('企业看板', 'The enterprise board', 'ledger', 'ledger.read'),
   'GET /api/v1/enterprises/:id/file': r('一企一档', "An enterprise's file", 'ledger', 'ledger.read'),
+  'GET /api/v1/enterprises/:id/hazard-sources': r('企业重大危险源', "An enterprise's major hazard sources", 'ledger', 'ledger.read'),
   'GET /api/v1/enterprises/:id/ledger': r('企业监管信息', "An enterprise's ledger facts", 'ledger', 'ledger.read'),
   'PATCH /api/v1/enterprises/:id/ledger': r('修改企业监管信息', "Change an enterprise's ledger facts", 'ledger', 'ledger.write'),
   'GET /api/v1/enterprises/:id/inspection-summary': r('扫码入企', 'This year’s inspections against the cap, and open tasks', 'ledger', 'ledger.read'),

@@ -1,7 +1,8 @@
 /**
  * The admin's routes over the ledger (the admin token or an admin user; the
  * actor of each change is who it was): authorities, enterprises (and their
- * identity: credit code, address, coordinates, safety manager), gateways
+ * identity: credit code, address, coordinates, safety manager; and their
+ * major hazard sources, 重大危险源: create, change, delete), gateways
  * (provision — the secret is shown once —, rotate, revoke, restore), sensors
  * with the rules now watching them, the officers' list, and dead letters.
  */
@@ -11,7 +12,17 @@ import { idSchema } from '../core/contract.ts';
 import type { Db } from '../core/db/db.ts';
 import { listDeadLetters } from '../ingest/dead-letters.ts';
 import type { Officers } from '../ledger/officers.ts';
-import { authorityInput, enterpriseInput, gatewayInput, identityPatch, sensorInput, type Provisioning } from '../ledger/provisioning.ts';
+import {
+  authorityInput,
+  enterpriseInput,
+  gatewayInput,
+  hazardSourceInput,
+  hazardSourcePatch,
+  hazardSourcePath,
+  identityPatch,
+  sensorInput,
+  type Provisioning,
+} from '../ledger/provisioning.ts';
 import type { Authenticator } from './auth.ts';
 import { sensorCoverage, warningsOf, type CoverageDeps } from './coverage.ts';
 import { parse } from './parse.ts';
@@ -51,6 +62,25 @@ export function provisioningApi(config: { auth: Authenticator }, deps: Provision
       const identity = await p.updateEnterpriseIdentity(id, req.body, actor(req));
       req.log.info({ enterpriseId: id, fields: Object.keys(req.body as object), actor: actor(req) }, 'enterprise identity updated');
       return { id, ...identity };
+    });
+    // major hazard sources (重大危险源): level checked against R (GB 18218-2018), the three responsible persons with phones
+    admin.post('/api/v1/enterprises/:id/hazard-sources', { schema: { params: enterprisePath, body: hazardSourceInput } }, async (req, reply) => {
+      const { id } = parse(enterprisePath, req.params, 'path');
+      const created = await p.createHazardSource(id, req.body, actor(req));
+      req.log.info({ enterpriseId: id, code: created.code, level: created.level, actor: actor(req) }, 'major hazard source registered');
+      return reply.status(201).send(created);
+    });
+    admin.patch('/api/v1/enterprises/:id/hazard-sources/:code', { schema: { params: hazardSourcePath, body: hazardSourcePatch } }, async (req) => {
+      const { id, code } = parse(hazardSourcePath, req.params, 'path');
+      const updated = await p.updateHazardSource(id, code, req.body, actor(req));
+      req.log.info({ enterpriseId: id, code, fields: Object.keys(req.body as object), actor: actor(req) }, 'major hazard source updated');
+      return updated;
+    });
+    admin.delete('/api/v1/enterprises/:id/hazard-sources/:code', { schema: { params: hazardSourcePath } }, async (req, reply) => {
+      const { id, code } = parse(hazardSourcePath, req.params, 'path');
+      await p.deleteHazardSource(id, code, actor(req));
+      req.log.info({ enterpriseId: id, code, actor: actor(req) }, 'major hazard source deleted');
+      return reply.status(204).send();
     });
     admin.post('/api/v1/gateways', { schema: { body: gatewayInput } }, async (req, reply) => {
       const created = await p.createGateway(req.body, actor(req));

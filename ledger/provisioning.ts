@@ -11,11 +11,13 @@ import type { Db } from '../core/db/db.ts';
 import type { LedgerContext } from './audited.ts';
 import { createAuthority } from './authorities.ts';
 import { createEnterprise, updateEnterpriseIdentity } from './enterprises.ts';
+import { createHazardSource, deleteHazardSource, listHazardSources, updateHazardSource } from './hazard-sources.ts';
 import { createGateway, listGateways, rotateGatewaySecret, setGatewayDisabled, type GatewayChangeHooks } from './gateways.ts';
 import { createSensor, getSensor, listSensors } from './points.ts';
 
 export { authorityInput, type AuthorityInput } from './authorities.ts';
 export { enterpriseInput, identityPatch, type EnterpriseInput, type EnterpriseIdentity, type IdentityPatch } from './enterprises.ts';
+export { hazardSourceInput, hazardSourcePatch, hazardSourcePath, type HazardSource, type HazardSourceInput } from './hazard-sources.ts';
 export { gatewayInput, type GatewayInput, type GatewayChangeHooks } from './gateways.ts';
 export { alarmMarksInput, rangeInput, sensorInput, type AlarmMarks, type SensorInput } from './points.ts';
 
@@ -40,6 +42,23 @@ export class Provisioning {
   /** Sets or clears an enterprise's credit code, address, coordinates and safety manager (audited). */
   updateEnterpriseIdentity(enterpriseId: string, input: unknown, actor = 'user:admin') {
     return updateEnterpriseIdentity(this.ctx, enterpriseId, input, actor);
+  }
+
+  /** Registers a major hazard source of the enterprise (level checked against R, GB 18218-2018; audited). */
+  createHazardSource(enterpriseId: string, input: unknown, actor = 'user:admin') {
+    return createHazardSource(this.ctx, enterpriseId, input, actor);
+  }
+
+  updateHazardSource(enterpriseId: string, code: string, input: unknown, actor = 'user:admin') {
+    return updateHazardSource(this.ctx, enterpriseId, code, input, actor);
+  }
+
+  deleteHazardSource(enterpriseId: string, code: string, actor = 'user:admin') {
+    return deleteHazardSource(this.ctx, enterpriseId, code, actor);
+  }
+
+  listHazardSources(enterpriseId: string) {
+    return listHazardSources(this.ctx.db, enterpriseId);
   }
 
   /** Creates a gateway and returns its secret; the secret is not stored and cannot be shown again. */

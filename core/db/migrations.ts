@@ -318,6 +318,28 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       ALTER TABLE enterprises ADD COLUMN safety_manager_phone text;
     `,
   },
+  {
+    version: 14,
+    name: 'major hazard sources (重大危险源): code unique within the enterprise, name, level 1–4 and R value (GB 18218-2018), the three responsible persons with phones',
+    sql: `
+      CREATE TABLE major_hazard_sources (
+        enterprise_id      text NOT NULL REFERENCES enterprises(id),
+        code               text NOT NULL,
+        name               text NOT NULL,
+        level              smallint NOT NULL CHECK (level BETWEEN 1 AND 4),
+        r_value            double precision NOT NULL CHECK (r_value >= 0),
+        main_name          text NOT NULL,
+        main_phone         text NOT NULL,
+        technical_name     text NOT NULL,
+        technical_phone    text NOT NULL,
+        operational_name   text NOT NULL,
+        operational_phone  text NOT NULL,
+        created_at         timestamptz NOT NULL DEFAULT now(),
+        updated_at         timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (enterprise_id, code)
+      );
+    `,
+  },
 ];
 
 /** Applies pending migrations; returns the versions applied. Safe to call concurrently from one process. */
