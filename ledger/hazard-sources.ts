@@ -94,7 +94,8 @@ const fields = {
 
 /** Refuses a level that R contradicts, naming the level R gives. */
 function levelAgrees(v: { level?: number | undefined; rValue: number }, ctx: z.RefinementCtx): void {
-  if (v.level === undefined) return;
+  // only a valid level and R are compared (the field checks have refused the others)
+  if (!HAZARD_LEVELS.includes(v.level as HazardLevel) || typeof v.rValue !== 'number' || !(v.rValue >= 0)) return;
   const given = v.level as HazardLevel;
   const derived = levelForR(v.rValue);
   if (given !== derived)
