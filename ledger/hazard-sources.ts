@@ -27,7 +27,8 @@ export const HAZARD_LEVEL_NAMES: Record<HazardLevel, { zh: string; en: string }>
   3: { zh: '三级', en: 'level 3' },
   4: { zh: '四级', en: 'level 4' },
 };
-const GRADING = 'GB 18218-2018：R≥100 一级，100>R≥50 二级，50>R≥10 三级，R<10 四级 / R ≥ 100 level 1, 100 > R ≥ 50 level 2, 50 > R ≥ 10 level 3, R < 10 level 4';
+const GRADING =
+  'GB 18218-2018：R≥100 一级，100>R≥50 二级，50>R≥10 三级，R<10 四级 / R ≥ 100 level 1, 100 > R ≥ 50 level 2, 50 > R ≥ 10 level 3, R < 10 level 4';
 
 /** The level GB 18218-2018 gives a major hazard source of this R value. */
 export function levelForR(r: number): HazardLevel {
@@ -163,14 +164,18 @@ export async function listHazardSources(q: Queryable, enterpriseId: string): Pro
 
 async function readOne(q: Queryable, enterpriseId: string, code: string): Promise<HazardSource> {
   const { rows } = await q.query<Row>(`SELECT ${COLUMNS} FROM major_hazard_sources WHERE enterprise_id = $1 AND code = $2 FOR UPDATE`, [enterpriseId, code]);
-  if (!rows[0]) throw new AppError('NOT_FOUND', `企业 ${enterpriseId} 没有编码为 ${code} 的重大危险源 / enterprise ${enterpriseId} has no major hazard source ${code}`);
+  if (!rows[0])
+    throw new AppError('NOT_FOUND', `企业 ${enterpriseId} 没有编码为 ${code} 的重大危险源 / enterprise ${enterpriseId} has no major hazard source ${code}`);
   return fromRow(rows[0]);
 }
 
 function mapError(err: unknown, enterpriseId: string, code: string): never {
   const e = err as { code?: string };
   if (e.code === '23505')
-    throw new AppError('CONFLICT', `企业 ${enterpriseId} 已有编码为 ${code} 的重大危险源 / enterprise ${enterpriseId} already has a major hazard source ${code}`);
+    throw new AppError(
+      'CONFLICT',
+      `企业 ${enterpriseId} 已有编码为 ${code} 的重大危险源 / enterprise ${enterpriseId} already has a major hazard source ${code}`,
+    );
   if (e.code === '23503') throw new AppError('NOT_FOUND', `enterprise ${enterpriseId} not found`, { cause: err });
   return mapDbError(err, `major hazard source ${code}`);
 }
@@ -225,6 +230,13 @@ export async function deleteHazardSource(ctx: LedgerContext, enterpriseId: strin
   await ctx.db.transaction(async (tx) => {
     const before = await readOne(tx, enterpriseId, code);
     await tx.query('DELETE FROM major_hazard_sources WHERE enterprise_id = $1 AND code = $2', [enterpriseId, code]);
-    await appendAudit(tx, { actor, action: 'hazard_source.deleted', subjectType: 'enterprise', subjectId: enterpriseId, data: { code, before }, at: ctx.clock.now() });
+    await appendAudit(tx, {
+      actor,
+      action: 'hazard_source.deleted',
+      subjectType: 'enterprise',
+      subjectId: enterpriseId,
+      data: { code, before },
+      at: ctx.clock.now(),
+    });
   });
 }
