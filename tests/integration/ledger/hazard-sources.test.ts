@@ -14,6 +14,8 @@ const auth = { authorization: `Bearer ${ADMIN}` };
 let db: Db;
 let app: ReturnType<typeof buildApi>;
 const tokens: Record<string, string> = {};
+type Err = { error: { code: string; message: string } };
+type List = { hazardSources: unknown[] };
 
 const persons = {
   main: { name: '张主要', phone: '138 0013 8000' },
@@ -73,7 +75,7 @@ describe('major hazard sources', () => {
   it('refuses a duplicate code within the enterprise (409) but takes the same code at another', async () => {
     const again = await call('POST', '/api/v1/enterprises/E1/hazard-sources', { code: 'HZ-001', name: '另一个', rValue: 1, persons });
     expect(again.statusCode).toBe(409);
-    expect(again.json().error.message).toContain('企业 E1 已有编码为 HZ-001 的重大危险源');
+    expect(again.json<Err>().error.message).toContain('企业 E1 已有编码为 HZ-001 的重大危险源');
     expect((await call('POST', '/api/v1/enterprises/E2/hazard-sources', { code: 'HZ-001', name: '乙罐区', rValue: 120, level: 1, persons })).statusCode).toBe(
       201,
     );
@@ -82,7 +84,7 @@ describe('major hazard sources', () => {
   it('refuses bad input with 400 naming the field, and an unknown enterprise with 404', async () => {
     const contradiction = await call('POST', '/api/v1/enterprises/E1/hazard-sources', { code: 'HZ-002', name: '罐区', rValue: 10, level: 4, persons });
     expect(contradiction.statusCode).toBe(400);
-    expect(contradiction.json().error.message).toContain('R = 10 对应三级重大危险源，与所填四级不符');
+    expect(contradiction.json<Err>().error.message).toContain('R = 10 对应三级重大危险源，与所填四级不符');
     const phone = await call('POST', '/api/v1/enterprises/E1/hazard-sources', {
       code: 'HZ-002',
       name: '罐区',
@@ -90,20 +92,20 @@ describe('major hazard sources', () => {
       persons: { ...persons, operational: { name: '王操作', phone: '110' } },
     });
     expect(phone.statusCode).toBe(400);
-    expect(phone.json().error.message).toContain('不是有效的电话号码');
+    expect(phone.json<Err>().error.message).toContain('不是有效的电话号码');
     const missing = await call('POST', '/api/v1/enterprises/E1/hazard-sources', { code: 'HZ-002', name: '罐区', rValue: 1 });
     expect(missing.statusCode).toBe(400);
-    expect(missing.json().error.message).toContain('包保责任人');
+    expect(missing.json<Err>().error.message).toContain('包保责任人');
     expect((await call('POST', '/api/v1/enterprises/E1/hazard-sources', [])).statusCode).toBe(400);
     expect((await call('POST', '/api/v1/enterprises/E1/hazard-sources', { code: 'HZ-002', name: '罐区', rValue: 'big', persons })).statusCode).toBe(400);
     expect((await call('POST', '/api/v1/enterprises/E-none/hazard-sources', { code: 'HZ-002', name: '罐区', rValue: 1, persons })).statusCode).toBe(404);
-    expect((await call('GET', '/api/v1/enterprises/E1/hazard-sources')).json().hazardSources).toHaveLength(1);
+    expect((await call('GET', '/api/v1/enterprises/E1/hazard-sources')).json<List>().hazardSources).toHaveLength(1);
   });
 
   it('changes one: a new R re-grades it, a contradicting level is refused, and the change is audited with before and after', async () => {
     const refused = await call('PATCH', '/api/v1/enterprises/E1/hazard-sources/HZ-001', { level: 1 });
     expect(refused.statusCode).toBe(400);
-    expect(refused.json().error.message).toContain('R = 50 对应二级重大危险源，与所填一级不符');
+    expect(refused.json<Err>().error.message).toContain('R = 50 对应二级重大危险源，与所填一级不符');
     const r = await call('PATCH', '/api/v1/enterprises/E1/hazard-sources/HZ-001', { rValue: 100 });
     expect(r.statusCode, r.body).toBe(200);
     expect(r.json()).toMatchObject({ code: 'HZ-001', level: 1, rValue: 100, persons: normalisedPersons });
@@ -122,12 +124,12 @@ describe('major hazard sources', () => {
   it('shows them to officers in their jurisdiction — the list and the enterprise file — and 404 outside it', async () => {
     const mine = await call('GET', '/api/v1/enterprises/E1/hazard-sources', undefined, as('insp-k1'));
     expect(mine.statusCode).toBe(200);
-    expect(mine.json().hazardSources).toMatchObject([{ code: 'HZ-001', level: 1 }]);
+    expect(mine.json<List>().hazardSources).toMatchObject([{ code: 'HZ-001', level: 1 }]);
     const file = await call('GET', '/api/v1/enterprises/E1/file', undefined, as('insp-k1'));
-    expect(file.json().hazardSources).toMatchObject([{ code: 'HZ-001', name: '液氨储罐区（一期）' }]);
+    expect(file.json<List>().hazardSources).toMatchObject([{ code: 'HZ-001', name: '液氨储罐区（一期）' }]);
     const other = await call('GET', '/api/v1/enterprises/E1/hazard-sources', undefined, as('insp-k2'));
     expect(other.statusCode).toBe(404);
-    expect(other.json().error.code).toBe('NOT_FOUND');
+    expect(other.json<Err>().error.code).toBe('NOT_FOUND');
     // officers may not change them (the admin's routes)
     expect((await call('POST', '/api/v1/enterprises/E1/hazard-sources', { code: 'HZ-9', name: 'x', rValue: 1, persons }, as('insp-k1'))).statusCode).toBe(403);
     expect((await call('DELETE', '/api/v1/enterprises/E1/hazard-sources/HZ-001', undefined, as('insp-k1'))).statusCode).toBe(403);
@@ -135,11 +137,11 @@ describe('major hazard sources', () => {
 
   it('deletes one, audited with what it was; a second delete is 404', async () => {
     expect((await call('DELETE', '/api/v1/enterprises/E1/hazard-sources/HZ-001')).statusCode).toBe(204);
-    expect((await call('GET', '/api/v1/enterprises/E1/hazard-sources')).json().hazardSources).toEqual([]);
-    expect((await call('GET', '/api/v1/enterprises/E2/hazard-sources')).json().hazardSources).toHaveLength(1);
+    expect((await call('GET', '/api/v1/enterprises/E1/hazard-sources')).json<List>().hazardSources).toEqual([]);
+    expect((await call('GET', '/api/v1/enterprises/E2/hazard-sources')).json<List>().hazardSources).toHaveLength(1);
     const deleted = (await audit('E1')).filter((a) => a.action === 'hazard_source.deleted');
     expect(deleted).toEqual([
-      { actor: 'user:admin', action: 'hazard_source.deleted', data: { code: 'HZ-001', before: expect.objectContaining({ level: 1 }) } },
+      { actor: 'user:admin', action: 'hazard_source.deleted', data: { code: 'HZ-001', before: expect.objectContaining({ level: 1 }) as unknown } },
     ]);
     expect((await call('DELETE', '/api/v1/enterprises/E1/hazard-sources/HZ-001')).statusCode).toBe(404);
   });
