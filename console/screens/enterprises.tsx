@@ -116,8 +116,22 @@ interface Sensor {
   marks?: Record<string, number>;
 }
 
+interface Person {
+  name: string;
+  phone: string;
+}
+
+interface HazardSource {
+  code: string;
+  name: string;
+  level: 1 | 2 | 3 | 4;
+  rValue: number;
+  persons: { main: Person; technical: Person; operational: Person };
+}
+
 interface EnterpriseFile {
   enterprise: LedgerEntry;
+  hazardSources: HazardSource[];
   gateways: { id: string; name: string; status: string; statusChangedAt: number | null; disabled: boolean }[];
   sensors: Sensor[];
   history: { alerts: Alert[]; inspections: Inspection[]; tasks: Task[] };
@@ -218,6 +232,39 @@ export function EnterpriseView({ id }: { id: string }) {
           </>
         )}
       </dl>
+      <h3>{t('hazardSources')}</h3>
+      {f.hazardSources.length === 0 ? (
+        <p class="muted">{t('noHazardSources')}</p>
+      ) : (
+        <table class="ranking" data-testid="hazard-sources">
+          <thead>
+            <tr>
+              <th>{t('hazardCode')}</th>
+              <th>{t('hazardName')}</th>
+              <th>{t('hazardLevel')}</th>
+              <th>{t('rValue')}</th>
+              <th>{t('mainPerson')}</th>
+              <th>{t('technicalPerson')}</th>
+              <th>{t('operationalPerson')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {f.hazardSources.map((h) => (
+              <tr key={h.code}>
+                <td>{h.code}</td>
+                <td>{h.name}</td>
+                <td>{t(`hazardLevel${h.level}`)}</td>
+                <td>{h.rValue}</td>
+                {(['main', 'technical', 'operational'] as const).map((role) => (
+                  <td key={role}>
+                    {h.persons[role].name} · {h.persons[role].phone}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       <h3>{t('sensors')}</h3>
       <div class="sensors">
         {f.sensors.map((s) => (
