@@ -60,6 +60,16 @@ beforeAll(async () => {
     { ...plan, authority: { id: 'county-a', name: '甲县应急管理局', level: 'county', parentId: 'city' } as unknown as typeof plan.authority },
     admin,
   );
+  await admin.ok('POST', `/api/v1/enterprises/${chem.enterpriseId}/hazard-sources`, {
+    code: 'HZ-001',
+    name: '液氨储罐区',
+    rValue: 62.5,
+    persons: {
+      main: { name: '张主要', phone: '13800138000' },
+      technical: { name: '李技术', phone: '0591-87654321' },
+      operational: { name: '王操作', phone: '13900000000' },
+    },
+  });
   for (const [id, name, authorityId, role] of [
     ['duty-a', '甲县值班员', 'county-a', 'duty_officer'],
     ['insp-a', '甲县执法人员', 'county-a', 'inspector'],
@@ -173,6 +183,10 @@ describe('the duty officer’s console', () => {
     const file = await officer.page.textContent('[data-testid=enterprise-file]');
     expect(file).toContain(chem.gatewayId);
     expect(file).toContain('可燃气体浓度报警');
+    // its major hazard sources, graded by R (62.5: 二级, GB 18218-2018) with the three responsible persons
+    expect(await officer.page.textContent('[data-testid=hazard-sources]')).toMatch(
+      /HZ-001液氨储罐区二级62\.5张主要 · 13800138000李技术 · 0591-87654321王操作 · 13900000000/,
+    );
     // the coverage line: every point of the simulated tank farm is watched (its process signals are read by other rules)
     await officer.page.waitForSelector('[data-testid=coverage]');
     expect(await officer.page.textContent('[data-testid=coverage]')).toMatch(/^\d+ 个测点受规则监测 · 0 个未受监测 · 2 个过程信号$/);
