@@ -14,6 +14,7 @@ import type { Registry } from '../ledger/registry.ts';
 import { Provisioning } from '../ledger/provisioning.ts';
 import type { Broker } from '../gateway/broker.ts';
 import { acknowledgeRevocation, announceRevocation, parseRevocation } from '../gateway/revocation.ts';
+import type { SubscribeAlertEvents } from '../api/alert-stream.ts';
 
 export interface ChangeDeps {
   redis: RedisConnections;
@@ -24,13 +25,10 @@ export interface ChangeDeps {
   logger: Logger;
 }
 
-/** The alert-event wake-ups of this process's live streams: one subscription, fanned out. */
-export type SubscribeAlertEvents = (onSeq: (seq: number) => void) => () => void;
-
 /**
- * Subscribes this process to the ledger changes, the alert events and — when `broker` is given (a process running
- * the gateway part takes part in revocations: the revoking call waits for each subscriber to confirm) — the
- * revocations. Resolves once Redis confirms every subscription.
+ * Subscribes this process to the ledger changes, the alert events and — when it `takesRevocations` (a process
+ * running the gateway part: the revoking call waits for each subscriber to confirm) — the revocations. Resolves once Redis confirms every subscription, with the live streams' wake-ups (one
+ * subscription, fanned out).
  */
 export async function listenForChanges(deps: ChangeDeps, broker: () => Broker | undefined, takesRevocations: boolean): Promise<SubscribeAlertEvents> {
   const { redis, registry, logger } = deps;

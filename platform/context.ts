@@ -11,7 +11,7 @@ import type { Provisioning } from '../ledger/provisioning.ts';
 import type { Announce } from '../alerts/bus.ts';
 import type { CatalogueSource } from '../alerts/rules/catalogue-source.ts';
 import type { AlertStore } from '../alerts/store.ts';
-import type { SubscribeAlertEvents } from './changes.ts';
+import type { SubscribeAlertEvents } from '../api/alert-stream.ts';
 
 export interface PlatformContext {
   config: PlatformConfig;

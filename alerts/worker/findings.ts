@@ -32,13 +32,15 @@ export interface FindingWriterDeps {
   onFired: (f: Finding, applied: Applied) => Promise<void>;
 }
 
+/** The rules worker's retries (its loop, a finding's write): after 100 ms, doubling up to 5 s (the platform's default). */
+export const RULES_RETRY = { baseMs: 100, maxMs: 5000 } as const;
+
 export class FindingWriter {
   constructor(private readonly deps: FindingWriterDeps) {}
 
   /** Persists one finding, retrying until it is persisted (or the worker stops, leaving the entry to the next start). */
   async persist(f: Finding): Promise<void> {
     this.deps.metrics.rulesFindings.inc({ condition: f.condition });
-    // retried after 100 ms, doubling up to 5 s
     for (let attempt = 0; ; attempt++) {
       try {
         await this.applyOnce(f);
@@ -47,7 +49,7 @@ export class FindingWriter {
         this.deps.metrics.rulesErrors.inc({ stage: 'persist' });
         this.deps.log.error({ err, ruleId: f.ruleId, enterpriseId: f.enterpriseId, subject: f.subject }, 'could not persist a finding; retrying');
         if (!this.deps.running()) throw err;
-        await sleep(backoffDelay(attempt, { baseMs: 100, maxMs: 5000 }));
+        await sleep(backoffDelay(attempt, RULES_RETRY));
       }
     }
   }

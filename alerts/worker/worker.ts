@@ -39,7 +39,7 @@ import { CoverageGauge } from './coverage-gauge.ts';
 import { PointDirectory } from './directory.ts';
 import { RulesEngine } from './engine.ts';
 import { compareIds, decodeFields, FeedReader, toRaw } from './feed-reader.ts';
-import { FindingWriter } from './findings.ts';
+import { FindingWriter, RULES_RETRY } from './findings.ts';
 import { LedgerSync } from './ledger-sync.ts';
 import { RegisteredLimits } from './registered-limits.ts';
 import { SnapshotStore } from './snapshot-store.ts';
@@ -198,7 +198,7 @@ export class RulesWorker {
 
   private async run(): Promise<void> {
     const c = this.config.rules;
-    /** Failed rounds in a row: the loop retries after 100 ms, doubling up to 5 s. */
+    /** Failed rounds in a row (the loop retries by RULES_RETRY). */
     let failures = 0;
     while (this.running) {
       try {
@@ -229,7 +229,7 @@ export class RulesWorker {
         if (!this.running) break;
         this.deps.metrics.rulesErrors.inc({ stage: 'loop' });
         this.log.error({ err }, 'rules worker loop failed; retrying');
-        await sleep(backoffDelay(failures++, { baseMs: 100, maxMs: 5000 }));
+        await sleep(backoffDelay(failures++, RULES_RETRY));
       }
     }
   }
@@ -289,18 +289,12 @@ export class RulesWorker {
   }
 }
 
-/** What the default collaborators are built from. */
-export interface BuildRulesWorkerDeps {
+/** What the default collaborators are built from: the worker's own deps without them, and the database they read. */
+export type BuildRulesWorkerDeps = Omit<RulesWorkerDeps, 'catalogue' | 'directory' | 'overrides' | 'engine' | 'sweepStore'> & {
   db: Db;
-  store: AlertStore;
-  clock: Clock;
-  logger: Logger;
-  metrics: Metrics;
-  announce?: Announce;
-  redis: RedisConnections;
   /** Default: a source of `config.rules.catalogueFile`, or the shipped catalogue. */
   catalogue?: CatalogueSource;
-}
+};
 
 /** A rules worker with its default collaborators: the ledger's points, the overrides' table and the alert rows in `db`, a fresh engine. */
 export function buildRulesWorker(config: WorkerConfig, deps: BuildRulesWorkerDeps): RulesWorker {
