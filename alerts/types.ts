@@ -23,6 +23,8 @@ export interface PointInfo {
   zone?: string | undefined;
   /** E.g. 'working_face' / 'return_airway' for mine methane, 'inlet' / 'outlet' for cooling water. */
   role?: string | undefined;
+  /** Registered links to other points of the enterprise, relation → ids (core/vocabulary.ts POINT_RELATIONS). */
+  links?: Record<string, string[]> | undefined;
 }
 
 /** What the worker feeds its patterns, in arrival order (which may differ from `ts` order for late data). */

@@ -57,7 +57,10 @@ export interface AlertApiDeps {
 export interface AlertRouteDeps {
   influx: InfluxClient;
   /** A sensor as the ledger has it (the rule facts resolve its registered marks). */
-  provisioning: { getSensor(enterpriseId: string, sensorId: string): Promise<RulePoint | undefined> };
+  provisioning: {
+    getSensor(enterpriseId: string, sensorId: string): Promise<{ id: string; kind: string; unit: string; periodS: number } | undefined>;
+    getRulePoint(enterpriseId: string, sensorId: string): Promise<RulePoint | undefined>;
+  };
   clock: { now(): number };
   logger: Logger;
   alerts: AlertApiDeps;
@@ -115,7 +118,7 @@ export function alertApi(config: { auth: Authenticator; rawRetentionMs?: number 
         const [cat, overrides, sensor] = await Promise.all([
           catalogue(),
           overrideStore.list(alert.enterpriseId),
-          deps.provisioning.getSensor(alert.enterpriseId, alert.subject),
+          deps.provisioning.getRulePoint(alert.enterpriseId, alert.subject),
         ]);
         return ruleFacts(cat, overrides.map(overrideOf), alert.ruleId, sensor) ?? null;
       } catch (err) {

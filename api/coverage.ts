@@ -37,7 +37,7 @@ export async function enterpriseCoverage(deps: CoverageDeps, enterpriseId: strin
 }
 
 export interface Warning {
-  code: 'unmonitored' | 'default_limits' | 'rule_not_applied';
+  code: 'unmonitored' | 'default_limits' | 'rule_not_applied' | 'link_by_zone' | 'stopped';
   zh: string;
   en: string;
 }
@@ -60,6 +60,10 @@ export function warningsOf(c: PointCoverage): Warning[] {
         zh: `测点 ${c.pointId}：规则 ${n.ruleId} 不能生效（${n.zh}）`,
         en: `point ${c.pointId}: rule ${n.ruleId} cannot apply (${n.en})`,
       });
+  for (const l of c.linksByZone)
+    out.push({ code: 'link_by_zone', zh: `测点 ${c.pointId}：规则 ${l.ruleId} ${l.zh}`, en: `point ${c.pointId}: rule ${l.ruleId}: ${l.en}` });
+  if (c.status === 'stopped')
+    out.push({ code: 'stopped', zh: `测点 ${c.pointId} ${c.reasons[0]?.zh ?? '已停用'}，不受规则监测`, en: `point ${c.pointId} is ${c.reasons[0]?.en ?? 'stopped'}; no rule watches it` });
   return out;
 }
 

@@ -21,6 +21,8 @@ import {
   hazardSourcePath,
   identityPatch,
   sensorInput,
+  sensorPatch,
+  stopInput,
   type Provisioning,
 } from '../ledger/provisioning.ts';
 import type { Authenticator } from './auth.ts';
@@ -48,6 +50,7 @@ export function provisioningApi(config: { auth: Authenticator }, deps: Provision
     const enterprisePath = z.object({ id: idSchema });
     const gatewaysQuery = z.strictObject({ enterpriseId: idSchema.optional() });
     const sensorsPath = z.object({ enterpriseId: idSchema });
+    const sensorPath = z.object({ enterpriseId: idSchema, sensorId: idSchema });
     const deadLettersQuery = z.strictObject({ gatewayId: idSchema.optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) });
 
     admin.post('/api/v1/authorities', { schema: { body: authorityInput } }, async (req, reply) =>
@@ -112,6 +115,26 @@ export function provisioningApi(config: { auth: Authenticator }, deps: Provision
       const c = await sensorCoverage(deps.coverage, created.enterpriseId, created.id);
       const coverage = c ? { status: c.status, effectiveRules: c.rules, notApplied: c.notApplied } : undefined;
       return reply.status(201).send({ ...created, ...coverage, warnings: c ? warningsOf(c) : [] });
+    });
+    // the point registry: change a point (null clears a field; links are replaced), stop it on record (停用) and resume it
+    admin.patch('/api/v1/enterprises/:enterpriseId/sensors/:sensorId', { schema: { params: sensorPath, body: sensorPatch } }, async (req) => {
+      const { enterpriseId, sensorId } = parse(sensorPath, req.params, 'path');
+      const updated = await p.updateSensor(enterpriseId, sensorId, req.body, actor(req));
+      req.log.info({ enterpriseId, sensorId, fields: Object.keys(req.body as object), actor: actor(req) }, 'point updated');
+      const c = await sensorCoverage(deps.coverage, enterpriseId, sensorId);
+      return { ...updated, ...(c ? { status: c.status, effectiveRules: c.rules } : {}), warnings: c ? warningsOf(c) : [] };
+    });
+    admin.post('/api/v1/enterprises/:enterpriseId/sensors/:sensorId/stop', { schema: { params: sensorPath, body: stopInput } }, async (req) => {
+      const { enterpriseId, sensorId } = parse(sensorPath, req.params, 'path');
+      const stopped = await p.setPointStopped(enterpriseId, sensorId, req.body, actor(req));
+      req.log.info({ enterpriseId, sensorId, reason: stopped.stopped?.reason, actor: actor(req) }, 'point stopped on record');
+      return stopped;
+    });
+    admin.post('/api/v1/enterprises/:enterpriseId/sensors/:sensorId/resume', { schema: { params: sensorPath } }, async (req) => {
+      const { enterpriseId, sensorId } = parse(sensorPath, req.params, 'path');
+      const resumed = await p.setPointStopped(enterpriseId, sensorId, null, actor(req));
+      req.log.info({ enterpriseId, sensorId, actor: actor(req) }, 'point back in use');
+      return resumed;
     });
     admin.get('/api/v1/enterprises/:enterpriseId/sensors', { schema: { params: sensorsPath } }, async (req) => {
       const { enterpriseId } = parse(sensorsPath, req.params, 'path');

@@ -7,7 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Db } from '../core/db/db.ts';
 import type { InfluxClient } from '../core/influx/client.ts';
 import type { Metrics } from '../core/metrics.ts';
-import { vocabulary } from '../core/vocabulary.ts';
+import { indicatorCodeList } from '../core/indicator-codes.ts';
+import { POINT_RELATION_IDS, POINT_RELATIONS, vocabulary } from '../core/vocabulary.ts';
 
 export interface RootDeps {
   db: Db;
@@ -32,7 +33,11 @@ export function rootRoutes(deps: RootDeps) {
     });
 
     // the names the rules depend on (kinds, roles per kind, sectors), with their Chinese and English names
-    root.get('/api/v1/vocabulary', async () => vocabulary());
+    root.get('/api/v1/vocabulary', async () => ({
+      ...vocabulary(),
+      indicatorCodes: indicatorCodeList(),
+      relations: POINT_RELATION_IDS.map((id) => ({ id, ...POINT_RELATIONS[id] })),
+    }));
     // generated from the routes (@fastify/swagger); the page at /api/docs (@fastify/swagger-ui) shows the same document
     root.get('/api/v1/openapi.json', async (_req, reply) => reply.header('cache-control', 'no-cache').send(root.swagger()));
 

@@ -196,3 +196,34 @@ export const roleName = (id: string): Term | undefined => ROLE_NAMES.get(id);
 /** A kind's names, sensor or signal. */
 export const kindName = (id: string): Omit<Term, 'id'> | undefined =>
   (SENSOR_KIND_NAMES as Record<string, Omit<Term, 'id'>>)[id] ?? (SIGNAL_KIND_NAMES as Record<string, Omit<Term, 'id'>>)[id];
+
+/**
+ * The explicit links between points that compound rules follow (issue #17 item 1: the links are data, not
+ * naming conventions). A link goes from the point a rule watches (the anchor) to the point it must consult;
+ * each relation says which kinds it may join. A rule whose selector names a relation uses the anchor's
+ * registered links of that relation when there are any, and falls back to the anchor's zone otherwise
+ * (alerts/patterns/pattern.ts `related`). `expected`: a point one device drives (a tank's own inlet valve,
+ * the feed a methane sensor cuts, a furnace element's outlet and interlock); the coverage report warns while
+ * such a link is not registered. A production or ventilation signal is usually plant-wide: no warning.
+ */
+export const POINT_RELATIONS = {
+  inlet_valve: { expected: true, zh: '进料阀', en: 'inlet valve', from: ['level'], to: ['valve'] },
+  power_feed: { expected: true, zh: '断电馈电', en: 'power feed it cuts', from: ['methane', 'carbon_monoxide'], to: ['power'] },
+  cooling_outlet: { expected: true, zh: '冷却水出口流量', en: 'cooling-water outlet flow', from: ['flow'], to: ['flow'] },
+  cooling_interlock: { expected: true, zh: '冷却联锁', en: 'cooling interlock', from: ['flow'], to: ['interlock'] },
+  production: { expected: false, zh: '所属生产装置运行信号', en: "its unit's production signal", from: [...SENSOR_KINDS, 'detector'], to: ['production'] },
+  ventilation: { expected: false, zh: '通风/除尘系统运行信号', en: 'ventilation or extraction signal', from: [...SENSOR_KINDS], to: ['ventilation'] },
+} as const satisfies Record<string, Omit<Term, 'id'> & { expected: boolean; from: readonly string[]; to: readonly string[] }>;
+export type PointRelation = keyof typeof POINT_RELATIONS;
+export const POINT_RELATION_IDS = Object.keys(POINT_RELATIONS) as PointRelation[];
+
+/** Why a link of this relation from a point of `fromKind` to one of `toKind` is refused, or undefined when it is fine. */
+export function linkProblem(relation: string, fromKind: string, toKind: string): string | undefined {
+  const r = (POINT_RELATIONS as Record<string, { zh: string; en: string; from: readonly string[]; to: readonly string[] }>)[relation];
+  if (!r) return `未知关联 ${relation}，可选：${POINT_RELATION_IDS.join(', ')} / unknown relation ${relation}; valid: ${POINT_RELATION_IDS.join(', ')}`;
+  if (!r.from.includes(fromKind))
+    return `${r.zh}关联只能从 ${r.from.join('/')} 测点建立，本测点为 ${fromKind} / a ${r.en} link starts at a ${r.from.join(' or ')} point, not ${fromKind}`;
+  if (!r.to.includes(toKind))
+    return `${r.zh}关联只能指向 ${r.to.join('/')} 测点，目标为 ${toKind} / a ${r.en} link points to a ${r.to.join(' or ')} point, not ${toKind}`;
+  return undefined;
+}

@@ -13,13 +13,13 @@ import { createAuthority } from './authorities.ts';
 import { createEnterprise, updateEnterpriseIdentity } from './enterprises.ts';
 import { createHazardSource, deleteHazardSource, listHazardSources, updateHazardSource } from './hazard-sources.ts';
 import { createGateway, listGateways, rotateGatewaySecret, setGatewayDisabled, type GatewayChangeHooks } from './gateways.ts';
-import { createSensor, getSensor, listSensors } from './points.ts';
+import { createSensor, getRulePoint, getSensor, listSensors, setPointStopped, updateSensor } from './points.ts';
 
 export { authorityInput, type AuthorityInput } from './authorities.ts';
 export { enterpriseInput, identityPatch, type EnterpriseInput, type EnterpriseIdentity, type IdentityPatch } from './enterprises.ts';
 export { hazardSourceInput, hazardSourcePatch, hazardSourcePath, type HazardSource, type HazardSourceInput } from './hazard-sources.ts';
 export { gatewayInput, type GatewayInput, type GatewayChangeHooks } from './gateways.ts';
-export { alarmMarksInput, rangeInput, sensorInput, type AlarmMarks, type SensorInput } from './points.ts';
+export { alarmMarksInput, rangeInput, sensorInput, sensorPatch, stopInput, type AlarmMarks, type LedgerPointView, type SensorInput, type SensorPatch } from './points.ts';
 
 export class Provisioning {
   private readonly ctx: LedgerContext;
@@ -79,6 +79,16 @@ export class Provisioning {
     return createSensor(this.ctx, this.hooks.onGatewayChanged, input, actor);
   }
 
+  /** Changes a registered point (audited with what it was). */
+  updateSensor(enterpriseId: string, sensorId: string, input: unknown, actor = 'user:admin') {
+    return updateSensor(this.ctx, this.hooks.onGatewayChanged, enterpriseId, sensorId, input, actor);
+  }
+
+  /** Stops a point on record (停用, `{ reason }`) or puts it back in use (`null`). */
+  setPointStopped(enterpriseId: string, sensorId: string, stop: unknown, actor = 'user:admin') {
+    return setPointStopped(this.ctx, this.hooks.onGatewayChanged, enterpriseId, sensorId, stop, actor);
+  }
+
   listGateways(enterpriseId?: string) {
     return listGateways(this.ctx, enterpriseId);
   }
@@ -89,5 +99,10 @@ export class Provisioning {
 
   getSensor(enterpriseId: string, sensorId: string) {
     return getSensor(this.ctx.db, enterpriseId, sensorId);
+  }
+
+  /** The point as the rules see it (with its enterprise's sector). */
+  getRulePoint(enterpriseId: string, sensorId: string) {
+    return getRulePoint(this.ctx.db, enterpriseId, sensorId);
   }
 }

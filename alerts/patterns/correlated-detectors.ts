@@ -16,18 +16,7 @@ import { z } from 'zod';
 import type { Observation } from '../types.ts';
 import { evalCondition, initCond, type CondTrack } from './condition.ts';
 import { selectorSchema } from './pair.ts';
-import {
-  clearFinding,
-  finding,
-  sameArea,
-  selects,
-  unchanged,
-  type Pattern,
-  type PatternContext,
-  type PatternInput,
-  type ReadingObs,
-  type SignalObs,
-} from './pattern.ts';
+import { clearFinding, finding, related, selects, unchanged, type Pattern, type PatternContext, type PatternInput, type ReadingObs, type SignalObs } from './pattern.ts';
 
 const detectorEntry = selectorSchema.extend({
   units: z.array(z.string().min(1)).min(1).optional(),
@@ -73,7 +62,7 @@ const isZoneDetector = (input: PatternInput, p: CorrelatedParams, ctx: PatternCo
   input.point.zone === ctx.anchor.zone &&
   entryFor(p, input) !== undefined;
 const isVent = (input: PatternInput, p: CorrelatedParams, ctx: PatternContext): input is SignalObs =>
-  input.type === 'signal' && p.ventilation !== null && sameArea(input.point, ctx.anchor) && selects(p.ventilation, input.point);
+  input.type === 'signal' && p.ventilation !== null && related(p.ventilation, input.point, ctx.anchor);
 
 export const correlatedDetectors: Pattern<CorrelatedParams, CorrelatedState> = {
   name: 'correlated_detectors',

@@ -12,21 +12,7 @@
  */
 import { z } from 'zod';
 import { selectorSchema } from './pair.ts';
-import {
-  clearFinding,
-  finding,
-  fmt,
-  isAnchorReading,
-  sameArea,
-  selects,
-  unchanged,
-  usable,
-  type Pattern,
-  type PatternContext,
-  type PatternInput,
-  type ReadingObs,
-  type SignalObs,
-} from './pattern.ts';
+import { clearFinding, finding, fmt, isAnchorReading, related, unchanged, usable, type Pattern, type PatternContext, type PatternInput, type ReadingObs, type SignalObs } from './pattern.ts';
 
 export const frozenParamsShape = <L extends z.ZodType>(limit: L) =>
   z.strictObject({
@@ -39,7 +25,7 @@ export const frozenParamsShape = <L extends z.ZodType>(limit: L) =>
     /** Fewest readings in the run. Default 10. */
     minSamples: z.number().int().min(2).default(10),
     /** Production points. Default `{ kinds: ['production'] }`. */
-    production: selectorSchema.default({ kinds: ['production'] }),
+    production: selectorSchema.default({ kinds: ['production'], link: 'production' }),
     /** Default ['running']. */
     runningStates: z.array(z.string().min(1)).min(1).default(['running']),
   });
@@ -54,7 +40,7 @@ export interface FrozenState {
 }
 
 const isProduction = (input: PatternInput, p: FrozenParams, ctx: PatternContext): input is SignalObs =>
-  input.type === 'signal' && sameArea(input.point, ctx.anchor) && selects(p.production, input.point);
+  input.type === 'signal' && related(p.production, input.point, ctx.anchor);
 
 export const frozen: Pattern<FrozenParams, FrozenState> = {
   name: 'frozen',

@@ -19,21 +19,7 @@ import type { Observation } from '../types.ts';
 import { beyondLimit, evalCondition, initCond, type CondTrack } from './condition.ts';
 import { directionSchema } from './levels.ts';
 import { initPair, isPartnerReading, pairShape, selectorSchema, stepPair, type PairState } from './pair.ts';
-import {
-  clearFinding,
-  finding,
-  fmt,
-  isAnchorReading,
-  sameArea,
-  selects,
-  unchanged,
-  usable,
-  withEvidence,
-  type Pattern,
-  type PatternContext,
-  type PatternInput,
-  type SignalObs,
-} from './pattern.ts';
+import { clearFinding, finding, fmt, isAnchorReading, related, unchanged, usable, withEvidence, type Pattern, type PatternContext, type PatternInput, type SignalObs } from './pattern.ts';
 
 const limitFields = <L extends z.ZodType>(limit: L) => ({
   direction: directionSchema.default('high'),
@@ -80,7 +66,7 @@ export interface InterlockState {
 }
 
 const isActuator = (input: PatternInput, p: InterlockParams, ctx: PatternContext): input is SignalObs =>
-  input.type === 'signal' && sameArea(input.point, ctx.anchor) && selects(p.actuator, input.point);
+  input.type === 'signal' && related(p.actuator, input.point, ctx.anchor);
 
 /** The trigger's value after this reading, if the reading moved it forward; null if the reading is not for the trigger. */
 function triggerValue(state: InterlockState, input: PatternInput, p: InterlockParams, ctx: PatternContext) {

@@ -4,12 +4,15 @@
  * the `difference` trigger of `interlock_failure`.
  */
 import { z } from 'zod';
-import { sameArea, selects, usable, type PatternContext, type PatternInput, type ReadingObs } from './pattern.ts';
+import { POINT_RELATION_IDS } from '../../core/vocabulary.ts';
+import { related, usable, type PatternContext, type PatternInput, type ReadingObs } from './pattern.ts';
 
 export const selectorSchema = z.strictObject({
   kinds: z.array(z.string().min(1)).min(1).optional(),
   roles: z.array(z.string().min(1)).min(1).optional(),
   ids: z.array(z.string().min(1)).min(1).optional(),
+  /** A registered relation (core/vocabulary.ts POINT_RELATIONS): the anchor's links of it, when it has any, decide (pattern.ts `related`). */
+  link: z.enum(POINT_RELATION_IDS).optional(),
 });
 
 export const pairShape = z.strictObject({
@@ -28,7 +31,7 @@ export interface PairState {
 export const initPair = (): PairState => ({ a: null, b: null });
 
 export const isPartnerReading = (input: PatternInput, pair: PairParams, ctx: PatternContext): input is ReadingObs =>
-  input.type === 'reading' && input.point.id !== ctx.anchor.id && sameArea(input.point, ctx.anchor) && selects(pair.partner, input.point);
+  input.type === 'reading' && input.point.id !== ctx.anchor.id && related(pair.partner, input.point, ctx.anchor);
 
 /**
  * Takes a reading of the anchor or its partner (late and duplicate readings of

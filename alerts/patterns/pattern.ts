@@ -86,6 +86,8 @@ export interface PointSelector {
   kinds?: string[] | undefined;
   roles?: string[] | undefined;
   ids?: string[] | undefined;
+  /** A relation (core/vocabulary.ts POINT_RELATIONS): when the anchor registered links of it, only those points are read. */
+  link?: string | undefined;
 }
 
 export const selects = (sel: PointSelector, p: PointInfo): boolean =>
@@ -96,6 +98,18 @@ export const selects = (sel: PointSelector, p: PointInfo): boolean =>
 /** A point of the anchor's enterprise whose zone is the anchor's, or that has no zone (plant-wide, e.g. the main fan). */
 export const sameArea = (p: PointInfo, anchor: PointInfo): boolean =>
   p.enterpriseId === anchor.enterpriseId && (p.zone === undefined || p.zone === anchor.zone);
+
+/**
+ * Whether `p` is a point the selector reads for this anchor. A selector naming a relation the anchor has
+ * registered links of reads exactly the linked points (of the selected kinds; zone and role do not matter:
+ * the link is the registration); otherwise the points of the anchor's area that the selector selects.
+ */
+export function related(sel: PointSelector, p: PointInfo, anchor: PointInfo): boolean {
+  const linked = sel.link === undefined ? undefined : anchor.links?.[sel.link];
+  if (linked !== undefined && linked.length > 0)
+    return p.enterpriseId === anchor.enterpriseId && linked.includes(p.id) && (sel.kinds === undefined || sel.kinds.includes(p.kind));
+  return sameArea(p, anchor) && selects(sel, p);
+}
 
 export const isAnchorReading = (input: PatternInput, ctx: PatternContext): input is ReadingObs =>
   input.type === 'reading' && input.point.enterpriseId === ctx.anchor.enterpriseId && input.point.id === ctx.anchor.id;

@@ -8,24 +8,13 @@
  */
 import { z } from 'zod';
 import { selectorSchema } from './pair.ts';
-import {
-  clearFinding,
-  finding,
-  isAnchorSignal,
-  sameArea,
-  selects,
-  unchanged,
-  type Pattern,
-  type PatternContext,
-  type PatternInput,
-  type SignalObs,
-} from './pattern.ts';
+import { clearFinding, finding, isAnchorSignal, related, unchanged, type Pattern, type PatternContext, type PatternInput, type SignalObs } from './pattern.ts';
 
 export const safetyOffParamsSchema = z.strictObject({
   /** States of the anchor point that count as "off", e.g. ['off', 'faulted'] or ['bypassed']. */
   unsafeStates: z.array(z.string().min(1)).min(1),
   /** Default `{ kinds: ['production'] }`. */
-  production: selectorSchema.default({ kinds: ['production'] }),
+  production: selectorSchema.default({ kinds: ['production'], link: 'production' }),
   /** Default ['running']. */
   runningStates: z.array(z.string().min(1)).min(1).default(['running']),
 });
@@ -45,7 +34,7 @@ export interface SafetyOffState {
 }
 
 const isProduction = (input: PatternInput, p: SafetyOffParams, ctx: PatternContext): input is SignalObs =>
-  input.type === 'signal' && input.point.id !== ctx.anchor.id && sameArea(input.point, ctx.anchor) && selects(p.production, input.point);
+  input.type === 'signal' && input.point.id !== ctx.anchor.id && related(p.production, input.point, ctx.anchor);
 
 const track = (prev: Tracked | null | undefined, obs: SignalObs, matters: boolean): Tracked => ({ obs, since: matters ? (prev?.since ?? obs.ts) : null });
 

@@ -17,6 +17,7 @@
  * of range, drop to zero), which watch every point but say nothing about the
  * hazard itself. Pure.
  */
+import { POINT_RELATIONS } from '../../core/vocabulary.ts';
 import { PATTERNS, type PatternName } from '../patterns/index.ts';
 import type { Severity } from '../types.ts';
 import { limitsOf } from './explain.ts';
@@ -36,7 +37,8 @@ export const DATA_INTEGRITY_PATTERNS: readonly string[] = [
 /** Process signals read by other points' rules (production for the in-production rules, the valve of an overfill interlock, the feed cut on methane). */
 export const CONTEXT_SIGNAL_KINDS: readonly string[] = ['production', 'valve', 'power'];
 
-export type CoverageStatus = 'monitored' | 'default' | 'context' | 'unmonitored';
+/** `stopped`: stopped on record (停用): no rule watches it, and that is registered, not a gap. */
+export type CoverageStatus = 'monitored' | 'default' | 'context' | 'unmonitored' | 'stopped';
 
 export interface EffectiveRule {
   id: string;
@@ -64,6 +66,20 @@ export interface PointCoverage {
   notApplied: { ruleId: string; zh: string; en: string }[];
   /** Why the point is not (fully) monitored; empty when `monitored`. */
   reasons: { zh: string; en: string }[];
+  /** Rules that follow a relation (core/vocabulary.ts POINT_RELATIONS) the point has no registered link of: they read its zone instead. */
+  linksByZone: { ruleId: string; relation: string; zh: string; en: string }[];
+}
+
+/** The expected relations (core/vocabulary.ts) a rule's params follow: selectors' `link`, unless the selector names its points (`ids`). */
+function relationsOf(value: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) for (const v of value) relationsOf(v, out);
+  else if (typeof value === 'object' && value !== null) {
+    const o = value as Record<string, unknown>;
+    const rel = (POINT_RELATIONS as Record<string, { expected: boolean }>)[o.link as string];
+    if (rel?.expected && o.ids === undefined) out.add(o.link as string);
+    for (const v of Object.values(o)) relationsOf(v, out);
+  }
+  return out;
 }
 
 /**
@@ -117,7 +133,14 @@ export function pointCoverage(catalogue: Catalogue, overrides: readonly Override
   const hazard = rules.filter((r) => r.hazard);
   const reasons: PointCoverage['reasons'] = [];
   let status: CoverageStatus;
-  if (hazard.length > 0) {
+  if (p.stopped) {
+    status = 'stopped';
+    notApplied.length = 0;
+    reasons.push({
+      zh: `已停用（${p.stopped.reason}；${p.stopped.by}，${p.stopped.at}）`,
+      en: `stopped on record (${p.stopped.reason}; ${p.stopped.by}, ${p.stopped.at})`,
+    });
+  } else if (hazard.length > 0) {
     const fallbacks = hazard.filter((r) => r.fallback !== undefined);
     status = fallbacks.length > 0 ? 'default' : 'monitored';
     for (const f of fallbacks) reasons.push(f.fallback!);
@@ -134,7 +157,20 @@ export function pointCoverage(catalogue: Catalogue, overrides: readonly Override
     for (const n of notApplied.filter((x) => hazardMatching.some((r) => r.id === x.ruleId)))
       reasons.push({ zh: `${n.ruleId} 不能生效：${n.zh}`, en: `${n.ruleId} cannot apply: ${n.en}` });
   }
-  return { pointId: p.id, gatewayId: p.gatewayId, kind: p.kind, role: p.role, status, rules, notApplied, reasons };
+  const linksByZone: PointCoverage['linksByZone'] = [];
+  for (const r of explainRules(catalogue, overrides, p))
+    if (r.ok)
+      for (const relation of relationsOf(r.rule.params))
+        if (!(p.links?.[relation]?.length ?? 0)) {
+          const name = (POINT_RELATIONS as Record<string, { zh: string; en: string }>)[relation] ?? { zh: relation, en: relation };
+          linksByZone.push({
+            ruleId: r.rule.id,
+            relation,
+            zh: `未登记“${name.zh}”关联，按区域${p.zone ?? '（全厂）'}匹配`,
+            en: `no ${name.en} link registered: matched by zone ${p.zone ?? '(plant-wide)'}`,
+          });
+        }
+  return { pointId: p.id, gatewayId: p.gatewayId, kind: p.kind, role: p.role, status, rules, notApplied, reasons, linksByZone };
 }
 
 export interface Coverage {
@@ -146,7 +182,7 @@ export interface Coverage {
 
 export function coverageOf(catalogue: Catalogue, overrides: readonly Override[], points: readonly RulePoint[]): Coverage {
   const all = points.map((p) => pointCoverage(catalogue, overrides, p));
-  const counts: Record<CoverageStatus, number> = { monitored: 0, default: 0, context: 0, unmonitored: 0 };
+  const counts: Record<CoverageStatus, number> = { monitored: 0, default: 0, context: 0, unmonitored: 0, stopped: 0 };
   for (const c of all) counts[c.status]++;
   return { points: all, unmonitored: all.filter((c) => c.status === 'unmonitored' || c.status === 'default'), counts };
 }

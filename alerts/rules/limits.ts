@@ -45,6 +45,8 @@ export interface RulePoint extends PointInfo {
   marks?: AlarmMarks | undefined;
   range?: { min: number; max: number } | undefined;
   resolution?: number | undefined;
+  /** Stopped on record (停用): no rule watches the point. */
+  stopped?: { at: string; reason: string; by: string } | undefined;
 }
 
 /** Physical bounds of a kind whatever the instrument (a percentage cannot exceed 100, a concentration or a flow cannot be negative). */

@@ -120,7 +120,10 @@ export function resolveRule(rule: Rule, overrides: readonly Override[], p: RuleP
 
 /** Every rule's resolution for a point, including the rules that match but cannot apply (and why). */
 export function explainRules(catalogue: Catalogue, overrides: readonly Override[], p: RulePoint): Resolution[] {
-  return catalogue.rules.filter((r) => matches(r, p)).map((r) => resolveRule(r, overrides, p));
+  const matching = catalogue.rules.filter((r) => matches(r, p));
+  // a point stopped on record (停用) is watched by no rule, its zone's and gateway's included
+  if (p.stopped) return matching.map((r) => ({ ok: false, ruleId: r.id, reason: `the point is stopped on record since ${p.stopped!.at}` }));
+  return matching.map((r) => resolveRule(r, overrides, p));
 }
 
 /** The effective rules for a point. Zone- and gateway-scope rules come back for every point of the zone / gateway: keep one instance per `key`. */

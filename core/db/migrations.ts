@@ -340,6 +340,35 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 15,
+    name: 'point registry: tag number (位号, unique in the enterprise), indicator code (指标编码), CAS number, location, major hazard source, stopped on record (停用: reason, person, time), explicit links between points',
+    sql: `
+      ALTER TABLE sensors ADD COLUMN tag_no text;
+      UPDATE sensors SET tag_no = id;
+      ALTER TABLE sensors ALTER COLUMN tag_no SET NOT NULL;
+      ALTER TABLE sensors ADD CONSTRAINT sensors_tag_no_key UNIQUE (enterprise_id, tag_no);
+      ALTER TABLE sensors ADD COLUMN indicator_code text;
+      ALTER TABLE sensors ADD COLUMN cas_no text CHECK (cas_no ~ '^[0-9]{2,7}-[0-9]{2}-[0-9]$');
+      ALTER TABLE sensors ADD COLUMN location text;
+      ALTER TABLE sensors ADD COLUMN hazard_source_code text;
+      ALTER TABLE sensors ADD CONSTRAINT sensors_hazard_source_fkey FOREIGN KEY (enterprise_id, hazard_source_code) REFERENCES major_hazard_sources(enterprise_id, code);
+      ALTER TABLE sensors ADD COLUMN stopped_at timestamptz;
+      ALTER TABLE sensors ADD COLUMN stopped_reason text;
+      ALTER TABLE sensors ADD COLUMN stopped_by text;
+      ALTER TABLE sensors ADD CONSTRAINT sensors_stopped_together CHECK ((stopped_at IS NULL) = (stopped_reason IS NULL) AND (stopped_at IS NULL) = (stopped_by IS NULL));
+      CREATE TABLE point_links (
+        enterprise_id  text NOT NULL,
+        point_id       text NOT NULL,
+        relation       text NOT NULL,
+        target_id      text NOT NULL,
+        PRIMARY KEY (enterprise_id, point_id, relation, target_id),
+        FOREIGN KEY (enterprise_id, point_id) REFERENCES sensors(enterprise_id, id),
+        FOREIGN KEY (enterprise_id, target_id) REFERENCES sensors(enterprise_id, id),
+        CHECK (point_id <> target_id)
+      );
+    `,
+  },
 ];
 
 /** Applies pending migrations; returns the versions applied. Safe to call concurrently from one process. */

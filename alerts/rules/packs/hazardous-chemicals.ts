@@ -61,7 +61,8 @@ export const HAZARDOUS_CHEMICALS_RULES: RuleInput[] = [
   },
   {
     id: 'chem.overfill_interlock',
-    version: 1,
+    // 2: the inlet valve by its registered `inlet_valve` link (issue #17)
+    version: 2,
     name: { zh: '储罐高高液位联锁失效', en: 'Tank overfill interlock failed' },
     pack,
     pattern: 'interlock_failure',
@@ -70,12 +71,12 @@ export const HAZARDOUS_CHEMICALS_RULES: RuleInput[] = [
     severity: 'red',
     params: {
       trigger: { type: 'threshold', direction: 'high', threshold: { ref: 'marks.highHigh' }, deadband: span(0.005, 0.05) },
-      actuator: { kinds: ['valve'] },
+      actuator: { kinds: ['valve'], link: 'inlet_valve' },
       safeStates: ['closed'],
       responseMs: 30_000,
     },
     standard: STD.tankInterlock,
-    note: "Level at high-high and the inlet valve not reported closed within 30 s: overfill in progress; red. Register the tank's own valve as `actuator.ids`.",
+    note: "Level at high-high and the inlet valve not reported closed within 30 s: overfill in progress; red. Register the tank's own inlet valve as its `inlet_valve` link (without one, the valves of its zone).",
     standardLimits: [{ param: 'responseMs', atMost: 30_000, standard: STD.tankInterlock }],
   },
 ];

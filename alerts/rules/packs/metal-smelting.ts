@@ -9,7 +9,8 @@ import type { RuleInput } from '../schema.ts';
 import { STD } from './standards.ts';
 
 const pack = 'metal_smelting' as const;
-const flowDifference = { partner: { kinds: ['flow'], roles: ['cooling_outlet'] }, threshold: 10, deadband: 2 };
+// the outlet is the inlet's registered `cooling_outlet` link, or else the outlet-role flow point of its zone
+const flowDifference = { partner: { kinds: ['flow'], roles: ['cooling_outlet'], link: 'cooling_outlet' as const }, threshold: 10, deadband: 2 };
 
 export const METAL_SMELTING_RULES: RuleInput[] = [
   {
@@ -33,7 +34,8 @@ export const METAL_SMELTING_RULES: RuleInput[] = [
   },
   {
     id: 'metal.cooling_water.flow_difference',
-    version: 1,
+    // 2: the outlet by its registered link (issue #17)
+    version: 2,
     name: { zh: '冷却水进出水流量差超限', en: 'Cooling-water inlet − outlet flow difference high' },
     pack,
     pattern: 'difference',
@@ -46,7 +48,8 @@ export const METAL_SMELTING_RULES: RuleInput[] = [
   },
   {
     id: 'metal.cooling_water.interlock_failure',
-    version: 1,
+    // 2: the outlet and the interlock by their registered links (issue #17)
+    version: 2,
     name: { zh: '冷却水流量差报警联锁未动作', en: 'Cooling-water alarm without the furnace interlock acting' },
     pack,
     pattern: 'interlock_failure',
@@ -56,7 +59,7 @@ export const METAL_SMELTING_RULES: RuleInput[] = [
     forMs: 10_000,
     params: {
       trigger: { type: 'difference', ...flowDifference },
-      actuator: { kinds: ['interlock'] },
+      actuator: { kinds: ['interlock'], link: 'cooling_interlock' },
       safeStates: ['tripped'],
       responseMs: 30_000,
     },

@@ -89,8 +89,8 @@ const powerOffFailure = (l: MethaneLocation & { powerOff: number }): RuleInput =
   const std = `${rowCitation(METHANE_ARTICLE, l.zh, l.checked)}（断电浓度）; 响应时间 ${POWER_OFF_RESPONSE_MS / 1000} s 为平台默认值，非《煤矿安全规程》规定`;
   return {
     id: `mine.methane.power_off_failure.${l.id}`,
-    // 2: the 40 s response labelled as the platform's default (issue #15)
-    version: POWER_OFF_NAMES[l.id] ? 2 : 1,
+    // 2: the 40 s response labelled as the platform's default (issue #15); +1: the feed by its registered `power_feed` link (issue #17)
+    version: POWER_OFF_NAMES[l.id] ? 3 : 2,
     name: POWER_OFF_NAMES[l.id] ?? { zh: `${l.zh}甲烷超限断电失效`, en: `Methane power-off failed: ${l.en}` },
     pack,
     pattern: 'interlock_failure',
@@ -99,7 +99,7 @@ const powerOffFailure = (l: MethaneLocation & { powerOff: number }): RuleInput =
     severity: 'red',
     params: {
       trigger: { type: 'threshold', direction: 'high', threshold: l.powerOff },
-      actuator: { kinds: ['power'] },
+      actuator: { kinds: ['power'], link: 'power_feed' },
       safeStates: ['de-energised'],
       responseMs: POWER_OFF_RESPONSE_MS,
     },

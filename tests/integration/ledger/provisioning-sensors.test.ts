@@ -78,9 +78,10 @@ describe('registered marks, range and resolution', () => {
     expect(created.json()).toMatchObject(registered);
 
     const [s] = await listed();
-    expect(s).toEqual({ ...tank, role: null, name: '', ...registered });
+    // the registry's defaults: the id as tag number, the kind's indicator code
+    expect(s).toEqual({ ...tank, role: null, name: '', ...registered, tagNo: 'LT-201', indicatorCode: 'YW' });
 
-    expect(await provisioning.getSensor(ids.enterpriseId, 'LT-201')).toEqual({ id: 'LT-201', ...ids, kind: 'level', unit: 'm', periodS: 10, ...registered });
+    expect(await provisioning.getSensor(ids.enterpriseId, 'LT-201')).toEqual(s);
   });
 
   it('keeps a partial set of marks (equal neighbours allowed) and a negative range as given', async () => {
@@ -97,10 +98,10 @@ describe('registered marks, range and resolution', () => {
     await post('/api/v1/sensors', { id: 'V-IN', ...ids, kind: 'valve', periodS: 60 }, 201);
     const sensors = await listed();
     expect(sensors).toEqual([
-      { id: 'GT-101', ...ids, kind: 'combustible_gas', unit: '%LEL', periodS: 5, zone: null, role: null, name: '' },
-      { id: 'V-IN', ...ids, kind: 'valve', unit: '', periodS: 60, zone: null, role: null, name: '' },
+      { id: 'GT-101', ...ids, kind: 'combustible_gas', unit: '%LEL', periodS: 5, zone: null, role: null, name: '', tagNo: 'GT-101', indicatorCode: 'KRQT' },
+      { id: 'V-IN', ...ids, kind: 'valve', unit: '', periodS: 60, zone: null, role: null, name: '', tagNo: 'V-IN', indicatorCode: 'FMZT' },
     ]);
-    expect(await provisioning.getSensor(ids.enterpriseId, 'GT-101')).toEqual({ id: 'GT-101', ...ids, kind: 'combustible_gas', unit: '%LEL', periodS: 5 });
+    expect(await provisioning.getSensor(ids.enterpriseId, 'GT-101')).toEqual(sensors[0]);
   });
 
   const refused: { name: string; body: object; field: RegExp }[] = [
@@ -178,7 +179,9 @@ describe('the names the rules depend on are part of the contract', () => {
   });
 
   it('answers the point’s effective rules with their limits, resolved as the rules worker does', async () => {
-    const r = await post('/api/v1/sensors', { ...methane, ...(await mine()), role: 'upper_corner' }, 201);
+    const where = await mine();
+    await post('/api/v1/sensors', { id: 'PWR-1', ...where, kind: 'power', periodS: 60 }, 201);
+    const r = await post('/api/v1/sensors', { ...methane, ...where, role: 'upper_corner', links: [{ relation: 'power_feed', target: 'PWR-1' }] }, 201);
     const a = r.json<Answer>();
     expect(a.status).toBe('monitored');
     expect(a.warnings).toEqual([]);
@@ -215,7 +218,7 @@ describe('no silently unmonitored point', () => {
       points: { pointId: string; status: string; rules: { id: string }[] }[];
       unmonitored: { pointId: string; reasons: { zh: string; en: string }[] }[];
     }>();
-    expect(c.counts).toEqual({ monitored: 1, default: 0, context: 1, unmonitored: 1 });
+    expect(c.counts).toEqual({ monitored: 1, default: 0, context: 1, unmonitored: 1, stopped: 0 });
     expect(c.points.map((p) => `${p.pointId} ${p.status}`)).toEqual(['GT-101 monitored', 'LT-201 unmonitored', 'P-RUN context']);
     expect(c.points[0]!.rules.map((x) => x.id)).toContain('gas.combustible');
     expect(c.unmonitored.map((u) => u.pointId)).toEqual(['LT-201']);

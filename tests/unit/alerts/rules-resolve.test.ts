@@ -226,7 +226,7 @@ describe('overrides', () => {
       params: { trigger: { threshold: 13 }, actuator: { ids: ['V-IN-1'] } },
     };
     const r = ruleOf(LT, 'chem.overfill_interlock', [o]);
-    expect(r.pattern === 'interlock_failure' && [r.params.trigger.threshold, r.params.actuator]).toEqual([13, { kinds: ['valve'], ids: ['V-IN-1'] }]);
+    expect(r.pattern === 'interlock_failure' && [r.params.trigger.threshold, r.params.actuator]).toEqual([13, { kinds: ['valve'], link: 'inlet_valve', ids: ['V-IN-1'] }]);
   });
 
   it('sensor overrides do not apply to zone rules', () => {
