@@ -203,8 +203,8 @@ export const stopInput = z.strictObject({
 
 const pointSubject = (enterpriseId: string, id: string) => ({ type: 'sensor', id: `${enterpriseId}/${id}` });
 
-/** Checks the hazard source and the links against the ledger, then writes the point's links anew (inside the caller's transaction). */
-async function checkAndWriteRefs(tx: Queryable, s: Sensor): Promise<void> {
+/** Checks the hazard source and the links against the ledger (inside the caller's transaction, before the point is written). */
+async function checkRefs(tx: Queryable, s: Sensor): Promise<void> {
   const problems: string[] = [];
   if (s.hazardSourceCode !== undefined) {
     const { rows } = await tx.query('SELECT 1 FROM major_hazard_sources WHERE enterprise_id = $1 AND code = $2', [s.enterpriseId, s.hazardSourceCode]);
@@ -222,6 +222,11 @@ async function checkAndWriteRefs(tx: Queryable, s: Sensor): Promise<void> {
     }
   }
   if (problems.length > 0) throw new AppError('BAD_REQUEST', problems.join('; '));
+}
+
+/** Writes the point's links anew (after the point's row). */
+async function writeLinks(tx: Queryable, s: Sensor): Promise<void> {
+  const links = s.links ?? [];
   await tx.query('DELETE FROM point_links WHERE enterprise_id = $1 AND point_id = $2', [s.enterpriseId, s.id]);
   for (const l of links)
     await tx.query('INSERT INTO point_links (enterprise_id, point_id, relation, target_id) VALUES ($1, $2, $3, $4)', [s.enterpriseId, s.id, l.relation, l.target]);
@@ -285,11 +290,12 @@ export async function createSensor(ctx: LedgerContext, onGatewayChanged: (gatewa
   const s = parseInput(sensorInput, input);
   await gatewayOf(ctx.db, s);
   await audited(ctx, actor, 'sensor.created', pointSubject(s.enterpriseId, s.id), s, async (tx) => {
+    await checkRefs(tx, s);
     await tx.query(
       `INSERT INTO sensors (enterprise_id, id, ${POINT_COLUMNS.join(', ')}) VALUES (${[...POINT_COLUMNS, '', ''].map((_, i) => `$${i + 1}`).join(', ')})`,
       [s.enterpriseId, s.id, ...pointValues(s)],
     );
-    await checkAndWriteRefs(tx, s);
+    await writeLinks(tx, s);
   }).catch((err) => mapPointDbError(err, s));
   onGatewayChanged(s.gatewayId);
   return s;
@@ -319,12 +325,13 @@ export async function updateSensor(ctx: LedgerContext, onGatewayChanged: (gatewa
   const s = parseInput(sensorInput, merged);
   if (s.gatewayId !== before.gatewayId) await gatewayOf(ctx.db, s);
   await audited(ctx, actor, 'sensor.updated', pointSubject(enterpriseId, id), { change: patch, before: asInput(before) }, async (tx) => {
+    await checkRefs(tx, s);
     await tx.query(`UPDATE sensors SET ${POINT_COLUMNS.map((c, i) => `${c} = $${i + 3}`).join(', ')} WHERE enterprise_id = $1 AND id = $2`, [
       enterpriseId,
       id,
       ...pointValues(s),
     ]);
-    await checkAndWriteRefs(tx, s);
+    await writeLinks(tx, s);
   }).catch((err) => mapPointDbError(err, s));
   onGatewayChanged(before.gatewayId);
   if (s.gatewayId !== before.gatewayId) onGatewayChanged(s.gatewayId);
