@@ -88,6 +88,13 @@ export const ROUTES: Record<string, RouteDoc> = {
   'PATCH /api/v1/enterprises/:enterpriseId/sensors/:sensorId': r('修改测点登记', 'Change a registered point', 'provisioning', 'admin'),
   'POST /api/v1/enterprises/:enterpriseId/sensors/:sensorId/stop': r('测点停用（登记原因）', 'Stop a point on record (with a reason)', 'provisioning', 'admin'),
   'POST /api/v1/enterprises/:enterpriseId/sensors/:sensorId/resume': r('测点恢复在用', 'Put a stopped point back in use', 'provisioning', 'admin'),
+  'GET /api/v1/risk-warnings': r('风险预警：辖区内有预警的企业（红橙黄蓝），按等级排序，含成因', 'Risk warnings: the enterprises of the jurisdiction with a warning, highest first, with their factors', 'alerts', 'alerts.read'),
+  'GET /api/v1/enterprises/:enterpriseId/risk-warnings': r(
+    '企业及其重大危险源的风险预警、成因与等级变化记录',
+    "An enterprise's and its major hazard sources' risk warnings, their factors and the changes of level",
+    'alerts',
+    'alerts.read',
+  ),
   'GET /api/v1/enterprises/:enterpriseId/sensors': r('企业传感器列表', "An enterprise's sensors", 'provisioning', 'admin'),
   'GET /api/v1/dead-letters': r('拒收数据', 'Refused messages and items (dead letters)', 'operations', 'admin'),
   'PUT /api/v1/rule-overrides': r('备案报警阈值', 'Register an alarm limit (rule override)', 'provisioning', 'admin'),

@@ -35,6 +35,7 @@ import type { TaskJobEffect } from '../inspections/tasks/store.ts';
 import { ruleOverrideApi, type RuleOverrideApiDeps } from './rule-overrides.ts';
 import { seriousRule, defaultCatalogue, type Catalogue } from '../alerts/rules/index.ts';
 import { coverageApi, type CoverageDeps } from './coverage.ts';
+import { riskWarningApi } from './risk-warnings.ts';
 
 export interface ApiDeps {
   db: Db;
@@ -170,6 +171,7 @@ export function buildApi(
   app.register(auditApi({ auth }, deps));
   if (deps.ruleOverrides) app.register(ruleOverrideApi({ auth }, { ...deps, ruleOverrides: deps.ruleOverrides }));
   app.register(coverageApi({ auth }, coverageDeps));
+  app.register(riskWarningApi({ auth }, deps));
 
   return Object.assign(app, { routes });
 }

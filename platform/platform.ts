@@ -21,6 +21,7 @@ import { pollUntil } from '../core/retry.ts';
 import { Registry } from '../ledger/registry.ts';
 import { redisAnnouncer } from '../alerts/bus.ts';
 import { CatalogueSource } from '../alerts/rules/catalogue-source.ts';
+import type { RiskWarnings } from '../alerts/warnings/evaluator.ts';
 import { AlertStore } from '../alerts/store.ts';
 import type { RulesWorker } from '../alerts/worker/worker.ts';
 import { resolveAdminToken } from './admin-token.ts';
@@ -127,6 +128,11 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
     },
     get alerts() {
       return started().ctx.alertStore;
+    },
+    get warnings(): RiskWarnings {
+      const r = started().rules;
+      if (!r) throw new Error('this process runs no rules part');
+      return r.warnings;
     },
 
     /**

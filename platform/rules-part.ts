@@ -4,12 +4,15 @@
  * grade (alerts publish, inspections consume).
  */
 import { buildNotifier, type Notifier } from '../alerts/notify/index.ts';
+import { buildRiskWarnings, type RiskWarnings } from '../alerts/warnings/evaluator.ts';
 import { buildRulesWorker, type RulesWorker } from '../alerts/worker/worker.ts';
 import { buildTaskWorker, type TaskWorker } from '../inspections/tasks/worker.ts';
 import type { PlatformContext, StopStep } from './context.ts';
 
 export interface RulesPart {
   rules: RulesWorker;
+  /** Risk warnings (预警), judged beside the rules. */
+  warnings: RiskWarnings;
   start(): Promise<void>;
   stopSteps: StopStep[];
 }
@@ -29,15 +32,20 @@ export function buildRulesPart(ctx: PlatformContext): RulesPart {
     // and whether it is a serious violation (an on-site task, exempt from the cap; otherwise a remote verification)
     seriousOf: (ruleId) => catalogues.seriousOf(ruleId),
   });
+  // risk warnings (预警) judged from the alarms, data quality and the ledger, re-judged as alerts change
+  const warnings = buildRiskWarnings({ db, clock, logger, patternOf: (ruleId) => catalogues.patternOf(ruleId), subscribeAlertEvents: ctx.subscribeAlertEvents });
   const notifier: Notifier = buildNotifier(config, { db, store, clock, logger, metrics, announce, redis, tasks: taskWorker });
   return {
     rules,
+    warnings,
     start: async () => {
       await rules.start();
       await taskWorker.start();
       await notifier.start();
+      await warnings.start();
     },
     stopSteps: [
+      { name: 'risk warnings', run: () => warnings.stop() },
       { name: 'rules', run: () => rules.stop() },
       { name: 'notifier', run: () => notifier.stop() },
       { name: 'task worker', run: () => taskWorker.stop() },

@@ -369,6 +369,33 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 17,
+    name: 'risk warnings (预警) per enterprise and major hazard source: the current level with its factors, and every change of level as an event',
+    sql: `
+      CREATE TABLE risk_warnings (
+        enterprise_id       text NOT NULL REFERENCES enterprises(id),
+        hazard_source_code  text NOT NULL DEFAULT '',
+        level               text NOT NULL CHECK (level IN ('none', 'blue', 'yellow', 'orange', 'red')),
+        since               timestamptz NOT NULL,
+        factors             jsonb NOT NULL,
+        policy_version      integer NOT NULL,
+        evaluated_at        timestamptz NOT NULL,
+        PRIMARY KEY (enterprise_id, hazard_source_code)
+      );
+      CREATE TABLE risk_warning_events (
+        id                  bigserial PRIMARY KEY,
+        enterprise_id       text NOT NULL REFERENCES enterprises(id),
+        hazard_source_code  text NOT NULL DEFAULT '',
+        from_level          text NOT NULL,
+        to_level            text NOT NULL,
+        at                  timestamptz NOT NULL,
+        factors             jsonb NOT NULL,
+        policy_version      integer NOT NULL
+      );
+      CREATE INDEX risk_warning_events_enterprise ON risk_warning_events(enterprise_id, id);
+    `,
+  },
 ];
 
 /** Applies pending migrations; returns the versions applied. Safe to call concurrently from one process. */

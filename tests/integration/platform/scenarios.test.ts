@@ -83,6 +83,8 @@ async function run(from: number, to: number, scenarios: Scenario[] = [], chunkMs
     await Promise.all(sims.map((s) => s.publishSpan(t, end, scenarios)));
     clock.set(end);
     await platform.rules.drained(60_000);
+    // the risk warnings as they stand at the chunk's end (their sweep runs on the platform's own timer)
+    await platform.warnings.sweep();
     await recordNewEvents();
   }
 }
@@ -110,6 +112,8 @@ describe('simulated fleet end to end', () => {
     await run(DAY0, DAY1, [], 5 * MIN);
     expect(brief(await alertsStarted(0, Date.UTC(2100, 0, 1)))).toEqual([]);
     expect(seen.size).toBe(0);
+    // and no risk warning either
+    expect((await platform.db.query('SELECT * FROM risk_warning_events')).rows).toEqual([]);
   }, 240_000);
 
   const leak = at(10);
@@ -226,6 +230,30 @@ describe('simulated fleet end to end', () => {
         expect(a.firedAt).toBeUndefined();
         expect((await timeline(a)).map((e) => e.type)).toEqual(['suppressed', 'discarded']);
       }
+    });
+
+    it('risk warnings (预警) rise and fall with the alarms, each change explained by its factors', async () => {
+      const { rows } = await platform.db.query<{ hazard_source_code: string; from_level: string; to_level: string; at: Date; factors: { kind: string; zh: string }[] }>(
+        `SELECT hazard_source_code, from_level, to_level, at, factors FROM risk_warning_events WHERE enterprise_id = $1 ORDER BY id`,
+        [chem.enterpriseId],
+      );
+      const own = rows.filter((r) => r.hazard_source_code === '');
+      const between = (from: number, to: number) => own.filter((r) => r.at.getTime() >= from && r.at.getTime() < to);
+      // gas leak on GT-101: the orange alarm is a yellow warning, the red alarm an orange one (one detector is not a major risk); over when it clears
+      expect(between(leak, leak + HOUR).map((r) => `${r.from_level}→${r.to_level}`)).toEqual(['none→yellow', 'yellow→orange', 'orange→none']);
+      expect(between(leak, leak + HOUR)[0]!.factors.map((f) => f.zh)).toEqual([expect.stringMatching(/^GT-101 橙色报警（gas\.combustible）$/)]);
+      // overfill with the interlock failing: red, for the interlock that did not act
+      const overfillEvents = between(overfill, overfill + 2 * HOUR);
+      const red = overfillEvents.find((r) => r.to_level === 'red');
+      expect(red, JSON.stringify(overfillEvents)).toBeDefined();
+      expect(red!.factors.map((f) => f.zh).join('；')).toMatch(/联锁未动作|重大危险源/);
+      expect(overfillEvents.at(-1)!.to_level).toBe('none');
+      // every rise lists its factors; the day ends without a warning
+      for (const r of rows) if (r.to_level !== 'none') expect(r.factors.length).toBeGreaterThan(0);
+      const now = await platform.warnings.store.ofEnterprise(chem.enterpriseId);
+      expect(now.every((w) => w.level === 'none')).toBe(true);
+      // the mine's gateway offline 10 min is below the 1 h data-quality limit: no warning for it
+      expect((await platform.warnings.store.events(mine.enterpriseId)).filter((e) => e.at >= new Date(offline).toISOString())).toEqual([]);
     });
 
     it('keeps an intact hash chain over every event of both days', async () => {
