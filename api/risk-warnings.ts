@@ -31,7 +31,14 @@ export function riskWarningApi(config: { auth: Authenticator }, deps: { db: Db }
       const params = new Params();
       const { cte, cond } = scopeSql(who.scope, params, 'w.enterprise_id');
       const levels = params.add(LEVELS.filter((l) => rankOf(l) >= rankOf(q.minLevel)));
-      const { rows } = await deps.db.query<{ enterprise_id: string; name: string; authority_id: string | null; level: WarningResult; since: Date; factors: unknown }>(
+      const { rows } = await deps.db.query<{
+        enterprise_id: string;
+        name: string;
+        authority_id: string | null;
+        level: WarningResult;
+        since: Date;
+        factors: unknown;
+      }>(
         `${cte}SELECT w.enterprise_id, e.name, e.authority_id, w.level, w.since, w.factors FROM risk_warnings w JOIN enterprises e ON e.id = w.enterprise_id
          ${whereAll([`w.hazard_source_code = ''`, `w.level = ANY(${levels})`, cond])}`,
         params.values,
@@ -59,7 +66,9 @@ export function riskWarningApi(config: { auth: Authenticator }, deps: { db: Db }
       const named = <T extends { level: WarningResult }>(w: T) => ({ ...w, name: WARNING_NAMES[w.level] });
       return {
         enterpriseId,
-        enterprise: named(current.find((w) => w.hazardSourceCode === '') ?? { enterpriseId, hazardSourceCode: '', level: 'none' as WarningResult, factors: [] }),
+        enterprise: named(
+          current.find((w) => w.hazardSourceCode === '') ?? { enterpriseId, hazardSourceCode: '', level: 'none' as WarningResult, factors: [] },
+        ),
         hazardSources: current.filter((w) => w.hazardSourceCode !== '').map(named),
         events: events.map((e) => ({ ...e, fromName: WARNING_NAMES[e.from], toName: WARNING_NAMES[e.to] })),
         policy: { version: DEFAULT_RISK_POLICY.version, sources: POLICY_SOURCES },

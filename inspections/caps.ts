@@ -148,7 +148,7 @@ export function exemptionOf(
     ok: false,
     code: 'BASIS_NOT_SERIOUS',
     reason: {
-      zh: `所列预警均不属于严重违法行为（红色预警、篡改数据、关闭安全设施、联锁失效），应先远程核查；确需现场检查的，按计划内检查计入频次上限：${basis.alertIds.join('、')}`,
+      zh: `所列报警均不属于严重违法行为（红色报警、篡改数据、关闭安全设施、联锁失效），应先远程核查；确需现场检查的，按计划内检查计入频次上限：${basis.alertIds.join('、')}`,
       en: `none of the alerts is a serious violation (red, tampering, safety devices off, interlock failure); verify them remotely first, or inspect on site as a capped inspection: ${basis.alertIds.join(', ')}`,
     },
   };

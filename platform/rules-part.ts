@@ -21,6 +21,14 @@ export function buildRulesPart(ctx: PlatformContext): RulesPart {
   const { config, db, clock, logger, metrics, announce, redis, catalogues } = ctx;
   const store = ctx.alertStore;
   const rules = buildRulesWorker(config, { db, store, clock, logger, metrics, announce, redis, catalogue: catalogues });
+  // risk warnings (预警) judged from the alarms, data quality and the ledger, re-judged as alerts change
+  const warnings = buildRiskWarnings({
+    db,
+    clock,
+    logger,
+    patternOf: (ruleId) => catalogues.patternOf(ruleId),
+    subscribeAlertEvents: ctx.subscribeAlertEvents,
+  });
   const taskWorker: TaskWorker = buildTaskWorker(config, {
     db,
     alerts: store,
@@ -31,9 +39,9 @@ export function buildRulesPart(ctx: PlatformContext): RulesPart {
     patternOf: (ruleId) => catalogues.patternOf(ruleId),
     // and whether it is a serious violation (an on-site task, exempt from the cap; otherwise a remote verification)
     seriousOf: (ruleId) => catalogues.seriousOf(ruleId),
+    // and the risk warnings an alert is a factor of (an orange or red warning opens a task)
+    warningsOf: (enterpriseId) => warnings.store.ofEnterprise(enterpriseId),
   });
-  // risk warnings (预警) judged from the alarms, data quality and the ledger, re-judged as alerts change
-  const warnings = buildRiskWarnings({ db, clock, logger, patternOf: (ruleId) => catalogues.patternOf(ruleId), subscribeAlertEvents: ctx.subscribeAlertEvents });
   const notifier: Notifier = buildNotifier(config, { db, store, clock, logger, metrics, announce, redis, tasks: taskWorker });
   return {
     rules,

@@ -130,16 +130,17 @@ const SEVERITY_LABELS: Record<Severity, { zh: string; en: string }> = {
 };
 
 const EVENT_LABELS: Partial<Record<AlertEventType, { zh: string; en: string }>> = {
-  fired: { zh: '预警', en: 'alert' },
-  severity_raised: { zh: '预警升级', en: 'severity raised' },
+  // point alarms (报警); risk warnings (预警) are the judgement about an enterprise (alerts/warnings/)
+  fired: { zh: '报警', en: 'alarm' },
+  severity_raised: { zh: '报警升级', en: 'severity raised' },
   escalated: { zh: '超时未签收督办', en: 'escalated (not acknowledged)' },
-  resolved: { zh: '预警解除', en: 'cleared' },
-  disposed: { zh: '预警已处置', en: 'disposed' },
+  resolved: { zh: '报警解除', en: 'cleared' },
+  disposed: { zh: '报警已处置', en: 'disposed' },
 };
 
 /**
  * One line per language for short-text channels (SMS, IM), e.g.
- * `【红色预警】某化工厂 GT-101：可燃气体一级报警`.
+ * `【红色报警】某化工厂 GT-101：可燃气体一级报警`.
  */
 export function summaryOf(n: Notification): { zh: string; en: string } {
   const sev = SEVERITY_LABELS[n.event.severity];

@@ -58,13 +58,15 @@ interface PointRow {
 async function gather(db: Db, enterpriseId: string, now: number, policy: RiskPolicy, patternOf: (ruleId: string) => string | undefined) {
   const [ent, sources, points, active, repeats] = await Promise.all([
     db.query<{ sector: string; risk_factors: string[] }>('SELECT sector, risk_factors FROM enterprises WHERE id = $1', [enterpriseId]),
-    db.query<{ code: string; name: string; level: number }>('SELECT code, name, level FROM major_hazard_sources WHERE enterprise_id = $1 ORDER BY code', [enterpriseId]),
+    db.query<{ code: string; name: string; level: number }>('SELECT code, name, level FROM major_hazard_sources WHERE enterprise_id = $1 ORDER BY code', [
+      enterpriseId,
+    ]),
     db.query<PointRow>('SELECT id, zone, gateway_id, hazard_source_code FROM sensors WHERE enterprise_id = $1 AND stopped_at IS NULL', [enterpriseId]),
     db.query<{ data: Alert }>(`SELECT data FROM alerts WHERE enterprise_id = $1 AND state IN ('firing', 'acknowledged') ORDER BY started_at`, [enterpriseId]),
-    db.query<{ fingerprint: string; n: string | number }>('SELECT fingerprint, count(*) AS n FROM alerts WHERE enterprise_id = $1 AND started_at >= $2 GROUP BY fingerprint', [
-      enterpriseId,
-      new Date(now - policy.alarms.repeatWindowMs),
-    ]),
+    db.query<{ fingerprint: string; n: string | number }>(
+      'SELECT fingerprint, count(*) AS n FROM alerts WHERE enterprise_id = $1 AND started_at >= $2 GROUP BY fingerprint',
+      [enterpriseId, new Date(now - policy.alarms.repeatWindowMs)],
+    ),
   ]);
   const e = ent.rows[0];
   if (!e) return undefined;
@@ -115,7 +117,12 @@ async function gather(db: Db, enterpriseId: string, now: number, policy: RiskPol
     };
     (bySource.get(sourceOf(a.subject) ?? '') ?? own).alarms.push(alarm);
   }
-  const finish = (x: ReturnType<typeof empty>): Omit<RiskInputs, 'sector' | 'ledgerFactors' | 'children'> => ({ alarms: x.alarms, offline: x.offline, points: x.points, silentPoints: x.silent.size });
+  const finish = (x: ReturnType<typeof empty>): Omit<RiskInputs, 'sector' | 'ledgerFactors' | 'children'> => ({
+    alarms: x.alarms,
+    offline: x.offline,
+    points: x.points,
+    silentPoints: x.silent.size,
+  });
   return {
     sector: e.sector,
     ledgerFactors: e.risk_factors ?? [],
@@ -136,7 +143,7 @@ export function buildRiskWarnings(deps: RiskWarningDeps): RiskWarnings {
 
   const evaluate = async (enterpriseId: string): Promise<RiskWarningEvent[]> => {
     const now = deps.clock.now();
-    const x = await gather(deps.db, enterpriseId, now, policy, deps.patternOf);
+    const x = await gather(deps.db, enterpriseId, now, policy, (ruleId) => deps.patternOf(ruleId));
     if (!x) return [];
     const judged: Judged[] = [];
     const children: { code: string; name: string; level: WarningResult }[] = [];

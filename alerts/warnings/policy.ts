@@ -198,7 +198,7 @@ function factorsOf(x: RiskInputs, p: RiskPolicy, now: number): Factor[] {
       en: `${a.severity} alarm on ${a.subject} (${a.ruleId})`,
     });
     const standing = now - a.firedAt;
-    if (rankOf(a.severity as WarningLevel) >= rankOf(p.alarms.standingFrom) && standing > p.alarms.standingMs)
+    if (rankOf(a.severity) >= rankOf(p.alarms.standingFrom) && standing > p.alarms.standingMs)
       out.push({
         kind: 'standing',
         level: lift(base),

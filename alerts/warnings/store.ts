@@ -121,7 +121,8 @@ export class RiskWarningStore {
       const before = new Map((await this.ofEnterprise(enterpriseId, tx)).map((w) => [w.hazardSourceCode, w]));
       const all = [...judged];
       for (const [code, w] of before)
-        if (w.level !== 'none' && !judged.some((j) => j.hazardSourceCode === code)) all.push({ hazardSourceCode: code, level: 'none', factors: [], policyVersion: w.policyVersion });
+        if (w.level !== 'none' && !judged.some((j) => j.hazardSourceCode === code))
+          all.push({ hazardSourceCode: code, level: 'none', factors: [], policyVersion: w.policyVersion });
       const at = new Date(now);
       const events: RiskWarningEvent[] = [];
       for (const j of all) {

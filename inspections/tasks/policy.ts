@@ -17,6 +17,8 @@
  * an on-site inspection needs a reason and is subject to the cap.
  */
 import type { Alert } from '../../alerts/state/index.ts';
+import { WARNING_NAMES, rankOf, type WarningLevel, type WarningResult } from '../../alerts/warnings/policy.ts';
+import type { RiskWarning } from '../../alerts/warnings/store.ts';
 import { isSeriousViolation } from '../caps.ts';
 import { matterOf, type Matter } from './matters.ts';
 
@@ -41,6 +43,12 @@ export interface TaskPolicy {
   chattering: boolean;
   /** A registered alarm limit looser than the standard. Default on. */
   looseLimit: boolean;
+  /**
+   * An alert that is a factor of a risk warning (预警, alerts/warnings/) at this level or above — of its
+   * enterprise or of the major hazard source it belongs to. Default orange (较大风险; platform default, for the
+   * bureau to set); `undefined`: warnings open no task.
+   */
+  warning: WarningLevel | undefined;
 }
 
 export const DEFAULT_TASK_POLICY: TaskPolicy = {
@@ -50,10 +58,43 @@ export const DEFAULT_TASK_POLICY: TaskPolicy = {
   orangeUndisposedMs: 24 * 3_600_000,
   chattering: true,
   looseLimit: true,
+  warning: 'orange',
 };
 
+/** The risk warnings an alert is a factor of (the enterprise's or its hazard sources'), as the task policy reads them. */
+export interface AlertWarnings {
+  /** The highest level among the warnings that list the alert as a factor, and the enterprise's own if one of them is its hazard source's. */
+  level: WarningResult;
+  /** The factors of that warning, in words. */
+  reasons: string[];
+}
+
+type WarningView = Pick<RiskWarning, 'hazardSourceCode' | 'level' | 'factors'>;
+const ALARM_FACTORS = new Set(['alarm', 'standing', 'repeats', 'pattern']);
+
+/** The alarm that leads a warning: the one of its highest factor (an enterprise's through its hazard source's warning), if an alarm leads it. */
+function leadAlarm(w: WarningView, all: readonly WarningView[]): string | undefined {
+  const lead = w.factors.find((f) => ALARM_FACTORS.has(f.kind) || f.kind === 'hazard_source');
+  if (!lead?.ref) return undefined;
+  if (lead.kind !== 'hazard_source') return lead.ref;
+  const source = all.find((x) => x.hazardSourceCode === lead.ref);
+  return source && leadAlarm(source, all);
+}
+
+/**
+ * What the task policy reads of an enterprise's risk warnings for one alert: the highest warning the alert
+ * leads (its factor is the warning's highest; alarms in the order they began), so that a warning opens one
+ * task, on its leading alarm, not one per alarm that adds to it. Undefined when the alert leads none.
+ */
+export function alertWarningsOf(alert: Pick<Alert, 'id'>, warnings: readonly WarningView[]): AlertWarnings | undefined {
+  const led = warnings.filter((w) => w.level !== 'none' && leadAlarm(w, warnings) === alert.id);
+  if (led.length === 0) return undefined;
+  const top = led.reduce((a, b) => (rankOf(b.level) > rankOf(a.level) ? b : a));
+  return { level: top.level, reasons: top.factors.map((f) => f.zh) };
+}
+
 /** `manual`: a duty officer or leader dispatched the task from the alert. */
-export type TaskTrigger = 'manual' | 'red' | 'pattern' | 'gateway_offline_long' | 'orange_undisposed' | 'chattering' | 'loose_limit';
+export type TaskTrigger = 'manual' | 'red' | 'pattern' | 'risk_warning' | 'gateway_offline_long' | 'orange_undisposed' | 'chattering' | 'loose_limit';
 
 export type TaskDecision =
   | { open: true; trigger: TaskTrigger; kind: TaskKind; matter: Matter; reason: { zh: string; en: string } }
@@ -70,10 +111,17 @@ const hours = (ms: number) => Math.round((ms / HOUR) * 10) / 10;
  * violation found by data monitoring). `seriousRule`: whether the
  * catalogue marks the alert's rule `seriousViolation` (the task's kind).
  */
-export function taskDecision(alert: Alert, pattern: string, now: number, policy: TaskPolicy = DEFAULT_TASK_POLICY, seriousRule = false): TaskDecision {
+export function taskDecision(
+  alert: Alert,
+  pattern: string,
+  now: number,
+  policy: TaskPolicy = DEFAULT_TASK_POLICY,
+  seriousRule = false,
+  warnings?: AlertWarnings,
+): TaskDecision {
   if (alert.firedAt === undefined) return { open: false, why: 'not_fired' };
   if (alert.state === 'disposed') return { open: false, why: 'not_active' };
-  const d = triggerOf(alert, alert.firedAt, pattern, now, policy);
+  const d = triggerOf(alert, alert.firedAt, pattern, now, policy, warnings);
   return d.open ? { ...d, kind: taskKindOf(alert, seriousRule) } : d;
 }
 
@@ -83,11 +131,12 @@ function triggerOf(
   pattern: string,
   now: number,
   policy: TaskPolicy,
+  warnings: AlertWarnings | undefined,
 ): Omit<Extract<TaskDecision, { open: true }>, 'kind'> | Extract<TaskDecision, { open: false }> {
   const matter = matterOf(alert.ruleId);
   const at = `${alert.subject}（${alert.ruleId}）`;
   if (policy.red && alert.severity === 'red')
-    return { open: true, trigger: 'red', matter, reason: { zh: `红色预警：${at}`, en: `red alert: ${alert.subject} (${alert.ruleId})` } };
+    return { open: true, trigger: 'red', matter, reason: { zh: `红色报警：${at}`, en: `red alert: ${alert.subject} (${alert.ruleId})` } };
   if (alert.ruleId === 'common.chattering')
     return policy.chattering
       ? { open: true, trigger: 'chattering', matter, reason: { zh: `频繁报警：${alert.subject}`, en: `chattering: ${alert.subject}` } }
@@ -103,6 +152,15 @@ function triggerOf(
       : { open: false, why: 'no_trigger' };
   if (policy.patterns.includes(pattern)) return { open: true, trigger: 'pattern', matter, reason: { zh: `${alert.message.zh}`, en: `${alert.message.en}` } };
   const active = alert.state === 'firing' || alert.state === 'acknowledged';
+  if (active && policy.warning !== undefined && warnings && rankOf(warnings.level) >= rankOf(policy.warning)) {
+    const name = WARNING_NAMES[warnings.level];
+    return {
+      open: true,
+      trigger: 'risk_warning',
+      matter,
+      reason: { zh: `${name.zh}：${warnings.reasons.join('；')}`, en: `${name.en}: ${alert.subject} (${alert.ruleId}) is one of its factors` },
+    };
+  }
   if (pattern === 'gateway_offline' && policy.gatewayOfflineMs !== undefined) {
     if (!active) return { open: false, why: 'not_active' };
     const lasted = now - alert.startedAt;
@@ -124,7 +182,7 @@ function triggerOf(
           trigger: 'orange_undisposed',
           matter,
           reason: {
-            zh: `橙色预警 ${hours(waited)} 小时未处置：${at}`,
+            zh: `橙色报警 ${hours(waited)} 小时未处置：${at}`,
             en: `orange alert not disposed for ${hours(waited)} h: ${alert.subject} (${alert.ruleId})`,
           },
         }

@@ -17,7 +17,8 @@ import type { Job, JobsOptions, Queue } from 'bullmq';
 import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Alert } from '../../alerts/state/index.ts';
-import { DEFAULT_TASK_POLICY, taskDecision, type TaskPolicy } from './policy.ts';
+import type { RiskWarning } from '../../alerts/warnings/store.ts';
+import { DEFAULT_TASK_POLICY, alertWarningsOf, taskDecision, type TaskPolicy } from './policy.ts';
 import type { OpenOutcome, TaskJobEffect, TaskStore } from './store.ts';
 
 export const TASKS_QUEUE = 'tasks';
@@ -73,24 +74,28 @@ export interface TaskSchedulerDeps {
   clock: Clock;
   logger: Logger;
   policy?: TaskPolicy | undefined;
+  /** The enterprise's risk warnings on record (alerts/warnings/); the policy opens a task for an alert that is a factor of one at its level. Default: none read. */
+  warningsOf?: ((enterpriseId: string) => Promise<readonly RiskWarning[]>) | undefined;
 }
 
 export class TaskScheduler {
   constructor(private readonly deps: TaskSchedulerDeps) {}
 
-  private decide(alert: Alert) {
+  private async decide(alert: Alert) {
+    const warnings = this.deps.warningsOf ? alertWarningsOf(alert, await this.deps.warningsOf(alert.enterpriseId)) : undefined;
     return taskDecision(
       alert,
       this.deps.patternOf(alert.ruleId) ?? '',
       this.deps.clock.now(),
       this.deps.policy ?? DEFAULT_TASK_POLICY,
       this.deps.seriousOf?.(alert.ruleId) ?? false,
+      warnings,
     );
   }
 
   /** Adds the job that opens a task for the alert, if the policy calls for one. */
   async consider(alert: Alert): Promise<boolean> {
-    const d = this.decide(alert);
+    const d = await this.decide(alert);
     if (!d.open) return false;
     await this.deps.queue.add('open', { alertId: alert.id }, { ...this.deps.jobOpts, jobId: openJobId(alert.id) });
     return true;
@@ -108,7 +113,7 @@ export class TaskScheduler {
     const { logger } = this.deps;
     const alert = await this.deps.alertOf(alertId);
     if (!alert) return 'alert_missing';
-    const d = this.decide(alert);
+    const d = await this.decide(alert);
     if (!d.open) return 'no_longer_needed';
     const r = await this.deps.tasks.openFromAlert(alert, d, this.deps.clock.now());
     const log = { alertId: alert.id, enterpriseId: alert.enterpriseId, trigger: d.trigger, matter: d.matter };

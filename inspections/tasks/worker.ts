@@ -11,6 +11,7 @@
  * `consider` (an injected callback, `NotifierDeps.tasks`), so nothing under
  * `alerts/` imports `inspections/`.
  */
+import type { RiskWarning } from '../../alerts/warnings/store.ts';
 import { Queue, Worker } from 'bullmq';
 import type { Clock } from '../../core/clock.ts';
 import type { PlatformConfig } from '../../core/config.ts';
@@ -41,6 +42,8 @@ export interface TaskWorkerDeps {
   seriousOf?: ((ruleId: string) => boolean) | undefined;
   /** Which alerts open inspection tasks. Default `DEFAULT_TASK_POLICY`. */
   taskPolicy?: TaskPolicy | undefined;
+  /** The enterprise's risk warnings on record, for the policy's `warning` trigger. Default: none read. */
+  warningsOf?: ((enterpriseId: string) => Promise<readonly RiskWarning[]>) | undefined;
 }
 
 export interface TaskWorkerOptions extends RetryOptions {
@@ -107,6 +110,7 @@ export function buildTaskWorker(config: TaskWorkerConfig, deps: TaskWorkerDeps, 
         clock: deps.clock,
         logger,
         policy: deps.taskPolicy,
+        warningsOf: deps.warningsOf,
       });
       const w = new Worker<TaskJobData>(TASKS_QUEUE, (job) => s.process(job), { connection: deps.redis.command, prefix, concurrency: 5 });
       w.on('failed', (job, err) => {

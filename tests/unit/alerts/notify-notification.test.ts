@@ -133,8 +133,8 @@ describe('summaryOf', () => {
     {
       name: 'fired',
       n: () => buildNotification('k', events[0]!, alert, ent),
-      zh: '【红色预警】示例化工厂 GT-101：可燃气体一级报警',
-      en: '[RED alert] 示例化工厂 GT-101: Combustible gas level-1 alarm',
+      zh: '【红色报警】示例化工厂 GT-101：可燃气体一级报警',
+      en: '[RED alarm] 示例化工厂 GT-101: Combustible gas level-1 alarm',
     },
     {
       name: 'escalated, with the level and the authority',

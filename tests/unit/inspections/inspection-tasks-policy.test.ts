@@ -9,7 +9,7 @@ import type { Severity } from '../../../alerts/types.ts';
 import { defaultCatalogue } from '../../../alerts/rules/packs/index.ts';
 import { checklistFor } from '../../../inspections/tasks/checklist.ts';
 import { MATTERS, matterOf } from '../../../inspections/tasks/matters.ts';
-import { DEFAULT_TASK_POLICY, taskDecision, taskKindOf } from '../../../inspections/tasks/policy.ts';
+import { DEFAULT_TASK_POLICY, alertWarningsOf, taskDecision, taskKindOf } from '../../../inspections/tasks/policy.ts';
 
 const T = Date.UTC(2026, 2, 1, 2);
 const H = 3_600_000;
@@ -192,5 +192,49 @@ describe('matters and checklists', () => {
     }
     expect(checklistFor('monitoring_integrity', 'mine').map((i) => i.id)).toContain('mine.monitoring_system');
     expect(checklistFor('gas', 'other').map((i) => i.id)).toEqual(['gas.detectors', 'gas.settings', 'gas.source', 'gas.response']);
+  });
+});
+
+describe('risk warnings open a task on their leading alarm (issue #17 item 3)', () => {
+  const f = (kind: string, level: 'blue' | 'yellow' | 'orange' | 'red', ref?: string) =>
+    ({ kind, level, zh: `${kind} ${ref ?? ''}`, en: kind, ...(ref ? { ref } : {}) }) as never;
+  const own = (level: 'none' | 'blue' | 'yellow' | 'orange' | 'red', factors: never[]) => ({ hazardSourceCode: '', level, factors });
+  const source = (code: string, level: 'none' | 'blue' | 'yellow' | 'orange' | 'red', factors: never[]) => ({ hazardSourceCode: code, level, factors });
+
+  it.each([
+    {
+      name: 'an alarm leading an orange warning',
+      ws: [own('orange', [f('aggregate', 'orange'), f('alarm', 'yellow', 'A1'), f('alarm', 'yellow', 'A2')])],
+      want: 'orange',
+    },
+    { name: 'an alarm that only adds to it (not the lead)', ws: [own('orange', [f('alarm', 'yellow', 'A0'), f('alarm', 'yellow', 'A1')])], want: undefined },
+    {
+      name: 'an alarm leading its hazard source, which leads the enterprise',
+      ws: [own('red', [f('hazard_source', 'red', 'HS-1')]), source('HS-1', 'red', [f('pattern', 'red', 'A1')])],
+      want: 'red',
+    },
+    {
+      name: 'a warning whose highest factor is a gateway offline: its first alarm speaks for it',
+      ws: [own('yellow', [f('offline', 'yellow', 'gateway:G1'), f('alarm', 'blue', 'A1')])],
+      want: 'yellow',
+    },
+    { name: 'no warning on record', ws: [own('none', [])], want: undefined },
+  ])('$name', ({ ws, want }) => {
+    expect(alertWarningsOf({ id: 'A1' }, ws)?.level).toBe(want);
+  });
+
+  it('an orange warning opens a task for its leading alarm, with the warning’s factors as the reason; a yellow one does not', () => {
+    const a = alert('gas.combustible', 'yellow');
+    const orange = { level: 'orange' as const, reasons: ['GT-101 黄色报警', '4 个蓝色因素'] };
+    expect(taskDecision(a, 'threshold', T, DEFAULT_TASK_POLICY, false, orange)).toMatchObject({
+      open: true,
+      trigger: 'risk_warning',
+      kind: 'remote_verification',
+      reason: { zh: '橙色预警（较大风险）：GT-101 黄色报警；4 个蓝色因素' },
+    });
+    expect(taskDecision(a, 'threshold', T, DEFAULT_TASK_POLICY, false, { level: 'yellow', reasons: [] })).toMatchObject({ open: false });
+    expect(taskDecision(a, 'threshold', T, { ...DEFAULT_TASK_POLICY, warning: undefined }, false, orange)).toMatchObject({ open: false });
+    // a resolved alarm no longer speaks for a standing warning
+    expect(taskDecision(alert('gas.combustible', 'yellow', ['clear']), 'threshold', T, DEFAULT_TASK_POLICY, false, orange)).toMatchObject({ open: false });
   });
 });
