@@ -129,6 +129,18 @@ export const ROUTES: Record<string, RouteDoc> = {
   'PATCH /api/v1/enterprises/:id/ledger': r('修改企业监管信息', "Change an enterprise's ledger facts", 'ledger', 'ledger.write'),
   'GET /api/v1/enterprises/:id/inspection-summary': r('扫码入企', 'This year’s inspections against the cap, and open tasks', 'ledger', 'ledger.read'),
   'POST /api/v1/enterprises/import': r('导入企业名单（CSV）', "Import a bureau's enterprise list (CSV)", 'ledger', 'ledger.write'),
+  'POST /api/v1/enterprises/:enterpriseId/points/import': r(
+    '导入测点登记表（CSV UTF-8/GBK 或 XLSX，全部或全不）',
+    "Import an enterprise's point registry (CSV in UTF-8 or GBK, or XLSX): every row or none; dryRun=true checks only",
+    'ledger',
+    'ledger.write',
+  ),
+  'GET /api/v1/enterprises/:enterpriseId/points/export': r(
+    '导出测点登记表（CSV 或 XLSX）',
+    "Export an enterprise's point registry (CSV in UTF-8 or GBK, or XLSX), in the layout the import takes",
+    'ledger',
+    'ledger.write',
+  ),
   'POST /api/v1/inspections': r(
     '记录检查',
     'Record an inspection (planned ones against the cap; exempt ones name their basis: alertIds of a serious violation, or basisRef)',
