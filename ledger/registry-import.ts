@@ -26,14 +26,7 @@ import {
   type LedgerPointView,
   type SensorRecord,
 } from './points.ts';
-import {
-  formatRegistryCsv,
-  formatRegistryXlsx,
-  parseRegistryFile,
-  type HeaderLanguage,
-  type SheetPoint,
-  type SheetProblem,
-} from './registry-sheet.ts';
+import { formatRegistryCsv, formatRegistryXlsx, parseRegistryFile, type HeaderLanguage, type SheetPoint, type SheetProblem } from './registry-sheet.ts';
 
 /**
  * Rows one import takes (the platform's default): the national system's 440,000 points over 7,000 enterprises
@@ -60,9 +53,13 @@ export interface RegistryImportResult {
 }
 
 const refused = (problems: SheetProblem[]): AppError =>
-  new AppError('BAD_REQUEST', `测点登记表未导入：${problems.length} 处问题，未写入任何测点 / the point registry was not imported: ${problems.length} problem(s); nothing was written`, {
-    expose: { errors: problems },
-  });
+  new AppError(
+    'BAD_REQUEST',
+    `测点登记表未导入：${problems.length} 处问题，未写入任何测点 / the point registry was not imported: ${problems.length} problem(s); nothing was written`,
+    {
+      expose: { errors: problems },
+    },
+  );
 
 /** What a point is, for telling a changed row from an unchanged one (registry fields, links in order). */
 function comparable(p: Record<string, unknown>): string {
@@ -101,7 +98,10 @@ async function plan(tx: Queryable, enterpriseId: string, rows: SheetPoint[]): Pr
   const existing = new Map((await listSensors(tx, enterpriseId)).map((p) => [p.id, p]));
   const gatewayIds = [...new Set(rows.map((r) => r.input.gatewayId))];
   const gateways = new Map(
-    (await tx.query<{ id: string; enterprise_id: string }>('SELECT id, enterprise_id FROM gateways WHERE id = ANY($1)', [gatewayIds])).rows.map((g) => [g.id, g.enterprise_id]),
+    (await tx.query<{ id: string; enterprise_id: string }>('SELECT id, enterprise_id FROM gateways WHERE id = ANY($1)', [gatewayIds])).rows.map((g) => [
+      g.id,
+      g.enterprise_id,
+    ]),
   );
   const hazardSources = new Set(
     (await tx.query<{ code: string }>('SELECT code FROM major_hazard_sources WHERE enterprise_id = $1', [enterpriseId])).rows.map((h) => h.code),
@@ -119,7 +119,11 @@ async function plan(tx: Queryable, enterpriseId: string, rows: SheetPoint[]): Pr
     const owner = gateways.get(i.gatewayId);
     if (owner === undefined) bad('GATEWAY_CODE', `网关 ${i.gatewayId} 不存在`, `gateway ${i.gatewayId} does not exist`);
     else if (owner !== enterpriseId)
-      bad('GATEWAY_CODE', `网关 ${i.gatewayId} 属于企业 ${owner}，不属于 ${enterpriseId}`, `gateway ${i.gatewayId} belongs to enterprise ${owner}, not ${enterpriseId}`);
+      bad(
+        'GATEWAY_CODE',
+        `网关 ${i.gatewayId} 属于企业 ${owner}，不属于 ${enterpriseId}`,
+        `gateway ${i.gatewayId} belongs to enterprise ${owner}, not ${enterpriseId}`,
+      );
     if (i.hazardSourceCode !== undefined && !hazardSources.has(i.hazardSourceCode))
       bad('HAZARD_CODE', `本企业没有重大危险源 ${i.hazardSourceCode}`, `enterprise ${enterpriseId} has no major hazard source ${i.hazardSourceCode}`);
     const was = existing.get(i.id);
@@ -148,7 +152,7 @@ async function plan(tx: Queryable, enterpriseId: string, rows: SheetPoint[]): Pr
     });
     if (problems.length > before) continue;
     const point = sensorInput.parse({ ...i, enterpriseId, links });
-    const changed = !was || comparable(asInput(was)) !== comparable(point as unknown as Record<string, unknown>);
+    const changed = !was || comparable(asInput(was)) !== comparable(point);
     const stop = r.stopReason === null ? (was?.stopped ? null : undefined) : was?.stopped?.reason === r.stopReason ? undefined : r.stopReason;
     plans.push({ row: r.row, point, before: was, changed, stop });
   }
@@ -181,58 +185,63 @@ export async function importRegistry(
     ]);
   const at = ctx.clock.now();
   const touched = new Set<string>();
-  const result = await ctx.db
-    .transaction(async (tx) => {
-      // one import of an enterprise at a time: its points are read and written under this lock
-      const { rows } = await tx.query('SELECT id FROM enterprises WHERE id = $1 FOR UPDATE', [enterpriseId]);
-      if (!rows[0]) throw new AppError('NOT_FOUND', `企业 ${enterpriseId} 不存在 / enterprise ${enterpriseId} not found`);
-      const p = await plan(tx, enterpriseId, parsed.points);
-      if (!p.ok) throw refused(p.problems);
-      const counts = { created: 0, updated: 0, unchanged: 0, stopped: 0, resumed: 0 };
-      for (const x of p.plans) {
-        if (!x.before) counts.created++;
-        else if (x.changed) counts.updated++;
-        else counts.unchanged++;
-        if (typeof x.stop === 'string') counts.stopped++;
-        if (x.stop === null) counts.resumed++;
-      }
-      const out: RegistryImportResult = { ...counts, points: p.plans.length, dryRun: opts.dryRun === true };
-      if (opts.dryRun) return out;
+  const result = await ctx.db.transaction(async (tx) => {
+    // one import of an enterprise at a time: its points are read and written under this lock
+    const { rows } = await tx.query('SELECT id FROM enterprises WHERE id = $1 FOR UPDATE', [enterpriseId]);
+    if (!rows[0]) throw new AppError('NOT_FOUND', `企业 ${enterpriseId} 不存在 / enterprise ${enterpriseId} not found`);
+    const p = await plan(tx, enterpriseId, parsed.points);
+    if (!p.ok) throw refused(p.problems);
+    const counts = { created: 0, updated: 0, unchanged: 0, stopped: 0, resumed: 0 };
+    for (const x of p.plans) {
+      if (!x.before) counts.created++;
+      else if (x.changed) counts.updated++;
+      else counts.unchanged++;
+      if (typeof x.stop === 'string') counts.stopped++;
+      if (x.stop === null) counts.resumed++;
+    }
+    const out: RegistryImportResult = { ...counts, points: p.plans.length, dryRun: opts.dryRun === true };
+    if (opts.dryRun) return out;
 
-      const audit = (action: string, id: string, data: Record<string, unknown>) =>
-        appendAudit(tx, { actor, action, subjectType: 'sensor', subjectId: pointSubject(enterpriseId, id).id, data, at });
-      // a tag number may move from one listed point to another: the changed ones first let go of theirs
-      const retagged = p.plans.filter((x) => x.before && x.before.tagNo !== x.point.tagNo).map((x) => x.point.id);
-      if (retagged.length > 0)
-        await tx.query(`UPDATE sensors SET tag_no = '#import#' || id WHERE enterprise_id = $1 AND id = ANY($2)`, [enterpriseId, retagged]);
-      for (const x of p.plans.filter((y) => y.before && y.changed)) {
-        await writePointRow(tx, x.point, 'update').catch((err) => mapPointDbError(err, x.point));
-        await audit('sensor.updated', x.point.id, { change: x.point, before: asInput(x.before!), import: { row: x.row } });
+    const audit = (action: string, id: string, data: Record<string, unknown>) =>
+      appendAudit(tx, { actor, action, subjectType: 'sensor', subjectId: pointSubject(enterpriseId, id).id, data, at });
+    // a tag number may move from one listed point to another: the changed ones first let go of theirs
+    const retagged = p.plans.filter((x) => x.before && x.before.tagNo !== x.point.tagNo).map((x) => x.point.id);
+    if (retagged.length > 0) await tx.query(`UPDATE sensors SET tag_no = '#import#' || id WHERE enterprise_id = $1 AND id = ANY($2)`, [enterpriseId, retagged]);
+    for (const x of p.plans.filter((y) => y.before && y.changed)) {
+      await writePointRow(tx, x.point, 'update').catch((err) => mapPointDbError(err, x.point));
+      await audit('sensor.updated', x.point.id, { change: x.point, before: asInput(x.before!), import: { row: x.row } });
+    }
+    for (const x of p.plans.filter((y) => !y.before)) {
+      await writePointRow(tx, x.point, 'insert').catch((err) => mapPointDbError(err, x.point));
+      await audit('sensor.created', x.point.id, { ...x.point, import: { row: x.row } });
+    }
+    // links once every point of the sheet exists
+    for (const x of p.plans.filter((y) => y.changed)) await writePointLinks(tx, enterpriseId, x.point.id, x.point.links ?? []);
+    for (const x of p.plans.filter((y) => y.stop !== undefined)) {
+      await writePointStop(tx, enterpriseId, x.point.id, x.stop === null ? null : { at: new Date(at), reason: x.stop!, by: actor });
+      await audit(
+        x.stop === null ? 'sensor.resumed' : 'sensor.stopped',
+        x.point.id,
+        x.stop === null
+          ? { stoppedSince: x.before?.stopped?.at, reason: x.before?.stopped?.reason, import: { row: x.row } }
+          : { reason: x.stop, ...(x.before?.stopped ? { before: x.before.stopped } : {}), import: { row: x.row } },
+      );
+    }
+    for (const x of p.plans)
+      if (x.changed || x.stop !== undefined) {
+        touched.add(x.point.gatewayId);
+        if (x.before) touched.add(x.before.gatewayId);
       }
-      for (const x of p.plans.filter((y) => !y.before)) {
-        await writePointRow(tx, x.point, 'insert').catch((err) => mapPointDbError(err, x.point));
-        await audit('sensor.created', x.point.id, { ...x.point, import: { row: x.row } });
-      }
-      // links once every point of the sheet exists
-      for (const x of p.plans.filter((y) => y.changed)) await writePointLinks(tx, enterpriseId, x.point.id, x.point.links ?? []);
-      for (const x of p.plans.filter((y) => y.stop !== undefined)) {
-        await writePointStop(tx, enterpriseId, x.point.id, x.stop === null ? null : { at: new Date(at), reason: x.stop!, by: actor });
-        await audit(
-          x.stop === null ? 'sensor.resumed' : 'sensor.stopped',
-          x.point.id,
-          x.stop === null
-            ? { stoppedSince: x.before?.stopped?.at, reason: x.before?.stopped?.reason, import: { row: x.row } }
-            : { reason: x.stop, ...(x.before?.stopped ? { before: x.before.stopped } : {}), import: { row: x.row } },
-        );
-      }
-      for (const x of p.plans)
-        if (x.changed || x.stop !== undefined) {
-          touched.add(x.point.gatewayId);
-          if (x.before) touched.add(x.before.gatewayId);
-        }
-      await appendAudit(tx, { actor, action: 'registry.imported', subjectType: 'enterprise', subjectId: enterpriseId, data: { ...counts, points: out.points }, at });
-      return out;
+    await appendAudit(tx, {
+      actor,
+      action: 'registry.imported',
+      subjectType: 'enterprise',
+      subjectId: enterpriseId,
+      data: { ...counts, points: out.points },
+      at,
     });
+    return out;
+  });
   for (const g of touched) onGatewayChanged(g);
   return result;
 }

@@ -28,16 +28,33 @@ interface ColumnDef {
 export const REGISTRY_COLUMNS = {
   TARGET_CODE: {
     zh: '指标编码',
-    meaning: { zh: '指标编码（如 YW），或类型名（液位 / level）；决定测点类型', en: "indicator code (e.g. YW), or the kind's name (液位 / level); decides the point's kind" },
+    meaning: {
+      zh: '指标编码（如 YW），或类型名（液位 / level）；决定测点类型',
+      en: "indicator code (e.g. YW), or the kind's name (液位 / level); decides the point's kind",
+    },
     required: true,
     aliases: ['指标代码', '指标类型', '监测指标'],
   },
   BIT_NO: { zh: '位号', meaning: { zh: '位号，企业内唯一', en: 'tag number, unique in the enterprise' }, required: true, aliases: ['仪表位号', 'TAG_NO'] },
-  POINT_ID: { zh: '测点编号', meaning: { zh: '平台测点编号（网关上报所用）；空则取位号', en: "the point's id on the platform (what its gateway reports); empty: the tag number" }, aliases: ['测点ID', '测点代码'] },
+  POINT_ID: {
+    zh: '测点编号',
+    meaning: { zh: '平台测点编号（网关上报所用）；空则取位号', en: "the point's id on the platform (what its gateway reports); empty: the tag number" },
+    aliases: ['测点ID', '测点代码'],
+  },
   POINT_NAME: { zh: '测点名称', meaning: { zh: '名称', en: 'name' }, aliases: ['名称'] },
-  GATEWAY_CODE: { zh: '网关编码', meaning: { zh: '接入网关编号（本企业的）', en: "the gateway's id (of this enterprise)" }, required: true, aliases: ['网关编号', '网关代码'] },
+  GATEWAY_CODE: {
+    zh: '网关编码',
+    meaning: { zh: '接入网关编号（本企业的）', en: "the gateway's id (of this enterprise)" },
+    required: true,
+    aliases: ['网关编号', '网关代码'],
+  },
   UNIT: { zh: '计量单位', meaning: { zh: '计量单位（模拟量必填）', en: 'unit (required for analog points)' }, aliases: ['单位'] },
-  PERIOD_S: { zh: '上报周期(秒)', meaning: { zh: '应上报周期，秒', en: 'expected reporting period, seconds' }, required: true, aliases: ['上报周期', '采集周期(秒)', '采集周期'] },
+  PERIOD_S: {
+    zh: '上报周期(秒)',
+    meaning: { zh: '应上报周期，秒', en: 'expected reporting period, seconds' },
+    required: true,
+    aliases: ['上报周期', '采集周期(秒)', '采集周期'],
+  },
   LOW_VALUE: { zh: '量程下限', meaning: { zh: '量程下限', en: 'range, lower end' }, aliases: ['量程最小值'] },
   TOP_VALUE: { zh: '量程上限', meaning: { zh: '量程上限', en: 'range, upper end' }, aliases: ['量程最大值'] },
   LOW_VALUE_01: { zh: '低低报', meaning: { zh: '低低报阈值', en: 'low-low alarm mark' }, aliases: ['低低报阈值', '低低报警值', '低低限'] },
@@ -49,10 +66,17 @@ export const REGISTRY_COLUMNS = {
   ROLE: { zh: '位置/用途', meaning: { zh: '位置/用途（按类型，编号或中文名）', en: 'role (per kind; its id or Chinese name)' }, aliases: ['用途', '设置地点'] },
   CAS_NO: { zh: 'CAS号', meaning: { zh: '气体 CAS 号（校验位核对）', en: "the gas's CAS number (check digit verified)" }, aliases: ['CAS', 'CAS编号'] },
   LOCATION: { zh: '安装位置', meaning: { zh: '安装位置（说明）', en: 'location (for people)' }, aliases: ['位置', '安装地点'] },
-  HAZARD_CODE: { zh: '重大危险源编码', meaning: { zh: '所属重大危险源编码', en: 'code of the major hazard source it belongs to' }, aliases: ['HAZARD_SOURCE_CODE', '危险源编码', '重大危险源编号'] },
+  HAZARD_CODE: {
+    zh: '重大危险源编码',
+    meaning: { zh: '所属重大危险源编码', en: 'code of the major hazard source it belongs to' },
+    aliases: ['HAZARD_SOURCE_CODE', '危险源编码', '重大危险源编号'],
+  },
   IS_USE: {
     zh: '是否启用',
-    meaning: { zh: '1/是/启用/在用 = 在用；0/否/停用 = 停用（须填停用原因）；空 = 在用', en: '1/是/启用/在用 = in use; 0/否/停用 = stopped (a reason is required); empty = in use' },
+    meaning: {
+      zh: '1/是/启用/在用 = 在用；0/否/停用 = 停用（须填停用原因）；空 = 在用',
+      en: '1/是/启用/在用 = in use; 0/否/停用 = stopped (a reason is required); empty = in use',
+    },
     aliases: ['是否在用', '启用', '在用状态', '状态'],
   },
   STOP_REASON: { zh: '停用原因', meaning: { zh: '停用原因（停用时必填）', en: 'why it is stopped (required when stopped)' } },
@@ -64,7 +88,10 @@ export const REGISTRY_COLUMNS = {
   STOP_BY: { zh: '停用人', meaning: { zh: '登记停用的人；仅导出', en: 'who recorded the stop; export only' }, exportOnly: true, aliases: ['停用登记人'] },
   LINKS: {
     zh: '关联测点',
-    meaning: { zh: '关联：关联类型:测点编号，多个用 ; 分隔，如 inlet_valve:V-101;production:P-RUN', en: 'links: relation:point id, separated by ;, e.g. inlet_valve:V-101;production:P-RUN' },
+    meaning: {
+      zh: '关联：关联类型:测点编号，多个用 ; 分隔，如 inlet_valve:V-101;production:P-RUN',
+      en: 'links: relation:point id, separated by ;, e.g. inlet_valve:V-101;production:P-RUN',
+    },
     aliases: ['关联'],
   },
 } as const satisfies Record<string, ColumnDef>;
@@ -202,9 +229,9 @@ function cellText(v: ExcelJS.CellValue): string {
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (v instanceof Date) return v.toISOString().replace('T', ' ').slice(0, 19);
   if ('richText' in v) return v.richText.map((t) => t.text).join('');
-  if ('result' in v) return cellText((v.result ?? null) as ExcelJS.CellValue);
+  if ('result' in v) return cellText(v.result ?? null);
   if ('formula' in v || 'sharedFormula' in v) return '';
-  if ('text' in v) return typeof v.text === 'string' ? v.text : cellText(v.text as ExcelJS.CellValue);
+  if ('text' in v) return typeof v.text === 'string' ? v.text : cellText(v.text);
   if ('error' in v) return String(v.error);
   return '';
 }
@@ -217,7 +244,12 @@ export async function readXlsxTable(buf: Uint8Array): Promise<{ ok: true; table:
   } catch (err) {
     return {
       ok: false,
-      problem: { row: 0, column: null, zh: `无法读取 XLSX 工作簿：${(err as Error).message}`, en: `the XLSX workbook cannot be read: ${(err as Error).message}` },
+      problem: {
+        row: 0,
+        column: null,
+        zh: `无法读取 XLSX 工作簿：${(err as Error).message}`,
+        en: `the XLSX workbook cannot be read: ${(err as Error).message}`,
+      },
     };
   }
   const ws = wb.worksheets[0];
@@ -248,13 +280,7 @@ const EMPTY: SheetProblem = {
 // ───────────────────────────── parsing ─────────────────────────────
 
 /** A header as compared: case, spaces, full-width brackets and the unit in brackets ignored. */
-const normHeader = (h: string): string =>
-  h
-    .normalize('NFKC')
-    .replace(/\s+/g, '')
-    .replace(/[（]/g, '(')
-    .replace(/[）]/g, ')')
-    .toUpperCase();
+const normHeader = (h: string): string => h.normalize('NFKC').replace(/\s+/g, '').replace(/[（]/g, '(').replace(/[）]/g, ')').toUpperCase();
 
 const HEADER_INDEX: Map<string, ColumnCode> = new Map(
   COLUMN_CODES.flatMap((code) => {
@@ -288,7 +314,10 @@ const COLUMN_OF_FIELD: Record<string, ColumnCode> = {
   hazardSourceCode: 'HAZARD_CODE',
   links: 'LINKS',
 };
-const MARK_COLUMNS = { lowLow: 'LOW_VALUE_01', low: 'LOW_VALUE_02', high: 'TOP_VALUE_01', highHigh: 'TOP_VALUE_02' } as const satisfies Record<string, ColumnCode>;
+const MARK_COLUMNS = { lowLow: 'LOW_VALUE_01', low: 'LOW_VALUE_02', high: 'TOP_VALUE_01', highHigh: 'TOP_VALUE_02' } as const satisfies Record<
+  string,
+  ColumnCode
+>;
 
 /** A message written "中文 / English" split in two; one in English only gets a Chinese lead naming the column. */
 function bilingual(message: string, column: ColumnCode): { zh: string; en: string } {
@@ -406,7 +435,11 @@ export function parseRegistryTable(table: Table, enterpriseId: string): SheetPar
       stopReason = get('STOP_REASON');
       if (stopReason === '') bad('STOP_REASON', '停用的测点须填写停用原因', 'a stopped point (IS_USE 0) needs a STOP_REASON');
     } else if (!IN_USE.has(useText))
-      bad('IS_USE', `是否启用“${get('IS_USE')}”无法识别：1/是/启用/在用 或 0/否/停用`, `IS_USE '${get('IS_USE')}' is not 1/是/启用/在用 (in use) or 0/否/停用 (stopped)`);
+      bad(
+        'IS_USE',
+        `是否启用“${get('IS_USE')}”无法识别：1/是/启用/在用 或 0/否/停用`,
+        `IS_USE '${get('IS_USE')}' is not 1/是/启用/在用 (in use) or 0/否/停用 (stopped)`,
+      );
 
     const dupe = (seen: Map<string, number>, value: string, column: ColumnCode, zh: string, en: string) => {
       if (value === '') return;
@@ -571,4 +604,14 @@ export async function formatRegistryXlsx(points: readonly LedgerPointView[], opt
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
 
-const NUMERIC_COLUMNS = new Set<ColumnCode>(['PERIOD_S', 'LOW_VALUE', 'TOP_VALUE', 'LOW_VALUE_01', 'LOW_VALUE_02', 'TOP_VALUE_01', 'TOP_VALUE_02', 'RESOLUTION', 'IS_USE']);
+const NUMERIC_COLUMNS = new Set<ColumnCode>([
+  'PERIOD_S',
+  'LOW_VALUE',
+  'TOP_VALUE',
+  'LOW_VALUE_01',
+  'LOW_VALUE_02',
+  'TOP_VALUE_01',
+  'TOP_VALUE_02',
+  'RESOLUTION',
+  'IS_USE',
+]);
