@@ -92,7 +92,12 @@ export const ROUTES: Record<string, RouteDoc> = {
     'provisioning',
     'admin',
   ),
-  'POST /api/v1/enterprises/:enterpriseId/sensors/:sensorId/stop': r('测点停用登记（原因必填）', 'Stop a point on record (停用; the reason is required)', 'provisioning', 'admin'),
+  'POST /api/v1/enterprises/:enterpriseId/sensors/:sensorId/stop': r(
+    '测点停用登记（原因必填）',
+    'Stop a point on record (停用; the reason is required)',
+    'provisioning',
+    'admin',
+  ),
   'POST /api/v1/enterprises/:enterpriseId/sensors/:sensorId/resume': r('测点恢复使用', 'Put a stopped point back in use', 'provisioning', 'admin'),
   'GET /api/v1/dead-letters': r('拒收数据', 'Refused messages and items (dead letters)', 'operations', 'admin'),
   'PUT /api/v1/rule-overrides': r('备案报警阈值', 'Register an alarm limit (rule override)', 'provisioning', 'admin'),
