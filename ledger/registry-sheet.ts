@@ -323,7 +323,23 @@ const MARK_COLUMNS = { lowLow: 'LOW_VALUE_01', low: 'LOW_VALUE_02', high: 'TOP_V
 function bilingual(message: string, column: ColumnCode): { zh: string; en: string } {
   const i = message.indexOf(' / ');
   if (i > 0) return { zh: message.slice(0, i), en: message.slice(i + 3) };
-  return { zh: `${REGISTRY_COLUMNS[column].zh}取值无效：${message}`, en: message };
+  const zh = ENGLISH_ONLY.find(([pattern]) => pattern.test(message))?.[1];
+  return { zh: zh ? `${zh}（${message}）` : `${REGISTRY_COLUMNS[column].zh}取值无效：${message}`, en: message };
+}
+
+/** Chinese for the messages `sensorInput` writes in English only. */
+const ENGLISH_ONLY: [RegExp, string][] = [
+  [/^must be ordered lowLow/, '报警值须满足 低低报 ≤ 低报 ≤ 高报 ≤ 高高报'],
+  [/^min must be less than max/, '量程下限须小于量程上限'],
+  [/^an analog sensor needs a unit/, '模拟量测点须填写计量单位'],
+  [/is not a valid .* of kind|takes no role/, '位置/用途与测点类型不符'],
+];
+
+/** The column of a marks issue: the mark it names (`marks.high`), or the higher of the two out of order. */
+function markColumn(sub: unknown, message: string): ColumnCode {
+  if (typeof sub === 'string' && sub in MARK_COLUMNS) return MARK_COLUMNS[sub as keyof typeof MARK_COLUMNS];
+  const higher = /> (lowLow|low|highHigh|high) \(/.exec(message)?.[1];
+  return higher ? MARK_COLUMNS[higher as keyof typeof MARK_COLUMNS] : 'TOP_VALUE_01';
 }
 
 const roleOf = (kind: string, text: string): string => ROLES_BY_KIND[kind as keyof typeof ROLES_BY_KIND]?.roles.find((t) => t.zh === text)?.id ?? text;
@@ -484,8 +500,8 @@ export function parseRegistryTable(table: Table, enterpriseId: string): SheetPar
         for (const issue of r.error.issues) {
           const [field, sub] = issue.path;
           const column: ColumnCode =
-            field === 'marks' && typeof sub === 'string' && sub in MARK_COLUMNS
-              ? MARK_COLUMNS[sub as keyof typeof MARK_COLUMNS]
+            field === 'marks'
+              ? markColumn(sub, issue.message)
               : field === 'id' && get('POINT_ID') === ''
                 ? 'BIT_NO'
                 : (COLUMN_OF_FIELD[String(field)] ?? 'POINT_ID');

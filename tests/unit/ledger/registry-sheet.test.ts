@@ -113,6 +113,7 @@ describe('bad rows: every problem, with its row and column, in Chinese and Engli
     ['a number that is not one', 'YW,A1,,G1,m,ten,0,x,,,1,,,,', ['2 PERIOD_S', '2 TOP_VALUE']],
     ['a range with one end', 'YW,A1,,G1,m,10,0,,,,1,,,,', ['2 TOP_VALUE']],
     ['a range upside down', 'YW,A1,,G1,m,10,15,0,,,1,,,,', ['2 LOW_VALUE']],
+    ['marks out of order (the higher mark named)', 'YW,A1,,G1,m,10,,,5,3,1,,,,', ['2 TOP_VALUE_01']],
     ['required cells empty', ',,,,m,,,,,,1,,,,', ['2 TARGET_CODE', '2 BIT_NO', '2 GATEWAY_CODE', '2 PERIOD_S']],
     ['an analog point without a unit', 'YW,A1,,G1,,10,,,,,1,,,,', ['2 UNIT']],
     ['a stop without its reason', 'YW,A1,,G1,m,10,,,,,0,,,,', ['2 STOP_REASON']],
