@@ -236,8 +236,55 @@ function cellText(v: ExcelJS.CellValue): string {
   return '';
 }
 
+/**
+ * What an XLSX may hold once unzipped (the platform's default): 10,000 rows of 24 columns are a few MiB of XML;
+ * a workbook claiming more is refused before it is unpacked (a small zip can expand a thousandfold).
+ */
+export const MAX_XLSX_UNZIPPED_BYTES = 100 * 1024 * 1024;
+
+/** The uncompressed size a zip's central directory declares, or undefined when the directory cannot be read (or is ZIP64). */
+export function zipUncompressedSize(buf: Uint8Array): number | undefined {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  // the end-of-central-directory record: 22 bytes and a comment of up to 65,535
+  let eocd = -1;
+  for (let i = buf.length - 22; i >= Math.max(0, buf.length - 22 - 65_535); i--)
+    if (view.getUint32(i, true) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  if (eocd < 0) return undefined;
+  const entries = view.getUint16(eocd + 10, true);
+  let at = view.getUint32(eocd + 16, true);
+  let total = 0;
+  for (let k = 0; k < entries; k++) {
+    if (at + 46 > buf.length || view.getUint32(at, true) !== 0x02014b50) return undefined;
+    const size = view.getUint32(at + 24, true);
+    if (size === 0xffffffff) return undefined;
+    total += size;
+    at += 46 + view.getUint16(at + 28, true) + view.getUint16(at + 30, true) + view.getUint16(at + 32, true);
+  }
+  return total;
+}
+
 /** XLSX bytes → the first worksheet's rows (their spreadsheet row numbers kept). */
 export async function readXlsxTable(buf: Uint8Array): Promise<{ ok: true; table: Table } | { ok: false; problem: SheetProblem }> {
+  const unzipped = zipUncompressedSize(buf);
+  if (unzipped === undefined || unzipped > MAX_XLSX_UNZIPPED_BYTES)
+    return {
+      ok: false,
+      problem: {
+        row: 0,
+        column: null,
+        zh:
+          unzipped === undefined
+            ? '无法读取 XLSX 工作簿：压缩包目录损坏'
+            : `XLSX 工作簿解压后 ${Math.ceil(unzipped / 1048576)} MiB，超过上限 ${MAX_XLSX_UNZIPPED_BYTES / 1048576} MiB（平台默认），请分批导入`,
+        en:
+          unzipped === undefined
+            ? 'the XLSX workbook cannot be read: its zip directory is damaged'
+            : `the XLSX workbook unpacks to ${Math.ceil(unzipped / 1048576)} MiB, over the ${MAX_XLSX_UNZIPPED_BYTES / 1048576} MiB limit (the platform's default); split it`,
+      },
+    };
   const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.load(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength) as unknown as ExcelJS.Buffer);

@@ -19,6 +19,8 @@ import {
   parseRegistryTable,
   registryCsvText,
   shanghaiTime,
+  zipUncompressedSize,
+  MAX_XLSX_UNZIPPED_BYTES,
   type SheetParse,
   type SheetPoint,
   type SheetProblem,
@@ -231,6 +233,24 @@ describe('XLSX', () => {
     ws.spliceRows(4, 1);
     const [p] = points(await parseRegistryFile(Buffer.from(await wb.xlsx.writeBuffer()), E));
     expect(p!.input).toMatchObject({ kind: 'temperature', unit: '℃', periodS: 10, range: { min: 0, max: 200 }, marks: { high: 150 }, name: '炉膛温度' });
+  });
+});
+
+describe('XLSX size', () => {
+  it('reads the uncompressed size from the zip directory, and refuses a workbook that would unpack too large', async () => {
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('s');
+    ws.addRow(['指标编码', '位号']);
+    const small = Buffer.from(await wb.xlsx.writeBuffer());
+    const size = zipUncompressedSize(small)!;
+    expect(size).toBeGreaterThan(small.length);
+    // a bomb: one entry's declared size raised past the limit (the parser must not unpack it)
+    const bomb = Buffer.from(small);
+    const view = new DataView(bomb.buffer, bomb.byteOffset, bomb.byteLength);
+    const dir = bomb.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    view.setUint32(dir + 24, MAX_XLSX_UNZIPPED_BYTES + 1, true);
+    const r = await parseRegistryFile(bomb, E);
+    expect(problems(r)[0]!.en).toMatch(/unpacks to \d+ MiB, over the 100 MiB limit/);
   });
 });
 
