@@ -153,7 +153,16 @@ async function plan(tx: Queryable, enterpriseId: string, rows: SheetPoint[]): Pr
     if (problems.length > before) continue;
     const point = sensorInput.parse({ ...i, enterpriseId, links });
     const changed = !was || comparable(asInput(was)) !== comparable(point);
-    const stop = r.stopReason === null ? (was?.stopped ? null : undefined) : was?.stopped?.reason === r.stopReason ? undefined : r.stopReason;
+    const stop =
+      r.stopReason === undefined
+        ? undefined
+        : r.stopReason === null
+          ? was?.stopped
+            ? null
+            : undefined
+          : was?.stopped?.reason === r.stopReason
+            ? undefined
+            : r.stopReason;
     plans.push({ row: r.row, point, before: was, changed, stop });
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, plans };

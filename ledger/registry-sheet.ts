@@ -129,8 +129,8 @@ export interface SheetPoint {
     hazardSourceCode?: string;
     links: { relation: string; target: string }[];
   };
-  /** null: in use; the reason when stopped. */
-  stopReason: string | null;
+  /** null: in use; the reason when stopped; undefined: the sheet has no IS_USE column (the stop stays as recorded). */
+  stopReason: string | null | undefined;
 }
 
 export type SheetParse = { ok: true; points: SheetPoint[] } | { ok: false; problems: SheetProblem[] };
@@ -493,11 +493,12 @@ export function parseRegistryTable(table: Table, enterpriseId: string): SheetPar
     }
 
     const useText = get('IS_USE').toUpperCase();
-    let stopReason: string | null = null;
-    if (STOPPED.has(useText)) {
+    // no IS_USE column: the points' stops stay as recorded; an empty cell in one means in use
+    let stopReason: string | null | undefined = index.has('IS_USE') ? null : undefined;
+    if (STOPPED.has(useText) && index.has('IS_USE')) {
       stopReason = get('STOP_REASON');
       if (stopReason === '') bad('STOP_REASON', '停用的测点须填写停用原因', 'a stopped point (IS_USE 0) needs a STOP_REASON');
-    } else if (!IN_USE.has(useText))
+    } else if (!IN_USE.has(useText) && index.has('IS_USE'))
       bad(
         'IS_USE',
         `是否启用“${get('IS_USE')}”无法识别：1/是/启用/在用 或 0/否/停用`,

@@ -328,6 +328,10 @@ describe('stops and links', () => {
     expect((await coverage('GT-101')).status).toBe('stopped');
     const csv = (await exported('')).rawPayload.toString('utf8');
     expect(csv).toContain(',0,探头标定,2026-12-01 10:00:00,user:admin,');
+    // a sheet without IS_USE leaves the stop as recorded
+    const noUse = `TARGET_CODE,BIT_NO,GATEWAY_CODE,UNIT,PERIOD_S,TOP_VALUE_01,TOP_VALUE_02,ZONE,CAS_NO,HAZARD_CODE,POINT_NAME,LOW_VALUE,TOP_VALUE\nKRQT,GT-101,${G},%LEL,10,20,50,tank-farm,74-82-8,${HS},Methane detector,0,100\n`;
+    expect(await imported(noUse)).toMatchObject({ unchanged: 1, stopped: 0, resumed: 0 });
+    expect((await sensors()).find((p) => p.id === 'GT-101')!.stopped?.reason).toBe('探头标定');
 
     expect(await imported(englishSheet('inlet_valve:V-101', '启用'))).toMatchObject({ updated: 0, unchanged: 3, stopped: 0, resumed: 1 });
     expect((await sensors()).find((p) => p.id === 'GT-101')!.stopped).toBeUndefined();

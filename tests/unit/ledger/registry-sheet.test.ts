@@ -176,6 +176,11 @@ describe('IS_USE', () => {
     const [p] = points(parseText(`TARGET_CODE,BIT_NO,GATEWAY_CODE,UNIT,PERIOD_S,IS_USE,STOP_REASON\nYW,LT-1,G1,m,10,${use},检修\n`));
     expect(p!.stopReason).toBe(reason);
   });
+
+  it('without the column, says nothing about stops (they stay as recorded)', () => {
+    const [p] = points(parseText('TARGET_CODE,BIT_NO,GATEWAY_CODE,UNIT,PERIOD_S,STOP_REASON\nYW,LT-1,G1,m,10,检修\n'));
+    expect(p!.stopReason).toBeUndefined();
+  });
 });
 
 describe('encodings', () => {
