@@ -3,9 +3,9 @@
  *
  *   POST /api/v1/enterprises/import    text/csv (UTF-8, a header line first; inspections/csv.ts)    ledger.write
  *
- * The only route that takes `text/csv`: its parser is registered in this
- * plugin's own scope, so every other route answers 415 to a CSV body (and
- * reads none of it). The caller is checked before the body is read (the
+ * One of the two routes that take `text/csv` (the other: the point registry
+ * import, api/registry-import.ts): its parser is registered in this plugin's
+ * own scope, so every other route answers 415 to a CSV body (and reads none of it). The caller is checked before the body is read (the
  * server's `onRequest` hook); the list may be up to 10 MiB.
  */
 import type { FastifyInstance } from 'fastify';

@@ -85,9 +85,6 @@ export const ROUTES: Record<string, RouteDoc> = {
   'POST /api/v1/enterprises/:id/hazard-sources': r('登记重大危险源', 'Register a major hazard source of an enterprise', 'provisioning', 'admin'),
   'PATCH /api/v1/enterprises/:id/hazard-sources/:code': r('修改重大危险源', 'Change a major hazard source', 'provisioning', 'admin'),
   'DELETE /api/v1/enterprises/:id/hazard-sources/:code': r('删除重大危险源', 'Delete a major hazard source', 'provisioning', 'admin'),
-  'PATCH /api/v1/enterprises/:enterpriseId/sensors/:sensorId': r('修改测点登记', 'Change a registered point', 'provisioning', 'admin'),
-  'POST /api/v1/enterprises/:enterpriseId/sensors/:sensorId/stop': r('测点停用（登记原因）', 'Stop a point on record (with a reason)', 'provisioning', 'admin'),
-  'POST /api/v1/enterprises/:enterpriseId/sensors/:sensorId/resume': r('测点恢复在用', 'Put a stopped point back in use', 'provisioning', 'admin'),
   'GET /api/v1/risk-warnings': r('风险预警：辖区内有预警的企业（红橙黄蓝），按等级排序，含成因', 'Risk warnings: the enterprises of the jurisdiction with a warning, highest first, with their factors', 'alerts', 'alerts.read'),
   'GET /api/v1/enterprises/:enterpriseId/risk-warnings': r(
     '企业及其重大危险源的风险预警、成因与等级变化记录',
@@ -96,6 +93,19 @@ export const ROUTES: Record<string, RouteDoc> = {
     'alerts.read',
   ),
   'GET /api/v1/enterprises/:enterpriseId/sensors': r('企业传感器列表', "An enterprise's sensors", 'provisioning', 'admin'),
+  'PATCH /api/v1/enterprises/:enterpriseId/sensors/:sensorId': r(
+    '修改测点登记信息（null 清除，关联整体替换）',
+    'Change a registered point (null clears a field; links are replaced); answers its effective rules and warnings',
+    'provisioning',
+    'admin',
+  ),
+  'POST /api/v1/enterprises/:enterpriseId/sensors/:sensorId/stop': r(
+    '测点停用登记（原因必填）',
+    'Stop a point on record (停用; the reason is required)',
+    'provisioning',
+    'admin',
+  ),
+  'POST /api/v1/enterprises/:enterpriseId/sensors/:sensorId/resume': r('测点恢复使用', 'Put a stopped point back in use', 'provisioning', 'admin'),
   'GET /api/v1/dead-letters': r('拒收数据', 'Refused messages and items (dead letters)', 'operations', 'admin'),
   'PUT /api/v1/rule-overrides': r('备案报警阈值', 'Register an alarm limit (rule override)', 'provisioning', 'admin'),
   'GET /api/v1/rule-overrides': r('报警阈值备案列表', 'List registered alarm limits (and those looser than the standard)', 'provisioning', 'admin'),
@@ -139,6 +149,18 @@ export const ROUTES: Record<string, RouteDoc> = {
   'PATCH /api/v1/enterprises/:id/ledger': r('修改企业监管信息', "Change an enterprise's ledger facts", 'ledger', 'ledger.write'),
   'GET /api/v1/enterprises/:id/inspection-summary': r('扫码入企', 'This year’s inspections against the cap, and open tasks', 'ledger', 'ledger.read'),
   'POST /api/v1/enterprises/import': r('导入企业名单（CSV）', "Import a bureau's enterprise list (CSV)", 'ledger', 'ledger.write'),
+  'POST /api/v1/enterprises/:enterpriseId/points/import': r(
+    '导入测点登记表（CSV UTF-8/GBK 或 XLSX，全部或全不）',
+    "Import an enterprise's point registry (CSV in UTF-8 or GBK, or XLSX): every row or none; dryRun=true checks only",
+    'ledger',
+    'ledger.write',
+  ),
+  'GET /api/v1/enterprises/:enterpriseId/points/export': r(
+    '导出测点登记表（CSV 或 XLSX）',
+    "Export an enterprise's point registry (CSV in UTF-8 or GBK, or XLSX), in the layout the import takes",
+    'ledger',
+    'ledger.write',
+  ),
   'POST /api/v1/inspections': r(
     '记录检查',
     'Record an inspection (planned ones against the cap; exempt ones name their basis: alertIds of a serious violation, or basisRef)',

@@ -30,6 +30,7 @@ import { registerSessionRoutes } from './sessions.ts';
 import { SignInLimits, type SignInLimitPolicy } from './sign-in-limits.ts';
 import { jsonDepth, refuseNul } from './parse.ts';
 import { enterpriseImportApi } from './enterprise-import.ts';
+import { registryImportApi } from './registry-import.ts';
 import { inspectionApi } from './inspections.ts';
 import type { TaskJobEffect } from '../inspections/tasks/store.ts';
 import { ruleOverrideApi, type RuleOverrideApiDeps } from './rule-overrides.ts';
@@ -168,6 +169,7 @@ export function buildApi(
   const seriousRules = catalogue ? async () => seriousRule(await catalogue()) : undefined;
   app.register(inspectionApi({ auth }, { ...deps, seriousRules }));
   app.register(enterpriseImportApi({ auth }, deps));
+  app.register(registryImportApi({ auth }, deps));
   app.register(auditApi({ auth }, deps));
   if (deps.ruleOverrides) app.register(ruleOverrideApi({ auth }, { ...deps, ruleOverrides: deps.ruleOverrides }));
   app.register(coverageApi({ auth }, coverageDeps));

@@ -169,6 +169,8 @@ function checkPoint(s: z.output<typeof sensorShape>, ctx: z.RefinementCtx): void
 export const sensorInput = sensorShape.superRefine(checkPoint);
 export type SensorInput = z.input<typeof sensorInput>;
 type Sensor = z.output<typeof sensorInput>;
+/** A point as `sensorInput` gives it (checked whole, defaults filled in). */
+export type SensorRecord = Sensor;
 
 /**
  * A change to a registered point: any field but its id, enterprise and kind (a different kind is a
@@ -201,7 +203,7 @@ export const stopInput = z.strictObject({
     .max(500),
 });
 
-const pointSubject = (enterpriseId: string, id: string) => ({ type: 'sensor', id: `${enterpriseId}/${id}` });
+export const pointSubject = (enterpriseId: string, id: string) => ({ type: 'sensor', id: `${enterpriseId}/${id}` });
 
 /** Checks the hazard source and the links against the ledger (inside the caller's transaction, before the point is written). */
 async function checkRefs(tx: Queryable, s: Sensor): Promise<void> {
@@ -224,12 +226,11 @@ async function checkRefs(tx: Queryable, s: Sensor): Promise<void> {
   if (problems.length > 0) throw new AppError('BAD_REQUEST', problems.join('; '));
 }
 
-/** Writes the point's links anew (after the point's row). */
-async function writeLinks(tx: Queryable, s: Sensor): Promise<void> {
-  const links = s.links ?? [];
-  await tx.query('DELETE FROM point_links WHERE enterprise_id = $1 AND point_id = $2', [s.enterpriseId, s.id]);
+/** Replaces a point's links (inside the caller's transaction; the caller has checked them). */
+export async function writePointLinks(tx: Queryable, enterpriseId: string, id: string, links: readonly { relation: string; target: string }[]): Promise<void> {
+  await tx.query('DELETE FROM point_links WHERE enterprise_id = $1 AND point_id = $2', [enterpriseId, id]);
   for (const l of links)
-    await tx.query('INSERT INTO point_links (enterprise_id, point_id, relation, target_id) VALUES ($1, $2, $3, $4)', [s.enterpriseId, s.id, l.relation, l.target]);
+    await tx.query('INSERT INTO point_links (enterprise_id, point_id, relation, target_id) VALUES ($1, $2, $3, $4)', [enterpriseId, id, l.relation, l.target]);
 }
 
 /** The sensors row's values of a point, in POINT_COLUMNS order. */
@@ -270,8 +271,38 @@ const POINT_COLUMNS = [
   'hazard_source_code',
 ];
 
+/**
+ * Writes a point's `sensors` row — a new one, or the registered one changed (not its links nor its stop) —
+ * inside the caller's transaction, without checks against the ledger (the caller's: `createSensor`,
+ * `updateSensor`, the registry import, ledger/registry-import.ts).
+ */
+export async function writePointRow(tx: Queryable, s: SensorRecord, mode: 'insert' | 'update'): Promise<void> {
+  if (mode === 'insert')
+    await tx.query(
+      `INSERT INTO sensors (enterprise_id, id, ${POINT_COLUMNS.join(', ')}) VALUES (${[...POINT_COLUMNS, '', ''].map((_, i) => `$${i + 1}`).join(', ')})`,
+      [s.enterpriseId, s.id, ...pointValues(s)],
+    );
+  else
+    await tx.query(`UPDATE sensors SET ${POINT_COLUMNS.map((c, i) => `${c} = $${i + 3}`).join(', ')} WHERE enterprise_id = $1 AND id = $2`, [
+      s.enterpriseId,
+      s.id,
+      ...pointValues(s),
+    ]);
+}
+
+/** Records a point stopped (停用: since when, why, by whom) or back in use (`null`), inside the caller's transaction. */
+export async function writePointStop(tx: Queryable, enterpriseId: string, id: string, stop: { at: Date; reason: string; by: string } | null): Promise<void> {
+  await tx.query('UPDATE sensors SET stopped_at = $3, stopped_reason = $4, stopped_by = $5 WHERE enterprise_id = $1 AND id = $2', [
+    enterpriseId,
+    id,
+    stop?.at ?? null,
+    stop?.reason ?? null,
+    stop?.by ?? null,
+  ]);
+}
+
 /** Maps a duplicate tag number onto its own message. */
-function mapPointDbError(err: unknown, s: Sensor): never {
+export function mapPointDbError(err: unknown, s: Sensor): never {
   const e = err as { code?: string; constraint?: string; message?: string };
   if (e.code === '23505' && (e.constraint === 'sensors_tag_no_key' || /sensors_tag_no_key/.test(e.message ?? '')))
     throw new AppError('CONFLICT', `位号 ${s.tagNo ?? s.id} 在企业 ${s.enterpriseId} 已被其他测点使用 / tag number ${s.tagNo ?? s.id} is already used in enterprise ${s.enterpriseId}`);
@@ -291,18 +322,15 @@ export async function createSensor(ctx: LedgerContext, onGatewayChanged: (gatewa
   await gatewayOf(ctx.db, s);
   await audited(ctx, actor, 'sensor.created', pointSubject(s.enterpriseId, s.id), s, async (tx) => {
     await checkRefs(tx, s);
-    await tx.query(
-      `INSERT INTO sensors (enterprise_id, id, ${POINT_COLUMNS.join(', ')}) VALUES (${[...POINT_COLUMNS, '', ''].map((_, i) => `$${i + 1}`).join(', ')})`,
-      [s.enterpriseId, s.id, ...pointValues(s)],
-    );
-    await writeLinks(tx, s);
+    await writePointRow(tx, s, 'insert');
+    await writePointLinks(tx, s.enterpriseId, s.id, s.links ?? []);
   }).catch((err) => mapPointDbError(err, s));
   onGatewayChanged(s.gatewayId);
   return s;
 }
 
-/** The point as an input again (for a change: merged with the patch and checked whole). */
-function asInput(p: LedgerPointView): Record<string, unknown> {
+/** The point as an input again (for a change: merged with the patch and checked whole; the registry import compares with it). */
+export function asInput(p: LedgerPointView): Record<string, unknown> {
   const { stopped: _stopped, links, zone, role, ...rest } = p;
   return {
     ...rest,
@@ -326,12 +354,8 @@ export async function updateSensor(ctx: LedgerContext, onGatewayChanged: (gatewa
   if (s.gatewayId !== before.gatewayId) await gatewayOf(ctx.db, s);
   await audited(ctx, actor, 'sensor.updated', pointSubject(enterpriseId, id), { change: patch, before: asInput(before) }, async (tx) => {
     await checkRefs(tx, s);
-    await tx.query(`UPDATE sensors SET ${POINT_COLUMNS.map((c, i) => `${c} = $${i + 3}`).join(', ')} WHERE enterprise_id = $1 AND id = $2`, [
-      enterpriseId,
-      id,
-      ...pointValues(s),
-    ]);
-    await writeLinks(tx, s);
+    await writePointRow(tx, s, 'update');
+    await writePointLinks(tx, s.enterpriseId, s.id, s.links ?? []);
   }).catch((err) => mapPointDbError(err, s));
   onGatewayChanged(before.gatewayId);
   if (s.gatewayId !== before.gatewayId) onGatewayChanged(s.gatewayId);
@@ -364,14 +388,7 @@ export async function setPointStopped(
     reason === null ? 'sensor.resumed' : 'sensor.stopped',
     pointSubject(enterpriseId, id),
     reason === null ? { stoppedSince: before.stopped?.at, reason: before.stopped?.reason } : { reason },
-    (tx) =>
-      tx.query('UPDATE sensors SET stopped_at = $3, stopped_reason = $4, stopped_by = $5 WHERE enterprise_id = $1 AND id = $2', [
-        enterpriseId,
-        id,
-        reason === null ? null : at,
-        reason,
-        reason === null ? null : actor,
-      ]),
+    (tx) => writePointStop(tx, enterpriseId, id, reason === null ? null : { at, reason, by: actor }),
   );
   onGatewayChanged(before.gatewayId);
   return (await getSensor(ctx.db, enterpriseId, id))!;

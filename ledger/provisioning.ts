@@ -14,6 +14,8 @@ import { createEnterprise, updateEnterpriseIdentity } from './enterprises.ts';
 import { createHazardSource, deleteHazardSource, listHazardSources, updateHazardSource } from './hazard-sources.ts';
 import { createGateway, listGateways, rotateGatewaySecret, setGatewayDisabled, type GatewayChangeHooks } from './gateways.ts';
 import { createSensor, getRulePoint, getSensor, listSensors, setPointStopped, updateSensor } from './points.ts';
+import { exportRegistry, importRegistry, type RegistryFormat } from './registry-import.ts';
+import type { HeaderLanguage } from './registry-sheet.ts';
 
 export { authorityInput, type AuthorityInput } from './authorities.ts';
 export { enterpriseInput, identityPatch, type EnterpriseInput, type EnterpriseIdentity, type IdentityPatch } from './enterprises.ts';
@@ -87,6 +89,19 @@ export class Provisioning {
   /** Stops a point on record (停用, `{ reason }`) or puts it back in use (`null`). */
   setPointStopped(enterpriseId: string, sensorId: string, stop: unknown, actor = 'user:admin') {
     return setPointStopped(this.ctx, this.hooks.onGatewayChanged, enterpriseId, sensorId, stop, actor);
+  }
+
+  /**
+   * Imports the enterprise's point registry from a spreadsheet (CSV in UTF-8 or GBK, or XLSX; ledger/registry-sheet.ts):
+   * every row or none (400 listing every problem with its row); `dryRun` checks only.
+   */
+  importRegistry(enterpriseId: string, file: Uint8Array, actor = 'user:admin', opts: { dryRun?: boolean } = {}) {
+    return importRegistry(this.ctx, this.hooks.onGatewayChanged, enterpriseId, file, actor, opts);
+  }
+
+  /** The enterprise's point registry as CSV (UTF-8 with a BOM, or GBK) or XLSX, in the layout an import takes. */
+  exportRegistry(enterpriseId: string, opts: { format?: RegistryFormat; encoding?: 'utf-8' | 'gbk'; headers?: HeaderLanguage } = {}) {
+    return exportRegistry(this.ctx, enterpriseId, opts);
   }
 
   listGateways(enterpriseId?: string) {

@@ -52,6 +52,7 @@ describe('OpenAPI', () => {
       'POST /api/v1/gateways/{id}/rotate-secret',
       'POST /api/v1/gateways/{id}/disable',
       'POST /api/v1/gateways/{id}/enable',
+      'POST /api/v1/enterprises/{enterpriseId}/sensors/{sensorId}/resume',
       'POST /api/v1/officers/{id}/disable',
       'POST /api/v1/officers/{id}/unlock',
     ]);
