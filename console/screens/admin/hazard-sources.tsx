@@ -10,17 +10,7 @@ import { t, type Key } from '../../i18n.ts';
 import { PERSON_KEYS, PERSON_ROLES, levelForR, localMessage, type HazardSource } from './registry-model.ts';
 import { useAction } from './shared.tsx';
 
-const FIELDS = [
-  'code',
-  'name',
-  'rValue',
-  'mainName',
-  'mainPhone',
-  'technicalName',
-  'technicalPhone',
-  'operationalName',
-  'operationalPhone',
-] as const;
+const FIELDS = ['code', 'name', 'rValue', 'mainName', 'mainPhone', 'technicalName', 'technicalPhone', 'operationalName', 'operationalPhone'] as const;
 type Form = Record<(typeof FIELDS)[number], string>;
 const EMPTY: Form = Object.fromEntries(FIELDS.map((k) => [k, ''])) as Form;
 

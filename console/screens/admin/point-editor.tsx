@@ -178,14 +178,24 @@ export function PointEditor({
           {relations.length === 0 && <p class="muted">{t('noLinkRelation')}</p>}
           {links.map((l, i) => (
             <div key={i} class="link-row">
-              <select aria-label={t('relation')} value={l.relation} onChange={(e) => setLink(i, { relation: (e.target as HTMLSelectElement).value, target: '' })} data-testid={`link-relation-${i}`}>
+              <select
+                aria-label={t('relation')}
+                value={l.relation}
+                onChange={(e) => setLink(i, { relation: (e.target as HTMLSelectElement).value, target: '' })}
+                data-testid={`link-relation-${i}`}
+              >
                 {relations.map((r) => (
                   <option key={r.id} value={r.id}>
                     {both(r)}
                   </option>
                 ))}
               </select>
-              <select aria-label={t('linkTarget')} value={l.target} onChange={(e) => setLink(i, { ...l, target: (e.target as HTMLSelectElement).value })} data-testid={`link-target-${i}`}>
+              <select
+                aria-label={t('linkTarget')}
+                value={l.target}
+                onChange={(e) => setLink(i, { ...l, target: (e.target as HTMLSelectElement).value })}
+                data-testid={`link-target-${i}`}
+              >
                 <option value="">—</option>
                 {targetsOf(l.relation).map((p) => (
                   <option key={p.id} value={p.id}>

@@ -51,7 +51,7 @@ export function PointImport({ base, onImported }: { base: string; onImported: ()
     <section data-testid="point-import">
       <h3>{t('pointImport')}</h3>
       <p class="muted">{t('pointImportHelp')}</p>
-      <div class="toolbar">
+      <div class="import-bar">
         <input
           type="file"
           accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -90,7 +90,7 @@ export function PointImport({ base, onImported }: { base: string; onImported: ()
           </tbody>
         </table>
       )}
-      <p class="toolbar">
+      <p class="import-bar">
         <a href={exportHref('csv', 'utf-8')} download data-testid="export-csv-utf8">
           {t('exportCsvUtf8')}
         </a>

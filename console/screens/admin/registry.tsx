@@ -126,7 +126,13 @@ function EnterpriseRegistry({ enterpriseId }: { enterpriseId: string }) {
           ))}
           <option value={NO_SOURCE}>{t('notInHazardSource')}</option>
         </select>
-        <input aria-label={t('searchPoints')} placeholder={t('searchPoints')} value={q} onInput={(e) => setQ((e.target as HTMLInputElement).value)} data-testid="point-search" />
+        <input
+          aria-label={t('searchPoints')}
+          placeholder={t('searchPoints')}
+          value={q}
+          onInput={(e) => setQ((e.target as HTMLInputElement).value)}
+          data-testid="point-search"
+        />
       </div>
       <p class="muted">{t('marksHelp')}</p>
       {view}
@@ -164,7 +170,7 @@ function EnterpriseRegistry({ enterpriseId }: { enterpriseId: string }) {
               return (
                 <tr key={p.id} data-testid={`point-${p.id}`} class={p.stopped ? 'stopped' : ''}>
                   <td data-testid="tag">{p.tagNo}</td>
-                  <td>{p.name}</td>
+                  <td class="wrap">{p.name}</td>
                   <td>
                     {p.indicatorCode ?? code?.code ?? ''} {code ? both(code) : ''}
                   </td>
@@ -177,13 +183,13 @@ function EnterpriseRegistry({ enterpriseId }: { enterpriseId: string }) {
                   ))}
                   <td>{p.hazardSourceCode ? (sourceName.get(p.hazardSourceCode) ?? p.hazardSourceCode) : ''}</td>
                   <td>{[p.zone, p.location].filter((x) => x).join(' / ')}</td>
-                  <td data-testid="point-state">
+                  <td class="wrap" data-testid="point-state">
                     {p.stopped ? (
                       <>
                         <span class="chip grade-orange">{t('stoppedState')}</span> {p.stopped.reason}
                         <br />
                         <span class="muted">
-                          {person(p.stopped.by)} · {stamp(p.stopped.at)}
+                          {person(p.stopped.by)} · <span class="stamp">{stamp(p.stopped.at)}</span>
                         </span>
                       </>
                     ) : (

@@ -66,7 +66,15 @@ beforeAll(async () => {
     hazardSourceCode: 'HZ-1',
     links: [{ relation: 'inlet_valve', target: 'XV101' }],
   });
-  await point({ id: 'AT201', kind: 'combustible_gas', unit: '%LEL', tagNo: 'AT-201', name: '装卸区可燃气体', casNo: '74-82-8', marks: { high: 20, highHigh: 40 } });
+  await point({
+    id: 'AT201',
+    kind: 'combustible_gas',
+    unit: '%LEL',
+    tagNo: 'AT-201',
+    name: '装卸区可燃气体',
+    casNo: '74-82-8',
+    marks: { high: 20, highHigh: 40 },
+  });
   browser = await launchBrowser();
 }, 60_000);
 
@@ -238,7 +246,8 @@ describe('the point registry', () => {
     }
     await form.locator('[data-testid=save-hazard]').click();
     await page.page.waitForSelector('[data-testid=hazard-HZ-2]:has-text("三级")');
-    const sources = async () => (await admin.ok<{ hazardSources: { code: string; level: number; rValue: number }[] }>('GET', '/api/v1/enterprises/E1/hazard-sources')).hazardSources;
+    const sources = async () =>
+      (await admin.ok<{ hazardSources: { code: string; level: number; rValue: number }[] }>('GET', '/api/v1/enterprises/E1/hazard-sources')).hazardSources;
     expect((await sources()).find((h) => h.code === 'HZ-2')).toMatchObject({ level: 3, rValue: 12 });
     // the new source is offered by the registry's filter
     expect(await page.page.locator('[data-testid=filter-hazard-source] option').allTextContents()).toContain('乙类仓库（HZ-2）');
@@ -282,7 +291,12 @@ describe('the point registry', () => {
             },
           }),
         });
-      else await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ created: 1, updated: 2, stopped: 0, resumed: 0, points: [] }) });
+      else
+        await route.fulfill({
+          status: 200,
+          contentType: 'application/json',
+          body: JSON.stringify({ created: 1, updated: 2, stopped: 0, resumed: 0, points: [] }),
+        });
     });
     const csv = '位号,名称,指标编码\nLT-102,2号储罐液位,YW\n';
     await page.page.setInputFiles('[data-testid=point-file]', { name: '测点表.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
