@@ -7,7 +7,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../../api.ts';
 import { t, type Key } from '../../i18n.ts';
-import { PERSON_KEYS, PERSON_ROLES, levelForR, localMessage, type HazardSource } from './registry-model.ts';
+import { PERSON_KEYS, PERSON_ROLES, levelForR, localised, type HazardSource } from './registry-model.ts';
 import { useAction } from './shared.tsx';
 
 const FIELDS = ['code', 'name', 'rValue', 'mainName', 'mainPhone', 'technicalName', 'technicalPhone', 'operationalName', 'operationalPhone'] as const;
@@ -42,13 +42,6 @@ export function HazardSources({ base, sources, onChanged }: { base: string; sour
   const { run, busy, view } = useAction();
   const r = Number(form.rValue);
   const hint = form.rValue.trim() !== '' && Number.isFinite(r) && r >= 0 ? t(`hazardLevel${levelForR(r)}`) : undefined;
-  const localised = async <T,>(p: Promise<T>): Promise<T> => {
-    try {
-      return await p;
-    } catch (err) {
-      throw new Error(localMessage((err as Error).message));
-    }
-  };
   const set = (k: keyof Form) => (e: Event) => setForm({ ...form, [k]: (e.target as HTMLInputElement).value });
   const save = () =>
     run(async () => {

@@ -7,7 +7,7 @@
  */
 import { useState } from 'preact/hooks';
 import { api } from '../../api.ts';
-import { both, t, type Key } from '../../i18n.ts';
+import { both, lang, t, type Key } from '../../i18n.ts';
 import { MARKS, MARK_KEYS, localMessage, type HazardSource, type MarkName, type RegistryPoint, type Vocabulary } from './registry-model.ts';
 import { useAction } from './shared.tsx';
 
@@ -21,6 +21,20 @@ interface Warning {
   zh: string;
   en: string;
 }
+
+/** A rule in force on the saved point, as the answer lists it. */
+interface EffectiveRule {
+  id: string;
+  name: { zh: string; en: string };
+}
+
+/** A warning in the console's language, naming the point by its tag and the rules by their names rather than their ids. */
+const warningText = (w: Warning, rules: EffectiveRule[], point: RegistryPoint): string => {
+  const said = both(w).split(`测点 ${point.id}`).join(`测点 ${point.tagNo}`).split(`point ${point.id}`).join(`point ${point.tagNo}`);
+  const named = rules.reduce((text, r) => text.split(r.id).join(`「${both(r.name)}」`), said);
+  // Chinese sets no space around the corner brackets
+  return lang.get() === 'en' ? named : named.replace(/ ?「/g, '「').replace(/」 ?/g, '」');
+};
 
 const TEXT_FIELDS = ['tagNo', 'name', 'unit', 'rangeMin', 'rangeMax', 'casNo', 'zone', 'location'] as const;
 type TextField = (typeof TEXT_FIELDS)[number];
@@ -67,13 +81,17 @@ function numberIn(label: string, text: string): number | undefined {
 /** The form as the PATCH body: every field sent; an empty optional field as null (cleared); links replaced. */
 function patchOf(form: Form, allowed: readonly MarkName[], links: Link[]): Record<string, unknown> {
   const marks: Partial<Record<MarkName, number>> = {};
-  for (const m of allowed) {
+  for (const m of MARKS.filter((x) => allowed.includes(x))) {
     const v = numberIn(t(MARK_KEYS[m]), form[m]);
     if (v !== undefined) marks[m] = v;
   }
+  // lowLow ≤ low ≤ high ≤ highHigh, as the server checks it (said here in the console's words)
+  const given = Object.values(marks);
+  if (given.some((v, i) => i > 0 && given[i - 1]! > v)) throw new Error(t('marksOrder'));
   const min = numberIn(t('rangeMin'), form.rangeMin);
   const max = numberIn(t('rangeMax'), form.rangeMax);
   if ((min === undefined) !== (max === undefined)) throw new Error(t('rangeBoth'));
+  if (min !== undefined && max !== undefined && !(min < max)) throw new Error(t('rangeOrder'));
   const orNull = (v: string) => (v.trim() === '' ? null : v.trim());
   return {
     tagNo: form.tagNo.trim(),
@@ -108,7 +126,7 @@ export function PointEditor({
 }) {
   const [form, setForm] = useState<Form>(() => formOf(point));
   const [links, setLinks] = useState<Link[]>(() => linksOf(point));
-  const [warnings, setWarnings] = useState<Warning[]>([]);
+  const [warnings, setWarnings] = useState<{ list: Warning[]; rules: EffectiveRule[] }>({ list: [], rules: [] });
   const { run, busy, view } = useAction();
   const code = vocab.indicatorCodes.find((c) => c.kind === point.kind);
   const allowed = code?.marks ?? [];
@@ -122,11 +140,15 @@ export function PointEditor({
 
   const save = () =>
     run(async () => {
-      setWarnings([]);
+      setWarnings({ list: [], rules: [] });
       const body = patchOf(form, allowed, links);
       try {
-        const saved = await api<RegistryPoint & { warnings: Warning[] }>('PATCH', `${base}/sensors/${encodeURIComponent(point.id)}`, body);
-        setWarnings(saved.warnings ?? []);
+        const saved = await api<RegistryPoint & { warnings?: Warning[]; effectiveRules?: EffectiveRule[] }>(
+          'PATCH',
+          `${base}/sensors/${encodeURIComponent(point.id)}`,
+          body,
+        );
+        setWarnings({ list: saved.warnings ?? [], rules: saved.effectiveRules ?? [] });
       } catch (err) {
         throw new Error(localMessage((err as Error).message));
       }
@@ -222,13 +244,13 @@ export function PointEditor({
         </button>
       </form>
       {view}
-      {warnings.length > 0 && (
+      {warnings.list.length > 0 && (
         <div data-testid="point-warnings">
           <h4>{t('serverWarnings')}</h4>
           <ul class="plain">
-            {warnings.map((w, i) => (
+            {warnings.list.map((w, i) => (
               <li key={i} class={w.code === 'unmonitored' ? 'error' : 'muted'}>
-                {both(w)}
+                {warningText(w, warnings.rules, point)}
               </li>
             ))}
           </ul>

@@ -114,10 +114,11 @@ export function localMessage(message: string): string {
   return message
     .split('; ')
     .map((part) => {
-      const m = /^([A-Za-z0-9_.]+): (.*)$/s.exec(part);
-      const [path, text] = m ? [m[1]!, m[2]!] : [undefined, part];
-      const sides = text.split(' / ');
-      const said = sides.length >= 2 ? (en ? sides.slice(1).join(' / ') : sides[0]!) : text;
+      const m = /^([A-Za-z0-9_.]+): (.*)$/s.exec(part.replace(/^\(body\): /, ''));
+      const [path, text] = m ? [m[1]!, m[2]!] : [undefined, part.replace(/^\(body\): /, '')];
+      // "中文 / English" (or "…）/ English" after a closing bracket)
+      const cut = / ?\/ /.exec(text);
+      const said = cut ? (en ? text.slice(cut.index + cut[0].length) : text.slice(0, cut.index)) : text;
       if (!path) return said;
       const named = path
         .split('.')
@@ -126,4 +127,13 @@ export function localMessage(message: string): string {
       return `${named.join(' · ')}：${said}`;
     })
     .join(en ? '; ' : '；');
+}
+
+/** The call's refusal, its message in the console's language (`localMessage`). */
+export async function localised<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (err) {
+    throw new Error(localMessage((err as Error).message));
+  }
 }

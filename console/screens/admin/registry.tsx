@@ -12,7 +12,7 @@ import { both, t } from '../../i18n.ts';
 import { HazardSources } from './hazard-sources.tsx';
 import { PointEditor } from './point-editor.tsx';
 import { PointImport } from './point-import.tsx';
-import { MARKS, MARK_KEYS, localMessage, stamp, type HazardSource, type RegistryPoint, type Vocabulary } from './registry-model.ts';
+import { MARKS, MARK_KEYS, localMessage, localised, stamp, type HazardSource, type RegistryPoint, type Vocabulary } from './registry-model.ts';
 import { EnterprisePicker, useAction } from './shared.tsx';
 
 export function Registry() {
@@ -81,7 +81,7 @@ function EnterpriseRegistry({ enterpriseId }: { enterpriseId: string }) {
 
   const stop = (p: RegistryPoint) =>
     run(async () => {
-      await api('POST', `${base}/sensors/${encodeURIComponent(p.id)}/stop`, { reason });
+      await localised(api('POST', `${base}/sensors/${encodeURIComponent(p.id)}/stop`, { reason }));
       setStopping(undefined);
       setReason('');
       await reload();
@@ -89,7 +89,7 @@ function EnterpriseRegistry({ enterpriseId }: { enterpriseId: string }) {
     });
   const resume = (p: RegistryPoint) =>
     run(async () => {
-      await api('POST', `${base}/sensors/${encodeURIComponent(p.id)}/resume`);
+      await localised(api('POST', `${base}/sensors/${encodeURIComponent(p.id)}/resume`));
       await reload();
       return `${p.tagNo} ${t('inUse')}`;
     });

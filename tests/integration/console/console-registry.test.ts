@@ -152,12 +152,20 @@ describe('the point registry', () => {
     expect(await editor.locator('[data-testid=link-target-0] option').allTextContents()).toEqual(['—', 'XV-101 1号储罐进料阀', 'XV-102 1号储罐备用进料阀']);
     expect(await page.page.textContent('[data-testid=point-editor]')).not.toMatch(NOT_CHINESE);
 
+    // marks out of order are refused before anything is sent, in Chinese
+    await editor.locator('input[name=high]').fill('9.5');
+    await editor.locator('[data-testid=save-point]').click();
+    await page.page.waitForSelector(`${editorNote}.error:has-text("报警值应满足 低低报 ≤ 低报 ≤ 高报 ≤ 高高报")`);
+    expect((await pointsOf()).get('LT101')!.marks).toEqual({ low: 1, high: 8, highHigh: 9 });
+
     // drop the inlet valve link and raise the high mark: the overfill interlock rule now finds its valve by zone, and says so
     await editor.locator('input[name=high]').fill('8.5');
     await editor.locator('[data-testid=link-editor] button:has-text("移除")').click();
     await editor.locator('[data-testid=save-point]').click();
     await page.page.waitForSelector(`${editorNote}.ok`);
-    await page.page.waitForSelector('[data-testid=point-warnings]:has-text("未登记“进料阀”关联，按区域TK1匹配")');
+    await page.page.waitForSelector('[data-testid=point-warnings]:has-text("测点 LT-101：规则「储罐高高液位联锁失效」未登记“进料阀”关联，按区域TK1匹配")');
+    // the rule by its name, not its id
+    expect(await page.page.textContent('[data-testid=point-warnings]')).not.toMatch(NOT_CHINESE);
     let lt = (await pointsOf()).get('LT101')!;
     expect(lt.marks).toEqual({ low: 1, high: 8.5, highHigh: 9 });
     expect(lt.links).toBeUndefined();
@@ -242,8 +250,16 @@ describe('the point registry', () => {
       ['operational', '孙三'],
     ] as const) {
       await form.locator(`input[name=${role}Name]`).fill(n);
-      await form.locator(`input[name=${role}Phone]`).fill('0591-87654321');
+      await form.locator(`input[name=${role}Phone]`).fill(role === 'technical' ? '12345' : '0591-87654321');
     }
+    // a wrong phone is refused, the person and field named in Chinese
+    await form.locator('[data-testid=save-hazard]').click();
+    const hazardNote = '[data-testid=hazard-admin] [data-testid=admin-note]';
+    await page.page.waitForSelector(`${hazardNote}.error`);
+    const refusal = (await page.page.textContent(hazardNote))!;
+    expect(refusal).toContain('技术负责人 · 电话：“12345”不是有效的电话号码');
+    expect(refusal).not.toMatch(/[a-z]{3,}/);
+    await form.locator('input[name=technicalPhone]').fill('0591-87654321');
     await form.locator('[data-testid=save-hazard]').click();
     await page.page.waitForSelector('[data-testid=hazard-HZ-2]:has-text("三级")');
     const sources = async () =>
