@@ -28,13 +28,15 @@ export class ApiError extends Error {
   }
 }
 
-/** Calls the API; a body is sent as JSON, or as is with `contentType` (e.g. a CSV list as `text/csv`). */
+/** Calls the API; a body is sent as JSON, or as is with `contentType` (e.g. a CSV list as `text/csv`, a file's bytes). */
 export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown, contentType?: string): Promise<T> {
   const res = await fetch(path, {
     method,
     credentials: 'same-origin',
     headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': contentType ?? 'application/json' },
-    ...(body === undefined ? {} : { body: contentType && typeof body === 'string' ? body : JSON.stringify(body) }),
+    ...(body === undefined
+      ? {}
+      : { body: contentType && (typeof body === 'string' || body instanceof Blob || body instanceof ArrayBuffer) ? body : JSON.stringify(body) }),
   });
   if (res.status === 204) return undefined as T;
   const json = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string; reason?: { zh: string; en: string } } } & Record<

@@ -2,7 +2,9 @@
  * Admin: users (officers with roles and passwords), enterprises and their
  * ledger facts, gateways (provision — the secret shown once —, rotate the
  * secret, revoke and restore), sensors with their registered alarm marks,
- * and the enterprises' registered alarm limits (rule overrides). Every change
+ * the point registry (测点登记: tag numbers, thresholds, links, stop/resume,
+ * major hazard sources, import/export of the point list), and the
+ * enterprises' registered alarm limits (rule overrides). Every change
  * is on the audit trail, with the admin who made it.
  */
 import { useState } from 'preact/hooks';
@@ -12,9 +14,10 @@ import { Enterprises } from './enterprises.tsx';
 import { Gateways } from './gateways.tsx';
 import { Import } from './import.tsx';
 import { Overrides } from './overrides.tsx';
+import { Registry } from './registry.tsx';
 import { Users } from './users.tsx';
 
-type Tab = 'users' | 'enterprises' | 'import' | 'gateways' | 'overrides' | 'audit';
+type Tab = 'users' | 'enterprises' | 'import' | 'gateways' | 'registry' | 'overrides' | 'audit';
 
 export function AdminView() {
   const [tab, setTab] = useState<Tab>('users');
@@ -23,6 +26,7 @@ export function AdminView() {
     ['enterprises', t('enterprises')],
     ['import', t('importList')],
     ['gateways', `${t('gateways')} · ${t('sensors')}`],
+    ['registry', t('registry')],
     ['overrides', t('ruleOverrides')],
     ['audit', t('audit')],
   ];
@@ -38,6 +42,7 @@ export function AdminView() {
       {tab === 'users' && <Users />}
       {tab === 'enterprises' && <Enterprises />}
       {tab === 'gateways' && <Gateways />}
+      {tab === 'registry' && <Registry />}
       {tab === 'overrides' && <Overrides />}
       {tab === 'import' && <Import />}
       {tab === 'audit' && <Audit />}
