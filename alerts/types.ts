@@ -54,7 +54,13 @@ export interface Finding {
   message: { zh: string; en: string };
   /** The observations that justify it (snapshotted with a content hash when the alert fires). */
   evidence: Observation[];
+  /**
+   * The consolidation group of its rule (the catalogue's `group`): the findings of every rule of one group on
+   * one subject make one alarm per episode (issue #17 item 5), keyed by the group instead of the rule.
+   */
+  group?: string | undefined;
 }
 
-/** Alert fingerprint: rule + enterprise + subject. One active alert per fingerprint. */
-export const fingerprintOf = (f: Pick<Finding, 'ruleId' | 'enterpriseId' | 'subject'>): string => `${f.ruleId}|${f.enterpriseId}|${f.subject}`;
+/** Alert fingerprint: rule (or its consolidation group) + enterprise + subject. One active alert per fingerprint. */
+export const fingerprintOf = (f: Pick<Finding, 'ruleId' | 'enterpriseId' | 'subject'> & { group?: string | undefined }): string =>
+  `${f.group ?? f.ruleId}|${f.enterpriseId}|${f.subject}`;

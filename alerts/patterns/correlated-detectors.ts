@@ -16,7 +16,18 @@ import { z } from 'zod';
 import type { Observation } from '../types.ts';
 import { evalCondition, initCond, type CondTrack } from './condition.ts';
 import { selectorSchema } from './pair.ts';
-import { clearFinding, finding, related, selects, unchanged, type Pattern, type PatternContext, type PatternInput, type ReadingObs, type SignalObs } from './pattern.ts';
+import {
+  clearFinding,
+  finding,
+  related,
+  selects,
+  unchanged,
+  type Pattern,
+  type PatternContext,
+  type PatternInput,
+  type ReadingObs,
+  type SignalObs,
+} from './pattern.ts';
 
 const detectorEntry = selectorSchema.extend({
   units: z.array(z.string().min(1)).min(1).optional(),

@@ -12,7 +12,20 @@
  */
 import { z } from 'zod';
 import { selectorSchema } from './pair.ts';
-import { clearFinding, finding, fmt, isAnchorReading, related, unchanged, usable, type Pattern, type PatternContext, type PatternInput, type ReadingObs, type SignalObs } from './pattern.ts';
+import {
+  clearFinding,
+  finding,
+  fmt,
+  isAnchorReading,
+  related,
+  unchanged,
+  usable,
+  type Pattern,
+  type PatternContext,
+  type PatternInput,
+  type ReadingObs,
+  type SignalObs,
+} from './pattern.ts';
 
 export const frozenParamsShape = <L extends z.ZodType>(limit: L) =>
   z.strictObject({

@@ -19,7 +19,20 @@ import type { Observation } from '../types.ts';
 import { beyondLimit, evalCondition, initCond, type CondTrack } from './condition.ts';
 import { directionSchema } from './levels.ts';
 import { initPair, isPartnerReading, pairShape, selectorSchema, stepPair, type PairState } from './pair.ts';
-import { clearFinding, finding, fmt, isAnchorReading, related, unchanged, usable, withEvidence, type Pattern, type PatternContext, type PatternInput, type SignalObs } from './pattern.ts';
+import {
+  clearFinding,
+  finding,
+  fmt,
+  isAnchorReading,
+  related,
+  unchanged,
+  usable,
+  withEvidence,
+  type Pattern,
+  type PatternContext,
+  type PatternInput,
+  type SignalObs,
+} from './pattern.ts';
 
 const limitFields = <L extends z.ZodType>(limit: L) => ({
   direction: directionSchema.default('high'),

@@ -176,6 +176,12 @@ export const seriousRule =
  * The predicate the alert state machine's `suppressionFor` takes (`suppressible`): the rules the catalogue marks
  * `suppressibleByGatewayOffline` (by default `common.data_silence`).
  */
+/** The consolidation group of a rule in the catalogue, if it has one. */
+export const groupOf =
+  (catalogue: Catalogue) =>
+  (ruleId: string): string | undefined =>
+    catalogue.rules.find((r) => r.id === ruleId)?.group;
+
 export const suppressibleByGatewayOffline =
   (catalogue: Catalogue) =>
   (ruleId: string): boolean =>

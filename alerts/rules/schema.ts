@@ -93,6 +93,13 @@ const base = {
    * default (coverage), until it registers what is missing.
    */
   fallback: i18n.optional(),
+  /**
+   * Consolidation group (alarm management, ISA-18.2 / EEMUA 191: one hazard episode on one point is one
+   * alarm): the rules of one group make one alarm per subject and episode, carrying each rule's fact, graded
+   * the highest, cleared when all have cleared (alerts/state/transition.ts `members`). A group named after one
+   * of its rules keeps that rule's alarms' identity. Default none.
+   */
+  group: z.string().regex(RULE_ID, 'dotted lower-case words, e.g. gas.combustible').max(80).optional(),
 };
 const rule = <N extends string, P extends z.ZodType>(pattern: N, params: P) => z.strictObject({ ...base, pattern: z.literal(pattern), params });
 

@@ -113,6 +113,21 @@ export interface Alert {
    * Raises at or before it belong to that episode (replays, late data) and are ignored.
    */
   readonly previousEpisodeEndAt?: number | undefined;
+  /**
+   * A consolidated alarm (its rule has a consolidation `group`): each rule of the group that raised in this
+   * episode, with its latest grade, message and whether its condition still stands. The alarm clears when
+   * every one has cleared; its grade is the highest reached.
+   */
+  readonly members?: Readonly<Record<string, AlertMember>> | undefined;
+}
+
+/** One rule's fact within a consolidated alarm. */
+export interface AlertMember {
+  readonly state: 'raised' | 'cleared';
+  readonly severity: Severity;
+  readonly message: { readonly zh: string; readonly en: string };
+  /** Data time of its first raise in the episode. */
+  readonly since: number;
 }
 
 export const ALERT_EVENT_TYPES = [
@@ -146,6 +161,8 @@ export const ALERT_REASONS = [
   'condition_cleared',
   'cleared_before_hold',
   'disposed_by_officer',
+  'consolidated',
+  'member_cleared',
 ] as const;
 export type AlertReason = (typeof ALERT_REASONS)[number];
 

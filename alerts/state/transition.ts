@@ -28,7 +28,17 @@
 import { fingerprintOf, severityRank, type Finding, type Observation } from '../types.ts';
 import { acknowledge, dispose, escalate } from './actions.ts';
 import { changed, eventOf, iso, noop, reject } from './events.ts';
-import { SYSTEM_ACTOR, isActive, type ActiveState, type Alert, type AlertEvent, type Command, type TransitionPolicy, type TransitionResult } from './model.ts';
+import {
+  SYSTEM_ACTOR,
+  isActive,
+  type ActiveState,
+  type Alert,
+  type AlertEvent,
+  type AlertMember,
+  type Command,
+  type TransitionPolicy,
+  type TransitionResult,
+} from './model.ts';
 
 type ActiveAlert = Alert & { state: ActiveState };
 
@@ -103,6 +113,7 @@ function open(
     evidence: f.evidence,
     escalations: 0,
     ...(previousEpisodeEndAt !== undefined && { previousEpisodeEndAt }),
+    ...(f.group !== undefined && { members: { [f.ruleId]: memberOf(f) } }),
   };
   const e = { at: f.at, actor: SYSTEM_ACTOR, from: null } as const;
   if (suppressedBy !== undefined && f.severity !== 'red') {
@@ -121,13 +132,18 @@ function open(
   return changed(base, [eventOf(base, 'pending', { ...e, reason: 'condition_raised', detail })], 'opened');
 }
 
+const memberOf = (f: Finding, since = f.at): AlertMember => ({ state: 'raised', severity: f.severity, message: f.message, since });
+
 /** A raise while active: merged into the alert (one active alert per fingerprint). */
 function merge(alert: ActiveAlert, f: Finding, suppressedBy: string | undefined, policy: TransitionPolicy, receivedAt: number | undefined): TransitionResult {
   if (alert.previousEpisodeEndAt !== undefined && f.at <= alert.previousEpisodeEndAt) return noop(alert, 'stale');
   const newer = f.at > alert.lastFindingAt;
   const earlier = f.at < alert.startedAt;
   const higher = severityRank(f.severity) > severityRank(alert.severity);
-  if (!newer && !earlier && !higher) return noop(alert, 'duplicate');
+  // a rule of the group raising (again) in this episode is news even when its grade is lower
+  const member = alert.members?.[f.ruleId];
+  const joins = alert.members !== undefined && member?.state !== 'raised';
+  if (!newer && !earlier && !higher && !joins) return noop(alert, 'duplicate');
 
   const from = alert.state;
   const e = { at: f.at, actor: SYSTEM_ACTOR, from } as const;
@@ -137,7 +153,12 @@ function merge(alert: ActiveAlert, f: Finding, suppressedBy: string | undefined,
     occurrences: alert.occurrences + 1,
     lastFindingAt: Math.max(alert.lastFindingAt, f.at),
     startedAt: Math.min(alert.startedAt, f.at),
+    ...(alert.members !== undefined && {
+      members: { ...alert.members, [f.ruleId]: { ...memberOf(f, member?.since ?? f.at), severity: higher || !member ? f.severity : member.severity } },
+    }),
   };
+  if (joins && member === undefined)
+    events.push(eventOf(next, 'updated', { ...e, reason: 'consolidated', detail: `${f.ruleId} (${f.severity}) joined: ${f.message.en}` }));
   if (earlier) {
     events.push(eventOf(next, 'updated', { ...e, reason: 'start_moved_earlier', detail: `startedAt ${iso(alert.startedAt)} → ${iso(f.at)}` }));
   }
@@ -186,6 +207,21 @@ function onClear(alert: Alert | undefined, f: Finding): TransitionResult {
   if (!isActive(alert)) return noop(alert, 'no_active_alert');
   if (f.at < alert.lastFindingAt) return noop(alert, 'stale');
   const e = { at: f.at, actor: SYSTEM_ACTOR, from: alert.state } as const;
+  if (alert.members !== undefined) {
+    // a consolidated alarm clears when every rule that raised in the episode has cleared
+    const mine = alert.members[f.ruleId];
+    const others = Object.entries(alert.members).filter(([id, m]) => id !== f.ruleId && m.state === 'raised');
+    if (others.length > 0) {
+      if (mine?.state !== 'raised') return noop(alert, 'duplicate');
+      const next: Alert = { ...alert, members: { ...alert.members, [f.ruleId]: { ...mine, state: 'cleared' } } };
+      return changed(
+        next,
+        [eventOf(next, 'updated', { ...e, reason: 'member_cleared', detail: `${f.ruleId} cleared; ${others.map(([id]) => id).join(', ')} still raised` })],
+        'merged',
+      );
+    }
+    alert = { ...alert, members: Object.fromEntries(Object.entries(alert.members).map(([id, m]) => [id, { ...m, state: 'cleared' as const }])) };
+  }
   const lasted = `cleared ${f.at - alert.startedAt} ms after it began`;
   if (alert.state === 'pending') {
     const next: Alert = { ...alert, state: 'resolved', resolvedAt: f.at, resolution: 'cleared_before_hold' };

@@ -11,8 +11,8 @@ import type { Metrics } from '../../core/metrics.ts';
 import { applyCommand, type Applied } from '../apply.ts';
 import type { Announce } from '../bus.ts';
 import type { CatalogueSource } from '../rules/catalogue-source.ts';
-import { suppressibleByGatewayOffline } from '../rules/index.ts';
-import { suppressionFor, type Command } from '../state/index.ts';
+import { groupOf, suppressibleByGatewayOffline } from '../rules/index.ts';
+import { isActive, suppressionFor, type Command } from '../state/index.ts';
 import type { AlertStore } from '../store.ts';
 import { fingerprintOf, type Finding } from '../types.ts';
 import type { RulesEngine } from './engine.ts';
@@ -65,9 +65,12 @@ export class FindingWriter {
     return applied;
   }
 
-  private async applyOnce(f: Finding): Promise<void> {
+  private async applyOnce(found: Finding): Promise<void> {
     const { store, engine } = this.deps;
     const catalogue = this.deps.catalogue.current();
+    // the rules of a consolidation group make one alarm per subject and episode (keyed by the group)
+    const group = groupOf(catalogue)(found.ruleId);
+    const f: Finding = group === undefined ? found : { ...found, group };
     let suppressedBy: string | undefined;
     if (f.condition === 'raise' && f.severity !== 'red' && suppressibleByGatewayOffline(catalogue)(f.ruleId)) {
       const active = await store.active(f.enterpriseId);
@@ -77,6 +80,9 @@ export class FindingWriter {
       })?.suppressedBy;
     }
     const applied = await this.command({ fingerprint: fingerprintOf(f) }, { type: 'finding', finding: f, suppressedBy, receivedAt: this.deps.clock.now() }, f);
+    // an alarm opened under the rule's own key before the rule joined its group (an upgrade) still clears
+    if (f.condition === 'clear' && group !== undefined && group !== found.ruleId && isActive(await store.current(fingerprintOf(found))))
+      await this.command({ fingerprint: fingerprintOf(found) }, { type: 'finding', finding: found, receivedAt: this.deps.clock.now() }, found);
     if (applied.outcome === 'fired' || (applied.outcome === 'opened' && applied.alert?.state === 'firing')) await this.deps.onFired(f, applied);
   }
 

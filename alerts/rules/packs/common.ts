@@ -43,7 +43,9 @@ export const COMMON_RULES: RuleInput[] = [
   },
   {
     id: 'common.frozen',
-    version: 1,
+    // 2: one instrument-fault alarm per point and episode with the other fault rules (group, issue #17 item 5)
+    version: 2,
+    group: 'common.instrument_fault',
     name: { zh: '数据冻结', en: 'Frozen readings' },
     pack: 'common',
     pattern: 'frozen',
@@ -81,7 +83,9 @@ export const COMMON_RULES: RuleInput[] = [
   },
   {
     id: 'common.out_of_range',
-    version: 1,
+    // 2: one instrument-fault alarm per point and episode with the other fault rules (group, issue #17 item 5)
+    version: 2,
+    group: 'common.instrument_fault',
     name: { zh: '读数超出量程', en: 'Reading outside the instrument range' },
     pack: 'common',
     pattern: 'out_of_range',
@@ -93,7 +97,9 @@ export const COMMON_RULES: RuleInput[] = [
   },
   {
     id: 'common.drop_to_zero',
-    version: 1,
+    // 2: one instrument-fault alarm per point and episode with the other fault rules (group, issue #17 item 5)
+    version: 2,
+    group: 'common.instrument_fault',
     name: { zh: '读数突降为零', en: 'Reading dropped to zero' },
     pack: 'common',
     pattern: 'drop_to_zero',

@@ -65,7 +65,9 @@ function carbonMonoxideRule(unit: ToxicUnit): RuleInput {
 export const GAS_RULES: RuleInput[] = [
   {
     id: 'gas.combustible',
-    version: 1,
+    // 2: one alarm with its rate-of-rise (group, issue #17 item 5)
+    version: 2,
+    group: 'gas.combustible',
     name: { zh: '可燃气体浓度报警', en: 'Combustible gas alarm' },
     pack: 'common',
     pattern: 'threshold',
@@ -153,7 +155,9 @@ export const GAS_RULES: RuleInput[] = [
   },
   {
     id: 'gas.combustible.rise',
-    version: 1,
+    // 2: joins the level alarm of the same detector and episode (group)
+    version: 2,
+    group: 'gas.combustible',
     name: { zh: '可燃气体浓度快速上升', en: 'Combustible gas rising fast' },
     pack: 'common',
     pattern: 'rate_of_rise',

@@ -63,7 +63,14 @@ async function alertsOf(ruleId: string, subject: string): Promise<Alert[]> {
   const { rows } = await platform.db.query<{ data: Alert }>('SELECT data FROM alerts WHERE fingerprint = $1 ORDER BY started_at', [`${ruleId}|E1|${subject}`]);
   return rows.map((r) => r.data);
 }
-const gasAlerts = () => alertsOf('gas.combustible', 'GT-101');
+/**
+ * The level rule's alarms on GT-101. Its rate-of-rise rule shares the consolidation group (issue #17 item 5): a jump of
+ * these readings raises it too, in the same alarm; the level's own fact is its member (its start is the member's).
+ */
+const gasAlerts = async () =>
+  (await alertsOf('gas.combustible', 'GT-101'))
+    .filter((a) => a.members?.['gas.combustible'] !== undefined)
+    .map((a) => ({ ...a, startedAt: a.members!['gas.combustible']!.since }));
 const flags = (subject: string) => alertsOf('common.loose_limit', subject);
 
 /** Registers an override and waits until the worker has applied it. */

@@ -67,20 +67,38 @@ describe('rules worker', () => {
   const t0 = Date.now() - 20 * 60_000;
   const leak = [5, 12, 20, 27, 30, 52, 55, 40, 20, 10, 5];
 
-  it('turns a combustible gas leak into one alert: orange at 25 %LEL, red at 50, resolved when it falls back, with evidence', async () => {
+  it('turns a combustible gas leak into one alarm: the rise first (yellow), orange at 25 %LEL, red at 50, resolved when both have cleared, with evidence', async () => {
     await gas(t0, leak);
+    // one hazard episode on one point is one alarm (issue #17 item 5): the rate-of-rise and the level rules share the group
     const [a, ...more] = await alertsOf('gas.combustible', 'GT-101');
     expect(more).toEqual([]);
-    expect(a).toMatchObject({ severity: 'red', state: 'resolved', rowState: 'resolved', startedAt: t0 + 3 * 5000, firedAt: t0 + 3 * 5000 });
-    expect(a!.resolvedAt).toBe(t0 + 8 * 5000); // 20 %LEL is below 25 − 2 (deadband)
+    expect(a).toMatchObject({
+      ruleId: 'gas.combustible.rise',
+      severity: 'red',
+      state: 'resolved',
+      rowState: 'resolved',
+      startedAt: t0 + 2 * 5000,
+      firedAt: t0 + 2 * 5000,
+    });
+    expect(Object.keys(a!.members!).sort()).toEqual(['gas.combustible', 'gas.combustible.rise']);
+    expect(a!.members!['gas.combustible']).toMatchObject({ severity: 'red', since: t0 + 3 * 5000, state: 'cleared' });
+    // the level cleared at 20 %LEL (below 25 − 2, the deadband); the rise within the last minute cleared last
+    expect(a!.resolvedAt).toBe(t0 + 10 * 5000);
     const events = await platform.alerts.events(a!.id);
-    expect(events.map((e) => e.type)).toEqual(['fired', 'severity_raised', 'resolved']);
-    const fired = events[0]!;
-    expect(fired.evidenceHash).toMatch(/^[0-9a-f]{64}$/);
-    const evidence = (await platform.alerts.evidence(fired.evidenceHash!)) as { value: number; ts: number }[];
+    expect(events.map((e) => `${e.type}:${e.severity}`)).toEqual([
+      'fired:yellow',
+      'updated:yellow',
+      'severity_raised:orange',
+      'severity_raised:red',
+      'updated:red',
+      'resolved:red',
+    ]);
+    const raised = events[2]!;
+    expect(raised.evidenceHash).toMatch(/^[0-9a-f]{64}$/);
+    const evidence = (await platform.alerts.evidence(raised.evidenceHash!)) as { value: number; ts: number }[];
     expect(evidence.at(-1)).toMatchObject({ value: 27, ts: t0 + 3 * 5000 });
-    // the early warning fired too, as its own alert (+10 %LEL within a minute)
-    expect((await alertsOf('gas.combustible.rise', 'GT-101')).length).toBe(1);
+    // no second alarm for the rise
+    expect((await alertsOf('gas.combustible.rise', 'GT-101')).length).toBe(0);
     expect(await platform.alerts.verifyChain()).toMatchObject({ ok: true });
   });
 
@@ -107,7 +125,14 @@ describe('rules worker', () => {
     const all = await alertsOf('gas.combustible', 'GT-101');
     expect(all.length).toBe(2);
     expect(all[1]).toMatchObject({ id: open!.id, severity: 'red', state: 'resolved', startedAt: t1 + 5000, resolvedAt: t1 + 5 * 5000 });
-    expect((await platform.alerts.events(open!.id)).map((e) => e.type)).toEqual(['fired', 'severity_raised', 'resolved']);
+    // its rate-of-rise joined before the restart; the red level after it; one alarm to the end
+    expect((await platform.alerts.events(open!.id)).map((e) => `${e.type}:${e.reason}`)).toEqual([
+      'fired:raised_without_hold',
+      'updated:consolidated',
+      'severity_raised:severity_increased',
+      'updated:member_cleared',
+      'resolved:condition_cleared',
+    ]);
   });
 
   it('raises a gateway-offline alert when its connection drops, and resolves it when it is back', async () => {

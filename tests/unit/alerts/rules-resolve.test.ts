@@ -181,7 +181,7 @@ describe('per-point resolution', () => {
     expect(acceptsInput(r, reading)).toBe(true);
     expect(acceptsInput(r, { type: 'tick', now: 1000 })).toBe(false);
     const first = stepRule(r, JSON.parse(JSON.stringify(initState(r))), reading);
-    expect(first.findings.map((f: Finding) => [f.ruleId, f.ruleVersion, f.severity, f.subject])).toEqual([['gas.combustible', 1, 'orange', 'GT-101']]);
+    expect(first.findings.map((f: Finding) => [f.ruleId, f.ruleVersion, f.severity, f.subject])).toEqual([['gas.combustible', 2, 'orange', 'GT-101']]);
     const second = stepRule(r, JSON.parse(JSON.stringify(first.state)), { ...reading, value: 10, ts: 2000 });
     expect(second.findings.map((f) => f.condition)).toEqual(['clear']);
   });

@@ -46,14 +46,14 @@ describe('CatalogueStore.replace', () => {
     { name: 'a rule removed', next: edited(dropRule, bumpCatalogue), changes: { added: [], removed: ['dust.spark'], changed: [] }, version: V + 1 },
     {
       name: 'a rule changed with its version bumped',
-      next: edited(tighten(2), bumpCatalogue),
-      changes: { added: [], removed: [], changed: [{ id: 'gas.combustible', from: 1, to: 2 }] },
+      next: edited(tighten(3), bumpCatalogue),
+      changes: { added: [], removed: [], changed: [{ id: 'gas.combustible', from: 2, to: 3 }] },
       version: V + 1,
     },
     {
       name: 'given as JSON text',
-      next: JSON.stringify(edited(tighten(3), bumpCatalogue)),
-      changes: { added: [], removed: [], changed: [{ id: 'gas.combustible', from: 1, to: 3 }] },
+      next: JSON.stringify(edited(tighten(4), bumpCatalogue)),
+      changes: { added: [], removed: [], changed: [{ id: 'gas.combustible', from: 2, to: 4 }] },
       version: V + 1,
     },
     {
@@ -73,8 +73,8 @@ describe('CatalogueStore.replace', () => {
   const refused: { name: string; next: unknown; error: string }[] = [
     {
       name: 'a rule changed without a version bump',
-      next: edited(tighten(1), bumpCatalogue),
-      error: 'rule gas.combustible: changed but still version 1; bump its version',
+      next: edited(tighten(2), bumpCatalogue),
+      error: 'rule gas.combustible: changed but still version 2; bump its version',
     },
     { name: 'a fractional rule version', next: edited((c) => (find(c, 'mine.co').version = 1.5), bumpCatalogue), error: '.version:' },
     {
@@ -101,9 +101,9 @@ describe('CatalogueStore.replace', () => {
 
   it('refuses a rule version going back after an accepted bump', () => {
     const store = new CatalogueStore(defaultCatalogue());
-    expect(store.replace(edited(tighten(2), bumpCatalogue)).ok).toBe(true);
-    const r = store.replace(edited(tighten(1), bumpCatalogue, bumpCatalogue));
-    expect(!r.ok && r.errors).toEqual(['rule gas.combustible: version went back from 2 to 1']);
+    expect(store.replace(edited(tighten(3), bumpCatalogue)).ok).toBe(true);
+    const r = store.replace(edited(tighten(2), bumpCatalogue, bumpCatalogue));
+    expect(!r.ok && r.errors).toEqual(['rule gas.combustible: version went back from 3 to 2']);
     expect(store.current.version).toBe(V + 1);
   });
 

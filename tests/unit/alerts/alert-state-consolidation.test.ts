@@ -1,0 +1,98 @@
+/**
+ * Consolidated alarms (issue #17 item 5; ISA-18.2 / EEMUA 191: one hazard episode on one point is one alarm):
+ * the findings of the rules of one consolidation group on one subject make one alarm, carrying each rule's
+ * fact, graded the highest, cleared only when every rule that raised in the episode has cleared.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Alert, Command } from '../../../alerts/state/model.ts';
+import { transition } from '../../../alerts/state/transition.ts';
+import { fingerprintOf, type Finding, type Severity } from '../../../alerts/types.ts';
+
+const T0 = Date.UTC(2026, 11, 5, 2);
+const MIN = 60_000;
+const m = (min: number) => T0 + min * MIN;
+const GROUP = 'gas.combustible';
+
+const finding = (ruleId: string, condition: Finding['condition'], min: number, severity: Severity): Finding => ({
+  ruleId,
+  ruleVersion: 2,
+  enterpriseId: 'E1',
+  subject: 'GT-101',
+  condition,
+  severity,
+  at: m(min),
+  message: { zh: `${ruleId} ${severity}`, en: `${ruleId} ${severity}` },
+  evidence: [],
+  group: GROUP,
+});
+const level = (c: Finding['condition'], min: number, s: Severity = 'orange'): Command => ({ type: 'finding', finding: finding('gas.combustible', c, min, s) });
+const rise = (c: Finding['condition'], min: number, s: Severity = 'yellow'): Command => ({
+  type: 'finding',
+  finding: finding('gas.combustible.rise', c, min, s),
+});
+
+function run(cmds: Command[]): { alert: Alert | undefined; events: string[]; ids: Set<string> } {
+  let alert: Alert | undefined;
+  const events: string[] = [];
+  const ids = new Set<string>();
+  let n = 0;
+  for (const c of cmds) {
+    const r = transition(alert, c, { forMs: 0, newId: () => `A${++n}` });
+    alert = r.alert;
+    if (alert) ids.add(alert.id);
+    events.push(...r.events.map((e) => `${e.type}:${e.reason}:${e.severity}`));
+  }
+  return { alert, events, ids };
+}
+
+describe('one alarm per point and episode for the rules of a group', () => {
+  it('a rate-of-rise, then the level: one alarm, both facts, the higher grade', () => {
+    const { alert, events, ids } = run([rise('raise', 0), level('raise', 2)]);
+    expect(ids.size).toBe(1);
+    expect(alert!.fingerprint).toBe(fingerprintOf({ ruleId: GROUP, enterpriseId: 'E1', subject: 'GT-101' }));
+    expect(alert!.ruleId).toBe('gas.combustible.rise');
+    expect(alert!.severity).toBe('orange');
+    expect(Object.keys(alert!.members!)).toEqual(['gas.combustible.rise', 'gas.combustible']);
+    expect(alert!.members!['gas.combustible']).toMatchObject({ state: 'raised', severity: 'orange', since: m(2) });
+    expect(events).toEqual(['fired:raised_without_hold:yellow', 'updated:consolidated:yellow', 'severity_raised:severity_increased:orange']);
+  });
+
+  it('the level first, then a lower-grade rate-of-rise: joins (an event says so), the grade stays', () => {
+    const { alert, events } = run([level('raise', 0), rise('raise', 1)]);
+    expect(alert!.severity).toBe('orange');
+    expect(alert!.members!['gas.combustible.rise']).toMatchObject({ state: 'raised', severity: 'yellow' });
+    expect(events).toEqual(['fired:raised_without_hold:orange', 'updated:consolidated:orange']);
+  });
+
+  it('stays open while one rule still stands; clears when the last one clears', () => {
+    const r1 = run([rise('raise', 0), level('raise', 2), rise('clear', 3)]);
+    expect(r1.alert!.state).toBe('firing');
+    expect(r1.alert!.members!['gas.combustible.rise']!.state).toBe('cleared');
+    expect(r1.events.at(-1)).toBe('updated:member_cleared:orange');
+    const r2 = run([rise('raise', 0), level('raise', 2), rise('clear', 3), level('clear', 9)]);
+    expect(r2.alert).toMatchObject({ state: 'resolved', resolvedAt: m(9) });
+    expect(Object.values(r2.alert!.members!).map((x) => x.state)).toEqual(['cleared', 'cleared']);
+    expect(r2.ids.size).toBe(1);
+  });
+
+  it('a rule that rises again within the episode rejoins; a clear of a rule that did not raise changes nothing', () => {
+    const { alert } = run([level('raise', 0), rise('raise', 1), rise('clear', 2), rise('raise', 3)]);
+    expect(alert!.members!['gas.combustible.rise']).toMatchObject({ state: 'raised', since: m(1) });
+    const other = run([level('raise', 0), rise('clear', 1)]);
+    expect(other.alert!.state).toBe('firing');
+  });
+
+  it('replays change nothing (the worker restarts and re-applies the same findings)', () => {
+    const cmds = [rise('raise', 0), level('raise', 2)];
+    const once = run(cmds);
+    const twice = run([...cmds, ...cmds]);
+    expect(twice.alert).toEqual(once.alert);
+    expect(twice.events).toEqual(once.events);
+  });
+
+  it('after the episode, the next raise opens a new alarm with only its own fact', () => {
+    const { alert, ids } = run([rise('raise', 0), rise('clear', 1), level('raise', 5)]);
+    expect(ids.size).toBe(2);
+    expect(Object.keys(alert!.members!)).toEqual(['gas.combustible']);
+  });
+});
