@@ -165,11 +165,13 @@ function organisationCheck(body8: string): string {
 
 /**
  * A made-up unified social credit code of the n-th enterprise of a sector: 9 (registered by the market
- * regulator) 1 (an enterprise), the demo area's division, a subject identifier `MA` + sector digit + n (the
- * organisation code's check character of GB 11714 after it), and the check character of GB 32100-2015.
+ * regulator) 1 (an enterprise), the demo area's division, a subject identifier `M` + sector digit + n in six
+ * digits (the organisation code's check character of GB 11714 after it), and the check character of GB
+ * 32100-2015. One per enterprise: the ledger refuses a code another enterprise holds.
  */
 export function demoCreditCode(sectorIndex: number, n: number): string {
-  const body8 = `MA${sectorIndex + 1}${String(n % 100_000).padStart(5, '0')}`;
+  if (!(n >= 1 && n <= 999_999)) throw new RangeError(`enterprise number ${n} out of 1–999999`);
+  const body8 = `M${sectorIndex + 1}${String(n).padStart(6, '0')}`;
   const first17 = `91${DEMO_AREA.division}${body8}${organisationCheck(body8)}`;
   if ([...first17].some((ch) => !USCC_CHARSET.includes(ch))) throw new Error(`bad demo credit code ${first17}`);
   return first17 + usccCheckChar(first17);

@@ -119,9 +119,10 @@ describe('provisionFleet registry requests (issue #17 item 1)', () => {
     for (const c of codes) expect(checkUscc(c), c).toMatchObject({ ok: true });
     for (const [sector, n] of [
       [0, 1],
-      [3, 99_999],
+      [3, 999_999],
     ] as const)
       expect(checkUscc(demoCreditCode(sector, n))).toMatchObject({ ok: true });
+    expect(demoCreditCode(0, 100_001)).not.toBe(demoCreditCode(0, 1));
     const source = plan.gateways[0]!.hazardSources[0]!;
     expect([source.code, levelForR(source.rValue)]).toEqual(['MHS-TANK-FARM', 3]);
   });
