@@ -7,6 +7,7 @@
  * hazard thresholds.
  */
 import type { SensorKind, SignalKind } from '../core/contract.ts';
+import type { PointRelation } from '../core/vocabulary.ts';
 import type { EnterpriseInput } from '../ledger/provisioning.ts';
 import type { SensorModel } from './model.ts';
 
@@ -42,6 +43,16 @@ export interface SensorTemplate {
   marks?: AlarmMarks;
   /** Whether the instrument has a power/health signal point of kind `detector` (`D-<sensor id>`). */
   detector?: boolean;
+  /** CAS number of the gas it measures (gas detectors whose gas the template names). */
+  casNo?: string;
+  /**
+   * The links the compound rules follow (core/vocabulary.ts POINT_RELATIONS). `to` is a sensor template's
+   * prefix (the same instance of it: FT-IN-102 → FT-OUT-102), a per-instance signal's id (the instance's own:
+   * LT-202 → V-IN-2) or a signal's id (that one point: PWR-1).
+   */
+  links?: { relation: PointRelation; to: string }[];
+  /** Whether its instances belong to the enterprise's major hazard source (SectorTemplate.hazardSource). */
+  inHazardSource?: boolean;
 }
 
 export interface SignalTemplate {
@@ -51,6 +62,21 @@ export interface SignalTemplate {
   normal: string;
   periodS: number;
   label: string;
+  /**
+   * One such signal per instance of the sensor template of this prefix (each tank its own inlet valve):
+   * the first instance's is `id`, the next ones count on from `id`'s trailing number (V-IN-1, V-IN-2, …).
+   */
+  perInstanceOf?: string;
+  /** Whether it belongs to the enterprise's major hazard source (SectorTemplate.hazardSource). */
+  inHazardSource?: boolean;
+}
+
+/** A major hazard source (重大危险源, ledger/hazard-sources.ts) the template's enterprises register. */
+export interface HazardSourceTemplate {
+  code: string;
+  name: string;
+  /** R value (GB 18218-2018); the ledger grades the level by it. */
+  rValue: number;
 }
 
 export interface SectorTemplate {
@@ -62,6 +88,10 @@ export interface SectorTemplate {
   signals: SignalTemplate[];
   /** Reporting period of the generated `detector` signal points. */
   detectorPeriodS: number;
+  /** The major hazard source its enterprises register, if any. */
+  hazardSource?: HazardSourceTemplate;
+  /** Where its enterprises are (address: `${street}${n}号`). */
+  street: string;
 }
 
 const m = (base: number, dailyAmplitude: number, peakHour: number, noiseSd: number, resolution: number, min: number, max: number): SensorModel => ({
@@ -82,6 +112,9 @@ export const SECTOR_TEMPLATES: Record<SimSector, SectorTemplate> = {
     code: 'CHEM',
     enterpriseName: (n) => `示例化工有限公司 ${n}`,
     detectorPeriodS: 60,
+    street: '示例化工园区纬一路',
+    // R 36.8: a level-3 (三级) source by GB 18218-2018 (50 > R ≥ 10), a plausible demo tank farm
+    hazardSource: { code: 'MHS-TANK-FARM', name: '储罐区', rValue: 36.8 },
     sensors: [
       {
         prefix: 'GT',
@@ -95,6 +128,7 @@ export const SECTOR_TEMPLATES: Record<SimSector, SectorTemplate> = {
         model: m(0.6, 0.3, 14, 0.25, 0.1, 0, 100),
         jitter: 0.2,
         detector: true,
+        inHazardSource: true,
       },
       {
         prefix: 'AT',
@@ -109,6 +143,8 @@ export const SECTOR_TEMPLATES: Record<SimSector, SectorTemplate> = {
         model: m(1.2, 0.4, 14, 0.2, 0.1, 0, 100),
         jitter: 0.2,
         detector: true,
+        casNo: '7783-06-4', // hydrogen sulphide
+        inHazardSource: true,
       },
       {
         prefix: 'LT',
@@ -123,6 +159,8 @@ export const SECTOR_TEMPLATES: Record<SimSector, SectorTemplate> = {
         model: m(8, 1.2, 20, 0.02, 0.01, 0, 15),
         jitter: 0.05,
         marks: { lowLow: 1, low: 2, high: 12, highHigh: 13.5 },
+        links: [{ relation: 'inlet_valve', to: 'V-IN-1' }],
+        inHazardSource: true,
       },
       {
         prefix: 'TT',
@@ -136,6 +174,7 @@ export const SECTOR_TEMPLATES: Record<SimSector, SectorTemplate> = {
         model: m(22, 4, 15, 0.2, 0.1, -40, 150),
         jitter: 0.05,
         marks: { high: 45, highHigh: 55 },
+        inHazardSource: true,
       },
       {
         prefix: 'PT',
@@ -149,12 +188,13 @@ export const SECTOR_TEMPLATES: Record<SimSector, SectorTemplate> = {
         model: m(650, 40, 15, 2, 1, 0, 2500),
         jitter: 0.05,
         marks: { high: 1000, highHigh: 1200 },
+        inHazardSource: true,
       },
     ],
     signals: [
       running('P-RUN', '生产运行状态'),
-      { id: 'V-IN-1', kind: 'valve', normal: 'open', periodS: 60, label: '储罐进料阀' },
-      { id: 'I-SIS-1', kind: 'interlock', normal: 'enabled', periodS: 60, label: 'SIS 高高液位联锁' },
+      { id: 'V-IN-1', kind: 'valve', normal: 'open', periodS: 60, label: '储罐进料阀', perInstanceOf: 'LT', inHazardSource: true },
+      { id: 'I-SIS-1', kind: 'interlock', normal: 'enabled', periodS: 60, label: 'SIS 高高液位联锁', inHazardSource: true },
     ],
   },
 
@@ -163,6 +203,7 @@ export const SECTOR_TEMPLATES: Record<SimSector, SectorTemplate> = {
     code: 'MINE',
     enterpriseName: (n) => `示例煤矿 ${n}`,
     detectorPeriodS: 60,
+    street: '示例矿区井口路',
     sensors: [
       {
         prefix: 'CH4-WF',
@@ -177,6 +218,8 @@ export const SECTOR_TEMPLATES: Record<SimSector, SectorTemplate> = {
         model: m(0.12, 0.04, 10, 0.015, 0.01, 0, 4),
         jitter: 0.1,
         detector: true,
+        casNo: '74-82-8', // methane
+        links: [{ relation: 'power_feed', to: 'PWR-1' }],
       },
       {
         prefix: 'CH4-RA',
@@ -191,6 +234,8 @@ export const SECTOR_TEMPLATES: Record<SimSector, SectorTemplate> = {
         model: m(0.2, 0.05, 10, 0.015, 0.01, 0, 4),
         jitter: 0.1,
         detector: true,
+        casNo: '74-82-8', // methane
+        links: [{ relation: 'power_feed', to: 'PWR-1' }],
       },
       {
         prefix: 'CO',
@@ -204,6 +249,7 @@ export const SECTOR_TEMPLATES: Record<SimSector, SectorTemplate> = {
         model: m(4, 1.5, 10, 0.5, 1, 0, 1000),
         jitter: 0.1,
         detector: true,
+        casNo: '630-08-0', // carbon monoxide
       },
       {
         prefix: 'FS',
@@ -232,6 +278,7 @@ export const SECTOR_TEMPLATES: Record<SimSector, SectorTemplate> = {
     code: 'DUST',
     enterpriseName: (n) => `示例铝制品有限公司 ${n}`,
     detectorPeriodS: 60,
+    street: '示例工业园区经二路',
     sensors: [
       {
         prefix: 'DT',
@@ -295,6 +342,7 @@ export const SECTOR_TEMPLATES: Record<SimSector, SectorTemplate> = {
     code: 'METAL',
     enterpriseName: (n) => `示例钢铁有限公司 ${n}`,
     detectorPeriodS: 60,
+    street: '示例工业园区钢城大道',
     sensors: [
       {
         prefix: 'TT-IN',
@@ -336,6 +384,10 @@ export const SECTOR_TEMPLATES: Record<SimSector, SectorTemplate> = {
         model: m(220, 4, 10, 0.8, 0.1, 0, 600),
         jitter: 0,
         marks: { low: 180 },
+        links: [
+          { relation: 'cooling_outlet', to: 'FT-OUT' },
+          { relation: 'cooling_interlock', to: 'I-COOL-1' },
+        ],
       },
       {
         prefix: 'FT-OUT',
