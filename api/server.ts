@@ -35,6 +35,7 @@ import type { TaskJobEffect } from '../inspections/tasks/store.ts';
 import { ruleOverrideApi, type RuleOverrideApiDeps } from './rule-overrides.ts';
 import { seriousRule, defaultCatalogue, type Catalogue } from '../alerts/rules/index.ts';
 import { coverageApi, type CoverageDeps } from './coverage.ts';
+import { stopApi, type StopApiDeps } from './stops.ts';
 
 export interface ApiDeps {
   db: Db;
@@ -60,6 +61,8 @@ export interface ApiDeps {
   redis?: { client: Redis; prefix: string } | undefined;
   /** The catalogue and the change announcement for the rule overrides routes (api/rule-overrides.ts); without it those routes do not exist. */
   ruleOverrides?: RuleOverrideApiDeps;
+  /** Tells the rules worker that planned stops changed (api/stops.ts); without it the worker's poll catches up. */
+  plannedStops?: StopApiDeps | undefined;
 }
 
 /** Request body limits (the platform's defaults): any JSON route, and the deepest JSON nesting any route takes. */
@@ -170,6 +173,7 @@ export function buildApi(
   app.register(auditApi({ auth }, deps));
   if (deps.ruleOverrides) app.register(ruleOverrideApi({ auth }, { ...deps, ruleOverrides: deps.ruleOverrides }));
   app.register(coverageApi({ auth }, coverageDeps));
+  app.register(stopApi({ auth }, deps));
 
   return Object.assign(app, { routes });
 }

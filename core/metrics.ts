@@ -68,6 +68,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     }),
     rulesFeedLag: new Gauge({ name: 'nss_rules_feed_lag_entries', help: 'Feed entries not yet processed by the rules worker', registers: [registry] }),
     rulesErrors: counter('nss_rules_errors_total', 'Rules worker errors (retried), by stage', ['stage']),
+    rulesStopSuppressed: counter('nss_rules_stop_suppressed_total', 'Silence and offline alerts held back under a planned stop (停产/检修)', []),
     apiRefusals: counter('nss_api_refusals_total', "API requests refused as the caller's mistake (4xx), by error code", ['code']),
     logins: counter('nss_api_logins_total', 'Console sign-ins and password changes, by outcome (ok, bad_credentials, bad_current_password, rate_limited)', [
       'outcome',

@@ -3,7 +3,7 @@
  * `applyCommand`. A finding that cannot be persisted (PostgreSQL down) is
  * retried until it is: the worker does not move past it (ADR 0005). A raise of
  * a rule the catalogue marks suppressible is held back behind its gateway's
- * active offline alert (`suppressionFor`).
+ * active offline alert (`suppressionFor`), or behind a planned stop in force (stop-watch.ts).
  */
 import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
@@ -30,6 +30,8 @@ export interface FindingWriterDeps {
   running: () => boolean;
   /** Called when a finding made its alert fire (the chattering check). */
   onFired: (f: Finding, applied: Applied) => Promise<void>;
+  /** Planned stops (stop-watch.ts): a silence or offline raise under a stop in force is held back (`stop:<id>`) and counted. */
+  stops?: { suppressionFor(f: Finding): string | undefined; suppressed(root: string, applied: Applied): Promise<void> } | undefined;
 }
 
 /** The rules worker's retries (its loop, a finding's write): after 100 ms, doubling up to 5 s (the platform's default). */
@@ -68,8 +70,9 @@ export class FindingWriter {
   private async applyOnce(f: Finding): Promise<void> {
     const { store, engine } = this.deps;
     const catalogue = this.deps.catalogue.current();
-    let suppressedBy: string | undefined;
-    if (f.condition === 'raise' && f.severity !== 'red' && suppressibleByGatewayOffline(catalogue)(f.ruleId)) {
+    // a planned stop first: what it holds back stays held back until the stop is over, whatever the gateway does
+    let suppressedBy: string | undefined = this.deps.stops?.suppressionFor(f);
+    if (suppressedBy === undefined && f.condition === 'raise' && f.severity !== 'red' && suppressibleByGatewayOffline(catalogue)(f.ruleId)) {
       const active = await store.active(f.enterpriseId);
       suppressedBy = suppressionFor(f, active, {
         gatewayOf: (ent, subject) => engine.point(ent, subject)?.gatewayId,
@@ -77,6 +80,7 @@ export class FindingWriter {
       })?.suppressedBy;
     }
     const applied = await this.command({ fingerprint: fingerprintOf(f) }, { type: 'finding', finding: f, suppressedBy, receivedAt: this.deps.clock.now() }, f);
+    if (suppressedBy !== undefined) await this.deps.stops?.suppressed(suppressedBy, applied);
     if (applied.outcome === 'fired' || (applied.outcome === 'opened' && applied.alert?.state === 'firing')) await this.deps.onFired(f, applied);
   }
 
