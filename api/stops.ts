@@ -80,7 +80,10 @@ export function stopApi(config: { auth: Authenticator }, deps: StopRouteDeps) {
       await inScope(who, id);
       const created = await stops.register(id, req.body, who.actor);
       await announce(req);
-      req.log.info({ enterpriseId: id, stopId: created.id, scope: created.scope, targets: created.targets, kind: created.kind, actor: who.actor }, 'planned stop registered');
+      req.log.info(
+        { enterpriseId: id, stopId: created.id, scope: created.scope, targets: created.targets, kind: created.kind, actor: who.actor },
+        'planned stop registered',
+      );
       return reply.status(201).send(shown(created));
     });
 

@@ -78,7 +78,10 @@ export const stopInput = z
       description: 'enterprise (全厂), zone (装置, by zone), hazard_source (装置, by major hazard source code), gateway, points',
     }),
     /** Zones, major hazard source codes, gateway ids or point ids, as the scope says; none for `enterprise`. */
-    targets: z.array(z.string().trim().min(1).max(64), { error: 'targets 须为字符串数组 / targets must be an array of strings' }).max(MAX_STOP_TARGETS).default([]),
+    targets: z
+      .array(z.string().trim().min(1).max(64), { error: 'targets 须为字符串数组 / targets must be an array of strings' })
+      .max(MAX_STOP_TARGETS)
+      .default([]),
     kind: z.enum(STOP_KINDS, { error: '类型可选：production_stop（停产）, maintenance（检修）/ kind must be production_stop or maintenance' }),
     reason: text({ zh: '停产/检修原因', en: 'a reason' }, 500),
     person: z.strictObject(
@@ -97,8 +100,7 @@ export const stopInput = z
     const start = Date.parse(s.startsAt);
     const end = Date.parse(s.expectedEndAt);
     if (!Number.isFinite(start) || !Number.isFinite(end)) return;
-    if (!(end > start))
-      ctx.addIssue({ code: 'custom', path: ['expectedEndAt'], message: '预计恢复时间须晚于开始时间 / expectedEndAt must be after startsAt' });
+    if (!(end > start)) ctx.addIssue({ code: 'custom', path: ['expectedEndAt'], message: '预计恢复时间须晚于开始时间 / expectedEndAt must be after startsAt' });
     else if (end - start > MAX_STOP_DAYS * DAY)
       ctx.addIssue({
         code: 'custom',
@@ -108,7 +110,11 @@ export const stopInput = z
     if (s.scope === 'enterprise' && s.targets.length > 0)
       ctx.addIssue({ code: 'custom', path: ['targets'], message: '全厂停产不列对象 / a stop of the whole enterprise names no targets' });
     if (s.scope !== 'enterprise' && s.targets.length === 0)
-      ctx.addIssue({ code: 'custom', path: ['targets'], message: `请列出停产的${STOP_SCOPE_NAMES[s.scope].zh} / name the ${STOP_SCOPE_NAMES[s.scope].en} stopped` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['targets'],
+        message: `请列出停产的${STOP_SCOPE_NAMES[s.scope].zh} / name the ${STOP_SCOPE_NAMES[s.scope].en} stopped`,
+      });
     if (new Set(s.targets).size !== s.targets.length) ctx.addIssue({ code: 'custom', path: ['targets'], message: '对象重复 / a target is named twice' });
   });
 export type StopInput = z.input<typeof stopInput>;
@@ -240,7 +246,16 @@ export class PlannedStops {
       actor,
       'planned_stop.registered',
       enterpriseSubject(enterpriseId),
-      { stopId: id, scope: s.scope, targets: s.targets, kind: s.kind, reason: s.reason, person: s.person, startsAt: s.startsAt, expectedEndAt: s.expectedEndAt },
+      {
+        stopId: id,
+        scope: s.scope,
+        targets: s.targets,
+        kind: s.kind,
+        reason: s.reason,
+        person: s.person,
+        startsAt: s.startsAt,
+        expectedEndAt: s.expectedEndAt,
+      },
       (tx) =>
         tx
           .query(
@@ -298,8 +313,13 @@ export class PlannedStops {
         'CONFLICT',
         `停产/检修 ${id} 尚未开始（${before.startsAt}），请撤销而非结束 / stop ${id} has not begun (${before.startsAt}); cancel it instead`,
       );
-    await audited(this.ctx, actor, 'planned_stop.ended', enterpriseSubject(enterpriseId), { stopId: id, expectedEndAt: before.expectedEndAt, ...(note ? { note } : {}) }, (tx) =>
-      tx.query('UPDATE planned_stops SET ended_at = $3, ended_by = $4 WHERE enterprise_id = $1 AND id = $2', [enterpriseId, id, new Date(now), actor]),
+    await audited(
+      this.ctx,
+      actor,
+      'planned_stop.ended',
+      enterpriseSubject(enterpriseId),
+      { stopId: id, expectedEndAt: before.expectedEndAt, ...(note ? { note } : {}) },
+      (tx) => tx.query('UPDATE planned_stops SET ended_at = $3, ended_by = $4 WHERE enterprise_id = $1 AND id = $2', [enterpriseId, id, new Date(now), actor]),
     );
     return (await this.get(enterpriseId, id))!;
   }

@@ -28,7 +28,17 @@
 import { fingerprintOf, severityRank, type Finding, type Observation } from '../types.ts';
 import { acknowledge, dispose, escalate } from './actions.ts';
 import { changed, eventOf, iso, noop, reject } from './events.ts';
-import { SYSTEM_ACTOR, isActive, type ActiveState, type Alert, type AlertReason, type AlertEvent, type Command, type TransitionPolicy, type TransitionResult } from './model.ts';
+import {
+  SYSTEM_ACTOR,
+  isActive,
+  type ActiveState,
+  type Alert,
+  type AlertReason,
+  type AlertEvent,
+  type Command,
+  type TransitionPolicy,
+  type TransitionResult,
+} from './model.ts';
 
 type ActiveAlert = Alert & { state: ActiveState };
 
@@ -80,7 +90,9 @@ function onRaise(
 
 /** Why an alert is held back: a root-cause alert, or a planned stop (`stop:<id>`, alerts/worker/planned-stops.ts). */
 const held = (root: string): { reason: AlertReason; detail: string } =>
-  root.startsWith('stop:') ? { reason: 'planned_stop_in_force', detail: `planned stop ${root.slice(5)} is in force` } : { reason: 'root_cause_active', detail: `root cause ${root} is active` };
+  root.startsWith('stop:')
+    ? { reason: 'planned_stop_in_force', detail: `planned stop ${root.slice(5)} is in force` }
+    : { reason: 'root_cause_active', detail: `root cause ${root} is active` };
 const liftReason = (root: string): AlertReason => (root.startsWith('stop:') ? 'planned_stop_over' : 'root_cause_cleared');
 
 /** A raise with no active alert: a new alert, pending (or suppressed), or firing at once when there is no hold. */
@@ -112,11 +124,7 @@ function open(
   const e = { at: f.at, actor: SYSTEM_ACTOR, from: null } as const;
   if (suppressedBy !== undefined && f.severity !== 'red') {
     const next: Alert = { ...base, suppressedBy };
-    return changed(
-      next,
-      [eventOf(next, 'suppressed', { ...e, ...held(suppressedBy), suppressedBy })],
-      'opened',
-    );
+    return changed(next, [eventOf(next, 'suppressed', { ...e, ...held(suppressedBy), suppressedBy })], 'opened');
   }
   if (policy.forMs <= 0) {
     const next = fire(base, f.at, f.evidence, receivedAt);
@@ -220,9 +228,7 @@ function onUnsuppress(alert: Alert | undefined, at: number, policy: TransitionPo
   if (!isActive(alert) || alert.state !== 'pending' || alert.suppressedBy === undefined) return noop(alert, 'not_suppressed');
   const { suppressedBy: was, ...rest } = alert;
   let next: Alert = rest;
-  const events = [
-    eventOf(next, 'unsuppressed', { at, actor: SYSTEM_ACTOR, from: 'pending', reason: liftReason(was), detail: `root cause ${was} resolved` }),
-  ];
+  const events = [eventOf(next, 'unsuppressed', { at, actor: SYSTEM_ACTOR, from: 'pending', reason: liftReason(was), detail: `root cause ${was} resolved` })];
   const dueAt = next.startedAt + policy.forMs;
   if (Math.max(at, next.lastFindingAt) < dueAt) return changed(next, events, 'unsuppressed');
   const firedAt = Math.max(dueAt, at);

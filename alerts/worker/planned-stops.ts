@@ -77,8 +77,7 @@ export const closedAt = (s: StopWindow): number | undefined => s.endedAt ?? s.ca
  * In force at `at` (data time): begun, not ended by then, never cancelled (a cancelled stop was
  * registered in error: nothing is held back under it any more).
  */
-export const inForce = (s: StopWindow, at: number): boolean =>
-  s.cancelledAt === undefined && s.startsAt <= at && (s.endedAt === undefined || at < s.endedAt);
+export const inForce = (s: StopWindow, at: number): boolean => s.cancelledAt === undefined && s.startsAt <= at && (s.endedAt === undefined || at < s.endedAt);
 
 /** What the rules know of a point that a scope can name. */
 export interface StopPoint {
@@ -163,7 +162,9 @@ export function describeStop(s: Pick<StopWindow, 'kind' | 'scope' | 'targets'>):
   const kind = STOP_KIND_NAMES[s.kind];
   const scope = STOP_SCOPE_NAMES[s.scope];
   const list = s.targets.join(', ');
-  return s.scope === 'enterprise' ? { zh: `${kind.zh}（全厂）`, en: `${kind.en} (the whole enterprise)` } : { zh: `${kind.zh}（${scope.zh} ${list}）`, en: `${kind.en} (${scope.en} ${list})` };
+  return s.scope === 'enterprise'
+    ? { zh: `${kind.zh}（全厂）`, en: `${kind.en} (the whole enterprise)` }
+    : { zh: `${kind.zh}（${scope.zh} ${list}）`, en: `${kind.en} (${scope.en} ${list})` };
 }
 
 export const stopSubject = (stopId: string): string => `stop:${stopId}`;
@@ -180,7 +181,17 @@ export function overrunFinding(s: StopWindow, condition: 'raise' | 'clear', at: 
       : s.cancelledAt !== undefined
         ? { zh: `${rule.name.zh}已消除：${d.zh} 已撤销`, en: `${rule.name.en} is over: ${d.en} was cancelled` }
         : { zh: `${rule.name.zh}已消除：${d.zh} 已结束`, en: `${rule.name.en} is over: ${d.en} has ended` };
-  return { ruleId: STOP_OVERRUN_RULE_ID, ruleVersion: 1, enterpriseId: s.enterpriseId, subject: stopSubject(s.id), condition, severity: rule.severity, at, message, evidence: [] };
+  return {
+    ruleId: STOP_OVERRUN_RULE_ID,
+    ruleVersion: 1,
+    enterpriseId: s.enterpriseId,
+    subject: stopSubject(s.id),
+    condition,
+    severity: rule.severity,
+    at,
+    message,
+    evidence: [],
+  };
 }
 
 /** A production signal point's report, for `productionDecision`. */

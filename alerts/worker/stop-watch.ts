@@ -172,7 +172,13 @@ export class StopWatch {
     for (const s of windows) this.byEnterprise.set(s.enterpriseId, [...(this.byEnterprise.get(s.enterpriseId) ?? []), s]);
     this.loadedAt = now;
     // a stop that was open and is closed (or gone) now: what it held back may be lifted
-    if (closedSince.some((id) => { const s = this.byId.get(id); return !s || closedAt(s) !== undefined; })) this.liftDue = true;
+    if (
+      closedSince.some((id) => {
+        const s = this.byId.get(id);
+        return !s || closedAt(s) !== undefined;
+      })
+    )
+      this.liftDue = true;
   }
 
   /** Clears the overrun and production alerts no stop in force stands behind any more. */
@@ -190,7 +196,9 @@ export class StopWatch {
       }
       if (s && overrunDecision(s, now) === 'none') continue;
       const at = Math.max((s && closedAt(s)) ?? now, a.lastFindingAt);
-      await writer.persist(s ? overrunFinding(s, 'clear', at) : { ...clearOf(a, at), message: { zh: `停产记录 ${id} 已不存在`, en: `stop ${id} is no longer on record` } });
+      await writer.persist(
+        s ? overrunFinding(s, 'clear', at) : { ...clearOf(a, at), message: { zh: `停产记录 ${id} 已不存在`, en: `stop ${id} is no longer on record` } },
+      );
     }
     this.production.clear();
     for (const a of await this.deps.store.activeOfRule(PRODUCTION_DURING_STOP_RULE_ID)) {
@@ -222,11 +230,13 @@ export class StopWatch {
         waiting = true;
         continue;
       }
-      await this.deps.writer().command(
-        { alertId: r.id },
-        { type: 'unsuppress', at: end },
-        { ruleId: r.fingerprint.split('|')[0]!, enterpriseId: r.enterprise_id, subject: r.subject },
-      );
+      await this.deps
+        .writer()
+        .command(
+          { alertId: r.id },
+          { type: 'unsuppress', at: end },
+          { ruleId: r.fingerprint.split('|')[0]!, enterpriseId: r.enterprise_id, subject: r.subject },
+        );
     }
     return waiting;
   }
@@ -255,4 +265,3 @@ function clearOf(a: Alert, at: number): Finding {
     evidence: [],
   };
 }
-
