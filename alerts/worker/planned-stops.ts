@@ -134,18 +134,21 @@ export function stopCovering(
 
 /**
  * The root (`stop:<id>`) a finding is held back by, if any: a raise below red of a silence or offline
- * rule (`patternOf` its rule) whose subject a stop in force at the finding's time covers.
+ * rule (`patternOf` its rule) whose subject a stop covers, in force at the finding's data time or when the
+ * worker judged it (`judgedAt`, its clock): a silence is stamped with the last data, which is often just
+ * before the stop begins (the plant shut down at 08:00, last reading 07:59:58), and judged 3 periods later.
  */
 export function stopSuppressionFor(
   f: Pick<Finding, 'ruleId' | 'enterpriseId' | 'subject' | 'condition' | 'severity' | 'at'>,
   stops: readonly StopWindow[],
   points: readonly StopPoint[],
   patternOf: (ruleId: string) => string | undefined,
+  judgedAt: number = f.at,
 ): string | undefined {
   if (f.condition !== 'raise' || f.severity === 'red') return undefined;
   const pattern = patternOf(f.ruleId);
   if (pattern === undefined || !STOP_SUPPRESSIBLE_PATTERNS.includes(pattern)) return undefined;
-  const s = stopCovering(stops, f.enterpriseId, f.subject, f.at, points);
+  const s = stopCovering(stops, f.enterpriseId, f.subject, f.at, points) ?? stopCovering(stops, f.enterpriseId, f.subject, judgedAt, points);
   return s === undefined ? undefined : stopRoot(s.id);
 }
 

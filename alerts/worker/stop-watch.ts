@@ -77,8 +77,8 @@ export class StopWatch {
   private readonly overrunRaised = new Set<string>();
   /** Active production-during-stop alerts, by fingerprint. */
   private readonly production = new Map<string, { enterpriseId: string; pointId: string; lastFindingAt: number }>();
-  /** Held-back alerts may wait for a lift (a stop closed, or at start). */
-  private liftDue = true;
+  /** When held-back alerts are next due for a lift check (-Infinity: now — a stop closed, or at start; undefined: none waits). */
+  private liftAt: number | undefined = -Infinity;
   private unsubscribe: (() => Promise<void>) | undefined;
 
   constructor(private readonly deps: StopWatchDeps) {}
@@ -118,7 +118,7 @@ export class StopWatch {
   suppressionFor(f: Finding): string | undefined {
     const stops = this.byEnterprise.get(f.enterpriseId);
     if (!stops || f.condition !== 'raise') return undefined;
-    return stopSuppressionFor(f, stops, this.pointsOf(f.enterpriseId), this.deps.patternOf);
+    return stopSuppressionFor(f, stops, this.pointsOf(f.enterpriseId), this.deps.patternOf, this.deps.clock.now());
   }
 
   /** An alert was applied with `root`: counts it when it was held back by a stop just now. */
@@ -126,6 +126,9 @@ export class StopWatch {
     const id = stopIdOfRoot(root);
     if (id === undefined || !applied.events.some((e) => e.type === 'suppressed' && e.suppressedBy === root)) return;
     this.deps.metrics.rulesStopSuppressed.inc();
+    // held back by a stop already closed (a silence that began during it, judged after): due for a lift
+    const s = this.byId.get(id);
+    if (!s || closedAt(s) !== undefined) this.liftAt = -Infinity;
     try {
       await countSuppressed(this.deps.db, id);
     } catch (err) {
@@ -161,7 +164,7 @@ export class StopWatch {
       await writer.persist(overrunFinding(s, 'raise', s.expectedEndAt));
       this.overrunRaised.add(s.id);
     }
-    if (this.liftDue) this.liftDue = await this.lift(now);
+    if (this.liftAt !== undefined && now >= this.liftAt) this.liftAt = await this.lift(now);
   }
 
   private async load(now: number): Promise<void> {
@@ -178,7 +181,8 @@ export class StopWatch {
         return !s || closedAt(s) !== undefined;
       })
     )
-      this.liftDue = true;
+      this.liftAt = -Infinity;
+    for (const id of this.overrunRaised) if (!this.byId.has(id)) this.overrunRaised.delete(id);
   }
 
   /** Clears the overrun and production alerts no stop in force stands behind any more. */
@@ -214,12 +218,12 @@ export class StopWatch {
     }
   }
 
-  /** Lifts what stops that are over held back, once 3 periods have passed since; true while some are still waiting. */
-  private async lift(now: number): Promise<boolean> {
+  /** Lifts what stops that are over held back, once 3 periods have passed since; answers when the next one is due (undefined: none waits). */
+  private async lift(now: number): Promise<number | undefined> {
     const rows = (await this.deps.sweepStore.suppressed()).filter((r) => stopIdOfRoot(r.root) !== undefined);
     const unknown = [...new Set(rows.map((r) => stopIdOfRoot(r.root)!).filter((id) => !this.byId.has(id)))];
     const fetched = new Map((await stopsByIds(this.deps.db, unknown)).map((s) => [s.id, toWindow(s)]));
-    let waiting = false;
+    let next: number | undefined;
     for (const r of rows) {
       const id = stopIdOfRoot(r.root)!;
       const s = this.byId.get(id) ?? fetched.get(id);
@@ -227,7 +231,7 @@ export class StopWatch {
       const end = (s && closedAt(s)) ?? now;
       const periodMs = (this.deps.engine.point(r.enterprise_id, r.subject)?.periodS ?? 60) * 1000;
       if (now - end < 3 * periodMs) {
-        waiting = true;
+        next = Math.min(next ?? Infinity, end + 3 * periodMs);
         continue;
       }
       await this.deps
@@ -238,7 +242,7 @@ export class StopWatch {
           { ruleId: r.fingerprint.split('|')[0]!, enterpriseId: r.enterprise_id, subject: r.subject },
         );
     }
-    return waiting;
+    return next;
   }
 
   private pointsOf(enterpriseId: string): StopPoint[] {

@@ -123,6 +123,12 @@ describe('which findings a stop holds back', () => {
     expect(stopSuppressionFor(finding(over as Partial<Finding>), stops, points, patternOf)).toBe(expected);
   });
 
+  it('a silence that began just before the stop (its last data), judged during it, is held back', () => {
+    const f = finding({ at: T0 - 2 * 1000 });
+    expect(stopSuppressionFor(f, stops, points, patternOf)).toBeUndefined();
+    expect(stopSuppressionFor(f, stops, points, patternOf, T0 + 15 * 1000)).toBe(stopRoot('s1'));
+  });
+
   it('none after the stop is ended', () => {
     expect(stopSuppressionFor(finding({ at: T0 + 3 * H }), [stop({ endedAt: T0 + 2 * H })], points, patternOf)).toBeUndefined();
   });
