@@ -40,7 +40,15 @@ beforeAll(async () => {
   for (const id of G1_SENSORS)
     await api.ok('POST', '/api/v1/sensors', { id, enterpriseId: 'E1', gatewayId: 'G1', kind: 'combustible_gas', unit: '%LEL', periodS: 5, zone: 'tankfarm' });
   await api.ok('POST', '/api/v1/sensors', { id: 'PROD-1', enterpriseId: 'E1', gatewayId: 'G1', kind: 'production', periodS: 5, zone: 'tankfarm' });
-  await api.ok('POST', '/api/v1/sensors', { id: 'GT-201', enterpriseId: 'E1', gatewayId: 'G2', kind: 'combustible_gas', unit: '%LEL', periodS: 5, zone: 'reactor' });
+  await api.ok('POST', '/api/v1/sensors', {
+    id: 'GT-201',
+    enterpriseId: 'E1',
+    gatewayId: 'G2',
+    kind: 'combustible_gas',
+    unit: '%LEL',
+    periodS: 5,
+    zone: 'reactor',
+  });
   g1 = await connect(platform.mqttPort, { clientId: 'G1', username: 'G1', password: secrets.G1! });
   g2 = await connect(platform.mqttPort, { clientId: 'G2', username: 'G2', password: secrets.G2! });
 }, 60_000);
@@ -61,7 +69,11 @@ async function report(ms: number, g1Sensors: readonly string[], production?: 'ru
   for (let t = clock.now() + 5 * S; t <= end; t += 5 * S) {
     await publish(g2, topics.readings('E1', 'G2'), encodeReadings([{ sensor: 'GT-201', value: 1, unit: '%LEL', quality: 'good', ts: t }]));
     if (g1Sensors.length > 0)
-      await publish(g1, topics.readings('E1', 'G1'), encodeReadings(g1Sensors.map((sensor) => ({ sensor, value: gas, unit: '%LEL', quality: 'good' as const, ts: t }))));
+      await publish(
+        g1,
+        topics.readings('E1', 'G1'),
+        encodeReadings(g1Sensors.map((sensor) => ({ sensor, value: gas, unit: '%LEL', quality: 'good' as const, ts: t }))),
+      );
     if (production) await publish(g1, topics.signals('E1', 'G1'), encodeSignals([{ point: 'PROD-1', state: production, ts: t }]));
     clock.set(t);
     await platform.rules.drained();
@@ -104,14 +116,17 @@ describe('a gateway stopped for maintenance', () => {
     const held = all.filter((a) => SILENCE.includes(a.ruleId));
     // the gateway-level alerts and the points' own silences, every one pending behind the stop
     expect(held.map((a) => `${a.ruleId} ${a.subject}`).sort()).toEqual(
-      expect.arrayContaining(['common.gateway_points_silent gateway:G1', 'common.data_silence GT-101', 'common.data_silence GT-102', 'common.data_silence PROD-1']),
+      expect.arrayContaining([
+        'common.gateway_points_silent gateway:G1',
+        'common.data_silence GT-101',
+        'common.data_silence GT-102',
+        'common.data_silence PROD-1',
+      ]),
     );
     for (const a of held) expect(a).toMatchObject({ rowState: 'pending', suppressedBy: `stop:${stop.id}` });
     expect(all.filter((a) => a.firedAt !== undefined).map(show)).toEqual([]);
     expect(all.some((a) => a.subject === 'GT-201')).toBe(false);
-    const events = await platform.db.query<{ reason: string }>(
-      "SELECT DISTINCT reason FROM alert_events WHERE enterprise_id = 'E1' AND type = 'suppressed'",
-    );
+    const events = await platform.db.query<{ reason: string }>("SELECT DISTINCT reason FROM alert_events WHERE enterprise_id = 'E1' AND type = 'suppressed'");
     expect(events.rows.map((r) => r.reason)).toEqual(['planned_stop_in_force']);
     expect((await getStop()).suppressedAlerts).toBe(held.length);
     const metrics = await (await fetch(`http://127.0.0.1:${platform.httpPort}/metrics`)).text();
@@ -165,7 +180,9 @@ describe('a gateway stopped for maintenance', () => {
     const final = await alerts();
     const silences = final.filter((a) => a.ruleId === 'common.data_silence');
     expect(silences.filter((a) => a.rowState === 'firing').map((a) => a.subject)).toEqual(['GT-102']);
-    expect(silences.filter((a) => a.subject === 'GT-101' || a.subject === 'PROD-1').every((a) => a.firedAt === undefined && a.rowState === 'resolved')).toBe(true);
+    expect(silences.filter((a) => a.subject === 'GT-101' || a.subject === 'PROD-1').every((a) => a.firedAt === undefined && a.rowState === 'resolved')).toBe(
+      true,
+    );
     const lifted = await platform.db.query<{ reason: string }>(
       "SELECT e.reason FROM alert_events e JOIN alerts a ON a.id = e.alert_id WHERE a.subject = 'GT-102' AND a.rule_id = 'common.data_silence' AND e.type = 'unsuppressed'",
     );

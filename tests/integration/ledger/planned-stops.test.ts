@@ -122,7 +122,7 @@ describe('registering a planned stop', () => {
     const audit = await db.query<{ action: string; actor: string; data: { stopId: string } }>(
       "SELECT action, actor, data FROM audit_log WHERE subject_type = 'enterprise' AND subject_id = 'E1' AND action LIKE 'planned_stop.%'",
     );
-    expect(audit.rows).toEqual([expect.objectContaining({ action: 'planned_stop.registered', actor: 'user:admin', data: expect.objectContaining({ stopId: s.id }) })]);
+    expect(audit.rows.map((r) => [r.action, r.actor, r.data.stopId])).toEqual([['planned_stop.registered', 'user:admin', s.id]]);
   });
 
   it.each([
@@ -164,7 +164,7 @@ describe('listing, ending and cancelling', () => {
     const all = (await call('GET', '/api/v1/enterprises/E1/stops')).json<{ stops: Stop[] }>().stops;
     expect(all[0]!.id).toBe(future.id);
     const active = (await call('GET', '/api/v1/enterprises/E1/stops?active=true')).json<{ stops: Stop[] }>().stops;
-    expect(active.map((s) => s.status)).toEqual(Array(5).fill('active'));
+    expect(active.map((s) => s.status)).toEqual(Array<string>(5).fill('active'));
     expect((await call('GET', '/api/v1/enterprises/E1/stops?active=maybe')).statusCode).toBe(400);
     // a stop not begun cannot end, only be cancelled
     const early = await call('POST', `/api/v1/enterprises/E1/stops/${future.id}/end`);
@@ -187,7 +187,7 @@ describe('listing, ending and cancelling', () => {
     expect((await call('GET', '/api/v1/enterprises/E1/stops/not-a-uuid')).statusCode).toBe(400);
     expect((await call('GET', '/api/v1/enterprises/E1/stops/00000000-0000-4000-8000-000000000000')).statusCode).toBe(404);
     const actions = await db.query<{ action: string }>("SELECT action FROM audit_log WHERE action LIKE 'planned_stop.%' ORDER BY seq");
-    expect(actions.rows.map((r) => r.action)).toEqual([...Array(6).fill('planned_stop.registered'), 'planned_stop.cancelled', 'planned_stop.ended']);
+    expect(actions.rows.map((r) => r.action)).toEqual([...Array<string>(6).fill('planned_stop.registered'), 'planned_stop.cancelled', 'planned_stop.ended']);
   });
 });
 

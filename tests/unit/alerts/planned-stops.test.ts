@@ -187,7 +187,11 @@ describe('the state machine records a stop', () => {
     ]);
   });
   it('a gateway root keeps its reasons', () => {
-    const opened = transition(undefined, { type: 'finding', finding: finding(), suppressedBy: 'common.gateway_offline|E1|gateway:G1' }, { forMs: 0, newId: () => 'a' });
+    const opened = transition(
+      undefined,
+      { type: 'finding', finding: finding(), suppressedBy: 'common.gateway_offline|E1|gateway:G1' },
+      { forMs: 0, newId: () => 'a' },
+    );
     expect(opened.events[0]?.reason).toBe('root_cause_active');
   });
 });
@@ -225,6 +229,9 @@ describe('registration input', () => {
     ['a phone that is no number', { person: { name: '张三', phone: 'ask the gate' } }, 'person.phone: 负责人电话须为电话号码'],
   ])('refuses %s, naming the field', (_, over, message) => {
     const found = issues({ ...ok, ...over });
-    expect(found.some((m) => m.startsWith(message)), found.join('\n')).toBe(true);
+    expect(
+      found.some((m) => m.startsWith(message)),
+      found.join('\n'),
+    ).toBe(true);
   });
 });
