@@ -21,6 +21,7 @@ import {
 import { transition } from '../../../alerts/state/index.ts';
 import type { Finding } from '../../../alerts/types.ts';
 import { MAX_STOP_DAYS, stopInput, stopStatus } from '../../../ledger/stops.ts';
+import { matterOf } from '../../../inspections/tasks/matters.ts';
 
 const H = 3_600_000;
 const T0 = Date.parse('2026-12-01T00:00:00Z');
@@ -171,6 +172,13 @@ describe('production during a stop', () => {
     expect(productionDecision(r('running'), 'production', [stop()], points)).toEqual({ condition: 'clear' });
     expect(productionDecision(r('running', T0 - 1), 'production', [stop({ scope: 'enterprise', targets: [] })], points)).toEqual({ condition: 'clear' });
     expect(productionDecision(r('running'), 'ventilation', [stop({ scope: 'enterprise', targets: [] })], points)).toBeUndefined();
+  });
+});
+
+describe('inspection matter', () => {
+  it('a stop record that does not match the plant is a matter of monitoring integrity', () => {
+    expect(matterOf('common.planned_stop_overrun')).toBe('monitoring_integrity');
+    expect(matterOf('common.production_during_stop')).toBe('monitoring_integrity');
   });
 });
 
