@@ -6,6 +6,7 @@
  * stopped point still alarms; production reporting `running` during the stop raises an orange alert that
  * `stopped` clears; the stop overruns its expected end — a yellow overrun alert; ending the stop clears
  * the overrun and the production alert, and a point still silent 3 periods after the end alerts on its own.
+ * A restart of the worker in the middle changes none of it.
  */
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -152,6 +153,23 @@ describe('a gateway stopped for maintenance', () => {
     ]);
     await report(5 * S, [], 'running'); // and again, left running into the overrun
     expect((await alerts()).filter((a) => a.ruleId === 'common.production_during_stop' && a.rowState === 'firing')).toHaveLength(1);
+  }, 60_000);
+
+  it('the worker restarts mid-stop: what it held back stays held back, nothing opens twice, production is still tracked', async () => {
+    const before = await alerts();
+    await platform.rules.stop();
+    await platform.rules.start();
+    await report(10 * S, [], 'running');
+    const after = await alerts();
+    expect(after.filter((a) => before.some((b) => b.id === a.id)).map(show)).toEqual(before.map(show));
+    // GT-101 has been silent again since the gas test: its silence, judged by the restarted worker, is held back too
+    const fresh = after.filter((a) => !before.some((b) => b.id === a.id));
+    expect(fresh.map(show)).toEqual(['common.data_silence GT-101 yellow pending']);
+    for (const a of after.filter((x) => SILENCE.includes(x.ruleId) && x.rowState === 'pending')) expect(a.suppressedBy).toBe(`stop:${stop.id}`);
+    // the production alert in force was read back: 'stopped' clears it, 'running' raises a new one
+    await report(5 * S, [], 'stopped');
+    await report(5 * S, [], 'running');
+    expect((await alerts()).filter((a) => a.ruleId === 'common.production_during_stop').map((a) => a.rowState)).toEqual(['resolved', 'resolved', 'firing']);
   }, 60_000);
 
   it('past its expected end and not ended: a yellow overrun alert', async () => {
