@@ -88,7 +88,9 @@ export class StopWatch {
     return this.byId.size;
   }
 
+  /** Listens for `STOPS_CHANGED`; the next `apply` (re)loads in any case (a start, or a restart in the same process). */
   async listen(channels: ChannelHub, channel: string): Promise<void> {
+    this.stale = true;
     this.unsubscribe = await channels.subscribe(channel, (m) => {
       if (m === STOPS_CHANGED) this.stale = true;
     });
