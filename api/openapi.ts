@@ -161,6 +161,16 @@ export const ROUTES: Record<string, RouteDoc> = {
     'ledger',
     'ledger.write',
   ),
+  'POST /api/v1/enterprises/:id/stops': r(
+    '登记停产/检修（企业、装置、网关或测点；原因、负责人、开始与预计恢复时间）',
+    'Register a planned stop (production stop or maintenance) of the enterprise, a unit, a gateway or points',
+    'ledger',
+    'ledger.write',
+  ),
+  'GET /api/v1/enterprises/:id/stops': r('停产/检修记录', "An enterprise's planned stops (active=true: those in force)", 'ledger', 'ledger.read'),
+  'GET /api/v1/enterprises/:id/stops/:stopId': r('停产/检修记录详情', 'One planned stop', 'ledger', 'ledger.read'),
+  'POST /api/v1/enterprises/:id/stops/:stopId/end': r('结束停产/检修（可提前）', 'End a planned stop (early is allowed)', 'ledger', 'ledger.write'),
+  'POST /api/v1/enterprises/:id/stops/:stopId/cancel': r('撤销停产/检修登记', 'Cancel a planned stop registered in error', 'ledger', 'ledger.write'),
   'POST /api/v1/inspections': r(
     '记录检查',
     'Record an inspection (planned ones against the cap; exempt ones name their basis: alertIds of a serious violation, or basisRef)',

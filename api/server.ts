@@ -37,6 +37,7 @@ import { ruleOverrideApi, type RuleOverrideApiDeps } from './rule-overrides.ts';
 import { seriousRule, defaultCatalogue, type Catalogue } from '../alerts/rules/index.ts';
 import { coverageApi, type CoverageDeps } from './coverage.ts';
 import { riskWarningApi } from './risk-warnings.ts';
+import { stopApi, type StopApiDeps } from './stops.ts';
 
 export interface ApiDeps {
   db: Db;
@@ -62,6 +63,8 @@ export interface ApiDeps {
   redis?: { client: Redis; prefix: string } | undefined;
   /** The catalogue and the change announcement for the rule overrides routes (api/rule-overrides.ts); without it those routes do not exist. */
   ruleOverrides?: RuleOverrideApiDeps;
+  /** Tells the rules worker that planned stops changed (api/stops.ts); without it the worker's poll catches up. */
+  plannedStops?: StopApiDeps | undefined;
 }
 
 /** Request body limits (the platform's defaults): any JSON route, and the deepest JSON nesting any route takes. */
@@ -174,6 +177,7 @@ export function buildApi(
   if (deps.ruleOverrides) app.register(ruleOverrideApi({ auth }, { ...deps, ruleOverrides: deps.ruleOverrides }));
   app.register(coverageApi({ auth }, coverageDeps));
   app.register(riskWarningApi({ auth }, deps));
+  app.register(stopApi({ auth }, deps));
 
   return Object.assign(app, { routes });
 }

@@ -72,6 +72,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       'operation',
       'outcome',
     ]),
+    rulesStopSuppressed: counter('nss_rules_stop_suppressed_total', 'Silence and offline alerts held back under a planned stop (停产/检修)', []),
     apiRefusals: counter('nss_api_refusals_total', "API requests refused as the caller's mistake (4xx), by error code", ['code']),
     logins: counter('nss_api_logins_total', 'Console sign-ins and password changes, by outcome (ok, bad_credentials, bad_current_password, rate_limited)', [
       'outcome',

@@ -3,6 +3,7 @@ import { Queue } from 'bullmq';
 import { buildApi } from '../api/server.ts';
 import { jobOptions } from '../alerts/notify/jobs.ts';
 import { OVERRIDES_CHANGED } from '../alerts/rules/override-store.ts';
+import { STOPS_CHANGED } from '../alerts/worker/stop-watch.ts';
 import { bullPrefix, registryChangedChannel } from '../core/redis-keys.ts';
 import { EnterpriseFacts } from '../ledger/enterprise-facts.ts';
 import { Officers } from '../ledger/officers.ts';
@@ -52,6 +53,11 @@ export function buildApiPart(ctx: PlatformContext, gateway: GatewayPart | undefi
         },
       },
       alerts: { db, catalogue, announce: ctx.announce, subscribeAlertEvents: ctx.subscribeAlertEvents },
+      plannedStops: {
+        announce: async () => {
+          await redis.command.publish(registryChangedChannel(config.redisPrefix), STOPS_CHANGED);
+        },
+      },
     },
   );
   return {

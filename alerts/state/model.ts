@@ -155,6 +155,8 @@ export const ALERT_REASONS = [
   'root_cause_active',
   'root_cause_cleared',
   'red_never_suppressed',
+  'planned_stop_in_force',
+  'planned_stop_over',
   'acknowledged_by_officer',
   'ack_time_limit_exceeded',
   'escalated_by_officer',

@@ -14,6 +14,8 @@ export const REASONS: Readonly<Record<AlertReason, { readonly zh: string; readon
   root_cause_active: { zh: '根因报警（如网关离线）未消除，暂不单独报警', en: 'Root-cause alert (e.g. gateway offline) is active; not alerted separately' },
   root_cause_cleared: { zh: '根因报警已消除，恢复单独报警', en: 'Root-cause alert cleared; alerting on its own again' },
   red_never_suppressed: { zh: '红色报警不屏蔽', en: 'Red alarms are never suppressed' },
+  planned_stop_in_force: { zh: '登记的停产/检修期间，暂不单独报警（计数）', en: 'A registered planned stop is in force; counted, not alerted' },
+  planned_stop_over: { zh: '停产/检修已结束，恢复单独报警', en: 'The planned stop is over; alerting on its own again' },
   acknowledged_by_officer: { zh: '值班员已签收', en: 'Acknowledged by the duty officer' },
   ack_time_limit_exceeded: { zh: '超时未签收，逐级督办', en: 'Not acknowledged within the time limit; escalated' },
   escalated_by_officer: { zh: '值班员报请上级督办', en: 'Referred to the authority above by an officer' },

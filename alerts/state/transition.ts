@@ -35,6 +35,7 @@ import {
   type Alert,
   type AlertEvent,
   type AlertMember,
+  type AlertReason,
   type Command,
   type TransitionPolicy,
   type TransitionResult,
@@ -88,6 +89,13 @@ function onRaise(
   return open(f, suppressedBy, policy, alert === undefined ? undefined : episodeEndOf(alert), receivedAt);
 }
 
+/** Why an alert is held back: a root-cause alert, or a planned stop (`stop:<id>`, alerts/worker/planned-stops.ts). */
+const held = (root: string): { reason: AlertReason; detail: string } =>
+  root.startsWith('stop:')
+    ? { reason: 'planned_stop_in_force', detail: `planned stop ${root.slice(5)} is in force` }
+    : { reason: 'root_cause_active', detail: `root cause ${root} is active` };
+const liftReason = (root: string): AlertReason => (root.startsWith('stop:') ? 'planned_stop_over' : 'root_cause_cleared');
+
 /** A raise with no active alert: a new alert, pending (or suppressed), or firing at once when there is no hold. */
 function open(
   f: Finding,
@@ -118,11 +126,7 @@ function open(
   const e = { at: f.at, actor: SYSTEM_ACTOR, from: null } as const;
   if (suppressedBy !== undefined && f.severity !== 'red') {
     const next: Alert = { ...base, suppressedBy };
-    return changed(
-      next,
-      [eventOf(next, 'suppressed', { ...e, reason: 'root_cause_active', detail: `root cause ${suppressedBy} is active`, suppressedBy })],
-      'opened',
-    );
+    return changed(next, [eventOf(next, 'suppressed', { ...e, ...held(suppressedBy), suppressedBy })], 'opened');
   }
   if (policy.forMs <= 0) {
     const next = fire(base, f.at, f.evidence, receivedAt);
@@ -181,13 +185,13 @@ function merge(alert: ActiveAlert, f: Finding, suppressedBy: string | undefined,
     if (next.suppressedBy === undefined) {
       if (newer && suppressedBy !== undefined && next.severity !== 'red') {
         next = { ...next, suppressedBy };
-        events.push(eventOf(next, 'suppressed', { ...e, reason: 'root_cause_active', detail: `root cause ${suppressedBy} is active`, suppressedBy }));
+        events.push(eventOf(next, 'suppressed', { ...e, ...held(suppressedBy), suppressedBy }));
       }
     } else if (next.severity === 'red' || (newer && suppressedBy === undefined)) {
       const { suppressedBy: was, ...rest } = next;
       next = rest;
       liftedAt = f.at;
-      const reason = next.severity === 'red' ? 'red_never_suppressed' : 'root_cause_cleared';
+      const reason = next.severity === 'red' ? 'red_never_suppressed' : liftReason(was);
       events.push(eventOf(next, 'unsuppressed', { ...e, reason, detail: `was suppressed by ${was}` }));
     }
     if (next.suppressedBy === undefined && next.lastFindingAt - next.startedAt >= policy.forMs) {
@@ -251,9 +255,7 @@ function onUnsuppress(alert: Alert | undefined, at: number, policy: TransitionPo
   if (!isActive(alert) || alert.state !== 'pending' || alert.suppressedBy === undefined) return noop(alert, 'not_suppressed');
   const { suppressedBy: was, ...rest } = alert;
   let next: Alert = rest;
-  const events = [
-    eventOf(next, 'unsuppressed', { at, actor: SYSTEM_ACTOR, from: 'pending', reason: 'root_cause_cleared', detail: `root cause ${was} resolved` }),
-  ];
+  const events = [eventOf(next, 'unsuppressed', { at, actor: SYSTEM_ACTOR, from: 'pending', reason: liftReason(was), detail: `root cause ${was} resolved` })];
   const dueAt = next.startedAt + policy.forMs;
   if (Math.max(at, next.lastFindingAt) < dueAt) return changed(next, events, 'unsuppressed');
   const firedAt = Math.max(dueAt, at);

@@ -3,7 +3,7 @@
  * `applyCommand`. A finding that cannot be persisted (PostgreSQL down) is
  * retried until it is: the worker does not move past it (ADR 0005). A raise of
  * a rule the catalogue marks suppressible is held back behind its gateway's
- * active offline alert (`suppressionFor`).
+ * active offline alert (`suppressionFor`), or behind a planned stop in force (stop-watch.ts).
  */
 import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
@@ -30,6 +30,8 @@ export interface FindingWriterDeps {
   running: () => boolean;
   /** Called when a finding made its alert fire (the chattering check). */
   onFired: (f: Finding, applied: Applied) => Promise<void>;
+  /** Planned stops (stop-watch.ts): a silence or offline raise under a stop in force is held back (`stop:<id>`) and counted. */
+  stops?: { suppressionFor(f: Finding): string | undefined; suppressed(root: string, applied: Applied): Promise<void> } | undefined;
 }
 
 /** The rules worker's retries (its loop, a finding's write): after 100 ms, doubling up to 5 s (the platform's default). */
@@ -71,8 +73,9 @@ export class FindingWriter {
     // the rules of a consolidation group make one alarm per subject and episode (keyed by the group)
     const group = groupOf(catalogue)(found.ruleId);
     const f: Finding = group === undefined ? found : { ...found, group };
-    let suppressedBy: string | undefined;
-    if (f.condition === 'raise' && f.severity !== 'red' && suppressibleByGatewayOffline(catalogue)(f.ruleId)) {
+    // a planned stop first: what it holds back stays held back until the stop is over, whatever the gateway does
+    let suppressedBy: string | undefined = this.deps.stops?.suppressionFor(f);
+    if (suppressedBy === undefined && f.condition === 'raise' && f.severity !== 'red' && suppressibleByGatewayOffline(catalogue)(f.ruleId)) {
       const active = await store.active(f.enterpriseId);
       suppressedBy = suppressionFor(f, active, {
         gatewayOf: (ent, subject) => engine.point(ent, subject)?.gatewayId,
@@ -83,6 +86,7 @@ export class FindingWriter {
     // an alarm opened under the rule's own key before the rule joined its group (an upgrade) still clears
     if (f.condition === 'clear' && group !== undefined && group !== found.ruleId && isActive(await store.current(fingerprintOf(found))))
       await this.command({ fingerprint: fingerprintOf(found) }, { type: 'finding', finding: found, receivedAt: this.deps.clock.now() }, found);
+    if (suppressedBy !== undefined) await this.deps.stops?.suppressed(suppressedBy, applied);
     if (applied.outcome === 'fired' || (applied.outcome === 'opened' && applied.alert?.state === 'firing')) await this.deps.onFired(f, applied);
   }
 

@@ -57,6 +57,7 @@ export class Sweeps {
    */
   async suppressed(now: number): Promise<void> {
     for (const r of await this.deps.sweepStore.suppressed()) {
+      if (r.root.startsWith('stop:')) continue; // held back by a planned stop: lifted by stop-watch.ts
       const root = await this.deps.store.current(r.root);
       if (isActive(root)) continue;
       const end = root?.resolvedAt ?? root?.disposedAt ?? now;

@@ -18,14 +18,14 @@
  * caught up with the feed, so a backlog is never mistaken for silence.
  *
  * This class only coordinates, in this order per round: registry changes
- * (ledger-sync.ts, catalogue-reload.ts), a read of the feed, a tick when
- * caught up, the sweeps (sweeps.ts), a snapshot. Its collaborators are given:
+ * (ledger-sync.ts, catalogue-reload.ts), planned stops (stop-watch.ts), a read
+ * of the feed, a tick when caught up, the sweeps (sweeps.ts), a snapshot. Its collaborators are given:
  * `buildRulesWorker` builds the default ones.
  */
 import type { Clock } from '../../core/clock.ts';
 import type { PlatformConfig } from '../../core/config.ts';
 import type { RedisConnections } from '../../core/connections.ts';
-import type { Db } from '../../core/db/db.ts';
+import type { Db, Queryable } from '../../core/db/db.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Metrics } from '../../core/metrics.ts';
 import { registryChangedChannel } from '../../core/redis-keys.ts';
@@ -44,6 +44,7 @@ import { LedgerSync } from './ledger-sync.ts';
 import { RegisteredLimits } from './registered-limits.ts';
 import { SnapshotStore } from './snapshot-store.ts';
 import { SweepStore } from './sweep-store.ts';
+import { StopWatch } from './stop-watch.ts';
 import { Sweeps } from './sweeps.ts';
 import { backoffDelay, sleep } from '../../core/retry.ts';
 
@@ -66,6 +67,8 @@ export interface RulesWorkerDeps {
   overrides: OverrideStore;
   engine: RulesEngine;
   sweepStore: SweepStore;
+  /** Where the planned stops (停产/检修, ledger/stops.ts) are read; without it no stop is watched (stop-watch.ts). */
+  plannedStops?: Queryable | undefined;
 }
 
 type WorkerConfig = Pick<PlatformConfig, 'redisPrefix' | 'rules'>;
@@ -79,6 +82,7 @@ export class RulesWorker {
   private readonly coverage: CoverageGauge;
   private readonly reload: CatalogueReload;
   private readonly ledger: LedgerSync;
+  private readonly stops: StopWatch | undefined;
   private feed: FeedReader | undefined;
   private lastId = '0-0';
   private lastTickAt = -Infinity;
@@ -101,6 +105,20 @@ export class RulesWorker {
     this.engine = engine;
     this.snapshots = new SnapshotStore(deps.redis.command, config.redisPrefix);
     this.coverage = new CoverageGauge(engine, metrics);
+    this.stops = deps.plannedStops
+      ? new StopWatch({
+          db: deps.plannedStops,
+          store,
+          sweepStore: deps.sweepStore,
+          engine,
+          clock,
+          metrics,
+          log,
+          patternOf: (ruleId) => deps.catalogue.patternOf(ruleId),
+          reloadIntervalMs: config.rules.reloadIntervalMs,
+          writer: () => this.writer,
+        })
+      : undefined;
     this.writer = new FindingWriter({
       store,
       clock,
@@ -111,6 +129,7 @@ export class RulesWorker {
       engine,
       running: () => this.running,
       onFired: (f, applied) => this.sweeps.chattering(f, applied),
+      stops: this.stops,
     });
     this.sweeps = new Sweeps({ store, sweepStore: deps.sweepStore, engine, writer: this.writer });
     const limits = new RegisteredLimits(deps.overrides, store);
@@ -136,6 +155,7 @@ export class RulesWorker {
     const { redis } = this.deps;
     this.feed = new FeedReader(redis.dedicated('rules-reader', { maxRetriesPerRequest: null }), redis.command, this.config.redisPrefix);
     await this.ledger.listen(redis.channels, registryChangedChannel(this.config.redisPrefix));
+    await this.stops?.listen(redis.channels, registryChangedChannel(this.config.redisPrefix));
 
     const restored = await this.restoreSnapshot();
     this.coverage.rulesChanged();
@@ -172,6 +192,7 @@ export class RulesWorker {
       }
     }
     await this.ledger.close();
+    await this.stops?.close();
     for (const w of this.waiters.splice(0)) w();
   }
 
@@ -203,6 +224,7 @@ export class RulesWorker {
     while (this.running) {
       try {
         await this.ledger.apply();
+        await this.stops?.apply();
         // Read before the XREAD: a read that comes back short has seen everything appended up to this moment,
         // so a tick at `now` never outruns data that was already in the feed (whatever the clock does meanwhile).
         const now = this.deps.clock.now();
@@ -217,6 +239,7 @@ export class RulesWorker {
           this.consistent = false;
           for (const f of this.engine.tick(now)) await this.writer.persist(f);
           this.consistent = true;
+          await this.stops?.tick(now);
         }
         if (now - this.lastSweepAt >= c.snapshotIntervalMs) {
           this.lastSweepAt = now;
@@ -253,6 +276,7 @@ export class RulesWorker {
       }
       metrics.rulesObservations.inc({ type: raw.type });
       for (const f of r.findings) await this.writer.persist(f);
+      if (this.stops) for (const f of this.stops.observe(raw)) await this.writer.persist(f);
     }
     this.lastId = id;
     this.consistent = true;
@@ -307,5 +331,6 @@ export function buildRulesWorker(config: WorkerConfig, deps: BuildRulesWorkerDep
     // the shipped catalogue until start gives it the one in force
     engine: new RulesEngine(defaultCatalogue()),
     sweepStore: new SweepStore(db),
+    plannedStops: db,
   });
 }

@@ -370,6 +370,37 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     `,
   },
   {
+    version: 16,
+    name: 'planned stops on record (停产/检修): scope (enterprise, zone, major hazard source, gateway, points), reason, responsible person, start, expected end, ended or cancelled; alerts held back under one counted',
+    sql: `
+      CREATE TABLE planned_stops (
+        id                 text PRIMARY KEY,
+        enterprise_id      text NOT NULL REFERENCES enterprises(id),
+        scope              text NOT NULL CHECK (scope IN ('enterprise', 'zone', 'hazard_source', 'gateway', 'points')),
+        targets            jsonb NOT NULL DEFAULT '[]',
+        kind               text NOT NULL CHECK (kind IN ('production_stop', 'maintenance')),
+        reason             text NOT NULL,
+        person_name        text NOT NULL,
+        person_phone       text NOT NULL,
+        registered_by      text NOT NULL,
+        registered_at      timestamptz NOT NULL,
+        starts_at          timestamptz NOT NULL,
+        expected_end_at    timestamptz NOT NULL CHECK (expected_end_at > starts_at),
+        ended_at           timestamptz,
+        ended_by           text,
+        cancelled_at       timestamptz,
+        cancelled_by       text,
+        cancel_reason      text,
+        suppressed_alerts  integer NOT NULL DEFAULT 0,
+        CHECK ((ended_at IS NULL) = (ended_by IS NULL)),
+        CHECK ((cancelled_at IS NULL) = (cancelled_by IS NULL)),
+        CHECK (ended_at IS NULL OR cancelled_at IS NULL)
+      );
+      CREATE INDEX planned_stops_enterprise ON planned_stops(enterprise_id, starts_at DESC);
+      CREATE INDEX planned_stops_open ON planned_stops(starts_at) WHERE ended_at IS NULL AND cancelled_at IS NULL;
+    `,
+  },
+  {
     version: 17,
     name: 'risk warnings (预警) per enterprise and major hazard source: the current level with its factors, and every change of level as an event',
     sql: `

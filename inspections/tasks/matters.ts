@@ -52,6 +52,9 @@ const BY_PREFIX: [string, Matter][] = [
   ['common.out_of_range', 'monitoring_integrity'],
   ['common.chattering', 'instrument_reliability'],
   ['common.loose_limit', 'alarm_settings'],
+  // planned stops (alerts/worker/planned-stops.ts): a stop record that does not match the plant
+  ['common.planned_stop_overrun', 'monitoring_integrity'],
+  ['common.production_during_stop', 'monitoring_integrity'],
 ];
 
 export function matterOf(ruleId: string): Matter {
