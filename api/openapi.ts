@@ -180,6 +180,12 @@ export const ROUTES: Record<string, RouteDoc> = {
   'GET /api/v1/enterprises/:enterpriseId/sensors/:sensorId/readings': r('监测数据历史', "A sensor's readings", 'ledger', 'ledger.read'),
 
   'GET /api/v1/stats': r('统计', 'Statistics of an authority subtree over a period', 'statistics', 'stats.read'),
+  'GET /api/v1/alarm-quality': r(
+    '报警质量：逐日报警数、常驻、颤振、瞬时报警，报警泛滥，报警最多的报警源排名（ISA-18.2 / EEMUA 191）',
+    'Alarm quality: per enterprise and day raised, held back, standing, chattering and fleeting alarms; floods; bad actors ranked (ISA-18.2 / EEMUA 191)',
+    'statistics',
+    'stats.read',
+  ),
   'GET /api/v1/audit': r('审计记录', 'Audit records', 'audit', 'audit.read'),
   'GET /api/v1/audit/verify': r('校验审计链', 'Verify the audit chains and the stored records', 'audit', 'audit.read'),
 };

@@ -37,6 +37,7 @@ import { ruleOverrideApi, type RuleOverrideApiDeps } from './rule-overrides.ts';
 import { seriousRule, defaultCatalogue, type Catalogue } from '../alerts/rules/index.ts';
 import { coverageApi, type CoverageDeps } from './coverage.ts';
 import { riskWarningApi } from './risk-warnings.ts';
+import { alarmQualityApi } from './alarm-quality.ts';
 import { stopApi, type StopApiDeps } from './stops.ts';
 
 export interface ApiDeps {
@@ -177,6 +178,7 @@ export function buildApi(
   if (deps.ruleOverrides) app.register(ruleOverrideApi({ auth }, { ...deps, ruleOverrides: deps.ruleOverrides }));
   app.register(coverageApi({ auth }, coverageDeps));
   app.register(riskWarningApi({ auth }, deps));
+  app.register(alarmQualityApi({ auth }, deps));
   app.register(stopApi({ auth }, deps));
 
   return Object.assign(app, { routes });
