@@ -2,7 +2,15 @@
 import type { RulePoint } from '../alerts/rules/limits.ts';
 import type { SimGatewayDef } from '../simulators/fleet.ts';
 
-/** The points of a simulated gateway as the ledger would register them: marks, instrument range and resolution included. */
+/** Relation → linked ids, as the ledger's directory hands them to the rules. */
+function linksOf(r: { links?: { relation: string; target: string }[] | undefined }): { links?: Record<string, string[]> } {
+  if (!r.links?.length) return {};
+  const links: Record<string, string[]> = {};
+  for (const l of r.links) (links[l.relation] ??= []).push(l.target);
+  return { links };
+}
+
+/** The points of a simulated gateway as the ledger would register them: marks, instrument range, resolution and links included. */
 export function pointsOf(g: SimGatewayDef): RulePoint[] {
   const base = { enterpriseId: g.enterpriseId, gatewayId: g.gatewayId, sector: g.sector };
   return [
@@ -17,7 +25,8 @@ export function pointsOf(g: SimGatewayDef): RulePoint[] {
       marks: s.marks,
       range: { min: s.model.min, max: s.model.max },
       resolution: s.model.resolution,
+      ...linksOf(s.registry),
     })),
-    ...g.signals.map((s) => ({ ...base, id: s.id, kind: s.kind, unit: '', periodS: s.periodS })),
+    ...g.signals.map((s) => ({ ...base, id: s.id, kind: s.kind, unit: '', periodS: s.periodS, ...linksOf(s.registry) })),
   ];
 }
