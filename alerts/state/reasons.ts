@@ -10,7 +10,7 @@ export const REASONS: Readonly<Record<AlertReason, { readonly zh: string; readon
   raised_without_hold: { zh: '报警条件出现（无需持续时间确认）', en: 'Condition raised (no hold time)' },
   hold_elapsed: { zh: '报警条件持续超过规定时间', en: 'Condition held for the hold time' },
   start_moved_earlier: { zh: '迟到数据表明报警开始时间更早', en: 'Late data shows the condition began earlier' },
-  severity_increased: { zh: '预警等级升高', en: 'Severity increased' },
+  severity_increased: { zh: '报警等级升高', en: 'Severity increased' },
   root_cause_active: { zh: '根因报警（如网关离线）未消除，暂不单独报警', en: 'Root-cause alert (e.g. gateway offline) is active; not alerted separately' },
   root_cause_cleared: { zh: '根因报警已消除，恢复单独报警', en: 'Root-cause alert cleared; alerting on its own again' },
   red_never_suppressed: { zh: '红色报警不屏蔽', en: 'Red alarms are never suppressed' },
