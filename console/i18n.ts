@@ -264,6 +264,37 @@ const ZH = {
   exportCsvUtf8: '导出 CSV（UTF-8）',
   exportCsvGbk: '导出 CSV（GBK，适用于 Excel 直接打开）',
   exportXlsx: '导出 Excel（XLSX）',
+  riskWarning: '风险预警',
+  enterpriseRisk: '企业风险',
+  warningLevel: '预警等级',
+  warningCounts: '风险预警企业数',
+  alarmCounts: '未处置报警数',
+  warn_none: '无预警',
+  warn_blue: '蓝色预警（低风险）',
+  warn_yellow: '黄色预警（一般风险）',
+  warn_orange: '橙色预警（较大风险）',
+  warn_red: '红色预警（重大风险）',
+  warnShort_none: '无预警',
+  warnShort_blue: '蓝色预警',
+  warnShort_yellow: '黄色预警',
+  warnShort_orange: '橙色预警',
+  warnShort_red: '红色预警',
+  sortByWarning: '按预警等级排序',
+  warningSince: '起始时间',
+  warningFactors: '成因',
+  noFactors: '无成因',
+  hazardSourceWarnings: '重大危险源预警',
+  warningChanges: '预警等级变化记录',
+  noWarningChanges: '暂无等级变化',
+  changedAt: '时间',
+  levelChange: '等级变化',
+  causedBy: '成因',
+  policyVersion: '预警规则版本',
+  policySources: '各项数值的依据',
+  viewAlarm: '查看报警',
+  alarmIsFactor: '本报警是企业风险预警的成因之一',
+  alarmNotFactor: '本报警不在企业风险预警的成因之中',
+  wholeEnterprise: '企业整体',
 } as const;
 
 export type Key = keyof typeof ZH;
@@ -509,6 +540,37 @@ const EN: Partial<Record<Key, string>> = {
   exportCsvUtf8: 'Export CSV (UTF-8)',
   exportCsvGbk: 'Export CSV (GBK, for Excel)',
   exportXlsx: 'Export Excel (XLSX)',
+  riskWarning: 'Risk warning',
+  enterpriseRisk: 'Enterprise risk',
+  warningLevel: 'Warning level',
+  warningCounts: 'Enterprises with a risk warning',
+  alarmCounts: 'Open alarms',
+  warn_none: 'no warning',
+  warn_blue: 'blue warning (low)',
+  warn_yellow: 'yellow warning (moderate)',
+  warn_orange: 'orange warning (considerable)',
+  warn_red: 'red warning (major)',
+  warnShort_none: 'no warning',
+  warnShort_blue: 'blue warning',
+  warnShort_yellow: 'yellow warning',
+  warnShort_orange: 'orange warning',
+  warnShort_red: 'red warning',
+  sortByWarning: 'Sort by warning level',
+  warningSince: 'Since',
+  warningFactors: 'Factors',
+  noFactors: 'No factor',
+  hazardSourceWarnings: 'Major hazard sources',
+  warningChanges: 'Changes of warning level',
+  noWarningChanges: 'No change yet',
+  changedAt: 'Time',
+  levelChange: 'Change',
+  causedBy: 'Caused by',
+  policyVersion: 'Warning policy version',
+  policySources: 'Where the numbers come from',
+  viewAlarm: 'View the alarm',
+  alarmIsFactor: "This alarm is one of the factors of the enterprise's risk warning",
+  alarmNotFactor: "This alarm is not among the factors of the enterprise's risk warning",
+  wholeEnterprise: 'The enterprise as a whole',
 };
 
 /** The word for `key` in the current language. */
@@ -558,4 +620,21 @@ export const percent = (r: number | null): string => (r === null ? '—' : `${(r
 export function time(ms: number | undefined): string {
   if (ms === undefined) return '—';
   return new Date(ms).toLocaleString(lang.get() === 'en' ? 'en-GB' : 'zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
+}
+
+/** A time as `2026-12-05 18:43:03`, China Standard Time (Asia/Shanghai), whatever the computer's zone. */
+export function stamp(at: number | string | undefined): string {
+  if (at === undefined) return '—';
+  const d = new Date(at);
+  if (Number.isNaN(d.getTime())) return '—';
+  return new Intl.DateTimeFormat('sv-SE', {
+    timeZone: 'Asia/Shanghai',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: false,
+  }).format(d);
 }
