@@ -7,7 +7,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import { api, ApiError } from '../api.ts';
-import { both, percent, sectorName, t, time } from '../i18n.ts';
+import { both, lang, percent, sectorName, t, time } from '../i18n.ts';
 import { go } from '../router.ts';
 import { historySeries } from '../history-series.ts';
 import type { Alert, Point, Task } from '../types.ts';
@@ -93,7 +93,8 @@ export function EnterpriseBoard() {
       </div>
       <div class="counts">
         <p data-testid="warning-counts">
-          {t('warningCounts')}:{' '}
+          {t('warningCounts')}
+          {lang.get() === 'en' ? ': ' : '：'}
           {LEVELS.map((l) => (
             <span key={l} class={`chip grade-${l}`} data-level={l}>
               {warningName(l, true)} {rows.filter((r) => levelOf(r.id) === l).length}
@@ -101,7 +102,8 @@ export function EnterpriseBoard() {
           ))}
         </p>
         <p data-testid="alarm-counts">
-          {t('alarmCounts')}:{' '}
+          {t('alarmCounts')}
+          {lang.get() === 'en' ? ': ' : '：'}
           {grades.map((g) => (
             <span key={g} class={`chip grade-${g}`} data-grade={g}>
               {t(g)} {rows.reduce((n, r) => n + r.openAlerts[g], 0)}

@@ -73,7 +73,7 @@ export const ALARM_FACTORS: ReadonlySet<string> = new Set(['alarm', 'standing', 
  */
 export function factorText(f: Factor): string {
   if (lang.get() === 'en') return f.en;
-  return f.zh.replace(/（[A-Za-z0-9_.:-]+）/g, '').replace(/^([a-z]+(?:_[a-z]+)+) 行业/, (_m, id: string) => `${sectorName(id)}行业`);
+  return f.zh.replace(/（[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+）/g, '').replace(/^([a-z]+(?:_[a-z]+)+) 行业/, (_m, id: string) => `${sectorName(id)}行业`);
 }
 
 /** The factors, each coloured by its level; an alarm factor links to its alarm. */
