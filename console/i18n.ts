@@ -295,6 +295,7 @@ const ZH = {
   alarmIsFactor: '本报警是企业风险预警的成因之一',
   alarmNotFactor: '本报警不在企业风险预警的成因之中',
   wholeEnterprise: '企业整体',
+  warningSubject: '预警对象',
 } as const;
 
 export type Key = keyof typeof ZH;
@@ -571,6 +572,7 @@ const EN: Partial<Record<Key, string>> = {
   alarmIsFactor: "This alarm is one of the factors of the enterprise's risk warning",
   alarmNotFactor: "This alarm is not among the factors of the enterprise's risk warning",
   wholeEnterprise: 'The enterprise as a whole',
+  warningSubject: 'Subject',
 };
 
 /** The word for `key` in the current language. */

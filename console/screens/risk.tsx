@@ -220,7 +220,7 @@ export function RiskSection({ enterpriseId, hazardSources }: { enterpriseId: str
               <thead>
                 <tr>
                   <th>{t('changedAt')}</th>
-                  <th>{t('hazardSources')}</th>
+                  <th>{t('warningSubject')}</th>
                   <th>{t('levelChange')}</th>
                   <th>{t('causedBy')}</th>
                 </tr>
@@ -228,7 +228,9 @@ export function RiskSection({ enterpriseId, hazardSources }: { enterpriseId: str
               <tbody>
                 {r.events.map((e) => (
                   <tr key={e.id} data-testid={`warning-event-${e.id}`}>
-                    <td data-testid="event-at">{stamp(e.at)}</td>
+                    <td data-testid="event-at" class="nowrap">
+                      {stamp(e.at)}
+                    </td>
                     <td>{subjectName(e.hazardSourceCode, names)}</td>
                     <td>
                       <WarningChip level={e.from} short /> → <WarningChip level={e.to} short />
