@@ -97,7 +97,7 @@ export function AlertFeed() {
       ) : (
         <ul class="alerts" data-testid="alerts">
           {list.map((a) => (
-            <AlertRow key={a.id} alert={a} onChange={update} warning={warnings && (warnings.get(a.enterpriseId) ?? null)} />
+            <AlertRow key={a.id} alert={a} onChange={update} warning={warnings ? (warnings.get(a.enterpriseId) ?? null) : undefined} />
           ))}
         </ul>
       )}

@@ -70,12 +70,7 @@ export function EnterpriseBoard() {
             </option>
           ))}
         </select>
-        <select
-          aria-label={t('warningLevel')}
-          value={warning}
-          onChange={(e) => setWarning((e.target as HTMLSelectElement).value)}
-          data-testid="filter-warning"
-        >
+        <select aria-label={t('warningLevel')} value={warning} onChange={(e) => setWarning((e.target as HTMLSelectElement).value)} data-testid="filter-warning">
           <option value="">
             {t('warningLevel')}: {t('all')}
           </option>
@@ -92,15 +87,17 @@ export function EnterpriseBoard() {
         <input aria-label={t('enterprise')} placeholder={t('enterprise')} value={q} onInput={(e) => setQ((e.target as HTMLInputElement).value)} />
       </div>
       <div class="counts">
-        <p data-testid="warning-counts">
-          {t('warningCounts')}
-          {lang.get() === 'en' ? ': ' : '：'}
-          {LEVELS.map((l) => (
-            <span key={l} class={`chip grade-${l}`} data-level={l}>
-              {warningName(l, true)} {rows.filter((r) => levelOf(r.id) === l).length}
-            </span>
-          ))}
-        </p>
+        {warnings && (
+          <p data-testid="warning-counts">
+            {t('warningCounts')}
+            {lang.get() === 'en' ? ': ' : '：'}
+            {LEVELS.map((l) => (
+              <span key={l} class={`chip grade-${l}`} data-level={l}>
+                {warningName(l, true)} {rows.filter((r) => levelOf(r.id) === l).length}
+              </span>
+            ))}
+          </p>
+        )}
         <p data-testid="alarm-counts">
           {t('alarmCounts')}
           {lang.get() === 'en' ? ': ' : '：'}
@@ -136,9 +133,7 @@ export function EnterpriseBoard() {
                 <span class={`dot ${r.status}`} /> {t(r.status)} ({r.gateways.online}/{r.gateways.total})
               </td>
               <td>{percent(r.onlineRate24h)}</td>
-              <td>
-                <WarningChip level={levelOf(r.id)} testid="warning" />
-              </td>
+              <td>{warnings ? <WarningChip level={levelOf(r.id)} testid="warning" /> : '—'}</td>
               <td>
                 {(['red', 'orange', 'yellow', 'blue'] as const)
                   .filter((g) => r.openAlerts[g] > 0)

@@ -96,15 +96,18 @@ export function FactorList({ factors, testid }: { factors: readonly Factor[]; te
   );
 }
 
-/** The jurisdiction's warnings by enterprise id (those without a warning are absent: 无预警); reloaded when `tick` changes. */
-export function useWarnings(tick = 0): Map<string, WarningRow> | undefined {
-  const [m, setM] = useState<Map<string, WarningRow> | undefined>();
+/**
+ * The jurisdiction's warnings by enterprise id (those without a warning are absent: 无预警); reloaded when `tick`
+ * changes. undefined while loading, null when they cannot be read (then no level is shown, rather than 无预警).
+ */
+export function useWarnings(tick = 0): Map<string, WarningRow> | undefined | null {
+  const [m, setM] = useState<Map<string, WarningRow> | undefined | null>();
   useEffect(() => {
     let gone = false;
     api<{ warnings: WarningRow[] }>('GET', '/api/v1/risk-warnings').then(
       (r) => !gone && setM(new Map(r.warnings.map((w) => [w.enterpriseId, w]))),
       // the alarms are still the alarms without the warnings beside them
-      () => !gone && setM((old) => old ?? new Map()),
+      () => !gone && setM((old) => old ?? null),
     );
     return () => {
       gone = true;
@@ -163,7 +166,8 @@ export function sourceText(text: string): string {
     .trim();
 }
 
-const subjectName = (code: string, names: ReadonlyMap<string, string>): string => (code === '' ? t('wholeEnterprise') : `${names.get(code) ?? code}（${code}）`);
+const subjectName = (code: string, names: ReadonlyMap<string, string>): string =>
+  code === '' ? t('wholeEnterprise') : `${names.get(code) ?? code}（${code}）`;
 
 /** The 风险预警 section of an enterprise's file: its level and factors, its hazard sources', the changes, the policy. */
 export function RiskSection({ enterpriseId, hazardSources }: { enterpriseId: string; hazardSources: readonly { code: string; name: string }[] }) {

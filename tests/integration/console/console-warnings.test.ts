@@ -92,7 +92,10 @@ beforeAll(async () => {
       const now = await platform.warnings.store.ofEnterprise(chem.enterpriseId);
       source = now.find((w) => w.hazardSourceCode === 'HZ-001')!;
       enterprise = now.find((w) => w.hazardSourceCode === '')!;
-      expect(source?.factors.some((f) => f.ref === redAlarm), 'the red alarm is a factor of the hazard source').toBe(true);
+      expect(
+        source?.factors.some((f) => f.ref === redAlarm),
+        'the red alarm is a factor of the hazard source',
+      ).toBe(true);
       expect(enterprise?.level).toBe(source.level);
     },
     { timeout: 20_000, interval: 100 },
