@@ -80,10 +80,15 @@ export function EnterpriseBoard() {
             </option>
           ))}
         </select>
-        <label>
-          <input type="checkbox" checked={byWarning} onChange={(e) => setByWarning((e.target as HTMLInputElement).checked)} data-testid="sort-warning" />{' '}
-          {t('sortByWarning')}
-        </label>
+        <select
+          aria-label={t('sortBy')}
+          value={byWarning ? 'warning' : ''}
+          onChange={(e) => setByWarning((e.target as HTMLSelectElement).value === 'warning')}
+          data-testid="sort-warning"
+        >
+          <option value="">{t('sortById')}</option>
+          <option value="warning">{t('sortByWarning')}</option>
+        </select>
         <input aria-label={t('enterprise')} placeholder={t('enterprise')} value={q} onInput={(e) => setQ((e.target as HTMLInputElement).value)} />
       </div>
       <div class="counts">

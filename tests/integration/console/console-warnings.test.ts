@@ -27,6 +27,8 @@ const MIN = 60_000;
 const START = Date.UTC(2026, 11, 5, 1); // 09:00 CST
 const LEAK = START + 2 * MIN;
 const PASSWORD = 'warnings-officer-pass';
+const QUIET = 'A-QUIET-001';
+const LEDGER = 'B-LEDGER-001';
 
 const plan = planFleet({ seed: SEED, enterprises: 1, authorityId: 'county-a' });
 const chem = plan.gateways[0]!;
@@ -74,6 +76,12 @@ beforeAll(async () => {
     },
   });
   await admin.ok('PATCH', `/api/v1/enterprises/${chem.enterpriseId}/sensors/GT-101`, { hazardSourceCode: 'HZ-001' });
+  // two more, without alarms: one never judged (无预警), one with an overdue major hazard on its ledger (yellow, the policy's default)
+  await admin.ok('POST', '/api/v1/enterprises', { id: QUIET, name: '甲县安全仓储', sector: 'hazardous_chemicals', authorityId: 'county-a' });
+  await admin.ok('POST', '/api/v1/enterprises', { id: LEDGER, name: '甲县隐患化工', sector: 'hazardous_chemicals', authorityId: 'county-a' });
+  await admin.ok('PATCH', `/api/v1/enterprises/${LEDGER}/ledger`, { riskFactors: ['overdue_major_hazard'] });
+  await platform.warnings.evaluate(LEDGER);
+  expect((await platform.warnings.store.ofEnterprise(LEDGER)).map((w) => w.level)).toEqual(['yellow']);
   await admin.ok('POST', '/api/v1/officers', { id: 'duty-a', name: '甲县值班员', authorityId: 'county-a', role: 'duty_officer', password: PASSWORD });
   sim = new SimGateway(chem, { secret: secrets.get(chem.gatewayId)!, port: platform.mqttPort, seed: SEED, readingsPerMessage: 200 });
   await sim.connect();
@@ -137,11 +145,29 @@ describe('risk warnings apart from the alarms, in the Chinese console', () => {
     expect(alarms).toMatch(/红色 [1-9]/);
     for (const s of [counts, alarms, (await officer.page.textContent(`${row} [data-testid=warning]`))!]) expect(s).not.toMatch(NOT_CHINESE);
 
-    // filtered by level: 无预警 hides it, its own level shows it
+    const quiet = `[data-testid="enterprise-${QUIET}"]`;
+    expect(await officer.page.textContent(`${quiet} [data-testid=warning]`)).toBe('无预警');
+    expect(await officer.page.getAttribute(`${quiet} [data-testid=warning]`, 'data-level')).toBe('none');
+    expect(await officer.page.textContent(`[data-testid="enterprise-${LEDGER}"] [data-testid=warning]`)).toBe('黄色预警（一般风险）');
+    expect(counts).toContain('黄色预警 1');
+    const order = () => officer.page.locator('[data-testid=board] tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-testid')));
+    const ids = (...xs: string[]) => xs.map((x) => `enterprise-${x}`);
+    // the board's own order (open alarms first, then by id); sorted by warning level: red, yellow, none
+    await expect.poll(order).toEqual(ids(chem.enterpriseId, QUIET, LEDGER));
+    await officer.page.selectOption('[data-testid=sort-warning]', 'warning');
+    await expect.poll(order).toEqual(ids(chem.enterpriseId, LEDGER, QUIET));
+    await officer.page.selectOption('[data-testid=sort-warning]', '');
+    await expect.poll(order).toEqual(ids(chem.enterpriseId, QUIET, LEDGER));
+
+    // filtered by level: 无预警 shows only the quiet one, a level only its enterprises
     await officer.page.selectOption('[data-testid=filter-warning]', 'none');
     await officer.page.waitForSelector(row, { state: 'detached' });
+    await expect.poll(order).toEqual(ids(QUIET));
+    await officer.page.selectOption('[data-testid=filter-warning]', 'yellow');
+    await expect.poll(order).toEqual(ids(LEDGER));
     await officer.page.selectOption('[data-testid=filter-warning]', enterprise.level);
     await officer.page.waitForSelector(row);
+    await expect.poll(order).toEqual(ids(chem.enterpriseId));
     expect(await officer.page.locator('[data-testid=filter-warning] option').allTextContents()).toEqual([
       '预警等级: 全部',
       '红色预警（重大风险）',
