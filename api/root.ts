@@ -9,6 +9,7 @@ import type { InfluxClient } from '../core/influx/client.ts';
 import type { Metrics } from '../core/metrics.ts';
 import { indicatorCodeList } from '../core/indicator-codes.ts';
 import { POINT_RELATION_IDS, POINT_RELATIONS, vocabulary } from '../core/vocabulary.ts';
+import { COLUMN_CODES, REGISTRY_COLUMNS } from '../ledger/registry-sheet.ts';
 
 export interface RootDeps {
   db: Db;
@@ -37,6 +38,8 @@ export function rootRoutes(deps: RootDeps) {
       ...vocabulary(),
       indicatorCodes: indicatorCodeList(),
       relations: POINT_RELATION_IDS.map((id) => ({ id, ...POINT_RELATIONS[id] })),
+      // the point list's columns (ledger/registry-sheet.ts): an import problem names its column by code
+      sheetColumns: COLUMN_CODES.map((code) => ({ code, zh: REGISTRY_COLUMNS[code].zh })),
     }));
     // generated from the routes (@fastify/swagger); the page at /api/docs (@fastify/swagger-ui) shows the same document
     root.get('/api/v1/openapi.json', async (_req, reply) => reply.header('cache-control', 'no-cache').send(root.swagger()));

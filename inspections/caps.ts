@@ -119,7 +119,7 @@ export function exemptionOf(
       ok: false,
       code: 'BASIS_REQUIRED',
       reason: {
-        zh: '数据监测监控发现的检查须列明所依据的预警（alertIds）：仅严重违法行为不受频次上限限制（应急〔2025〕11号 三）',
+        zh: '数据监测监控发现的检查须列明所依据的报警（alertIds）：仅严重违法行为不受频次上限限制（应急〔2025〕11号 三）',
         en: 'an inspection found by data monitoring must name the alert(s) it rests on (alertIds): only serious violations are exempt from the cap',
       },
     };
@@ -134,7 +134,7 @@ export function exemptionOf(
       ok: false,
       code: 'BASIS_UNKNOWN_ALERT',
       reason: {
-        zh: `所列预警不是企业 ${enterpriseId} 已发出的预警：${unknown.join('、')}`,
+        zh: `所列报警不是企业 ${enterpriseId} 已发出的报警：${unknown.join('、')}`,
         en: `not a fired alert of enterprise ${enterpriseId}: ${unknown.join(', ')}`,
       },
     };

@@ -12,6 +12,7 @@ import { historySeries } from '../history-series.ts';
 import { ALERT_EVENT_TYPES } from '../../alerts/state/model.ts';
 import type { Alert, AlertDetail, AlertState, Grade } from '../types.ts';
 import { go } from '../router.ts';
+import { alarmIsFactor, EnterpriseRiskChip, useEnterpriseRisk, useWarnings, type WarningRow } from './risk.tsx';
 
 const GRADE_ORDER: Record<Grade, number> = { red: 0, orange: 1, yellow: 2, blue: 3 };
 const OPEN: AlertState[] = ['pending', 'firing', 'acknowledged'];
@@ -28,6 +29,18 @@ export function AlertFeed() {
   const [connected, setConnected] = useState(false);
   const [error, setError] = useState<string | undefined>();
   const [showAll, setShowAll] = useState(false);
+  // the enterprises' risk warnings, shown beside each alarm: re-read a moment after alarms change (the
+  // warnings are judged from them) and every minute (the platform's default sweep: standing alarms rise)
+  const [warningTick, setWarningTick] = useState(0);
+  const warnings = useWarnings(warningTick);
+  const rereadWarnings = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => {
+    const every = setInterval(() => setWarningTick((n) => n + 1), 60_000);
+    return () => {
+      clearInterval(every);
+      clearTimeout(rereadWarnings.current);
+    };
+  }, []);
 
   useEffect(() => {
     let source: EventSource | undefined;
@@ -43,6 +56,10 @@ export function AlertFeed() {
         const onEvent = (e: MessageEvent<string>) => {
           const { alert } = JSON.parse(e.data) as { alert: Alert };
           setAlerts((m) => new Map(m).set(alert.id, alert));
+          rereadWarnings.current ??= setTimeout(() => {
+            rereadWarnings.current = undefined;
+            setWarningTick((n) => n + 1);
+          }, 1000);
         };
         for (const type of ALERT_EVENT_TYPES) source.addEventListener(type, onEvent);
       } catch (err) {
@@ -80,7 +97,7 @@ export function AlertFeed() {
       ) : (
         <ul class="alerts" data-testid="alerts">
           {list.map((a) => (
-            <AlertRow key={a.id} alert={a} onChange={update} />
+            <AlertRow key={a.id} alert={a} onChange={update} warning={warnings ? (warnings.get(a.enterpriseId) ?? null) : undefined} />
           ))}
         </ul>
       )}
@@ -88,7 +105,8 @@ export function AlertFeed() {
   );
 }
 
-function AlertRow({ alert: a, onChange }: { alert: Alert; onChange: (a: Alert) => void }) {
+/** `warning`: the enterprise's risk warning (null: none; undefined: not known yet). */
+function AlertRow({ alert: a, onChange, warning }: { alert: Alert; onChange: (a: Alert) => void; warning: WarningRow | null | undefined }) {
   const [disposing, setDisposing] = useState(false);
   const [text, setText] = useState('');
   const [busy, setBusy] = useState(false);
@@ -127,6 +145,7 @@ function AlertRow({ alert: a, onChange }: { alert: Alert; onChange: (a: Alert) =
       <div class="alert-main" onClick={() => go(`/alerts/${a.id}`)}>
         <span class={`chip grade-${a.severity}`}>{t(a.severity)}</span>
         <strong>{both(a.message)}</strong>
+        {warning !== undefined && <EnterpriseRiskChip level={warning?.level ?? 'none'} />}
         <span class="muted">
           {a.enterpriseId} · {a.subject} · {time(a.firedAt ?? a.startedAt)}
         </span>
@@ -187,6 +206,7 @@ function AlertRow({ alert: a, onChange }: { alert: Alert; onChange: (a: Alert) =
 export function AlertView({ id }: { id: string }) {
   const [d, setD] = useState<AlertDetail | undefined>();
   const [error, setError] = useState<string | undefined>();
+  const risk = useEnterpriseRisk(d?.alert.enterpriseId);
   useEffect(() => {
     api<AlertDetail>('GET', `/api/v1/alerts/${encodeURIComponent(id)}?points=300`).then(setD, (err: unknown) =>
       setError(err instanceof ApiError && err.status === 404 ? '404' : (err as Error).message),
@@ -214,7 +234,28 @@ export function AlertView({ id }: { id: string }) {
           {d.rule?.note && <div class="muted">{d.rule.note}</div>}
         </dd>
         <dt>{t('enterprise')}</dt>
-        <dd>{a.enterpriseId}</dd>
+        <dd>
+          <a href={`#/enterprises/${a.enterpriseId}`}>{a.enterpriseId}</a>
+        </dd>
+        <dt>{t('grade')}</dt>
+        <dd>
+          <span class={`chip grade-${a.severity}`} data-testid="alarm-grade">
+            {t(a.severity)}
+          </span>
+        </dd>
+        {risk && (
+          <>
+            <dt>{t('riskWarning')}</dt>
+            <dd data-testid="alarm-risk">
+              <EnterpriseRiskChip level={risk.enterprise.level} />{' '}
+              {risk.enterprise.level !== 'none' && (
+                <span data-testid="alarm-factor" data-factor={String(alarmIsFactor(risk, a.id))}>
+                  {t(alarmIsFactor(risk, a.id) ? 'alarmIsFactor' : 'alarmNotFactor')}
+                </span>
+              )}
+            </dd>
+          </>
+        )}
         <dt>{t('subject')}</dt>
         <dd>{a.subject}</dd>
         <dt>{t('started')}</dt>

@@ -7,13 +7,14 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import { api, ApiError } from '../api.ts';
-import { both, percent, sectorName, t, time } from '../i18n.ts';
+import { both, lang, percent, sectorName, t, time } from '../i18n.ts';
 import { go } from '../router.ts';
 import { historySeries } from '../history-series.ts';
 import type { Alert, Point, Task } from '../types.ts';
 import type { BoardRow, LinkStatus } from '../../inspections/board.ts';
 import type { Inspection } from '../../inspections/inspection-records.ts';
 import type { LedgerEntry } from '../../ledger/enterprise-facts.ts';
+import { LEVELS, rank, RiskSection, useWarnings, warningName, WarningChip, type WarningResult } from './risk.tsx';
 
 const STATUS: LinkStatus[] = ['online', 'partial', 'offline', 'no_gateway'];
 
@@ -23,6 +24,9 @@ export function EnterpriseBoard() {
   const [sector, setSector] = useState('');
   const [status, setStatus] = useState('');
   const [q, setQ] = useState('');
+  const [warning, setWarning] = useState('');
+  const [byWarning, setByWarning] = useState(false);
+  const warnings = useWarnings();
   useEffect(() => {
     api<{ enterprises: BoardRow[] }>('GET', '/api/v1/enterprises').then(
       (r) => setRows(r.enterprises),
@@ -33,12 +37,16 @@ export function EnterpriseBoard() {
   if (!rows) return <p class="loading">…</p>;
   const sectors = [...new Set(rows.map((r) => r.sector))].sort();
   const needle = q.trim().toLowerCase();
+  const levelOf = (id: string): WarningResult => warnings?.get(id)?.level ?? 'none';
   const shown = rows.filter(
     (r) =>
       (!sector || r.sector === sector) &&
       (!status || r.status === status) &&
+      (!warning || levelOf(r.id) === warning) &&
       (!needle || r.id.toLowerCase().includes(needle) || r.name.toLowerCase().includes(needle)),
   );
+  if (byWarning) shown.sort((a, b) => rank(levelOf(b.id)) - rank(levelOf(a.id)));
+  const grades = ['red', 'orange', 'yellow', 'blue'] as const;
   return (
     <section class="board" data-testid="board">
       <div class="filters">
@@ -62,7 +70,48 @@ export function EnterpriseBoard() {
             </option>
           ))}
         </select>
+        <select aria-label={t('warningLevel')} value={warning} onChange={(e) => setWarning((e.target as HTMLSelectElement).value)} data-testid="filter-warning">
+          <option value="">
+            {t('warningLevel')}: {t('all')}
+          </option>
+          {[...LEVELS, 'none' as const].map((l) => (
+            <option key={l} value={l}>
+              {warningName(l)}
+            </option>
+          ))}
+        </select>
+        <select
+          aria-label={t('sortBy')}
+          value={byWarning ? 'warning' : ''}
+          onChange={(e) => setByWarning((e.target as HTMLSelectElement).value === 'warning')}
+          data-testid="sort-warning"
+        >
+          <option value="">{t('sortById')}</option>
+          <option value="warning">{t('sortByWarning')}</option>
+        </select>
         <input aria-label={t('enterprise')} placeholder={t('enterprise')} value={q} onInput={(e) => setQ((e.target as HTMLInputElement).value)} />
+      </div>
+      <div class="counts">
+        {warnings && (
+          <p data-testid="warning-counts">
+            {t('warningCounts')}
+            {lang.get() === 'en' ? ': ' : '：'}
+            {LEVELS.map((l) => (
+              <span key={l} class={`chip grade-${l}`} data-level={l}>
+                {warningName(l, true)} {rows.filter((r) => levelOf(r.id) === l).length}
+              </span>
+            ))}
+          </p>
+        )}
+        <p data-testid="alarm-counts">
+          {t('alarmCounts')}
+          {lang.get() === 'en' ? ': ' : '：'}
+          {grades.map((g) => (
+            <span key={g} class={`chip grade-${g}`} data-grade={g}>
+              {t(g)} {rows.reduce((n, r) => n + r.openAlerts[g], 0)}
+            </span>
+          ))}
+        </p>
       </div>
       <table class="ranking">
         <thead>
@@ -72,6 +121,7 @@ export function EnterpriseBoard() {
             <th>{t('grade')}</th>
             <th>{t('state')}</th>
             <th>{t('onlineRate')}</th>
+            <th>{t('riskWarning')}</th>
             <th>{t('openAlerts')}</th>
           </tr>
         </thead>
@@ -88,6 +138,7 @@ export function EnterpriseBoard() {
                 <span class={`dot ${r.status}`} /> {t(r.status)} ({r.gateways.online}/{r.gateways.total})
               </td>
               <td>{percent(r.onlineRate24h)}</td>
+              <td>{warnings ? <WarningChip level={levelOf(r.id)} testid="warning" /> : '—'}</td>
               <td>
                 {(['red', 'orange', 'yellow', 'blue'] as const)
                   .filter((g) => r.openAlerts[g] > 0)
@@ -232,6 +283,7 @@ export function EnterpriseView({ id }: { id: string }) {
           </>
         )}
       </dl>
+      <RiskSection enterpriseId={e.id} hazardSources={f.hazardSources} />
       <h3>{t('hazardSources')}</h3>
       {f.hazardSources.length === 0 ? (
         <p class="muted">{t('noHazardSources')}</p>

@@ -6,13 +6,14 @@
  */
 import { useState } from 'preact/hooks';
 import { api, ApiError } from '../../api.ts';
-import { both, t } from '../../i18n.ts';
+import { both, lang, t } from '../../i18n.ts';
 import { localMessage } from './registry-model.ts';
 import { useAction } from './shared.tsx';
 
 interface Problem {
   row: number;
-  column: string;
+  /** The column's code (or the header as written); null: the file as a whole. */
+  column: string | null;
   zh: string;
   en: string;
 }
@@ -26,7 +27,17 @@ interface ImportResult {
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
-export function PointImport({ base, onImported }: { base: string; onImported: () => Promise<void> }) {
+export function PointImport({
+  base,
+  onImported,
+  columns,
+}: {
+  base: string;
+  onImported: () => Promise<void>;
+  /** The sheet's columns (the vocabulary's): a problem's column shown by its Chinese header in Chinese. */
+  columns?: { code: string; zh: string }[] | undefined;
+}) {
+  const columnName = (code: string | null): string => (code === null ? '—' : lang.get() === 'en' ? code : (columns?.find((c) => c.code === code)?.zh ?? code));
   const [file, setFile] = useState<File | undefined>();
   const [problems, setProblems] = useState<Problem[]>([]);
   const { run, busy, view } = useAction();
@@ -83,7 +94,7 @@ export function PointImport({ base, onImported }: { base: string; onImported: ()
             {problems.map((p, i) => (
               <tr key={i}>
                 <td>{p.row}</td>
-                <td>{p.column}</td>
+                <td>{columnName(p.column)}</td>
                 <td>{both(p)}</td>
               </tr>
             ))}

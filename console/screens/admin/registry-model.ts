@@ -33,6 +33,8 @@ export interface Relation {
 export interface Vocabulary {
   indicatorCodes: IndicatorCode[];
   relations: Relation[];
+  /** The point list's columns: code → Chinese header (an import problem names its column by code). */
+  sheetColumns?: { code: string; zh: string }[];
 }
 
 export interface Person {

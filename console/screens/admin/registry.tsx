@@ -259,7 +259,7 @@ function EnterpriseRegistry({ enterpriseId }: { enterpriseId: string }) {
         />
       )}
       <HazardSources base={base} sources={sources} onChanged={reload} />
-      <PointImport base={base} onImported={reload} />
+      <PointImport base={base} onImported={reload} columns={vocab?.sheetColumns} />
     </section>
   );
 }

@@ -6,8 +6,9 @@
  * a wrong check digit (the reason in Chinese), stops a point with a reason (已停用, the reason, the person
  * and the time) and puts it back in use, and registers, changes and deletes a major hazard source (the level
  * R gives shown while typing). The Chinese screen shows no English words or raw codes; the language switch
- * shows English. The point list's import and export routes are another change's: here the import form is
- * checked to post the file to them (answered by the browser's route stub) and the export links' addresses.
+ * shows English. The point list goes in through the real import route (a list with a bad row refused whole, its
+ * problem shown by row and column; a good one checked, then imported, with its counts) and comes out through
+ * the export link (a UTF-8 CSV with its BOM and Chinese header row).
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -284,52 +285,49 @@ describe('the point registry', () => {
     expect((await sources()).map((h) => h.code)).toEqual(['HZ-1']);
   });
 
-  it('posts a point list to the import route (check, then import; problems as row, column, problem) and links the exports', async () => {
+  it('imports a point list through the real routes (checked first; problems as row, column, problem; then counts) and exports it', async () => {
     const exportsAt = async (id: string) => page.page.getAttribute(`[data-testid=${id}]`, 'href');
     expect(await exportsAt('export-csv-utf8')).toBe('/api/v1/enterprises/E1/points/export?format=csv&encoding=utf-8');
     expect(await exportsAt('export-csv-gbk')).toBe('/api/v1/enterprises/E1/points/export?format=csv&encoding=gbk');
     expect(await exportsAt('export-xlsx')).toBe('/api/v1/enterprises/E1/points/export?format=xlsx');
+    const note = '[data-testid=point-import] [data-testid=admin-note]';
+    const header = '指标编码,位号,测点名称,网关编码,计量单位,上报周期(秒),高报,高高报';
+    const good = '液位,LT-102,2号储罐液位,G1,m,10,8,9';
 
-    // the import route is another change's: the browser answers for it here, as its contract says
-    const seen: { url: string; type: string | undefined; body: string }[] = [];
-    await page.page.route('**/api/v1/enterprises/E1/points/import**', async (route) => {
-      const req = route.request();
-      seen.push({ url: req.url(), type: req.headers()['content-type'], body: req.postData() ?? '' });
-      if (req.url().includes('dryRun=true'))
-        await route.fulfill({
-          status: 400,
-          contentType: 'application/json',
-          body: JSON.stringify({
-            error: {
-              code: 'BAD_REQUEST',
-              message: '测点表有 1 处问题 / the point list has 1 problem',
-              errors: [{ row: 3, column: '高报', zh: '高报应为数字', en: 'high must be a number' }],
-            },
-          }),
-        });
-      else
-        await route.fulfill({
-          status: 200,
-          contentType: 'application/json',
-          body: JSON.stringify({ created: 1, updated: 2, stopped: 0, resumed: 0, points: [] }),
-        });
-    });
-    const csv = '位号,名称,指标编码\nLT-102,2号储罐液位,YW\n';
-    await page.page.setInputFiles('[data-testid=point-file]', { name: '测点表.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    // one bad row (the third, the header being the first): refused whole, the problem listed with its row and column
+    const bad = `${header}\r\n${good}\r\n液位,LT-103,3号储罐液位,G1,m,10,八,9\r\n`;
+    await page.page.setInputFiles('[data-testid=point-file]', { name: '测点表.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
     await page.page.click('[data-testid=check-points]');
     await page.page.waitForSelector('[data-testid=point-problems]');
-    expect(await page.page.locator('[data-testid=point-problems] tbody tr td').allTextContents()).toEqual(['3', '高报', '高报应为数字']);
-    expect(await page.page.textContent('[data-testid=point-import] [data-testid=admin-note]')).toBe('测点表有 1 处问题');
-    await page.page.click('[data-testid=import-points]');
-    await page.page.waitForSelector('[data-testid=point-import] [data-testid=admin-note]:has-text("已导入：新增 1 · 修改 2 · 停用 0 · 恢复在用 0")');
+    const cells = await page.page.locator('[data-testid=point-problems] tbody tr td').allTextContents();
+    expect(cells.length).toBe(3);
+    expect(cells[0]).toBe('3');
+    expect(cells[1]).toBe('高报');
+    expect(cells[2]).toContain('高报');
+    expect(await page.page.textContent(note)).toMatch(/^测点登记表未导入：1 处问题/);
+    expect(await page.page.textContent('[data-testid=point-import]')).not.toMatch(NOT_CHINESE);
+    expect((await pointsOf()).has('LT-102')).toBe(false);
+
+    // a good list: checked (nothing written), then imported, the counts shown
+    await page.page.setInputFiles('[data-testid=point-file]', { name: '测点表.csv', mimeType: 'text/csv', buffer: Buffer.from(`${header}\r\n${good}\r\n`) });
+    await page.page.click('[data-testid=check-points]');
+    await page.page.waitForSelector(`${note}:has-text("校验通过：新增 1 · 修改 0 · 停用 0 · 恢复在用 0")`);
     expect(await page.page.locator('[data-testid=point-problems]').count()).toBe(0);
-    expect(seen.map((s) => new URL(s.url).pathname + new URL(s.url).search)).toEqual([
-      '/api/v1/enterprises/E1/points/import?dryRun=true',
-      '/api/v1/enterprises/E1/points/import',
-    ]);
-    expect(seen.every((s) => s.type === 'text/csv' && s.body === csv)).toBe(true);
-    await page.page.unroute('**/api/v1/enterprises/E1/points/import**');
-    // the only errors: the browser's reports of the refused (400) CAS number and the stubbed check
+    expect((await pointsOf()).has('LT-102')).toBe(false);
+    await page.page.click('[data-testid=import-points]');
+    await page.page.waitForSelector(`${note}:has-text("已导入：新增 1 · 修改 0 · 停用 0 · 恢复在用 0")`);
+    expect((await pointsOf()).get('LT-102')).toMatchObject({ tagNo: 'LT-102', marks: { high: 8, highHigh: 9 } });
+    await page.page.waitForSelector('[data-testid=point-LT-102]');
+
+    // the export link downloads the list: UTF-8 with a BOM, the Chinese header row, the imported point
+    const [download] = await Promise.all([page.page.waitForEvent('download'), page.page.click('[data-testid=export-csv-utf8]')]);
+    const chunks: Buffer[] = [];
+    for await (const c of (await download.createReadStream()) as AsyncIterable<Buffer>) chunks.push(c);
+    const text = Buffer.concat(chunks).toString('utf8');
+    expect(text.startsWith('\uFEFF指标编码,位号,测点编号,测点名称,网关编码')).toBe(true);
+    expect(text).toContain('LT-102');
+    expect(text).toContain('2号储罐液位');
+    // the only errors: the browser's reports of the refused (400) CAS number and the refused list
     expect(page.errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
   });
 });

@@ -98,7 +98,7 @@ describe('the duty officer’s console', () => {
     expect(await accessibilityViolations(officer.page)).toEqual([]);
     await signIn(officer.page, base, 'duty-a', PASSWORD);
     await officer.page.waitForSelector('[data-testid=stream-state].ok');
-    expect(await officer.page.textContent('.empty')).toBe('当前没有预警');
+    expect(await officer.page.textContent('.empty')).toBe('当前没有报警');
   });
 
   it('shows the red alert of the simulated gas leak without a reload', async () => {
@@ -107,7 +107,7 @@ describe('the duty officer’s console', () => {
     await run(LEAK, LEAK + 12 * MIN, [{ type: 'gas_leak', gatewayId: chem.gatewayId, sensorId: 'GT-101', startMs: LEAK, durationMs: 60 * MIN }]);
     const row = await officer.page.waitForSelector('li.alert[data-grade=red][data-state=firing]', { timeout: 20_000 });
     alertId = (await row.getAttribute('data-testid'))!.replace(/^alert-/, '');
-    expect(await officer.page.textContent('[data-testid=red-banner]')).toContain('红色预警未处置');
+    expect(await officer.page.textContent('[data-testid=red-banner]')).toContain('红色报警未处置');
     expect(navigations).toEqual([]); // no reload, no navigation
     await screenshot(officer.page, 'console-alerts');
     expect(await accessibilityViolations(officer.page)).toEqual([]);
