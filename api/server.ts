@@ -37,6 +37,7 @@ import { ruleOverrideApi, type RuleOverrideApiDeps } from './rule-overrides.ts';
 import { seriousRule, defaultCatalogue, type Catalogue } from '../alerts/rules/index.ts';
 import { coverageApi, type CoverageDeps } from './coverage.ts';
 import { riskWarningApi } from './risk-warnings.ts';
+import { kpiApi } from './kpis.ts';
 
 export interface ApiDeps {
   db: Db;
@@ -174,6 +175,7 @@ export function buildApi(
   if (deps.ruleOverrides) app.register(ruleOverrideApi({ auth }, { ...deps, ruleOverrides: deps.ruleOverrides }));
   app.register(coverageApi({ auth }, coverageDeps));
   app.register(riskWarningApi({ auth }, deps));
+  app.register(kpiApi({ auth, rollups: config.rawRetentionMs !== undefined }, deps));
 
   return Object.assign(app, { routes });
 }

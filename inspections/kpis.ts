@@ -358,3 +358,18 @@ export function kpiReport(
     source,
   };
 }
+
+/** A duration in Chinese as officers read it: `3 小时 12 分` (`45 分`, `2 天 3 小时`); '—' when there is none. */
+export function durationZh(ms: number | null): string {
+  if (ms === null) return '—';
+  const minutes = Math.round(ms / 60_000);
+  const d = Math.floor(minutes / 1440);
+  const h = Math.floor((minutes % 1440) / 60);
+  const m = minutes % 60;
+  if (d > 0) return h > 0 ? `${d} 天 ${h} 小时` : `${d} 天`;
+  if (h > 0) return m > 0 ? `${h} 小时 ${m} 分` : `${h} 小时`;
+  return `${m} 分`;
+}
+
+/** A rate as a percentage to one decimal, `99.5 %`; '—' when there was nothing to divide by. */
+export const percentZh = (r: number | null): string => (r === null ? '—' : `${(Math.round(r * 1000) / 10).toFixed(1)} %`);
