@@ -48,9 +48,19 @@ export interface ReceivedQuery {
  * The InfluxQL counting each point's readings in [from, to) for the enterprises named (all when null): per
  * source segment, one total and, per distinct bucket cap, the buckets above it.
  */
-export function receivedQueries(q: { enterpriseIds: readonly string[] | null; from: number; to: number; caps: readonly number[]; rollupUntil: number | null }): ReceivedQuery[] {
+export function receivedQueries(q: {
+  enterpriseIds: readonly string[] | null;
+  /** One point only (of the one enterprise named). */
+  sensorId?: string;
+  from: number;
+  to: number;
+  caps: readonly number[];
+  rollupUntil: number | null;
+}): ReceivedQuery[] {
   if (q.enterpriseIds !== null && q.enterpriseIds.length === 0) return [];
-  const ent = q.enterpriseIds === null ? '' : `(${q.enterpriseIds.map((e) => `"ent" = ${quoteString(e)}`).join(' OR ')}) AND `;
+  const ent =
+    (q.enterpriseIds === null ? '' : `(${q.enterpriseIds.map((e) => `"ent" = ${quoteString(e)}`).join(' OR ')}) AND `) +
+    (q.sensorId === undefined ? '' : `"sensor" = ${quoteString(q.sensorId)} AND `);
   const segments: { source: 'rollup' | 'raw'; from: number; to: number }[] = [];
   if (q.rollupUntil === null) segments.push({ source: 'raw', from: q.from, to: q.to });
   else {
@@ -141,48 +151,51 @@ export class KpiSource {
         stops.set(r.subject_id, list);
       }
     }
-    const until = this.opts.rollups ? rollupUntil(now) : null;
-    const queries = receivedQueries({
-      enterpriseIds: root === null ? null : [...new Set(sensors.map((s) => s.enterprise_id))],
-      from,
-      to,
-      caps: sensors.map((s) => bucketCap(s.period_s)),
-      rollupUntil: until,
-    });
-    const counts = new Map<string, ReceivedCounts>();
-    const capOf = new Map(sensors.map((s) => [key(s.enterprise_id, s.id), bucketCap(s.period_s)]));
-    for (const rq of queries) {
-      for (const series of await this.influx.query(rq.influxql, { method: 'POST' })) {
-        const ent = series.tags?.ent;
-        const sensor = series.tags?.sensor;
-        if (ent === undefined || sensor === undefined) continue;
-        const k = key(ent, sensor);
-        if (!capOf.has(k) || (rq.cap !== null && capOf.get(k) !== rq.cap)) continue;
-        const c = counts.get(k) ?? { total: 0, overSum: 0, overBuckets: 0 };
-        const row = series.values[0] ?? [];
-        const num = (name: string): number => Number(row[series.columns.indexOf(name)] ?? 0) || 0;
-        if (rq.cap === null) c.total += num('total');
-        else {
-          c.overSum += num('over');
-          c.overBuckets += num('buckets');
-        }
-        counts.set(k, c);
-      }
-    }
+    // each point's time in use: registered, not stopped on record
+    const inUse = new Map<string, [number, number][]>();
     for (const s of sensors) {
-      const f = facts.get(s.enterprise_id);
-      if (!f) continue;
       let events = stops.get(`${s.enterprise_id}/${s.id}`) ?? [];
       // stopped on record without a recorded event (a row written outside the ledger): stopped since then
       if (events.length === 0 && s.stopped_at !== null) events = [{ at: new Date(s.stopped_at).getTime(), stopped: true }];
       const before = events.filter((e) => e.at < from);
-      const intervals = inUseIntervals(
-        new Date(s.created_at).getTime(),
-        before.at(-1)?.stopped ?? false,
-        events.filter((e) => e.at >= from),
-        from,
-        to,
+      inUse.set(
+        key(s.enterprise_id, s.id),
+        inUseIntervals(
+          new Date(s.created_at).getTime(),
+          before.at(-1)?.stopped ?? false,
+          events.filter((e) => e.at >= from),
+          from,
+          to,
+        ),
       );
+    }
+    // what InfluxDB received: all points at once over the period; a point stopped within it, again over its time in
+    // use only (readings it sends while stopped are stored, but must not stand in for readings missing in use)
+    const until = this.opts.rollups ? rollupUntil(now) : null;
+    const capOf = new Map(sensors.map((s) => [key(s.enterprise_id, s.id), bucketCap(s.period_s)]));
+    const queries = receivedQueries({
+      enterpriseIds: root === null ? null : [...new Set(sensors.map((s) => s.enterprise_id))],
+      from,
+      to,
+      caps: [...capOf.values()],
+      rollupUntil: until,
+    });
+    const counts = await this.received(queries, capOf);
+    for (const s of sensors) {
+      const k = key(s.enterprise_id, s.id);
+      const intervals = inUse.get(k)!;
+      const whole = intervals.length === 1 && intervals[0]![0] === Math.max(from, new Date(s.created_at).getTime()) && intervals[0]![1] === to;
+      if (whole || intervals.length === 0) continue;
+      const own = intervals.flatMap(([a, b]) =>
+        receivedQueries({ enterpriseIds: [s.enterprise_id], sensorId: s.id, from: a, to: b, caps: [capOf.get(k)!], rollupUntil: until }),
+      );
+      queries.push(...own);
+      counts.set(k, (await this.received(own, capOf)).get(k) ?? { total: 0, overSum: 0, overBuckets: 0 });
+    }
+    for (const s of sensors) {
+      const f = facts.get(s.enterprise_id);
+      if (!f) continue;
+      const k = key(s.enterprise_id, s.id);
       f.points.push(
         pointKpi({
           enterpriseId: s.enterprise_id,
@@ -190,8 +203,8 @@ export class KpiSource {
           tagNo: s.tag_no,
           name: s.name,
           periodS: s.period_s,
-          inUseMs: intervals.reduce((n, [a, b]) => n + (b - a), 0),
-          counts: counts.get(key(s.enterprise_id, s.id)) ?? { total: 0, overSum: 0, overBuckets: 0 },
+          inUseMs: inUse.get(k)!.reduce((n, [a, b]) => n + (b - a), 0),
+          counts: counts.get(k) ?? { total: 0, overSum: 0, overBuckets: 0 },
         }),
       );
     }
@@ -255,5 +268,29 @@ export class KpiSource {
       tree.map((x) => ({ id: x.id, name: x.name, parentId: x.parent_id })),
       { rollupUntil: until, influxql: queries.map((x) => x.influxql) },
     );
+  }
+
+  /** Runs the counting statements; sums per point (of those in `capOf`), each "over" statement for the points of its cap. */
+  private async received(queries: readonly ReceivedQuery[], capOf: ReadonlyMap<string, number>): Promise<Map<string, ReceivedCounts>> {
+    const counts = new Map<string, ReceivedCounts>();
+    for (const rq of queries) {
+      for (const series of await this.influx.query(rq.influxql, { method: 'POST' })) {
+        const ent = series.tags?.ent;
+        const sensor = series.tags?.sensor;
+        if (ent === undefined || sensor === undefined) continue;
+        const k = key(ent, sensor);
+        if (!capOf.has(k) || (rq.cap !== null && capOf.get(k) !== rq.cap)) continue;
+        const c = counts.get(k) ?? { total: 0, overSum: 0, overBuckets: 0 };
+        const row = series.values[0] ?? [];
+        const num = (name: string): number => Number(row[series.columns.indexOf(name)] ?? 0) || 0;
+        if (rq.cap === null) c.total += num('total');
+        else {
+          c.overSum += num('over');
+          c.overBuckets += num('buckets');
+        }
+        counts.set(k, c);
+      }
+    }
+    return counts;
   }
 }

@@ -107,7 +107,7 @@ export interface PointKpi {
   expected: number;
   /** Received after the per-bucket cap, then capped at `expected`. */
   received: number;
-  /** As stored, before any cap. */
+  /** As stored in its time in use (the whole period for a point not stopped within it), before any cap. */
   receivedRaw: number;
   integrity: number | null;
 }

@@ -90,9 +90,9 @@ beforeAll(async () => {
   const p1 = key('E1', 'G1', 'P1');
   const lines = Array.from({ length: 20 * 1440 }, (_, i) => readingLine(p1, 10, 'good', NOV.from + i * MIN));
   for (let j = 0; j < 100; j++) lines.push(readingLine(p1, 10, 'good', nov(15, 10) + 1000 + j));
-  // P2: every 5 minutes all month (8,640), though stopped on record for 10 days
+  // P2: every 5 minutes all month, through its stop on record (11th–21st), but silent for 5 days after it (21st–26th)
   const p2 = key('E2', 'G2', 'P2');
-  for (let t = NOV.from; t < NOV.to; t += 5 * MIN) lines.push(readingLine(p2, 10, 'good', t));
+  for (let t = NOV.from; t < NOV.to; t += 5 * MIN) if (t < nov(21) || t >= nov(26)) lines.push(readingLine(p2, 10, 'good', t));
   await writeAll(lines);
   // rolled up, but for the hour before 12:00 on the 5th (the continuous query has not reached it yet)
   await rollUp(NOV.from, nov(5, 11));
@@ -141,14 +141,26 @@ describe('integrity from InfluxDB', () => {
     expect(e1.clear).toEqual({ count: 1, meanMs: 30 * MIN, medianMs: 30 * MIN });
     expect(e1.score).toBe(76.34); // 0.4 × 0.9917 + 0.4 × 0.6667 + 0.2 × 0.5
     const e2 = r.enterprises.find((e) => e.enterpriseId === 'E2')!;
-    // stopped 10 days: 20 × 288 = 5,760 expected; its 8,640 readings count no more than that
-    expect(e2).toMatchObject({ rank: 2, expected: 5_760, received: 5_760, integrity: 1, onlineRate: 1, offlineCount: 0, alarms: 0, disposalRate: null, score: 100 });
+    // stopped 10 days: 20 × 288 = 5,760 expected. It sent 7,200 (more than expected), but 2,880 of them while stopped:
+    // in use it was silent for 5 days, so 15 × 288 = 4,320 received; score (0.4 × 1 + 0.4 × 0.75) ÷ 0.8 (no alarm)
+    expect(e2.worstPoints).toEqual([
+      { enterpriseId: 'E2', pointId: 'P2', tagNo: 'GT-201', name: '', periodS: 300, inUseHours: 480, expected: 5_760, received: 4_320, receivedRaw: 4_320, integrity: 0.75 },
+    ]);
+    expect(e2).toMatchObject({ rank: 2, expected: 5_760, received: 4_320, integrity: 0.75, onlineRate: 1, offlineCount: 0, alarms: 0, disposalRate: null, score: 87.5 });
+    // the stopped point counted again over its two stretches in use: 1st–11th and 21st–1st
+    expect(r.source.influxql.filter((q) => q.includes(`"sensor" = 'P2'`))).toEqual([
+      `SELECT sum("count") AS "total" FROM "rollup"."reading_5m" WHERE ("ent" = 'E2') AND "sensor" = 'P2' AND time >= ${NOV.from}ms AND time < ${nov(11)}ms GROUP BY "ent", "sensor"`,
+      `SELECT sum("count") AS "over", count("count") AS "buckets" FROM "rollup"."reading_5m" WHERE ("ent" = 'E2') AND "sensor" = 'P2' AND time >= ${NOV.from}ms AND time < ${nov(11)}ms AND "count" > 1 GROUP BY "ent", "sensor"`,
+      `SELECT sum("count") AS "total" FROM "rollup"."reading_5m" WHERE ("ent" = 'E2') AND "sensor" = 'P2' AND time >= ${nov(21)}ms AND time < ${NOV.to}ms GROUP BY "ent", "sensor"`,
+      `SELECT sum("count") AS "over", count("count") AS "buckets" FROM "rollup"."reading_5m" WHERE ("ent" = 'E2') AND "sensor" = 'P2' AND time >= ${nov(21)}ms AND time < ${NOV.to}ms AND "count" > 1 GROUP BY "ent", "sensor"`,
+    ]);
     expect(r.authorities.map((a) => [a.rank, a.authorityId, a.score])).toEqual([
-      [1, 'K2', 100],
+      [1, 'K2', 87.5],
       [2, 'K1', 76.34],
     ]);
-    // (714 + 720) ÷ 1,440 h; (28,800 + 5,760) ÷ (43,200 + 5,760)
-    expect(r.totals).toMatchObject({ onlineRate: 0.9958, offlineHours: 6, offlineCount: 2, integrity: 0.7059, alarms: 2, disposalRate: 0.5, score: 78.07 });
+    // (714 + 720) ÷ 1,440 h; (28,800 + 4,320) ÷ (43,200 + 5,760); 0.4 × 0.9958 + 0.4 × 0.6765 + 0.2 × 0.5
+    expect(r.totals).toMatchObject({ onlineRate: 0.9958, offlineHours: 6, offlineCount: 2, integrity: 0.6765, alarms: 2, disposalRate: 0.5, score: 76.89 });
+    expect(r.worstPoints.map((p) => p.tagNo)).toEqual(['GT-101', 'GT-201']);
   });
 
   it('counts the same from the raw readings when the rollups are not read', async () => {
@@ -170,7 +182,7 @@ describe('the API', () => {
     expect(body).toMatchObject({ month: '2026-11', complete: true, authorityName: '市局' });
     expect(body.enterprises.map((e) => [e.rank, e.enterpriseId, e.score])).toEqual([
       [1, 'E1', 76.34],
-      [2, 'E2', 100],
+      [2, 'E2', 87.5],
     ]);
     expect(body.weights.source).toContain('平台默认值');
     // a leader of K1 sees K1 by default
@@ -197,13 +209,13 @@ describe('the API', () => {
     expect(wb.getWorksheet('下级排名')!.getRow(2).getCell(2).value).toBe('乙县');
     expect(wb.getWorksheet('测点完整率')!.getRow(2).getCell(3).value).toBe('GT-101');
     const summary = wb.getWorksheet('汇总')!;
-    expect([summary.getCell(12, 1).value, summary.getCell(12, 2).value, summary.getCell(12, 2).numFmt]).toEqual(['数据完整率', 0.7059, '0.00%']);
+    expect([summary.getCell(12, 1).value, summary.getCell(12, 2).value, summary.getCell(12, 2).numFmt]).toEqual(['数据完整率', 0.6765, '0.00%']);
   });
 
   it('answers the KPIs of a period', async () => {
     const r = await get(`/api/v1/kpis?authorityId=K2&from=${NOV.from}&to=${NOV.to}`);
     expect(r.statusCode).toBe(200);
-    expect(r.json<{ totals: { integrity: number; expected: number } }>().totals).toMatchObject({ integrity: 1, expected: 5_760 });
+    expect(r.json<{ totals: { integrity: number; expected: number } }>().totals).toMatchObject({ integrity: 0.75, expected: 5_760, received: 4_320 });
   });
 
   it.each([
