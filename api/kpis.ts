@@ -32,8 +32,8 @@ const refuse = (zh: string, en: string): AppError => new AppError('BAD_REQUEST',
 const kpiQuery = z.strictObject({ authorityId: idSchema.optional(), from: timeParam.optional(), to: timeParam.optional() });
 const monthlyQuery = z.strictObject({
   authorityId: idSchema.optional(),
-  month: z.string().max(16).meta({ description: '自然月（北京时间）YYYY-MM / a calendar month in China Standard Time, YYYY-MM', example: '2026-11' }),
-  format: z.enum(['json', 'xlsx']).default('json'),
+  month: z.string({ error: '月份必填，格式 YYYY-MM / month is required, as YYYY-MM' }).max(16).meta({ description: '自然月（北京时间）YYYY-MM / a calendar month in China Standard Time, YYYY-MM', example: '2026-11' }),
+  format: z.enum(['json', 'xlsx'], { error: 'format 可选 json、xlsx / format must be json or xlsx' }).default('json'),
 });
 
 /** `attachment` with an ASCII name and the Chinese one (RFC 5987 / RFC 6266 `filename*`). */
@@ -70,7 +70,7 @@ export function kpiApi(config: { auth: Authenticator; rollups: boolean }, deps: 
       const who = await config.auth.authorize(req, 'stats.read');
       const q = parse(monthlyQuery, req.query, 'query');
       const month = cstMonth(q.month);
-      if (!month) throw refuse(`query.month：“${q.month}”不是月份，应为 YYYY-MM（如 2026-11）`, `query.month: "${q.month}" is not a month; use YYYY-MM, e.g. 2026-11`);
+      if (!month) throw refuse(`query.month：“${q.month}”不是月份，应为 2000 年以后的 YYYY-MM（如 2026-11）`, `query.month: "${q.month}" is not a month; use YYYY-MM from 2000 on, e.g. 2026-11`);
       const now = deps.clock.now();
       if (month.from >= now) throw refuse(`query.month：${q.month} 尚未开始`, `query.month: ${q.month} has not begun yet`);
       const root = await rootOf(who, q.authorityId);

@@ -31,34 +31,37 @@ export async function monthlyWorkbook(r: KpiReport, month: string): Promise<Buff
   wb.creator = 'remote supervision platform';
   const t = r.totals;
   const w = r.weights;
+  // [label, value, a rate (formatted as a percentage)]
+  const summary: [string, Cell, boolean?][] = [
+    ['执法主体', r.authorityName ?? '全部'],
+    ['月份', month],
+    ['统计期（北京时间）', `${cstTime(r.from)} 至 ${cstTime(r.to)}`],
+    ['企业数', t.enterprises],
+    ['测点数', t.points],
+    ['在线率', t.onlineRate, true],
+    ['离线时长（小时）', t.offlineHours],
+    ['离线次数', t.offlineCount],
+    ['应收数据（条）', t.expected],
+    ['实收数据（条，封顶后）', t.received],
+    ['数据完整率', t.integrity, true],
+    ['报警数', t.alarms],
+    ['已处置', t.disposed],
+    ['处置率', t.disposalRate, true],
+    ['平均消警时长', durationZh(t.clear.meanMs)],
+    ['消警时长中位数', durationZh(t.clear.medianMs)],
+    ['综合得分', t.score],
+    ['综合得分权重', `在线率 ${w.online * 100}%、完整率 ${w.integrity * 100}%、处置率 ${w.disposal * 100}%（${w.source}）`],
+  ];
   sheet(
     wb,
     '汇总',
     [{ header: '指标', width: 24 }, { header: '数值', width: 28 }],
-    [
-      ['执法主体', r.authorityName ?? '全部'],
-      ['月份', month],
-      ['统计期（北京时间）', `${cstTime(r.from)} 至 ${cstTime(r.to)}`],
-      ['企业数', t.enterprises],
-      ['测点数', t.points],
-      ['在线率', t.onlineRate],
-      ['离线时长（小时）', t.offlineHours],
-      ['离线次数', t.offlineCount],
-      ['应收数据（条）', t.expected],
-      ['实收数据（条，封顶后）', t.received],
-      ['数据完整率', t.integrity],
-      ['报警数', t.alarms],
-      ['已处置', t.disposed],
-      ['处置率', t.disposalRate],
-      ['平均消警时长', durationZh(t.clear.meanMs)],
-      ['消警时长中位数', durationZh(t.clear.medianMs)],
-      ['综合得分', t.score],
-      ['综合得分权重', `在线率 ${w.online * 100}%、完整率 ${w.integrity * 100}%、处置率 ${w.disposal * 100}%（${w.source}）`],
-    ],
+    summary.map(([label, value]) => [label, value]),
   );
-  // rates in the summary's value column: format those cells only
-  const summary = wb.getWorksheet('汇总')!;
-  for (const row of [7, 12, 15]) summary.getCell(row, 2).numFmt = PERCENT;
+  const ws = wb.getWorksheet('汇总')!;
+  summary.forEach(([, , isRate], i) => {
+    if (isRate) ws.getCell(i + 2, 2).numFmt = PERCENT;
+  });
 
   sheet(
     wb,

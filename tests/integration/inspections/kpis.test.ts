@@ -219,10 +219,10 @@ describe('the API', () => {
   });
 
   it.each([
-    ['/api/v1/reports/monthly?month=2026-13', 400, '不是月份'],
+    ['/api/v1/reports/monthly?month=2026-13', 400, '“2026-13”不是月份，应为 2000 年以后的 YYYY-MM（如 2026-11） / query.month: "2026-13" is not a month'],
     ['/api/v1/reports/monthly?month=2027-01', 400, '尚未开始'],
-    ['/api/v1/reports/monthly', 400, 'month'],
-    ['/api/v1/reports/monthly?month=2026-11&format=pdf', 400, 'format'],
+    ['/api/v1/reports/monthly', 400, '月份必填，格式 YYYY-MM / month is required'],
+    ['/api/v1/reports/monthly?month=2026-11&format=pdf', 400, 'format 可选 json、xlsx / format must be json or xlsx'],
     [`/api/v1/kpis?from=${NOV.to}&to=${NOV.from}`, 400, 'from 须早于 to'],
     ['/api/v1/reports/monthly?month=2026-11&authorityId=NOPE', 404, '不存在'],
   ])('refuses %s (%i)', async (url, status, words) => {
