@@ -186,6 +186,8 @@ export const ROUTES: Record<string, RouteDoc> = {
     'statistics',
     'stats.read',
   ),
+  'GET /api/v1/kpis': r('考核指标：在线率、离线时长与次数、数据完整率、报警处置、综合得分与排名', 'KPIs of an authority subtree over a period: online rate, offline hours and counts, data integrity, alarm disposal, composite score and rankings', 'statistics', 'stats.read'),
+  'GET /api/v1/reports/monthly': r('月报（JSON 或 XLSX）', 'The monthly report of an authority (JSON or XLSX)', 'statistics', 'stats.read'),
   'GET /api/v1/audit': r('审计记录', 'Audit records', 'audit', 'audit.read'),
   'GET /api/v1/audit/verify': r('校验审计链', 'Verify the audit chains and the stored records', 'audit', 'audit.read'),
 };

@@ -39,6 +39,7 @@ import { coverageApi, type CoverageDeps } from './coverage.ts';
 import { riskWarningApi } from './risk-warnings.ts';
 import { alarmQualityApi } from './alarm-quality.ts';
 import { stopApi, type StopApiDeps } from './stops.ts';
+import { kpiApi } from './kpis.ts';
 
 export interface ApiDeps {
   db: Db;
@@ -180,6 +181,7 @@ export function buildApi(
   app.register(riskWarningApi({ auth }, deps));
   app.register(alarmQualityApi({ auth }, deps));
   app.register(stopApi({ auth }, deps));
+  app.register(kpiApi({ auth, rollups: config.rawRetentionMs !== undefined }, deps));
 
   return Object.assign(app, { routes });
 }

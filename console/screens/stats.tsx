@@ -9,6 +9,7 @@ import { api } from '../api.ts';
 import { percent, t } from '../i18n.ts';
 import type { StatisticsReport } from '../../inspections/stats.ts';
 import type { Grade } from '../types.ts';
+import { MonthlyView } from './monthly.tsx';
 
 type Report = StatisticsReport;
 
@@ -16,7 +17,24 @@ const GRADES: Grade[] = ['red', 'orange', 'yellow', 'blue'];
 const COLORS: Record<Grade, string> = { red: '#cf1322', orange: '#d46b08', yellow: '#ad8b00', blue: '#0958d9' };
 const DAY = 86_400_000;
 
+/** The leader's view: the statistics of a recent period, or the monthly report (月报). */
 export function StatsView() {
+  const [tab, setTab] = useState<'stats' | 'monthly'>('stats');
+  return (
+    <>
+      <div class="tabs" role="tablist">
+        {(['stats', 'monthly'] as const).map((k) => (
+          <button key={k} role="tab" aria-selected={tab === k} class={tab === k ? 'current' : ''} onClick={() => setTab(k)} data-testid={`tab-${k}`}>
+            {t(k === 'stats' ? 'kpiTabStats' : 'kpiTabMonthly')}
+          </button>
+        ))}
+      </div>
+      {tab === 'stats' ? <PeriodStats /> : <MonthlyView />}
+    </>
+  );
+}
+
+function PeriodStats() {
   const [days, setDays] = useState(30);
   const [r, setR] = useState<Report | undefined>();
   const [error, setError] = useState<string | undefined>();

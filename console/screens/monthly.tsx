@@ -1,0 +1,201 @@
+/**
+ * 月报: the KPIs of the leader's authority for a calendar month (China Standard Time) — online rate, offline
+ * hours and counts, data integrity, alarm disposal and time to clear, the composite score — with the enterprises
+ * ranked worst first, the authorities below ranked, the points with the lowest integrity, and the XLSX download
+ * (`GET /api/v1/reports/monthly`, inspections/kpis.ts, docs/kpis.md).
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../api.ts';
+import { lang, t } from '../i18n.ts';
+import type { KpiReport, Kpis } from '../../inspections/kpis.ts';
+
+type Report = KpiReport & { month: string; complete: boolean };
+
+/** The month before the current one, in China Standard Time: `YYYY-MM`. */
+export function lastMonth(now = Date.now()): string {
+  const d = new Date(now + 8 * 3_600_000);
+  const y = d.getUTCFullYear();
+  const m = d.getUTCMonth(); // 0-based: the previous month's number
+  return m === 0 ? `${y - 1}-12` : `${y}-${String(m).padStart(2, '0')}`;
+}
+
+/** A rate as `99.5 %`; '—' when there was nothing to divide by. */
+export const pct = (r: number | null): string => (r === null ? '—' : `${(r * 100).toFixed(1)} %`);
+
+/** A duration as `3 小时 12 分` (English: `3 h 12 min`); '—' when there is none. */
+export function duration(ms: number | null): string {
+  if (ms === null) return '—';
+  const minutes = Math.round(ms / 60_000);
+  const [d, h, m] = [Math.floor(minutes / 1440), Math.floor((minutes % 1440) / 60), minutes % 60];
+  const en = lang.get() === 'en';
+  const parts: string[] = [];
+  if (d > 0) parts.push(en ? `${d} d` : `${d} 天`);
+  if (h > 0) parts.push(en ? `${h} h` : `${h} 小时`);
+  if (m > 0 && d === 0) parts.push(en ? `${m} min` : `${m} 分`);
+  return parts.length > 0 ? parts.join(' ') : en ? '0 min' : '0 分';
+}
+
+/** Offline hours as a duration. */
+const hoursText = (h: number): string => duration(Math.round(h * 3_600_000));
+
+export function MonthlyView() {
+  const [month, setMonth] = useState(lastMonth());
+  const [r, setR] = useState<Report | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  useEffect(() => {
+    setR(undefined);
+    setError(undefined);
+    api<Report>('GET', `/api/v1/reports/monthly?month=${encodeURIComponent(month)}`).then(setR, (err: unknown) => setError((err as Error).message));
+  }, [month]);
+  const w = r?.weights;
+  return (
+    <section class="monthly" data-testid="monthly">
+      <div class="toolbar">
+        <label>
+          {t('kpiMonth')}{' '}
+          <input type="month" value={month} max={lastMonth(Date.now() + 31 * 86_400_000)} onChange={(e) => setMonth((e.target as HTMLInputElement).value)} data-testid="month" />
+        </label>
+        <a href={`/api/v1/reports/monthly?month=${encodeURIComponent(month)}&format=xlsx`} download data-testid="monthly-xlsx">
+          {t('kpiDownloadXlsx')}
+        </a>
+      </div>
+      {error && <p class="error">{error}</p>}
+      {!r && !error && <p class="loading">…</p>}
+      {r && (
+        <>
+          <h3 data-testid="monthly-title">
+            {r.authorityName ?? t('all')} · {r.month}
+            {!r.complete && <span class="muted"> （{t('kpiPartialMonth')}）</span>}
+          </h3>
+          <Figures k={r.totals} />
+          {w && (
+            <p class="muted" data-testid="weights">
+              {t('kpiScore')}: {t('onlineRate')} {w.online * 100}% · {t('kpiIntegrity')} {w.integrity * 100}% · {t('disposalRate')} {w.disposal * 100}% — {t('kpiWeightsDefault')}
+            </p>
+          )}
+          <h3>{t('kpiEnterpriseRanking')}</h3>
+          <table class="ranking" data-testid="kpi-enterprises">
+            <thead>
+              <tr>
+                <th>#</th>
+                <th>{t('enterprise')}</th>
+                <th>{t('kpiScore')}</th>
+                <th>{t('onlineRate')}</th>
+                <th>{t('kpiOffline')}</th>
+                <th>{t('kpiIntegrity')}</th>
+                <th>{t('kpiAlarms')}</th>
+                <th>{t('disposalRate')}</th>
+                <th>{t('kpiClearTime')}</th>
+                <th>{t('kpiWorstPoints')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {r.enterprises.map((e) => (
+                <tr key={e.enterpriseId} data-testid={`kpi-enterprise-${e.enterpriseId}`}>
+                  <td>{e.rank}</td>
+                  <td>
+                    {e.name} <span class="muted">{e.enterpriseId}</span>
+                  </td>
+                  <td>{e.score ?? '—'}</td>
+                  <td>{pct(e.onlineRate)}</td>
+                  <td>
+                    {hoursText(e.offlineHours)} · {e.offlineCount} {t('kpiTimes')}
+                  </td>
+                  <td>{pct(e.integrity)}</td>
+                  <td>{e.alarms}</td>
+                  <td>{pct(e.disposalRate)}</td>
+                  <td>{duration(e.clear.meanMs)}</td>
+                  <td class="wrap">{e.worstPoints.map((p) => `${p.tagNo} ${pct(p.integrity)}`).join('；') || '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {r.authorities.length > 0 && (
+            <>
+              <h3>{t('kpiAuthorityRanking')}</h3>
+              <table class="ranking" data-testid="kpi-authorities">
+                <thead>
+                  <tr>
+                    <th>#</th>
+                    <th>{t('authority')}</th>
+                    <th>{t('kpiScore')}</th>
+                    <th>{t('onlineRate')}</th>
+                    <th>{t('kpiOffline')}</th>
+                    <th>{t('kpiIntegrity')}</th>
+                    <th>{t('disposalRate')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {r.authorities.map((a) => (
+                    <tr key={a.authorityId}>
+                      <td>{a.rank}</td>
+                      <td>{a.name}</td>
+                      <td>{a.score ?? '—'}</td>
+                      <td>{pct(a.onlineRate)}</td>
+                      <td>
+                        {hoursText(a.offlineHours)} · {a.offlineCount} {t('kpiTimes')}
+                      </td>
+                      <td>{pct(a.integrity)}</td>
+                      <td>{pct(a.disposalRate)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
+          )}
+          {r.worstPoints.length > 0 && (
+            <>
+              <h3>{t('kpiWorstPoints')}</h3>
+              <table class="ranking" data-testid="kpi-points">
+                <thead>
+                  <tr>
+                    <th>{t('enterprise')}</th>
+                    <th>{t('kpiTagNo')}</th>
+                    <th>{t('kpiExpectedReceived')}</th>
+                    <th>{t('kpiIntegrity')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {r.worstPoints.slice(0, 20).map((p) => (
+                    <tr key={`${p.enterpriseId}/${p.pointId}`}>
+                      <td>{p.enterpriseId}</td>
+                      <td>
+                        {p.tagNo} <span class="muted">{p.name}</span>
+                      </td>
+                      <td>
+                        {p.received.toLocaleString()} / {p.expected.toLocaleString()}
+                      </td>
+                      <td>{pct(p.integrity)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
+
+function Figures({ k }: { k: Kpis }) {
+  const items: [string, string][] = [
+    [t('kpiScore'), k.score === null ? '—' : String(k.score)],
+    [t('onlineRate'), pct(k.onlineRate)],
+    [t('kpiOffline'), `${hoursText(k.offlineHours)} · ${k.offlineCount} ${t('kpiTimes')}`],
+    [t('kpiIntegrity'), pct(k.integrity)],
+    [t('kpiAlarms'), String(k.alarms)],
+    [t('disposalRate'), pct(k.disposalRate)],
+    [t('kpiClearTime'), `${duration(k.clear.meanMs)}（${t('kpiMedian')} ${duration(k.clear.medianMs)}）`],
+  ];
+  return (
+    <div class="kpis" data-testid="monthly-figures">
+      {items.map(([label, value]) => (
+        <div class="kpi" key={label}>
+          <div class="muted">{label}</div>
+          <strong>{value}</strong>
+        </div>
+      ))}
+    </div>
+  );
+}
