@@ -85,7 +85,12 @@ export const ROUTES: Record<string, RouteDoc> = {
   'POST /api/v1/enterprises/:id/hazard-sources': r('登记重大危险源', 'Register a major hazard source of an enterprise', 'provisioning', 'admin'),
   'PATCH /api/v1/enterprises/:id/hazard-sources/:code': r('修改重大危险源', 'Change a major hazard source', 'provisioning', 'admin'),
   'DELETE /api/v1/enterprises/:id/hazard-sources/:code': r('删除重大危险源', 'Delete a major hazard source', 'provisioning', 'admin'),
-  'GET /api/v1/risk-warnings': r('风险预警：辖区内有预警的企业（红橙黄蓝），按等级排序，含成因', 'Risk warnings: the enterprises of the jurisdiction with a warning, highest first, with their factors', 'alerts', 'alerts.read'),
+  'GET /api/v1/risk-warnings': r(
+    '风险预警：辖区内有预警的企业（红橙黄蓝），按等级排序，含成因',
+    'Risk warnings: the enterprises of the jurisdiction with a warning, highest first, with their factors',
+    'alerts',
+    'alerts.read',
+  ),
   'GET /api/v1/enterprises/:enterpriseId/risk-warnings': r(
     '企业及其重大危险源的风险预警、成因与等级变化记录',
     "An enterprise's and its major hazard sources' risk warnings, their factors and the changes of level",
@@ -186,7 +191,12 @@ export const ROUTES: Record<string, RouteDoc> = {
     'statistics',
     'stats.read',
   ),
-  'GET /api/v1/kpis': r('考核指标：在线率、离线时长与次数、数据完整率、报警处置、综合得分与排名', 'KPIs of an authority subtree over a period: online rate, offline hours and counts, data integrity, alarm disposal, composite score and rankings', 'statistics', 'stats.read'),
+  'GET /api/v1/kpis': r(
+    '考核指标：在线率、离线时长与次数、数据完整率、报警处置、综合得分与排名',
+    'KPIs of an authority subtree over a period: online rate, offline hours and counts, data integrity, alarm disposal, composite score and rankings',
+    'statistics',
+    'stats.read',
+  ),
   'GET /api/v1/reports/monthly': r('月报（JSON 或 XLSX）', 'The monthly report of an authority (JSON or XLSX)', 'statistics', 'stats.read'),
   'GET /api/v1/audit': r('审计记录', 'Audit records', 'audit', 'audit.read'),
   'GET /api/v1/audit/verify': r('校验审计链', 'Verify the audit chains and the stored records', 'audit', 'audit.read'),
