@@ -59,6 +59,8 @@ export interface Finding {
    * one subject make one alarm per episode (issue #17 item 5), keyed by the group instead of the rule.
    */
   group?: string | undefined;
+  /** When the group is named after one of its rules (gas.combustible): that rule, whose identity the group's alarms keep whichever rule opens them. */
+  groupRule?: { id: string; version: number } | undefined;
 }
 
 /** Alert fingerprint: rule (or its consolidation group) + enterprise + subject. One active alert per fingerprint. */

@@ -107,8 +107,8 @@ function open(
   const base: Alert = {
     id: policy.newId(),
     fingerprint: fingerprintOf(f),
-    ruleId: f.ruleId,
-    ruleVersion: f.ruleVersion,
+    ruleId: f.groupRule?.id ?? f.ruleId,
+    ruleVersion: f.groupRule?.version ?? f.ruleVersion,
     enterpriseId: f.enterpriseId,
     subject: f.subject,
     severity: f.severity,

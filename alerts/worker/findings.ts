@@ -72,7 +72,8 @@ export class FindingWriter {
     const catalogue = this.deps.catalogue.current();
     // the rules of a consolidation group make one alarm per subject and episode (keyed by the group)
     const group = groupOf(catalogue)(found.ruleId);
-    const f: Finding = group === undefined ? found : { ...found, group };
+    const named = group === undefined || group === found.ruleId ? undefined : catalogue.rules.find((r) => r.id === group);
+    const f: Finding = group === undefined ? found : { ...found, group, ...(named && { groupRule: { id: named.id, version: named.version } }) };
     // a planned stop first: what it holds back stays held back until the stop is over, whatever the gateway does
     let suppressedBy: string | undefined = this.deps.stops?.suppressionFor(f);
     if (suppressedBy === undefined && f.condition === 'raise' && f.severity !== 'red' && suppressibleByGatewayOffline(catalogue)(f.ruleId)) {

@@ -73,7 +73,7 @@ describe('rules worker', () => {
     const [a, ...more] = await alertsOf('gas.combustible', 'GT-101');
     expect(more).toEqual([]);
     expect(a).toMatchObject({
-      ruleId: 'gas.combustible.rise',
+      ruleId: 'gas.combustible',
       severity: 'red',
       state: 'resolved',
       rowState: 'resolved',
