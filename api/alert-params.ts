@@ -116,7 +116,11 @@ export const disposeBody = z.strictObject({ text: z.string().max(4000) });
  * shelve (`notify.maxShelveMs`) and the blank reason are the state machine's refusals, in Chinese and English.
  */
 export const shelveBody = z.strictObject({
-  minutes: z.number().int().min(1).max(7 * 24 * 60),
+  minutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60),
   reason: z.string().max(2000),
 });
 /** `POST /api/v1/alerts/:id/unshelve`: the officer's optional reason. */

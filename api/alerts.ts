@@ -223,7 +223,15 @@ export function alertApi(config: { auth: Authenticator; rawRetentionMs?: number 
       const alert = await visibleAlert(queries, who, id);
       const at = deps.clock.now();
       const maxMs = deps.alerts.maxShelveMs ?? DEFAULT_MAX_SHELVE_MS;
-      return act(req, reply, who, id, { type: 'shelve', actor: who.actor, at, until: at + minutes * 60_000, reason, safetyCritical: await safetyCritical(alert), maxMs });
+      return act(req, reply, who, id, {
+        type: 'shelve',
+        actor: who.actor,
+        at,
+        until: at + minutes * 60_000,
+        reason,
+        safetyCritical: await safetyCritical(alert),
+        maxMs,
+      });
     });
 
     app.post('/api/v1/alerts/:id/unshelve', { schema: { params: alertPath, body: unshelveBody } }, async (req, reply) => {

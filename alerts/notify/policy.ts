@@ -28,16 +28,7 @@
 import type { AlertEvent, AlertEventType, AlertReason } from '../state/index.ts';
 
 export type NotifyReason =
-  | 'fired'
-  | 'severity_raised'
-  | 'escalated'
-  | 'resolved'
-  | 'disposed'
-  | 'not_fired_yet'
-  | 'never_fired'
-  | 'bookkeeping'
-  | 'officer_action'
-  | 'shelved';
+  'fired' | 'severity_raised' | 'escalated' | 'resolved' | 'disposed' | 'not_fired_yet' | 'never_fired' | 'bookkeeping' | 'officer_action' | 'shelved';
 
 export interface NotifyDecision {
   notify: boolean;

@@ -152,7 +152,9 @@ export function withoutShelve(alert: Alert): Alert {
 
 /** `8 小时 / 8 h`, `90 分钟 / 90 min`: a duration for the officers' messages. */
 const span = (ms: number): { zh: string; en: string } =>
-  ms % 3_600_000 === 0 ? { zh: `${ms / 3_600_000} 小时`, en: `${ms / 3_600_000} h` } : { zh: `${Math.round(ms / 60_000)} 分钟`, en: `${Math.round(ms / 60_000)} min` };
+  ms % 3_600_000 === 0
+    ? { zh: `${ms / 3_600_000} 小时`, en: `${ms / 3_600_000} h` }
+    : { zh: `${Math.round(ms / 60_000)} 分钟`, en: `${Math.round(ms / 60_000)} min` };
 
 export function shelve(alert: Alert | undefined, cmd: Cmd<'shelve'>): TransitionResult {
   if (alert === undefined) return reject(alert, 'NO_ACTIVE_ALERT', '没有可搁置的报警 / no alarm to shelve');
@@ -166,7 +168,11 @@ export function shelve(alert: Alert | undefined, cmd: Cmd<'shelve'>): Transition
     );
   if (alert.severity === 'red') return reject(alert, 'SHELVE_NOT_ALLOWED', '红色报警不得搁置 / a red alarm is never shelved');
   if (cmd.safetyCritical)
-    return reject(alert, 'SHELVE_NOT_ALLOWED', '重大隐患（安全关键）规则的报警不得搁置 / an alarm of a safety-critical (serious violation) rule is never shelved');
+    return reject(
+      alert,
+      'SHELVE_NOT_ALLOWED',
+      '重大隐患（安全关键）规则的报警不得搁置 / an alarm of a safety-critical (serious violation) rule is never shelved',
+    );
   const reason = cmd.reason.trim();
   if (reason === '') return reject(alert, 'SHELVE_REASON_REQUIRED', '搁置须填写原因 / a reason is required to shelve an alarm');
   if ([...reason].length > MAX_SHELVE_REASON)
@@ -189,11 +195,7 @@ export function shelve(alert: Alert | undefined, cmd: Cmd<'shelve'>): Transition
   }
   const next: Alert = { ...alert, shelvedUntil: cmd.until, shelvedBy: actor, shelveReason: reason };
   const detail = was === undefined ? `shelved for ${ms} ms until ${iso(cmd.until)}` : `shelve extended from ${iso(was)} to ${iso(cmd.until)}`;
-  return changed(
-    next,
-    [eventOf(next, 'shelved', { at: cmd.at, actor, from: alert.state, reason: 'shelved_by_officer', detail, note: reason })],
-    'shelved',
-  );
+  return changed(next, [eventOf(next, 'shelved', { at: cmd.at, actor, from: alert.state, reason: 'shelved_by_officer', detail, note: reason })], 'shelved');
 }
 
 export function unshelve(alert: Alert | undefined, cmd: Cmd<'unshelve'>): TransitionResult {

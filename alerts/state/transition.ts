@@ -192,7 +192,11 @@ function merge(alert: ActiveAlert, f: Finding, suppressedBy: string | undefined,
       const was = next;
       next = withoutShelve(next);
       events.push(
-        eventOf(next, 'unshelved', { ...e, reason: 'red_never_shelved', detail: `shelved by ${was.shelvedBy ?? '?'} until ${iso(was.shelvedUntil ?? f.at)}; turned red` }),
+        eventOf(next, 'unshelved', {
+          ...e,
+          reason: 'red_never_shelved',
+          detail: `shelved by ${was.shelvedBy ?? '?'} until ${iso(was.shelvedUntil ?? f.at)}; turned red`,
+        }),
       );
     }
   }

@@ -106,7 +106,14 @@ const rows: Row[] = [
   },
   { name: 'the identical request again is a no-op', from: 'shelved (firing, until 70)', cmd: shelve(10, 60), outcome: 'already_shelved' },
   // refused
-  { name: 'red', from: 'firing red', cmd: shelve(10, 30), outcome: 'rejected', error: 'SHELVE_NOT_ALLOWED', says: ['红色报警不得搁置', 'red alarm is never shelved'] },
+  {
+    name: 'red',
+    from: 'firing red',
+    cmd: shelve(10, 30),
+    outcome: 'rejected',
+    error: 'SHELVE_NOT_ALLOWED',
+    says: ['红色报警不得搁置', 'red alarm is never shelved'],
+  },
   {
     name: 'a safety-critical rule',
     from: 'firing',
@@ -116,7 +123,14 @@ const rows: Row[] = [
     says: ['不得搁置', 'safety-critical'],
   },
   { name: 'no reason', from: 'firing', cmd: shelve(10, 30, { reason: '   ' }), outcome: 'rejected', error: 'SHELVE_REASON_REQUIRED', says: ['原因', 'reason'] },
-  { name: 'a reason over 500', from: 'firing', cmd: shelve(10, 30, { reason: '误'.repeat(501) }), outcome: 'rejected', error: 'SHELVE_REASON_REQUIRED', says: ['500'] },
+  {
+    name: 'a reason over 500',
+    from: 'firing',
+    cmd: shelve(10, 30, { reason: '误'.repeat(501) }),
+    outcome: 'rejected',
+    error: 'SHELVE_REASON_REQUIRED',
+    says: ['500'],
+  },
   { name: 'zero minutes', from: 'firing', cmd: shelve(10, 0), outcome: 'rejected', error: 'SHELVE_DURATION_INVALID', says: ['大于 0'] },
   { name: 'an end in the past', from: 'firing', cmd: shelve(10, -5), outcome: 'rejected', error: 'SHELVE_DURATION_INVALID' },
   {
@@ -127,7 +141,14 @@ const rows: Row[] = [
     error: 'SHELVE_DURATION_INVALID',
     says: ['8 小时', '8 h', "bureau's setting"],
   },
-  { name: "longer than the bureau's 2 h", from: 'firing', cmd: shelve(10, 121, { maxMs: 2 * 3_600_000 }), outcome: 'rejected', error: 'SHELVE_DURATION_INVALID', says: ['2 小时'] },
+  {
+    name: "longer than the bureau's 2 h",
+    from: 'firing',
+    cmd: shelve(10, 121, { maxMs: 2 * 3_600_000 }),
+    outcome: 'rejected',
+    error: 'SHELVE_DURATION_INVALID',
+    says: ['2 小时'],
+  },
   {
     name: 'an extension that would shorten it',
     from: 'shelved (firing, until 70)',
@@ -137,7 +158,14 @@ const rows: Row[] = [
     says: ['只能延长', 'only extends'],
   },
   { name: 'an extension beyond the longest', from: 'shelved (firing, until 70)', cmd: shelve(60, 481), outcome: 'rejected', error: 'SHELVE_DURATION_INVALID' },
-  { name: 'pending (not fired)', from: 'pending', cmd: shelve(2, 30), outcome: 'rejected', error: 'INVALID_TRANSITION', says: ['只能搁置', 'firing or acknowledged'] },
+  {
+    name: 'pending (not fired)',
+    from: 'pending',
+    cmd: shelve(2, 30),
+    outcome: 'rejected',
+    error: 'INVALID_TRANSITION',
+    says: ['只能搁置', 'firing or acknowledged'],
+  },
   { name: 'resolved', from: 'resolved', cmd: shelve(10, 30), outcome: 'rejected', error: 'INVALID_TRANSITION' },
   { name: 'disposed', from: 'disposed', cmd: shelve(10, 30), outcome: 'rejected', error: 'INVALID_TRANSITION' },
   { name: 'no alert', from: 'none', cmd: shelve(10, 30), outcome: 'rejected', error: 'NO_ACTIVE_ALERT' },
@@ -171,7 +199,13 @@ const rows: Row[] = [
     error: 'ALARM_SHELVED',
     says: ['搁置期间不督办', 'not escalated'],
   },
-  { name: 'an officer refers a shelved alarm upward', from: 'shelved (firing, until 70)', cmd: escalate(1, 20, 'user:li'), outcome: 'rejected', error: 'ALARM_SHELVED' },
+  {
+    name: 'an officer refers a shelved alarm upward',
+    from: 'shelved (firing, until 70)',
+    cmd: escalate(1, 20, 'user:li'),
+    outcome: 'rejected',
+    error: 'ALARM_SHELVED',
+  },
   // what else ends a shelve
   {
     name: 'a raise to red unshelves at once (and re-arms the acknowledged alarm)',
