@@ -10,6 +10,7 @@ import { escalationDue, nextEscalation } from '../../../alerts/state/escalation.
 import { DEFAULT_MAX_SHELVE_MS, type Alert, type Command, type TransitionErrorCode, type TransitionOutcome } from '../../../alerts/state/model.ts';
 import { REASONS } from '../../../alerts/state/reasons.ts';
 import { notifyDecision, schedulesEscalation } from '../../../alerts/notify/policy.ts';
+import { configInputFromEnv, parseConfig } from '../../../core/config.ts';
 import type { Finding, Severity } from '../../../alerts/types.ts';
 
 const T0 = Date.UTC(2026, 2, 1, 0, 0, 0);
@@ -332,5 +333,17 @@ describe('replay idempotence', () => {
   it('the same command sequence folds to the same alarm (pure)', () => {
     const seq = [raise(0), raise(5), shelve(10, 60), raise(20, 'orange'), ack('user:li', 30), unshelve('system', 70)];
     expect(after(...seq)).toEqual(after(...seq));
+  });
+});
+
+describe('the longest shelve in the config', () => {
+  const minimal = { redisUrl: 'redis://127.0.0.1:6379', influx: { url: 'http://127.0.0.1:8086' } };
+  it("defaults to 8 h (one duty shift), the bureau's setting via notify.maxShelveMs / NOTIFY_MAX_SHELVE_MS, at most 24 h", () => {
+    expect(parseConfig(minimal).notify.maxShelveMs).toBe(DEFAULT_MAX_SHELVE_MS);
+    expect(DEFAULT_MAX_SHELVE_MS).toBe(8 * 3_600_000);
+    expect(
+      parseConfig(configInputFromEnv({ REDIS_URL: minimal.redisUrl, INFLUX_URL: minimal.influx.url, NOTIFY_MAX_SHELVE_MS: '7200000' })).notify.maxShelveMs,
+    ).toBe(7_200_000);
+    expect(() => parseConfig({ ...minimal, notify: { maxShelveMs: 25 * 3_600_000 } })).toThrow(/notify\.maxShelveMs/);
   });
 });
