@@ -210,8 +210,9 @@ export function alertApi(config: { auth: Authenticator; rawRetentionMs?: number 
     });
 
     /** Whether the alarm's rule, or a consolidated member's, is safety-critical (`seriousViolation`) in the catalogue in force. */
+    let shipped: Catalogue | undefined;
     const safetyCritical = async (alert: { ruleId: string; members?: Readonly<Record<string, unknown>> | undefined }): Promise<boolean> => {
-      const serious = seriousRule(deps.alerts.catalogue ? await deps.alerts.catalogue() : defaultCatalogue());
+      const serious = seriousRule(deps.alerts.catalogue ? await deps.alerts.catalogue() : (shipped ??= defaultCatalogue()));
       return [alert.ruleId, ...Object.keys(alert.members ?? {})].some(serious);
     };
 
