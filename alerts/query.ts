@@ -36,6 +36,8 @@ export interface AlertFilter {
    * Default false: lists for duty officers show only alerts with a `firedAt` (alerts/state/README.md).
    */
   includeUnfired?: boolean | undefined;
+  /** true: only shelved (搁置, `shelvedUntil` set) alarms; false: only the others; absent: both. */
+  shelved?: boolean | undefined;
   /** `startedAt >= from` (epoch ms). */
   from?: number | undefined;
   /** `startedAt < to` (epoch ms). */
@@ -83,6 +85,7 @@ export class AlertQueries {
       f.ruleId !== undefined ? `a.rule_id = ${p.add(f.ruleId)}` : undefined,
       f.active === undefined ? undefined : f.active ? active : `NOT ${active}`,
       f.includeUnfired ? undefined : 'a.fired_at IS NOT NULL',
+      f.shelved === undefined ? undefined : f.shelved ? `a.data ? 'shelvedUntil'` : `NOT a.data ? 'shelvedUntil'`,
       f.from !== undefined ? `a.started_at >= ${p.add(new Date(f.from))}` : undefined,
       f.to !== undefined ? `a.started_at < ${p.add(new Date(f.to))}` : undefined,
       f.before ? `(a.started_at, a.id) < (${p.add(new Date(f.before.startedAt))}::timestamptz, ${p.add(f.before.id)}::text)` : undefined,

@@ -72,6 +72,8 @@ export const listQuery = z
     active: bool.optional(),
     /** Also alerts that never fired (pending, or cleared within their hold). Default false. */
     includeUnfired: bool.optional(),
+    /** true: only shelved (搁置) alarms; false: only those not shelved. Default: both (nothing silently disappears). */
+    shelved: bool.optional(),
     from: timeParam.optional(),
     to: timeParam.optional(),
     limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),
@@ -91,6 +93,7 @@ export function toFilter(q: z.output<typeof listQuery>): AlertFilter {
     ruleId: q.ruleId,
     active: q.active,
     includeUnfired: q.includeUnfired,
+    shelved: q.shelved,
     from: q.from,
     to: q.to,
     before: q.before,
@@ -107,6 +110,21 @@ export const detailQuery = z.strictObject({ points: z.coerce.number().int().min(
 export const acknowledgeBody = z.strictObject({ note: z.string().max(2000).optional() });
 /** Blank text passes here and is refused by the state machine as DISPOSAL_TEXT_REQUIRED. */
 export const disposeBody = z.strictObject({ text: z.string().max(4000) });
+
+/**
+ * `POST /api/v1/alerts/:id/shelve`: minutes (the console offers 30 min to 8 h) and the reason. The longest
+ * shelve (`notify.maxShelveMs`) and the blank reason are the state machine's refusals, in Chinese and English.
+ */
+export const shelveBody = z.strictObject({
+  minutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60),
+  reason: z.string().max(2000),
+});
+/** `POST /api/v1/alerts/:id/unshelve`: the officer's optional reason. */
+export const unshelveBody = z.strictObject({ reason: z.string().max(2000).optional() });
 
 /** A `Last-Event-ID` header or `since` value: an alert_events seq. */
 export const seqParam = z

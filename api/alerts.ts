@@ -8,11 +8,21 @@
  *   GET  /api/v1/alerts/:id                alert, events, evidence, readings around it
  *   POST /api/v1/alerts/:id/acknowledge    { note? }
  *   POST /api/v1/alerts/:id/dispose        { text }
+ *   POST /api/v1/alerts/:id/shelve         { minutes, reason }  搁置 a nuisance alarm (ISA-18.2 / EEMUA 191)
+ *   POST /api/v1/alerts/:id/unshelve       { reason? }          取消搁置
  *   POST /api/v1/officers                  admin: { id, name, authorityId } → token, once
  *   POST /api/v1/officers/:id/disable      admin
  *
  * An alert outside the caller's jurisdiction is answered 404 exactly like a
  * missing one, and left out of lists and the stream.
+ *
+ * Shelving is `alerts.act`, like acknowledge and dispose: duty officers and
+ * leaders (带班领导, who may do all a duty officer may) and the admin;
+ * inspectors may not. The route says whether the alarm is safety-critical (its
+ * rule, or a consolidated member's, is `seriousViolation` in the catalogue in
+ * force) and passes the bureau's longest shelve; the state machine refuses red,
+ * safety-critical, blank reasons and too long a shelve. The 'shelved' and
+ * 'unshelved' events are the audit record (hash-chained with every alert event).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../core/db/db.ts';
@@ -25,12 +35,13 @@ import { AlertQueries, summaryOf } from '../alerts/query.ts';
 import { authorityChain } from '../core/jurisdiction.ts';
 import { ruleFacts } from '../alerts/rules/explain.ts';
 import { OverrideStore, overrideOf } from '../alerts/rules/override-store.ts';
+import { defaultCatalogue, seriousRule } from '../alerts/rules/index.ts';
 import type { Catalogue } from '../alerts/rules/schema.ts';
 import type { RulePoint } from '../alerts/rules/limits.ts';
-import type { Command, TransitionErrorCode } from '../alerts/state/index.ts';
+import { DEFAULT_MAX_SHELVE_MS, type Command, type TransitionErrorCode } from '../alerts/state/index.ts';
 import { AlertStore } from '../alerts/store.ts';
 import { readingsAround, resolveEvidence, type DetailDeps } from './alert-detail.ts';
-import { acknowledgeBody, alertPath, detailQuery, disposeBody, encodeCursor, listQuery, toFilter } from './alert-params.ts';
+import { acknowledgeBody, alertPath, detailQuery, disposeBody, encodeCursor, listQuery, shelveBody, toFilter, unshelveBody } from './alert-params.ts';
 import { registerAlertStream, type SubscribeAlertEvents } from './alert-stream.ts';
 import type { Authenticator } from './auth.ts';
 import { type Principal } from './auth.ts';
@@ -52,6 +63,8 @@ export interface AlertApiDeps {
   catalogue?: (() => Promise<Catalogue>) | undefined;
   /** Stream heartbeat, safety poll and token re-check interval, ms. Default 15,000. */
   heartbeatMs?: number | undefined;
+  /** Longest shelve (搁置), ms: the bureau's setting (`notify.maxShelveMs`). Default `DEFAULT_MAX_SHELVE_MS`, 8 h (one duty shift). */
+  maxShelveMs?: number | undefined;
 }
 
 export interface AlertRouteDeps {
@@ -74,10 +87,14 @@ export function transitionHttpError(code: TransitionErrorCode): { status: number
     case 'INVALID_TRANSITION':
     case 'ALREADY_ACKNOWLEDGED':
     case 'ALREADY_DISPOSED':
+    case 'SHELVE_NOT_ALLOWED':
+    case 'ALARM_SHELVED':
       return { status: 409, code: 'CONFLICT' };
     case 'DISPOSAL_TEXT_REQUIRED':
     case 'INVALID_ACTOR':
     case 'INVALID_ESCALATION':
+    case 'SHELVE_REASON_REQUIRED':
+    case 'SHELVE_DURATION_INVALID':
       return { status: 400, code: 'BAD_REQUEST' };
     case 'FINGERPRINT_MISMATCH':
       // Only a finding can mismatch; the API never sends one. A bug, not the caller's fault.
@@ -190,6 +207,39 @@ export function alertApi(config: { auth: Authenticator; rawRetentionMs?: number 
       const { id } = parse(alertPath, req.params, 'path');
       const { text } = parse(disposeBody, req.body, 'body');
       return act(req, reply, who, id, { type: 'dispose', actor: who.actor, at: deps.clock.now(), text });
+    });
+
+    /** Whether the alarm's rule, or a consolidated member's, is safety-critical (`seriousViolation`) in the catalogue in force. */
+    let shipped: Catalogue | undefined;
+    const safetyCritical = async (alert: { ruleId: string; members?: Readonly<Record<string, unknown>> | undefined }): Promise<boolean> => {
+      const serious = seriousRule(deps.alerts.catalogue ? await deps.alerts.catalogue() : (shipped ??= defaultCatalogue()));
+      return [alert.ruleId, ...Object.keys(alert.members ?? {})].some(serious);
+    };
+
+    // 搁置: a nuisance alarm, for a limited time, with a reason; the rules worker unshelves it at the end
+    app.post('/api/v1/alerts/:id/shelve', { schema: { params: alertPath, body: shelveBody } }, async (req, reply) => {
+      const who = await auth.authorize(req, 'alerts.act');
+      const { id } = parse(alertPath, req.params, 'path');
+      const { minutes, reason } = parse(shelveBody, req.body, 'body');
+      const alert = await visibleAlert(queries, who, id);
+      const at = deps.clock.now();
+      const maxMs = deps.alerts.maxShelveMs ?? DEFAULT_MAX_SHELVE_MS;
+      return act(req, reply, who, id, {
+        type: 'shelve',
+        actor: who.actor,
+        at,
+        until: at + minutes * 60_000,
+        reason,
+        safetyCritical: await safetyCritical(alert),
+        maxMs,
+      });
+    });
+
+    app.post('/api/v1/alerts/:id/unshelve', { schema: { params: alertPath, body: unshelveBody } }, async (req, reply) => {
+      const who = await auth.authorize(req, 'alerts.act');
+      const { id } = parse(alertPath, req.params, 'path');
+      const { reason } = parse(unshelveBody, req.body ?? {}, 'body');
+      return act(req, reply, who, id, { type: 'unshelve', actor: who.actor, at: deps.clock.now(), reason });
     });
   };
 }

@@ -122,6 +122,8 @@ export const ROUTES: Record<string, RouteDoc> = {
   'POST /api/v1/alerts/:id/acknowledge': r('签收报警', 'Acknowledge an alarm', 'alerts', 'alerts.act'),
   'POST /api/v1/alerts/:id/escalate': r('报请上级督办', 'Refer an open alert to the authority above', 'alerts', 'alerts.act'),
   'POST /api/v1/alerts/:id/dispose': r('处置报警', 'Dispose of an alarm (the reason is required)', 'alerts', 'alerts.act'),
+  'POST /api/v1/alerts/:id/shelve': r('限时搁置扰动报警', 'Shelve a nuisance alarm for a limited time, with a reason (never red or safety-critical)', 'alerts', 'alerts.act'),
+  'POST /api/v1/alerts/:id/unshelve': r('取消搁置', 'Unshelve an alarm (it also ends by itself at its time)', 'alerts', 'alerts.act'),
 
   'GET /api/v1/tasks': r('检查任务列表', 'List inspection tasks', 'tasks', 'tasks.read'),
   'GET /api/v1/tasks/:id': r('检查任务详情', 'A task with its events and inspections', 'tasks', 'tasks.read'),

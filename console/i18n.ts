@@ -316,6 +316,17 @@ const ZH = {
   kpiAuthorityRanking: '下级排名',
   kpiTagNo: '位号',
   kpiExpectedReceived: '实收 / 应收',
+  shelveAction: '搁置',
+  unshelveAction: '取消搁置',
+  shelvedUntilMark: '已搁置至',
+  shelveDuration: '搁置时长',
+  shelveReasonText: '搁置原因（必填）',
+  shelveMin30: '30 分钟',
+  shelveH1: '1 小时',
+  shelveH2: '2 小时',
+  shelveH4: '4 小时',
+  shelveH8: '8 小时',
+  shelveHelp: '限时搁置扰动报警：红色及重大隐患报警不得搁置；搁置期间不督办，到期自动取消搁置（最长时长为本局设置，平台默认 8 小时）',
 } as const;
 
 export type Key = keyof typeof ZH;
@@ -613,6 +624,18 @@ const EN: Partial<Record<Key, string>> = {
   kpiAuthorityRanking: 'Authorities below',
   kpiTagNo: 'Tag no.',
   kpiExpectedReceived: 'Received / expected',
+  shelveAction: 'Shelve',
+  unshelveAction: 'Unshelve',
+  shelvedUntilMark: 'Shelved until',
+  shelveDuration: 'For',
+  shelveReasonText: 'Reason (required)',
+  shelveMin30: '30 min',
+  shelveH1: '1 h',
+  shelveH2: '2 h',
+  shelveH4: '4 h',
+  shelveH8: '8 h',
+  shelveHelp:
+    "Shelve a nuisance alarm for a limited time: never red or safety-critical alarms; not escalated while shelved; unshelved automatically at the end (the longest is the bureau's setting, platform default 8 h)",
 };
 
 /** The word for `key` in the current language. */
@@ -647,6 +670,8 @@ const EVENT_NAMES: Record<string, { zh: string; en: string }> = {
   resolved: { zh: '恢复正常', en: 'resolved' },
   discarded: { zh: '未达保持时间', en: 'discarded' },
   disposed: { zh: '处置', en: 'disposed' },
+  shelved: { zh: '搁置', en: 'shelved' },
+  unshelved: { zh: '取消搁置', en: 'unshelved' },
 };
 
 /** An alert event type's name in the current language. */

@@ -232,6 +232,16 @@ export const platformConfigSchema = z.strictObject({
           blue: z.number().int().min(1).optional(),
         })
         .default({ red: 5 * 60_000, orange: 15 * 60_000 }),
+      /**
+       * Longest an officer may shelve (搁置) a nuisance alarm, ms (ISA-18.2 / EEMUA 191: shelving is time-limited).
+       * The bureau's setting; platform default 8 h, one duty shift. At most 24 h.
+       */
+      maxShelveMs: z
+        .number()
+        .int()
+        .min(60_000)
+        .max(24 * 3_600_000)
+        .default(8 * 3_600_000),
     })
     .prefault({}),
   tasks: z
@@ -322,6 +332,7 @@ export function configInputFromEnv(env: NodeJS.ProcessEnv): Record<string, unkno
       webhookSecret: env.NOTIFY_WEBHOOK_SECRET,
       webhookTimeoutMs: int(env.NOTIFY_WEBHOOK_TIMEOUT_MS),
       escalation: escalationFromEnv(env.NOTIFY_ESCALATION),
+      maxShelveMs: int(env.NOTIFY_MAX_SHELVE_MS),
     }),
     tasks: drop({ recheckGraceMs: int(env.TASK_RECHECK_GRACE_MS) }),
     ingest: drop({

@@ -52,7 +52,7 @@ export function buildApiPart(ctx: PlatformContext, gateway: GatewayPart | undefi
           await redis.command.publish(registryChangedChannel(config.redisPrefix), OVERRIDES_CHANGED);
         },
       },
-      alerts: { db, catalogue, announce: ctx.announce, subscribeAlertEvents: ctx.subscribeAlertEvents },
+      alerts: { db, catalogue, announce: ctx.announce, subscribeAlertEvents: ctx.subscribeAlertEvents, maxShelveMs: config.notify.maxShelveMs },
       plannedStops: {
         announce: async () => {
           await redis.command.publish(registryChangedChannel(config.redisPrefix), STOPS_CHANGED);

@@ -20,11 +20,15 @@
  *   has not fired (or the change is bookkeeping: an earlier start time).
  * - `acknowledged`: the officer's own action, shown on the console; it stops
  *   the escalation (the pending escalation job finds nothing to do).
+ * - `shelved`, `unshelved` (搁置 / 取消搁置): the officer's action or its expiry,
+ *   on the record and the console. A `severity_raised` while shelved below red
+ *   (reason 'raised_while_shelved') is not notified either; a raise to red
+ *   ends the shelve and is notified as usual.
  */
-import type { AlertEvent, AlertEventType } from '../state/index.ts';
+import type { AlertEvent, AlertEventType, AlertReason } from '../state/index.ts';
 
 export type NotifyReason =
-  'fired' | 'severity_raised' | 'escalated' | 'resolved' | 'disposed' | 'not_fired_yet' | 'never_fired' | 'bookkeeping' | 'officer_action';
+  'fired' | 'severity_raised' | 'escalated' | 'resolved' | 'disposed' | 'not_fired_yet' | 'never_fired' | 'bookkeeping' | 'officer_action' | 'shelved';
 
 export interface NotifyDecision {
   notify: boolean;
@@ -35,12 +39,12 @@ const yes = (reason: NotifyReason): NotifyDecision => ({ notify: true, reason })
 const no = (reason: NotifyReason): NotifyDecision => ({ notify: false, reason });
 
 /** Whether the event is sent to the notification channels, and why. */
-export function notifyDecision(e: Pick<AlertEvent, 'type' | 'from' | 'to'>): NotifyDecision {
+export function notifyDecision(e: Pick<AlertEvent, 'type' | 'from' | 'to'> & { reason?: AlertReason | undefined }): NotifyDecision {
   switch (e.type) {
     case 'fired':
       return yes('fired');
     case 'severity_raised':
-      return e.to === 'pending' ? no('not_fired_yet') : yes('severity_raised');
+      return e.to === 'pending' ? no('not_fired_yet') : e.reason === 'raised_while_shelved' ? no('shelved') : yes('severity_raised');
     case 'escalated':
       return yes('escalated');
     case 'resolved':
@@ -58,14 +62,19 @@ export function notifyDecision(e: Pick<AlertEvent, 'type' | 'from' | 'to'>): Not
       return no('bookkeeping');
     case 'acknowledged':
       return no('officer_action');
+    case 'shelved':
+    case 'unshelved':
+      return no('shelved');
   }
 }
 
 /**
  * Whether the event may start or move the alert's escalation clock: 'fired'
  * starts it, 'severity_raised' restarts it (with the new grade's limit),
- * 'escalated' starts the next level's. The dispatcher then schedules from the
- * alert as it is now (`nextEscalation`), so an alert acknowledged or resolved
- * meanwhile schedules nothing.
+ * 'escalated' starts the next level's, 'unshelved' resumes it (from the unshelve
+ * time). The dispatcher then schedules from the alert as it is now
+ * (`nextEscalation`), so an alert acknowledged, resolved or shelved meanwhile
+ * schedules nothing.
  */
-export const schedulesEscalation = (type: AlertEventType): boolean => type === 'fired' || type === 'severity_raised' || type === 'escalated';
+export const schedulesEscalation = (type: AlertEventType): boolean =>
+  type === 'fired' || type === 'severity_raised' || type === 'escalated' || type === 'unshelved';

@@ -11,6 +11,10 @@
  * at `firedAt + limit`, level 2 at `firedAt + 2·limit`, … . Levels are returned
  * one at a time (no skipping authorities); after an outage the caller loops
  * while a level is due.
+ *
+ * A shelved alarm (`shelvedUntil` set) has no next level: nothing is scheduled
+ * and a job that runs finds nothing due. Unshelving moves `dutyClockSince` up to
+ * the unshelve time, so the clock resumes from there with the full limit.
  */
 import type { Severity } from '../types.ts';
 import type { Alert } from './model.ts';
@@ -31,7 +35,7 @@ export interface EscalationOptions {
 
 /** The next escalation level and when it falls due, whether or not it is due yet; for scheduling a delayed job. */
 export function nextEscalation(alert: Alert, limits: EscalationLimits, opts: EscalationOptions = {}): { level: number; dueAt: number } | undefined {
-  if (alert.state !== 'firing' || alert.firedAt === undefined) return undefined;
+  if (alert.state !== 'firing' || alert.firedAt === undefined || alert.shelvedUntil !== undefined) return undefined;
   const limit = limits[alert.severity];
   if (limit === undefined || !(limit > 0)) return undefined;
   const level = alert.escalations + 1;

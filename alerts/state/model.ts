@@ -12,6 +12,7 @@
  *  firing | acknowledged | resolved (after firing) ──dispose(text)──▶ disposed
  *  pending + suppressedBy: never fires until 'unsuppress' (or a red / unsuppressed raise)
  *  resolved | disposed + a newer raise ──▶ a NEW alert (new id)
+ *  firing | acknowledged (not red, not safety-critical) ──shelve──▶ same state + shelvedUntil ──unshelve / expiry / red──▶ same state
  * ```
  *
  * Times: `startedAt`, `lastFindingAt`, `firedAt`, `resolvedAt` are data time
@@ -119,6 +120,17 @@ export interface Alert {
    * every one has cleared; its grade is the highest reached.
    */
   readonly members?: Readonly<Record<string, AlertMember>> | undefined;
+  /**
+   * Shelved (搁置, ISA-18.2 / EEMUA 191): an officer took this nuisance alarm off the duty lists' attention
+   * until this platform time (ms). While set it does not escalate and a raise below red is not notified;
+   * the rules worker unshelves it at this time (`unshelve`, system, 'shelve_expired'). Never on red or a
+   * safety-critical (`seriousViolation`) rule's alarm; dropped when the alarm resolves, is disposed or turns red.
+   */
+  readonly shelvedUntil?: number | undefined;
+  /** The officer who shelved it (the latest shelve or extension). */
+  readonly shelvedBy?: UserActor | undefined;
+  /** Why (trimmed, at most `MAX_SHELVE_REASON` characters). */
+  readonly shelveReason?: string | undefined;
 }
 
 /** One rule's fact within a consolidated alarm. */
@@ -142,6 +154,8 @@ export const ALERT_EVENT_TYPES = [
   'resolved',
   'discarded',
   'disposed',
+  'shelved',
+  'unshelved',
 ] as const;
 export type AlertEventType = (typeof ALERT_EVENT_TYPES)[number];
 
@@ -165,6 +179,11 @@ export const ALERT_REASONS = [
   'disposed_by_officer',
   'consolidated',
   'member_cleared',
+  'shelved_by_officer',
+  'shelve_expired',
+  'unshelved_by_officer',
+  'red_never_shelved',
+  'raised_while_shelved',
 ] as const;
 export type AlertReason = (typeof ALERT_REASONS)[number];
 
@@ -219,7 +238,27 @@ export type Command =
    * alert is not acknowledged in time (no actor), or by an officer who refers
    * an open alert upward (a `user:` actor, with a note).
    */
-  | { type: 'escalate'; at: number; level: number; to: string; actor?: string | undefined; note?: string | undefined };
+  | { type: 'escalate'; at: number; level: number; to: string; actor?: string | undefined; note?: string | undefined }
+  /**
+   * 搁置: an officer shelves an active (firing or acknowledged) nuisance alarm until `until` (platform time),
+   * with a reason. The pure machine does not read the catalogue or the config: the caller passes whether the
+   * alarm's rule (or one of its members) is safety-critical (`seriousViolation`) and the longest shelve allowed.
+   * Shelving a shelved alarm again extends it, by the same rules (measured from `at`).
+   */
+  | { type: 'shelve'; actor: string; at: number; until: number; reason: string; safetyCritical: boolean; maxMs: number }
+  /**
+   * 取消搁置: by an officer (`user:<id>`, any time, with an optional reason of theirs, kept as the event's
+   * note) or by the rules worker when the shelve expired (`system`, with `at` = `shelvedUntil`; earlier is a no-op).
+   */
+  | { type: 'unshelve'; actor: string; at: number; reason?: string | undefined };
+
+/** Longest shelve reason, characters (the platform's limit). */
+export const MAX_SHELVE_REASON = 500;
+/**
+ * Longest shelve, ms: the platform's default, one duty shift (8 h). The bureau sets its own
+ * (`notify.maxShelveMs` in the platform config).
+ */
+export const DEFAULT_MAX_SHELVE_MS = 8 * 3_600_000;
 
 export interface TransitionPolicy {
   /** Hold time of the rule (ms): how long a raise must persist before the alert fires. 0 fires at once. */
@@ -244,6 +283,14 @@ export const TRANSITION_ERROR_CODES = [
   'INVALID_ESCALATION',
   /** The finding's fingerprint differs from the alert's: a caller bug. */
   'FINGERPRINT_MISMATCH',
+  /** Shelving refused: a red alarm, or a safety-critical (`seriousViolation`) rule's. */
+  'SHELVE_NOT_ALLOWED',
+  /** Shelving refused: no reason (blank) or one too long. */
+  'SHELVE_REASON_REQUIRED',
+  /** Shelving refused: the end is not after now, beyond the longest shelve, or earlier than the shelve in force. */
+  'SHELVE_DURATION_INVALID',
+  /** The alarm is shelved: escalation waits until it is unshelved. */
+  'ALARM_SHELVED',
 ] as const;
 export type TransitionErrorCode = (typeof TRANSITION_ERROR_CODES)[number];
 export interface TransitionError {
@@ -267,6 +314,8 @@ export type TransitionOutcome =
   | 'acknowledged'
   | 'escalated'
   | 'disposed'
+  | 'shelved'
+  | 'unshelved'
   // no-ops
   | 'duplicate'
   | 'stale'
@@ -278,6 +327,9 @@ export type TransitionOutcome =
   | 'already_acknowledged'
   | 'already_escalated'
   | 'already_disposed'
+  | 'already_shelved'
+  | 'not_shelved'
+  | 'shelve_not_expired'
   // error
   | 'rejected';
 

@@ -24,4 +24,9 @@ export const REASONS: Readonly<Record<AlertReason, { readonly zh: string; readon
   disposed_by_officer: { zh: '值班员已处置', en: 'Disposed by the duty officer' },
   consolidated: { zh: '同一测点同一事件的另一项报警并入本报警', en: 'Another alarm of the same point and episode joined this one' },
   member_cleared: { zh: '并入的一项报警条件已消除，其余仍在', en: 'One joined condition cleared; others still stand' },
+  shelved_by_officer: { zh: '值班员限时搁置扰动报警', en: 'Nuisance alarm shelved for a limited time by an officer' },
+  shelve_expired: { zh: '搁置期满，自动取消搁置', en: 'Shelve expired; unshelved automatically' },
+  unshelved_by_officer: { zh: '值班员取消搁置', en: 'Unshelved by an officer' },
+  red_never_shelved: { zh: '报警升为红色，立即取消搁置', en: 'The alarm turned red; unshelved at once' },
+  raised_while_shelved: { zh: '搁置期间报警等级升高（未到红色，不通知）', en: 'Severity increased while shelved (below red; not notified)' },
 };

@@ -24,9 +24,13 @@
  *   own 签收 and restarts the escalation clock.
  * - Suppression only ever applies to pending alerts; a firing alert is never
  *   muted retroactively, and red is never suppressed.
+ * - Shelving (actions.ts) marks a firing/acknowledged alarm: a raise below red
+ *   is recorded with reason 'raised_while_shelved' (not notified), a raise to
+ *   red ends the shelve ('unshelved', 'red_never_shelved'), a clear resolves
+ *   it and ends the shelve.
  */
 import { fingerprintOf, severityRank, type Finding, type Observation } from '../types.ts';
-import { acknowledge, dispose, escalate } from './actions.ts';
+import { acknowledge, dispose, escalate, shelve, unshelve, withoutShelve } from './actions.ts';
 import { changed, eventOf, iso, noop, reject } from './events.ts';
 import {
   SYSTEM_ACTOR,
@@ -61,6 +65,10 @@ export function transition(alert: Alert | undefined, cmd: Command, policy: Trans
       return dispose(alert, cmd);
     case 'escalate':
       return escalate(alert, cmd);
+    case 'shelve':
+      return shelve(alert, cmd);
+    case 'unshelve':
+      return unshelve(alert, cmd);
   }
 }
 
@@ -177,7 +185,20 @@ function merge(alert: ActiveAlert, f: Finding, suppressedBy: string | undefined,
       next = { ...rest, state: 'firing' };
       detail += `; the acknowledgement by ${by ?? '?'} covered the lower grade, re-armed`;
     }
-    events.push(eventOf(next, 'severity_raised', { ...e, reason: 'severity_increased', detail, evidence: f.evidence }));
+    // shelved (搁置): a raise below red is recorded but not notified (its own reason); red ends the shelve at once
+    const shelved = next.shelvedUntil !== undefined && next.severity !== 'red';
+    events.push(eventOf(next, 'severity_raised', { ...e, reason: shelved ? 'raised_while_shelved' : 'severity_increased', detail, evidence: f.evidence }));
+    if (next.shelvedUntil !== undefined && next.severity === 'red') {
+      const was = next;
+      next = withoutShelve(next);
+      events.push(
+        eventOf(next, 'unshelved', {
+          ...e,
+          reason: 'red_never_shelved',
+          detail: `shelved by ${was.shelvedBy ?? '?'} until ${iso(was.shelvedUntil ?? f.at)}; turned red`,
+        }),
+      );
+    }
   }
 
   let liftedAt: number | undefined;
@@ -231,8 +252,10 @@ function onClear(alert: Alert | undefined, f: Finding): TransitionResult {
     const next: Alert = { ...alert, state: 'resolved', resolvedAt: f.at, resolution: 'cleared_before_hold' };
     return changed(next, [eventOf(next, 'discarded', { ...e, reason: 'cleared_before_hold', detail: lasted })], 'discarded');
   }
-  const next: Alert = { ...alert, state: 'resolved', resolvedAt: f.at, resolution: 'cleared' };
-  return changed(next, [eventOf(next, 'resolved', { ...e, reason: 'condition_cleared', detail: lasted })], 'resolved');
+  // a shelved alarm resolves as any other; the shelve ends with it
+  const shelf = alert.shelvedUntil === undefined ? '' : `; the shelve until ${iso(alert.shelvedUntil)} ends`;
+  const next: Alert = { ...withoutShelve(alert), state: 'resolved', resolvedAt: f.at, resolution: 'cleared' };
+  return changed(next, [eventOf(next, 'resolved', { ...e, reason: 'condition_cleared', detail: lasted + shelf })], 'resolved');
 }
 
 function onTick(alert: Alert | undefined, now: number, policy: TransitionPolicy): TransitionResult {

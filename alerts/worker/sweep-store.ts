@@ -1,6 +1,7 @@
 /**
  * The alert rows the rules worker's sweeps read (sweeps.ts): recent firings of
- * one point (chattering) and the pending alerts held back by a suppression.
+ * one point (chattering), the pending alerts held back by a suppression and the
+ * shelved alarms whose shelve has run out.
  * Reads only; every change goes through `applyCommand`.
  */
 import type { Queryable } from '../../core/db/db.ts';
@@ -33,4 +34,24 @@ export class SweepStore {
     );
     return rows;
   }
+
+  /** Active alarms whose shelve (搁置) ended at or before `now` (ms), with its end. */
+  async shelveExpired(now: number): Promise<ShelvedRow[]> {
+    const { rows } = await this.db.query<ShelvedRow & { until: string | number }>(
+      `SELECT id, enterprise_id, subject, rule_id, (data->>'shelvedUntil')::bigint AS until FROM alerts
+        WHERE state IN ('firing', 'acknowledged') AND data ? 'shelvedUntil' AND (data->>'shelvedUntil')::bigint <= $1`,
+      [now],
+    );
+    return rows.map((r) => ({ ...r, until: Number(r.until) }));
+  }
+}
+
+/** A shelved alarm due to be unshelved. */
+export interface ShelvedRow {
+  id: string;
+  enterprise_id: string;
+  subject: string;
+  rule_id: string;
+  /** `shelvedUntil`, ms. */
+  until: number;
 }

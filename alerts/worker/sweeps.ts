@@ -1,12 +1,13 @@
 /**
  * The rules worker's sweeps over the alerts it persisted: chattering (the same
  * point's alerts firing again and again, 频繁报警, is an alert of its own)
- * and lifting suppressions whose root cause is over. The decisions are the
+ * lifting suppressions whose root cause is over, and unshelving alarms whose
+ * shelve (搁置) has run out. The decisions are the
  * alert state machine's (`detectChattering`, `isActive`); the rows come from
  * sweep-store.ts.
  */
 import type { Applied } from '../apply.ts';
-import { detectChattering, isActive } from '../state/index.ts';
+import { SYSTEM_ACTOR, detectChattering, isActive } from '../state/index.ts';
 import type { AlertStore } from '../store.ts';
 import { fingerprintOf, type Finding } from '../types.ts';
 import type { RulesEngine } from './engine.ts';
@@ -67,6 +68,21 @@ export class Sweeps {
         { alertId: r.id },
         { type: 'unsuppress', at: end },
         { ruleId: r.fingerprint.split('|')[0]!, enterpriseId: r.enterprise_id, subject: r.subject },
+      );
+    }
+  }
+
+  /**
+   * Unshelves the alarms whose shelve has run out (at `now`, the injected clock): `unshelve` by the system at
+   * `shelvedUntil`, so a re-run is a no-op and the escalation clock resumes from the shelve's end, not from
+   * when this sweep happened to run. The 'unshelved' event makes the notifier schedule the next level.
+   */
+  async shelved(now: number): Promise<void> {
+    for (const r of await this.deps.sweepStore.shelveExpired(now)) {
+      await this.deps.writer.command(
+        { alertId: r.id },
+        { type: 'unshelve', actor: SYSTEM_ACTOR, at: r.until },
+        { ruleId: r.rule_id, enterpriseId: r.enterprise_id, subject: r.subject },
       );
     }
   }

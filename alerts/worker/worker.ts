@@ -240,6 +240,7 @@ export class RulesWorker {
           for (const f of this.engine.tick(now)) await this.writer.persist(f);
           this.consistent = true;
           await this.stops?.tick(now);
+          await this.sweeps.shelved(now);
         }
         if (now - this.lastSweepAt >= c.snapshotIntervalMs) {
           this.lastSweepAt = now;

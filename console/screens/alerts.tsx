@@ -7,7 +7,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import { api, ApiError, can } from '../api.ts';
-import { both, eventName, t, time } from '../i18n.ts';
+import { both, eventName, t, time, type Key } from '../i18n.ts';
 import { historySeries } from '../history-series.ts';
 import { ALERT_EVENT_TYPES } from '../../alerts/state/model.ts';
 import type { Alert, AlertDetail, AlertState, Grade } from '../types.ts';
@@ -150,6 +150,11 @@ function AlertRow({ alert: a, onChange, warning }: { alert: Alert; onChange: (a:
           {a.enterpriseId} · {a.subject} · {time(a.firedAt ?? a.startedAt)}
         </span>
         <span class="state">{t(a.state)}</span>
+        {a.shelvedUntil !== undefined && (
+          <span class="chip shelved" title={a.shelveReason} data-testid="shelved-mark">
+            {t('shelvedUntilMark')} {hhmm(a.shelvedUntil)}
+          </span>
+        )}
       </div>
       {can('alerts.act') && a.state !== 'disposed' && (
         <div class="actions">
@@ -166,6 +171,11 @@ function AlertRow({ alert: a, onChange, warning }: { alert: Alert; onChange: (a:
           {(a.state === 'firing' || a.state === 'acknowledged') && (
             <button disabled={busy} onClick={() => void escalate()} data-testid="escalate">
               {t('escalate')}
+            </button>
+          )}
+          {a.shelvedUntil !== undefined && (
+            <button disabled={busy} onClick={() => void run(async () => onChange(await unshelveAlert(a.id)))} data-testid="unshelve">
+              {t('unshelveAction')}
             </button>
           )}
           {can('tasks.dispatch') && (
@@ -263,6 +273,7 @@ export function AlertView({ id }: { id: string }) {
         <dt>{t('state')}</dt>
         <dd>{t(a.state)}</dd>
       </dl>
+      {can('alerts.act') && <ShelveControl alert={a} onChange={(next) => setD({ ...d, alert: { ...next } })} />}
       <h3>{t('readings')}</h3>
       {d.readings && d.readings.points.length > 0 ? <ReadingsChart detail={d} /> : <p class="muted">{d.readingsNote ?? t('noReadings')}</p>}
       <h3>{t('events')}</h3>
@@ -316,4 +327,100 @@ function ReadingsChart({ detail }: { detail: AlertDetail }) {
     return () => plot.destroy();
   }, [detail]);
   return <div class="chart" ref={ref} data-testid="readings-chart" />;
+}
+
+/** `HH:mm` in China Standard Time, as officers read it. */
+const hhmm = (ms: number): string => new Date(ms).toLocaleTimeString('zh-CN', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', hour12: false });
+
+const unshelveAlert = async (id: string): Promise<Alert> => (await api<{ alert: Alert }>('POST', `/api/v1/alerts/${id}/unshelve`, {})).alert;
+
+/** Durations offered (minutes); the server refuses more than the bureau's longest shelve (platform default 8 h). */
+const SHELVE_MINUTES: [number, Key][] = [
+  [30, 'shelveMin30'],
+  [60, 'shelveH1'],
+  [120, 'shelveH2'],
+  [240, 'shelveH4'],
+  [480, 'shelveH8'],
+];
+
+/**
+ * 搁置 (ISA-18.2 / EEMUA 191): a non-red, still active alarm, for a chosen time, with a required reason;
+ * 取消搁置 while shelved. The server refuses red and safety-critical alarms and says why.
+ */
+function ShelveControl({ alert: a, onChange }: { alert: Alert; onChange: (a: Alert) => void }) {
+  const [open, setOpen] = useState(false);
+  const [minutes, setMinutes] = useState(60);
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [note, setNote] = useState<string | undefined>();
+  const active = a.state === 'firing' || a.state === 'acknowledged';
+  if (!active || (a.severity === 'red' && a.shelvedUntil === undefined)) return null;
+  const run = async (f: () => Promise<Alert>) => {
+    setBusy(true);
+    setNote(undefined);
+    try {
+      onChange(await f());
+      setOpen(false);
+      setReason('');
+    } catch (err) {
+      setNote((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="shelve" data-testid="shelve-control">
+      {a.shelvedUntil !== undefined && (
+        <p>
+          <span class="chip shelved" data-testid="shelved-mark">
+            {t('shelvedUntilMark')} {hhmm(a.shelvedUntil)}
+          </span>{' '}
+          {a.shelveReason} <span class="muted">{a.shelvedBy}</span>{' '}
+          <button disabled={busy} onClick={() => void run(() => unshelveAlert(a.id))} data-testid="unshelve">
+            {t('unshelveAction')}
+          </button>
+        </p>
+      )}
+      {!open ? (
+        <button disabled={busy} onClick={() => setOpen(true)} data-testid="shelve">
+          {t('shelveAction')}
+        </button>
+      ) : (
+        <form
+          class="dispose"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run(async () => (await api<{ alert: Alert }>('POST', `/api/v1/alerts/${a.id}/shelve`, { minutes, reason })).alert);
+          }}
+        >
+          <label>
+            {t('shelveDuration')}{' '}
+            <select value={String(minutes)} onChange={(e) => setMinutes(Number((e.target as HTMLSelectElement).value))} data-testid="shelve-minutes">
+              {SHELVE_MINUTES.map(([m, key]) => (
+                <option key={m} value={String(m)}>
+                  {t(key)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <textarea
+            required
+            maxLength={500}
+            placeholder={t('shelveReasonText')}
+            value={reason}
+            onInput={(e) => setReason((e.target as HTMLTextAreaElement).value)}
+            data-testid="shelve-reason"
+          />
+          <button type="submit" disabled={busy || reason.trim() === ''} data-testid="confirm-shelve">
+            {t('confirm')}
+          </button>
+          <button type="button" onClick={() => setOpen(false)}>
+            {t('cancel')}
+          </button>
+          <p class="muted">{t('shelveHelp')}</p>
+        </form>
+      )}
+      {note && <p class="note">{note}</p>}
+    </div>
+  );
 }

@@ -133,6 +133,21 @@ const ENDPOINTS: Endpoint[] = [
     request: async (w) => ({ method: 'POST', url: `/api/v1/alerts/${await newAlert(ENTERPRISE[w])}/dispose`, body: { text: '已处置' } }),
   },
   {
+    name: 'POST /alerts/:id/shelve',
+    permission: 'alerts.act',
+    ok: 200,
+    request: async (w) => {
+      const id = await alerts.fire(`GT-${++subjects}`, { enterpriseId: ENTERPRISE[w], at: NOW, severity: 'orange' });
+      return { method: 'POST', url: `/api/v1/alerts/${id}/shelve`, body: { minutes: 30, reason: '仪表标定，误报' } };
+    },
+  },
+  {
+    name: 'POST /alerts/:id/unshelve',
+    permission: 'alerts.act',
+    ok: 200,
+    request: async (w) => ({ method: 'POST', url: `/api/v1/alerts/${await newAlert(ENTERPRISE[w])}/unshelve`, body: {} }),
+  },
+  {
     name: 'GET /enterprises/:id/ledger',
     permission: 'ledger.read',
     ok: 200,
