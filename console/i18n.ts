@@ -347,6 +347,7 @@ const ZH = {
   stopStatusCancelled: '已取消',
   stopWholeEnterprise: '全厂所有测点和网关',
   stopEndedAt: '实际结束',
+  aqLimitName: '口径',
 } as const;
 
 export type Key = keyof typeof ZH;
@@ -674,6 +675,7 @@ const EN: Partial<Record<Key, string>> = {
   stopStatusCancelled: 'Cancelled',
   stopWholeEnterprise: 'All points and gateways of the enterprise',
   stopEndedAt: 'Ended',
+  aqLimitName: 'Limit',
 };
 
 /** The word for `key` in the current language. */

@@ -7,9 +7,8 @@
  * times in China Standard Time. Reads `GET /api/v1/alarm-quality` (api/alarm-quality.ts).
  */
 import { useEffect, useState } from 'preact/hooks';
-import { api, user } from '../api.ts';
+import { api } from '../api.ts';
 import { both, lang, percent, t, type Key } from '../i18n.ts';
-import { useValue } from '../state.ts';
 import type { BadActor, DayFigures, FloodEpisode } from '../../alerts/quality.ts';
 
 type Figures = Omit<DayFigures, 'date'>;
@@ -43,11 +42,18 @@ export const cstStamp = (t: number | string): string => {
 /** A count as people read it (thousands grouped). */
 const count = (n: number): string => n.toLocaleString(lang.get() === 'en' ? 'en-GB' : 'zh-CN');
 
-/** The side of a "中文 / English" server text for the current language. */
-const side = (text: string): string => {
-  const cut = / ?\/ /.exec(text);
-  if (!cut) return text;
-  return lang.get() === 'en' ? text.slice(cut.index + cut[0].length) : text.slice(0, cut.index);
+const CJK = /[\u3400-\u9fff\uff00-\uffef]/;
+/**
+ * The side of a "中文 / English" server text for the current language: cut at the " / " with Chinese before
+ * it and none after it (a source such as "EEMUA 191 / ISA-18.2：…" keeps its own slash).
+ */
+export const side = (text: string): string => {
+  for (const m of text.matchAll(/ ?\/ /g)) {
+    const zh = text.slice(0, m.index);
+    const en = text.slice(m.index + m[0].length);
+    if (CJK.test(zh) && !CJK.test(en)) return lang.get() === 'en' ? en : zh;
+  }
+  return text;
 };
 
 /** How each limit is named and its value written. */
@@ -62,17 +68,21 @@ const LIMITS: Record<string, { key: Key; show: (v: number) => string }> = {
 };
 
 export function QualityView() {
-  const me = useValue(user);
   const [days, setDays] = useState(7);
   const [authorityId, setAuthorityId] = useState('');
   const [below, setBelow] = useState<{ authorityId: string; name: string }[]>([]);
+  /** The caller's own jurisdiction as the statistics see it (null: all, for the platform's admin). */
+  const [root, setRoot] = useState<string | null | undefined>();
   const [r, setR] = useState<QualityAnswer | undefined>();
   const [error, setError] = useState<string | undefined>();
 
   // the jurisdictions one may pick: one's own (the default) and those directly below it
   useEffect(() => {
-    api<{ authorities: { authorityId: string; name: string }[] }>('GET', `/api/v1/stats?from=${Date.now() - DAY}`).then(
-      (s) => setBelow(s.authorities),
+    api<{ authorityId: string | null; authorities: { authorityId: string; name: string }[] }>('GET', `/api/v1/stats?from=${Date.now() - DAY}`).then(
+      (s) => {
+        setRoot(s.authorityId);
+        setBelow(s.authorities);
+      },
       () => setBelow([]),
     );
   }, []);
@@ -84,7 +94,7 @@ export function QualityView() {
     api<QualityAnswer>('GET', `/api/v1/alarm-quality?${q.toString()}`).then(setR, (err: unknown) => setError(side((err as Error).message)));
   }, [days, authorityId]);
 
-  const own = me?.authorityId ? (r?.names.authorities[me.authorityId] ?? t('aqOwnJurisdiction')) : t('aqAllJurisdictions');
+  const own = root === null ? t('aqAllJurisdictions') : ((root && r?.names.authorities[root]) ?? t('aqOwnJurisdiction'));
   return (
     <section class="stats quality" data-testid="quality">
       <div class="toolbar">
@@ -145,7 +155,7 @@ function Report({ r }: { r: QualityAnswer }) {
         <Kpi
           id="per-ten"
           label={t('aqPerTenMinutes')}
-          value={per === null ? '—' : per.toLocaleString(lang.get() === 'en' ? 'en-GB' : 'zh-CN', { maximumFractionDigits: 2 })}
+          value={per === null ? '—' : per.toLocaleString(lang.get() === 'en' ? 'en-GB' : 'zh-CN', { maximumFractionDigits: 3 })}
           hint={t('aqPerTenMinutesHint')}
         />
         <Kpi id="floods" label={t('aqFloods')} value={count(r.totals.floods)} />
@@ -268,7 +278,7 @@ function Report({ r }: { r: QualityAnswer }) {
         <table class="ranking">
           <thead>
             <tr>
-              <th>{t('limits')}</th>
+              <th>{t('aqLimitName')}</th>
               <th>{t('aqLimitValue')}</th>
               <th>{t('aqLimitSource')}</th>
             </tr>

@@ -10,7 +10,7 @@ import { api } from '../../api.ts';
 import { lang, t, type Key } from '../../i18n.ts';
 import type { PlannedStop, StopKind, StopScope, StopStatus } from '../../../ledger/stops.ts';
 import type { HazardSource, RegistryPoint } from './registry-model.ts';
-import { cstStamp } from '../quality.tsx';
+import { cstStamp, side } from '../quality.tsx';
 import { EnterprisePicker, useAction } from './shared.tsx';
 
 type Stop = PlannedStop & { status: StopStatus };
@@ -57,8 +57,7 @@ export function stopMessage(message: string): string {
     .map((part) => {
       const m = /^([A-Za-z0-9_.]+): (.*)$/s.exec(part.replace(/^\(body\): /, ''));
       const [path, text] = m ? [m[1]!.replace(/\.\d+$/, ''), m[2]!] : [undefined, part.replace(/^\(body\): /, '')];
-      const cut = / ?\/ /.exec(text);
-      const said = cut ? (en ? text.slice(cut.index + cut[0].length) : text.slice(0, cut.index)) : text;
+      const said = side(text);
       return path && FIELD_KEY[path] ? `${t(FIELD_KEY[path])}：${said}` : said;
     })
     .join(en ? '; ' : '；');
