@@ -346,7 +346,6 @@ const ZH = {
   stopStatusEnded: '已结束',
   stopStatusCancelled: '已取消',
   stopWholeEnterprise: '全厂所有测点和网关',
-  stopEndedAt: '实际结束',
   aqLimitName: '口径',
 } as const;
 
@@ -674,7 +673,6 @@ const EN: Partial<Record<Key, string>> = {
   stopStatusEnded: 'Ended',
   stopStatusCancelled: 'Cancelled',
   stopWholeEnterprise: 'All points and gateways of the enterprise',
-  stopEndedAt: 'Ended',
   aqLimitName: 'Limit',
 };
 

@@ -69,6 +69,9 @@ const localInput = (ms: number): string => new Date(ms + CST).toISOString().slic
 /** A `datetime-local` value, read as China Standard Time, as ISO 8601 with +08:00 (as the API asks). */
 export const cstIso = (v: string): string => (v ? `${v.length === 16 ? `${v}:00` : v}+08:00` : '');
 
+/** A time entered to the minute, as `2026-12-05 08:00` (China Standard Time). */
+const minute = (iso: string): string => cstStamp(iso).slice(0, 16);
+
 interface Choices {
   zones: string[];
   hazardSources: { code: string; name: string }[];
@@ -191,7 +194,7 @@ function EnterpriseStops({ enterpriseId }: { enterpriseId: string }) {
       )}
       {view}
       <div class="table-scroll">
-        <table class="ranking registry" data-testid="stop-list">
+        <table class="ranking stops" data-testid="stop-list">
           <thead>
             <tr>
               <th>{t('stopStatus')}</th>
@@ -202,64 +205,60 @@ function EnterpriseStops({ enterpriseId }: { enterpriseId: string }) {
               <th>{t('stopPerson')}</th>
               <th>{t('stopStartsAt')}</th>
               <th>{t('stopExpectedEndAt')}</th>
-              <th>{t('stopSuppressed')}</th>
-              <th />
+              <th class="narrow">{t('stopSuppressed')}</th>
             </tr>
           </thead>
           <tbody>
             {stops?.length === 0 && (
               <tr>
-                <td colSpan={10} class="muted">
+                <td colSpan={9} class="muted">
                   {t('stopNone')}
                 </td>
               </tr>
             )}
             {stops?.map((s) => (
               <tr key={s.id} data-testid={`stop-${s.id}`} data-status={s.status}>
-                <td data-testid="stop-status">{t(STATUS_KEY[s.status])}</td>
+                <td class="wrap">
+                  <span data-testid="stop-status">{t(STATUS_KEY[s.status])}</span>
+                  {(s.endedAt ?? s.cancelledAt) && <div class="muted">{minute((s.endedAt ?? s.cancelledAt)!)}</div>}
+                  <div class="stop-actions">
+                    {confirming?.id === s.id ? (
+                      <span role="group" data-testid="stop-confirm">
+                        {t(confirming.action === 'end' ? 'stopConfirmEnd' : 'stopConfirmCancel')}{' '}
+                        <button class="primary" disabled={busy} onClick={() => void close(s.id, confirming.action)} data-testid="stop-confirm-yes">
+                          {t('confirm')}
+                        </button>{' '}
+                        <button disabled={busy} onClick={() => setConfirming(undefined)} data-testid="stop-confirm-no">
+                          {t('back')}
+                        </button>
+                      </span>
+                    ) : (
+                      <>
+                        {(s.status === 'active' || s.status === 'overrunning') && (
+                          <button disabled={busy} onClick={() => setConfirming({ id: s.id, action: 'end' })} data-testid="stop-end">
+                            {t('stopEnd')}
+                          </button>
+                        )}{' '}
+                        {(s.status === 'planned' || s.status === 'active' || s.status === 'overrunning') && (
+                          <button disabled={busy} onClick={() => setConfirming({ id: s.id, action: 'cancel' })} data-testid="stop-cancel">
+                            {t('stopCancel')}
+                          </button>
+                        )}
+                      </>
+                    )}
+                  </div>
+                </td>
                 <td>{t(KIND_KEY[s.kind])}</td>
                 <td>{t(SCOPE_KEY[s.scope])}</td>
                 <td class="wrap">{targetsInWords(s)}</td>
                 <td class="wrap">{s.reason}</td>
                 <td>
-                  {s.person.name} {s.person.phone}
+                  {s.person.name}
+                  <div>{s.person.phone}</div>
                 </td>
-                <td>{cstStamp(s.startsAt)}</td>
-                <td>
-                  {cstStamp(s.expectedEndAt)}
-                  {s.endedAt && (
-                    <div class="muted">
-                      {t('stopEndedAt')} {cstStamp(s.endedAt)}
-                    </div>
-                  )}
-                </td>
+                <td>{minute(s.startsAt)}</td>
+                <td>{minute(s.expectedEndAt)}</td>
                 <td data-testid="stop-suppressed">{s.suppressedAlerts}</td>
-                <td class="actions-cell">
-                  {confirming?.id === s.id ? (
-                    <span role="group" data-testid="stop-confirm">
-                      {t(confirming.action === 'end' ? 'stopConfirmEnd' : 'stopConfirmCancel')}{' '}
-                      <button class="primary" disabled={busy} onClick={() => void close(s.id, confirming.action)} data-testid="stop-confirm-yes">
-                        {t('confirm')}
-                      </button>{' '}
-                      <button disabled={busy} onClick={() => setConfirming(undefined)} data-testid="stop-confirm-no">
-                        {t('back')}
-                      </button>
-                    </span>
-                  ) : (
-                    <>
-                      {(s.status === 'active' || s.status === 'overrunning') && (
-                        <button disabled={busy} onClick={() => setConfirming({ id: s.id, action: 'end' })} data-testid="stop-end">
-                          {t('stopEnd')}
-                        </button>
-                      )}{' '}
-                      {(s.status === 'planned' || s.status === 'active' || s.status === 'overrunning') && (
-                        <button disabled={busy} onClick={() => setConfirming({ id: s.id, action: 'cancel' })} data-testid="stop-cancel">
-                          {t('stopCancel')}
-                        </button>
-                      )}
-                    </>
-                  )}
-                </td>
               </tr>
             ))}
           </tbody>
