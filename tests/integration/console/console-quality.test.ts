@@ -133,7 +133,14 @@ describe('报警质量 (alarm quality)', () => {
     const report = await admin.ok<{
       totals: { raised: number; suppressed: number; standing: number; chattering: number; fleeting: number; floods: number };
       floods: { authorityId: string; startedAt: number; endedAt: number; peak: number; alarms: number }[];
+      names: { rules: Record<string, { zh: string; en: string }>; points: Record<string, Record<string, string>> };
     }>('GET', '/api/v1/alarm-quality');
+    // the bad actors' rule (or group) names from the catalogue in force, and their points' tag numbers and names
+    expect(report.names.rules).toEqual({
+      'common.instrument_fault': { zh: '仪表故障（冻结/超量程/突降为零）', en: 'Instrument fault (frozen, out of range, dropped to zero)' },
+      'gas.combustible': { zh: '可燃气体浓度报警', en: 'Combustible gas alarm' },
+    });
+    expect(report.names.points.EQ).toEqual({ 'PT-1': 'PT-101 反应釜压力' });
     expect(report.totals).toMatchObject({ raised: 13, floods: 1 });
     expect(report.floods).toEqual([{ authorityId: 'county-q', startedAt: FLOOD + 30_000, endedAt: FLOOD + 11 * 30_000, peak: 11, alarms: 11 }]);
     page = await openPage(browser);
