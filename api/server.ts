@@ -179,7 +179,7 @@ export function buildApi(
   if (deps.ruleOverrides) app.register(ruleOverrideApi({ auth }, { ...deps, ruleOverrides: deps.ruleOverrides }));
   app.register(coverageApi({ auth }, coverageDeps));
   app.register(riskWarningApi({ auth }, deps));
-  app.register(alarmQualityApi({ auth }, deps));
+  app.register(alarmQualityApi({ auth }, { ...deps, catalogue: catalogue ?? coverageDeps.catalogue }));
   app.register(stopApi({ auth }, deps));
   app.register(kpiApi({ auth, rollups: config.rawRetentionMs !== undefined }, deps));
 

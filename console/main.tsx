@@ -14,6 +14,7 @@ import { Login } from './screens/login.tsx';
 import { AdminView } from './screens/admin/admin.tsx';
 import { EnterpriseBoard, EnterpriseView } from './screens/enterprises.tsx';
 import { StatsView } from './screens/stats.tsx';
+import { QualityView } from './screens/quality.tsx';
 import { TaskList, TaskView } from './screens/tasks.tsx';
 
 function Nav({ me }: { me: User }) {
@@ -23,6 +24,7 @@ function Nav({ me }: { me: User }) {
     ['/tasks', me.role === 'inspector' ? t('myTasks') : t('tasks'), can('tasks.read')],
     ['/enterprises', t('enterprises'), can('ledger.read') && me.role !== 'inspector'],
     ['/stats', t('stats'), can('stats.read')],
+    ['/quality', t('alarmQuality'), can('stats.read')],
     ['/admin', t('admin'), can('ledger.write')],
   ];
   const signOut = async () => {
@@ -62,6 +64,7 @@ function Page({ me }: { me: User }) {
   if (path === '/tasks') return <TaskList mine={me.role === 'inspector'} />;
   if (path === '/alerts') return <AlertFeed />;
   if (path === '/stats') return <StatsView />;
+  if (path === '/quality') return <QualityView />;
   if (path === '/enterprises') return <EnterpriseBoard />;
   if (path === '/admin' && can('ledger.write')) return <AdminView />;
   if ((m = match('/enterprises/:id', path))) return <EnterpriseView id={m.id!} />;

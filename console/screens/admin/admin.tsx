@@ -15,9 +15,10 @@ import { Gateways } from './gateways.tsx';
 import { Import } from './import.tsx';
 import { Overrides } from './overrides.tsx';
 import { Registry } from './registry.tsx';
+import { Stops } from './stops.tsx';
 import { Users } from './users.tsx';
 
-type Tab = 'users' | 'enterprises' | 'import' | 'gateways' | 'registry' | 'overrides' | 'audit';
+type Tab = 'users' | 'enterprises' | 'import' | 'gateways' | 'registry' | 'overrides' | 'audit' | 'stops';
 
 export function AdminView() {
   const [tab, setTab] = useState<Tab>('users');
@@ -28,6 +29,7 @@ export function AdminView() {
     ['gateways', `${t('gateways')} · ${t('sensors')}`],
     ['registry', t('registry')],
     ['overrides', t('ruleOverrides')],
+    ['stops', t('plannedStops')],
     ['audit', t('audit')],
   ];
   return (
@@ -44,6 +46,7 @@ export function AdminView() {
       {tab === 'gateways' && <Gateways />}
       {tab === 'registry' && <Registry />}
       {tab === 'overrides' && <Overrides />}
+      {tab === 'stops' && <Stops />}
       {tab === 'import' && <Import />}
       {tab === 'audit' && <Audit />}
     </section>
