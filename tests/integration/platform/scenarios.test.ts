@@ -233,15 +233,22 @@ describe('simulated fleet end to end', () => {
     });
 
     it('risk warnings (预警) rise and fall with the alarms, each change explained by its factors', async () => {
-      const { rows } = await platform.db.query<{ hazard_source_code: string; from_level: string; to_level: string; at: Date; factors: { kind: string; zh: string }[] }>(
-        `SELECT hazard_source_code, from_level, to_level, at, factors FROM risk_warning_events WHERE enterprise_id = $1 ORDER BY id`,
-        [chem.enterpriseId],
-      );
+      const { rows } = await platform.db.query<{
+        hazard_source_code: string;
+        from_level: string;
+        to_level: string;
+        at: Date;
+        factors: { kind: string; zh: string }[];
+      }>(`SELECT hazard_source_code, from_level, to_level, at, factors FROM risk_warning_events WHERE enterprise_id = $1 ORDER BY id`, [chem.enterpriseId]);
       const own = rows.filter((r) => r.hazard_source_code === '');
       const between = (from: number, to: number) => own.filter((r) => r.at.getTime() >= from && r.at.getTime() < to);
       // gas leak on GT-101: the orange alarm is a yellow warning, the red alarm an orange one (one detector is not a major risk); over when it clears
       expect(between(leak, leak + HOUR).map((r) => `${r.from_level}→${r.to_level}`)).toEqual(['none→yellow', 'yellow→orange', 'orange→none']);
-      expect(between(leak, leak + HOUR)[0]!.factors.map((f) => f.zh)).toEqual([expect.stringMatching(/^GT-101 橙色报警（gas\.combustible）$/)]);
+      // GT-101 belongs to the tank farm, a major hazard source (三级: no lift): the enterprise's factor is the source's warning, whose own factor is the alarm
+      expect(between(leak, leak + HOUR)[0]!.factors.map((f) => f.zh)).toEqual([expect.stringMatching(/^重大危险源 储罐区（MHS-TANK-FARM）黄色预警/)]);
+      const source = rows.filter((r) => r.hazard_source_code === 'MHS-TANK-FARM' && r.at.getTime() >= leak && r.at.getTime() < leak + HOUR);
+      expect(source.map((r) => `${r.from_level}→${r.to_level}`)).toEqual(['none→yellow', 'yellow→orange', 'orange→none']);
+      expect(source[0]!.factors.map((f) => f.zh)).toEqual(['GT-101 橙色报警（gas.combustible）']);
       // overfill with the interlock failing: red, for the interlock that did not act
       const overfillEvents = between(overfill, overfill + 2 * HOUR);
       const red = overfillEvents.find((r) => r.to_level === 'red');
