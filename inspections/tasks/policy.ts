@@ -151,7 +151,10 @@ function triggerOf(
         }
       : { open: false, why: 'no_trigger' };
   if (policy.patterns.includes(pattern)) return { open: true, trigger: 'pattern', matter, reason: { zh: `${alert.message.zh}`, en: `${alert.message.en}` } };
-  const active = alert.state === 'firing' || alert.state === 'acknowledged';
+  // a shelved alarm (搁置: an authorised officer judged it a nuisance, for a limited time) opens no task by time
+  // or by the warnings it adds to while shelved; the event-driven triggers above still apply
+  const shelved = alert.shelvedUntil !== undefined && alert.shelvedUntil > now;
+  const active = (alert.state === 'firing' || alert.state === 'acknowledged') && !shelved;
   if (active && policy.warning !== undefined && warnings && rankOf(warnings.level) >= rankOf(policy.warning)) {
     const name = WARNING_NAMES[warnings.level];
     return {

@@ -238,3 +238,13 @@ describe('risk warnings open a task on their leading alarm (issue #17 item 3)', 
     expect(taskDecision(alert('gas.combustible', 'yellow', ['clear']), 'threshold', T, DEFAULT_TASK_POLICY, false, orange)).toMatchObject({ open: false });
   });
 });
+
+describe('a shelved alarm (搁置) opens no task by time while shelved', () => {
+  it('an orange alarm left 25 h: no task while shelved, the task once the shelve has ended', () => {
+    const a = { ...alert('gas.combustible', 'orange'), shelvedUntil: T + 26 * H, shelvedBy: 'user:duty' as const, shelveReason: '仪表检修中' };
+    expect(taskDecision(a, 'threshold', T + 25 * H)).toEqual({ open: false, why: 'not_active' });
+    expect(taskDecision(a, 'threshold', T + 26 * H)).toMatchObject({ open: true, trigger: 'orange_undisposed' });
+    // nor by a warning it adds to while shelved
+    expect(taskDecision(a, 'threshold', T + H, DEFAULT_TASK_POLICY, false, { level: 'red', reasons: [] })).toMatchObject({ open: false });
+  });
+});
