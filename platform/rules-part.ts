@@ -27,6 +27,7 @@ export function buildRulesPart(ctx: PlatformContext): RulesPart {
     clock,
     logger,
     patternOf: (ruleId) => catalogues.patternOf(ruleId),
+    nameOf: (ruleId) => catalogues.nameOf(ruleId),
     subscribeAlertEvents: ctx.subscribeAlertEvents,
   });
   const taskWorker: TaskWorker = buildTaskWorker(config, {

@@ -67,6 +67,11 @@ export class CatalogueSource {
     return this.store?.current.rules.find((r) => r.id === ruleId)?.pattern;
   }
 
+  /** The name of a rule of the catalogue in force (undefined before `load` or for an unknown rule). */
+  nameOf(ruleId: string): { zh: string; en: string } | undefined {
+    return this.store?.current.rules.find((r) => r.id === ruleId)?.name;
+  }
+
   /** Whether a rule of the catalogue in force is marked a serious violation (false before `load`). */
   seriousOf(ruleId: string): boolean {
     return this.store ? seriousRule(this.store.current)(ruleId) : false;

@@ -30,6 +30,8 @@ export interface RiskWarningDeps {
   logger: Logger;
   /** The pattern of a rule in the catalogue in force. */
   patternOf(ruleId: string): string | undefined;
+  /** The name of a rule in the catalogue in force, for the explanations. Default: the rule's id stands. */
+  nameOf?: ((ruleId: string) => { zh: string; en: string } | undefined) | undefined;
   /** Calls back with the highest new alert-event seq; returns the unsubscribe. */
   subscribeAlertEvents?: ((onSeq: (seq: number) => void) => () => void) | undefined;
   policy?: RiskPolicy | undefined;
@@ -55,7 +57,13 @@ interface PointRow {
 }
 
 /** The inputs of an enterprise and of each of its major hazard sources, read from the ledger and the alerts. */
-async function gather(db: Db, enterpriseId: string, now: number, policy: RiskPolicy, patternOf: (ruleId: string) => string | undefined) {
+async function gather(
+  db: Db,
+  enterpriseId: string,
+  now: number,
+  policy: RiskPolicy,
+  catalogue: Pick<RiskWarningDeps, 'patternOf' | 'nameOf'>,
+) {
   const [ent, sources, points, active, repeats] = await Promise.all([
     db.query<{ sector: string; risk_factors: string[] }>('SELECT sector, risk_factors FROM enterprises WHERE id = $1', [enterpriseId]),
     db.query<{ code: string; name: string; level: number }>('SELECT code, name, level FROM major_hazard_sources WHERE enterprise_id = $1 ORDER BY code', [
@@ -96,7 +104,7 @@ async function gather(db: Db, enterpriseId: string, now: number, policy: RiskPol
 
   for (const { data: a } of active.rows) {
     if (NOT_HAZARD_RULES.has(a.ruleId)) continue;
-    const pattern = patternOf(a.ruleId) ?? '';
+    const pattern = catalogue.patternOf(a.ruleId) ?? '';
     if (pattern === 'gateway_offline') {
       own.offline.push({ gatewayId: a.subject.replace(/^gateway:/, ''), since: a.startedAt });
       continue;
@@ -114,6 +122,7 @@ async function gather(db: Db, enterpriseId: string, now: number, policy: RiskPol
       subject: a.subject,
       firedAt: a.firedAt ?? a.startedAt,
       repeats: Math.max(1, repeatsOf.get(a.fingerprint) ?? 1),
+      ruleName: catalogue.nameOf?.(a.ruleId),
     };
     (bySource.get(sourceOf(a.subject) ?? '') ?? own).alarms.push(alarm);
   }
@@ -143,7 +152,7 @@ export function buildRiskWarnings(deps: RiskWarningDeps): RiskWarnings {
 
   const evaluate = async (enterpriseId: string): Promise<RiskWarningEvent[]> => {
     const now = deps.clock.now();
-    const x = await gather(deps.db, enterpriseId, now, policy, (ruleId) => deps.patternOf(ruleId));
+    const x = await gather(deps.db, enterpriseId, now, policy, deps);
     if (!x) return [];
     const judged: Judged[] = [];
     const children: { code: string; name: string; level: WarningResult }[] = [];

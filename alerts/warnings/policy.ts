@@ -143,6 +143,8 @@ export interface AlarmInput {
   firedAt: number;
   /** Alarms of the same rule and subject within the policy's repeat window, this one included. */
   repeats: number;
+  /** The rule's name (the catalogue's), for the explanation; the id when absent. */
+  ruleName?: { zh: string; en: string } | undefined;
 }
 
 /** What a subject (an enterprise or one of its major hazard sources) is judged on. */
@@ -194,8 +196,8 @@ function factorsOf(x: RiskInputs, p: RiskPolicy, now: number): Factor[] {
       kind: 'alarm',
       level: base,
       ref: a.id,
-      zh: `${a.subject} ${severityZh[a.severity]}报警（${a.ruleId}）`,
-      en: `${a.severity} alarm on ${a.subject} (${a.ruleId})`,
+      zh: `${a.subject} ${severityZh[a.severity]}报警（${a.ruleName?.zh ?? a.ruleId}）`,
+      en: `${a.severity} alarm on ${a.subject} (${a.ruleName?.en ?? a.ruleId})`,
     });
     const standing = now - a.firedAt;
     if (rankOf(a.severity) >= rankOf(p.alarms.standingFrom) && standing > p.alarms.standingMs)
@@ -211,8 +213,8 @@ function factorsOf(x: RiskInputs, p: RiskPolicy, now: number): Factor[] {
         kind: 'repeats',
         level: p.alarms.repeatLevel,
         ref: a.id,
-        zh: `${a.subject} ${hoursText(p.alarms.repeatWindowMs)} 小时内报警 ${a.repeats} 次（${a.ruleId}）`,
-        en: `${a.subject} alarmed ${a.repeats} times within ${hoursText(p.alarms.repeatWindowMs)} h (${a.ruleId})`,
+        zh: `${a.subject} ${hoursText(p.alarms.repeatWindowMs)} 小时内报警 ${a.repeats} 次（${a.ruleName?.zh ?? a.ruleId}）`,
+        en: `${a.subject} alarmed ${a.repeats} times within ${hoursText(p.alarms.repeatWindowMs)} h (${a.ruleName?.en ?? a.ruleId})`,
       });
     const patternLevel = p.alarms.patterns[a.pattern];
     if (patternLevel)
@@ -220,8 +222,8 @@ function factorsOf(x: RiskInputs, p: RiskPolicy, now: number): Factor[] {
         kind: 'pattern',
         level: patternLevel,
         ref: a.id,
-        zh: `${a.subject} ${PATTERN_ZH[a.pattern] ?? a.pattern}（${a.ruleId}）`,
-        en: `${a.subject}: ${PATTERN_EN[a.pattern] ?? a.pattern} (${a.ruleId})`,
+        zh: `${a.subject} ${PATTERN_ZH[a.pattern] ?? a.pattern}（${a.ruleName?.zh ?? a.ruleId}）`,
+        en: `${a.subject}: ${PATTERN_EN[a.pattern] ?? a.pattern} (${a.ruleName?.en ?? a.ruleId})`,
       });
   }
   for (const g of x.offline) {

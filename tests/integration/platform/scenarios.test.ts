@@ -248,7 +248,7 @@ describe('simulated fleet end to end', () => {
       expect(between(leak, leak + HOUR)[0]!.factors.map((f) => f.zh)).toEqual([expect.stringMatching(/^重大危险源 储罐区（MHS-TANK-FARM）黄色预警/)]);
       const source = rows.filter((r) => r.hazard_source_code === 'MHS-TANK-FARM' && r.at.getTime() >= leak && r.at.getTime() < leak + HOUR);
       expect(source.map((r) => `${r.from_level}→${r.to_level}`)).toEqual(['none→yellow', 'yellow→orange', 'orange→none']);
-      expect(source[0]!.factors.map((f) => f.zh)).toEqual(['GT-101 橙色报警（gas.combustible）']);
+      expect(source[0]!.factors.map((f) => f.zh)).toEqual(['GT-101 橙色报警（可燃气体浓度报警）']);
       // overfill with the interlock failing: red, for the interlock that did not act
       const overfillEvents = between(overfill, overfill + 2 * HOUR);
       const red = overfillEvents.find((r) => r.to_level === 'red');
