@@ -46,32 +46,56 @@ export class LateRollups {
    * consecutive buckets, reading the database's default policy (`db..reading`, where raw readings are).
    */
   take(database: string): string[] {
-    const out: string[] = [];
-    for (const [key, buckets] of this.dirty) {
-      const [ent = '', sensor = ''] = key.split('\0');
-      const starts = [...buckets].sort((a, b) => a - b);
-      let from = starts[0]!;
-      let to = from + ROLLUP_INTERVAL_MS;
-      const emit = () =>
-        out.push(rollupSelect(database, null, `"ent" = ${quoteString(ent)} AND "sensor" = ${quoteString(sensor)} AND time >= ${from}ms AND time < ${to}ms`));
-      for (const s of starts.slice(1)) {
-        if (s === to) to += ROLLUP_INTERVAL_MS;
-        else {
-          emit();
-          from = s;
-          to = s + ROLLUP_INTERVAL_MS;
-        }
-      }
-      emit();
-    }
+    const out = [...this.dirty].flatMap(([key, buckets]) => statementsOf(database, key, buckets));
     this.dirty.clear();
     return out;
   }
 
-  /** Runs the statements of `take`; a failed one puts nothing back (the error is the caller's to log). */
+  /**
+   * Runs the statements, sensor by sensor. A sensor's buckets are forgotten once its statements have run; when
+   * one fails, its buckets and those of the sensors not yet done are noted again (the next flush retries them)
+   * and the error is the caller's to log.
+   */
   async flush(influx: InfluxClient): Promise<number> {
-    const statements = this.take(influx.database);
-    for (const s of statements) await influx.query(s, { method: 'POST', timeoutMs: 60_000 });
-    return statements.length;
+    const work = [...this.dirty];
+    this.dirty.clear();
+    let n = 0;
+    for (const [i, [key, buckets]] of work.entries()) {
+      try {
+        for (const s of statementsOf(influx.database, key, buckets)) {
+          await influx.query(s, { method: 'POST', timeoutMs: 60_000 });
+          n++;
+        }
+      } catch (err) {
+        for (const [k, b] of work.slice(i)) {
+          const again = this.dirty.get(k) ?? new Set<number>();
+          for (const t of b) again.add(t);
+          this.dirty.set(k, again);
+        }
+        throw err;
+      }
+    }
+    return n;
   }
+}
+
+/** One sensor's statements: one per run of consecutive buckets. */
+function statementsOf(database: string, key: string, buckets: ReadonlySet<number>): string[] {
+  const out: string[] = [];
+  const [ent = '', sensor = ''] = key.split('\0');
+  const starts = [...buckets].sort((a, b) => a - b);
+  let from = starts[0]!;
+  let to = from + ROLLUP_INTERVAL_MS;
+  const emit = () =>
+    out.push(rollupSelect(database, null, `"ent" = ${quoteString(ent)} AND "sensor" = ${quoteString(sensor)} AND time >= ${from}ms AND time < ${to}ms`));
+  for (const s of starts.slice(1)) {
+    if (s === to) to += ROLLUP_INTERVAL_MS;
+    else {
+      emit();
+      from = s;
+      to = s + ROLLUP_INTERVAL_MS;
+    }
+  }
+  emit();
+  return out;
 }

@@ -1,6 +1,7 @@
 /** Which readings are late for the rollup CQ, and the statements that roll their buckets up again (docs/adr/0008). */
 import { describe, expect, it } from 'vitest';
 import type { Normalised } from '../../../ingest/decode.ts';
+import type { InfluxClient } from '../../../core/influx/client.ts';
 import { LATE_AFTER_MS, LateRollups } from '../../../ingest/late-rollups.ts';
 
 const FIVE = 300_000;
@@ -42,5 +43,29 @@ describe('LateRollups', () => {
     expect(statements[0]).toContain('INTO "safety"."rollup"."reading_5m"');
     expect(late.pending).toBe(0);
     expect(late.take('safety')).toEqual([]);
+  });
+
+  it('a failed statement loses nothing: that sensor and those not yet done are noted again, the next flush rolls them up', async () => {
+    const late = new LateRollups();
+    const b = NOW - 10 * 3600_000;
+    late.note('E1', [reading('A', b), reading('B', b), reading('C', b)], NOW);
+    const ran: string[] = [];
+    let fail = true;
+    const influx = {
+      database: 'safety',
+      query: async (s: string) => {
+        const sensor = /"sensor" = '(\w)'/.exec(s)![1]!;
+        if (sensor === 'B' && fail) throw new Error('InfluxDB restarting');
+        ran.push(sensor);
+        return [];
+      },
+    } as unknown as InfluxClient;
+    await expect(late.flush(influx)).rejects.toThrow('InfluxDB restarting');
+    expect(ran).toEqual(['A']);
+    expect(late.pending).toBe(2);
+    fail = false;
+    expect(await late.flush(influx)).toBe(2);
+    expect(ran).toEqual(['A', 'B', 'C']);
+    expect(late.pending).toBe(0);
   });
 });
