@@ -18,9 +18,15 @@ export async function alarmQuality(db: Queryable, scope: Scope, from: number, to
   const { cte, cond } = scopeSql(scope, params, 'a.enterprise_id');
   const pFrom = params.add(new Date(from));
   const pTo = params.add(new Date(to));
+  const pFromMs = params.add(from);
   const { rows } = await db.query<{ data: Alert; authority_id: string | null }>(
     `${cte}SELECT a.data, e.authority_id FROM alerts a JOIN enterprises e ON e.id = a.enterprise_id
-     ${whereAll([cond, `a.started_at < ${pTo}`, `(a.resolved_at IS NULL OR a.resolved_at >= ${pFrom})`])}`,
+     ${whereAll([
+       cond,
+       `a.started_at < ${pTo}`,
+       // active now, or ended in the period (cleared, or disposed without clearing: no resolved_at then)
+       `(a.state IN ('pending', 'firing', 'acknowledged') OR a.resolved_at >= ${pFrom} OR (a.data->>'disposedAt')::bigint >= ${pFromMs})`,
+     ])}`,
     params.values,
   );
   const alarms: QualityAlarm[] = rows.map(({ data: a, authority_id }) => ({

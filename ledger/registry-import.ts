@@ -151,7 +151,16 @@ async function plan(tx: Queryable, enterpriseId: string, rows: SheetPoint[]): Pr
       return { relation: l.relation, target };
     });
     if (problems.length > before) continue;
-    const point = sensorInput.parse({ ...i, enterpriseId, links });
+    // the links resolved from tag numbers are checked again (a tag naming the point itself, the same target twice)
+    const parsed = sensorInput.safeParse({ ...i, enterpriseId, links });
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        const k = issue.message.indexOf(' / ');
+        bad(issue.path[0] === 'links' ? 'LINKS' : 'BIT_NO', k < 0 ? issue.message : issue.message.slice(0, k), k < 0 ? issue.message : issue.message.slice(k + 3));
+      }
+      continue;
+    }
+    const point = parsed.data;
     const changed = !was || comparable(asInput(was)) !== comparable(point);
     const stop =
       r.stopReason === undefined

@@ -319,7 +319,13 @@ export class PlannedStops {
       'planned_stop.ended',
       enterpriseSubject(enterpriseId),
       { stopId: id, expectedEndAt: before.expectedEndAt, ...(note ? { note } : {}) },
-      (tx) => tx.query('UPDATE planned_stops SET ended_at = $3, ended_by = $4 WHERE enterprise_id = $1 AND id = $2', [enterpriseId, id, new Date(now), actor]),
+      (tx) =>
+        closeOpen(tx, id, 'UPDATE planned_stops SET ended_at = $3, ended_by = $4 WHERE enterprise_id = $1 AND id = $2', [
+          enterpriseId,
+          id,
+          new Date(now),
+          actor,
+        ]),
     );
     return (await this.get(enterpriseId, id))!;
   }
@@ -331,7 +337,7 @@ export class PlannedStops {
     this.requireOpen(before);
     const now = this.ctx.clock.now();
     await audited(this.ctx, actor, 'planned_stop.cancelled', enterpriseSubject(enterpriseId), { stopId: id, ...(note ? { note } : {}) }, (tx) =>
-      tx.query('UPDATE planned_stops SET cancelled_at = $3, cancelled_by = $4, cancel_reason = $5 WHERE enterprise_id = $1 AND id = $2', [
+      closeOpen(tx, id, 'UPDATE planned_stops SET cancelled_at = $3, cancelled_by = $4, cancel_reason = $5 WHERE enterprise_id = $1 AND id = $2', [
         enterpriseId,
         id,
         new Date(now),
@@ -373,4 +379,13 @@ export async function stopsByIds(db: Queryable, ids: readonly string[]): Promise
 /** Counts one more alert held back under the stop. */
 export async function countSuppressed(db: Queryable, id: string): Promise<void> {
   await db.query('UPDATE planned_stops SET suppressed_alerts = suppressed_alerts + 1 WHERE id = $1', [id]);
+}
+
+/**
+ * Ends or cancels a stop only while it is still open (the check and the change in one statement): of two requests
+ * at once, the second is a conflict (409) and writes neither the change nor its audit record.
+ */
+async function closeOpen(tx: Queryable, id: string, sql: string, params: unknown[]): Promise<void> {
+  const { rows } = await tx.query(`${sql} AND ended_at IS NULL AND cancelled_at IS NULL RETURNING id`, params);
+  if (rows.length === 0) throw new AppError('CONFLICT', `停产/检修 ${id} 已结束或已撤销 / stop ${id} is already ended or cancelled`);
 }

@@ -93,7 +93,10 @@ function onRaise(
   receivedAt: number | undefined,
 ): TransitionResult {
   if (isActive(alert)) return merge(alert, f, suppressedBy, policy, receivedAt);
-  if (alert !== undefined && f.at <= episodeEndOf(alert)) return noop(alert, 'stale');
+  // a raise dated within the last episode belongs to it (a replay, late data) — unless it is of a rule of the
+  // group that took no part in that episode (a frozen run dated from its start, after another fault ended)
+  const ofEpisode = alert?.members === undefined || alert.members[f.ruleId] !== undefined;
+  if (alert !== undefined && f.at <= episodeEndOf(alert) && ofEpisode) return noop(alert, 'stale');
   return open(f, suppressedBy, policy, alert === undefined ? undefined : episodeEndOf(alert), receivedAt);
 }
 
@@ -147,7 +150,13 @@ function open(
 const memberOf = (f: Finding, since = f.at): AlertMember => ({ state: 'raised', severity: f.severity, message: f.message, since });
 
 /** A raise while active: merged into the alert (one active alert per fingerprint). */
-function merge(alert: ActiveAlert, f: Finding, suppressedBy: string | undefined, policy: TransitionPolicy, receivedAt: number | undefined): TransitionResult {
+function merge(active: ActiveAlert, f: Finding, suppressedBy: string | undefined, policy: TransitionPolicy, receivedAt: number | undefined): TransitionResult {
+  // an alarm opened before its rule joined a group (an upgrade) holds its own rule's condition: seed it, so that
+  // another rule of the group clearing does not resolve it while that condition stands
+  const alert: ActiveAlert =
+    f.group !== undefined && active.members === undefined
+      ? { ...active, members: { [active.ruleId]: { state: 'raised', severity: active.severity, message: active.message, since: active.startedAt } } }
+      : active;
   if (alert.previousEpisodeEndAt !== undefined && f.at <= alert.previousEpisodeEndAt) return noop(alert, 'stale');
   const newer = f.at > alert.lastFindingAt;
   const earlier = f.at < alert.startedAt;
@@ -232,6 +241,8 @@ function onClear(alert: Alert | undefined, f: Finding): TransitionResult {
   if (!isActive(alert)) return noop(alert, 'no_active_alert');
   if (f.at < alert.lastFindingAt) return noop(alert, 'stale');
   const e = { at: f.at, actor: SYSTEM_ACTOR, from: alert.state } as const;
+  // an alarm opened before its rule joined a group (an upgrade) is cleared only by its own rule
+  if (alert.members === undefined && f.group !== undefined && f.ruleId !== alert.ruleId) return noop(alert, 'duplicate');
   if (alert.members !== undefined) {
     // a consolidated alarm clears when every rule that raised in the episode has cleared
     const mine = alert.members[f.ruleId];

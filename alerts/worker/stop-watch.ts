@@ -143,6 +143,13 @@ export class StopWatch {
     if (raw.type !== 'signal') return [];
     const point = this.deps.engine.point(raw.enterpriseId, raw.pointId);
     const stops = this.byEnterprise.get(raw.enterpriseId) ?? [];
+    // only a production signal of an enterprise with stops on record (or one still flagged) is of interest: no per-signal work otherwise
+    if (
+      point?.kind !== 'production' ||
+      (stops.length === 0 &&
+        !this.production.has(fingerprintOf({ ruleId: PRODUCTION_DURING_STOP_RULE_ID, enterpriseId: raw.enterpriseId, subject: raw.pointId })))
+    )
+      return [];
     const d = productionDecision(raw, point?.kind, stops, this.pointsOf(raw.enterpriseId));
     if (!d || !point) return [];
     const fp = fingerprintOf({ ruleId: PRODUCTION_DURING_STOP_RULE_ID, enterpriseId: raw.enterpriseId, subject: raw.pointId });

@@ -189,6 +189,16 @@ describe('listing, ending and cancelling', () => {
     const actions = await db.query<{ action: string }>("SELECT action FROM audit_log WHERE action LIKE 'planned_stop.%' ORDER BY seq");
     expect(actions.rows.map((r) => r.action)).toEqual([...Array<string>(6).fill('planned_stop.registered'), 'planned_stop.cancelled', 'planned_stop.ended']);
   });
+
+  it('an end and a cancel at the same moment: one succeeds, the other is 409, one audit record', async () => {
+    const open = (await call('GET', '/api/v1/enterprises/E1/stops?active=true')).json<{ stops: Stop[] }>().stops.find((s) => s.status !== 'planned')!;
+    const before = (await db.query("SELECT 1 FROM audit_log WHERE action LIKE 'planned_stop.%'")).rows.length;
+    const codes = (
+      await Promise.all([call('POST', `/api/v1/enterprises/E1/stops/${open.id}/end`), call('POST', `/api/v1/enterprises/E1/stops/${open.id}/cancel`)])
+    ).map((r) => r.statusCode);
+    expect(codes.sort()).toEqual([200, 409]);
+    expect((await db.query("SELECT 1 FROM audit_log WHERE action LIKE 'planned_stop.%'")).rows.length).toBe(before + 1);
+  });
 });
 
 describe('who may', () => {

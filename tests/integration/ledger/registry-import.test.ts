@@ -266,6 +266,16 @@ describe('all or nothing', () => {
     expect((await sensors()).map((p) => p.id)).toEqual(['GT-101', 'LT-201', 'V-101']);
   });
 
+  it('a link given by the point’s own tag number, or the same target twice by id and by tag, is a row problem (400), not a server error', async () => {
+    const error = await refused(
+      `TARGET_CODE,BIT_NO,POINT_ID,GATEWAY_CODE,UNIT,PERIOD_S,LINKS\nLL,FIT-1,FT-1,${G},m³/h,10,cooling_outlet:FIT-1\nLL,FIT-2,FT-2,${G},m³/h,10,\nLL,FIT-3,FT-3,${G},m³/h,10,cooling_outlet:FT-2;cooling_outlet:FIT-2\n`,
+    );
+    expect(error.errors.map((p) => `${p.row} ${p.column}`)).toEqual(['2 LINKS', '4 LINKS']);
+    expect(error.errors[0]!.zh).toBe('测点不能关联自身');
+    expect(error.errors[1]!.zh).toMatch(/^重复关联 cooling_outlet → FT-2/);
+    expect(await sensors()).toEqual([]);
+  });
+
   it('tag numbers may change hands between the points of one sheet', async () => {
     await imported(englishSheet());
     const swapped = englishSheet().replace('YW,LIA-201,LT-201', 'YW,V-101,LT-201').replace('FMZT,V-101,,', 'FMZT,LIA-201,V-101,');

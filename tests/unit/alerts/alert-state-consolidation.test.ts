@@ -97,4 +97,34 @@ describe('one alarm per point and episode for the rules of a group', () => {
     expect(ids.size).toBe(2);
     expect(Object.keys(alert!.members!)).toEqual(['gas.combustible']);
   });
+
+  it('a rule of the group that took no part in the last episode may raise with a time inside it: a new alarm, not a stale raise', () => {
+    // a drop to zero fired and cleared (minutes 0–5); a frozen run that began at minute 3 is raised 30 min later, dated minute 3
+    const fault = (ruleId: string, c: Finding['condition'], min: number): Command => ({
+      type: 'finding',
+      finding: { ...finding(ruleId, c, min, 'yellow'), group: 'common.instrument_fault', groupRule: undefined },
+    });
+    const { alert, ids, events } = run([
+      fault('common.drop_to_zero', 'raise', 0),
+      fault('common.drop_to_zero', 'clear', 5),
+      fault('common.frozen', 'raise', 3),
+    ]);
+    expect(ids.size).toBe(2);
+    expect(alert).toMatchObject({ state: 'firing', startedAt: m(3), ruleId: 'common.frozen' });
+    expect(events.filter((e) => e.startsWith('fired'))).toHaveLength(2);
+    // the drop-to-zero rule replaying its own old raise is still stale
+    const replay = run([fault('common.drop_to_zero', 'raise', 0), fault('common.drop_to_zero', 'clear', 5), fault('common.drop_to_zero', 'raise', 0)]);
+    expect(replay.ids.size).toBe(1);
+  });
+
+  it('upgrade: an alarm opened before the rules were grouped keeps its own condition; another rule of the group neither clears it alone nor is lost', () => {
+    const old: Command = { type: 'finding', finding: { ...finding('gas.combustible', 'raise', 0, 'orange'), group: undefined } };
+    // the rise's clear alone does not resolve it
+    expect(run([old, rise('clear', 1)]).alert!.state).toBe('firing');
+    // the rise joins: the alarm's own rule is seeded as a member, so the rise clearing leaves it standing
+    const joined = run([old, rise('raise', 1), rise('clear', 2)]);
+    expect(joined.alert!.state).toBe('firing');
+    expect(joined.alert!.members).toMatchObject({ 'gas.combustible': { state: 'raised' }, 'gas.combustible.rise': { state: 'cleared' } });
+    expect(run([old, rise('raise', 1), rise('clear', 2), level('clear', 3)]).alert!.state).toBe('resolved');
+  });
 });
