@@ -8,7 +8,7 @@ import { SIGNAL_KINDS } from '../core/contract.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Alert } from '../alerts/state/index.ts';
 import type { AlertStore, StoredAlertEvent } from '../alerts/store.ts';
-import { planHistory, runHistory, type HistoryPoint } from './history.ts';
+import { ROLLUP_FRESH_MS, planHistory, runHistory, type HistoryPoint } from './history.ts';
 
 /** Readings are shown from this long before `startedAt` to this long after `resolvedAt` (or now). */
 export const READINGS_MARGIN_MS = 30 * 60_000;
@@ -76,7 +76,8 @@ export async function readingsAround(alert: Alert, deps: DetailDeps, points: num
   if (!sensor) return { readings: null, readingsNote: `sensor ${alert.subject} is not in the ledger` };
   if ((SIGNAL_KINDS as string[]).includes(sensor.kind)) return { readings: null, readingsNote: `${alert.subject} is a signal point (states, not readings)` };
   const { from, to } = readingsWindow(alert, deps.now());
-  const rollup = deps.rawRetentionMs === undefined ? undefined : { rawSinceMs: deps.now() - deps.rawRetentionMs };
+  const now = deps.now();
+  const rollup = deps.rawRetentionMs === undefined ? undefined : { rawSinceMs: now - deps.rawRetentionMs, freshSinceMs: now - ROLLUP_FRESH_MS };
   const plan = planHistory({ enterpriseId: alert.enterpriseId, sensorId: sensor.id, from, to, points, periodMs: sensor.periodS * 1000, rollup });
   try {
     const pts = await runHistory(deps.influx, plan);

@@ -55,7 +55,15 @@ export interface HistoryPlan {
   source: 'raw' | 'rollup';
   intervalMs: number;
   influxql: string;
+  /** With `rollup`: the raw readings of the recent buckets the rollup query may not have written yet, downsampled alike. */
+  tailInfluxql?: string | undefined;
 }
+
+/**
+ * Buckets younger than this may not be rolled up yet: the continuous query runs every 5 minutes (core/influx/retention.ts),
+ * so with a margin of two runs everything older is written. History reads the raw readings for the rest.
+ */
+export const ROLLUP_FRESH_MS = 15 * 60_000;
 
 /**
  * Raw readings when the range holds no more than `points` of them at the
@@ -76,20 +84,29 @@ export function planHistory(q: {
   to: number;
   points: number;
   periodMs: number;
-  rollup?: { rawSinceMs: number } | undefined;
+  /** `freshSinceMs`: from when buckets may not be rolled up yet (now − ROLLUP_FRESH_MS); read raw. */
+  rollup?: { rawSinceMs: number; freshSinceMs?: number | undefined } | undefined;
 }): HistoryPlan {
   if (q.to <= q.from) throw new AppError('BAD_REQUEST', '`to` must be after `from`');
   const where = `"ent" = ${quoteString(q.enterpriseId)} AND "sensor" = ${quoteString(q.sensorId)} AND time >= ${q.from}ms AND time < ${q.to}ms`;
   const intervalMs = Math.max(1, Math.ceil((q.to - q.from) / q.points));
   if (q.rollup && (q.from < q.rollup.rawSinceMs || intervalMs >= ROLLUP_INTERVAL_MS)) {
     const bucket = Math.ceil(intervalMs / ROLLUP_INTERVAL_MS) * ROLLUP_INTERVAL_MS;
+    const fresh = q.rollup.freshSinceMs;
+    // the recent buckets (whole ones, from the one holding `freshSinceMs`) come from the raw readings
+    const cut = fresh !== undefined && fresh < q.to ? Math.max(q.from, Math.floor(fresh / bucket) * bucket) : q.to;
+    const range = (from: number, to: number) =>
+      `"ent" = ${quoteString(q.enterpriseId)} AND "sensor" = ${quoteString(q.sensorId)} AND time >= ${from}ms AND time < ${to}ms`;
     return {
       mode: 'downsampled',
       source: 'rollup',
       intervalMs: bucket,
       influxql:
         `SELECT sum("sum") / sum("count") AS "mean", min("min") AS "min", max("max") AS "max", sum("count") AS "count" ` +
-        `FROM "${ROLLUP.policy}"."${ROLLUP.measurement}" WHERE ${where} GROUP BY time(${bucket}ms) fill(none)`,
+        `FROM "${ROLLUP.policy}"."${ROLLUP.measurement}" WHERE ${range(q.from, cut)} GROUP BY time(${bucket}ms) fill(none)`,
+      ...(cut < q.to && {
+        tailInfluxql: `SELECT mean("value") AS "mean", min("value") AS "min", max("value") AS "max", count("value") AS "count" FROM "${MEASUREMENTS.reading}" WHERE ${range(cut, q.to)} GROUP BY time(${bucket}ms) fill(none)`,
+      }),
     };
   }
   if (intervalMs <= q.periodMs) {
@@ -111,14 +128,19 @@ export function planHistory(q: {
 export type HistoryPoint = { t: number; value: number; quality: string } | { t: number; mean: number; min: number; max: number; count: number };
 
 export async function runHistory(influx: InfluxClient, plan: HistoryPlan): Promise<HistoryPoint[]> {
-  const series = await influx.query(plan.influxql);
+  const [head, tail] = await Promise.all([pointsOf(influx, plan.influxql, plan.mode), plan.tailInfluxql ? pointsOf(influx, plan.tailInfluxql, plan.mode) : []]);
+  return [...head, ...tail];
+}
+
+async function pointsOf(influx: InfluxClient, influxql: string, mode: HistoryPlan['mode']): Promise<HistoryPoint[]> {
+  const series = await influx.query(influxql);
   const s = series[0];
   if (!s) return [];
   const col = (name: string): number => s.columns.indexOf(name);
   const [t, value, quality, mean, min, max, count] = [col('time'), col('value'), col('quality'), col('mean'), col('min'), col('max'), col('count')];
   const num = (row: unknown[], i: number): number => row[i] as number;
   return s.values.map((row) =>
-    plan.mode === 'raw'
+    mode === 'raw'
       ? { t: num(row, t), value: num(row, value), quality: row[quality] as string }
       : { t: num(row, t), mean: num(row, mean), min: num(row, min), max: num(row, max), count: num(row, count) },
   );

@@ -9,7 +9,7 @@ import type { InfluxClient } from '../core/influx/client.ts';
 import { enterpriseInScope } from '../core/jurisdiction.ts';
 import type { Provisioning } from '../ledger/provisioning.ts';
 import type { Authenticator } from './auth.ts';
-import { historyQuerySchema, historyRange, planHistory, runHistory } from './history.ts';
+import { ROLLUP_FRESH_MS, historyQuerySchema, historyRange, planHistory, runHistory } from './history.ts';
 import { parse } from './parse.ts';
 
 /** `rawRetentionMs`: how long raw readings are kept when the rollups are kept too (absent: no rollups, raw only). */
@@ -32,7 +32,8 @@ export function historyApi(
         const sensor = await deps.provisioning.getSensor(enterpriseId, sensorId);
         if (!sensor) throw new AppError('NOT_FOUND', `sensor ${sensorId} of enterprise ${enterpriseId} not found`);
         const { from, to } = historyRange(q, deps.clock.now());
-        const rollup = config.rawRetentionMs === undefined ? undefined : { rawSinceMs: deps.clock.now() - config.rawRetentionMs };
+        const now = deps.clock.now();
+        const rollup = config.rawRetentionMs === undefined ? undefined : { rawSinceMs: now - config.rawRetentionMs, freshSinceMs: now - ROLLUP_FRESH_MS };
         const plan = planHistory({ enterpriseId, sensorId, from, to, points: q.points, periodMs: sensor.periodS * 1000, rollup });
         const points = await runHistory(deps.influx, plan);
         return { sensor, from, to, mode: plan.mode, source: plan.source, intervalMs: plan.intervalMs, points };

@@ -159,9 +159,19 @@ describe('the platform sets up retention and reads the rollups for long ranges',
     spy.mockRestore();
     // 7 days ÷ 300 points = 2016 s, rounded up to whole 5-minute rollups: 2100 s
     expect(r).toMatchObject({ mode: 'downsampled', source: 'rollup', intervalMs: 2_100_000 });
-    expect(issued).toContain(
+    // the rollups up to the bucket holding "15 minutes ago" (the rollup query may not have written later ones yet), the raw readings after it
+    const rolled = issued.find((q) => q.includes('FROM "rollup"."reading_5m"'))!;
+    const cut = Number(/time < (\d+)ms/.exec(rolled)![1]);
+    expect(rolled).toBe(
       `SELECT sum("sum") / sum("count") AS "mean", min("min") AS "min", max("max") AS "max", sum("count") AS "count" FROM "rollup"."reading_5m" ` +
-        `WHERE "ent" = 'E1' AND "sensor" = 'LT-201' AND time >= ${from}ms AND time < ${now}ms GROUP BY time(2100000ms) fill(none)`,
+        `WHERE "ent" = 'E1' AND "sensor" = 'LT-201' AND time >= ${from}ms AND time < ${cut}ms GROUP BY time(2100000ms) fill(none)`,
+    );
+    expect(cut % 2_100_000).toBe(0);
+    expect(now - cut).toBeGreaterThanOrEqual(15 * MIN);
+    expect(now - cut).toBeLessThan(15 * MIN + 2_100_000 + MIN);
+    expect(issued).toContain(
+      `SELECT mean("value") AS "mean", min("value") AS "min", max("value") AS "max", count("value") AS "count" FROM "reading" ` +
+        `WHERE "ent" = 'E1' AND "sensor" = 'LT-201' AND time >= ${cut}ms AND time < ${now}ms GROUP BY time(2100000ms) fill(none)`,
     );
     expect(r.points.reduce((n, p) => n + p.count, 0)).toBe(6 * 24 * 60);
     const peak = r.points.find((p) => p.max === 52)!;

@@ -153,5 +153,21 @@ describe('planHistory with rollups (docs/adr/0008): long or old ranges read the 
       `SELECT sum("sum") / sum("count") AS "mean", min("min") AS "min", max("max") AS "max", sum("count") AS "count" FROM "rollup"."reading_5m" ` +
         `WHERE "ent" = 'E1' AND "sensor" = 'GT-101' AND time >= ${now - 7 * DAY}ms AND time < ${now}ms GROUP BY time(2100000ms) fill(none)`,
     );
+    expect(plan.tailInfluxql).toBeUndefined();
+  });
+
+  it('the recent buckets the rollup query may not have written yet are read raw, downsampled alike, from a whole bucket on', () => {
+    const fresh = now - 15 * 60_000;
+    const plan = planHistory({ ...base, from: now - 7 * DAY, to: now, points: 300, rollup: { ...rollup, freshSinceMs: fresh } });
+    const cut = Math.floor(fresh / 2_100_000) * 2_100_000;
+    expect(plan.influxql).toContain(`time >= ${now - 7 * DAY}ms AND time < ${cut}ms GROUP BY time(2100000ms)`);
+    expect(plan.tailInfluxql).toBe(
+      `SELECT mean("value") AS "mean", min("value") AS "min", max("value") AS "max", count("value") AS "count" FROM "reading" ` +
+        `WHERE "ent" = 'E1' AND "sensor" = 'GT-101' AND time >= ${cut}ms AND time < ${now}ms GROUP BY time(2100000ms) fill(none)`,
+    );
+    // an old range, over before the fresh part, has no tail
+    expect(
+      planHistory({ ...base, from: now - 60 * DAY, to: now - 40 * DAY, points: 300, rollup: { ...rollup, freshSinceMs: fresh } }).tailInfluxql,
+    ).toBeUndefined();
   });
 });
