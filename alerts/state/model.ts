@@ -140,6 +140,8 @@ export interface AlertMember {
   readonly message: { readonly zh: string; readonly en: string };
   /** Data time of its first raise in the episode. */
   readonly since: number;
+  /** Data time of its clear, while cleared: an older raise of it (a replay) does not raise it again. */
+  readonly clearedAt?: number | undefined;
 }
 
 export const ALERT_EVENT_TYPES = [

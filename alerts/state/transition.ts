@@ -163,7 +163,8 @@ function merge(active: ActiveAlert, f: Finding, suppressedBy: string | undefined
   const higher = severityRank(f.severity) > severityRank(alert.severity);
   // a rule of the group raising (again) in this episode is news even when its grade is lower
   const member = alert.members?.[f.ruleId];
-  const joins = alert.members !== undefined && member?.state !== 'raised';
+  // (a rule that cleared joins again only with a raise after its clear: a replayed older raise does not revive it)
+  const joins = alert.members !== undefined && (member === undefined || (member.state === 'cleared' && f.at > (member.clearedAt ?? -Infinity)));
   if (!newer && !earlier && !higher && !joins) return noop(alert, 'duplicate');
 
   const from = alert.state;
@@ -174,9 +175,10 @@ function merge(active: ActiveAlert, f: Finding, suppressedBy: string | undefined
     occurrences: alert.occurrences + 1,
     lastFindingAt: Math.max(alert.lastFindingAt, f.at),
     startedAt: Math.min(alert.startedAt, f.at),
-    ...(alert.members !== undefined && {
-      members: { ...alert.members, [f.ruleId]: { ...memberOf(f, member?.since ?? f.at), severity: higher || !member ? f.severity : member.severity } },
-    }),
+    ...(alert.members !== undefined &&
+      (joins || member?.state === 'raised') && {
+        members: { ...alert.members, [f.ruleId]: { ...memberOf(f, member?.since ?? f.at), severity: higher || !member ? f.severity : member.severity } },
+      }),
   };
   if (joins && member === undefined)
     events.push(eventOf(next, 'updated', { ...e, reason: 'consolidated', detail: `${f.ruleId} (${f.severity}) joined: ${f.message.en}` }));
@@ -249,14 +251,19 @@ function onClear(alert: Alert | undefined, f: Finding): TransitionResult {
     const others = Object.entries(alert.members).filter(([id, m]) => id !== f.ruleId && m.state === 'raised');
     if (others.length > 0) {
       if (mine?.state !== 'raised') return noop(alert, 'duplicate');
-      const next: Alert = { ...alert, members: { ...alert.members, [f.ruleId]: { ...mine, state: 'cleared' } } };
+      const next: Alert = { ...alert, members: { ...alert.members, [f.ruleId]: { ...mine, state: 'cleared', clearedAt: f.at } } };
       return changed(
         next,
         [eventOf(next, 'updated', { ...e, reason: 'member_cleared', detail: `${f.ruleId} cleared; ${others.map(([id]) => id).join(', ')} still raised` })],
         'merged',
       );
     }
-    alert = { ...alert, members: Object.fromEntries(Object.entries(alert.members).map(([id, m]) => [id, { ...m, state: 'cleared' as const }])) };
+    alert = {
+      ...alert,
+      members: Object.fromEntries(
+        Object.entries(alert.members).map(([id, m]) => [id, m.state === 'cleared' ? m : { ...m, state: 'cleared' as const, clearedAt: f.at }]),
+      ),
+    };
   }
   const lasted = `cleared ${f.at - alert.startedAt} ms after it began`;
   if (alert.state === 'pending') {

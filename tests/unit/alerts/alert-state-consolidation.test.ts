@@ -84,6 +84,17 @@ describe('one alarm per point and episode for the rules of a group', () => {
     expect(other.alert!.state).toBe('firing');
   });
 
+  it('a replay of the episode after one rule cleared (a worker killed and restarted) adds nothing: the cleared rule is not revived', () => {
+    const cmds = [rise('raise', 0), level('raise', 1), level('raise', 2, 'red'), level('clear', 3), rise('raise', 4)];
+    const once = run(cmds);
+    const twice = run([...cmds, ...cmds]);
+    expect(twice.events).toEqual(once.events);
+    expect(twice.alert).toEqual(once.alert);
+    expect(once.alert!.members!['gas.combustible']).toMatchObject({ state: 'cleared', clearedAt: m(3) });
+    // a raise after its clear does revive it
+    expect(run([...cmds, level('raise', 5)]).alert!.members!['gas.combustible']).toMatchObject({ state: 'raised' });
+  });
+
   it('replays change nothing (the worker restarts and re-applies the same findings)', () => {
     const cmds = [rise('raise', 0), level('raise', 2)];
     const once = run(cmds);
