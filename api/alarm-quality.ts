@@ -14,10 +14,11 @@ import type { Catalogue } from '../alerts/rules/schema.ts';
 import { idSchema } from '../core/contract.ts';
 import type { Queryable } from '../core/db/db.ts';
 import { AppError } from '../core/errors.ts';
-import { authorityInScope, type Scope } from '../core/jurisdiction.ts';
+import type { Scope } from '../core/jurisdiction.ts';
 import { timeParam } from './alert-params.ts';
 import type { Authenticator } from './auth.ts';
 import { parse } from './parse.ts';
+import { reportRoot } from './report-scope.ts';
 
 const DAY = 86_400_000;
 /** Longest period one request may cover (a quarter; platform default). */
@@ -65,13 +66,8 @@ export function alarmQualityApi(
       const from = q.from ?? to - 7 * DAY;
       if (!(from < to)) throw new AppError('BAD_REQUEST', 'query: 起始时间须早于结束时间（且早于当前） / from must be before to (and before now)');
       if (to - from > MAX_PERIOD_MS) throw new AppError('BAD_REQUEST', 'query: 一次最多统计 92 天 / the period may cover at most 92 days');
-      let scope: Scope = who.scope;
-      if (q.authorityId !== undefined) {
-        const { rows } = await deps.db.query('SELECT 1 FROM authorities WHERE id = $1', [q.authorityId]);
-        if (rows.length === 0 || !(await authorityInScope(deps.db, who.scope, q.authorityId)))
-          throw new AppError('NOT_FOUND', `authority ${q.authorityId} not found`);
-        scope = { kind: 'authority', authorityId: q.authorityId };
-      }
+      const root = await reportRoot(deps.db, who, q.authorityId);
+      const scope: Scope = root.id === null ? who.scope : { kind: 'authority', authorityId: root.id };
       const report = await alarmQuality(deps.db, scope, from, to);
       req.log.info({ from, to, authorityId: q.authorityId, raised: report.totals.raised, floods: report.totals.floods }, 'alarm-quality report');
       const named = await actorNames(deps.db, deps.catalogue, report.badActors);

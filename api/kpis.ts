@@ -14,7 +14,6 @@ import { idSchema } from '../core/contract.ts';
 import type { Queryable } from '../core/db/db.ts';
 import { AppError } from '../core/errors.ts';
 import type { InfluxClient } from '../core/influx/client.ts';
-import { authorityInScope } from '../core/jurisdiction.ts';
 import { KpiSource } from '../inspections/kpi-source.ts';
 import { cstMonth } from '../inspections/kpis.ts';
 import { monthlyWorkbook } from '../inspections/monthly-report.ts';
@@ -22,6 +21,7 @@ import { timeParam } from './alert-params.ts';
 import type { Authenticator, Principal } from './auth.ts';
 import { parse } from './parse.ts';
 import { XLSX_TYPE } from './registry-import.ts';
+import { attachment, reportRoot } from './report-scope.ts';
 
 const DAY = 86_400_000;
 /** Longest period one KPI request may cover: 400 days (the platform's default, as the history's: a year with room). */
@@ -32,27 +32,20 @@ const refuse = (zh: string, en: string): AppError => new AppError('BAD_REQUEST',
 const kpiQuery = z.strictObject({ authorityId: idSchema.optional(), from: timeParam.optional(), to: timeParam.optional() });
 const monthlyQuery = z.strictObject({
   authorityId: idSchema.optional(),
-  month: z.string({ error: '月份必填，格式 YYYY-MM / month is required, as YYYY-MM' }).max(16).meta({ description: '自然月（北京时间）YYYY-MM / a calendar month in China Standard Time, YYYY-MM', example: '2026-11' }),
+  month: z
+    .string({ error: '月份必填，格式 YYYY-MM / month is required, as YYYY-MM' })
+    .max(16)
+    .meta({ description: '自然月（北京时间）YYYY-MM / a calendar month in China Standard Time, YYYY-MM', example: '2026-11' }),
   format: z.enum(['json', 'xlsx'], { error: 'format 可选 json、xlsx / format must be json or xlsx' }).default('json'),
 });
 
 /** `attachment` with an ASCII name and the Chinese one (RFC 5987 / RFC 6266 `filename*`). */
-const disposition = (ascii: string, name: string) => `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 
 export function kpiApi(config: { auth: Authenticator; rollups: boolean }, deps: { db: Queryable; influx: InfluxClient; clock: { now(): number } }) {
   return async (app: FastifyInstance): Promise<void> => {
     const source = new KpiSource(deps.db, deps.influx, { rollups: config.rollups });
 
-    /** The authority reported on: the one asked for if in the caller's scope, else the officer's own, or all (admin). */
-    async function rootOf(who: Principal, authorityId: string | undefined): Promise<{ id: string | null; name: string }> {
-      const root = authorityId ?? (who.kind === 'officer' ? who.authorityId : null);
-      if (root === null) return { id: null, name: '全部' };
-      const notFound = new AppError('NOT_FOUND', `执法主体 ${root} 不存在或不在管辖范围内 / authority ${root} not found`);
-      if (!(await authorityInScope(deps.db, who.scope, root))) throw notFound;
-      const { rows } = await deps.db.query<{ name: string }>('SELECT name FROM authorities WHERE id = $1', [root]);
-      if (rows.length === 0) throw notFound;
-      return { id: root, name: rows[0]!.name };
-    }
+    const rootOf = (who: Principal, authorityId: string | undefined) => reportRoot(deps.db, who, authorityId);
 
     app.get('/api/v1/kpis', { schema: { querystring: kpiQuery } }, async (req) => {
       const who = await config.auth.authorize(req, 'stats.read');
@@ -70,7 +63,11 @@ export function kpiApi(config: { auth: Authenticator; rollups: boolean }, deps: 
       const who = await config.auth.authorize(req, 'stats.read');
       const q = parse(monthlyQuery, req.query, 'query');
       const month = cstMonth(q.month);
-      if (!month) throw refuse(`query.month：“${q.month}”不是月份，应为 2000 年以后的 YYYY-MM（如 2026-11）`, `query.month: "${q.month}" is not a month; use YYYY-MM from 2000 on, e.g. 2026-11`);
+      if (!month)
+        throw refuse(
+          `query.month：“${q.month}”不是月份，应为 2000 年以后的 YYYY-MM（如 2026-11）`,
+          `query.month: "${q.month}" is not a month; use YYYY-MM from 2000 on, e.g. 2026-11`,
+        );
       const now = deps.clock.now();
       if (month.from >= now) throw refuse(`query.month：${q.month} 尚未开始`, `query.month: ${q.month} has not begun yet`);
       const root = await rootOf(who, q.authorityId);
@@ -82,7 +79,7 @@ export function kpiApi(config: { auth: Authenticator; rollups: boolean }, deps: 
       const slug = root.id ?? 'all';
       return reply
         .header('content-type', XLSX_TYPE)
-        .header('content-disposition', disposition(`monthly-report-${slug}-${q.month}.xlsx`, `月报-${root.name}-${q.month}.xlsx`))
+        .header('content-disposition', attachment(`monthly-report-${slug}-${q.month}.xlsx`, `月报-${root.name}-${q.month}.xlsx`))
         .header('cache-control', 'no-store')
         .send(bytes);
     });

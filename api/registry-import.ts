@@ -15,6 +15,7 @@ import { idSchema } from '../core/contract.ts';
 import { AppError } from '../core/errors.ts';
 import type { Metrics } from '../core/metrics.ts';
 import type { Provisioning } from '../ledger/provisioning.ts';
+import { attachment } from './report-scope.ts';
 import type { Authenticator } from './auth.ts';
 import { parse } from './parse.ts';
 
@@ -54,7 +55,6 @@ const sheetBody = z.string().meta({
 });
 
 /** `attachment` with an ASCII name and the Chinese one (RFC 5987 / RFC 6266 `filename*`). */
-const disposition = (ascii: string, name: string) => `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 
 export function registryImportApi(config: { auth: Authenticator }, deps: { provisioning: Provisioning; metrics: Metrics }) {
   return async (app: FastifyInstance): Promise<void> => {
@@ -98,7 +98,7 @@ export function registryImportApi(config: { auth: Authenticator }, deps: { provi
       const ext = q.format;
       return reply
         .header('content-type', ext === 'xlsx' ? XLSX_TYPE : `text/csv; charset=${q.encoding === 'gbk' ? 'gbk' : 'utf-8'}`)
-        .header('content-disposition', disposition(`point-registry-${enterpriseId}.${ext}`, `测点登记表-${enterpriseId}.${ext}`))
+        .header('content-disposition', attachment(`point-registry-${enterpriseId}.${ext}`, `测点登记表-${enterpriseId}.${ext}`))
         .header('cache-control', 'no-store')
         .send(bytes);
     });

@@ -10,11 +10,11 @@ import { z } from 'zod';
 import { idSchema } from '../core/contract.ts';
 import type { Queryable } from '../core/db/db.ts';
 import { AppError } from '../core/errors.ts';
-import { authorityInScope } from '../core/jurisdiction.ts';
 import { Statistics } from '../inspections/stats.ts';
 import { timeParam } from './alert-params.ts';
 import type { Authenticator } from './auth.ts';
 import { parse } from './parse.ts';
+import { reportRoot } from './report-scope.ts';
 
 const DAY = 86_400_000;
 /** Longest period one request may cover. */
@@ -33,12 +33,7 @@ export function registerStatsRoutes(app: FastifyInstance, deps: { db: Queryable;
     const from = q.from ?? to - 30 * DAY;
     if (!(from < to)) throw new AppError('BAD_REQUEST', 'query: from must be before to (and before now)');
     if (to - from > MAX_PERIOD_MS) throw new AppError('BAD_REQUEST', 'query: the period may cover at most three years');
-    const root = q.authorityId ?? (who.kind === 'officer' ? who.authorityId : null);
-    if (root !== null && !(await authorityInScope(deps.db, who.scope, root))) throw new AppError('NOT_FOUND', `authority ${root} not found`);
-    if (root !== null && who.kind === 'admin') {
-      const { rows } = await deps.db.query('SELECT 1 FROM authorities WHERE id = $1', [root]);
-      if (rows.length === 0) throw new AppError('NOT_FOUND', `authority ${root} not found`);
-    }
-    return stats.report(root, from, to);
+    const root = await reportRoot(deps.db, who, q.authorityId);
+    return stats.report(root.id, from, to);
   });
 }

@@ -15,6 +15,7 @@
  * The SQL gathers facts per enterprise (`Statistics`); the arithmetic is
  * pure (`summarise`, `onlineMs`) and unit-tested.
  */
+import { cstDay } from '../alerts/quality.ts';
 import type { Queryable } from '../core/db/db.ts';
 import { Params, scopeSql, type Scope } from '../core/jurisdiction.ts';
 import type { TaskFinding } from './tasks/lifecycle.ts';
@@ -160,20 +161,19 @@ export interface DayCount extends Record<Grade, number> {
   day: string;
 }
 
-const CST_MS = 8 * 3_600_000;
 const DAY_MS = 86_400_000;
-const cstDay = (ms: number): string => new Date(ms + CST_MS).toISOString().slice(0, 10);
+const dateOf = (ms: number): string => cstDay(ms).date;
 
 /** Alerts per CST day by grade, with a zero row for every day of [from, to) that had none (the last 366 days at most). */
 export function dailySeries(from: number, to: number, alerts: readonly { at: number; severity: Grade }[]): DayCount[] {
   const days = new Map<string, DayCount>();
   const first = Math.max(from, to - 366 * DAY_MS);
-  for (let t = Math.floor((first + CST_MS) / DAY_MS) * DAY_MS - CST_MS; t < to; t += DAY_MS) {
-    const day = cstDay(t);
+  for (let t = cstDay(first).start; t < to; t += DAY_MS) {
+    const day = dateOf(t);
     days.set(day, { day, red: 0, orange: 0, yellow: 0, blue: 0 });
   }
   for (const a of alerts) {
-    const d = days.get(cstDay(a.at));
+    const d = days.get(dateOf(a.at));
     if (d) d[a.severity] += 1;
   }
   return [...days.values()];

@@ -62,22 +62,8 @@ export function levelForR(r: number): 1 | 2 | 3 | 4 {
   return 4;
 }
 
-const STAMP = new Intl.DateTimeFormat('sv-SE', {
-  timeZone: 'Asia/Shanghai',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hour12: false,
-});
-
-/** A time as `2026-12-05 18:43:03`, in China Standard Time (the time officers read, as everywhere in the console). */
-export const stamp = (iso: string): string => {
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : STAMP.format(d);
-};
+/** A time as `2026-12-05 18:43:03`, China Standard Time: the console's one formatter (i18n.ts). */
+export { stamp } from '../../i18n.ts';
 
 /** The names of the fields a server message may start with (`marks.high: …`), in the console's words. */
 const FIELD_KEYS: Record<string, Key> = {
