@@ -18,14 +18,24 @@ import { AppError } from '../core/errors.ts';
 import type { Scope } from '../core/jurisdiction.ts';
 import { ADMIN_ID, type OfficerIdentity } from '../ledger/officers.ts';
 import { newToken, tokenHash } from '../ledger/credentials.ts';
-import { can, ROLE_NAMES, type OfficerRole, type Permission } from './roles.ts';
+import { can, isEnterpriseRole, ROLE_NAMES, type EnterpriseRole, type OfficerRole, type Permission } from './roles.ts';
 
 // the officer ledger's names, where the API's files have always found them
 export { ADMIN_ID, newToken, tokenHash, type OfficerIdentity };
 
 export type Principal =
   | { kind: 'admin'; id: string; name: string; role: 'admin'; actor: `user:${string}`; scope: Scope; session?: string | undefined }
-  | { kind: 'officer'; id: string; name: string; role: OfficerRole; authorityId: string; actor: `user:${string}`; scope: Scope; session?: string | undefined };
+  | { kind: 'officer'; id: string; name: string; role: OfficerRole; authorityId: string; actor: `user:${string}`; scope: Scope; session?: string | undefined }
+  | {
+      kind: 'enterprise';
+      id: string;
+      name: string;
+      role: EnterpriseRole;
+      enterpriseId: string;
+      actor: `user:${string}`;
+      scope: Scope;
+      session?: string | undefined;
+    };
 
 /** What authentication needs from the officer ledger (`officers.ts`). */
 export interface OfficerLookup {
@@ -55,10 +65,17 @@ function sameOrigin(req: FastifyRequest): boolean {
   }
 }
 
-const principalOf = (o: OfficerIdentity, session?: string): Principal =>
-  o.role === 'admin'
-    ? { kind: 'admin', id: o.id, name: o.name, role: 'admin', actor: `user:${o.id}`, scope: { kind: 'all' }, session }
-    : { kind: 'officer', ...o, role: o.role, actor: `user:${o.id}`, scope: { kind: 'authority', authorityId: o.authorityId }, session };
+function principalOf(o: OfficerIdentity, session?: string): Principal {
+  const actor = `user:${o.id}` as const;
+  if (o.role === 'admin') return { kind: 'admin', id: o.id, name: o.name, role: 'admin', actor, scope: { kind: 'all' }, session };
+  if (isEnterpriseRole(o.role)) {
+    // an enterprise user without its enterprise cannot be (the ledger's CHECK); refuse rather than widen the scope
+    if (o.enterpriseId === undefined) throw new AppError('UNAUTHENTICATED', 'a valid bearer token or session is required');
+    const { enterpriseId } = o;
+    return { kind: 'enterprise', id: o.id, name: o.name, role: o.role, enterpriseId, actor, scope: { kind: 'enterprise', enterpriseId }, session };
+  }
+  return { kind: 'officer', id: o.id, name: o.name, role: o.role, authorityId: o.authorityId, actor, scope: { kind: 'authority', authorityId: o.authorityId }, session };
+}
 
 /** The bearer token of the request, if any. */
 export const bearer = (req: FastifyRequest): string | undefined => {

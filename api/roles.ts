@@ -13,17 +13,38 @@
  * - admin: the platform's admin token — the ledger, provisioning, officers,
  *   rule overrides and the audit trail, everywhere. The lifecycle still
  *   lets only the assigned inspector do an inspector's steps.
+ * - enterprise safety manager (安全管理负责人) and responsible person
+ *   (包保责任人), issue #18: their own enterprise's alarms (read, sign for,
+ *   feed back, ask to clear), its monitoring data and its self-inspection
+ *   reports; never another enterprise, never the bureau's tasks, inspections,
+ *   statistics or ledger. The safety manager also keeps the enterprise's
+ *   notification settings.
  */
 
 // the roles an officer record may have are the officer ledger's (ledger/officers.ts)
-import { OFFICER_ROLES, USER_ROLES, type OfficerRole, type UserRole } from '../ledger/officers.ts';
-export { OFFICER_ROLES, USER_ROLES, type OfficerRole, type UserRole };
+import { ENTERPRISE_ROLES, isEnterpriseRole, OFFICER_ROLES, USER_ROLES, type EnterpriseRole, type OfficerRole, type UserRole } from '../ledger/officers.ts';
+export { ENTERPRISE_ROLES, isEnterpriseRole, OFFICER_ROLES, USER_ROLES, type EnterpriseRole, type OfficerRole, type UserRole };
 
-export type Role = OfficerRole | 'admin';
+export type Role = OfficerRole | 'admin' | EnterpriseRole;
+
+/** An enterprise's own people: what they may read and do is always limited to their own enterprise (scope `enterprise`). */
+const ENTERPRISE = ['safety_manager', 'responsible_person'] as const satisfies readonly EnterpriseRole[];
 
 export const PERMISSIONS = {
   /** List and read alerts, their events and readings, and the live stream. */
-  'alerts.read': ['duty_officer', 'inspector', 'leader', 'admin'],
+  'alerts.read': ['duty_officer', 'inspector', 'leader', 'admin', ...ENTERPRISE],
+  /** The enterprise's answer to its own alarm: sign for (签收), feed back (cause, measures, attachments), ask to clear (消警). */
+  'alerts.respond': [...ENTERPRISE],
+  /** Review an enterprise's feedback (accept or reject with a reason) and record a remote verification (网络巡查). */
+  'alerts.review': ['duty_officer', 'leader', 'admin'],
+  /** Read monitoring data: readings, coverage, major hazard sources, planned stops (an enterprise user: its own). */
+  'monitoring.read': ['duty_officer', 'inspector', 'leader', 'admin', ...ENTERPRISE],
+  /** An enterprise's notification settings (channels and recipients). */
+  'notify.settings': ['safety_manager', 'admin'],
+  /** Submit the enterprise's self-inspection report on its major hazards (domain rule 11). */
+  'self_inspection.report': [...ENTERPRISE],
+  /** Read self-inspection reports (an enterprise user: its own; an officer: the jurisdiction's, with the overdue ones). */
+  'self_inspection.read': ['duty_officer', 'inspector', 'leader', 'admin', ...ENTERPRISE],
   /** Acknowledge and dispose alerts. */
   'alerts.act': ['duty_officer', 'leader', 'admin'],
   /** Read an enterprise's ledger entry and its "scan into enterprise" summary. */
@@ -57,4 +78,6 @@ export const ROLE_NAMES: Record<Role, { zh: string; en: string }> = {
   inspector: { zh: '执法人员', en: 'inspector' },
   leader: { zh: '领导', en: 'leader' },
   admin: { zh: '管理员', en: 'admin' },
+  safety_manager: { zh: '企业安全管理负责人', en: 'enterprise safety manager' },
+  responsible_person: { zh: '企业包保责任人', en: 'enterprise responsible person' },
 };

@@ -8,8 +8,11 @@
  */
 import type { Queryable } from './db/db.ts';
 
-/** What a caller may see: everything (admin) or one authority's subtree. */
-export type Scope = { kind: 'all' } | { kind: 'authority'; authorityId: string };
+/**
+ * What a caller may see: everything (admin), one authority's subtree (an
+ * officer), or one enterprise (its own people, issue #18: nothing of any other).
+ */
+export type Scope = { kind: 'all' } | { kind: 'authority'; authorityId: string } | { kind: 'enterprise'; enterpriseId: string };
 
 /** Collects positional parameters while a statement is assembled. */
 export class Params {
@@ -23,6 +26,7 @@ export class Params {
 /** The CTE and the condition restricting `column` (an enterprise id) to `scope`. */
 export function scopeSql(scope: Scope, params: Params, column: string): { cte: string; cond: string | undefined } {
   if (scope.kind === 'all') return { cte: '', cond: undefined };
+  if (scope.kind === 'enterprise') return { cte: '', cond: `${column} = ${params.add(scope.enterpriseId)}` };
   const root = params.add(scope.authorityId);
   return {
     cte: `WITH RECURSIVE scope_authorities(id) AS (
@@ -50,8 +54,9 @@ export async function authorityChain(q: Queryable, authorityId: string): Promise
   return rows.map((r) => r.id);
 }
 
-/** Whether `authorityId` is `scope`'s authority or below it. */
+/** Whether `authorityId` is `scope`'s authority or below it (never for an enterprise's scope: an authority is not its own). */
 export async function authorityInScope(q: Queryable, scope: Scope, authorityId: string): Promise<boolean> {
+  if (scope.kind === 'enterprise') return false;
   return scope.kind === 'all' || (await authorityChain(q, authorityId)).includes(scope.authorityId);
 }
 
@@ -61,5 +66,6 @@ export async function enterpriseInScope(q: Queryable, scope: Scope, enterpriseId
   const e = rows[0];
   if (!e) return false;
   if (scope.kind === 'all') return true;
+  if (scope.kind === 'enterprise') return scope.enterpriseId === enterpriseId;
   return e.authority_id !== null && (await authorityChain(q, e.authority_id)).includes(scope.authorityId);
 }

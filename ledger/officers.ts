@@ -18,8 +18,15 @@ export const ADMIN_ID = 'admin';
 /** Roles of an officer (what each may do: api/roles.ts). */
 export const OFFICER_ROLES = ['duty_officer', 'inspector', 'leader'] as const;
 export type OfficerRole = (typeof OFFICER_ROLES)[number];
-/** Roles a user (officer) record may have: the officer roles, or admin (everything, everywhere). */
-export const USER_ROLES = [...OFFICER_ROLES, 'admin'] as const;
+/**
+ * Roles of an enterprise's own people (domain rule 13, issue #18): its safety manager (安全管理负责人) and its
+ * responsible persons (包保责任人). They sign for and answer their own enterprise's alarms, nothing else.
+ */
+export const ENTERPRISE_ROLES = ['safety_manager', 'responsible_person'] as const;
+export type EnterpriseRole = (typeof ENTERPRISE_ROLES)[number];
+export const isEnterpriseRole = (r: string): r is EnterpriseRole => (ENTERPRISE_ROLES as readonly string[]).includes(r);
+/** Roles a user (officer) record may have: the officer roles, admin (everything, everywhere), or an enterprise role. */
+export const USER_ROLES = [...OFFICER_ROLES, 'admin', ...ENTERPRISE_ROLES] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 
 /** An enabled officer, as the token lookup returns it. */
@@ -27,7 +34,10 @@ export interface OfficerIdentity {
   id: string;
   name: string;
   role: UserRole;
+  /** The officer's authority; for an enterprise user, its enterprise's authority ('' if the enterprise has none). */
   authorityId: string;
+  /** An enterprise user's enterprise (roles `ENTERPRISE_ROLES` only). */
+  enterpriseId?: string | undefined;
 }
 
 /** Parses `input` (missing → `{}`) with `schema`; `where` prefixes the message (as the API's `parse`). */
@@ -40,15 +50,38 @@ function parse<T extends z.ZodType>(schema: T, input: unknown, where: string): z
 /** A console password: 10 to 200 characters. */
 export const passwordSchema = z.string().min(10, 'at least 10 characters').max(200);
 
-export const officerInput = z.strictObject({
-  id: idSchema.refine((id) => id !== ADMIN_ID, { message: `'${ADMIN_ID}' is reserved for the admin token` }),
-  name: z.string().trim().min(1).max(200),
-  authorityId: idSchema,
-  /** Default: duty officer. */
-  role: z.enum(USER_ROLES).default('duty_officer'),
-  /** To sign in to the console (the API token works without one). */
-  password: passwordSchema.optional(),
-});
+/** A mainland mobile or landline number as people write it (digits, an optional +86, spaces or hyphens between groups). */
+export const phoneSchema = z
+  .string()
+  .trim()
+  .regex(/^(\+?86[ -]?)?[0-9][0-9 -]{5,18}[0-9]$/, 'a phone number (digits, optional +86)')
+  .transform((p) => p.replace(/[ -]/g, ''));
+
+export const officerInput = z
+  .strictObject({
+    id: idSchema.refine((id) => id !== ADMIN_ID, { message: `'${ADMIN_ID}' is reserved for the admin token` }),
+    name: z.string().trim().min(1).max(200),
+    /** The officer's authority (officer roles and admin); not given for an enterprise user. */
+    authorityId: idSchema.optional(),
+    /** An enterprise user's enterprise (roles safety_manager, responsible_person); required for them, refused for others. */
+    enterpriseId: idSchema.optional(),
+    /** Default: duty officer. */
+    role: z.enum(USER_ROLES).default('duty_officer'),
+    /** For SMS and for the bureau to call (an enterprise user's is shown to the duty officer). */
+    phone: phoneSchema.optional(),
+    /** To sign in to the console (the API token works without one). */
+    password: passwordSchema.optional(),
+  })
+  .superRefine((o, ctx) => {
+    const enterpriseUser = isEnterpriseRole(o.role);
+    if (enterpriseUser && o.enterpriseId === undefined)
+      ctx.addIssue({ code: 'custom', path: ['enterpriseId'], message: `required for the role ${o.role}` });
+    if (enterpriseUser && o.authorityId !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['authorityId'], message: `an enterprise user takes its enterprise's authority; give enterpriseId only` });
+    if (!enterpriseUser && o.enterpriseId !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['enterpriseId'], message: `only for the roles ${ENTERPRISE_ROLES.join(', ')}` });
+    if (!enterpriseUser && o.authorityId === undefined) ctx.addIssue({ code: 'custom', path: ['authorityId'], message: 'required' });
+  });
 
 /** How long a console session lasts: at most `ttlMs` from sign-in, and `idleMs` without a request. */
 export interface SessionPolicy {
@@ -58,6 +91,24 @@ export interface SessionPolicy {
 /** A session's last-seen time is written at most this often. */
 const SESSION_TOUCH_MS = 60_000;
 export const DEFAULT_SESSION_POLICY: SessionPolicy = { ttlMs: 12 * 3600_000, idleMs: 2 * 3600_000 };
+
+interface IdentityRow {
+  id: string;
+  name: string;
+  role: UserRole;
+  authority_id: string;
+  enterprise_id: string | null;
+}
+/** An officer's identity; an enterprise user's authority is its enterprise's. */
+const IDENTITY_SELECT = `SELECT o.id, o.name, o.role, COALESCE(o.authority_id, e.authority_id, '') AS authority_id, o.enterprise_id
+  FROM officers o LEFT JOIN enterprises e ON e.id = o.enterprise_id`;
+const identityOf = (r: IdentityRow): OfficerIdentity => ({
+  id: r.id,
+  name: r.name,
+  role: r.role,
+  authorityId: r.authority_id,
+  ...(r.enterprise_id === null ? {} : { enterpriseId: r.enterprise_id }),
+});
 
 /** A stored hash no password matches, verified against when the user is unknown (the same time either way). */
 let dummyHash: Promise<string> | undefined;
@@ -75,18 +126,21 @@ export class Officers {
     const { password, ...o } = parse(officerInput, input, 'body');
     const token = newToken();
     const passwordHash = password === undefined ? null : await hashSecret(password);
+    let authorityId = o.authorityId ?? '';
     try {
       await withAudit(
         this.db,
-        (tx) =>
-          tx.query('INSERT INTO officers (id, name, authority_id, role, token_hash, password_hash) VALUES ($1, $2, $3, $4, $5, $6)', [
-            o.id,
-            o.name,
-            o.authorityId,
-            o.role,
-            tokenHash(token),
-            passwordHash,
-          ]),
+        async (tx) => {
+          if (o.enterpriseId !== undefined) {
+            const e = await tx.query<{ authority_id: string | null }>('SELECT authority_id FROM enterprises WHERE id = $1', [o.enterpriseId]);
+            if (!e.rows[0]) throw new AppError('NOT_FOUND', `enterprise ${o.enterpriseId} not found`);
+            authorityId = e.rows[0].authority_id ?? '';
+          }
+          await tx.query(
+            'INSERT INTO officers (id, name, authority_id, enterprise_id, role, phone, token_hash, password_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+            [o.id, o.name, o.authorityId ?? null, o.enterpriseId ?? null, o.role, o.phone ?? null, tokenHash(token), passwordHash],
+          );
+        },
         () => ({
           actor,
           action: 'officer.created',
@@ -102,7 +156,7 @@ export class Officers {
       if (code === '23503') throw new AppError('NOT_FOUND', `authority ${o.authorityId} not found`);
       throw err;
     }
-    return { ...o, token };
+    return { ...o, authorityId, token };
   }
 
   /** Disables the officer: its token stops working at once, its open streams at their next heartbeat. */
@@ -144,12 +198,9 @@ export class Officers {
   }
 
   private async find(column: 'id' | 'token_hash', value: string): Promise<OfficerIdentity | undefined> {
-    const { rows } = await this.db.query<{ id: string; name: string; authority_id: string; role: UserRole }>(
-      `SELECT id, name, authority_id, role FROM officers WHERE ${column} = $1 AND NOT disabled`,
-      [value],
-    );
+    const { rows } = await this.db.query<IdentityRow>(`${IDENTITY_SELECT} WHERE o.${column} = $1 AND NOT o.disabled`, [value]);
     const r = rows[0];
-    return r ? { id: r.id, name: r.name, role: r.role, authorityId: r.authority_id } : undefined;
+    return r ? identityOf(r) : undefined;
   }
 
   /** Sets (or replaces) the officer's console password; its sessions end. */
@@ -214,11 +265,12 @@ export class Officers {
       last_seen_at: Date;
       name: string | null;
       authority_id: string | null;
+      enterprise_id: string | null;
       role: UserRole | null;
       disabled: boolean | null;
     }>(
-      `SELECT s.officer_id, s.last_seen_at, o.name, o.authority_id, o.role, o.disabled
-         FROM sessions s LEFT JOIN officers o ON o.id = s.officer_id
+      `SELECT s.officer_id, s.last_seen_at, o.name, COALESCE(o.authority_id, e.authority_id, '') AS authority_id, o.enterprise_id, o.role, o.disabled
+         FROM sessions s LEFT JOIN officers o ON o.id = s.officer_id LEFT JOIN enterprises e ON e.id = o.enterprise_id
         WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3`,
       [hash, new Date(now), new Date(now - this.sessionPolicy.idleMs)],
     );
@@ -228,15 +280,15 @@ export class Officers {
       await this.db.query('UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1', [hash, new Date(now)]);
     if (r.officer_id === null) return { id: ADMIN_ID, name: ADMIN_ID, role: 'admin', authorityId: '' };
     if (r.disabled || !r.role || r.name === null || r.authority_id === null) return undefined;
-    return { id: r.officer_id, name: r.name, role: r.role, authorityId: r.authority_id };
+    return identityOf({ id: r.officer_id, name: r.name, role: r.role, authority_id: r.authority_id, enterprise_id: r.enterprise_id });
   }
 
-  /** Every officer, for the admin: without tokens or password hashes, only whether a password is set. */
-  async list(): Promise<(OfficerIdentity & { disabled: boolean; hasPassword: boolean })[]> {
-    const { rows } = await this.db.query<{ id: string; name: string; authority_id: string; role: UserRole; disabled: boolean; has_password: boolean }>(
-      'SELECT id, name, authority_id, role, disabled, password_hash IS NOT NULL AS has_password FROM officers ORDER BY id',
+  /** Every officer and enterprise user, for the admin: without tokens or password hashes, only whether a password is set. */
+  async list(): Promise<(OfficerIdentity & { phone: string | null; disabled: boolean; hasPassword: boolean })[]> {
+    const { rows } = await this.db.query<IdentityRow & { phone: string | null; disabled: boolean; has_password: boolean }>(
+      `${IDENTITY_SELECT.replace('SELECT', 'SELECT o.phone, o.disabled, o.password_hash IS NOT NULL AS has_password,')} ORDER BY o.id`,
     );
-    return rows.map((r) => ({ id: r.id, name: r.name, authorityId: r.authority_id, role: r.role, disabled: r.disabled, hasPassword: r.has_password }));
+    return rows.map((r) => ({ ...identityOf(r), phone: r.phone, disabled: r.disabled, hasPassword: r.has_password }));
   }
 
   async isEnabled(id: string): Promise<boolean> {

@@ -427,6 +427,23 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX risk_warning_events_enterprise ON risk_warning_events(enterprise_id, id);
     `,
   },
+  {
+    version: 18,
+    name: "enterprise users (issue #18): an enterprise's safety manager and responsible persons, scoped to their enterprise; users' phone numbers",
+    sql: `
+      ALTER TABLE officers DROP CONSTRAINT officers_role_check;
+      ALTER TABLE officers ADD CONSTRAINT officers_role_check
+        CHECK (role IN ('duty_officer', 'inspector', 'leader', 'admin', 'safety_manager', 'responsible_person'));
+      ALTER TABLE officers ADD COLUMN enterprise_id text REFERENCES enterprises(id);
+      ALTER TABLE officers ADD COLUMN phone text;
+      ALTER TABLE officers ALTER COLUMN authority_id DROP NOT NULL;
+      ALTER TABLE officers ADD CONSTRAINT officers_enterprise_role
+        CHECK ((role IN ('safety_manager', 'responsible_person')) = (enterprise_id IS NOT NULL));
+      ALTER TABLE officers ADD CONSTRAINT officers_authority_role
+        CHECK (role IN ('safety_manager', 'responsible_person') OR authority_id IS NOT NULL);
+      CREATE INDEX officers_enterprise ON officers(enterprise_id) WHERE enterprise_id IS NOT NULL;
+    `,
+  },
 ];
 
 /** Applies pending migrations; returns the versions applied. Safe to call concurrently from one process. */

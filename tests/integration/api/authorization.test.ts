@@ -26,7 +26,7 @@ import { TEST_ADMIN_TOKEN } from '../../../testkit/tokens.ts';
 
 const ADMIN = TEST_ADMIN_TOKEN;
 const NOW = Date.UTC(2026, 2, 1, 4);
-const ROLES: Role[] = ['duty_officer', 'inspector', 'leader', 'admin'];
+const ROLES = ['duty_officer', 'inspector', 'leader', 'admin'] as const satisfies readonly Role[];
 type Where = 'inside' | 'outside';
 
 let db: Db;
@@ -35,7 +35,7 @@ let tasks: TaskStore;
 let alerts: AlertDriver;
 /** Bearer token per role (the officers are of K1; the K2 inspector takes outside tasks). */
 const tokens: Record<string, string> = {};
-const OFFICER_OF: Record<Exclude<Role, 'admin'>, string> = { duty_officer: 'duty-k1', inspector: 'insp-k1', leader: 'lead-k1' };
+const OFFICER_OF: Record<Exclude<Role, 'admin' | 'safety_manager' | 'responsible_person'>, string> = { duty_officer: 'duty-k1', inspector: 'insp-k1', leader: 'lead-k1' };
 const ENTERPRISE: Record<Where, string> = { inside: 'E1', outside: 'E2' };
 let subjects = 0;
 const isInside = (enterpriseId: string): boolean => enterpriseId === ENTERPRISE.inside || enterpriseId.startsWith('E-inside-');
