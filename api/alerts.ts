@@ -43,6 +43,9 @@ import { AlertStore } from '../alerts/store.ts';
 import { readingsAround, resolveEvidence, type DetailDeps } from './alert-detail.ts';
 import { acknowledgeBody, alertPath, detailQuery, disposeBody, encodeCursor, listQuery, shelveBody, toFilter, unshelveBody } from './alert-params.ts';
 import { registerAlertStream, type SubscribeAlertEvents } from './alert-stream.ts';
+import { registerResponseRoutes, responseView, type ResponseRouteDeps } from './alert-response.ts';
+import { DEFAULT_RESPONSE_POLICY, type ResponsePolicy } from '../alerts/response/policy.ts';
+import { ResponseService } from '../alerts/response/service.ts';
 import type { Authenticator } from './auth.ts';
 import { type Principal } from './auth.ts';
 import { parse } from './parse.ts';
@@ -65,6 +68,12 @@ export interface AlertApiDeps {
   heartbeatMs?: number | undefined;
   /** Longest shelve (搁置), ms: the bureau's setting (`notify.maxShelveMs`). Default `DEFAULT_MAX_SHELVE_MS`, 8 h (one duty shift). */
   maxShelveMs?: number | undefined;
+  /** The enterprise's response time limits (config `response`). Default `DEFAULT_RESPONSE_POLICY`. */
+  responsePolicy?: ResponsePolicy | undefined;
+  /** Of these attachment ids, those that are not the alarm's (the attachment store); without it feedback takes no attachments. */
+  foreignAttachments?: ((alertId: string, ids: readonly string[]) => Promise<string[]>) | undefined;
+  /** Completes the alarm's open remote-verification task with an officer's remote verification (api/tasks.ts). */
+  verifyTask?: ResponseRouteDeps['verifyTask'];
 }
 
 export interface AlertRouteDeps {
@@ -119,6 +128,20 @@ export function alertApi(config: { auth: Authenticator; rawRetentionMs?: number 
       rawRetentionMs: config.rawRetentionMs,
     };
 
+    // the enterprise's response to its alarms and the bureau's review (issue #18)
+    const policy = deps.alerts.responsePolicy ?? DEFAULT_RESPONSE_POLICY;
+    const responses = new ResponseService({
+      db,
+      alerts: store,
+      clock: deps.clock,
+      logger: deps.logger,
+      policy,
+      patternOf: () => undefined,
+      announce: deps.alerts.announce,
+      foreignAttachments: deps.alerts.foreignAttachments,
+    });
+    registerResponseRoutes(app, { auth, queries, responses, policy, clock: deps.clock, verifyTask: deps.alerts.verifyTask });
+
     registerAlertStream(app, {
       queries,
       auth,
@@ -150,7 +173,13 @@ export function alertApi(config: { auth: Authenticator; rawRetentionMs?: number 
       // Read before the list: a client opening the stream with `since=lastEventSeq` misses nothing.
       const lastEventSeq = await queries.lastSeq();
       const page = await queries.list(who.scope, toFilter(q));
-      return { alerts: page.alerts.map(summaryOf), next: page.next ? encodeCursor(page.next) : null, lastEventSeq };
+      const answers = await responses.store.many(page.alerts.map((a) => a.id));
+      const now = deps.clock.now();
+      const alerts = page.alerts.map((a) => {
+        const r = answers.get(a.id);
+        return { ...summaryOf(a), response: r ? responseView(r, now) : null };
+      });
+      return { alerts, next: page.next ? encodeCursor(page.next) : null, lastEventSeq };
     });
 
     app.get('/api/v1/alerts/:id', { schema: { params: alertPath, querystring: detailQuery } }, async (req) => {
@@ -174,6 +203,8 @@ export function alertApi(config: { auth: Authenticator; rawRetentionMs?: number 
       }
       const alert = applied.alert;
       if (!alert) throw new AppError('NOT_FOUND', `alert ${id} not found`);
+      // disposed by the bureau: the enterprise owes nothing more on it
+      if (applied.outcome === 'disposed') await responses.alertDisposed(id);
       req.log.info({ ...log, next: alert.state, seqs: applied.seqs }, 'alert command applied');
       return reply.send({ alert: summaryOf(alert), outcome: applied.outcome });
     };

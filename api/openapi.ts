@@ -123,6 +123,33 @@ export const ROUTES: Record<string, RouteDoc> = {
   'POST /api/v1/alerts/:id/escalate': r('报请上级督办', 'Refer an open alert to the authority above', 'alerts', 'alerts.act'),
   'POST /api/v1/alerts/:id/dispose': r('处置报警', 'Dispose of an alarm (the reason is required)', 'alerts', 'alerts.act'),
   'POST /api/v1/alerts/:id/shelve': r('限时搁置扰动报警', 'Shelve a nuisance alarm for a limited time, with a reason (never red or safety-critical)', 'alerts', 'alerts.act'),
+  'GET /api/v1/alerts/:id/response': r(
+    '企业响应：签收、反馈、审核、消警、督办记录及剩余时限',
+    "The enterprise's response to the alarm: sign-for, feedback, review, clearing, supervision, and the time left",
+    'alerts',
+    'alerts.read',
+  ),
+  'POST /api/v1/alerts/:id/sign': r('企业签收报警', 'The enterprise signs for its alarm (签收)', 'alerts', 'alerts.respond'),
+  'POST /api/v1/alerts/:id/feedback': r(
+    '企业反馈原因、措施与附件',
+    'The enterprise feeds back: cause category, measures taken, attachments',
+    'alerts',
+    'alerts.respond',
+  ),
+  'POST /api/v1/alerts/:id/clear-request': r('企业申请消警', 'The enterprise asks to clear the alarm (消警)', 'alerts', 'alerts.respond'),
+  'POST /api/v1/alerts/:id/review': r(
+    '审核企业反馈（橙色、红色报警：通过或退回并说明理由）',
+    "Review the enterprise's feedback on an orange or red alarm: accept, or reject with a reason",
+    'alerts',
+    'alerts.review',
+  ),
+  'POST /api/v1/alerts/:id/verifications': r(
+    '网络巡查记录（电话核实、数据核查、视频查看）',
+    'Record a remote verification of the alarm (call, data review, video check); completes its remote-verification task',
+    'alerts',
+    'alerts.review',
+  ),
+  'GET /api/v1/response-policy': r('企业响应时限及其来源', "The enterprise's response time limits and their sources", 'alerts', 'alerts.read'),
   'POST /api/v1/alerts/:id/unshelve': r('取消搁置', 'Unshelve an alarm (it also ends by itself at its time)', 'alerts', 'alerts.act'),
 
   'GET /api/v1/tasks': r('检查任务列表', 'List inspection tasks', 'tasks', 'tasks.read'),

@@ -32,6 +32,7 @@ import { jsonDepth, refuseNul } from './parse.ts';
 import { enterpriseImportApi } from './enterprise-import.ts';
 import { registryImportApi } from './registry-import.ts';
 import { inspectionApi } from './inspections.ts';
+import { remoteVerificationOfAlert } from './tasks.ts';
 import type { TaskJobEffect } from '../inspections/tasks/store.ts';
 import { ruleOverrideApi, type RuleOverrideApiDeps } from './rule-overrides.ts';
 import { seriousRule, defaultCatalogue, type Catalogue } from '../alerts/rules/index.ts';
@@ -168,10 +169,14 @@ export function buildApi(
     registerOfficerRoutes(scope, auth, officers);
     registerSessionRoutes(scope, { auth, officers, metrics: deps.metrics, limits: new SignInLimits(config.signInLimits, deps.redis) });
   });
-  if (deps.alerts) app.register(alertApi({ auth, rawRetentionMs: config.rawRetentionMs }, { ...deps, alerts: deps.alerts }));
   // the exemption of an inspection rests on the serious rules of the catalogue in force (a catalogue file's, reloaded)
   const catalogue = deps.alerts?.catalogue ?? deps.ruleOverrides?.catalogue;
   const seriousRules = catalogue ? async () => seriousRule(await catalogue()) : undefined;
+  if (deps.alerts) {
+    // an officer's remote verification of an alarm completes its remote-verification task
+    const verifyTask = deps.alerts.verifyTask ?? remoteVerificationOfAlert({ ...deps, seriousRules });
+    app.register(alertApi({ auth, rawRetentionMs: config.rawRetentionMs }, { ...deps, alerts: { ...deps.alerts, verifyTask } }));
+  }
   app.register(inspectionApi({ auth }, { ...deps, seriousRules }));
   app.register(enterpriseImportApi({ auth }, deps));
   app.register(registryImportApi({ auth }, deps));

@@ -239,3 +239,24 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
   }));
   step('convert', 'tasks.dispatch', taskBodies.convert, (b, who, at) => ({ type: 'convert_to_inspection', actor: who.actor, at, reason: b.reason }));
 }
+
+/**
+ * An officer's remote verification recorded on an alarm (api/alert-response.ts) completes the alarm's open
+ * remote-verification task (the cap rules' 网络巡查, 2025 §七), by the same step as `verify-remotely`; the
+ * id of the task it closed, if there was one. A task already past 'created' is left alone.
+ */
+export function remoteVerificationOfAlert(deps: Pick<TaskRouteDeps, 'db' | 'clock' | 'seriousRules' | 'taskJobs'>) {
+  const store = new TaskStore(deps.db, deps.seriousRules);
+  return async (alertId: string, who: Principal, method: (typeof REMOTE_METHODS)[number], note: string): Promise<string | undefined> => {
+    const { rows } = await deps.db.query<{ id: string }>(
+      `SELECT id FROM tasks WHERE kind = 'remote_verification' AND state = 'created' AND data->'alertIds' ? $1 ORDER BY created_at LIMIT 1`,
+      [alertId],
+    );
+    const id = rows[0]?.id;
+    if (id === undefined) return undefined;
+    const at = deps.clock.now();
+    const r = await store.apply(id, { type: 'verify_remotely', actor: who.actor, at, methods: [method], note }, at);
+    if (r.effects.length > 0 && deps.taskJobs) await deps.taskJobs.schedule(r.effects);
+    return id;
+  };
+}

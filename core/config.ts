@@ -244,6 +244,19 @@ export const platformConfigSchema = z.strictObject({
         .default(8 * 3_600_000),
     })
     .prefault({}),
+  /**
+   * The enterprise's response to its alarms (issue #18; alerts/response/policy.ts has the defaults and their
+   * sources: every number is the bureau's setting). Per grade, ms; a grade left out keeps the default.
+   */
+  response: z
+    .strictObject({
+      signMs: z.partialRecord(z.enum(['red', 'orange', 'yellow', 'blue']), z.number().int().min(1)).optional(),
+      feedbackMs: z.partialRecord(z.enum(['red', 'orange', 'yellow', 'blue']), z.number().int().min(1)).optional(),
+      refeedbackMs: z.number().int().min(1).optional(),
+      /** How often overdue sign-fors and feedbacks are looked for, ms. Default 10,000 (a limit is met to within it). */
+      sweepMs: z.number().int().min(100).default(10_000),
+    })
+    .prefault({}),
   tasks: z
     .strictObject({
       /** Time after a rectification deadline for the re-check to be recorded before the task escalates as overdue, ms. Default 3 days. */
@@ -335,6 +348,12 @@ export function configInputFromEnv(env: NodeJS.ProcessEnv): Record<string, unkno
       maxShelveMs: int(env.NOTIFY_MAX_SHELVE_MS),
     }),
     tasks: drop({ recheckGraceMs: int(env.TASK_RECHECK_GRACE_MS) }),
+    response: drop({
+      signMs: escalationFromEnv(env.RESPONSE_SIGN_MS),
+      feedbackMs: escalationFromEnv(env.RESPONSE_FEEDBACK_MS),
+      refeedbackMs: int(env.RESPONSE_REFEEDBACK_MS),
+      sweepMs: int(env.RESPONSE_SWEEP_MS),
+    }),
     ingest: drop({
       batchMaxDelayMs: int(env.INGEST_BATCH_MAX_DELAY_MS),
       writeWhenIdle: env.INGEST_WRITE_WHEN_IDLE === undefined ? undefined : env.INGEST_WRITE_WHEN_IDLE !== 'false',

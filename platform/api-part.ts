@@ -2,6 +2,7 @@
 import { Queue } from 'bullmq';
 import { buildApi } from '../api/server.ts';
 import { jobOptions } from '../alerts/notify/jobs.ts';
+import { responsePolicy } from '../alerts/response/policy.ts';
 import { OVERRIDES_CHANGED } from '../alerts/rules/override-store.ts';
 import { STOPS_CHANGED } from '../alerts/worker/stop-watch.ts';
 import { bullPrefix, registryChangedChannel } from '../core/redis-keys.ts';
@@ -52,7 +53,14 @@ export function buildApiPart(ctx: PlatformContext, gateway: GatewayPart | undefi
           await redis.command.publish(registryChangedChannel(config.redisPrefix), OVERRIDES_CHANGED);
         },
       },
-      alerts: { db, catalogue, announce: ctx.announce, subscribeAlertEvents: ctx.subscribeAlertEvents, maxShelveMs: config.notify.maxShelveMs },
+      alerts: {
+        db,
+        catalogue,
+        announce: ctx.announce,
+        subscribeAlertEvents: ctx.subscribeAlertEvents,
+        maxShelveMs: config.notify.maxShelveMs,
+        responsePolicy: responsePolicy(config.response),
+      },
       plannedStops: {
         announce: async () => {
           await redis.command.publish(registryChangedChannel(config.redisPrefix), STOPS_CHANGED);

@@ -58,6 +58,8 @@ export interface NotifierDeps {
   redis: RedisConnections;
   /** Told each alert that fired, rose in grade or escalated, after its notifications are enqueued: inspections' task worker (`buildTaskWorker(…).consider`). Default none. */
   tasks?: AlertFollower | undefined;
+  /** Told the same alerts before the tasks: the enterprise's response (alerts/response/service.ts `consider`), which hands an alarm to its enterprise. Default none. */
+  responses?: AlertFollower | undefined;
 }
 
 export interface NotifierOptions extends DispatcherOptions, RetryOptions {
@@ -163,6 +165,7 @@ export function buildNotifier(config: NotifierConfig, deps: NotifierDeps, opts: 
             staleAfterMs: opts.staleAfterMs ?? 24 * 3600_000,
             onEnqueued: (n: number) => metrics.enqueued.inc(n),
             tasks: deps.tasks,
+            responses: deps.responses,
           }),
         },
         opts,

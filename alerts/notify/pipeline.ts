@@ -34,6 +34,8 @@ export interface BatchDeps extends EnqueueDeps {
   onEnqueued?: ((jobs: number) => void) | undefined;
   /** Off-plan inspection tasks: told each alert that fired or rose in grade. */
   tasks?: AlertFollower | undefined;
+  /** The enterprise's response (issue #18): told the same alerts first; it may hand the alarm to its enterprise. */
+  responses?: AlertFollower | undefined;
 }
 
 /** The stages after the read, composed: the dispatcher's `handle`. */
@@ -47,6 +49,8 @@ export function batchHandler(deps: BatchDeps): (events: readonly OutboxEvent[]) 
     deps.onEnqueued?.(jobs);
     if (routed.stale > 0) logger.warn({ events: routed.stale, staleAfterMs: deps.staleAfterMs }, 'old alert events not notified');
     for (const alert of routed.toSchedule.values()) {
+      // the enterprise answers first: handed over before the escalation is scheduled (whose job re-reads the alert)
+      if (deps.responses && (await deps.responses.consider(alert))) logger.debug({ alertId: alert.id }, 'alarm handed to its enterprise');
       if (deps.tasks && (await deps.tasks.consider(alert))) logger.debug({ alertId: alert.id }, 'inspection task job added');
       const outcome = await escalator.schedule(alert);
       if (outcome !== 'none' && outcome !== 'unchanged') logger.debug({ alertId: alert.id, outcome }, 'escalation scheduled');

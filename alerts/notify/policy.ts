@@ -14,12 +14,16 @@
  *   the hold is 'discarded', never notified).
  * - `disposed`: the officer recorded how it was handled (处置): closes the
  *   loop for everyone who was told about the alert.
+ * - `supervised` (督办, issue #18): the enterprise's sign-for or feedback is
+ *   overdue; the alarm is now a supervision item of its authority, whose
+ *   escalation clock starts here.
  *
  * Not notified:
  * - `pending`, `suppressed`, `unsuppressed`, `discarded`, `updated`: the alert
  *   has not fired (or the change is bookkeeping: an earlier start time).
  * - `acknowledged`: the officer's own action, shown on the console; it stops
  *   the escalation (the pending escalation job finds nothing to do).
+ * - `handed_to_enterprise`: bookkeeping (the enterprise was told by the 'fired').
  * - `shelved`, `unshelved` (搁置 / 取消搁置): the officer's action or its expiry,
  *   on the record and the console. A `severity_raised` while shelved below red
  *   (reason 'raised_while_shelved') is not notified either; a raise to red
@@ -28,7 +32,17 @@
 import type { AlertEvent, AlertEventType, AlertReason } from '../state/index.ts';
 
 export type NotifyReason =
-  'fired' | 'severity_raised' | 'escalated' | 'resolved' | 'disposed' | 'not_fired_yet' | 'never_fired' | 'bookkeeping' | 'officer_action' | 'shelved';
+  | 'fired'
+  | 'severity_raised'
+  | 'escalated'
+  | 'resolved'
+  | 'disposed'
+  | 'supervised'
+  | 'not_fired_yet'
+  | 'never_fired'
+  | 'bookkeeping'
+  | 'officer_action'
+  | 'shelved';
 
 export interface NotifyDecision {
   notify: boolean;
@@ -65,6 +79,10 @@ export function notifyDecision(e: Pick<AlertEvent, 'type' | 'from' | 'to'> & { r
     case 'shelved':
     case 'unshelved':
       return no('shelved');
+    case 'handed_to_enterprise':
+      return no('bookkeeping');
+    case 'supervised':
+      return yes('supervised');
   }
 }
 
@@ -72,9 +90,9 @@ export function notifyDecision(e: Pick<AlertEvent, 'type' | 'from' | 'to'> & { r
  * Whether the event may start or move the alert's escalation clock: 'fired'
  * starts it, 'severity_raised' restarts it (with the new grade's limit),
  * 'escalated' starts the next level's, 'unshelved' resumes it (from the unshelve
- * time). The dispatcher then schedules from the alert as it is now
+ * time), 'supervised' starts an enterprise-first alarm's. The dispatcher then schedules from the alert as it is now
  * (`nextEscalation`), so an alert acknowledged, resolved or shelved meanwhile
  * schedules nothing.
  */
 export const schedulesEscalation = (type: AlertEventType): boolean =>
-  type === 'fired' || type === 'severity_raised' || type === 'escalated' || type === 'unshelved';
+  type === 'fired' || type === 'severity_raised' || type === 'escalated' || type === 'unshelved' || type === 'supervised';

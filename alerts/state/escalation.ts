@@ -12,6 +12,11 @@
  * one at a time (no skipping authorities); after an outage the caller loops
  * while a level is due.
  *
+ * An alarm handed to its enterprise (`responder: 'enterprise'`, issue #18) has
+ * no next level until it is supervised (督办: the enterprise was late); then
+ * the clock runs from `supervisedAt`, so level 1 (the city) falls one limit
+ * after the county got the supervision item.
+ *
  * A shelved alarm (`shelvedUntil` set) has no next level: nothing is scheduled
  * and a job that runs finds nothing due. Unshelving moves `dutyClockSince` up to
  * the unshelve time, so the clock resumes from there with the full limit.
@@ -36,11 +41,19 @@ export interface EscalationOptions {
 /** The next escalation level and when it falls due, whether or not it is due yet; for scheduling a delayed job. */
 export function nextEscalation(alert: Alert, limits: EscalationLimits, opts: EscalationOptions = {}): { level: number; dueAt: number } | undefined {
   if (alert.state !== 'firing' || alert.firedAt === undefined || alert.shelvedUntil !== undefined) return undefined;
+  // an alarm its enterprise answers first escalates only once it is a supervision item (督办), from then on
+  if (alert.responder === 'enterprise' && alert.supervisedAt === undefined) return undefined;
   const limit = limits[alert.severity];
   if (limit === undefined || !(limit > 0)) return undefined;
   const level = alert.escalations + 1;
   if (level > (opts.maxLevel ?? Infinity)) return undefined;
-  const since = Math.max(alert.firedAt, alert.severitySince, alert.dutyClockSince ?? -Infinity, alert.lastEscalatedAt ?? -Infinity);
+  const since = Math.max(
+    alert.firedAt,
+    alert.severitySince,
+    alert.dutyClockSince ?? -Infinity,
+    alert.lastEscalatedAt ?? -Infinity,
+    alert.supervisedAt ?? -Infinity,
+  );
   return { level, dueAt: since + limit };
 }
 

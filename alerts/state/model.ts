@@ -131,7 +131,26 @@ export interface Alert {
   readonly shelvedBy?: UserActor | undefined;
   /** Why (trimmed, at most `MAX_SHELVE_REASON` characters). */
   readonly shelveReason?: string | undefined;
+  /**
+   * 'enterprise' once the alarm was handed to its enterprise to answer first (issue #18, domain rule 13:
+   * the enterprise signs for it and feeds back; `hand_to_enterprise`). Such an alarm does not escalate
+   * on the bureau's acknowledgement clock: only once it is supervised (督办, `supervisedAt`).
+   */
+  readonly responder?: 'enterprise' | undefined;
+  /** Platform time it was handed to the enterprise. */
+  readonly handedAt?: number | undefined;
+  /**
+   * Platform time the enterprise's response became a supervision item (督办) on its authority's feed:
+   * its sign-for or feedback was overdue. The escalation clock of an enterprise-first alarm runs from here.
+   */
+  readonly supervisedAt?: number | undefined;
+  /** Why it is supervised, in order (a sign-for overdue, then a feedback overdue). */
+  readonly supervisions?: readonly SupervisionReason[] | undefined;
 }
+
+/** Why an enterprise-first alarm became a supervision item (督办). */
+export const SUPERVISION_REASONS = ['sign_overdue', 'feedback_overdue'] as const;
+export type SupervisionReason = (typeof SUPERVISION_REASONS)[number];
 
 /** One rule's fact within a consolidated alarm. */
 export interface AlertMember {
@@ -158,6 +177,8 @@ export const ALERT_EVENT_TYPES = [
   'disposed',
   'shelved',
   'unshelved',
+  'handed_to_enterprise',
+  'supervised',
 ] as const;
 export type AlertEventType = (typeof ALERT_EVENT_TYPES)[number];
 
@@ -186,6 +207,9 @@ export const ALERT_REASONS = [
   'unshelved_by_officer',
   'red_never_shelved',
   'raised_while_shelved',
+  'enterprise_answers_first',
+  'sign_overdue',
+  'feedback_overdue',
 ] as const;
 export type AlertReason = (typeof ALERT_REASONS)[number];
 
@@ -252,7 +276,17 @@ export type Command =
    * 取消搁置: by an officer (`user:<id>`, any time, with an optional reason of theirs, kept as the event's
    * note) or by the rules worker when the shelve expired (`system`, with `at` = `shelvedUntil`; earlier is a no-op).
    */
-  | { type: 'unshelve'; actor: string; at: number; reason?: string | undefined };
+  | { type: 'unshelve'; actor: string; at: number; reason?: string | undefined }
+  /**
+   * 移交企业: the alarm goes to its enterprise to answer first (issue #18). By the system when the alarm fired
+   * at an enterprise with its own users; from then on it escalates only once supervised.
+   */
+  | { type: 'hand_to_enterprise'; at: number }
+  /**
+   * 督办: the enterprise's sign-for or feedback is overdue (by the system, at the platform time it was found).
+   * The alarm goes on its authority's feed as a supervision item and escalates from `at` as usual.
+   */
+  | { type: 'supervise'; at: number; reason: SupervisionReason; detail?: string | undefined };
 
 /** Longest shelve reason, characters (the platform's limit). */
 export const MAX_SHELVE_REASON = 500;
@@ -318,6 +352,8 @@ export type TransitionOutcome =
   | 'disposed'
   | 'shelved'
   | 'unshelved'
+  | 'handed'
+  | 'supervised'
   // no-ops
   | 'duplicate'
   | 'stale'
@@ -332,6 +368,8 @@ export type TransitionOutcome =
   | 'already_shelved'
   | 'not_shelved'
   | 'shelve_not_expired'
+  | 'already_handed'
+  | 'already_supervised'
   // error
   | 'rejected';
 

@@ -29,4 +29,7 @@ export const REASONS: Readonly<Record<AlertReason, { readonly zh: string; readon
   unshelved_by_officer: { zh: '值班员取消搁置', en: 'Unshelved by an officer' },
   red_never_shelved: { zh: '报警升为红色，立即取消搁置', en: 'The alarm turned red; unshelved at once' },
   raised_while_shelved: { zh: '搁置期间报警等级升高（未到红色，不通知）', en: 'Severity increased while shelved (below red; not notified)' },
+  enterprise_answers_first: { zh: '移交企业先行签收、查明原因并反馈', en: 'Handed to the enterprise to sign for, find the cause and feed back first' },
+  sign_overdue: { zh: '企业超时未签收，转为督办事项', en: 'The enterprise did not sign for it in time; now a supervision item' },
+  feedback_overdue: { zh: '企业超时未反馈，转为督办事项', en: 'The enterprise did not feed back in time; now a supervision item' },
 };

@@ -31,6 +31,7 @@
  */
 import { fingerprintOf, severityRank, type Finding, type Observation } from '../types.ts';
 import { acknowledge, dispose, escalate, shelve, unshelve, withoutShelve } from './actions.ts';
+import { handToEnterprise, supervise } from './enterprise.ts';
 import { changed, eventOf, iso, noop, reject } from './events.ts';
 import {
   SYSTEM_ACTOR,
@@ -69,6 +70,10 @@ export function transition(alert: Alert | undefined, cmd: Command, policy: Trans
       return shelve(alert, cmd);
     case 'unshelve':
       return unshelve(alert, cmd);
+    case 'hand_to_enterprise':
+      return handToEnterprise(alert, cmd);
+    case 'supervise':
+      return supervise(alert, cmd);
   }
 }
 

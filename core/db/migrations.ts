@@ -444,6 +444,56 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX officers_enterprise ON officers(enterprise_id) WHERE enterprise_id IS NOT NULL;
     `,
   },
+  {
+    version: 19,
+    name: "the enterprise's response to its alarms (issue #18): sign-for, feedback, review, clearing, supervision, remote verification; every step an event",
+    sql: `
+      CREATE TABLE alert_responses (
+        alert_id              text PRIMARY KEY REFERENCES alerts(id),
+        enterprise_id         text NOT NULL REFERENCES enterprises(id),
+        rule_id               text NOT NULL,
+        subject               text NOT NULL,
+        severity              text NOT NULL,
+        kind                  text NOT NULL,
+        state                 text NOT NULL,
+        opened_at             timestamptz NOT NULL,
+        sign_due_at           timestamptz NOT NULL,
+        feedback_due_at       timestamptz NOT NULL,
+        signed_at             timestamptz,
+        feedback_at           timestamptz,
+        cause                 text,
+        repeated_false_alarm  boolean NOT NULL DEFAULT false,
+        rejections            integer NOT NULL DEFAULT 0,
+        cleared_at            timestamptz,
+        data                  jsonb NOT NULL,
+        rev                   integer NOT NULL DEFAULT 1
+      );
+      CREATE INDEX alert_responses_enterprise ON alert_responses(enterprise_id, opened_at DESC);
+      CREATE INDEX alert_responses_owing ON alert_responses(feedback_due_at) WHERE state IN ('awaiting_sign', 'awaiting_feedback');
+      CREATE INDEX alert_responses_false ON alert_responses(enterprise_id, rule_id, subject, feedback_at) WHERE cause = 'false_alarm';
+      CREATE TABLE alert_response_events (
+        seq            bigserial PRIMARY KEY,
+        alert_id       text NOT NULL REFERENCES alert_responses(alert_id),
+        enterprise_id  text NOT NULL,
+        type           text NOT NULL,
+        at             timestamptz NOT NULL,
+        actor          text NOT NULL,
+        data           jsonb NOT NULL
+      );
+      CREATE INDEX alert_response_events_alert ON alert_response_events(alert_id, seq);
+      CREATE TABLE alert_verifications (
+        id             bigserial PRIMARY KEY,
+        alert_id       text NOT NULL REFERENCES alerts(id),
+        enterprise_id  text NOT NULL,
+        method         text NOT NULL,
+        outcome        text NOT NULL,
+        note           text NOT NULL,
+        at             timestamptz NOT NULL,
+        actor          text NOT NULL
+      );
+      CREATE INDEX alert_verifications_alert ON alert_verifications(alert_id, id);
+    `,
+  },
 ];
 
 /** Applies pending migrations; returns the versions applied. Safe to call concurrently from one process. */

@@ -39,8 +39,8 @@ describe('notifyDecision', () => {
 });
 
 describe('schedulesEscalation', () => {
-  it('is true for the events that start or restart the clock (fired, severity_raised, unshelved) or reach a level (escalated), only', () => {
+  it('is true for the events that start or restart the clock (fired, severity_raised, unshelved, supervised) or reach a level (escalated), only', () => {
     const yes = ALERT_EVENT_TYPES.filter(schedulesEscalation);
-    expect(yes).toEqual(['fired', 'severity_raised', 'escalated', 'unshelved']);
+    expect(yes).toEqual(['fired', 'severity_raised', 'escalated', 'unshelved', 'supervised']);
   });
 });
