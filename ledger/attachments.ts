@@ -18,7 +18,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Db } from '../core/db/db.ts';
 import { AppError } from '../core/errors.ts';
 import { Params, scopeSql, whereAll, type Scope } from '../core/jurisdiction.ts';
-import { checkType, sanitizeFilename, TYPES_TAKEN, type AttachmentType } from './file-types.ts';
+import { ATTACHMENT_TYPES, checkType, sanitizeFilename, typesDeclaredBy, TYPES_TAKEN, type AttachmentType } from './file-types.ts';
 
 /** The platform's default size limit, bytes (10 MiB): the bureau sets its own (`attachments.maxBytes`, `ATTACHMENTS_MAX_BYTES`). */
 export const DEFAULT_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024;
@@ -122,31 +122,28 @@ export class AttachmentStore {
   }
 
   /**
-   * Stores a file: 400 empty, 413 over the limit, 415 a type not taken or not the one declared. The caller has
+   * Stores a file: 415 a declared type not taken, 400 empty, 413 over the limit, 415 content not taken or not the type declared. The caller has
    * checked that `enterpriseId` owns `subject` and that the actor may attach to it. One audit record
    * `attachment.stored` (subject `attachment`, id, with the enterprise, subject, name, type, size and SHA-256).
    */
   async put(input: PutInput): Promise<AttachmentMeta> {
     const { bytes } = input;
+    const declared = input.contentType ?? '(none)';
+    // the declared type first: a body of another kind (JSON, a form) is refused as such, whatever it holds
+    if (typesDeclaredBy(input.contentType).length === 0)
+      throw unsupported(`不接受声明的类型 ${declared}：仅接受 ${TYPES_TAKEN.zh}`, `Content-Type ${declared} is not taken: only ${TYPES_TAKEN.en}`, {
+        accepted: ATTACHMENT_TYPES,
+      });
     if (bytes.length === 0)
       throw new AppError('BAD_REQUEST', 'body: the file is empty', { expose: { reason: { zh: '上传的文件为空', en: 'the file is empty' } } });
     if (bytes.length > this.maxBytes) throw tooLarge(this.maxBytes, bytes.length);
     const checked = checkType(bytes, input.contentType);
     if (!checked.ok) {
-      const declared = input.contentType ?? '(none)';
-      if (checked.reason === 'declared_not_taken')
-        throw unsupported(
-          `不接受声明的类型 ${declared}：仅接受 ${TYPES_TAKEN.zh}`,
-          `Content-Type ${declared} is not taken: only ${TYPES_TAKEN.en}`,
-          { accepted: ['image/jpeg', 'image/png', 'image/webp', 'image/heic', 'image/heif', 'application/pdf'] },
-        );
-      if (checked.reason === 'content_not_taken')
-        throw unsupported(`文件内容不是 ${TYPES_TAKEN.zh}（按文件头识别）`, `the file's content is not one of ${TYPES_TAKEN.en} (by its leading bytes)`);
-      throw unsupported(
-        `文件内容为 ${checked.sniffed}，与声明的类型 ${declared} 不符`,
-        `the file's content is ${checked.sniffed}, not the ${declared} declared`,
-        { detected: checked.sniffed },
-      );
+      if (checked.reason === 'mismatch')
+        throw unsupported(`文件内容为 ${checked.sniffed}，与声明的类型 ${declared} 不符`, `the file's content is ${checked.sniffed}, not the ${declared} declared`, {
+          detected: checked.sniffed,
+        });
+      throw unsupported(`文件内容不是 ${TYPES_TAKEN.zh}（按文件头识别）`, `the file's content is not one of ${TYPES_TAKEN.en} (by its leading bytes)`);
     }
     const meta: AttachmentMeta = {
       id: newAttachmentId(),

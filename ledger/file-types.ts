@@ -108,7 +108,7 @@ function cutUtf8(s: string, max: number): string {
 /**
  * A file name safe to keep and to offer in a download: the last path segment only, NFC, no control, format
  * (bidirectional overrides, zero-width) or unpaired surrogate characters, none of `<>:"/\|?*`, no leading dots,
- * at most 255 UTF-8 bytes, and ending in an extension of its type (`photo.exe` of a JPEG → `photo.exe.jpg`).
+ * at most 255 UTF-8 bytes, and ending in an extension of its type, in lower case (`photo.exe` of a JPEG → `photo.exe.jpg`).
  * Chinese names stay as they are. Empty or absent → `attachment.<ext>`.
  */
 export function sanitizeFilename(name: string | undefined, type: AttachmentType): string {
