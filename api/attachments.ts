@@ -87,10 +87,7 @@ const asciiName = (name: string): string => {
   return `${/[A-Za-z0-9]/.test(stem) ? stem : 'attachment'}${ext.replace(/[^A-Za-z0-9.]/g, '')}`;
 };
 
-export function attachmentApi(
-  config: { auth: Authenticator; maxBytes?: number | undefined },
-  deps: { db: Db; clock: { now(): number }; metrics: Metrics },
-) {
+export function attachmentApi(config: { auth: Authenticator; maxBytes?: number | undefined }, deps: { db: Db; clock: { now(): number }; metrics: Metrics }) {
   return async (app: FastifyInstance): Promise<void> => {
     const { auth } = config;
     const store = new AttachmentStore(deps.db, deps.clock, { maxBytes: config.maxBytes });
@@ -117,7 +114,10 @@ export function attachmentApi(
         throw new AppError('FORBIDDEN', `a ${ROLE_NAMES[who.role].en} may not attach files (alerts.respond or alerts.review)`, {
           expose: {
             permission: 'alerts.respond',
-            reason: { zh: `${ROLE_NAMES[who.role].zh}无权上传附件（需 alerts.respond 或 alerts.review）`, en: `a ${ROLE_NAMES[who.role].en} may not attach files` },
+            reason: {
+              zh: `${ROLE_NAMES[who.role].zh}无权上传附件（需 alerts.respond 或 alerts.review）`,
+              en: `a ${ROLE_NAMES[who.role].en} may not attach files`,
+            },
           },
         });
       }
@@ -138,9 +138,19 @@ export function attachmentApi(
         const bytes = req.body instanceof FileBody ? req.body.bytes : Buffer.alloc(0);
         const contentType = req.headers['content-type'];
         try {
-          const meta = await store.put({ enterpriseId: alert.enterpriseId, subject: { type: 'alert', id }, filename: name, contentType, bytes, actor: who.actor });
+          const meta = await store.put({
+            enterpriseId: alert.enterpriseId,
+            subject: { type: 'alert', id },
+            filename: name,
+            contentType,
+            bytes,
+            actor: who.actor,
+          });
           deps.metrics.attachments.inc({ operation: 'upload', outcome: 'stored' });
-          req.log.info({ alertId: id, enterpriseId: alert.enterpriseId, attachmentId: meta.id, size: meta.size, sha256: meta.sha256, actor: who.actor }, 'attachment stored');
+          req.log.info(
+            { alertId: id, enterpriseId: alert.enterpriseId, attachmentId: meta.id, size: meta.size, sha256: meta.sha256, actor: who.actor },
+            'attachment stored',
+          );
           return reply.status(201).send({ id: meta.id, sha256: meta.sha256, size: meta.size, mediaType: meta.mediaType, filename: meta.filename });
         } catch (err) {
           if (err instanceof AppError && err.httpStatus < 500) {

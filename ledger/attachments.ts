@@ -140,9 +140,13 @@ export class AttachmentStore {
     const checked = checkType(bytes, input.contentType);
     if (!checked.ok) {
       if (checked.reason === 'mismatch')
-        throw unsupported(`文件内容为 ${checked.sniffed}，与声明的类型 ${declared} 不符`, `the file's content is ${checked.sniffed}, not the ${declared} declared`, {
-          detected: checked.sniffed,
-        });
+        throw unsupported(
+          `文件内容为 ${checked.sniffed}，与声明的类型 ${declared} 不符`,
+          `the file's content is ${checked.sniffed}, not the ${declared} declared`,
+          {
+            detected: checked.sniffed,
+          },
+        );
       throw unsupported(`文件内容不是 ${TYPES_TAKEN.zh}（按文件头识别）`, `the file's content is not one of ${TYPES_TAKEN.en} (by its leading bytes)`);
     }
     const meta: AttachmentMeta = {
@@ -256,7 +260,10 @@ export class AttachmentStore {
       throw new AppError('BAD_REQUEST', `attachmentIds: not attachments of this ${subject.type}: ${missing.join(', ')}`, {
         expose: {
           attachmentIds: missing,
-          reason: { zh: `附件不存在或不属于本${SUBJECT_NAMES[subject.type]}：${missing.join('、')}`, en: `not attachments of this ${subject.type}: ${missing.join(', ')}` },
+          reason: {
+            zh: `附件不存在或不属于本${SUBJECT_NAMES[subject.type]}：${missing.join('、')}`,
+            en: `not attachments of this ${subject.type}: ${missing.join(', ')}`,
+          },
         },
       });
     return unique.map((id) => found.get(id)!);

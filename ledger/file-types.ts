@@ -74,7 +74,8 @@ export function sniffType(b: Uint8Array): AttachmentType | undefined {
 /** The names of the types, for refusals: Chinese and English. */
 export const TYPES_TAKEN = { zh: 'JPEG、PNG、WebP、HEIC/HEIF 照片或 PDF 文件', en: 'JPEG, PNG, WebP or HEIC/HEIF photos, or PDF files' } as const;
 
-export type TypeCheck = { ok: true; type: AttachmentType } | { ok: false; reason: 'declared_not_taken' | 'content_not_taken' | 'mismatch'; sniffed?: AttachmentType };
+export type TypeCheck =
+  { ok: true; type: AttachmentType } | { ok: false; reason: 'declared_not_taken' | 'content_not_taken' | 'mismatch'; sniffed?: AttachmentType };
 
 /**
  * The type to store the bytes as: both what they are (magic number) and what the sender declared must be a type

@@ -39,7 +39,8 @@ const upload = (who: string, alertId: string, bytes: Buffer, contentType: string
     headers: { authorization: `Bearer ${token[who]}`, ...(contentType === undefined ? {} : { 'content-type': contentType }) },
     payload: bytes,
   });
-const download = (who: string, id: string) => app.inject({ method: 'GET', url: `/api/v1/attachments/${id}`, headers: { authorization: `Bearer ${token[who]}` } });
+const download = (who: string, id: string) =>
+  app.inject({ method: 'GET', url: `/api/v1/attachments/${id}`, headers: { authorization: `Bearer ${token[who]}` } });
 const list = (who: string, alertId: string) =>
   app.inject({ method: 'GET', url: `/api/v1/alerts/${alertId}/attachments`, headers: { authorization: `Bearer ${token[who]}` } });
 
@@ -67,7 +68,12 @@ beforeAll(async () => {
     { id: 'insp-k1', role: 'inspector', authorityId: 'K1' },
     { id: 'duty-k2', role: 'duty_officer', authorityId: 'K2' },
   ]) {
-    const r = await app.inject({ method: 'POST', url: '/api/v1/officers', headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` }, payload: { name: o.id, ...o } });
+    const r = await app.inject({
+      method: 'POST',
+      url: '/api/v1/officers',
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+      payload: { name: o.id, ...o },
+    });
     expect(r.statusCode, r.body).toBe(201);
     token[o.id] = r.json<{ token: string }>().token;
   }
@@ -88,7 +94,13 @@ describe('upload and download', () => {
     const r = await upload('sm-e1', 'A1', photo, 'image/jpeg', '储罐区现场照片（整改后）.jpg');
     expect(r.statusCode, r.body).toBe(201);
     const body = r.json<Uploaded>();
-    expect(body).toEqual({ id: expect.stringMatching(/^att_[A-Za-z0-9_-]{22}$/) as unknown, sha256: sha256(photo), size: photo.length, mediaType: 'image/jpeg', filename: '储罐区现场照片（整改后）.jpg' });
+    expect(body).toEqual({
+      id: expect.stringMatching(/^att_[A-Za-z0-9_-]{22}$/) as unknown,
+      sha256: sha256(photo),
+      size: photo.length,
+      mediaType: 'image/jpeg',
+      filename: '储罐区现场照片（整改后）.jpg',
+    });
     photoId = body.id;
   });
 
@@ -102,7 +114,9 @@ describe('upload and download', () => {
       expect(r.headers['repr-digest']).toBe(`sha-256=:${createHash('sha256').update(photo).digest('base64')}:`);
       expect(r.headers['x-content-type-options']).toBe('nosniff');
       expect(String(r.headers['cache-control'])).toMatch(/^private/);
-      expect(r.headers['content-disposition']).toBe(`attachment; filename="attachment.jpg"; filename*=UTF-8''${encodeURIComponent('储罐区现场照片（整改后）.jpg')}`);
+      expect(r.headers['content-disposition']).toBe(
+        `attachment; filename="attachment.jpg"; filename*=UTF-8''${encodeURIComponent('储罐区现场照片（整改后）.jpg')}`,
+      );
     }
   });
 
