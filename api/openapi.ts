@@ -151,6 +151,19 @@ export const ROUTES: Record<string, RouteDoc> = {
   ),
   'GET /api/v1/response-policy': r('企业响应时限及其来源', "The enterprise's response time limits and their sources", 'alerts', 'alerts.read'),
   'POST /api/v1/alerts/:id/unshelve': r('取消搁置', 'Unshelve an alarm (it also ends by itself at its time)', 'alerts', 'alerts.act'),
+  'POST /api/v1/alerts/:id/attachments': r(
+    '上传报警附件（照片 JPEG/PNG/WebP/HEIC 或 PDF，原始请求体，?name= 文件名；企业本企业报警，或审核人员上传核查证据；上限为本局设置，平台默认 10 MiB）',
+    "Attach a file to an alarm (a JPEG/PNG/WebP/HEIC photo or a PDF as the raw body, ?name= its file name): the enterprise to its own alarm (alerts.respond), or an officer reviewing it (alerts.review); at most the bureau's attachments.maxBytes (default 10 MiB)",
+    'alerts',
+    'alerts.read',
+  ),
+  'GET /api/v1/alerts/:id/attachments': r('报警附件列表', "An alarm's attachments (name, type, size, SHA-256; no content)", 'alerts', 'alerts.read'),
+  'GET /api/v1/attachments/:id': r(
+    '下载附件（校验 SHA-256 后提供；不符则拒绝）',
+    'Download an attachment (its SHA-256 checked first and sent as X-Content-SHA256 and Repr-Digest; a file that no longer matches is refused)',
+    'alerts',
+    'alerts.read',
+  ),
 
   'GET /api/v1/tasks': r('检查任务列表', 'List inspection tasks', 'tasks', 'tasks.read'),
   'GET /api/v1/tasks/:id': r('检查任务详情', 'A task with its events and inspections', 'tasks', 'tasks.read'),
@@ -266,6 +279,7 @@ const errorSchema: OpenAPIV3_1.SchemaObject = {
             'PAYLOAD_TOO_LARGE',
             'UNSUPPORTED_MEDIA_TYPE',
             'TOO_MANY_REQUESTS',
+            'INTEGRITY_FAILED',
             'INTERNAL',
           ],
         },

@@ -41,6 +41,7 @@ import { riskWarningApi } from './risk-warnings.ts';
 import { alarmQualityApi } from './alarm-quality.ts';
 import { stopApi, type StopApiDeps } from './stops.ts';
 import { kpiApi } from './kpis.ts';
+import { attachmentApi } from './attachments.ts';
 
 export interface ApiDeps {
   db: Db;
@@ -68,6 +69,8 @@ export interface ApiDeps {
   ruleOverrides?: RuleOverrideApiDeps;
   /** Tells the rules worker that planned stops changed (api/stops.ts); without it the worker's poll catches up. */
   plannedStops?: StopApiDeps | undefined;
+  /** Alarm attachments (api/attachments.ts, with the alerts): the largest file, bytes — the bureau's `attachments.maxBytes`; default 10 MiB. */
+  attachments?: { maxBytes?: number | undefined } | undefined;
 }
 
 /** Request body limits (the platform's defaults): any JSON route, and the deepest JSON nesting any route takes. */
@@ -187,6 +190,7 @@ export function buildApi(
   app.register(alarmQualityApi({ auth }, { ...deps, catalogue: catalogue ?? coverageDeps.catalogue }));
   app.register(stopApi({ auth }, deps));
   app.register(kpiApi({ auth, rollups: config.rawRetentionMs !== undefined }, deps));
+  if (deps.alerts) app.register(attachmentApi({ auth, maxBytes: deps.attachments?.maxBytes }, deps));
 
   return Object.assign(app, { routes });
 }

@@ -257,6 +257,20 @@ export const platformConfigSchema = z.strictObject({
       sweepMs: z.number().int().min(100).default(10_000),
     })
     .prefault({}),
+  attachments: z
+    .strictObject({
+      /**
+       * Largest attachment (photo or PDF an enterprise feeds back with, issue #18), bytes. The bureau's setting;
+       * platform default 10 MiB (a phone photo is 2-6 MiB). At most 64 MiB: a file is held whole in memory and in one row.
+       */
+      maxBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(64 * 1024 * 1024)
+        .default(10 * 1024 * 1024),
+    })
+    .prefault({}),
   tasks: z
     .strictObject({
       /** Time after a rectification deadline for the re-check to be recorded before the task escalates as overdue, ms. Default 3 days. */
@@ -354,6 +368,7 @@ export function configInputFromEnv(env: NodeJS.ProcessEnv): Record<string, unkno
       refeedbackMs: int(env.RESPONSE_REFEEDBACK_MS),
       sweepMs: int(env.RESPONSE_SWEEP_MS),
     }),
+    attachments: drop({ maxBytes: int(env.ATTACHMENTS_MAX_BYTES) }),
     ingest: drop({
       batchMaxDelayMs: int(env.INGEST_BATCH_MAX_DELAY_MS),
       writeWhenIdle: env.INGEST_WRITE_WHEN_IDLE === undefined ? undefined : env.INGEST_WRITE_WHEN_IDLE !== 'false',

@@ -16,6 +16,7 @@ export const ERRORS = {
   INFLUX_REJECTED: { httpStatus: 500, retryable: false, message: 'InfluxDB rejected the request' },
   SERVICE_START_FAILED: { httpStatus: 500, retryable: false, message: 'A local service could not be started' },
   SHUTTING_DOWN: { httpStatus: 503, retryable: true, message: 'The service is shutting down' },
+  INTEGRITY_FAILED: { httpStatus: 500, retryable: false, message: 'Stored content failed its integrity check (SHA-256)' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

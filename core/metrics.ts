@@ -77,6 +77,11 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     logins: counter('nss_api_logins_total', 'Console sign-ins and password changes, by outcome (ok, bad_credentials, bad_current_password, rate_limited)', [
       'outcome',
     ]),
+    attachments: counter('nss_attachments_total', 'Attachments stored, refused and served, by operation and outcome', ['operation', 'outcome']),
+    attachmentIntegrityFailures: counter(
+      'nss_attachment_integrity_failures_total',
+      'Stored attachments whose bytes no longer match their recorded SHA-256 (refused, not served)',
+    ),
   };
 }
 

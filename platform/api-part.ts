@@ -61,6 +61,7 @@ export function buildApiPart(ctx: PlatformContext, gateway: GatewayPart | undefi
         maxShelveMs: config.notify.maxShelveMs,
         responsePolicy: responsePolicy(config.response),
       },
+      attachments: { maxBytes: config.attachments.maxBytes },
       plannedStops: {
         announce: async () => {
           await redis.command.publish(registryChangedChannel(config.redisPrefix), STOPS_CHANGED);

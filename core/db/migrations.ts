@@ -494,6 +494,28 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX alert_verifications_alert ON alert_verifications(alert_id, id);
     `,
   },
+  {
+    version: 21,
+    name: "attachments (issue #18): files an enterprise feeds back on its alarm with (later inspectors' photo evidence), with their SHA-256; append-only",
+    sql: `
+      CREATE TABLE attachments (
+        id            text PRIMARY KEY,
+        enterprise_id text NOT NULL REFERENCES enterprises(id),
+        subject_type  text NOT NULL CHECK (subject_type IN ('alert', 'task', 'self_inspection')),
+        subject_id    text NOT NULL,
+        filename      text NOT NULL CHECK (length(filename) > 0 AND octet_length(filename) <= 255),
+        media_type    text NOT NULL CHECK (media_type IN ('image/jpeg', 'image/png', 'image/webp', 'image/heic', 'image/heif', 'application/pdf')),
+        size          integer NOT NULL CHECK (size > 0),
+        sha256        text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+        content       bytea NOT NULL CHECK (octet_length(content) = size),
+        uploaded_by   text NOT NULL,
+        uploaded_at   timestamptz NOT NULL
+      );
+      ALTER TABLE attachments ALTER COLUMN content SET STORAGE EXTERNAL;
+      CREATE INDEX attachments_subject ON attachments(subject_type, subject_id, uploaded_at);
+      CREATE TRIGGER attachments_append_only BEFORE UPDATE OR DELETE ON attachments FOR EACH ROW EXECUTE FUNCTION nss_forbid_change();
+    `,
+  },
 ];
 
 /** Applies pending migrations; returns the versions applied. Safe to call concurrently from one process. */

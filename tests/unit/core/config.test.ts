@@ -88,11 +88,18 @@ describe('parseConfig', () => {
     expect(err.message).toContain('logLevel');
     expect(err.message).toContain('mqtt.port');
   });
+
+  it("takes the bureau's attachment size limit: default 10 MiB, between 1 KiB and 64 MiB", () => {
+    expect(parseConfig(minimal).attachments.maxBytes).toBe(10 * 1024 * 1024);
+    expect(parseConfig({ ...minimal, attachments: { maxBytes: 20 * 1024 * 1024 } }).attachments.maxBytes).toBe(20 * 1024 * 1024);
+    expect(configError({ ...minimal, attachments: { maxBytes: 65 * 1024 * 1024 } }).message).toContain('attachments.maxBytes');
+    expect(configError({ ...minimal, attachments: { maxBytes: 0 } }).message).toContain('attachments.maxBytes');
+  });
 });
 
 describe('configInputFromEnv', () => {
   it('maps nothing to empty sections', () => {
-    expect(configInputFromEnv({})).toEqual({ mqtt: {}, http: {}, influx: {}, rules: {}, notify: {}, tasks: {}, ingest: {} });
+    expect(configInputFromEnv({})).toEqual({ mqtt: {}, http: {}, influx: {}, rules: {}, notify: {}, tasks: {}, attachments: {}, ingest: {} });
   });
 
   it('maps every variable to its key, numbers as numbers', () => {
@@ -126,6 +133,7 @@ describe('configInputFromEnv', () => {
         NOTIFY_WEBHOOK_TIMEOUT_MS: '2000',
         NOTIFY_ESCALATION: 'red=60000, orange=600000',
         TASK_RECHECK_GRACE_MS: '86400000',
+        ATTACHMENTS_MAX_BYTES: '5242880',
         INGEST_BATCH_MAX_DELAY_MS: '10',
         INGEST_WRITE_WHEN_IDLE: 'false',
         DEAD_LETTER_CAP_PER_GATEWAY: '50',
@@ -150,6 +158,7 @@ describe('configInputFromEnv', () => {
         escalation: { red: 60000, orange: 600000 },
       },
       tasks: { recheckGraceMs: 86_400_000 },
+      attachments: { maxBytes: 5_242_880 },
       ingest: { batchMaxDelayMs: 10, writeWhenIdle: false, deadLetterCapPerGateway: 50, deadLetterCapWindowMs: 30_000, deadLetterRetentionDays: 7 },
     });
   });
