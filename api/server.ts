@@ -42,6 +42,7 @@ import { alarmQualityApi } from './alarm-quality.ts';
 import { stopApi, type StopApiDeps } from './stops.ts';
 import { kpiApi } from './kpis.ts';
 import { attachmentApi } from './attachments.ts';
+import { AttachmentStore } from '../ledger/attachments.ts';
 
 export interface ApiDeps {
   db: Db;
@@ -178,7 +179,15 @@ export function buildApi(
   if (deps.alerts) {
     // an officer's remote verification of an alarm completes its remote-verification task
     const verifyTask = deps.alerts.verifyTask ?? remoteVerificationOfAlert({ ...deps, seriousRules });
-    app.register(alertApi({ auth, rawRetentionMs: config.rawRetentionMs }, { ...deps, alerts: { ...deps.alerts, verifyTask } }));
+    // feedback names only the alarm's own attachments (uploaded to it first)
+    const files = new AttachmentStore(deps.db, deps.clock);
+    const foreignAttachments =
+      deps.alerts.foreignAttachments ??
+      (async (alertId: string, ids: readonly string[]) => {
+        const own = new Set((await files.list({ kind: 'all' }, { type: 'alert', id: alertId })).map((a) => a.id));
+        return ids.filter((id) => !own.has(id));
+      });
+    app.register(alertApi({ auth, rawRetentionMs: config.rawRetentionMs }, { ...deps, alerts: { ...deps.alerts, verifyTask, foreignAttachments } }));
   }
   app.register(inspectionApi({ auth }, { ...deps, seriousRules }));
   app.register(enterpriseImportApi({ auth }, deps));

@@ -21,6 +21,7 @@ import { TaskStore } from '../../../inspections/tasks/store.ts';
 import { AlertDriver, gasFinding, seedAuthorities } from '../../../testkit/notify.ts';
 import { buildTestApi } from '../../../testkit/test-api.ts';
 import { TEST_ADMIN_TOKEN } from '../../../testkit/tokens.ts';
+import { jpegBytes } from '../../../testkit/attachments.ts';
 
 const T0 = Date.UTC(2026, 11, 5, 2, 0, 0);
 let now = T0;
@@ -158,10 +159,40 @@ describe("the enterprise's answer and the officer's review", () => {
     const foreign = await call('mgr-e1', 'POST', `/api/v1/alerts/${a.id}/feedback`, { cause: 'genuine_hazard', measures: '关阀', attachmentIds: ['att_x'] });
     expect(foreign.status).toBe(400);
 
+    // a photo uploaded to the alarm, then named in the feedback; another alarm's photo is refused
+    const photo = await app.inject({
+      method: 'POST',
+      url: `/api/v1/alerts/${a.id}/attachments?name=${encodeURIComponent('现场照片.jpg')}`,
+      headers: { authorization: `Bearer ${tokens['mgr-e1']!}`, 'content-type': 'image/jpeg' },
+      payload: jpegBytes(),
+    });
+    expect(photo.statusCode).toBe(201);
+    const photoId = photo.json<{ id: string }>().id;
+    const other = await alarm('E1', 'red');
+    const otherPhoto = await app.inject({
+      method: 'POST',
+      url: `/api/v1/alerts/${other.id}/attachments`,
+      headers: { authorization: `Bearer ${tokens['mgr-e1']!}`, 'content-type': 'image/jpeg' },
+      payload: jpegBytes(),
+    });
+    const misplaced = await call('mgr-e1', 'POST', `/api/v1/alerts/${a.id}/feedback`, {
+      cause: 'genuine_hazard',
+      measures: '关阀',
+      attachmentIds: [otherPhoto.json<{ id: string }>().id],
+    });
+    expect(misplaced.status).toBe(400);
+
     now += 5 * MIN;
-    const fed = await call('mgr-e1', 'POST', `/api/v1/alerts/${a.id}/feedback`, { cause: 'genuine_hazard', measures: '法兰泄漏，已关闭上游阀门并紧固' });
+    const fed = await call('mgr-e1', 'POST', `/api/v1/alerts/${a.id}/feedback`, {
+      cause: 'genuine_hazard',
+      measures: '法兰泄漏，已关闭上游阀门并紧固',
+      attachmentIds: [photoId],
+    });
     expect(fed.status).toBe(200);
-    expect(fed.body.response).toMatchObject({ state: 'awaiting_review', feedback: { cause: 'genuine_hazard', repeatedFalseAlarm: false } });
+    expect(fed.body.response).toMatchObject({
+      state: 'awaiting_review',
+      feedback: { cause: 'genuine_hazard', repeatedFalseAlarm: false, attachmentIds: [photoId] },
+    });
     expect((await call('mgr-e1', 'POST', `/api/v1/alerts/${a.id}/feedback`, { cause: 'other', measures: '再说一次' })).status).toBe(409);
 
     // 消警 only once the condition has cleared
