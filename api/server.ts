@@ -40,6 +40,8 @@ import { riskWarningApi } from './risk-warnings.ts';
 import { alarmQualityApi } from './alarm-quality.ts';
 import { stopApi, type StopApiDeps } from './stops.ts';
 import { kpiApi } from './kpis.ts';
+import { selfInspectionApi } from './self-inspections.ts';
+import type { SelfInspectionPolicy } from '../inspections/self-inspection-policy.ts';
 
 export interface ApiDeps {
   db: Db;
@@ -67,6 +69,8 @@ export interface ApiDeps {
   ruleOverrides?: RuleOverrideApiDeps;
   /** Tells the rules worker that planned stops changed (api/stops.ts); without it the worker's poll catches up. */
   plannedStops?: StopApiDeps | undefined;
+  /** When enterprises' self-inspection reports are due (the bureau's setting); default: the platform's (inspections/self-inspection-policy.ts). */
+  selfInspectionPolicy?: SelfInspectionPolicy | undefined;
 }
 
 /** Request body limits (the platform's defaults): any JSON route, and the deepest JSON nesting any route takes. */
@@ -182,6 +186,7 @@ export function buildApi(
   app.register(alarmQualityApi({ auth }, { ...deps, catalogue: catalogue ?? coverageDeps.catalogue }));
   app.register(stopApi({ auth }, deps));
   app.register(kpiApi({ auth, rollups: config.rawRetentionMs !== undefined }, deps));
+  app.register(selfInspectionApi({ auth }, deps));
 
   return Object.assign(app, { routes });
 }
