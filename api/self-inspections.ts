@@ -89,19 +89,15 @@ export function selfInspectionApi(config: { auth: Authenticator }, deps: SelfIns
       return { enterpriseId: id, status, reports };
     });
 
-    app.post(
-      '/api/v1/enterprises/:id/self-reported-hazards/:hazardId/rectified',
-      { schema: { params: hazardPath, body: rectifiedInput } },
-      async (req) => {
-        const who = await auth.authorize(req, 'self_inspection.report');
-        const { id, hazardId } = parseField(hazardPath, req.params, 'path');
-        ownEnterprise(who, id);
-        const { note } = parseField(rectifiedInput, req.body, 'body');
-        const hazard = await store.rectify(id, hazardId, note, who.actor, deps.clock.now());
-        req.log.info({ enterpriseId: id, hazardId, actor: who.actor }, 'self-reported hazard rectified');
-        return { hazard };
-      },
-    );
+    app.post('/api/v1/enterprises/:id/self-reported-hazards/:hazardId/rectified', { schema: { params: hazardPath, body: rectifiedInput } }, async (req) => {
+      const who = await auth.authorize(req, 'self_inspection.report');
+      const { id, hazardId } = parseField(hazardPath, req.params, 'path');
+      ownEnterprise(who, id);
+      const { note } = parseField(rectifiedInput, req.body, 'body');
+      const hazard = await store.rectify(id, hazardId, note, who.actor, deps.clock.now());
+      req.log.info({ enterpriseId: id, hazardId, actor: who.actor }, 'self-reported hazard rectified');
+      return { hazard };
+    });
 
     app.get('/api/v1/self-inspections/overdue', { schema: { querystring: overdueQuery } }, async (req) => {
       const who = await auth.authorize(req, 'self_inspection.read');

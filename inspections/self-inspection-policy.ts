@@ -67,8 +67,10 @@ export function periodRange(p: Period): { from: number; to: number } {
   return { from: Date.UTC(p.year, startMonth, 1) - CST_OFFSET_MS, to: Date.UTC(p.year, startMonth + 3, 1) - CST_OFFSET_MS };
 }
 
-export const previousPeriod = (p: Period): Period => (p.quarter === 1 ? { year: p.year - 1, quarter: 4 } : { year: p.year, quarter: (p.quarter - 1) as Period['quarter'] });
-export const nextPeriod = (p: Period): Period => (p.quarter === 4 ? { year: p.year + 1, quarter: 1 } : { year: p.year, quarter: (p.quarter + 1) as Period['quarter'] });
+export const previousPeriod = (p: Period): Period =>
+  p.quarter === 1 ? { year: p.year - 1, quarter: 4 } : { year: p.year, quarter: (p.quarter - 1) as Period['quarter'] };
+export const nextPeriod = (p: Period): Period =>
+  p.quarter === 4 ? { year: p.year + 1, quarter: 1 } : { year: p.year, quarter: (p.quarter + 1) as Period['quarter'] };
 
 /** When the quarter's report is due: its end plus the grace (a report at or before this instant is on time). */
 export const dueAt = (p: Period, policy: SelfInspectionPolicy): number => periodRange(p).to + policy.graceDays * DAY_MS;
@@ -113,7 +115,10 @@ export type Obligation = { required: true; reason: { zh: string; en: string } } 
 /** Whether the enterprise must report for the quarter (and so is flagged when late). */
 export function obligationOf(e: ObligationSubject, p: Period): Obligation {
   if (!e.highRisk && e.hazardSources === 0)
-    return { required: false, reason: { zh: '非高危行业且无登记的重大危险源，不作逾期提醒', en: 'not high-risk and no registered major hazard source: not flagged' } };
+    return {
+      required: false,
+      reason: { zh: '非高危行业且无登记的重大危险源，不作逾期提醒', en: 'not high-risk and no registered major hazard source: not flagged' },
+    };
   if (e.createdAt >= periodRange(p).to)
     return { required: false, reason: { zh: `${periodText(p)} 结束后才录入台账`, en: `entered in the ledger after ${periodText(p)} ended` } };
   return e.hazardSources > 0

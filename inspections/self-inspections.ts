@@ -300,9 +300,9 @@ export class SelfInspections {
       p.values,
     );
     const ids = rows.map((r) => r.id);
-    const hazards = (
-      await q.query<HazardRow>('SELECT * FROM self_reported_hazards WHERE report_id = ANY($1::text[]) ORDER BY report_id, seq', [ids])
-    ).rows.map(hazardOf);
+    const hazards = (await q.query<HazardRow>('SELECT * FROM self_reported_hazards WHERE report_id = ANY($1::text[]) ORDER BY report_id, seq', [ids])).rows.map(
+      hazardOf,
+    );
     return rows.map((r) => ({
       id: r.id,
       enterpriseId: r.enterprise_id,

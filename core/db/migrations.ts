@@ -446,7 +446,7 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
   },
   {
     version: 22,
-    name: "enterprise self-inspection reports (issue #18, domain rule 11): quarterly reports on major hazards, corrections as new reports, the hazards with their rectification",
+    name: 'enterprise self-inspection reports (issue #18, domain rule 11): quarterly reports on major hazards, corrections as new reports, the hazards with their rectification',
     sql: `
       CREATE TABLE self_inspection_reports (
         id             text PRIMARY KEY,

@@ -25,7 +25,17 @@ import { InspectionRecords, shippedSeriousRules, type SeriousRules } from '../in
 import { checklistFor } from './checklist.ts';
 import { shieldOf } from '../self-inspection-policy.ts';
 import { shieldingHazards } from '../self-inspections.ts';
-import { kindOf, TASK_STATES, taskTransition, type Task, type TaskCommand, type TaskEffect, type TaskEvent, type TaskFinding, type TaskState } from './lifecycle.ts';
+import {
+  kindOf,
+  TASK_STATES,
+  taskTransition,
+  type Task,
+  type TaskCommand,
+  type TaskEffect,
+  type TaskEvent,
+  type TaskFinding,
+  type TaskState,
+} from './lifecycle.ts';
 import type { TaskDecision, TaskKind } from './policy.ts';
 
 export type OpenOutcome = { outcome: 'created' | 'attached'; task: Task } | { outcome: 'already'; task: Task } | { outcome: 'unroutable'; reason: string };
@@ -334,7 +344,11 @@ export class TaskStore {
       if (f.result === 'ok') return { ...base, selfReported: explicit };
       const d = shieldOf(f.itemId, hazards, since);
       if (d.shielded) return { ...base, selfReported: true, selfReportedHazardId: d.hazardId };
-      return { ...base, selfReported: explicit, ...(d.hazardId ? { selfReportMiss: { hazardId: d.hazardId, reason: d.reason as 'reported_after' | 'rectified' | 'deadline_passed' } } : {}) };
+      return {
+        ...base,
+        selfReported: explicit,
+        ...(d.hazardId ? { selfReportMiss: { hazardId: d.hazardId, reason: d.reason as 'reported_after' | 'rectified' | 'deadline_passed' } } : {}),
+      };
     });
   }
 
