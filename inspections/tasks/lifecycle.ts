@@ -18,7 +18,9 @@
  * Alerts of the same enterprise and matter attach to an open task as further
  * evidence. A failing finding on a checklist item marked major is a major
  * hazard. A hazard the enterprise reported itself and is fixing is marked
- * `selfReported` (domain rule 11: not punished).
+ * `selfReported` (domain rule 11: not punished; `forCaseHandling` leaves it
+ * out) — by the inspector, or by the store when the finding matches an open
+ * self-reported hazard of the enterprise (../self-inspections.ts).
  *
  * A remote verification task (kind `remote_verification`, opened by an
  * alert that is not a serious violation; policy.ts) is an online patrol:

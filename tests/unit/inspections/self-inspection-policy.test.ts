@@ -20,6 +20,8 @@ import {
   shieldOf,
   type ReportedHazard,
 } from '../../../inspections/self-inspection-policy.ts';
+import { checklistItemsOfSector } from '../../../inspections/tasks/checklist.ts';
+import { forCaseHandling, type TaskFinding } from '../../../inspections/tasks/lifecycle.ts';
 
 /** An instant given as CST wall time. */
 const cst = (y: number, m: number, d: number, h = 0, min = 0, s = 0) => Date.UTC(y, m - 1, d, h - 8, min, s);
@@ -146,5 +148,26 @@ describe('the shield of a self-reported hazard', () => {
     ['one lapsed, another open', [h({ deadline: at - 1 }), h({ id: 'H2' })], { shielded: true, hazardId: 'H2' }],
   ])('%s', (_name, hazards, expected) => {
     expect(shieldOf('gas.detectors', hazards, at)).toEqual(expected);
+  });
+});
+
+describe('what a self-reported hazard may name, and what goes to case handling', () => {
+  it('the checklist items of a sector: its matters and key matters, not another sector’s', () => {
+    const chem = checklistItemsOfSector('hazardous_chemicals').map((i) => i.id);
+    expect(chem).toEqual(expect.arrayContaining(['gas.detectors', 'tank.interlock', 'safety.tampering', 'data.tampering', 'chem.major_hazard_duty']));
+    expect(chem).not.toContain('mine.ventilation');
+    expect(chem).not.toContain('dust.collector_interlock');
+    expect(chem).not.toContain('metal.molten_metal');
+    expect(new Set(chem).size).toBe(chem.length);
+    const mine = checklistItemsOfSector('mine').map((i) => i.id);
+    expect(mine).toEqual(expect.arrayContaining(['mine.ventilation', 'mine.monitoring_system', 'gas.detectors']));
+    expect(mine).not.toContain('tank.interlock');
+  });
+
+  it('a self-reported hazard is rectified like any other but not handed to case handling', () => {
+    const f = (itemId: string, result: TaskFinding['result'], selfReported: boolean): TaskFinding => ({ itemId, result, note: '', evidence: [], selfReported });
+    expect(
+      forCaseHandling([f('a', 'ok', false), f('b', 'hazard', false), f('c', 'major_hazard', true), f('d', 'major_hazard', false)]).map((x) => x.itemId),
+    ).toEqual(['b', 'd']);
   });
 });
