@@ -472,3 +472,16 @@ export async function shieldingHazards(q: Queryable, enterpriseId: string, inspe
     rectifiedAt: ms(r.rectified_at),
   }));
 }
+
+/**
+ * For the KPI work: the self-inspection reporting rate of `enterpriseIds` over [from, to) — reports due
+ * (each quarter falling due in the period, by `now`, for each enterprise that had to report it) against
+ * those made on time. `SelfInspections.reportingRate` with the given policy (default: the platform's).
+ */
+export const selfInspectionReportingRate = (
+  db: Db,
+  enterpriseIds: readonly string[],
+  range: { from: number; to: number },
+  now: number,
+  policy: SelfInspectionPolicy = DEFAULT_SELF_INSPECTION_POLICY,
+) => new SelfInspections(db, policy).reportingRate(enterpriseIds, range, now);

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertStore } from '../../../alerts/store.ts';
 import type { buildApi } from '../../../api/server.ts';
 import type { Db } from '../../../core/db/db.ts';
-import { SelfInspections } from '../../../inspections/self-inspections.ts';
+import { selfInspectionReportingRate, SelfInspections } from '../../../inspections/self-inspections.ts';
 import { periodRange, parsePeriod } from '../../../inspections/self-inspection-policy.ts';
 import { forCaseHandling, type Task } from '../../../inspections/tasks/lifecycle.ts';
 import { DEFAULT_TASK_POLICY, taskDecision } from '../../../inspections/tasks/policy.ts';
@@ -273,6 +273,13 @@ describe('overdue reports flagged to the authority', () => {
       ['E4', false, true],
       ['EA', false, false],
     ]);
+    // the same through the function the KPIs call, with a bureau's longer grace: Q4 due 2027-01-31 (not yet on the 21st), E4's report on time
+    expect((await selfInspectionReportingRate(db, ['E4'], q4due, clock.t, { graceDays: 30, source: { zh: '局设定', en: "bureau's setting" } })).due).toBe(0);
+    const longer = await selfInspectionReportingRate(db, ['E1', 'E3', 'E4', 'EA'], q4due, cst(2027, 2, 1), {
+      graceDays: 30,
+      source: { zh: '局设定', en: "bureau's setting" },
+    });
+    expect(longer).toMatchObject({ due: 3, onTime: 2, late: 0, missing: 1 });
     // a period whose quarters fall due after now counts none of them
     expect((await store.reportingRate(['E1'], { from: cst(2027, 3, 1), to: cst(2027, 5, 1) }, clock.t)).due).toBe(0);
     expect(periodRange(parsePeriod('2026-Q4')!).to).toBe(cst(2027, 1, 1));
