@@ -9,7 +9,7 @@
  *   POST  /api/v1/inspections                             { enterpriseId, authorityId?, origin, at?, note?, alertIds?, basisRef? }    inspections.record
  *   GET   /api/v1/enterprises?sector&status&q&limit         the board: link status, open alerts, online rate (24 h)   ledger.read
  *   GET   /api/v1/enterprises/:id/hazard-sources           major hazard sources (重大危险源)   ledger.read
- *   GET   /api/v1/enterprises/:id/file?limit               一企一档: ledger, major hazard sources, gateways, sensors, registered limits, recent alerts, inspections, tasks   ledger.read
+ *   GET   /api/v1/enterprises/:id/file?limit               一企一档: ledger, major hazard sources, gateways, sensors, registered limits, self-inspection flag, recent alerts, inspections, tasks   ledger.read
  *   GET   /api/v1/enterprises/:id/inspection-summary?year  "扫码入企": counts by origin, cap, open tasks   ledger.read
  *   (POST /api/v1/enterprises/import, the CSV list: enterprise-import.ts)
  *
@@ -45,6 +45,8 @@ import { OverrideStore } from '../alerts/rules/override-store.ts';
 import type { Provisioning } from '../ledger/provisioning.ts';
 import { EnterpriseBoard } from '../inspections/board.ts';
 import { TaskStore, type TaskJobEffect } from '../inspections/tasks/store.ts';
+import { SelfInspections } from '../inspections/self-inspections.ts';
+import type { SelfInspectionPolicy } from '../inspections/self-inspection-policy.ts';
 import type { Authenticator, Principal } from './auth.ts';
 import { parse } from './parse.ts';
 import { registerStatsRoutes } from './stats.ts';
@@ -61,6 +63,8 @@ export interface InspectionRouteDeps {
   taskJobs?: { schedule(effects: readonly TaskJobEffect[]): Promise<void> } | undefined;
   /** The rule catalogue's serious rules, for the exemption's basis. Default: the shipped catalogue's. */
   seriousRules?: SeriousRules | undefined;
+  /** When self-inspection reports are due (the bureau's setting); default: the platform's. */
+  selfInspectionPolicy?: SelfInspectionPolicy | undefined;
 }
 
 const recordBody = inspectionInput.extend({ authorityId: idSchema.optional() });
@@ -84,6 +88,7 @@ export function inspectionApi(config: { auth: Authenticator }, deps: InspectionR
     const board = new EnterpriseBoard(deps.db);
     const overrideStore = new OverrideStore(deps.db);
     const alertQueries = new AlertQueries(deps.db);
+    const selfInspections = new SelfInspections(deps.db, deps.selfInspectionPolicy);
     registerTaskRoutes(app, { ...deps, auth });
     registerStatsRoutes(app, { ...deps, auth });
 
@@ -150,7 +155,7 @@ export function inspectionApi(config: { auth: Authenticator }, deps: InspectionR
       const q = parse(fileQuery, req.query, 'query');
       await inScope(who, id);
       const { provisioning } = deps;
-      const [enterprise, hazardSources, gateways, sensors, overrides, alerts, inspections, recentTasks] = await Promise.all([
+      const [enterprise, hazardSources, gateways, sensors, overrides, alerts, inspections, recentTasks, selfInspection] = await Promise.all([
         facts.get(id),
         provisioning.listHazardSources(id),
         provisioning.listGateways(id),
@@ -159,6 +164,8 @@ export function inspectionApi(config: { auth: Authenticator }, deps: InspectionR
         alertQueries.list({ kind: 'all' }, { enterpriseId: id, limit: q.limit }),
         records.inspections(id, q.limit),
         tasks.list({ kind: 'all' }, { enterpriseId: id, limit: q.limit }),
+        // the self-inspection flag (domain rule 11): the last quarter due, reported or overdue (and how many days)
+        selfInspections.statusOf(id, deps.clock.now()),
       ]);
       return {
         enterprise,
@@ -166,6 +173,7 @@ export function inspectionApi(config: { auth: Authenticator }, deps: InspectionR
         gateways,
         sensors,
         registeredLimits: overrides,
+        selfInspection,
         history: { alerts: alerts.alerts.map(summaryOf), inspections, tasks: recentTasks.map(taskView) },
       };
     });

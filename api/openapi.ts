@@ -226,6 +226,30 @@ export const ROUTES: Record<string, RouteDoc> = {
   ),
   'GET /api/v1/enterprises/:enterpriseId/sensors/:sensorId/readings': r('监测数据历史', "A sensor's readings", 'ledger', 'ledger.read'),
 
+  'POST /api/v1/enterprises/:id/self-inspections': r(
+    '报送企业隐患自查报告（季度；更正即报送同一季度的新报告）',
+    "Submit the enterprise's self-inspection report on its major hazards for a quarter (a correction is a new report for the same quarter)",
+    'ledger',
+    'self_inspection.report',
+  ),
+  'GET /api/v1/enterprises/:id/self-inspections': r(
+    '企业隐患自查报告及报送情况',
+    "An enterprise's self-inspection reports (the latest of each quarter counts) and whether the last quarter due is reported",
+    'ledger',
+    'self_inspection.read',
+  ),
+  'POST /api/v1/enterprises/:id/self-reported-hazards/:hazardId/rectified': r(
+    '自查隐患整改完成',
+    'Record a self-reported hazard as rectified (once)',
+    'ledger',
+    'self_inspection.report',
+  ),
+  'GET /api/v1/self-inspections/overdue': r(
+    '逾期未报送自查报告的企业（上一个已到期季度）',
+    "The enterprises of the caller's jurisdiction that must report and have not reported the last quarter now due, with the days overdue",
+    'ledger',
+    'self_inspection.read',
+  ),
   'GET /api/v1/stats': r('统计', 'Statistics of an authority subtree over a period', 'statistics', 'stats.read'),
   'GET /api/v1/alarm-quality': r(
     '报警质量：逐日报警数、常驻、颤振、瞬时报警，报警泛滥，报警最多的报警源排名（ISA-18.2 / EEMUA 191）',

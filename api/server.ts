@@ -43,6 +43,8 @@ import { stopApi, type StopApiDeps } from './stops.ts';
 import { kpiApi } from './kpis.ts';
 import { attachmentApi } from './attachments.ts';
 import { AttachmentStore } from '../ledger/attachments.ts';
+import { selfInspectionApi } from './self-inspections.ts';
+import type { SelfInspectionPolicy } from '../inspections/self-inspection-policy.ts';
 
 export interface ApiDeps {
   db: Db;
@@ -72,6 +74,8 @@ export interface ApiDeps {
   plannedStops?: StopApiDeps | undefined;
   /** Alarm attachments (api/attachments.ts, with the alerts): the largest file, bytes — the bureau's `attachments.maxBytes`; default 10 MiB. */
   attachments?: { maxBytes?: number | undefined } | undefined;
+  /** When enterprises' self-inspection reports are due (the bureau's setting); default: the platform's (inspections/self-inspection-policy.ts). */
+  selfInspectionPolicy?: SelfInspectionPolicy | undefined;
 }
 
 /** Request body limits (the platform's defaults): any JSON route, and the deepest JSON nesting any route takes. */
@@ -200,6 +204,7 @@ export function buildApi(
   app.register(stopApi({ auth }, deps));
   app.register(kpiApi({ auth, rollups: config.rawRetentionMs !== undefined }, deps));
   if (deps.alerts) app.register(attachmentApi({ auth, maxBytes: deps.attachments?.maxBytes }, deps));
+  app.register(selfInspectionApi({ auth }, deps));
 
   return Object.assign(app, { routes });
 }

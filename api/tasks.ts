@@ -78,7 +78,10 @@ const findingInput = z.strictObject({
   note: z.string().max(4000).default(''),
   /** References to photos, documents, readings. */
   evidence: z.array(z.string().min(1).max(500)).max(50).default([]),
-  /** A hazard the enterprise reported itself and is fixing (not punished). */
+  /**
+   * A hazard the enterprise reported itself and is fixing (not punished): true marks it; false or absent
+   * leaves it to the enterprise's self-inspection reports (an open one of the same item marks it, named).
+   */
   selfReported: z.boolean().default(false),
 });
 

@@ -516,6 +516,42 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE TRIGGER attachments_append_only BEFORE UPDATE OR DELETE ON attachments FOR EACH ROW EXECUTE FUNCTION nss_forbid_change();
     `,
   },
+  {
+    version: 22,
+    name: 'enterprise self-inspection reports (issue #18, domain rule 11): quarterly reports on major hazards, corrections as new reports, the hazards with their rectification',
+    sql: `
+      CREATE TABLE self_inspection_reports (
+        id             text PRIMARY KEY,
+        seq            bigserial NOT NULL,
+        enterprise_id  text NOT NULL REFERENCES enterprises(id),
+        period         text NOT NULL CHECK (period ~ '^[0-9]{4}-Q[1-4]$'),
+        submitted_at   timestamptz NOT NULL,
+        submitted_by   text NOT NULL,
+        summary        text NOT NULL,
+        hazard_count   integer NOT NULL CHECK (hazard_count >= 0),
+        corrects       text REFERENCES self_inspection_reports(id)
+      );
+      CREATE INDEX self_inspection_reports_period ON self_inspection_reports(enterprise_id, period, submitted_at DESC, seq DESC);
+      CREATE TABLE self_reported_hazards (
+        id                  text PRIMARY KEY,
+        report_id           text NOT NULL REFERENCES self_inspection_reports(id),
+        enterprise_id       text NOT NULL REFERENCES enterprises(id),
+        seq                 integer NOT NULL,
+        description         text NOT NULL,
+        checklist_item_id   text,
+        major               boolean NOT NULL,
+        hazard_source_code  text,
+        measures            text NOT NULL,
+        deadline            timestamptz NOT NULL,
+        rectified_at        timestamptz,
+        rectified_by        text,
+        rectified_note      text,
+        CHECK ((rectified_at IS NULL) = (rectified_by IS NULL)),
+        UNIQUE (report_id, seq)
+      );
+      CREATE INDEX self_reported_hazards_item ON self_reported_hazards(enterprise_id, checklist_item_id) WHERE checklist_item_id IS NOT NULL;
+    `,
+  },
 ];
 
 /** Applies pending migrations; returns the versions applied. Safe to call concurrently from one process. */

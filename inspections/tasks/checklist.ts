@@ -262,3 +262,23 @@ export function checklistFor(matter: Matter, sector: string): ChecklistItem[] {
   const seen = new Set<string>();
   return items.filter((i) => !seen.has(i.id) && seen.add(i.id));
 }
+
+/** Matters that arise in one sector only (its rule pack's); every other matter may arise in any sector (common and gas rules). */
+const SECTOR_ONLY: Partial<Record<Matter, string>> = {
+  mine_gas_ventilation: 'mine',
+  tank_overfill: 'hazardous_chemicals',
+  cooling_water: 'metal_smelting',
+  dust_removal: 'explosive_dust',
+};
+
+/**
+ * Every checklist item a task at an enterprise of `sector` may carry: the items of the matters that can
+ * arise in the sector, then the sector's key matters. What an enterprise's self-reported hazard may name
+ * (inspections/self-inspections.ts), so an inspection's finding on the same item recognises it.
+ */
+export function checklistItemsOfSector(sector: string): ChecklistItem[] {
+  const matters = (Object.keys(BY_MATTER) as Matter[]).filter((m) => SECTOR_ONLY[m] === undefined || SECTOR_ONLY[m] === sector);
+  const items = [...matters.flatMap((m) => BY_MATTER[m]), ...(BY_SECTOR[sector] ?? [])];
+  const seen = new Set<string>();
+  return items.filter((i) => !seen.has(i.id) && seen.add(i.id));
+}

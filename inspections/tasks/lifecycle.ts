@@ -18,7 +18,9 @@
  * Alerts of the same enterprise and matter attach to an open task as further
  * evidence. A failing finding on a checklist item marked major is a major
  * hazard. A hazard the enterprise reported itself and is fixing is marked
- * `selfReported` (domain rule 11: not punished).
+ * `selfReported` (domain rule 11: not punished; `forCaseHandling` leaves it
+ * out) — by the inspector, or by the store when the finding matches an open
+ * self-reported hazard of the enterprise (../self-inspections.ts).
  *
  * A remote verification task (kind `remote_verification`, opened by an
  * alert that is not a serious violation; policy.ts) is an online patrol:
@@ -49,9 +51,25 @@ export interface TaskFinding {
   note: string;
   /** References to photos, documents, readings. */
   evidence: string[];
-  /** Reported by the enterprise's own self-inspection and being fixed (not punished). */
+  /** Reported by the enterprise's own self-inspection and being fixed (not punished; not for case handling: `forCaseHandling`). */
   selfReported: boolean;
+  /**
+   * The enterprise's self-reported hazard (inspections/self-inspections.ts) of the same checklist item that
+   * the mark rests on: open, reported before the inspection, its deadline not passed. Absent when the
+   * inspector marked it without one.
+   */
+  selfReportedHazardId?: string | undefined;
+  /** A self-reported hazard of the same item that no longer shields the finding, and why. */
+  selfReportMiss?: { hazardId: string; reason: 'reported_after' | 'rectified' | 'deadline_passed' } | undefined;
 }
+
+/**
+ * The findings to hand to case handling (立案; domain rule 6: a violation is not settled by a rectification
+ * order alone): the hazards, except those the enterprise reported itself and is fixing (domain rule 11,
+ * 应急〔2025〕11号 §十 "已按规定报告并正在采取有效措施消除的依法不予处罚") — those are rectified and
+ * re-checked like any other, but are not punished and not treated as concealment.
+ */
+export const forCaseHandling = (findings: readonly TaskFinding[]): TaskFinding[] => findings.filter((f) => f.result !== 'ok' && !f.selfReported);
 
 export interface Task {
   id: string;
@@ -240,7 +258,11 @@ export function taskTransition(task: Task, cmd: TaskCommand): TaskResult {
       const hazards = findings.filter((f) => f.result !== 'ok');
       if (hazards.length === 0) return done({ ...task, state: 'closed', findings, closedAt: cmd.at, outcome: 'no_hazard' }, 'no hazard found; closed');
       const major = hazards.filter((f) => f.result === 'major_hazard').length;
-      return done({ ...task, state: 'findings_recorded', findings }, `${hazards.length} hazard(s), ${major} major`);
+      const self = hazards.length - forCaseHandling(findings).length;
+      return done(
+        { ...task, state: 'findings_recorded', findings },
+        `${hazards.length} hazard(s), ${major} major${self > 0 ? `, ${self} self-reported by the enterprise and being fixed (not for case handling)` : ''}`,
+      );
     }
     case 'order_rectification':
       if (!(cmd.deadline > cmd.at)) return fail('BAD_DEADLINE', 'the rectification deadline must be after the order');

@@ -23,13 +23,36 @@ import { authorityChain, Params, scopeSql, whereAll, type Scope } from '../../co
 import { isHighRiskSector } from '../caps.ts';
 import { InspectionRecords, shippedSeriousRules, type SeriousRules } from '../inspection-records.ts';
 import { checklistFor } from './checklist.ts';
-import { kindOf, TASK_STATES, taskTransition, type Task, type TaskCommand, type TaskEffect, type TaskEvent, type TaskState } from './lifecycle.ts';
+import { shieldOf } from '../self-inspection-policy.ts';
+import { shieldingHazards } from '../self-inspections.ts';
+import {
+  kindOf,
+  TASK_STATES,
+  taskTransition,
+  type Task,
+  type TaskCommand,
+  type TaskEffect,
+  type TaskEvent,
+  type TaskFinding,
+  type TaskState,
+} from './lifecycle.ts';
 import type { TaskDecision, TaskKind } from './policy.ts';
 
 export type OpenOutcome = { outcome: 'created' | 'attached'; task: Task } | { outcome: 'already'; task: Task } | { outcome: 'unroutable'; reason: string };
 
-/** A command as callers give it: an assignment names the inspector only; the store looks up their authority. */
-export type TaskCommandInput = Exclude<TaskCommand, { type: 'assign' }> | { type: 'assign'; inspectorId: string; actor: string; at: number };
+/**
+ * A finding as the inspector gives it. `selfReported: true` marks it (the inspector's judgement); absent or
+ * false leaves it to the enterprise's self-inspection reports: a non-compliant finding on an item the
+ * enterprise reported before the inspection, not rectified, its deadline not passed, is marked
+ * (../self-inspections.ts `shieldingHazards`, ../self-inspection-policy.ts `shieldOf`), with the hazard named.
+ */
+export type TaskFindingInput = Pick<TaskFinding, 'itemId' | 'result' | 'note' | 'evidence'> & { selfReported?: boolean | undefined };
+
+/** A command as callers give it: an assignment names the inspector only (the store looks up their authority); findings as `TaskFindingInput`. */
+export type TaskCommandInput =
+  | Exclude<TaskCommand, { type: 'assign' } | { type: 'record_findings' }>
+  | { type: 'assign'; inspectorId: string; actor: string; at: number }
+  | { type: 'record_findings'; actor: string; at: number; findings: TaskFindingInput[] };
 
 /** The jobs a change calls for (the store has carried out the rest, e.g. recording the visit as an inspection). */
 export type TaskJobEffect = Extract<TaskEffect, { type: 'schedule_recheck' | 'schedule_overdue' }>;
@@ -259,7 +282,8 @@ export class TaskStore {
         if (!inspector || inspector.role !== 'inspector')
           throw new AppError('BAD_REQUEST', `${input.inspectorId} is not an enabled inspector`, { expose: { task: 'NOT_AN_INSPECTOR' } });
         cmd = { ...input, inspectorAuthorityId: inspector.authority_id, taskAuthorityChain: await authorityChain(tx, task.authorityId) };
-      } else cmd = input;
+      } else if (input.type === 'record_findings') cmd = { ...input, findings: await this.markSelfReported(tx, task, input.findings, input.at) };
+      else cmd = input;
       const r = taskTransition(task, cmd);
       if (!r.ok)
         throw new AppError(r.error.code === 'NOT_THE_INSPECTOR' || r.error.code === 'WRONG_AUTHORITY' ? 'FORBIDDEN' : 'CONFLICT', r.error.message, {
@@ -303,6 +327,28 @@ export class TaskStore {
         );
       }
       return { task: r.task, effects: jobs };
+    });
+  }
+
+  /**
+   * The findings with their self-reported mark (domain rule 11): matched against the enterprise's
+   * self-reported hazards as they stood when the inspection began (the latest arrival on site).
+   */
+  private async markSelfReported(tx: Queryable, task: Task, findings: readonly TaskFindingInput[], at: number): Promise<TaskFinding[]> {
+    const arrived = await tx.query<{ at: Date }>("SELECT at FROM task_events WHERE task_id = $1 AND type = 'arrive' ORDER BY seq DESC LIMIT 1", [task.id]);
+    const since = arrived.rows[0] ? new Date(arrived.rows[0].at).getTime() : at;
+    const hazards = findings.some((f) => f.result !== 'ok') ? await shieldingHazards(tx, task.enterpriseId, since) : [];
+    return findings.map((f) => {
+      const base = { itemId: f.itemId, result: f.result, note: f.note, evidence: f.evidence };
+      const explicit = f.selfReported === true;
+      if (f.result === 'ok') return { ...base, selfReported: explicit };
+      const d = shieldOf(f.itemId, hazards, since);
+      if (d.shielded) return { ...base, selfReported: true, selfReportedHazardId: d.hazardId };
+      return {
+        ...base,
+        selfReported: explicit,
+        ...(d.hazardId ? { selfReportMiss: { hazardId: d.hazardId, reason: d.reason as 'reported_after' | 'rectified' | 'deadline_passed' } } : {}),
+      };
     });
   }
 

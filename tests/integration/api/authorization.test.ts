@@ -281,6 +281,23 @@ const ENDPOINTS: Endpoint[] = [
     }),
   },
   { name: 'GET /audit/verify', permission: 'audit.read', ok: 200, request: async () => ({ method: 'GET', url: '/api/v1/audit/verify' }) },
+  // self-inspection reports (issue #18): only the enterprise's own people report (no officer role may); officers read their jurisdiction's
+  {
+    name: 'POST /enterprises/:id/self-inspections',
+    permission: 'self_inspection.report',
+    ok: 201,
+    request: async (w) => ({
+      method: 'POST',
+      url: `/api/v1/enterprises/${ENTERPRISE[w]}/self-inspections`,
+      body: { period: '2026-Q1', summary: '季度自查', hazards: [] },
+    }),
+  },
+  {
+    name: 'GET /enterprises/:id/self-inspections',
+    permission: 'self_inspection.read',
+    ok: 200,
+    request: async (w) => ({ method: 'GET', url: `/api/v1/enterprises/${ENTERPRISE[w]}/self-inspections` }),
+  },
 ];
 
 beforeAll(async () => {
