@@ -103,11 +103,10 @@ export const RESPONSE_POLICY_SOURCES: Readonly<Record<keyof ResponsePolicy, { zh
 };
 
 /** The policy with the bureau's overrides (config), checked; a bad override is refused with its path. */
-export function responsePolicy(overrides: Partial<Record<keyof ResponsePolicy, unknown>> = {}): ResponsePolicy {
-  const merged = {
-    ...DEFAULT_RESPONSE_POLICY,
-    ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
-  };
+export function responsePolicy(overrides: Partial<Record<string, unknown>> = {}): ResponsePolicy {
+  // only the policy's own keys (the config section also holds the sweep's interval)
+  const known = Object.entries(overrides).filter(([k, v]) => v !== undefined && k in DEFAULT_RESPONSE_POLICY);
+  const merged = { ...DEFAULT_RESPONSE_POLICY, ...Object.fromEntries(known) };
   for (const k of ['signMs', 'feedbackMs'] as const) {
     const o = overrides[k];
     if (o && typeof o === 'object') merged[k] = { ...DEFAULT_RESPONSE_POLICY[k], ...o };

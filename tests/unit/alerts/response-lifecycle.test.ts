@@ -34,6 +34,8 @@ describe('time limits', () => {
   it('take the bureau overrides per grade and refuse bad ones', () => {
     expect(responsePolicy({ signMs: { red: 3000 } }).signMs).toEqual({ ...P.signMs, red: 3000 });
     expect(() => responsePolicy({ signMs: { red: -1 } })).toThrow();
+    // the config section's other keys (the sweep's interval) are not the policy's
+    expect(responsePolicy({ sweepMs: 10_000, refeedbackMs: 5 * MIN }).refeedbackMs).toBe(5 * MIN);
     for (const k of Object.keys(P)) expect(RESPONSE_POLICY_SOURCES[k as keyof typeof P].zh.length).toBeGreaterThan(0);
   });
 
