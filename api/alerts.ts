@@ -40,7 +40,7 @@ import type { Catalogue } from '../alerts/rules/schema.ts';
 import type { RulePoint } from '../alerts/rules/limits.ts';
 import { DEFAULT_MAX_SHELVE_MS, type Command, type TransitionErrorCode } from '../alerts/state/index.ts';
 import { AlertStore } from '../alerts/store.ts';
-import { readingsAround, resolveEvidence, type DetailDeps } from './alert-detail.ts';
+import { enterpriseAlertView, enterpriseEvents, enterpriseEvidence, readingsAround, resolveEvidence, type DetailDeps } from './alert-detail.ts';
 import { acknowledgeBody, alertPath, detailQuery, disposeBody, encodeCursor, listQuery, shelveBody, toFilter, unshelveBody } from './alert-params.ts';
 import { registerAlertStream, type SubscribeAlertEvents } from './alert-stream.ts';
 import type { Authenticator } from './auth.ts';
@@ -150,7 +150,7 @@ export function alertApi(config: { auth: Authenticator; rawRetentionMs?: number 
       // Read before the list: a client opening the stream with `since=lastEventSeq` misses nothing.
       const lastEventSeq = await queries.lastSeq();
       const page = await queries.list(who.scope, toFilter(q));
-      return { alerts: page.alerts.map(summaryOf), next: page.next ? encodeCursor(page.next) : null, lastEventSeq };
+      return { alerts: page.alerts.map((x) => (who.kind === 'enterprise' ? enterpriseAlertView(summaryOf(x)) : summaryOf(x))), next: page.next ? encodeCursor(page.next) : null, lastEventSeq };
     });
 
     app.get('/api/v1/alerts/:id', { schema: { params: alertPath, querystring: detailQuery } }, async (req) => {
@@ -160,6 +160,11 @@ export function alertApi(config: { auth: Authenticator; rawRetentionMs?: number 
       const alert = await visibleAlert(queries, who, id);
       const events = await store.events(alert.id);
       const [evidence, readings, rule] = await Promise.all([resolveEvidence(store, events), readingsAround(alert, detailDeps, points), ruleOf(alert)]);
+      // an enterprise's own user: without the bureau's internal parts (alert-detail.ts)
+      if (who.kind === 'enterprise') {
+        const seen = enterpriseEvents(events);
+        return { alert: enterpriseAlertView(alert), events: seen, evidence: enterpriseEvidence(evidence, seen), ...readings, rule };
+      }
       return { alert, events, evidence, ...readings, rule };
     });
 
