@@ -147,6 +147,11 @@ export function alertApi(config: { auth: Authenticator; rawRetentionMs?: number 
     app.get('/api/v1/alerts', { schema: { querystring: listQuery } }, async (req) => {
       const who = await auth.authorize(req, 'alerts.read');
       const q = parse(listQuery, req.query, 'query');
+      // shelving (搁置) is the duty officers' own (alert-detail.ts): an enterprise user may not sort alarms by it
+      if (who.kind === 'enterprise' && q.shelved !== undefined)
+        throw new AppError('BAD_REQUEST', 'query: shelved: 企业用户不可按搁置筛选 / not a filter for an enterprise user', {
+          expose: { reason: { zh: '企业用户不可按搁置筛选', en: 'shelved is not a filter for an enterprise user' } },
+        });
       // Read before the list: a client opening the stream with `since=lastEventSeq` misses nothing.
       const lastEventSeq = await queries.lastSeq();
       const page = await queries.list(who.scope, toFilter(q));

@@ -229,6 +229,8 @@ describe('an enterprise user reads its alarms without the bureau’s internal pa
     expect(listed).toMatchObject({ state: 'acknowledged' });
     expect(listed).not.toHaveProperty('acknowledgeNote');
     expect(listed).not.toHaveProperty('escalations');
+    expect(await call(token, 'GET', '/api/v1/alerts?shelved=true')).toMatchObject({ status: 400, body: { error: { code: 'BAD_REQUEST' } } });
+    expect((await admin('GET', '/api/v1/alerts?shelved=false')).status).toBe(200);
 
     const other = await alerts.fire(`GT-${++subjects}`, { enterpriseId: 'EB' });
     expect(await call(token, 'GET', `/api/v1/alerts/${other}`)).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
