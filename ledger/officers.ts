@@ -2,7 +2,9 @@
  * Officers (duty officers 值班员, inspectors 执法人员, leaders; api/roles.ts) and their API tokens: the ledger (`officers` table,
  * migration 4) and their console sessions; the admin routes that manage
  * them are api/officers.ts. A token is returned once, at creation; only its
- * SHA-256 is stored.
+ * SHA-256 is stored. An enterprise's own users (safety manager, responsible
+ * persons; issue #18, migration 18) are kept here too, with their enterprise
+ * instead of an authority; they are imported from a sheet by enterprise-users.ts.
  */
 import { z } from 'zod';
 import type { Clock } from '../core/clock.ts';
