@@ -146,6 +146,8 @@ async function parseUsers(q: Queryable, table: Table): Promise<{ rows: Row[]; pr
   for (const { row, cells } of body) {
     const before = problems.length;
     const problem = (f: Field, zh: string, en: string) => problems.push({ row, column: col(f), zh: `第 ${row} 行“${col(f)}”：${zh}`, en: `row ${row}, ${f}: ${en}` });
+    // PostgreSQL refuses a NUL in text: a row problem here, never a 500
+    for (const f of FIELDS) if (cell(cells, f).includes('\u0000')) problem(f, '含有空字符（U+0000）', 'a NUL character (U+0000) is not allowed');
     const id = cell(cells, 'id');
     const enterpriseText = cell(cells, 'enterprise');
     const roleText = cell(cells, 'role');

@@ -179,6 +179,9 @@ describe('importing enterprise users from a sheet', () => {
     const headers = await admin('POST', IMPORT, Buffer.from('账号,姓名,企业,职务\nz,z,EA,x\n'), 'text/csv');
     expect(headers.status).toBe(400);
     expect(headers.body.error!.errors!.map((e) => e.column)).toEqual(['职务', '角色', '手机']);
+    const nul = await admin('POST', IMPORT, Buffer.from('账号,姓名,企业,角色,手机\nnul-1,王\u0000五,EA,包保责任人,13500000010\n'), 'text/csv');
+    expect(nul.status).toBe(400);
+    expect(nul.body.error!.errors).toEqual([{ row: 2, column: '姓名', zh: '第 2 行“姓名”：含有空字符（U+0000）', en: 'row 2, name: a NUL character (U+0000) is not allowed' }]);
     const json = await admin('POST', IMPORT, { id: 'x' });
     expect(json.status).toBe(400);
     expect(json.body.error!.errors![0]).toMatchObject({ row: 0, en: 'the body is not a spreadsheet' });
