@@ -1,13 +1,14 @@
 /**
  * What `GET /api/v1/alerts/:id` shows besides the alert: its event record,
  * its evidence snapshots (verified against their hashes), and the sensor's
- * readings around it.
+ * readings around it; for an enterprise's own user (issue #18), without the bureau's internal parts
+ * (`enterpriseAlertView`, `enterpriseEvents`).
  */
 import type { InfluxClient } from '../core/influx/client.ts';
 import { SIGNAL_KINDS } from '../core/contract.ts';
 import type { Logger } from '../core/logger.ts';
-import type { Alert } from '../alerts/state/index.ts';
 import type { AlertStore, StoredAlertEvent } from '../alerts/store.ts';
+import type { Alert, AlertEventType } from '../alerts/state/index.ts';
 import { ROLLUP_FRESH_MS, planHistory, runHistory, type HistoryPoint } from './history.ts';
 
 /** Readings are shown from this long before `startedAt` to this long after `resolvedAt` (or now). */
@@ -88,3 +89,57 @@ export async function readingsAround(alert: Alert, deps: DetailDeps, points: num
     return { readings: null, readingsNote: `readings unavailable: ${(err as Error).message}` };
   }
 }
+
+// ───────────────────────── what an enterprise user sees ─────────────────────────
+//
+// An enterprise's safety manager or responsible person (issue #18) reads its own alarms to answer them (sign for,
+// find the cause, feed back). What the bureau does about the alarm among its own people stays the bureau's:
+//
+// - the officers' own words: the duty officer's acknowledgement note and disposal text (处置情况), which may
+//   say that an inspection is planned or targeted ("已派执法人员现场检查") — left out of the alert and of the
+//   'acknowledged' and 'disposed' events (the events themselves stay: the alarm's state is no secret);
+// - the bureau's internal handling: referral to the authority above (督办 escalations: the 'escalated' events,
+//   `escalations`, `lastEscalatedAt`), the duty officer's acknowledgement clock (`dutyClockSince`), and the
+//   shelving of a nuisance alarm off the duty lists (搁置: 'shelved'/'unshelved' events, `shelvedUntil`,
+//   `shelvedBy`, `shelveReason`);
+// - the inspection tasks an alarm opened are not part of this answer at all (they are `tasks.read`, which no
+//   enterprise role has), and neither is anything of the officers' notes elsewhere.
+//
+// Everything else stays: the alarm, its rule, its evidence and the readings around it — the enterprise's own data.
+
+/** Fields of an alert that are the bureau's own (see above). */
+export const BUREAU_ALERT_FIELDS = ['acknowledgeNote', 'disposal', 'dutyClockSince', 'escalations', 'lastEscalatedAt', 'shelvedUntil', 'shelvedBy', 'shelveReason'] as const;
+type BureauField = (typeof BUREAU_ALERT_FIELDS)[number];
+
+/** Event types that are the bureau's internal handling, left out for an enterprise user. */
+export const BUREAU_EVENT_TYPES: ReadonlySet<AlertEventType> = new Set<AlertEventType>(['escalated', 'shelved', 'unshelved']);
+/** Event types whose `note` is an officer's own words (acknowledgement, disposal): kept, without the note. */
+const OFFICER_NOTE_EVENT_TYPES: ReadonlySet<AlertEventType> = new Set<AlertEventType>(['acknowledged', 'disposed']);
+
+/** The alert (or its summary) as an enterprise user sees it. */
+export function enterpriseAlertView<A extends Partial<Record<BureauField, unknown>>>(a: A): Omit<A, BureauField> {
+  const out: Record<string, unknown> = { ...a };
+  for (const f of BUREAU_ALERT_FIELDS) delete out[f];
+  return out as Omit<A, BureauField>;
+}
+
+/** Whether an enterprise user sees the event at all. */
+export const enterpriseSeesEvent = (e: { type: AlertEventType }): boolean => !BUREAU_EVENT_TYPES.has(e.type);
+
+/** The event as an enterprise user sees it (one it sees: `enterpriseSeesEvent`). */
+export function enterpriseEventView<E extends { type: AlertEventType; note?: string | undefined }>(e: E): E {
+  if (!OFFICER_NOTE_EVENT_TYPES.has(e.type) || e.note === undefined) return e;
+  const { note: _note, ...rest } = e;
+  void _note;
+  return rest as E;
+}
+
+/** An alert's events as an enterprise user sees them. */
+export const enterpriseEvents = <E extends { type: AlertEventType; note?: string | undefined }>(events: readonly E[]): E[] =>
+  events.filter(enterpriseSeesEvent).map(enterpriseEventView);
+
+/** The evidence entries an enterprise user sees: those of events it sees. */
+export const enterpriseEvidence = (evidence: readonly EvidenceEntry[], seen: readonly { seq: number }[]): EvidenceEntry[] => {
+  const seqs = new Set(seen.map((e) => e.seq));
+  return evidence.map((x) => ({ ...x, eventSeqs: x.eventSeqs.filter((s) => seqs.has(s)) })).filter((x) => x.eventSeqs.length > 0);
+};

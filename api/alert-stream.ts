@@ -11,6 +11,10 @@
  * loses). One `SeqPump` per connection runs one read at a time and only
  * moves its cursor forward, so an announcement racing the catch-up can
  * neither skip an event nor send one twice.
+ *
+ * The scope is the caller's (`who.scope`): an enterprise's own user (issue #18) gets its enterprise's events only,
+ * without the bureau's internal ones and parts (alert-detail.ts `enterpriseEvents`, `enterpriseAlertView`). A
+ * disabled user's stream ends at the next heartbeat (`stillValid`).
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../core/logger.ts';
@@ -18,6 +22,7 @@ import { summaryOf, type AlertQueries, type FeedEvent } from '../alerts/query.ts
 import { seqParam, streamQuery } from './alert-params.ts';
 import type { Authenticator } from './auth.ts';
 import { parse } from './parse.ts';
+import { enterpriseAlertView, enterpriseEventView, enterpriseSeesEvent } from './alert-detail.ts';
 
 /** Registers a listener for "events up to `seq` exist"; returns its unsubscribe. */
 export type SubscribeAlertEvents = (onSeq: (seq: number) => void) => () => void;
@@ -102,9 +107,10 @@ export class SeqPump<E extends { seq: number }> {
 }
 
 /** One SSE message for a feed event. JSON never contains a raw newline, so `data:` is one line. */
-export function sseFrame(e: FeedEvent): string {
+export function sseFrame(e: FeedEvent, forEnterprise = false): string {
   const { alert, ...event } = e;
-  return `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify({ event, alert: summaryOf(alert) })}\n\n`;
+  const data = forEnterprise ? { event: enterpriseEventView(event), alert: enterpriseAlertView(summaryOf(alert)) } : { event, alert: summaryOf(alert) };
+  return `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
 export interface StreamDeps {
@@ -136,6 +142,7 @@ export function registerAlertStream(app: FastifyInstance, deps: StreamDeps): voi
     // starting there would skip the next events without a word, so start from the newest instead.
     const after = asked === undefined ? lastSeq : Math.min(asked, lastSeq);
     const log = deps.logger.child({ component: 'alert-stream', actor: who.actor, reqId: req.id });
+    const forEnterprise = who.kind === 'enterprise';
     if (asked !== undefined && asked > lastSeq)
       log.warn({ asked, lastSeq }, 'stream asked to start after an event that does not exist; starting after the newest');
 
@@ -163,9 +170,10 @@ export function registerAlertStream(app: FastifyInstance, deps: StreamDeps): voi
         if (upTo <= from) return { events: [], scannedTo: from, more: false };
         const events = await deps.queries.eventsAfter(who.scope, from, upTo, { limit: STREAM_BATCH, includeUnfired: q.includeUnfired });
         const more = events.length === STREAM_BATCH;
-        return { events, scannedTo: more ? (events[events.length - 1]?.seq ?? from) : upTo, more };
+        const shown = forEnterprise ? events.filter(enterpriseSeesEvent) : events;
+        return { events: shown, scannedTo: more ? (events[events.length - 1]?.seq ?? from) : upTo, more };
       },
-      send: (e) => write(sseFrame(e)),
+      send: (e) => write(sseFrame(e, forEnterprise)),
       onError: (err) => log.error({ err }, 'alert stream read failed; retrying at the next heartbeat'),
     });
 

@@ -40,7 +40,7 @@ import type { Catalogue } from '../alerts/rules/schema.ts';
 import type { RulePoint } from '../alerts/rules/limits.ts';
 import { DEFAULT_MAX_SHELVE_MS, type Command, type TransitionErrorCode } from '../alerts/state/index.ts';
 import { AlertStore } from '../alerts/store.ts';
-import { readingsAround, resolveEvidence, type DetailDeps } from './alert-detail.ts';
+import { enterpriseAlertView, enterpriseEvents, enterpriseEvidence, readingsAround, resolveEvidence, type DetailDeps } from './alert-detail.ts';
 import { acknowledgeBody, alertPath, detailQuery, disposeBody, encodeCursor, listQuery, shelveBody, toFilter, unshelveBody } from './alert-params.ts';
 import { registerAlertStream, type SubscribeAlertEvents } from './alert-stream.ts';
 import { registerResponseRoutes, responseView, type ResponseRouteDeps } from './alert-response.ts';
@@ -170,6 +170,11 @@ export function alertApi(config: { auth: Authenticator; rawRetentionMs?: number 
     app.get('/api/v1/alerts', { schema: { querystring: listQuery } }, async (req) => {
       const who = await auth.authorize(req, 'alerts.read');
       const q = parse(listQuery, req.query, 'query');
+      // shelving (搁置) is the duty officers' own (alert-detail.ts): an enterprise user may not sort alarms by it
+      if (who.kind === 'enterprise' && q.shelved !== undefined)
+        throw new AppError('BAD_REQUEST', 'query: shelved: 企业用户不可按搁置筛选 / not a filter for an enterprise user', {
+          expose: { reason: { zh: '企业用户不可按搁置筛选', en: 'shelved is not a filter for an enterprise user' } },
+        });
       // Read before the list: a client opening the stream with `since=lastEventSeq` misses nothing.
       const lastEventSeq = await queries.lastSeq();
       const page = await queries.list(who.scope, toFilter(q));
@@ -177,7 +182,8 @@ export function alertApi(config: { auth: Authenticator; rawRetentionMs?: number 
       const now = deps.clock.now();
       const alerts = page.alerts.map((a) => {
         const r = answers.get(a.id);
-        return { ...summaryOf(a), response: r ? responseView(r, now) : null };
+        const summary = who.kind === 'enterprise' ? enterpriseAlertView(summaryOf(a)) : summaryOf(a);
+        return { ...summary, response: r ? responseView(r, now) : null };
       });
       return { alerts, next: page.next ? encodeCursor(page.next) : null, lastEventSeq };
     });
@@ -189,6 +195,11 @@ export function alertApi(config: { auth: Authenticator; rawRetentionMs?: number 
       const alert = await visibleAlert(queries, who, id);
       const events = await store.events(alert.id);
       const [evidence, readings, rule] = await Promise.all([resolveEvidence(store, events), readingsAround(alert, detailDeps, points), ruleOf(alert)]);
+      // an enterprise's own user: without the bureau's internal parts (alert-detail.ts)
+      if (who.kind === 'enterprise') {
+        const seen = enterpriseEvents(events);
+        return { alert: enterpriseAlertView(alert), events: seen, evidence: enterpriseEvidence(evidence, seen), ...readings, rule };
+      }
       return { alert, events, evidence, ...readings, rule };
     });
 

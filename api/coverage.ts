@@ -3,7 +3,7 @@
  * resolver and from the same ledger rows as the rules worker
  * (alerts/rules/coverage.ts, alerts/worker/directory.ts):
  *
- *   GET /api/v1/coverage?enterpriseId=   points, their effective rules, unmonitored points with reasons   ledger.read (scoped)
+ *   GET /api/v1/coverage?enterpriseId=   points, their effective rules, unmonitored points with reasons   monitoring.read (scoped; an enterprise user: its own)
  *
  * and the effective rules and warnings of a sensor just provisioned (the
  * `POST /api/v1/sensors` answer).
@@ -79,9 +79,9 @@ export function coverageApi(config: { auth: Authenticator }, deps: CoverageDeps)
   return async (app: FastifyInstance): Promise<void> => {
     const coverageQuery = z.strictObject({ enterpriseId: idSchema });
     app.get('/api/v1/coverage', { schema: { querystring: coverageQuery } }, async (req) => {
-      const who = await config.auth.authorize(req, 'ledger.read');
+      const who = await config.auth.authorize(req, 'monitoring.read');
       const { enterpriseId } = parse(coverageQuery, req.query, 'query');
-      if (!(await enterpriseInScope(deps.db, who.scope, enterpriseId))) throw new AppError('NOT_FOUND', `enterprise ${enterpriseId} not found`);
+      if (!(await enterpriseInScope(deps.db, who.scope, enterpriseId))) throw new AppError('NOT_FOUND', `企业 ${enterpriseId} 不存在 / enterprise ${enterpriseId} not found`);
       return { enterpriseId, ...(await enterpriseCoverage(deps, enterpriseId)) };
     });
   };

@@ -179,7 +179,7 @@ export function inspectionApi(config: { auth: Authenticator }, deps: InspectionR
     });
 
     app.get('/api/v1/enterprises/:id/hazard-sources', { schema: { params: enterprisePath } }, async (req) => {
-      const who = await auth.authorize(req, 'ledger.read');
+      const who = await auth.authorize(req, 'monitoring.read');
       const { id } = parse(enterprisePath, req.params, 'path');
       await inScope(who, id);
       return { hazardSources: await deps.provisioning.listHazardSources(id) };

@@ -52,8 +52,19 @@ export const ROUTES: Record<string, RouteDoc> = {
   'DELETE /api/v1/session': r('退出', 'Sign out', 'session', 'session'),
   'POST /api/v1/session/password': r('修改本人密码', "Change one's own password", 'session', 'session'),
   'POST /api/v1/officers/:id/password': r('设置人员密码', "Set an officer's password", 'provisioning', 'admin'),
-  'POST /api/v1/officers': r('新建人员', 'Create an officer (role, authority, password)', 'provisioning', 'admin'),
-  'GET /api/v1/officers': r('人员列表', 'List officers', 'provisioning', 'admin'),
+  'POST /api/v1/officers': r(
+    '新建人员（执法人员或企业用户：安全管理负责人、包保责任人）',
+    'Create an officer (role, authority, password) or an enterprise user (safety manager, responsible person: enterpriseId, phone)',
+    'provisioning',
+    'admin',
+  ),
+  'GET /api/v1/officers': r('人员列表（可按企业筛选）', 'List officers and enterprise users (?enterpriseId= for one enterprise’s)', 'provisioning', 'admin'),
+  'POST /api/v1/enterprise-users/import': r(
+    '导入企业用户（CSV UTF-8/GBK 或 XLSX，全部或全不；令牌只返回一次）',
+    "Import enterprise users (CSV in UTF-8 or GBK, or XLSX): every row or none; dryRun=true checks only; each user's API token is returned once",
+    'provisioning',
+    'admin',
+  ),
   'POST /api/v1/officers/:id/unlock': r('解除登录锁定', "Clear an officer's sign-in locks, from every address", 'provisioning', 'admin'),
   'POST /api/v1/officers/:id/disable': r('停用人员', 'Disable an officer (tokens and sessions end)', 'provisioning', 'admin'),
 
@@ -80,7 +91,7 @@ export const ROUTES: Record<string, RouteDoc> = {
     '监测覆盖：测点、生效规则、未受监测的测点及原因',
     "Coverage: an enterprise's points, the rules in force on each, and the points no hazard rule watches (or only with default limits), with the reasons",
     'ledger',
-    'ledger.read',
+    'monitoring.read',
   ),
   'POST /api/v1/enterprises/:id/hazard-sources': r('登记重大危险源', 'Register a major hazard source of an enterprise', 'provisioning', 'admin'),
   'PATCH /api/v1/enterprises/:id/hazard-sources/:code': r('修改重大危险源', 'Change a major hazard source', 'provisioning', 'admin'),
@@ -191,7 +202,7 @@ export const ROUTES: Record<string, RouteDoc> = {
 
   'GET /api/v1/enterprises': r('企业看板', 'The enterprise board', 'ledger', 'ledger.read'),
   'GET /api/v1/enterprises/:id/file': r('一企一档', "An enterprise's file", 'ledger', 'ledger.read'),
-  'GET /api/v1/enterprises/:id/hazard-sources': r('企业重大危险源', "An enterprise's major hazard sources", 'ledger', 'ledger.read'),
+  'GET /api/v1/enterprises/:id/hazard-sources': r('企业重大危险源', "An enterprise's major hazard sources", 'ledger', 'monitoring.read'),
   'GET /api/v1/enterprises/:id/ledger': r('企业监管信息', "An enterprise's ledger facts", 'ledger', 'ledger.read'),
   'PATCH /api/v1/enterprises/:id/ledger': r('修改企业监管信息', "Change an enterprise's ledger facts", 'ledger', 'ledger.write'),
   'GET /api/v1/enterprises/:id/inspection-summary': r('扫码入企', 'This year’s inspections against the cap, and open tasks', 'ledger', 'ledger.read'),
@@ -214,8 +225,8 @@ export const ROUTES: Record<string, RouteDoc> = {
     'ledger',
     'ledger.write',
   ),
-  'GET /api/v1/enterprises/:id/stops': r('停产/检修记录', "An enterprise's planned stops (active=true: those in force)", 'ledger', 'ledger.read'),
-  'GET /api/v1/enterprises/:id/stops/:stopId': r('停产/检修记录详情', 'One planned stop', 'ledger', 'ledger.read'),
+  'GET /api/v1/enterprises/:id/stops': r('停产/检修记录', "An enterprise's planned stops (active=true: those in force)", 'ledger', 'monitoring.read'),
+  'GET /api/v1/enterprises/:id/stops/:stopId': r('停产/检修记录详情', 'One planned stop', 'ledger', 'monitoring.read'),
   'POST /api/v1/enterprises/:id/stops/:stopId/end': r('结束停产/检修（可提前）', 'End a planned stop (early is allowed)', 'ledger', 'ledger.write'),
   'POST /api/v1/enterprises/:id/stops/:stopId/cancel': r('撤销停产/检修登记', 'Cancel a planned stop registered in error', 'ledger', 'ledger.write'),
   'POST /api/v1/inspections': r(
@@ -224,7 +235,7 @@ export const ROUTES: Record<string, RouteDoc> = {
     'ledger',
     'inspections.record',
   ),
-  'GET /api/v1/enterprises/:enterpriseId/sensors/:sensorId/readings': r('监测数据历史', "A sensor's readings", 'ledger', 'ledger.read'),
+  'GET /api/v1/enterprises/:enterpriseId/sensors/:sensorId/readings': r('监测数据历史', "A sensor's readings", 'ledger', 'monitoring.read'),
 
   'POST /api/v1/enterprises/:id/self-inspections': r(
     '报送企业隐患自查报告（季度；更正即报送同一季度的新报告）',

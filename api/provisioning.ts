@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { idSchema } from '../core/contract.ts';
 import type { Db } from '../core/db/db.ts';
 import { listDeadLetters } from '../ingest/dead-letters.ts';
-import type { Officers } from '../ledger/officers.ts';
+import { officerListQuery, type Officers } from '../ledger/officers.ts';
 import {
   authorityInput,
   enterpriseInput,
@@ -140,7 +140,10 @@ export function provisioningApi(config: { auth: Authenticator }, deps: Provision
       const { enterpriseId } = parse(sensorsPath, req.params, 'path');
       return { sensors: await p.listSensors(enterpriseId) };
     });
-    admin.get('/api/v1/officers', async () => ({ officers: await deps.officers.list() }));
+    // every user, or one enterprise's (?enterpriseId=): each with its enterprise, phone, whether disabled and has a password
+    admin.get('/api/v1/officers', { schema: { querystring: officerListQuery } }, async (req) => ({
+      officers: await deps.officers.list(parse(officerListQuery, req.query, 'query')),
+    }));
 
     admin.get('/api/v1/dead-letters', { schema: { querystring: deadLettersQuery } }, async (req) => {
       const q = parse(deadLettersQuery, req.query, 'query');

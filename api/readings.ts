@@ -1,4 +1,7 @@
-/** A sensor's history (`GET …/sensors/:sensorId/readings`): anyone who may read the enterprise's file (一企一档). */
+/**
+ * A sensor's history (`GET …/sensors/:sensorId/readings`): `monitoring.read` — the officers of the jurisdiction,
+ * and an enterprise's own users (issue #18) for their enterprise only (another's is 404).
+ */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Clock } from '../core/clock.ts';
@@ -19,15 +22,14 @@ export function historyApi(
 ) {
   const { auth } = config;
   return async (app: FastifyInstance): Promise<void> => {
-    // a sensor's history: anyone who may read the enterprise's file (一企一档)
     const readingsPath = z.object({ enterpriseId: idSchema, sensorId: idSchema });
     app.get(
       '/api/v1/enterprises/:enterpriseId/sensors/:sensorId/readings',
       { schema: { params: readingsPath, querystring: historyQuerySchema } },
       async (req) => {
-        const who = await auth.authorize(req, 'ledger.read');
+        const who = await auth.authorize(req, 'monitoring.read');
         const { enterpriseId, sensorId } = parse(readingsPath, req.params, 'path');
-        if (!(await enterpriseInScope(deps.db, who.scope, enterpriseId))) throw new AppError('NOT_FOUND', `enterprise ${enterpriseId} not found`);
+        if (!(await enterpriseInScope(deps.db, who.scope, enterpriseId))) throw new AppError('NOT_FOUND', `企业 ${enterpriseId} 不存在 / enterprise ${enterpriseId} not found`);
         const q = parse(historyQuerySchema, req.query, 'query');
         const sensor = await deps.provisioning.getSensor(enterpriseId, sensorId);
         if (!sensor) throw new AppError('NOT_FOUND', `sensor ${sensorId} of enterprise ${enterpriseId} not found`);

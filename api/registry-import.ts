@@ -18,64 +18,38 @@ import type { Provisioning } from '../ledger/provisioning.ts';
 import { attachment } from './report-scope.ts';
 import type { Authenticator } from './auth.ts';
 import { parse } from './parse.ts';
+import { SHEET_TYPES, XLSX_TYPE, acceptSheets, dryRunQuery, sheetBodySchema, sheetBytes } from './sheet-upload.ts';
 
 /** The largest sheet (the platform's default, as the enterprise list's): 10,000 points at well under 1 KiB a row. */
 export const REGISTRY_BODY_LIMIT = 10 * 1024 * 1024;
 
-export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-/** Media types the import takes; Windows browsers send a .csv as application/vnd.ms-excel when Excel is installed. */
-const SHEET_TYPES = ['text/csv', XLSX_TYPE, 'application/vnd.ms-excel'];
-
-/**
- * The body as the handler gets it: the bytes kept out of sight (a private field) so the server's checks that walk
- * a parsed body (api/parse.ts `refuseNul`) do not walk 10 MiB byte by byte; the sheet's own check refuses NULs.
- */
-class SheetBody {
-  readonly #bytes: Buffer;
-  constructor(bytes: Buffer) {
-    this.#bytes = bytes;
-  }
-  get bytes(): Buffer {
-    return this.#bytes;
-  }
-}
+export { XLSX_TYPE };
 
 const enterprisePath = z.object({ enterpriseId: idSchema });
-const importQuery = z.strictObject({
-  dryRun: z.enum(['true', 'false']).optional().meta({ description: 'true: check only, write nothing' }),
-});
 const exportQuery = z.strictObject({
   format: z.enum(['csv', 'xlsx']).default('csv'),
   encoding: z.enum(['utf-8', 'gbk']).default('utf-8').meta({ description: 'CSV only: UTF-8 (with a BOM) or GBK' }),
   headers: z.enum(['zh', 'en']).default('zh').meta({ description: 'header row: Chinese names or the field codes' }),
 });
-/** The body as described (OpenAPI): the file's bytes. */
-const sheetBody = z.string().meta({
-  description: 'The sheet: CSV (UTF-8 with or without a BOM, or GBK/GB18030; a header row first) or an XLSX workbook (its first worksheet)',
-});
-
 /** `attachment` with an ASCII name and the Chinese one (RFC 5987 / RFC 6266 `filename*`). */
 
 export function registryImportApi(config: { auth: Authenticator }, deps: { provisioning: Provisioning; metrics: Metrics }) {
   return async (app: FastifyInstance): Promise<void> => {
     const { auth } = config;
-    for (const type of SHEET_TYPES) app.addContentTypeParser(type, { parseAs: 'buffer' }, (_req, body, done) => done(null, new SheetBody(body as Buffer)));
+    acceptSheets(app);
 
     app.post(
       '/api/v1/enterprises/:enterpriseId/points/import',
-      { bodyLimit: REGISTRY_BODY_LIMIT, schema: { params: enterprisePath, querystring: importQuery, body: sheetBody, consumes: SHEET_TYPES } },
+      { bodyLimit: REGISTRY_BODY_LIMIT, schema: { params: enterprisePath, querystring: dryRunQuery, body: sheetBodySchema, consumes: SHEET_TYPES } },
       async (req) => {
         const who = await auth.authorize(req, 'ledger.write');
         const { enterpriseId } = parse(enterprisePath, req.params, 'path');
-        const { dryRun } = parse(importQuery, req.query, 'query');
-        if (!(req.body instanceof SheetBody))
-          throw new AppError('BAD_REQUEST', '请以 text/csv 或 XLSX 上传测点登记表 / send the registry as text/csv or XLSX', {
-            expose: { errors: [{ row: 0, column: null, zh: '请求体不是表格文件', en: 'the body is not a spreadsheet' }] },
-          });
+        const { dryRun } = parse(dryRunQuery, req.query, 'query');
+        const bytes = sheetBytes(req.body, { zh: '测点登记表', en: 'registry' });
         try {
-          const r = await deps.provisioning.importRegistry(enterpriseId, req.body.bytes, who.actor, { dryRun: dryRun === 'true' });
+          const r = await deps.provisioning.importRegistry(enterpriseId, bytes, who.actor, { dryRun: dryRun === 'true' });
           deps.metrics.registryFiles.inc({ operation: 'import', outcome: r.dryRun ? 'checked' : 'imported' });
-          req.log.info({ enterpriseId, ...r, bytes: req.body.bytes.length, actor: who.actor }, r.dryRun ? 'point registry checked' : 'point registry imported');
+          req.log.info({ enterpriseId, ...r, bytes: bytes.length, actor: who.actor }, r.dryRun ? 'point registry checked' : 'point registry imported');
           return r;
         } catch (err) {
           if (err instanceof AppError && err.httpStatus < 500) {

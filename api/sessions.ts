@@ -3,7 +3,7 @@
  * (scrypt), sign-in rate-limited.
  *
  *   POST   /api/v1/session             { username, password } → the user; sets the HttpOnly session cookie
- *   GET    /api/v1/session             the signed-in user with their role's permissions, or `user: null`
+ *   GET    /api/v1/session             the signed-in user with their role's permissions (an enterprise user: its enterprise's id and name), or `user: null`
  *   DELETE /api/v1/session             signs out (the session ends at once)
  *   POST   /api/v1/session/password    { current, next }: one's own password (other sessions end)
  *   POST   /api/v1/officers/:id/password { password }: the admin sets an officer's password
@@ -41,6 +41,16 @@ const userOf = (who: Principal | (OfficerIdentity & { kind?: undefined })) => ({
   authorityId: 'authorityId' in who ? who.authorityId : null,
   permissions: (Object.keys(PERMISSIONS) as Permission[]).filter((p) => can(who.role, p)),
 });
+
+/**
+ * The user as the console shows it; an enterprise user (issue #18) with its enterprise's id and name (the console
+ * then shows the enterprise's view), everyone else with `enterpriseId: null`.
+ */
+async function shownUser(officers: Officers, who: Principal | (OfficerIdentity & { kind?: undefined })) {
+  const enterpriseId = who.kind === 'enterprise' ? who.enterpriseId : who.kind === undefined ? (who.enterpriseId ?? null) : null;
+  if (enterpriseId === null) return { ...userOf(who), enterpriseId: null, enterpriseName: null };
+  return { ...userOf(who), enterpriseId, enterpriseName: (await officers.enterpriseName(enterpriseId)) ?? null };
+}
 
 /** The session cookie (@fastify/cookie): HttpOnly, SameSite=Strict, for the whole site, Secure when the request came over HTTPS. */
 function setCookie(req: FastifyRequest, reply: FastifyReply, value: string, maxAgeS: number): void {
@@ -98,13 +108,13 @@ export function registerSessionRoutes(
     setCookie(req, reply, session.token, Math.floor(officers.sessionPolicy.ttlMs / 1000));
     deps.metrics?.logins.inc({ outcome: 'ok' });
     req.log.info({ userId: user.id, role: user.role, ip: req.ip }, 'signed in');
-    return reply.header('cache-control', 'no-store').send({ user: userOf(user), expiresAt: session.expiresAt });
+    return reply.header('cache-control', 'no-store').send({ user: await shownUser(officers, user), expiresAt: session.expiresAt });
   });
 
   // 200 either way: the console asks before it knows, and a 401 would be logged as an error by the browser
   app.get('/api/v1/session', async (req, reply) => {
     const who = await auth.authenticate(req).catch(() => undefined);
-    return reply.header('cache-control', 'no-store').send({ user: who ? userOf(who) : null });
+    return reply.header('cache-control', 'no-store').send({ user: who ? await shownUser(officers, who) : null });
   });
 
   app.delete('/api/v1/session', async (req, reply) => {

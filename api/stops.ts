@@ -2,14 +2,15 @@
  * Planned stops on record (停产/检修, issue #17 item 4; ledger/stops.ts, ADR 0009):
  *
  *   POST /api/v1/enterprises/:id/stops                      { scope, targets, kind, reason, person, startsAt, expectedEndAt }   ledger.write
- *   GET  /api/v1/enterprises/:id/stops?active=&limit=       → { stops }                                                       ledger.read
- *   GET  /api/v1/enterprises/:id/stops/:stopId              → the stop                                                        ledger.read
+ *   GET  /api/v1/enterprises/:id/stops?active=&limit=       → { stops }                                                       monitoring.read
+ *   GET  /api/v1/enterprises/:id/stops/:stopId              → the stop                                                        monitoring.read
  *   POST /api/v1/enterprises/:id/stops/:stopId/end          { note? }   (early end allowed)                                   ledger.write
  *   POST /api/v1/enterprises/:id/stops/:stopId/cancel       { note? }   (registered in error)                                 ledger.write
  *
  * Today the admin (and any role given `ledger.write`) registers on the enterprise's behalf; enterprise
  * users (issue #18) will register their own — the record keeps who did (`registeredBy`). Each stop is
  * answered with its `status` at the platform's time (planned, active, overrunning, ended, cancelled).
+ * An enterprise user (issue #18, `monitoring.read`) reads its own enterprise's stops; another's are 404.
  * Every change is announced to the rules worker (registry-changed, message `stops`); it also re-reads the
  * stops every `rules.reloadIntervalMs`.
  */
@@ -88,7 +89,7 @@ export function stopApi(config: { auth: Authenticator }, deps: StopRouteDeps) {
     });
 
     app.get('/api/v1/enterprises/:id/stops', { schema: { params: enterprisePath, querystring: listQuery } }, async (req) => {
-      const who = await auth.authorize(req, 'ledger.read');
+      const who = await auth.authorize(req, 'monitoring.read');
       const { id } = parse(enterprisePath, req.params, 'path');
       const q = parse(listQuery, req.query, 'query');
       await inScope(who, id);
@@ -96,7 +97,7 @@ export function stopApi(config: { auth: Authenticator }, deps: StopRouteDeps) {
     });
 
     app.get('/api/v1/enterprises/:id/stops/:stopId', { schema: { params: stopPath } }, async (req) => {
-      const who = await auth.authorize(req, 'ledger.read');
+      const who = await auth.authorize(req, 'monitoring.read');
       const { id, stopId } = parse(stopPath, req.params, 'path');
       await inScope(who, id);
       const s = await stops.get(id, stopId);

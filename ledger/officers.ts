@@ -2,7 +2,9 @@
  * Officers (duty officers 值班员, inspectors 执法人员, leaders; api/roles.ts) and their API tokens: the ledger (`officers` table,
  * migration 4) and their console sessions; the admin routes that manage
  * them are api/officers.ts. A token is returned once, at creation; only its
- * SHA-256 is stored.
+ * SHA-256 is stored. An enterprise's own users (safety manager, responsible
+ * persons; issue #18, migration 18) are kept here too, with their enterprise
+ * instead of an authority; they are imported from a sheet by enterprise-users.ts.
  */
 import { z } from 'zod';
 import type { Clock } from '../core/clock.ts';
@@ -75,13 +77,57 @@ export const officerInput = z
   .superRefine((o, ctx) => {
     const enterpriseUser = isEnterpriseRole(o.role);
     if (enterpriseUser && o.enterpriseId === undefined)
-      ctx.addIssue({ code: 'custom', path: ['enterpriseId'], message: `required for the role ${o.role}` });
+      ctx.addIssue({ code: 'custom', path: ['enterpriseId'], message: `角色 ${o.role} 须指定所属企业 / required for the role ${o.role}` });
     if (enterpriseUser && o.authorityId !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['authorityId'], message: `an enterprise user takes its enterprise's authority; give enterpriseId only` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['authorityId'],
+        message: `企业用户随其企业的执法主体，只需指定企业 / an enterprise user takes its enterprise's authority; give enterpriseId only`,
+      });
     if (!enterpriseUser && o.enterpriseId !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['enterpriseId'], message: `only for the roles ${ENTERPRISE_ROLES.join(', ')}` });
-    if (!enterpriseUser && o.authorityId === undefined) ctx.addIssue({ code: 'custom', path: ['authorityId'], message: 'required' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['enterpriseId'],
+        message: `只有企业角色（${ENTERPRISE_ROLES.join('、')}）属于企业 / only for the roles ${ENTERPRISE_ROLES.join(', ')}`,
+      });
+    if (!enterpriseUser && o.authorityId === undefined)
+      ctx.addIssue({ code: 'custom', path: ['authorityId'], message: `角色 ${o.role} 须指定执法主体 / required for the role ${o.role}` });
   });
+export type OfficerInput = z.output<typeof officerInput>;
+
+/** Who an admin's list shows: every user, or those of one enterprise. */
+export const officerListQuery = z.strictObject({ enterpriseId: idSchema.optional() });
+
+/** The enterprise's authority, or 404 (in both languages) when it does not exist. */
+export async function enterpriseAuthority(q: Queryable, enterpriseId: string): Promise<string> {
+  const e = await q.query<{ authority_id: string | null }>('SELECT authority_id FROM enterprises WHERE id = $1', [enterpriseId]);
+  if (!e.rows[0]) throw new AppError('NOT_FOUND', `企业 ${enterpriseId} 不存在 / enterprise ${enterpriseId} not found`);
+  return e.rows[0].authority_id ?? '';
+}
+
+/**
+ * Writes one user (officer or enterprise user) inside the caller's transaction, with its token's hash and its
+ * password's (or none); the caller audits. Database refusals become 409 (the id is taken) or 404 (no such authority).
+ */
+export async function insertOfficer(tx: Queryable, o: Omit<OfficerInput, 'password'>, hash: string, passwordHash: string | null): Promise<void> {
+  try {
+    await tx.query(
+      'INSERT INTO officers (id, name, authority_id, enterprise_id, role, phone, token_hash, password_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+      [o.id, o.name, o.authorityId ?? null, o.enterpriseId ?? null, o.role, o.phone ?? null, hash, passwordHash],
+    );
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === '23505') throw new AppError('CONFLICT', `用户 ${o.id} 已存在 / officer ${o.id} already exists`);
+    if (code === '23503')
+      throw new AppError(
+        'NOT_FOUND',
+        o.enterpriseId === undefined
+          ? `执法主体 ${o.authorityId} 不存在 / authority ${o.authorityId} not found`
+          : `企业 ${o.enterpriseId} 不存在 / enterprise ${o.enterpriseId} not found`,
+      );
+    throw err;
+  }
+}
 
 /** How long a console session lasts: at most `ttlMs` from sign-in, and `idleMs` without a request. */
 export interface SessionPolicy {
@@ -116,8 +162,8 @@ let dummyHash: Promise<string> | undefined;
 /** The officer ledger; it is what authentication looks officers up in (api/auth.ts `OfficerLookup`). */
 export class Officers {
   constructor(
-    private readonly db: Queryable,
-    private readonly clock: Clock,
+    readonly db: Queryable,
+    readonly clock: Clock,
     readonly sessionPolicy: SessionPolicy = DEFAULT_SESSION_POLICY,
   ) {}
 
@@ -127,35 +173,21 @@ export class Officers {
     const token = newToken();
     const passwordHash = password === undefined ? null : await hashSecret(password);
     let authorityId = o.authorityId ?? '';
-    try {
-      await withAudit(
-        this.db,
-        async (tx) => {
-          if (o.enterpriseId !== undefined) {
-            const e = await tx.query<{ authority_id: string | null }>('SELECT authority_id FROM enterprises WHERE id = $1', [o.enterpriseId]);
-            if (!e.rows[0]) throw new AppError('NOT_FOUND', `enterprise ${o.enterpriseId} not found`);
-            authorityId = e.rows[0].authority_id ?? '';
-          }
-          await tx.query(
-            'INSERT INTO officers (id, name, authority_id, enterprise_id, role, phone, token_hash, password_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-            [o.id, o.name, o.authorityId ?? null, o.enterpriseId ?? null, o.role, o.phone ?? null, tokenHash(token), passwordHash],
-          );
-        },
-        () => ({
-          actor,
-          action: 'officer.created',
-          subjectType: 'officer',
-          subjectId: o.id,
-          data: { ...o, password: passwordHash !== null },
-          at: this.clock.now(),
-        }),
-      );
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code === '23505') throw new AppError('CONFLICT', `officer ${o.id} already exists`);
-      if (code === '23503') throw new AppError('NOT_FOUND', `authority ${o.authorityId} not found`);
-      throw err;
-    }
+    await withAudit(
+      this.db,
+      async (tx) => {
+        if (o.enterpriseId !== undefined) authorityId = await enterpriseAuthority(tx, o.enterpriseId);
+        await insertOfficer(tx, o, tokenHash(token), passwordHash);
+      },
+      () => ({
+        actor,
+        action: 'officer.created',
+        subjectType: 'officer',
+        subjectId: o.id,
+        data: { ...o, password: passwordHash !== null },
+        at: this.clock.now(),
+      }),
+    );
     return { ...o, authorityId, token };
   }
 
@@ -283,12 +315,20 @@ export class Officers {
     return identityOf({ id: r.officer_id, name: r.name, role: r.role, authority_id: r.authority_id, enterprise_id: r.enterprise_id });
   }
 
-  /** Every officer and enterprise user, for the admin: without tokens or password hashes, only whether a password is set. */
-  async list(): Promise<(OfficerIdentity & { phone: string | null; disabled: boolean; hasPassword: boolean })[]> {
+  /** Every officer and enterprise user (or those of one enterprise), for the admin: without tokens or password hashes, only whether a password is set. */
+  async list(filter: { enterpriseId?: string | undefined } = {}): Promise<(OfficerIdentity & { phone: string | null; disabled: boolean; hasPassword: boolean })[]> {
+    const where = filter.enterpriseId === undefined ? '' : 'WHERE o.enterprise_id = $1';
     const { rows } = await this.db.query<IdentityRow & { phone: string | null; disabled: boolean; has_password: boolean }>(
-      `${IDENTITY_SELECT.replace('SELECT', 'SELECT o.phone, o.disabled, o.password_hash IS NOT NULL AS has_password,')} ORDER BY o.id`,
+      `${IDENTITY_SELECT.replace('SELECT', 'SELECT o.phone, o.disabled, o.password_hash IS NOT NULL AS has_password,')} ${where} ORDER BY o.id`,
+      filter.enterpriseId === undefined ? [] : [filter.enterpriseId],
     );
     return rows.map((r) => ({ ...identityOf(r), phone: r.phone, disabled: r.disabled, hasPassword: r.has_password }));
+  }
+
+  /** An enterprise's name (for an enterprise user's session), undefined if it does not exist. */
+  async enterpriseName(enterpriseId: string): Promise<string | undefined> {
+    const { rows } = await this.db.query<{ name: string }>('SELECT name FROM enterprises WHERE id = $1', [enterpriseId]);
+    return rows[0]?.name;
   }
 
   async isEnabled(id: string): Promise<boolean> {

@@ -327,7 +327,7 @@ const EMPTY: SheetProblem = {
 // ───────────────────────────── parsing ─────────────────────────────
 
 /** A header as compared: case, spaces, full-width brackets and the unit in brackets ignored. */
-const normHeader = (h: string): string => h.normalize('NFKC').replace(/\s+/g, '').replace(/[（]/g, '(').replace(/[）]/g, ')').toUpperCase();
+export const normHeader = (h: string): string => h.normalize('NFKC').replace(/\s+/g, '').replace(/[（]/g, '(').replace(/[）]/g, ')').toUpperCase();
 
 const HEADER_INDEX: Map<string, ColumnCode> = new Map(
   COLUMN_CODES.flatMap((code) => {

@@ -11,7 +11,8 @@ import { systemClock } from '../core/clock.ts';
 export async function buildTestApi(
   adminToken: string,
   clock: { now(): number } = Date,
-  extra: Partial<ApiDeps> = {},
+  /** Dependencies to replace, or a function of the ledger giving them (e.g. `(db) => ({ alerts: { db, heartbeatMs: 100 } })`). */
+  extra: Partial<ApiDeps> | ((db: Db) => Partial<ApiDeps>) = {},
 ): Promise<{ app: ReturnType<typeof buildApi>; db: Db }> {
   const logger = createLogger({ level: 'silent' });
   const db = await openDb({ pgliteDir: 'memory://', logger });
@@ -26,7 +27,7 @@ export async function buildTestApi(
       clock,
       alerts: { db },
       ruleOverrides: { catalogue: () => Promise.resolve(defaultCatalogue()), announce: () => Promise.resolve() },
-      ...extra,
+      ...(typeof extra === 'function' ? extra(db) : extra),
     },
   );
   await app.ready();

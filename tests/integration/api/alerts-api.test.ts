@@ -227,13 +227,13 @@ describe('officers and tokens', () => {
     expect((await new AdminClient(base(), token).request('GET', '/api/v1/alerts')).status).toBe(200);
 
     const again = await admin.request('POST', '/api/v1/officers', { id: 'o-new', name: '又一个', authorityId: 'K2' });
-    expect(again).toEqual({ status: 409, body: { error: { code: 'CONFLICT', message: 'officer o-new already exists' } } });
+    expect(again).toEqual({ status: 409, body: { error: { code: 'CONFLICT', message: '用户 o-new 已存在 / officer o-new already exists' } } });
   });
 
   it('refuses an officer with an unknown authority, a bad body or the admin id', async () => {
     expect(await admin.request('POST', '/api/v1/officers', { id: 'o-x', name: 'x', authorityId: 'NOPE' })).toEqual({
       status: 404,
-      body: { error: { code: 'NOT_FOUND', message: 'authority NOPE not found' } },
+      body: { error: { code: 'NOT_FOUND', message: '执法主体 NOPE 不存在 / authority NOPE not found' } },
     });
     for (const [body, message] of [
       [{ id: 'o-x', authorityId: 'K1' }, /^body: name: /],
