@@ -18,10 +18,15 @@ import type { buildApi } from '../../../api/server.ts';
 import { AlertStore } from '../../../alerts/store.ts';
 import type { Db } from '../../../core/db/db.ts';
 import { AlertDriver } from '../../../testkit/notify.ts';
+import { jpegBytes } from '../../../testkit/attachments.ts';
+import { DEFAULT_RESPONSE_POLICY } from '../../../alerts/response/policy.ts';
+import { ResponseService } from '../../../alerts/response/service.ts';
+import { AttachmentStore } from '../../../ledger/attachments.ts';
+import { createLogger } from '../../../core/logger.ts';
 import { SseClient } from '../../../testkit/sse.ts';
 import { buildTestApi } from '../../../testkit/test-api.ts';
 import { TEST_ADMIN_TOKEN } from '../../../testkit/tokens.ts';
-import { ENTERPRISE_ROUTE_CASES, type RouteContext, type RouteRequest, type Where } from './enterprise-route-cases.ts';
+import { currentQuarter, ENTERPRISE_ROUTE_CASES, type RouteContext, type RouteRequest, type Where } from './enterprise-route-cases.ts';
 
 const ENTERPRISE: Record<Where, string> = { inside: 'E1', outside: 'E2' };
 const PASSWORD = 'enterprise-pass-2026';
@@ -30,6 +35,11 @@ let db: Db;
 let app: ReturnType<typeof buildApi>;
 let port: number;
 let alerts: AlertDriver;
+let alertStore: AlertStore;
+let responses: ResponseService;
+let files: AttachmentStore;
+/** A safety manager of each enterprise (the outside one's prepares what an outside request names). */
+const enterpriseTokens: Record<Where, string> = { inside: '', outside: '' };
 let subjects = 0;
 let users = 0;
 const tokens: Partial<Record<EnterpriseRole, string>> = {};
@@ -55,7 +65,7 @@ async function send(token: string | undefined, req: RouteRequest): Promise<Answe
   const r = await app.inject({
     method: req.method,
     url: req.url,
-    headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+    headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...req.headers },
     ...(req.body === undefined ? {} : { payload: req.body as object }),
   });
   const json = (r.headers['content-type'] ?? '').toString().startsWith('application/json');
@@ -66,7 +76,37 @@ const admin = async (method: RouteRequest['method'], url: string, body?: unknown
 const context = (role: EnterpriseRole): RouteContext => ({
   role,
   enterprise: (w) => ENTERPRISE[w],
-  alert: (w) => alerts.fire(`GT-${++subjects}`, { enterpriseId: ENTERPRISE[w] }),
+  alert: async (w) => {
+    const id = await alerts.fire(`GT-${++subjects}`, { enterpriseId: ENTERPRISE[w] });
+    // as the notifier does: the enterprise (it has users) answers first
+    await responses.consider((await alertStore.get(id))!);
+    return id;
+  },
+  attachment: async (w) => {
+    const alertId = await alerts.fire(`GT-${++subjects}`, { enterpriseId: ENTERPRISE[w] });
+    const meta = await files.put({
+      enterpriseId: ENTERPRISE[w],
+      subject: { type: 'alert', id: alertId },
+      filename: '现场照片.jpg',
+      contentType: 'image/jpeg',
+      bytes: jpegBytes(),
+      actor: 'user:admin',
+    });
+    return meta.id;
+  },
+  selfReportedHazard: async (w) => {
+    const r = await send(enterpriseTokens[w], {
+      method: 'POST',
+      url: `/api/v1/enterprises/${ENTERPRISE[w]}/self-inspections`,
+      body: {
+        period: currentQuarter(),
+        summary: '自查',
+        hazards: [{ description: '检测报警器故障', major: false, measures: '更换探头', deadline: Date.now() + 30 * 86_400_000 }],
+      },
+    });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    return (r.body as { report: { hazards: { id: string }[] } }).report.hazards[0]!.id;
+  },
   stop: (w) => stops[w]!,
   sensor: 'GT-1',
   freshUser: async () => {
@@ -81,7 +121,17 @@ beforeAll(async () => {
   ({ app, db } = await buildTestApi(TEST_ADMIN_TOKEN));
   await app.listen({ host: '127.0.0.1', port: 0 });
   port = (app.server.address() as AddressInfo).port;
-  alerts = new AlertDriver(new AlertStore(db));
+  alertStore = new AlertStore(db);
+  alerts = new AlertDriver(alertStore);
+  responses = new ResponseService({
+    db,
+    alerts: alertStore,
+    clock: Date,
+    logger: createLogger({ level: 'silent' }),
+    policy: DEFAULT_RESPONSE_POLICY,
+    patternOf: () => 'threshold',
+  });
+  files = new AttachmentStore(db, Date);
   for (const a of [
     { id: 'C', name: '市局', level: 'city' },
     { id: 'K1', name: '甲县局', level: 'county', parentId: 'C' },
@@ -96,7 +146,9 @@ beforeAll(async () => {
     const e = ENTERPRISE[w];
     expect((await admin('POST', '/api/v1/enterprises', { id: e, name: `企业 ${e}`, sector: 'hazardous_chemicals', authorityId })).status).toBe(201);
     expect((await admin('POST', '/api/v1/gateways', { id: `G-${e}`, enterpriseId: e })).status).toBe(201);
-    expect((await admin('POST', '/api/v1/sensors', { id: 'GT-1', enterpriseId: e, gatewayId: `G-${e}`, kind: 'combustible_gas', unit: '%LEL', periodS: 5 })).status).toBe(201);
+    expect(
+      (await admin('POST', '/api/v1/sensors', { id: 'GT-1', enterpriseId: e, gatewayId: `G-${e}`, kind: 'combustible_gas', unit: '%LEL', periodS: 5 })).status,
+    ).toBe(201);
     const stop = await admin('POST', `/api/v1/enterprises/${e}/stops`, {
       scope: 'enterprise',
       kind: 'maintenance',
@@ -109,6 +161,11 @@ beforeAll(async () => {
     stops[w] = (stop.body as { id: string }).id;
   }
   for (const role of ENTERPRISE_ROLES) tokens[role] = (await context(role).freshUser()).token;
+  for (const w of ['inside', 'outside'] as const) {
+    const r = await admin('POST', '/api/v1/officers', { id: `sm-${w}`, name: `安全负责人 ${w}`, role: 'safety_manager', enterpriseId: ENTERPRISE[w] });
+    expect(r.status).toBe(201);
+    enterpriseTokens[w] = (r.body as { token: string }).token;
+  }
 });
 
 afterAll(async () => {
@@ -123,7 +180,13 @@ const CELLS = Object.entries(ENTERPRISE_ROUTE_CASES).flatMap(([key, c]) =>
   ENTERPRISE_ROLES.flatMap((role) => {
     const access = ROUTES[key]?.access;
     const allowed = access === 'public' || access === 'session' || (access !== undefined && access !== 'admin' && can(role, access));
-    const wheres: Where[] = allowed ? (c.names === 'enterprise' ? ['inside', 'outside'] : ['inside']) : namesEnterprise(key) ? ['inside', 'outside'] : ['inside'];
+    const wheres: Where[] = allowed
+      ? c.names === 'enterprise'
+        ? ['inside', 'outside']
+        : ['inside']
+      : namesEnterprise(key)
+        ? ['inside', 'outside']
+        : ['inside'];
     return wheres.map((where) => {
       const expected = c.kind === 'public' ? 'as anyone' : !allowed ? 403 : where === 'outside' ? 404 : c.ok!;
       return { key, role, where, expected, c, access };
@@ -164,4 +227,3 @@ describe('each enterprise role against each route, for its own enterprise and an
     if (expected !== 403 && expected !== 404) c.check?.(r.body, context(role));
   });
 });
-

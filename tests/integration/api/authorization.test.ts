@@ -38,7 +38,11 @@ let tasks: TaskStore;
 let alerts: AlertDriver;
 /** Bearer token per role (the officers are of K1; the K2 inspector takes outside tasks). */
 const tokens: Record<string, string> = {};
-const OFFICER_OF: Record<Exclude<Role, 'admin' | 'safety_manager' | 'responsible_person'>, string> = { duty_officer: 'duty-k1', inspector: 'insp-k1', leader: 'lead-k1' };
+const OFFICER_OF: Record<Exclude<Role, 'admin' | 'safety_manager' | 'responsible_person'>, string> = {
+  duty_officer: 'duty-k1',
+  inspector: 'insp-k1',
+  leader: 'lead-k1',
+};
 const ENTERPRISE: Record<Where, string> = { inside: 'E1', outside: 'E2' };
 let subjects = 0;
 const isInside = (enterpriseId: string): boolean => enterpriseId === ENTERPRISE.inside || enterpriseId.startsWith('E-inside-');
@@ -130,6 +134,16 @@ const ENDPOINTS: Endpoint[] = [
     request: async (w) => ({ method: 'POST', url: `/api/v1/alerts/${await newAlert(ENTERPRISE[w])}/escalate`, body: { note: '请上级协调' } }),
   },
   {
+    name: 'POST /alerts/:id/verifications',
+    permission: 'alerts.review',
+    ok: 201,
+    request: async (w) => ({
+      method: 'POST',
+      url: `/api/v1/alerts/${await newAlert(ENTERPRISE[w])}/verifications`,
+      body: { method: 'call', outcome: 'handled', note: '电话核实，企业已处置' },
+    }),
+  },
+  {
     name: 'POST /alerts/:id/dispose',
     permission: 'alerts.act',
     ok: 200,
@@ -197,7 +211,11 @@ const ENDPOINTS: Endpoint[] = [
     permission: 'inspections.record',
     ok: 201,
     // an officer's authority is implied; the admin names the enterprise's own
-    request: async (w) => ({ method: 'POST', url: '/api/v1/inspections', body: { enterpriseId: ENTERPRISE[w], origin: 'complaint', basisRef: 'TS-2026-0001' } }),
+    request: async (w) => ({
+      method: 'POST',
+      url: '/api/v1/inspections',
+      body: { enterpriseId: ENTERPRISE[w], origin: 'complaint', basisRef: 'TS-2026-0001' },
+    }),
   },
   {
     name: 'GET /tasks/:id',
@@ -384,7 +402,11 @@ describe('each role against each endpoint, inside and outside its jurisdiction',
       // a permission no route checks yet has nothing to test; once a route checks it, it needs its case
       if (officerRole && routes(p).length > 0) expect(here.has(p), `${p}: add an endpoint of it to ENDPOINTS`).toBe(true);
       // one only enterprise roles have: every route of it has its case in the enterprise roles' every-route table
-      if (!officerRole) expect(routes(p).filter((k) => !(k in ENTERPRISE_ROUTE_CASES)), p).toEqual([]);
+      if (!officerRole)
+        expect(
+          routes(p).filter((k) => !(k in ENTERPRISE_ROUTE_CASES)),
+          p,
+        ).toEqual([]);
     }
     // and the officers' table names no permission that does not exist
     for (const p of here) expect(Object.keys(PERMISSIONS)).toContain(p);
@@ -429,7 +451,9 @@ describe('listings are scoped, and an officer acts only as their own authority',
   });
 
   it('refuses an inspection recorded in another authority’s name, and a step by an inspector not assigned', async () => {
-    expect(await call(tokens['insp-k1']!, 'POST', '/api/v1/inspections', { enterpriseId: 'E1', authorityId: 'C', origin: 'complaint', basisRef: 'TS-2026-0002' })).toMatchObject({
+    expect(
+      await call(tokens['insp-k1']!, 'POST', '/api/v1/inspections', { enterpriseId: 'E1', authorityId: 'C', origin: 'complaint', basisRef: 'TS-2026-0002' }),
+    ).toMatchObject({
       status: 403,
     });
     const t = await newTask('inside', 'assigned');

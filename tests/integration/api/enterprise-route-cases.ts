@@ -24,14 +24,20 @@ export interface RouteRequest {
   token?: string;
   /** The live stream: opened over a socket, not `app.inject` (it never ends by itself). */
   stream?: boolean;
+  /** Extra request headers (a file upload's content type). */
+  headers?: Record<string, string>;
 }
 
 export interface RouteContext {
   role: EnterpriseRole;
   /** The enterprise id: the caller's own (inside) or another's (outside). */
   enterprise(where: Where): string;
-  /** A fresh firing alert of the enterprise. */
+  /** A fresh firing alert of the enterprise, handed to it to answer first (its response record open). */
   alert(where: Where): Promise<string>;
+  /** A photo attached to a fresh alert of the enterprise (by one of its users). */
+  attachment(where: Where): Promise<string>;
+  /** A hazard of a self-inspection report of the enterprise, not yet rectified. */
+  selfReportedHazard(where: Where): Promise<string>;
   /** A planned stop registered for the enterprise. */
   stop(where: Where): string;
   /** A sensor of each enterprise (readings). */
@@ -63,6 +69,12 @@ const refused = (key: string): RouteCase => ({
   kind: 'refused',
   request: (c, w) => ({ ...pathOf(key, c.enterprise(w)), ...(key.startsWith('GET ') ? {} : { body: {} }) }),
 });
+/** The calendar quarter now, in China Standard Time (`2026-Q4`). */
+export const currentQuarter = (now = Date.now()): string => {
+  const d = new Date(now + 8 * 3_600_000);
+  return `${d.getUTCFullYear()}-Q${Math.floor(d.getUTCMonth() / 3) + 1}`;
+};
+
 const pub = (request: RouteCase['request']): RouteCase => ({ kind: 'public', request });
 const get = (url: string): RouteRequest => ({ method: 'GET', url });
 
@@ -91,7 +103,8 @@ export const ENTERPRISE_ROUTE_CASES: Record<string, RouteCase> = {
     request: () => get('/api/v1/session'),
     check: (body, c) => {
       const user = (body as { user: { enterpriseId?: string; enterpriseName?: string } | null }).user;
-      if (user && (user.enterpriseId !== c.enterprise('inside') || !user.enterpriseName)) throw new Error(`the session does not name the enterprise: ${JSON.stringify(user)}`);
+      if (user && (user.enterpriseId !== c.enterprise('inside') || !user.enterpriseName))
+        throw new Error(`the session does not name the enterprise: ${JSON.stringify(user)}`);
     },
   },
   'DELETE /api/v1/session': { kind: 'session', ok: 204, request: () => ({ method: 'DELETE', url: '/api/v1/session' }) },
@@ -169,6 +182,95 @@ export const ENTERPRISE_ROUTE_CASES: Record<string, RouteCase> = {
         throw new Error('the bureau’s parts of the alert were shown');
     },
   },
+  'GET /api/v1/alerts/:id/response': {
+    kind: 'allowed',
+    names: 'enterprise',
+    ok: 200,
+    request: async (c, w) => get(`/api/v1/alerts/${await c.alert(w)}/response`),
+    check: (body) => {
+      const b = body as { response: { state: string } | null; verifications: unknown[] };
+      if (b.response?.state !== 'awaiting_sign') throw new Error('expected the open response of a handed alarm');
+      if (b.verifications.length !== 0) throw new Error('the bureau’s verification notes were shown');
+    },
+  },
+  'POST /api/v1/alerts/:id/sign': {
+    kind: 'allowed',
+    names: 'enterprise',
+    ok: 200,
+    request: async (c, w) => ({ method: 'POST', url: `/api/v1/alerts/${await c.alert(w)}/sign`, body: {} }),
+  },
+  'POST /api/v1/alerts/:id/feedback': {
+    kind: 'allowed',
+    names: 'enterprise',
+    ok: 200,
+    request: async (c, w) => ({
+      method: 'POST',
+      url: `/api/v1/alerts/${await c.alert(w)}/feedback`,
+      body: { cause: 'process_fluctuation', measures: '进料波动，已调整' },
+    }),
+  },
+  'POST /api/v1/alerts/:id/clear-request': {
+    kind: 'allowed',
+    names: 'enterprise',
+    // the alarm has no feedback yet: the enterprise may ask, and is told what comes first (409), never 403/404 inside
+    ok: 409,
+    request: async (c, w) => ({ method: 'POST', url: `/api/v1/alerts/${await c.alert(w)}/clear-request`, body: {} }),
+  },
+  'POST /api/v1/alerts/:id/review': refused('POST /api/v1/alerts/:id/review'),
+  'POST /api/v1/alerts/:id/verifications': refused('POST /api/v1/alerts/:id/verifications'),
+  'GET /api/v1/response-policy': { kind: 'allowed', names: 'none', ok: 200, request: () => get('/api/v1/response-policy') },
+  'POST /api/v1/alerts/:id/attachments': {
+    kind: 'allowed',
+    names: 'enterprise',
+    ok: 201,
+    request: async (c, w) => ({
+      method: 'POST',
+      url: `/api/v1/alerts/${await c.alert(w)}/attachments?name=photo.png`,
+      headers: { 'content-type': 'image/png' },
+      body: Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(64)]),
+    }),
+  },
+  'GET /api/v1/alerts/:id/attachments': {
+    kind: 'allowed',
+    names: 'enterprise',
+    ok: 200,
+    request: async (c, w) => get(`/api/v1/alerts/${await c.alert(w)}/attachments`),
+  },
+  'GET /api/v1/attachments/:id': {
+    kind: 'allowed',
+    names: 'enterprise',
+    ok: 200,
+    request: async (c, w) => get(`/api/v1/attachments/${await c.attachment(w)}`),
+  },
+  'POST /api/v1/enterprises/:id/self-inspections': {
+    kind: 'allowed',
+    names: 'enterprise',
+    ok: 201,
+    request: (c, w) => ({
+      method: 'POST',
+      url: `/api/v1/enterprises/${c.enterprise(w)}/self-inspections`,
+      body: { period: currentQuarter(), summary: '安全副总带队检查罐区', hazards: [] },
+    }),
+  },
+  'GET /api/v1/enterprises/:id/self-inspections': {
+    kind: 'allowed',
+    names: 'enterprise',
+    ok: 200,
+    request: (c, w) => get(`/api/v1/enterprises/${c.enterprise(w)}/self-inspections`),
+  },
+  'POST /api/v1/enterprises/:id/self-reported-hazards/:hazardId/rectified': {
+    kind: 'allowed',
+    names: 'enterprise',
+    ok: 200,
+    request: async (c, w) => ({
+      method: 'POST',
+      url: `/api/v1/enterprises/${c.enterprise(w)}/self-reported-hazards/${await c.selfReportedHazard(w)}/rectified`,
+      body: { note: '已更换探头并标定' },
+    }),
+  },
+  // an enterprise user's scope is its own enterprise: whether it is late itself
+  'GET /api/v1/self-inspections/overdue': { kind: 'allowed', names: 'none', ok: 200, request: () => get('/api/v1/self-inspections/overdue') },
+
   'POST /api/v1/alerts/:id/acknowledge': refused('POST /api/v1/alerts/:id/acknowledge'),
   'POST /api/v1/alerts/:id/escalate': refused('POST /api/v1/alerts/:id/escalate'),
   'POST /api/v1/alerts/:id/dispose': refused('POST /api/v1/alerts/:id/dispose'),
