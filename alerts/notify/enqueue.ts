@@ -29,7 +29,7 @@ export async function enqueueNotifications(deps: EnqueueDeps, deliveries: readon
     const ent = await entOf(d.alert.enterpriseId);
     jobs.push({
       name: d.event.type,
-      data: { channel: d.channel, notification: buildNotification(d.jobId, d.event, d.alert, ent) },
+      data: { channel: d.channel, notification: buildNotification(d.jobId, d.event, d.alert, ent), ...(d.target && { enterprise: d.target }) },
       opts: { ...deps.notifyJobOpts, jobId: d.jobId },
     });
   }

@@ -106,11 +106,12 @@ export function robotOutcome(name: string, a: ProviderAnswer, rateLimited: reado
   if (a.status < 200 || a.status >= 300) throw httpFailure(name, a);
   const body = jsonOf(name, a);
   const errcode = Number(body.errcode);
-  const errmsg = String(body.errmsg ?? '');
+  const errmsg = typeof body.errmsg === 'string' ? body.errmsg : '';
   if (errcode === 0) return;
-  const msg = `${name}: errcode ${String(body.errcode)} ${errmsg}`;
-  if (rateLimited.includes(errcode)) throw new ProviderError(msg, String(body.errcode), errmsg);
-  throw new ProviderRejection(msg, String(body.errcode), errmsg);
+  const code = Number.isFinite(errcode) ? String(errcode) : 'BAD_ANSWER';
+  const msg = `${name}: errcode ${code} ${errmsg}`;
+  if (rateLimited.includes(errcode)) throw new ProviderError(msg, code, errmsg);
+  throw new ProviderRejection(msg, code, errmsg);
 }
 
 /** `138****1234`: a phone number as it may appear in logs and on the delivery record. */

@@ -117,7 +117,7 @@ export class AliyunSmsChannel implements NotificationChannel {
       throw err;
     }
     const code = typeof json.Code === 'string' ? json.Code : undefined;
-    const message = String(json.Message ?? '');
+    const message = typeof json.Message === 'string' ? json.Message : '';
     if (answer.status >= 200 && answer.status < 300 && code === 'OK') return;
     if (code === undefined) throw httpFailure('Aliyun SMS', answer);
     const msg = `Aliyun SMS: ${code} ${message}`;
