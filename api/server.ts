@@ -40,6 +40,7 @@ import { riskWarningApi } from './risk-warnings.ts';
 import { alarmQualityApi } from './alarm-quality.ts';
 import { stopApi, type StopApiDeps } from './stops.ts';
 import { kpiApi } from './kpis.ts';
+import { notifySettingsApi } from './notify-settings.ts';
 
 export interface ApiDeps {
   db: Db;
@@ -67,6 +68,8 @@ export interface ApiDeps {
   ruleOverrides?: RuleOverrideApiDeps;
   /** Tells the rules worker that planned stops changed (api/stops.ts); without it the worker's poll catches up. */
   plannedStops?: StopApiDeps | undefined;
+  /** Enterprise notification settings (api/notify-settings.ts): config `notify.allowInsecureChannelUrls`. Default https only (and loopback). */
+  notifySettings?: { allowInsecureUrls: boolean } | undefined;
 }
 
 /** Request body limits (the platform's defaults): any JSON route, and the deepest JSON nesting any route takes. */
@@ -182,6 +185,7 @@ export function buildApi(
   app.register(alarmQualityApi({ auth }, { ...deps, catalogue: catalogue ?? coverageDeps.catalogue }));
   app.register(stopApi({ auth }, deps));
   app.register(kpiApi({ auth, rollups: config.rawRetentionMs !== undefined }, deps));
+  app.register(notifySettingsApi({ auth }, deps));
 
   return Object.assign(app, { routes });
 }

@@ -53,6 +53,7 @@ export function buildApiPart(ctx: PlatformContext, gateway: GatewayPart | undefi
         },
       },
       alerts: { db, catalogue, announce: ctx.announce, subscribeAlertEvents: ctx.subscribeAlertEvents, maxShelveMs: config.notify.maxShelveMs },
+      notifySettings: { allowInsecureUrls: config.notify.allowInsecureChannelUrls },
       plannedStops: {
         announce: async () => {
           await redis.command.publish(registryChangedChannel(config.redisPrefix), STOPS_CHANGED);
