@@ -23,8 +23,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { redisAnnouncer } from '../../../alerts/bus.ts';
 import { deliveriesOf, EnterpriseSettingsStore, NOTIFY_QUEUE, notifySettingsInput, buildNotifier, type DeliveryRecord } from '../../../alerts/notify/index.ts';
 import type { NotifyJobData } from '../../../alerts/notify/jobs.ts';
-import { notificationJobId, type AlertEvent } from '../../../alerts/state/index.ts';
-import { AlertStore } from '../../../alerts/store.ts';
+import { notificationJobId } from '../../../alerts/state/index.ts';
+import { AlertStore, type StoredAlertEvent } from '../../../alerts/store.ts';
 import { systemClock } from '../../../core/clock.ts';
 import { platformConfigSchema } from '../../../core/config.ts';
 import { openRedisConnections } from '../../../core/connections.ts';
@@ -198,7 +198,7 @@ function checkDingSign(s: Seen): void {
   expect(s.rawQuery).toBe(`access_token=${DING_TOKEN}&timestamp=${ts}&sign=${encodeURIComponent(sign)}`);
 }
 
-const firedEvent = async (alertId: string): Promise<AlertEvent> => (await store.events(alertId)).find((e) => e.type === 'fired') as AlertEvent;
+const firedEvent = async (alertId: string): Promise<StoredAlertEvent> => (await store.events(alertId)).find((e) => e.type === 'fired') as StoredAlertEvent;
 
 async function settled(alertId: string, n: number): Promise<DeliveryRecord[]> {
   return vi.waitFor(async () => {
