@@ -18,6 +18,7 @@ import { channelUrlAllowed, maskPhone, robotOutcome } from '../../../alerts/noti
 import { aliyunRetryable, aliyunSignature, aliyunStringToSign, AliyunSmsChannel, percentEncode } from '../../../alerts/notify/sms-aliyun.ts';
 import { WECOM_RATE_LIMITED, wecomUrl } from '../../../alerts/notify/wecom.ts';
 import { notificationJobId, transition, type Alert } from '../../../alerts/state/index.ts';
+import { configInputFromEnv, platformConfigSchema } from '../../../core/config.ts';
 import { gasFinding, sampleNotification } from '../../../testkit/notify.ts';
 
 describe('Aliyun SMS signature (RPC style, signature version 1.0)', () => {
@@ -277,5 +278,43 @@ describe('routeToEnterprises', () => {
   it('leaves out stale events', () => {
     const old = events.map((e) => ({ ...e, recordedAt: at - 120_000 }));
     expect(route(settings(), old)).toEqual([]);
+  });
+});
+
+describe('configuration of the enterprise channels', () => {
+  it('defaults to no SMS, https only, the documented WeCom URL and a 5 s timeout', () => {
+    const n = platformConfigSchema.shape.notify.parse({});
+    expect({ sms: n.sms.provider, insecure: n.allowInsecureChannelUrls, wecom: n.wecomUrl, timeout: n.channelTimeoutMs }).toEqual({
+      sms: 'none',
+      insecure: false,
+      wecom: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send',
+      timeout: 5000,
+    });
+    expect(n.sms.aliyun.endpoint).toBe('https://dysmsapi.aliyuncs.com/');
+  });
+
+  it('names each missing key of the provider chosen', () => {
+    const issues = (input: unknown) => platformConfigSchema.shape.notify.safeParse(input).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    expect(issues({ sms: { provider: 'aliyun', aliyun: { accessKeyId: 'AK' } } })).toEqual(
+      ['accessKeySecret', 'signName', 'templateCode'].map((k) => `sms.aliyun.${k}: required for the aliyun SMS provider`),
+    );
+    expect(issues({ sms: { provider: 'http' } })).toEqual(['sms.url: required for the http SMS provider']);
+  });
+
+  it('reads the environment', () => {
+    const input = configInputFromEnv({
+      NOTIFY_SMS_PROVIDER: 'aliyun',
+      ALIYUN_SMS_ACCESS_KEY_ID: 'AK',
+      ALIYUN_SMS_ACCESS_KEY_SECRET: 'SK',
+      ALIYUN_SMS_SIGN_NAME: '应急管理',
+      ALIYUN_SMS_TEMPLATE_CODE: 'SMS_1',
+      NOTIFY_CHANNEL_TIMEOUT_MS: '3000',
+      NOTIFY_ALLOW_INSECURE_CHANNEL_URLS: 'true',
+    });
+    expect(input.notify).toEqual({
+      channelTimeoutMs: 3000,
+      allowInsecureChannelUrls: true,
+      sms: { provider: 'aliyun', aliyun: { accessKeyId: 'AK', accessKeySecret: 'SK', signName: '应急管理', templateCode: 'SMS_1' } },
+    });
   });
 });
