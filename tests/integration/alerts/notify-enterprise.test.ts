@@ -40,6 +40,7 @@ const DING_SECRET = 'SEC0123456789abcdef0123456789';
 const DING_TOKEN = 'ding-token-0123456789';
 const WECOM_KEY = 'wecom-key-0123456789';
 const PHONES = ['13800001111', '13900002222'];
+const SMS_GATEWAY_SECRET = 'sms-gateway-secret-0123';
 const POLL = { timeout: 10_000, interval: 20 };
 
 let dir: string;
@@ -87,6 +88,7 @@ interface Seen {
 type Provider = 'aliyun' | 'dingtalk' | 'wecom';
 type Answer = { status: number; body: unknown };
 
+/** `/aliyun…`: the SMS provider (Aliyun, or the neutral HTTP gateway); `/robot…`: DingTalk; else WeCom. */
 const providerOf = (path: string): Provider => (path.startsWith('/aliyun') ? 'aliyun' : path.startsWith('/robot') ? 'dingtalk' : 'wecom');
 const OK: Record<Provider, Answer> = {
   aliyun: { status: 200, body: { Code: 'OK', Message: 'OK', RequestId: 'R1', BizId: 'B1' } },
@@ -124,7 +126,7 @@ async function startProviders(respond: (p: Provider, attempt: number, seen: Seen
 const maxSeq = async (): Promise<number> => Number((await db.query<{ n: string | null }>('SELECT max(seq) AS n FROM alert_events')).rows[0]?.n ?? 0);
 
 /** Settings of E1 pointing at `base`, a notifier on a fresh prefix (cursor at the end of `alert_events`). */
-async function harness(base: string) {
+async function harness(base: string, sms: 'aliyun' | 'http' = 'aliyun') {
   const prefix = `notify-ent-${process.pid}-${++tests}:`;
   await redis.set(notifyCursorKey(prefix), String(await maxSeq()));
   await new EnterpriseSettingsStore(db, systemClock).update(
@@ -140,10 +142,13 @@ async function harness(base: string) {
     escalation: {},
     channelTimeoutMs: 2000,
     wecomUrl: `${base}/cgi-bin/webhook/send`,
-    sms: {
-      provider: 'aliyun',
-      aliyun: { endpoint: `${base}/aliyun/`, accessKeyId: 'AK-test', accessKeySecret: ACCESS_KEY_SECRET, signName: '应急管理', templateCode: 'SMS_100' },
-    },
+    sms:
+      sms === 'aliyun'
+        ? {
+            provider: 'aliyun',
+            aliyun: { endpoint: `${base}/aliyun/`, accessKeyId: 'AK-test', accessKeySecret: ACCESS_KEY_SECRET, signName: '应急管理', templateCode: 'SMS_100' },
+          }
+        : { provider: 'http', url: `${base}/aliyun-less/sms?tenant=t1`, secret: SMS_GATEWAY_SECRET },
   });
   const logger = createLogger({ level: 'silent' });
   const notifyQueue = new Queue<NotifyJobData>(NOTIFY_QUEUE, { connection: redis, prefix: bullPrefix(prefix) });
@@ -353,5 +358,41 @@ describe('enterprise channels: idempotency', () => {
       ['delivered', 1],
       ['delivered', 1],
     ]);
+  });
+});
+
+describe('enterprise channels: the provider-neutral SMS gateway', () => {
+  it('POSTs JSON signed like the webhooks (HMAC-SHA256 of the raw body) with the idempotency key; a 503 is retried', async () => {
+    const prov = await startProviders((p, attempt) => (p === 'aliyun' ? { status: attempt === 1 ? 503 : 204, body: '' } : OK[p]));
+    const h = await harness(prov.base, 'http');
+    await h.start();
+    const at = Date.now() - 1000;
+    const id = await h.driver.fire('GT-E5', { at });
+    const ds = await settled(id, 3);
+    const ev = await firedEvent(id);
+    const key = notificationJobId(ev, 'enterprise:sms');
+    const tries = prov.of('aliyun');
+    expect(tries).toHaveLength(2);
+    for (const s of tries) {
+      expect({ method: s.method, path: s.path, query: s.rawQuery, type: s.headers['content-type'], key: s.headers['x-nss-idempotency-key'] }).toEqual({
+        method: 'POST',
+        path: '/aliyun-less/sms',
+        query: 'tenant=t1',
+        type: 'application/json; charset=utf-8',
+        key,
+      });
+      expect(s.headers['x-nss-signature']).toBe(`sha256=${createHmac('sha256', SMS_GATEWAY_SECRET).update(s.body, 'utf8').digest('hex')}`);
+      expect(JSON.parse(s.body)).toEqual({
+        version: 1,
+        idempotencyKey: key,
+        phones: PHONES,
+        text: text('GT-E5', at),
+        alertId: id,
+        enterpriseId: 'E1',
+        event: { seq: ev.seq, type: 'fired', severity: 'red', at: new Date(at).toISOString() },
+      });
+    }
+    expect(tries[1]!.body).toBe(tries[0]!.body);
+    expect(ds.find((d) => d.channel === 'sms')).toMatchObject({ status: 'delivered', attempts: 2 });
   });
 });

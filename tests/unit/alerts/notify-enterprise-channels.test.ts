@@ -13,9 +13,9 @@ import { DINGTALK_RATE_LIMITED, dingtalkSign, dingtalkUrl } from '../../../alert
 import { enterpriseChannelName, routeToEnterprises, type EnterpriseRouting } from '../../../alerts/notify/enterprise-route.ts';
 import { maskedSettings, maskUrl, type EnterpriseNotifySettings } from '../../../alerts/notify/enterprise-settings.ts';
 import type { OutboxEvent } from '../../../alerts/notify/outbox.ts';
-import type { ProviderError, ProviderRejection} from '../../../alerts/notify/provider-call.ts';
-import { channelUrlAllowed, maskPhone, robotOutcome } from '../../../alerts/notify/provider-call.ts';
+import { channelUrlAllowed, maskPhone, ProviderError, robotOutcome, type ProviderRejection } from '../../../alerts/notify/provider-call.ts';
 import { aliyunRetryable, aliyunSignature, aliyunStringToSign, AliyunSmsChannel, percentEncode } from '../../../alerts/notify/sms-aliyun.ts';
+import { HttpSmsChannel } from '../../../alerts/notify/sms-http.ts';
 import { WECOM_RATE_LIMITED, wecomUrl } from '../../../alerts/notify/wecom.ts';
 import { notificationJobId, transition, type Alert } from '../../../alerts/state/index.ts';
 import { configInputFromEnv, platformConfigSchema } from '../../../core/config.ts';
@@ -316,5 +316,21 @@ describe('configuration of the enterprise channels', () => {
       allowInsecureChannelUrls: true,
       sms: { provider: 'aliyun', aliyun: { accessKeyId: 'AK', accessKeySecret: 'SK', signName: '应急管理', templateCode: 'SMS_1' } },
     });
+  });
+});
+
+describe('a provider that does not answer', () => {
+  it('is retried (code TIMEOUT) after the channel timeout; a refused connection too (code NETWORK)', async () => {
+    const hanging: typeof fetch = (_url, init) =>
+      new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject((init.signal as AbortSignal).reason as Error)));
+    const n = sampleNotification('enterprise:sms');
+    const send = (f: typeof fetch) => new HttpSmsChannel({ url: 'https://sms.example.org/send', phones: ['13800001111'], timeoutMs: 50, fetch: f }).send(n);
+    const err = await send(hanging).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProviderError);
+    expect(err).not.toBeInstanceOf(UnrecoverableError);
+    expect((err as ProviderError).providerCode).toBe('TIMEOUT');
+    const refused = await send(() => Promise.reject(new TypeError('fetch failed'))).catch((e: unknown) => e);
+    expect(refused).not.toBeInstanceOf(UnrecoverableError);
+    expect((refused as ProviderError).providerCode).toBe('NETWORK');
   });
 });
