@@ -126,7 +126,7 @@ async function startProviders(respond: (p: Provider, attempt: number, seen: Seen
 const maxSeq = async (): Promise<number> => Number((await db.query<{ n: string | null }>('SELECT max(seq) AS n FROM alert_events')).rows[0]?.n ?? 0);
 
 /** Settings of E1 pointing at `base`, a notifier on a fresh prefix (cursor at the end of `alert_events`). */
-async function harness(base: string, sms: 'aliyun' | 'http' = 'aliyun') {
+async function harness(base: string, sms: 'aliyun' | 'http' = 'aliyun', grades?: ('red' | 'orange' | 'yellow' | 'blue')[]) {
   const prefix = `notify-ent-${process.pid}-${++tests}:`;
   await redis.set(notifyCursorKey(prefix), String(await maxSeq()));
   await new EnterpriseSettingsStore(db, systemClock).update(
@@ -135,6 +135,7 @@ async function harness(base: string, sms: 'aliyun' | 'http' = 'aliyun') {
       sms: { enabled: true, userIds: ['sm1'], phones: [PHONES[1]] },
       dingtalk: { webhook: `${base}/robot/send?access_token=${DING_TOKEN}`, secret: DING_SECRET },
       wecom: { key: WECOM_KEY },
+      grades,
     }),
     'user:sm1',
   );
@@ -394,5 +395,25 @@ describe('enterprise channels: the provider-neutral SMS gateway', () => {
     }
     expect(tries[1]!.body).toBe(tries[0]!.body);
     expect(ds.find((d) => d.channel === 'sms')).toMatchObject({ status: 'delivered', attempts: 2 });
+  });
+});
+
+describe('enterprise channels: grades and raises', () => {
+  it('pushes only the grades the enterprise chose: a yellow alarm nothing, its raise to red to every channel', async () => {
+    const prov = await startProviders();
+    const h = await harness(prov.base, 'aliyun', ['red']);
+    await h.start();
+    const t0 = Date.now() - 5000;
+    const id = await h.driver.fire('GT-E6', { at: t0, severity: 'yellow' });
+    await h.driver.fire('GT-E6', { at: t0 + 1000, severity: 'red', expect: 'raised' });
+    const ds = await settled(id, 3);
+    const raised = (await store.events(id)).find((e) => e.type === 'severity_raised')!;
+    expect(ds.map((d) => [d.channel, d.status, d.eventSeq])).toEqual([
+      ['dingtalk', 'delivered', raised.seq],
+      ['sms', 'delivered', raised.seq],
+      ['wecom', 'delivered', raised.seq],
+    ]);
+    expect(prov.seen).toHaveLength(3);
+    expect(JSON.parse(prov.of('wecom')[0]!.body)).toMatchObject({ text: { content: expect.stringMatching(/^【红色报警升级】示例化工厂 GT-E6：/) as unknown } });
   });
 });
