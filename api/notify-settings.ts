@@ -58,7 +58,14 @@ export function notifySettingsApi(config: { auth: Authenticator }, deps: NotifyS
       await inScope(who.scope, id);
       const saved = await store.update(id, body, who.actor);
       req.log.info(
-        { enterpriseId: id, actor: who.actor, sms: saved.sms.enabled, dingtalk: saved.dingtalk !== undefined, wecom: saved.wecom !== undefined, grades: saved.grades },
+        {
+          enterpriseId: id,
+          actor: who.actor,
+          sms: saved.sms.enabled,
+          dingtalk: saved.dingtalk !== undefined,
+          wecom: saved.wecom !== undefined,
+          grades: saved.grades,
+        },
         'enterprise notification settings updated',
       );
       return maskedSettings(saved, id);

@@ -107,7 +107,12 @@ export const notifySettingsInput = z.strictObject({
     .optional(),
   /** null: no WeCom robot. */
   wecom: z
-    .strictObject({ key: z.string().trim().regex(/^[A-Za-z0-9-]{8,100}$/, msg('机器人 key 格式不对', 'not a robot key')) })
+    .strictObject({
+      key: z
+        .string()
+        .trim()
+        .regex(/^[A-Za-z0-9-]{8,100}$/, msg('机器人 key 格式不对', 'not a robot key')),
+    })
     .nullable()
     .optional(),
   grades: z.array(z.enum(SEVERITIES)).min(1, msg('至少一个等级', 'at least one grade')).optional(),
@@ -119,7 +124,8 @@ export interface SettingsStoreOptions {
   allowInsecureUrls: boolean;
 }
 
-const bad = (field: string, zh: string, en: string) => new AppError('BAD_REQUEST', `${field}：${zh} / ${field}: ${en}`, { details: [{ path: field.split('.'), message: en }] });
+const bad = (field: string, zh: string, en: string) =>
+  new AppError('BAD_REQUEST', `${field}：${zh} / ${field}: ${en}`, { details: [{ path: field.split('.'), message: en }] });
 
 export class EnterpriseSettingsStore {
   constructor(

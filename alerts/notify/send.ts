@@ -78,7 +78,15 @@ export function sendWorker(deps: SendStageDeps): Worker<NotifyJobData> {
     const n = job.data.notification;
     const final = isFinalFailure(job, err);
     sent.inc({ channel: job.data.channel, outcome: final ? 'failed' : 'retrying' });
-    const fields = { alertId: n.alert.id, channel: job.data.channel, event: n.event.type, seq: n.event.seq, attempts: job.attemptsMade, err: err.message, providerCode: providerFailureOf(err)?.providerCode };
+    const fields = {
+      alertId: n.alert.id,
+      channel: job.data.channel,
+      event: n.event.type,
+      seq: n.event.seq,
+      attempts: job.attemptsMade,
+      err: err.message,
+      providerCode: providerFailureOf(err)?.providerCode,
+    };
     if (final) logger.error(fields, 'notification failed');
     else logger.warn(fields, 'notification attempt failed; will retry');
   });

@@ -29,8 +29,7 @@ import type { Notification } from './notification.ts';
 import { callProvider, httpFailure, jsonOf, ProviderError, ProviderRejection } from './provider-call.ts';
 
 /** Aliyun's percent-encoding (RFC 3986 unreserved kept; `!'()*` encoded too, unlike encodeURIComponent). */
-export const percentEncode = (s: string): string =>
-  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+export const percentEncode = (s: string): string => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /** The canonicalized query string: parameters (Signature excluded) sorted by name, encoded, `&`-joined. */
 export function canonicalQuery(params: Readonly<Record<string, string>>): string {

@@ -104,7 +104,15 @@ async function startProviders(respond: (p: Provider, attempt: number, seen: Seen
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const [path = '', rawQuery = ''] = (req.url ?? '').split('?');
-      const s: Seen = { method: req.method ?? '', path, rawQuery, query: new URLSearchParams(rawQuery), headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+      const s: Seen = {
+        method: req.method ?? '',
+        path,
+        rawQuery,
+        query: new URLSearchParams(rawQuery),
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        at: Date.now(),
+      };
       seen.push(s);
       const p = providerOf(path);
       const a = respond(p, seen.filter((x) => providerOf(x.path) === p).length, s);
@@ -162,7 +170,11 @@ async function harness(base: string, sms: 'aliyun' | 'http' = 'aliyun', grades?:
     async start() {
       const conns = openRedisConnections(redisSvc.url, logger);
       cleanups.push(async () => conns.close());
-      const notifier = buildNotifier({ redisPrefix: prefix, notify }, { db, store, clock: systemClock, logger, redis: conns, channels: [] }, { pollMs: 60_000, backoffMs: 10 });
+      const notifier = buildNotifier(
+        { redisPrefix: prefix, notify },
+        { db, store, clock: systemClock, logger, redis: conns, channels: [] },
+        { pollMs: 60_000, backoffMs: 10 },
+      );
       cleanups.push(() => notifier.stop());
       await notifier.start();
       return notifier;
@@ -172,12 +184,21 @@ async function harness(base: string, sms: 'aliyun' | 'http' = 'aliyun', grades?:
 
 /** Aliyun's percent-encoding, written here from Aliyun's rules (not the adapter's code). */
 const pct = (s: string): string =>
-  [...Buffer.from(s, 'utf8')].map((b) => (/[A-Za-z0-9\-_.~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+  [...Buffer.from(s, 'utf8')]
+    .map((b) => (/[A-Za-z0-9\-_.~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`))
+    .join('');
 /** Shanghai wall time, `yyyy-MM-dd HH:mm:ss`, through Intl (not the adapter's arithmetic). */
 const shanghai = (t: number): string =>
-  new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(
-    new Date(t),
-  );
+  new Intl.DateTimeFormat('sv-SE', {
+    timeZone: 'Asia/Shanghai',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  }).format(new Date(t));
 const text = (subject: string, at: number): string =>
   `【红色报警】示例化工厂 ${subject}：可燃气体报警\n企业：示例化工厂\n测点：${subject}\n等级：红色\n时间：${shanghai(at)}（北京时间）`;
 
@@ -191,7 +212,9 @@ function aliyunParams(s: Seen): Record<string, string> {
     .map((k) => `${pct(k)}=${pct(rest[k] as string)}`)
     .join('&');
   expect(s.body).toBe(`${canonical}&Signature=${pct(Signature as string)}`);
-  const expected = createHmac('sha1', `${ACCESS_KEY_SECRET}&`).update(`POST&%2F&${pct(canonical)}`, 'utf8').digest('base64');
+  const expected = createHmac('sha1', `${ACCESS_KEY_SECRET}&`)
+    .update(`POST&%2F&${pct(canonical)}`, 'utf8')
+    .digest('base64');
   expect(Signature, 'Aliyun signature').toBe(expected);
   return p;
 }
@@ -253,7 +276,11 @@ describe('enterprise channels: delivery', () => {
     expect(Math.abs(Date.parse(p.Timestamp as string) - sms!.at)).toBeLessThan(5000);
 
     const [ding] = prov.of('dingtalk');
-    expect({ method: ding!.method, path: ding!.path, type: ding!.headers['content-type'] }).toEqual({ method: 'POST', path: '/robot/send', type: 'application/json; charset=utf-8' });
+    expect({ method: ding!.method, path: ding!.path, type: ding!.headers['content-type'] }).toEqual({
+      method: 'POST',
+      path: '/robot/send',
+      type: 'application/json; charset=utf-8',
+    });
     checkDingSign(ding!);
     expect(JSON.parse(ding!.body)).toEqual({ msgtype: 'text', text: { content: text('GT-E1', at) }, at: { atMobiles: PHONES, isAtAll: false } });
 

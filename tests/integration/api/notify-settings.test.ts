@@ -46,7 +46,12 @@ afterAll(async () => {
 });
 
 const call = async (who: string, method: 'GET' | 'PUT', url: string, body?: unknown) => {
-  const r = await app.inject({ method, url, headers: { authorization: `Bearer ${who === 'admin' ? TEST_ADMIN_TOKEN : tokens[who]}` }, ...(body === undefined ? {} : { payload: body as object }) });
+  const r = await app.inject({
+    method,
+    url,
+    headers: { authorization: `Bearer ${who === 'admin' ? TEST_ADMIN_TOKEN : tokens[who]}` },
+    ...(body === undefined ? {} : { payload: body as object }),
+  });
   return { status: r.statusCode, body: r.json<Record<string, unknown>>(), raw: r.body };
 };
 const settingsUrl = (e: string) => `/api/v1/enterprises/${e}/notify-settings`;
@@ -54,7 +59,10 @@ const settingsUrl = (e: string) => `/api/v1/enterprises/${e}/notify-settings`;
 describe('enterprise notification settings', () => {
   it('lets the safety manager set its own enterprise’s channels; answers them with every secret masked', async () => {
     const before = await call('sm1', 'GET', settingsUrl('E1'));
-    expect(before).toMatchObject({ status: 200, body: { enterpriseId: 'E1', configured: false, dingtalk: null, wecom: null, grades: ['blue', 'yellow', 'orange', 'red'] } });
+    expect(before).toMatchObject({
+      status: 200,
+      body: { enterpriseId: 'E1', configured: false, dingtalk: null, wecom: null, grades: ['blue', 'yellow', 'orange', 'red'] },
+    });
 
     const put = await call('sm1', 'PUT', settingsUrl('E1'), {
       sms: { enabled: true, userIds: ['sm1', 'rp1'], phones: ['+86 137-0000-4444'] },
@@ -88,10 +96,15 @@ describe('enterprise notification settings', () => {
   });
 
   it('keeps a secret left out of an update, and removes a robot given null', async () => {
-    const put = await call('admin', 'PUT', settingsUrl('E1'), { dingtalk: { webhook: `https://oapi.dingtalk.com/robot/send?access_token=${TOKEN}` }, wecom: null });
+    const put = await call('admin', 'PUT', settingsUrl('E1'), {
+      dingtalk: { webhook: `https://oapi.dingtalk.com/robot/send?access_token=${TOKEN}` },
+      wecom: null,
+    });
     expect(put.status).toBe(200);
     expect(put.body).toMatchObject({ dingtalk: { secret: '****cdef' }, wecom: null, grades: ['red', 'orange'], updatedBy: 'user:admin' });
-    const { rows } = await db.query<{ dingtalk_secret: string; wecom_key: string | null }>("SELECT dingtalk_secret, wecom_key FROM enterprise_notify_settings WHERE enterprise_id = 'E1'");
+    const { rows } = await db.query<{ dingtalk_secret: string; wecom_key: string | null }>(
+      "SELECT dingtalk_secret, wecom_key FROM enterprise_notify_settings WHERE enterprise_id = 'E1'",
+    );
     expect(rows[0]).toEqual({ dingtalk_secret: SECRET, wecom_key: null });
   });
 
@@ -138,11 +151,17 @@ describe("an alarm's deliveries", () => {
     const applied = await applyCommand(store, { fingerprint: fingerprintOf(f) }, { type: 'finding', finding: f });
     const id = applied.alert!.id;
     const fired = (await store.events(id)).find((e) => e.type === 'fired')!;
-    await recordPending(db, [{ jobId: 'j-1', alertId: id, enterpriseId: 'E1', eventSeq: fired.seq, eventKey: 'k', channel: 'dingtalk', recipients: ['138****1111'] }], Date.now());
+    await recordPending(
+      db,
+      [{ jobId: 'j-1', alertId: id, enterpriseId: 'E1', eventSeq: fired.seq, eventKey: 'k', channel: 'dingtalk', recipients: ['138****1111'] }],
+      Date.now(),
+    );
     for (const who of ['sm1', 'rp1', 'duty', 'admin']) {
       const r = await call(who, 'GET', `/api/v1/alerts/${id}/deliveries`);
       expect({ who, status: r.status }).toEqual({ who, status: 200 });
-      expect(r.body.deliveries).toEqual([expect.objectContaining({ jobId: 'j-1', channel: 'dingtalk', status: 'pending', attempts: 0, recipients: ['138****1111'] })]);
+      expect(r.body.deliveries).toEqual([
+        expect.objectContaining({ jobId: 'j-1', channel: 'dingtalk', status: 'pending', attempts: 0, recipients: ['138****1111'] }),
+      ]);
     }
     expect((await call('sm2', 'GET', `/api/v1/alerts/${id}/deliveries`)).status).toBe(404);
   });

@@ -130,7 +130,9 @@ describe('DingTalk robot signature', () => {
     // a timestamp whose signature has '+', '/' or '=' (which must be URL-encoded)
     let ts = 1_700_000_000_000;
     while (!/[+/]/.test(dingtalkSign(secret, ts))) ts++;
-    const sign = createHmac('sha256', Buffer.from(secret, 'utf8')).update(Buffer.from(`${ts}\n${secret}`, 'utf8')).digest('base64');
+    const sign = createHmac('sha256', Buffer.from(secret, 'utf8'))
+      .update(Buffer.from(`${ts}\n${secret}`, 'utf8'))
+      .digest('base64');
     expect(dingtalkSign(secret, ts)).toBe(sign);
     const url = dingtalkUrl('https://oapi.dingtalk.com/robot/send?access_token=abc', secret, ts);
     const query = url.split('?')[1]!;
@@ -264,7 +266,12 @@ describe('routeToEnterprises', () => {
   it('sends nothing for a grade the enterprise did not choose, without settings, or for an event not pushed', () => {
     expect(route(settings({ grades: ['red', 'orange'] }))).toEqual([]);
     expect(route(undefined)).toEqual([]);
-    expect(route(settings(), ack.events.map((e, i) => ev(e, 10 + i)))).toEqual([]);
+    expect(
+      route(
+        settings(),
+        ack.events.map((e, i) => ev(e, 10 + i)),
+      ),
+    ).toEqual([]);
   });
 
   it('leaves SMS out when no SMS provider is configured or SMS is off', () => {
