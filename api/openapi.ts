@@ -228,6 +228,24 @@ export const ROUTES: Record<string, RouteDoc> = {
   'GET /api/v1/enterprises/:id/stops': r('停产/检修记录', "An enterprise's planned stops (active=true: those in force)", 'ledger', 'monitoring.read'),
   'GET /api/v1/enterprises/:id/stops/:stopId': r('停产/检修记录详情', 'One planned stop', 'ledger', 'monitoring.read'),
   'POST /api/v1/enterprises/:id/stops/:stopId/end': r('结束停产/检修（可提前）', 'End a planned stop (early is allowed)', 'ledger', 'ledger.write'),
+  'GET /api/v1/enterprises/:id/notify-settings': r(
+    '企业报警推送设置（短信接收人、钉钉/企业微信机器人、推送等级；密钥不返回）',
+    "An enterprise's alarm notification settings (SMS recipients, DingTalk and WeCom robots, grades pushed; secrets masked)",
+    'ledger',
+    'notify.settings',
+  ),
+  'PUT /api/v1/enterprises/:id/notify-settings': r(
+    '修改企业报警推送设置（未给出的字段不变，null 删除机器人）',
+    "Change an enterprise's alarm notification settings (fields left out stay; null removes a robot)",
+    'ledger',
+    'notify.settings',
+  ),
+  'GET /api/v1/alerts/:id/deliveries': r(
+    '报警推送记录（短信、钉钉、企业微信：状态、次数、服务商返回码）',
+    "What was sent for an alarm to the enterprise's channels: status, attempts, the provider's code",
+    'alerts',
+    'alerts.read',
+  ),
   'POST /api/v1/enterprises/:id/stops/:stopId/cancel': r('撤销停产/检修登记', 'Cancel a planned stop registered in error', 'ledger', 'ledger.write'),
   'POST /api/v1/inspections': r(
     '记录检查',

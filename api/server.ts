@@ -45,6 +45,7 @@ import { attachmentApi } from './attachments.ts';
 import { AttachmentStore } from '../ledger/attachments.ts';
 import { selfInspectionApi } from './self-inspections.ts';
 import type { SelfInspectionPolicy } from '../inspections/self-inspection-policy.ts';
+import { notifySettingsApi } from './notify-settings.ts';
 
 export interface ApiDeps {
   db: Db;
@@ -76,6 +77,8 @@ export interface ApiDeps {
   attachments?: { maxBytes?: number | undefined } | undefined;
   /** When enterprises' self-inspection reports are due (the bureau's setting); default: the platform's (inspections/self-inspection-policy.ts). */
   selfInspectionPolicy?: SelfInspectionPolicy | undefined;
+  /** Enterprise notification settings (api/notify-settings.ts): config `notify.allowInsecureChannelUrls`. Default https only (and loopback). */
+  notifySettings?: { allowInsecureUrls: boolean } | undefined;
 }
 
 /** Request body limits (the platform's defaults): any JSON route, and the deepest JSON nesting any route takes. */
@@ -205,6 +208,7 @@ export function buildApi(
   app.register(kpiApi({ auth, rollups: config.rawRetentionMs !== undefined }, deps));
   if (deps.alerts) app.register(attachmentApi({ auth, maxBytes: deps.attachments?.maxBytes }, deps));
   app.register(selfInspectionApi({ auth }, deps));
+  app.register(notifySettingsApi({ auth }, deps));
 
   return Object.assign(app, { routes });
 }

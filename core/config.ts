@@ -242,6 +242,46 @@ export const platformConfigSchema = z.strictObject({
         .min(60_000)
         .max(24 * 3_600_000)
         .default(8 * 3_600_000),
+      /** Time a call to an enterprise channel (SMS provider, DingTalk or WeCom robot) may take, ms, answer included. Default 5,000. */
+      channelTimeoutMs: z.number().int().min(100).default(5000),
+      /**
+       * Accept `http://` URLs for the enterprise channels (robot webhooks, SMS endpoints): tests and development only.
+       * Default false: https only, except loopback addresses (127.0.0.0/8, ::1, localhost).
+       */
+      allowInsecureChannelUrls: z.boolean().default(false),
+      /** WeCom group robot send URL; the robot's key is added as `?key=`. Default WeCom's documented one. */
+      wecomUrl: z.url().default('https://qyapi.weixin.qq.com/cgi-bin/webhook/send'),
+      /** The SMS provider enterprise alarms are texted through (alerts/notify/README.md). Default none: no SMS is sent. */
+      sms: z
+        .strictObject({
+          /** `http`: POST JSON to `url`, signed with `secret` like the webhooks; `aliyun`: Aliyun SMS (dysmsapi SendSms). Default `none`. */
+          provider: z.enum(['none', 'http', 'aliyun']).default('none'),
+          /** The `http` provider's URL. */
+          url: z.url().optional(),
+          /** The `http` provider's HMAC-SHA256 key (`X-NSS-Signature`); unsigned without it. */
+          secret: z.string().min(1).optional(),
+          aliyun: z
+            .strictObject({
+              /** Default Aliyun's public endpoint. */
+              endpoint: z.url().default('https://dysmsapi.aliyuncs.com/'),
+              accessKeyId: z.string().min(1).optional(),
+              accessKeySecret: z.string().min(1).optional(),
+              /** The approved SMS signature (签名名称). */
+              signName: z.string().min(1).optional(),
+              /** The approved template's code (SMS_…); its variables: README.md. */
+              templateCode: z.string().min(1).optional(),
+              /** Default cn-hangzhou (Aliyun's SMS region). */
+              regionId: z.string().default('cn-hangzhou'),
+            })
+            .prefault({}),
+        })
+        .prefault({})
+        .superRefine((s, ctx) => {
+          if (s.provider === 'http' && s.url === undefined) ctx.addIssue({ code: 'custom', path: ['url'], message: 'required for the http SMS provider' });
+          if (s.provider === 'aliyun')
+            for (const k of ['accessKeyId', 'accessKeySecret', 'signName', 'templateCode'] as const)
+              if (s.aliyun[k] === undefined) ctx.addIssue({ code: 'custom', path: ['aliyun', k], message: 'required for the aliyun SMS provider' });
+        }),
     })
     .prefault({}),
   /**
@@ -360,6 +400,26 @@ export function configInputFromEnv(env: NodeJS.ProcessEnv): Record<string, unkno
       webhookTimeoutMs: int(env.NOTIFY_WEBHOOK_TIMEOUT_MS),
       escalation: escalationFromEnv(env.NOTIFY_ESCALATION),
       maxShelveMs: int(env.NOTIFY_MAX_SHELVE_MS),
+      channelTimeoutMs: int(env.NOTIFY_CHANNEL_TIMEOUT_MS),
+      allowInsecureChannelUrls: env.NOTIFY_ALLOW_INSECURE_CHANNEL_URLS === undefined ? undefined : env.NOTIFY_ALLOW_INSECURE_CHANNEL_URLS === 'true',
+      wecomUrl: env.NOTIFY_WECOM_URL,
+      sms: nonEmpty(
+        drop({
+          provider: env.NOTIFY_SMS_PROVIDER,
+          url: env.NOTIFY_SMS_URL,
+          secret: env.NOTIFY_SMS_SECRET,
+          aliyun: nonEmpty(
+            drop({
+              endpoint: env.ALIYUN_SMS_ENDPOINT,
+              accessKeyId: env.ALIYUN_SMS_ACCESS_KEY_ID,
+              accessKeySecret: env.ALIYUN_SMS_ACCESS_KEY_SECRET,
+              signName: env.ALIYUN_SMS_SIGN_NAME,
+              templateCode: env.ALIYUN_SMS_TEMPLATE_CODE,
+              regionId: env.ALIYUN_SMS_REGION_ID,
+            }),
+          ),
+        }),
+      ),
     }),
     tasks: drop({ recheckGraceMs: int(env.TASK_RECHECK_GRACE_MS) }),
     response: drop({

@@ -62,6 +62,7 @@ export function buildApiPart(ctx: PlatformContext, gateway: GatewayPart | undefi
         responsePolicy: responsePolicy(config.response),
       },
       attachments: { maxBytes: config.attachments.maxBytes },
+      notifySettings: { allowInsecureUrls: config.notify.allowInsecureChannelUrls },
       plannedStops: {
         announce: async () => {
           await redis.command.publish(registryChangedChannel(config.redisPrefix), STOPS_CHANGED);

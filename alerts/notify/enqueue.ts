@@ -17,7 +17,12 @@ export interface EnqueueDeps {
 }
 
 /** Adds the deliveries' notification jobs; returns how many were added (re-adds BullMQ drops included). */
-export async function enqueueNotifications(deps: EnqueueDeps, deliveries: readonly Delivery[]): Promise<number> {
+export async function enqueueNotifications(
+  deps: EnqueueDeps,
+  deliveries: readonly Delivery[],
+  /** Sign-for limits of alarms handed to their enterprise (epoch ms): the enterprise's messages carry them. */
+  signBy: ReadonlyMap<string, number> = new Map(),
+): Promise<number> {
   const ents = new Map<string, EnterpriseAuthorities>();
   const entOf = async (id: string): Promise<EnterpriseAuthorities> => {
     let e = ents.get(id);
@@ -27,9 +32,12 @@ export async function enqueueNotifications(deps: EnqueueDeps, deliveries: readon
   const jobs: { name: string; data: NotifyJobData; opts: JobsOptions }[] = [];
   for (const d of deliveries) {
     const ent = await entOf(d.alert.enterpriseId);
+    const notification = buildNotification(d.jobId, d.event, d.alert, ent);
+    const due = d.target ? signBy.get(d.alert.id) : undefined;
+    if (due !== undefined) notification.signForBy = new Date(due).toISOString();
     jobs.push({
       name: d.event.type,
-      data: { channel: d.channel, notification: buildNotification(d.jobId, d.event, d.alert, ent) },
+      data: { channel: d.channel, notification, ...(d.target && { enterprise: d.target }) },
       opts: { ...deps.notifyJobOpts, jobId: d.jobId },
     });
   }

@@ -23,6 +23,8 @@ import type { AlertStore } from '../store.ts';
 import { AuthorityDirectory } from './authorities.ts';
 import { LogChannel, WebhookChannel, type NotificationChannel } from './channels.ts';
 import { Dispatcher, type DispatcherOptions } from './dispatcher.ts';
+import { EnterpriseChannels, smsAvailable } from './enterprise-channels.ts';
+import { EnterpriseSettingsStore } from './enterprise-settings.ts';
 import { Escalator, type EscalateOutcome } from './escalation.ts';
 import { escalationWorker, everyEscalationSweep } from './escalation-stage.ts';
 import { ESCALATE_QUEUE, NOTIFY_QUEUE, jobOptions, type EscalateJobData, type NotifyJobData, type RetryOptions } from './jobs.ts';
@@ -35,6 +37,9 @@ export { LogChannel, WebhookChannel, signBody, verifySignature, webhookName } fr
 export type { Notification } from './notification.ts';
 export { summaryOf } from './notification.ts';
 export { ESCALATE_QUEUE, NOTIFY_QUEUE } from './jobs.ts';
+export { EnterpriseSettingsStore, maskedSettings, notifySettingsInput } from './enterprise-settings.ts';
+export { deliveriesOf, type DeliveryRecord } from './deliveries.ts';
+export { ENTERPRISE_NOTIFIED_EVENTS, enterpriseChannelName } from './enterprise-route.ts';
 
 export type NotifierConfig = Pick<PlatformConfig, 'redisPrefix' | 'notify'>;
 export type { AlertFollower } from './pipeline.ts';
@@ -60,6 +65,8 @@ export interface NotifierDeps {
   tasks?: AlertFollower | undefined;
   /** Told the same alerts before the tasks: the enterprise's response (alerts/response/service.ts `consider`), which hands an alarm to its enterprise. Default none. */
   responses?: AlertFollower | undefined;
+  /** The HTTP client of the enterprise channels (SMS, DingTalk, WeCom). Default the global `fetch`. */
+  fetch?: typeof fetch | undefined;
 }
 
 export interface NotifierOptions extends DispatcherOptions, RetryOptions {
@@ -139,8 +146,19 @@ export function buildNotifier(config: NotifierConfig, deps: NotifierDeps, opts: 
         },
         jobOpts,
       );
+      const settings = new EnterpriseSettingsStore(deps.db, deps.clock, { allowInsecureUrls: config.notify.allowInsecureChannelUrls });
+      const now = () => deps.clock.now();
+      const enterpriseChannels = new EnterpriseChannels(config.notify, { settings, now, fetch: deps.fetch });
       workers = [
-        sendWorker({ channels: byName, connection, prefix, concurrency: opts.concurrency ?? 10, logger, sent: metrics.sent }),
+        sendWorker({
+          channels: byName,
+          enterprise: { channels: enterpriseChannels, db: deps.db, now },
+          connection,
+          prefix,
+          concurrency: opts.concurrency ?? 10,
+          logger,
+          sent: metrics.sent,
+        }),
         escalationWorker(escalator, { connection, prefix, logger }),
       ];
       for (const w of workers) w.on('error', (err: Error) => logger.error({ err, queue: w.name }, 'worker error'));
@@ -166,6 +184,7 @@ export function buildNotifier(config: NotifierConfig, deps: NotifierDeps, opts: 
             onEnqueued: (n: number) => metrics.enqueued.inc(n),
             tasks: deps.tasks,
             responses: deps.responses,
+            enterprise: { settings, smsAvailable: smsAvailable(config.notify) },
           }),
         },
         opts,
@@ -173,7 +192,7 @@ export function buildNotifier(config: NotifierConfig, deps: NotifierDeps, opts: 
       await Promise.all([...queues.map((q) => q.waitUntilReady()), ...workers.map((w) => w.waitUntilReady())]);
       await dispatcher.start();
       stopSweeps = everyEscalationSweep(escalator, () => deps.store.active(), logger, opts.sweepMs ?? 60_000);
-      logger.info({ channels: channels.map((c) => c.name), limits: config.notify.escalation }, 'notifier started');
+      logger.info({ channels: channels.map((c) => c.name), smsProvider: config.notify.sms.provider, limits: config.notify.escalation }, 'notifier started');
     },
 
     stop(): Promise<void> {

@@ -19,10 +19,20 @@ export const ESCALATE_QUEUE = 'escalate';
 
 /** BullMQ key prefix: `${redisPrefix}bull`, so several platforms (or tests) can share one Redis. */
 
+/** Where an enterprise-channel job goes (`enterprise-route.ts`); the channel's secrets are read from the settings when it is sent. */
+export interface EnterpriseTarget {
+  kind: 'sms' | 'dingtalk' | 'wecom';
+  enterpriseId: string;
+  /** SMS recipients, and the phones the robots @-mention. */
+  phones: string[];
+}
+
 export interface NotifyJobData {
   /** Name of the channel to send to. */
   channel: string;
   notification: Notification;
+  /** For an enterprise channel (`enterprise:<kind>`): its target. */
+  enterprise?: EnterpriseTarget | undefined;
 }
 
 export interface EscalateJobData {

@@ -69,6 +69,11 @@ export interface Notification {
   };
   /** On 'escalated' events: the level reached and the authority it goes to. */
   escalation?: { level: number; authority: AuthorityRef } | undefined;
+  /**
+   * The enterprise's time limit to sign for (签收) the alarm, when the policy in force sets one (ISO 8601);
+   * the enterprise channels' text shows it (`channel-text.ts`).
+   */
+  signForBy?: string | undefined;
 }
 
 const iso = (t: number | undefined): string | undefined => (t === undefined ? undefined : new Date(t).toISOString());
@@ -136,6 +141,7 @@ const EVENT_LABELS: Partial<Record<AlertEventType, { zh: string; en: string }>> 
   escalated: { zh: '超时未签收督办', en: 'escalated (not acknowledged)' },
   resolved: { zh: '报警解除', en: 'cleared' },
   disposed: { zh: '报警已处置', en: 'disposed' },
+  supervised: { zh: '企业超时未响应督办', en: 'supervised (the enterprise was late)' },
 };
 
 /**

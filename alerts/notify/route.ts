@@ -7,6 +7,7 @@
  * event are `policy.ts`'s.
  */
 import { notificationJobId, type Alert } from '../state/index.ts';
+import type { EnterpriseTarget } from './jobs.ts';
 import type { OutboxEvent } from './outbox.ts';
 import { notifyDecision, schedulesEscalation } from './policy.ts';
 
@@ -17,6 +18,8 @@ export interface Delivery {
   channel: string;
   /** `notificationJobId(event, channel)`: the job id and the notification's idempotency key. */
   jobId: string;
+  /** An enterprise channel's target (`enterprise-route.ts`). */
+  target?: EnterpriseTarget | undefined;
 }
 
 export interface Routed {

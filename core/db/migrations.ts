@@ -494,6 +494,42 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX alert_verifications_alert ON alert_verifications(alert_id, id);
     `,
   },
+  // 19 is the lead's (issue #18); this one is numbered 20 so the two merge in either order.
+  {
+    version: 20,
+    name: "enterprise notification channels (issue #18): each enterprise's settings (SMS recipients, DingTalk and WeCom robots, grades pushed) and each delivery's outcome on the alarm",
+    sql: `
+      CREATE TABLE enterprise_notify_settings (
+        enterprise_id text PRIMARY KEY REFERENCES enterprises(id),
+        sms_enabled boolean NOT NULL DEFAULT false,
+        sms_user_ids text[] NOT NULL DEFAULT '{}',
+        sms_phones text[] NOT NULL DEFAULT '{}',
+        dingtalk_webhook text,
+        dingtalk_secret text,
+        wecom_key text,
+        grades text[] NOT NULL DEFAULT '{red,orange,yellow,blue}',
+        updated_by text NOT NULL,
+        updated_at timestamptz NOT NULL
+      );
+      CREATE TABLE alert_deliveries (
+        job_id text PRIMARY KEY,
+        alert_id text NOT NULL,
+        enterprise_id text NOT NULL,
+        event_seq bigint NOT NULL,
+        event_key text NOT NULL,
+        channel text NOT NULL CHECK (channel IN ('sms', 'dingtalk', 'wecom')),
+        recipients text[] NOT NULL DEFAULT '{}',
+        status text NOT NULL CHECK (status IN ('pending', 'delivered', 'retrying', 'failed')),
+        attempts integer NOT NULL DEFAULT 0,
+        provider_code text,
+        provider_message text,
+        created_at timestamptz NOT NULL,
+        last_attempt_at timestamptz,
+        delivered_at timestamptz
+      );
+      CREATE INDEX alert_deliveries_alert ON alert_deliveries(alert_id, event_seq);
+    `,
+  },
   {
     version: 21,
     name: "attachments (issue #18): files an enterprise feeds back on its alarm with (later inspectors' photo evidence), with their SHA-256; append-only",
