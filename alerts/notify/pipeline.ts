@@ -85,7 +85,10 @@ export function batchHandler(deps: BatchDeps): (events: readonly OutboxEvent[]) 
       for (const alert of routed.toSchedule.values())
         if (await deps.responses.consider(alert)) logger.debug({ alertId: alert.id }, 'alarm handed to its enterprise');
     const toEnterprises = await enterpriseDeliveries(deps, events, alerts);
-    const signBy = await signDueOf(deps.db, toEnterprises.map((d) => d.alert.id));
+    const signBy = await signDueOf(
+      deps.db,
+      toEnterprises.map((d) => d.alert.id),
+    );
     const jobs = await enqueueNotifications(deps, [...routed.deliveries, ...toEnterprises], signBy);
     deps.onEnqueued?.(jobs);
     if (routed.stale > 0) logger.warn({ events: routed.stale, staleAfterMs: deps.staleAfterMs }, 'old alert events not notified');

@@ -21,6 +21,8 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { redisAnnouncer } from '../../../alerts/bus.ts';
+import { DEFAULT_RESPONSE_POLICY } from '../../../alerts/response/policy.ts';
+import { ResponseService } from '../../../alerts/response/service.ts';
 import { deliveriesOf, EnterpriseSettingsStore, NOTIFY_QUEUE, notifySettingsInput, buildNotifier, type DeliveryRecord } from '../../../alerts/notify/index.ts';
 import type { NotifyJobData } from '../../../alerts/notify/jobs.ts';
 import { notificationJobId } from '../../../alerts/state/index.ts';
@@ -167,12 +169,13 @@ async function harness(base: string, sms: 'aliyun' | 'http' = 'aliyun', grades?:
     prefix,
     notifyQueue,
     driver: new AlertDriver(store, announce),
-    async start() {
+    /** Starts the notifier; with `responses`, the enterprise answers first (its alarms handed to it as they fire). */
+    async start(responses?: ResponseService) {
       const conns = openRedisConnections(redisSvc.url, logger);
       cleanups.push(async () => conns.close());
       const notifier = buildNotifier(
         { redisPrefix: prefix, notify },
-        { db, store, clock: systemClock, logger, redis: conns, channels: [] },
+        { db, store, clock: systemClock, logger, redis: conns, channels: [], responses },
         { pollMs: 60_000, backoffMs: 10 },
       );
       cleanups.push(() => notifier.stop());
@@ -304,6 +307,31 @@ describe('enterprise channels: delivery', () => {
       })),
     );
     expect(ds.every((d) => d.deliveredAt !== undefined)).toBe(true);
+  });
+});
+
+describe('enterprise channels: the sign-for limit', () => {
+  it('tells the enterprise by when to sign for an alarm handed to it (the response opened before the messages go out)', async () => {
+    const prov = await startProviders();
+    const h = await harness(prov.base);
+    const responses = new ResponseService({
+      db,
+      alerts: store,
+      clock: systemClock,
+      logger: createLogger({ level: 'silent' }),
+      policy: DEFAULT_RESPONSE_POLICY,
+      patternOf: () => 'threshold',
+    });
+    await h.start(responses);
+    const at = Date.now() - 1000;
+    const id = await h.driver.fire('GT-E1-SIGN', { at });
+    await settled(id, 3);
+    const due = (await responses.store.get(id))!.response.signDueAt;
+    const [ding] = prov.of('dingtalk');
+    checkDingSign(ding!);
+    expect((JSON.parse(ding!.body) as { text: { content: string } }).text.content).toBe(`${text('GT-E1-SIGN', at)}\n请于 ${shanghai(due)} 前签收`);
+    const p = aliyunParams(prov.of('aliyun')[0]!);
+    expect((JSON.parse(p.TemplateParam!) as { signForBy: string }).signForBy).toBe(shanghai(due));
   });
 });
 
