@@ -77,7 +77,7 @@ export interface ApiDeps {
   attachments?: { maxBytes?: number | undefined } | undefined;
   /** When enterprises' self-inspection reports are due (the bureau's setting); default: the platform's (inspections/self-inspection-policy.ts). */
   selfInspectionPolicy?: SelfInspectionPolicy | undefined;
-  /** Enterprise notification settings (api/notify-settings.ts): config `notify.allowInsecureChannelUrls`. Default https only (and loopback). */
+  /** Enterprise notification settings (api/notify-settings.ts): config `notify.allowInsecureChannelUrls`. Default: https to the robot providers’ hosts only. */
   notifySettings?: { allowInsecureUrls: boolean } | undefined;
 }
 

@@ -188,7 +188,11 @@ export class EnterpriseSettingsStore {
       next.dingtalk = { webhook, secret };
     }
     if (next.dingtalk && !channelUrlAllowed(next.dingtalk.webhook, this.opts.allowInsecureUrls))
-      throw bad('dingtalk.webhook', '须为 https 地址', 'must be an https URL');
+      throw bad(
+        'dingtalk.webhook',
+        '须为钉钉机器人的 https 地址（https://oapi.dingtalk.com/robot/send?access_token=…）',
+        'must be the DingTalk robot https URL (https://oapi.dingtalk.com/robot/send?access_token=…)',
+      );
     if (next.sms.userIds.length > 0) {
       const { rows } = await this.db.query<{ id: string; phone: string | null }>(
         'SELECT id, phone FROM officers WHERE id = ANY($1::text[]) AND enterprise_id = $2 AND NOT disabled',

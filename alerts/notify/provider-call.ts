@@ -120,17 +120,23 @@ export function maskPhone(phone: string): string {
   return digits.length >= 7 ? `${digits.slice(0, 3)}****${digits.slice(-4)}` : '****';
 }
 
-/** Whether `url` may be used for a channel: https, or http on a loopback address, or any http with `allowInsecure`. */
-export function channelUrlAllowed(url: string, allowInsecure: boolean): boolean {
+/** The hosts of the robots' documented endpoints (DingTalk 自定义机器人, WeCom 群机器人). */
+export const ROBOT_HOSTS: readonly string[] = ['oapi.dingtalk.com', 'qyapi.weixin.qq.com'];
+
+/**
+ * Whether the platform may POST an alarm to this robot URL: https to a robot provider's host. A webhook is
+ * set by an enterprise's own user, so any other host (the platform's own loopback services, an intranet
+ * address) is refused: the platform must not be made to call it. With `allowInsecure` (config
+ * `notify.allowInsecureChannelUrls`, tests and development only) any http(s) URL is taken.
+ */
+export function channelUrlAllowed(url: string, allowInsecure: boolean, hosts: readonly string[] = ROBOT_HOSTS): boolean {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
     return false;
   }
-  if (u.protocol === 'https:') return true;
-  if (u.protocol !== 'http:') return false;
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') return false;
   if (allowInsecure) return true;
-  const host = u.hostname.replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+  return u.protocol === 'https:' && hosts.includes(u.hostname.toLowerCase());
 }

@@ -139,7 +139,7 @@ const maxSeq = async (): Promise<number> => Number((await db.query<{ n: string |
 async function harness(base: string, sms: 'aliyun' | 'http' = 'aliyun', grades?: ('red' | 'orange' | 'yellow' | 'blue')[]) {
   const prefix = `notify-ent-${process.pid}-${++tests}:`;
   await redis.set(notifyCursorKey(prefix), String(await maxSeq()));
-  await new EnterpriseSettingsStore(db, systemClock).update(
+  await new EnterpriseSettingsStore(db, systemClock, { allowInsecureUrls: true }).update(
     'E1',
     notifySettingsInput.parse({
       sms: { enabled: true, userIds: ['sm1'], phones: [PHONES[1]] },
@@ -151,6 +151,8 @@ async function harness(base: string, sms: 'aliyun' | 'http' = 'aliyun', grades?:
   );
   const notify = platformConfigSchema.shape.notify.parse({
     escalation: {},
+    // the local stand-in providers are plain http on loopback (tests only)
+    allowInsecureChannelUrls: true,
     channelTimeoutMs: 2000,
     wecomUrl: `${base}/cgi-bin/webhook/send`,
     sms:

@@ -121,6 +121,9 @@ describe('enterprise notification settings', () => {
 
   it.each([
     [{ dingtalk: { webhook: 'http://oapi.dingtalk.com/robot/send?access_token=x' } }, 'dingtalk.webhook'],
+    // the platform must not be made to POST anywhere else (its own loopback services, another host)
+    [{ dingtalk: { webhook: 'https://127.0.0.1:18086/write?db=safety' } }, 'dingtalk.webhook'],
+    [{ dingtalk: { webhook: 'https://robot.example.org/robot/send?access_token=x' } }, 'dingtalk.webhook'],
     // E2 has no robot yet: a secret alone is not one
     [{ dingtalk: { secret: 'x' } }, 'dingtalk.webhook', 'E2'],
     [{ sms: { enabled: true, userIds: ['rp2'] } }, 'sms.userIds.0'],

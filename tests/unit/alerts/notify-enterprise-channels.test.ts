@@ -202,9 +202,14 @@ describe('URLs and masking', () => {
     ['https://oapi.dingtalk.com/robot/send?access_token=x', false, true],
     ['http://oapi.dingtalk.com/robot/send?access_token=x', false, false],
     ['http://oapi.dingtalk.com/robot/send?access_token=x', true, true],
-    ['http://127.0.0.1:8080/robot', false, true],
-    ['http://[::1]:8080/robot', false, true],
-    ['http://localhost/robot', false, true],
+    ['https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k', false, true],
+    // an enterprise's user sets the URL: not the platform's own loopback services, nor any other host
+    ['http://127.0.0.1:8080/robot', false, false],
+    ['https://127.0.0.1:18086/write', false, false],
+    ['http://[::1]:8080/robot', false, false],
+    ['https://evil.example.org/robot/send', false, false],
+    ['https://oapi.dingtalk.com.evil.example.org/robot/send', false, false],
+    ['http://127.0.0.1:8080/robot', true, true],
     ['ftp://example.org/', true, false],
     ['not a url', true, false],
   ])('%s (insecure allowed: %s) → %s', (url, insecure, want) => {
