@@ -11,7 +11,7 @@ import type { NotificationChannel } from './channels.ts';
 import { DingTalkChannel } from './dingtalk.ts';
 import type { EnterpriseSettingsStore } from './enterprise-settings.ts';
 import type { EnterpriseTarget } from './jobs.ts';
-import { channelUrlAllowed } from './provider-call.ts';
+import { channelUrlAllowed, ROBOT_HOSTS } from './provider-call.ts';
 import { AliyunSmsChannel } from './sms-aliyun.ts';
 import { HttpSmsChannel } from './sms-http.ts';
 import { WeComChannel } from './wecom.ts';
@@ -42,8 +42,8 @@ export class EnterpriseChannels {
     const s = await this.deps.settings.get(target.enterpriseId);
     const gone = (what: string) => new UnrecoverableError(`enterprise ${target.enterpriseId}: ${what} (settings changed?)`);
     const common = { timeoutMs: c.channelTimeoutMs, fetch: this.deps.fetch };
-    const checked = (url: string, what: string): string => {
-      if (!channelUrlAllowed(url, c.allowInsecureChannelUrls)) throw gone(`${what} is not an https URL`);
+    const checked = (url: string, what: string, hosts?: readonly string[]): string => {
+      if (!channelUrlAllowed(url, c.allowInsecureChannelUrls, hosts)) throw gone(`${what} is not an https URL${hosts ? ` of ${hosts.join(' or ')}` : ''}`);
       return url;
     };
     switch (target.kind) {
@@ -51,7 +51,7 @@ export class EnterpriseChannels {
         if (!s?.dingtalk) throw gone('no DingTalk robot');
         return new DingTalkChannel({
           ...common,
-          webhook: checked(s.dingtalk.webhook, 'the DingTalk webhook'),
+          webhook: checked(s.dingtalk.webhook, 'the DingTalk webhook', ROBOT_HOSTS),
           secret: s.dingtalk.secret,
           atMobiles: target.phones,
           now: this.deps.now,

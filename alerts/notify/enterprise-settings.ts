@@ -18,7 +18,7 @@ import { withAudit } from '../../core/audit.ts';
 import { AppError } from '../../core/errors.ts';
 import { phoneSchema } from '../../ledger/officers.ts';
 import { SEVERITIES, type Severity } from '../types.ts';
-import { channelUrlAllowed } from './provider-call.ts';
+import { channelUrlAllowed, ROBOT_HOSTS } from './provider-call.ts';
 
 /** The grades pushed when the enterprise did not choose: all four. */
 export const DEFAULT_PUSHED_GRADES: readonly Severity[] = SEVERITIES;
@@ -187,7 +187,7 @@ export class EnterpriseSettingsStore {
       const secret = input.dingtalk.secret === null ? undefined : (input.dingtalk.secret ?? current?.dingtalk?.secret);
       next.dingtalk = { webhook, secret };
     }
-    if (next.dingtalk && !channelUrlAllowed(next.dingtalk.webhook, this.opts.allowInsecureUrls))
+    if (next.dingtalk && !channelUrlAllowed(next.dingtalk.webhook, this.opts.allowInsecureUrls, ROBOT_HOSTS))
       throw bad(
         'dingtalk.webhook',
         '须为钉钉机器人的 https 地址（https://oapi.dingtalk.com/robot/send?access_token=…）',

@@ -124,12 +124,13 @@ export function maskPhone(phone: string): string {
 export const ROBOT_HOSTS: readonly string[] = ['oapi.dingtalk.com', 'qyapi.weixin.qq.com'];
 
 /**
- * Whether the platform may POST an alarm to this robot URL: https to a robot provider's host. A webhook is
- * set by an enterprise's own user, so any other host (the platform's own loopback services, an intranet
- * address) is refused: the platform must not be made to call it. With `allowInsecure` (config
+ * Whether the platform may POST an alarm to this URL: https, and for a URL an enterprise's own user set (the
+ * DingTalk webhook: pass `ROBOT_HOSTS`) only to a robot provider's host, so that the platform cannot be made
+ * to call anything else (its own loopback services, an intranet address). The bureau's own URLs (config:
+ * the SMS gateway, the WeCom endpoint) may be any https host. With `allowInsecure` (config
  * `notify.allowInsecureChannelUrls`, tests and development only) any http(s) URL is taken.
  */
-export function channelUrlAllowed(url: string, allowInsecure: boolean, hosts: readonly string[] = ROBOT_HOSTS): boolean {
+export function channelUrlAllowed(url: string, allowInsecure: boolean, hosts?: readonly string[]): boolean {
   let u: URL;
   try {
     u = new URL(url);
@@ -138,5 +139,5 @@ export function channelUrlAllowed(url: string, allowInsecure: boolean, hosts: re
   }
   if (u.protocol !== 'https:' && u.protocol !== 'http:') return false;
   if (allowInsecure) return true;
-  return u.protocol === 'https:' && hosts.includes(u.hostname.toLowerCase());
+  return u.protocol === 'https:' && (hosts === undefined || hosts.includes(u.hostname.toLowerCase()));
 }

@@ -13,7 +13,7 @@ import { DINGTALK_RATE_LIMITED, dingtalkSign, dingtalkUrl } from '../../../alert
 import { enterpriseChannelName, routeToEnterprises, type EnterpriseRouting } from '../../../alerts/notify/enterprise-route.ts';
 import { maskedSettings, maskUrl, type EnterpriseNotifySettings } from '../../../alerts/notify/enterprise-settings.ts';
 import type { OutboxEvent } from '../../../alerts/notify/outbox.ts';
-import { channelUrlAllowed, maskPhone, ProviderError, robotOutcome, type ProviderRejection } from '../../../alerts/notify/provider-call.ts';
+import { channelUrlAllowed, ROBOT_HOSTS, maskPhone, ProviderError, robotOutcome, type ProviderRejection } from '../../../alerts/notify/provider-call.ts';
 import { aliyunRetryable, aliyunSignature, aliyunStringToSign, AliyunSmsChannel, percentEncode } from '../../../alerts/notify/sms-aliyun.ts';
 import { HttpSmsChannel } from '../../../alerts/notify/sms-http.ts';
 import { WECOM_RATE_LIMITED, wecomUrl } from '../../../alerts/notify/wecom.ts';
@@ -213,7 +213,12 @@ describe('URLs and masking', () => {
     ['ftp://example.org/', true, false],
     ['not a url', true, false],
   ])('%s (insecure allowed: %s) → %s', (url, insecure, want) => {
-    expect(channelUrlAllowed(url, insecure)).toBe(want);
+    expect(channelUrlAllowed(url, insecure, ROBOT_HOSTS)).toBe(want);
+  });
+
+  it("takes any https host for the bureau's own URLs (config), never plain http without the flag", () => {
+    expect(channelUrlAllowed('https://sms.bureau.example.gov.cn/send', false)).toBe(true);
+    expect(channelUrlAllowed('http://sms.bureau.example.gov.cn/send', false)).toBe(false);
   });
 
   it('masks phones, webhook tokens and secrets', () => {
