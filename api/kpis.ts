@@ -11,12 +11,13 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { idSchema } from '../core/contract.ts';
-import type { Queryable } from '../core/db/db.ts';
+import type { Db } from '../core/db/db.ts';
 import { AppError } from '../core/errors.ts';
 import type { InfluxClient } from '../core/influx/client.ts';
 import { KpiSource } from '../inspections/kpi-source.ts';
 import { cstMonth } from '../inspections/kpis.ts';
 import { monthlyWorkbook } from '../inspections/monthly-report.ts';
+import type { SelfInspectionPolicy } from '../inspections/self-inspection-policy.ts';
 import { timeParam } from './alert-params.ts';
 import type { Authenticator, Principal } from './auth.ts';
 import { parse } from './parse.ts';
@@ -41,9 +42,9 @@ const monthlyQuery = z.strictObject({
 
 /** `attachment` with an ASCII name and the Chinese one (RFC 5987 / RFC 6266 `filename*`). */
 
-export function kpiApi(config: { auth: Authenticator; rollups: boolean }, deps: { db: Queryable; influx: InfluxClient; clock: { now(): number } }) {
+export function kpiApi(config: { auth: Authenticator; rollups: boolean }, deps: { db: Db; influx: InfluxClient; clock: { now(): number }; selfInspectionPolicy?: SelfInspectionPolicy | undefined }) {
   return async (app: FastifyInstance): Promise<void> => {
-    const source = new KpiSource(deps.db, deps.influx, { rollups: config.rollups });
+    const source = new KpiSource(deps.db, deps.influx, { rollups: config.rollups, selfInspectionPolicy: deps.selfInspectionPolicy });
 
     const rootOf = (who: Principal, authorityId: string | undefined) => reportRoot(deps.db, who, authorityId);
 
