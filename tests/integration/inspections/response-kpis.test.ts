@@ -222,7 +222,7 @@ describe('the monthly report', () => {
     expect(cell(4, '企业响应率').value).toBe(0.4);
     const summary = wb.getWorksheet('汇总')!;
     const rows = new Map<string, unknown>();
-    summary.eachRow((row) => rows.set(String(row.getCell(1).value), row.getCell(2).value));
+    summary.eachRow((row) => rows.set(row.getCell(1).text, row.getCell(2).value));
     expect(rows.get('签收及时率')).toBe(0.5);
     expect(rows.get('企业响应率')).toBe(0.4);
     expect(String(rows.get('综合得分权重'))).toContain('企业响应率 20%');
