@@ -7,6 +7,8 @@
  * Scoped like the statistics (api/stats.ts): an officer's authority is the default and the limit (another
  * subtree: 404), the admin's default is everything. A period never runs past now (the future is neither offline
  * time nor missing data): the current month is reported up to now, a month still to come is refused.
+ * Every figure set carries `enterpriseTier` (issue #18 item 6; inspections/response-kpis.ts): the enterprises'
+ * response to the alarms handed to them in the period, judged as of now, and their self-inspection reports due.
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
