@@ -9,7 +9,8 @@
  *   POST  /api/v1/inspections                             { enterpriseId, authorityId?, origin, at?, note?, alertIds?, basisRef? }    inspections.record
  *   GET   /api/v1/enterprises?sector&status&q&limit         the board: link status, open alerts, online rate (24 h)   ledger.read
  *   GET   /api/v1/enterprises/:id/hazard-sources           major hazard sources (重大危险源)   ledger.read
- *   GET   /api/v1/enterprises/:id/file?limit               一企一档: ledger, major hazard sources, gateways, sensors, registered limits, self-inspection flag, recent alerts, inspections, tasks   ledger.read
+ *   GET   /api/v1/enterprises/:id/file?limit               一企一档: ledger, major hazard sources, gateways, sensors, registered limits, self-inspection flag, recent alerts, inspections, tasks,
+ *                                                           the enterprise tier's figures of the last 90 days (docs/kpis.md)   ledger.read
  *   GET   /api/v1/enterprises/:id/inspection-summary?year  "扫码入企": counts by origin, cap, open tasks   ledger.read
  *   (POST /api/v1/enterprises/import, the CSV list: enterprise-import.ts)
  *
@@ -46,6 +47,8 @@ import type { Provisioning } from '../ledger/provisioning.ts';
 import { EnterpriseBoard } from '../inspections/board.ts';
 import { TaskStore, type TaskJobEffect } from '../inspections/tasks/store.ts';
 import { SelfInspections } from '../inspections/self-inspections.ts';
+import { loadResponseFacts } from '../inspections/kpi-source.ts';
+import { responseKpis, sumResponseFacts } from '../inspections/response-kpis.ts';
 import type { SelfInspectionPolicy } from '../inspections/self-inspection-policy.ts';
 import type { Authenticator, Principal } from './auth.ts';
 import { parse } from './parse.ts';
@@ -76,6 +79,8 @@ const boardQuery = z.strictObject({
   q: z.string().max(100).optional(),
   limit: z.coerce.number().int().min(1).max(2000).default(500),
 });
+/** The period of the enterprise tier's figures in the enterprise file: the last 90 days (the platform's default). */
+export const ENTERPRISE_TIER_DAYS = 90;
 const fileQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) });
 const summaryQuery = z.strictObject({ year: z.coerce.number().int().min(2000).max(2100).optional() });
 
@@ -89,6 +94,12 @@ export function inspectionApi(config: { auth: Authenticator }, deps: InspectionR
     const overrideStore = new OverrideStore(deps.db);
     const alertQueries = new AlertQueries(deps.db);
     const selfInspections = new SelfInspections(deps.db, deps.selfInspectionPolicy);
+    /** The enterprise tier's figures of the last `ENTERPRISE_TIER_DAYS` days, as of now (the file's own period). */
+    const enterpriseTier = async (id: string, now: number) => {
+      const from = now - ENTERPRISE_TIER_DAYS * 86_400_000;
+      const tiers = await loadResponseFacts(deps.db, { kind: 'enterprises', ids: [id] }, { from, to: now + 1 }, now, deps.selfInspectionPolicy);
+      return { from, to: now + 1, days: ENTERPRISE_TIER_DAYS, ...responseKpis(sumResponseFacts([...tiers.values()])) };
+    };
     registerTaskRoutes(app, { ...deps, auth });
     registerStatsRoutes(app, { ...deps, auth });
 
@@ -155,7 +166,8 @@ export function inspectionApi(config: { auth: Authenticator }, deps: InspectionR
       const q = parse(fileQuery, req.query, 'query');
       await inScope(who, id);
       const { provisioning } = deps;
-      const [enterprise, hazardSources, gateways, sensors, overrides, alerts, inspections, recentTasks, selfInspection] = await Promise.all([
+      const now = deps.clock.now();
+      const [enterprise, hazardSources, gateways, sensors, overrides, alerts, inspections, recentTasks, selfInspection, tier] = await Promise.all([
         facts.get(id),
         provisioning.listHazardSources(id),
         provisioning.listGateways(id),
@@ -165,7 +177,9 @@ export function inspectionApi(config: { auth: Authenticator }, deps: InspectionR
         records.inspections(id, q.limit),
         tasks.list({ kind: 'all' }, { enterpriseId: id, limit: q.limit }),
         // the self-inspection flag (domain rule 11): the last quarter due, reported or overdue (and how many days)
-        selfInspections.statusOf(id, deps.clock.now()),
+        selfInspections.statusOf(id, now),
+        // the enterprise tier (issue #18 item 6): its response to the alarms handed to it, its self-inspection reports
+        enterpriseTier(id, now),
       ]);
       return {
         enterprise,
@@ -174,6 +188,7 @@ export function inspectionApi(config: { auth: Authenticator }, deps: InspectionR
         sensors,
         registeredLimits: overrides,
         selfInspection,
+        enterpriseTier: tier,
         history: { alerts: alerts.alerts.map(summaryOf), inspections, tasks: recentTasks.map(taskView) },
       };
     });

@@ -7,16 +7,19 @@
  * Scoped like the statistics (api/stats.ts): an officer's authority is the default and the limit (another
  * subtree: 404), the admin's default is everything. A period never runs past now (the future is neither offline
  * time nor missing data): the current month is reported up to now, a month still to come is refused.
+ * Every figure set carries `enterpriseTier` (issue #18 item 6; inspections/response-kpis.ts): the enterprises'
+ * response to the alarms handed to them in the period, judged as of now, and their self-inspection reports due.
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { idSchema } from '../core/contract.ts';
-import type { Queryable } from '../core/db/db.ts';
+import type { Db } from '../core/db/db.ts';
 import { AppError } from '../core/errors.ts';
 import type { InfluxClient } from '../core/influx/client.ts';
 import { KpiSource } from '../inspections/kpi-source.ts';
 import { cstMonth } from '../inspections/kpis.ts';
 import { monthlyWorkbook } from '../inspections/monthly-report.ts';
+import type { SelfInspectionPolicy } from '../inspections/self-inspection-policy.ts';
 import { timeParam } from './alert-params.ts';
 import type { Authenticator, Principal } from './auth.ts';
 import { parse } from './parse.ts';
@@ -41,9 +44,9 @@ const monthlyQuery = z.strictObject({
 
 /** `attachment` with an ASCII name and the Chinese one (RFC 5987 / RFC 6266 `filename*`). */
 
-export function kpiApi(config: { auth: Authenticator; rollups: boolean }, deps: { db: Queryable; influx: InfluxClient; clock: { now(): number } }) {
+export function kpiApi(config: { auth: Authenticator; rollups: boolean }, deps: { db: Db; influx: InfluxClient; clock: { now(): number }; selfInspectionPolicy?: SelfInspectionPolicy | undefined }) {
   return async (app: FastifyInstance): Promise<void> => {
-    const source = new KpiSource(deps.db, deps.influx, { rollups: config.rollups });
+    const source = new KpiSource(deps.db, deps.influx, { rollups: config.rollups, selfInspectionPolicy: deps.selfInspectionPolicy });
 
     const rootOf = (who: Principal, authorityId: string | undefined) => reportRoot(deps.db, who, authorityId);
 

@@ -410,6 +410,21 @@ const ZH = {
   stopStatusCancelled: '已取消',
   stopWholeEnterprise: '全厂所有测点和网关',
   aqLimitName: '口径',
+  // the enterprise tier's KPIs (issue #18 item 6; docs/kpis.md)
+  tierTitle: '企业响应',
+  tierHanded: '交办企业报警',
+  tierSignOnTime: '签收及时率',
+  tierSignTime: '签收用时中位数',
+  tierFeedbackOnTime: '反馈及时率',
+  tierFalseAlarmRate: '误报率',
+  tierRepeatedFalse: '重复误报',
+  tierRejections: '反馈被退回',
+  tierSupervisions: '督办',
+  tierClearTime: '消警时长中位数',
+  tierSelfInspection: '自查报告按时报送率',
+  tierResponseRate: '企业响应率',
+  tierAgainst: '计入企业',
+  tierLast90: '近 90 天',
 } as const;
 
 export type Key = keyof typeof ZH;
@@ -801,6 +816,21 @@ const EN: Partial<Record<Key, string>> = {
   stopStatusCancelled: 'Cancelled',
   stopWholeEnterprise: 'All points and gateways of the enterprise',
   aqLimitName: 'Limit',
+  // the enterprise tier's KPIs (issue #18 item 6; docs/kpis.md)
+  tierTitle: 'Enterprise response',
+  tierHanded: 'Alarms handed to the enterprise',
+  tierSignOnTime: 'Signed for on time',
+  tierSignTime: 'Median time to sign',
+  tierFeedbackOnTime: 'Fed back on time',
+  tierFalseAlarmRate: 'False-alarm rate',
+  tierRepeatedFalse: 'Repeated false alarms',
+  tierRejections: 'Feedback rejected',
+  tierSupervisions: 'Supervised (督办)',
+  tierClearTime: 'Median time to clear',
+  tierSelfInspection: 'Self-inspection reported on time',
+  tierResponseRate: 'Response rate',
+  tierAgainst: 'counts against the enterprise',
+  tierLast90: 'last 90 days',
 };
 
 /** The word for `key` in the current language. */

@@ -13,7 +13,7 @@
  * Signal points (states, reported on change into `signal`) are not counted: the rollups cover readings only.
  */
 import { SIGNAL_KINDS } from '../core/contract.ts';
-import type { Queryable } from '../core/db/db.ts';
+import type { Db } from '../core/db/db.ts';
 import { quoteString, type InfluxClient } from '../core/influx/client.ts';
 import { ROLLUP } from '../core/influx/retention.ts';
 import { MEASUREMENTS } from '../core/influx/schema.ts';
@@ -30,6 +30,9 @@ import {
   type ReceivedCounts,
   type StopEvent,
 } from './kpis.ts';
+import { emptyResponseFacts, responseFactsOf, type ResponseFacts, type ResponseRow } from './response-kpis.ts';
+import { DEFAULT_SELF_INSPECTION_POLICY, type SelfInspectionPolicy } from './self-inspection-policy.ts';
+import { SelfInspections } from './self-inspections.ts';
 
 /** Buckets younger than this may still be rolled up again (retention.ts ROLLUP.resampleFor, 1 h): read them raw. */
 export const ROLLUP_SETTLE_MS = 3_600_000;
@@ -93,11 +96,13 @@ const key = (enterpriseId: string, pointId: string): string => `${enterpriseId}\
 export interface KpiSourceOptions {
   /** Whether the 5-minute rollups are read (config INFLUX_READ_ROLLUPS; the platform's default: yes). */
   rollups: boolean;
+  /** When self-inspection reports are due (the bureau's setting; default: the platform's), for the enterprise tier. */
+  selfInspectionPolicy?: SelfInspectionPolicy | undefined;
 }
 
 export class KpiSource {
   constructor(
-    private readonly db: Queryable,
+    private readonly db: Db,
     private readonly influx: InfluxClient,
     private readonly opts: KpiSourceOptions,
   ) {}
@@ -259,6 +264,13 @@ export class KpiSource {
       }
     }
 
+    // the enterprise tier (issue #18 item 6): the alarms handed to each enterprise in the period, its self-inspection reports due
+    const tiers = await loadResponseFacts(this.db, { kind: 'enterprises', ids: [...facts.keys()] }, { from, to }, now, this.opts.selfInspectionPolicy);
+    for (const [id, tier] of tiers) {
+      const e = facts.get(id);
+      if (e) e.tier = tier;
+    }
+
     const { rows: tree } = await this.db.query<{ id: string; name: string; parent_id: string | null }>('SELECT id, name, parent_id FROM authorities');
     return kpiReport(
       root,
@@ -293,4 +305,94 @@ export class KpiSource {
     }
     return counts;
   }
+}
+
+const msOf = (d: Date | string | null): number | null => (d === null ? null : new Date(d).getTime());
+
+/**
+ * The facts per enterprise of `scope` (each enterprise in it, with or without alarms) over [from, to) as of
+ * `now`: the alarms handed in the period from `alert_responses` joined with their alarms, and the self-inspection
+ * reports due in the period.
+ */
+export async function loadResponseFacts(
+  db: Db,
+  scope: Scope | { kind: 'enterprises'; ids: readonly string[] },
+  range: { from: number; to: number },
+  now: number,
+  policy: SelfInspectionPolicy = DEFAULT_SELF_INSPECTION_POLICY,
+): Promise<Map<string, ResponseFacts>> {
+  const p = new Params();
+  let cte = '';
+  let cond: string;
+  if (scope.kind === 'enterprises') cond = `e.id = ANY(${p.add([...scope.ids])}::text[])`;
+  else {
+    const s = scopeSql(scope, p, 'e.id');
+    cte = s.cte;
+    cond = s.cond ?? 'true';
+  }
+  const { rows: ents } = await db.query<{ id: string }>(`${cte}SELECT e.id FROM enterprises e WHERE ${cond} ORDER BY e.id`, p.values);
+  const out = new Map<string, ResponseFacts>(ents.map((e) => [e.id, emptyResponseFacts()]));
+  if (ents.length === 0) return out;
+  const ids = ents.map((e) => e.id);
+  const { rows } = await db.query<{
+    enterprise_id: string;
+    state: string;
+    opened_at: Date;
+    sign_due_at: Date;
+    feedback_due_at: Date;
+    signed_at: Date | null;
+    feedback_at: Date | null;
+    cause: string | null;
+    repeated_false_alarm: boolean;
+    rejections: number;
+    cleared_at: Date | null;
+    supervisions: number | null;
+    reviewed: { decision?: string; at?: number } | null;
+    fired_at: Date | null;
+    disposed_at: string | number | null;
+  }>(
+    `SELECT r.enterprise_id, r.state, r.opened_at, r.sign_due_at, r.feedback_due_at, r.signed_at, r.feedback_at, r.cause,
+            r.repeated_false_alarm, r.rejections, r.cleared_at, jsonb_array_length(COALESCE(r.data->'supervisions', '[]'::jsonb)) AS supervisions,
+            r.data->'reviewed' AS reviewed, a.fired_at, a.data->>'disposedAt' AS disposed_at
+       FROM alert_responses r JOIN alerts a ON a.id = r.alert_id
+      WHERE r.enterprise_id = ANY($1::text[]) AND r.opened_at >= $2 AND r.opened_at < $3`,
+    [ids, new Date(range.from), new Date(range.to)],
+  );
+  const byEnterprise = new Map<string, ResponseRow[]>();
+  for (const r of rows) {
+    const openedAt = new Date(r.opened_at).getTime();
+    const feedbackAt = msOf(r.feedback_at);
+    const reviewed = r.reviewed;
+    const list = byEnterprise.get(r.enterprise_id) ?? [];
+    list.push({
+      enterpriseId: r.enterprise_id,
+      openedAt,
+      signDueAt: new Date(r.sign_due_at).getTime(),
+      feedbackDueAt: new Date(r.feedback_due_at).getTime(),
+      signedAt: msOf(r.signed_at),
+      feedbackAt,
+      cause: r.cause,
+      feedbackRejected: feedbackAt !== null && reviewed?.decision === 'reject' && typeof reviewed.at === 'number' && reviewed.at >= feedbackAt,
+      repeatedFalseAlarm: r.repeated_false_alarm,
+      rejections: Number(r.rejections),
+      supervisions: Number(r.supervisions ?? 0),
+      firedAt: msOf(r.fired_at) ?? openedAt,
+      clearedAt: msOf(r.cleared_at),
+      disposedAt: r.disposed_at === null || r.disposed_at === '' ? null : Number(r.disposed_at),
+      closed: r.state === 'closed',
+    });
+    byEnterprise.set(r.enterprise_id, list);
+  }
+  for (const [id, list] of byEnterprise) {
+    const f = out.get(id);
+    if (f) responseFactsOf(list, now, f);
+  }
+  const si = await new SelfInspections(db, policy).reportingRate(ids, range, now);
+  for (const item of si.items) {
+    const f = out.get(item.enterpriseId);
+    if (!f) continue;
+    f.selfInspectionDue += 1;
+    if (item.onTime) f.selfInspectionOnTime += 1;
+  }
+  return out;
 }

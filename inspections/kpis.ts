@@ -6,6 +6,8 @@
  *
  * Periods are half-open [from, to) in epoch ms; a month is a calendar month in China Standard Time (`cstMonth`).
  */
+import { median, rate } from './kpi-math.ts';
+import { emptyResponseFacts, responseKpis, sumResponseFacts, type EnterpriseTierKpis, type ResponseFacts } from './response-kpis.ts';
 import { onlineMs } from './stats.ts';
 
 const HOUR_MS = 3_600_000;
@@ -15,16 +17,18 @@ export const BUCKET_MS = 5 * 60_000;
 
 /**
  * Weights of the composite score. The platform's default, for the bureau to set: no national rule fixes them.
- * A component with nothing to divide by (no alarm fired: no disposal rate) is left out and the others' weights
- * are scaled up to sum to 1.
+ * A component with nothing to divide by (no alarm fired: no disposal rate; nothing judged of the enterprise
+ * tier: no response rate) is left out and the others' weights are scaled up to sum to 1. The enterprise tier's
+ * response rate (issue #18 item 6, `response-kpis.ts`) takes 20 %; the other three keep their 2 : 2 : 1, so a
+ * score without the enterprise tier is what it was before it entered.
  */
-export const DEFAULT_KPI_WEIGHTS = { online: 0.4, integrity: 0.4, disposal: 0.2 } as const;
-export type KpiWeights = { online: number; integrity: number; disposal: number };
+export const DEFAULT_KPI_WEIGHTS = { online: 0.32, integrity: 0.32, disposal: 0.16, response: 0.2 } as const;
+/** `response` absent: 0 (the enterprise tier left out). */
+export type KpiWeights = { online: number; integrity: number; disposal: number; response?: number | undefined };
 /** How many of an enterprise's points with the lowest integrity are named (the platform's default). */
 export const WORST_POINTS = 5;
 
-/** A rate rounded to 4 decimals (0.9953 = 99.53 %); null when there is nothing to divide by. */
-export const rate = (a: number, b: number): number | null => (b > 0 ? Math.round((Math.min(a, b) / b) * 10_000) / 10_000 : null);
+export { median, rate };
 const hours = (ms: number): number => Math.round((ms / HOUR_MS) * 100) / 100;
 
 /** The calendar month `YYYY-MM` in China Standard Time as [from, to); undefined if it is no month (2026-13). */
@@ -170,6 +174,8 @@ export interface EnterpriseKpiFacts {
   disposed: number;
   /** Fired → resolved (the condition cleared), ms, per fired alarm that cleared. */
   clearMs: number[];
+  /** The enterprise tier: its response to the alarms handed to it, its self-inspection reports (`response-kpis.ts`); none: nothing. */
+  tier?: ResponseFacts | undefined;
 }
 
 /** The figures of one enterprise, or of many summed (an authority). */
@@ -186,23 +192,22 @@ export interface Kpis {
   disposed: number;
   disposalRate: number | null;
   clear: { count: number; meanMs: number | null; medianMs: number | null };
+  /** The enterprise tier (issue #18 item 6): sign-for and feedback timeliness, false alarms, rejections, 督办, clearing, self-inspection. */
+  enterpriseTier: EnterpriseTierKpis;
   /** 0–100, weighted (`DEFAULT_KPI_WEIGHTS`); null when no component has a denominator. */
   score: number | null;
 }
 
-/** The median of sorted values (the mean of the middle two for an even count). */
-export function median(sorted: readonly number[]): number | null {
-  const n = sorted.length;
-  if (n === 0) return null;
-  return n % 2 === 1 ? sorted[(n - 1) / 2]! : Math.round((sorted[n / 2 - 1]! + sorted[n / 2]!) / 2);
-}
-
 /** Σ w·rate over the components that have one, ÷ Σ of their weights, × 100, to 2 decimals. */
-export function compositeScore(r: { onlineRate: number | null; integrity: number | null; disposalRate: number | null }, w: KpiWeights = DEFAULT_KPI_WEIGHTS): number | null {
+export function compositeScore(
+  r: { onlineRate: number | null; integrity: number | null; disposalRate: number | null; responseRate?: number | null | undefined },
+  w: KpiWeights = DEFAULT_KPI_WEIGHTS,
+): number | null {
   const parts: [number, number | null][] = [
     [w.online, r.onlineRate],
     [w.integrity, r.integrity],
     [w.disposal, r.disposalRate],
+    [w.response ?? 0, r.responseRate ?? null],
   ];
   let sum = 0;
   let weight = 0;
@@ -224,7 +229,9 @@ export function sumKpis(facts: readonly EnterpriseKpiFacts[], w: KpiWeights = DE
     fired = 0,
     disposed = 0;
   const clear: number[] = [];
+  const tiers: ResponseFacts[] = [];
   for (const f of facts) {
+    tiers.push(f.tier ?? emptyResponseFacts());
     online += f.onlineMs;
     observed += f.observedMs;
     offlineCount += f.offlineCount;
@@ -241,6 +248,7 @@ export function sumKpis(facts: readonly EnterpriseKpiFacts[], w: KpiWeights = DE
   const onlineRate = rate(online, observed);
   const integrity = rate(received, expected);
   const disposalRate = rate(disposed, fired);
+  const enterpriseTier = responseKpis(sumResponseFacts(tiers));
   return {
     enterprises: facts.length,
     points,
@@ -258,7 +266,8 @@ export function sumKpis(facts: readonly EnterpriseKpiFacts[], w: KpiWeights = DE
       meanMs: clear.length > 0 ? Math.round(clear.reduce((a, b) => a + b, 0) / clear.length) : null,
       medianMs: median(clear),
     },
-    score: compositeScore({ onlineRate, integrity, disposalRate }, w),
+    enterpriseTier,
+    score: compositeScore({ onlineRate, integrity, disposalRate, responseRate: enterpriseTier.responseRate }, w),
   };
 }
 
@@ -288,7 +297,7 @@ export interface KpiReport {
   authorityName: string | null;
   from: number;
   to: number;
-  weights: KpiWeights & { source: string };
+  weights: Required<KpiWeights> & { source: string };
   totals: Kpis;
   /** Enterprises, worst first (lowest composite score, then lowest integrity, then most offline hours). */
   enterprises: EnterpriseKpi[];
@@ -346,7 +355,7 @@ export function kpiReport(
     authorityName: root === null ? null : (tree.find((a) => a.id === root)?.name ?? null),
     from,
     to,
-    weights: { ...w, source: WEIGHTS_SOURCE },
+    weights: { ...w, response: w.response ?? 0, source: WEIGHTS_SOURCE },
     totals: sumKpis(facts, w),
     enterprises,
     authorities,

@@ -14,6 +14,8 @@ import type { Alert, Point, Task } from '../types.ts';
 import type { BoardRow, LinkStatus } from '../../inspections/board.ts';
 import type { Inspection } from '../../inspections/inspection-records.ts';
 import type { LedgerEntry } from '../../ledger/enterprise-facts.ts';
+import type { EnterpriseTierKpis } from '../../inspections/response-kpis.ts';
+import { TierFigures } from './monthly.tsx';
 import { LEVELS, rank, RiskSection, useWarnings, warningName, WarningChip, type WarningResult } from './risk.tsx';
 
 const STATUS: LinkStatus[] = ['online', 'partial', 'offline', 'no_gateway'];
@@ -186,6 +188,8 @@ interface EnterpriseFile {
   gateways: { id: string; name: string; status: string; statusChangedAt: number | null; disabled: boolean }[];
   sensors: Sensor[];
   history: { alerts: Alert[]; inspections: Inspection[]; tasks: Task[] };
+  /** Its response to the alarms handed to it, its self-inspection reports: the last 90 days (issue #18 item 6). */
+  enterpriseTier?: EnterpriseTierKpis & { days: number };
 }
 
 interface Coverage {
@@ -284,6 +288,14 @@ export function EnterpriseView({ id }: { id: string }) {
         )}
       </dl>
       <RiskSection enterpriseId={e.id} hazardSources={f.hazardSources} />
+      {f.enterpriseTier && (
+        <>
+          <h3>
+            {t('tierTitle')} <span class="muted">{t('tierLast90')}</span>
+          </h3>
+          <TierFigures k={f.enterpriseTier} testid="file-tier" />
+        </>
+      )}
       <h3>{t('hazardSources')}</h3>
       {f.hazardSources.length === 0 ? (
         <p class="muted">{t('noHazardSources')}</p>

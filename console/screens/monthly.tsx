@@ -1,13 +1,15 @@
 /**
  * 月报: the KPIs of the leader's authority for a calendar month (China Standard Time) — online rate, offline
  * hours and counts, data integrity, alarm disposal and time to clear, the composite score — with the enterprises
- * ranked worst first, the authorities below ranked, the points with the lowest integrity, and the XLSX download
+ * ranked worst first, the authorities below ranked, the points with the lowest integrity, the enterprise tier
+ * (`TierFigures`: the enterprises' response to their alarms, issue #18 item 6), and the XLSX download
  * (`GET /api/v1/reports/monthly`, inspections/kpis.ts, docs/kpis.md).
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import { lang, t } from '../i18n.ts';
 import type { KpiReport, Kpis } from '../../inspections/kpis.ts';
+import type { EnterpriseTierKpis } from '../../inspections/response-kpis.ts';
 
 type Report = KpiReport & { month: string; complete: boolean };
 
@@ -70,9 +72,12 @@ export function MonthlyView() {
           <Figures k={r.totals} />
           {w && (
             <p class="muted" data-testid="weights">
-              {t('kpiScore')}: {t('onlineRate')} {w.online * 100}% · {t('kpiIntegrity')} {w.integrity * 100}% · {t('disposalRate')} {w.disposal * 100}% — {t('kpiWeightsDefault')}
+              {t('kpiScore')}: {t('onlineRate')} {Math.round(w.online * 100)}% · {t('kpiIntegrity')} {Math.round(w.integrity * 100)}% · {t('disposalRate')}{' '}
+              {Math.round(w.disposal * 100)}% · {t('tierResponseRate')} {Math.round(w.response * 100)}% — {t('kpiWeightsDefault')}
             </p>
           )}
+          <h3>{t('tierTitle')}</h3>
+          <TierFigures k={r.totals.enterpriseTier} testid="monthly-tier" />
           <h3>{t('kpiEnterpriseRanking')}</h3>
           <table class="ranking" data-testid="kpi-enterprises">
             <thead>
@@ -86,6 +91,7 @@ export function MonthlyView() {
                 <th>{t('kpiAlarms')}</th>
                 <th>{t('disposalRate')}</th>
                 <th>{t('kpiClearTime')}</th>
+                <th>{t('tierResponseRate')}</th>
                 <th>{t('kpiWorstPoints')}</th>
               </tr>
             </thead>
@@ -105,6 +111,7 @@ export function MonthlyView() {
                   <td>{e.alarms}</td>
                   <td>{pct(e.disposalRate)}</td>
                   <td>{duration(e.clear.meanMs)}</td>
+                  <td title={tierTitle(e.enterpriseTier)}>{pct(e.enterpriseTier.responseRate)}</td>
                   <td class="wrap">{e.worstPoints.map((p) => `${p.tagNo} ${pct(p.integrity)}`).join('；') || '—'}</td>
                 </tr>
               ))}
@@ -175,6 +182,36 @@ export function MonthlyView() {
         </>
       )}
     </section>
+  );
+}
+
+/** The figures behind an enterprise's response rate, for a tooltip. */
+const tierTitle = (k: EnterpriseTierKpis): string =>
+  `${t('tierSignOnTime')} ${pct(k.sign.onTimeRate)} · ${t('tierFeedbackOnTime')} ${pct(k.feedback.onTimeRate)} · ${t('tierRejections')} ${k.rejections} · ${t('tierRepeatedFalse')} ${k.repeatedFalseAlarms} · ${t('tierSupervisions')} ${k.supervisions}`;
+
+/** The enterprise tier's figures (issue #18 item 6): in the monthly report, the statistics and the enterprise file. */
+export function TierFigures({ k, testid }: { k: EnterpriseTierKpis; testid: string }) {
+  const items: [string, string][] = [
+    [t('tierHanded'), String(k.handed)],
+    [t('tierSignOnTime'), `${pct(k.sign.onTimeRate)}（${k.sign.onTime}/${k.sign.judged}）`],
+    [t('tierSignTime'), duration(k.sign.time.medianMs)],
+    [t('tierFeedbackOnTime'), `${pct(k.feedback.onTimeRate)}（${k.feedback.onTime}/${k.feedback.judged}）`],
+    [t('tierFalseAlarmRate'), `${pct(k.falseAlarmRate)}（${k.falseAlarms}/${k.feedbacks}）`],
+    [`${t('tierRepeatedFalse')} · ${t('tierRejections')}（${t('tierAgainst')}）`, `${k.repeatedFalseAlarms} · ${k.rejections}`],
+    [t('tierSupervisions'), String(k.supervisions)],
+    [t('tierClearTime'), duration(k.clear.medianMs)],
+    [t('tierSelfInspection'), `${pct(k.selfInspection.rate)}（${k.selfInspection.onTime}/${k.selfInspection.due}）`],
+    [t('tierResponseRate'), pct(k.responseRate)],
+  ];
+  return (
+    <div class="kpis" data-testid={testid}>
+      {items.map(([label, value]) => (
+        <div class="kpi" key={label}>
+          <div class="muted">{label}</div>
+          <strong>{value}</strong>
+        </div>
+      ))}
+    </div>
   );
 }
 

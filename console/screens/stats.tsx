@@ -9,9 +9,11 @@ import { api } from '../api.ts';
 import { percent, t } from '../i18n.ts';
 import type { StatisticsReport } from '../../inspections/stats.ts';
 import type { Grade } from '../types.ts';
-import { MonthlyView } from './monthly.tsx';
+import type { EnterpriseTierKpis } from '../../inspections/response-kpis.ts';
+import { MonthlyView, TierFigures } from './monthly.tsx';
 
-type Report = StatisticsReport;
+/** With the enterprise tier's figures over the subtree and period (api/stats.ts). */
+type Report = StatisticsReport & { enterpriseTier?: EnterpriseTierKpis };
 
 const GRADES: Grade[] = ['red', 'orange', 'yellow', 'blue'];
 const COLORS: Record<Grade, string> = { red: '#cf1322', orange: '#d46b08', yellow: '#ad8b00', blue: '#0958d9' };
@@ -72,6 +74,12 @@ function PeriodStats() {
             <Kpi label={t('onlineRate')} value={percent(r.totals.online.rate)} />
             <Kpi label={t('offlineHours')} value={String(r.totals.online.offlineHours)} />
           </div>
+          {r.enterpriseTier && (
+            <>
+              <h3>{t('tierTitle')}</h3>
+              <TierFigures k={r.enterpriseTier} testid="stats-tier" />
+            </>
+          )}
           <h3>{t('alertsByGrade')}</h3>
           <DailyChart daily={r.daily} />
           {r.authorities.length > 0 && (

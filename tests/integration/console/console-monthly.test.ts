@@ -64,11 +64,13 @@ describe('the monthly report screen', () => {
     // E1's gateway has never been seen: 0 % online, score 0, the worst; E2 has no gateway and no points: nothing to score
     // (its offline time is the seconds since it was registered: whole minutes, rounded)
     const offline: unknown = expect.stringMatching(/^\d+ 分 · 0 次$/);
-    expect(await cells(1)).toEqual(['1', '甲化工 E1', '0', '0.0 %', offline, '—', '0', '—', '—', '—']);
-    expect(await cells(2)).toEqual(['2', '乙化工 E2', '—', '—', '0 分 · 0 次', '—', '0', '—', '—', '—']);
+    // no alarm handed to either and no self-inspection report due: no response rate (the column before the worst points)
+    expect(await cells(1)).toEqual(['1', '甲化工 E1', '0', '0.0 %', offline, '—', '0', '—', '—', '—', '—']);
+    expect(await cells(2)).toEqual(['2', '乙化工 E2', '—', '—', '0 分 · 0 次', '—', '0', '—', '—', '—', '—']);
     const counties = await page.locator('[data-testid=kpi-authorities] tbody tr').allTextContents();
     expect(counties.map((r) => r.slice(0, 8))).toEqual(['1甲县应急管理局', '2乙县应急管理局']);
-    expect(await page.textContent('[data-testid=weights]')).toContain('在线率 40% · 数据完整率 40% · 处置率 20% — 权重为平台默认值，由监管部门设定');
+    expect(await page.textContent('[data-testid=weights]')).toContain('在线率 32% · 数据完整率 32% · 处置率 16% · 企业响应率 20% — 权重为平台默认值，由监管部门设定');
+    expect(await page.textContent('[data-testid=monthly-tier]')).toContain('交办企业报警0');
     const text = (await page.textContent('[data-testid=monthly]')) ?? '';
     expect(text).not.toMatch(/undefined|null|NaN/);
     expect(await accessibilityViolations(page)).toEqual([]);

@@ -197,7 +197,7 @@ describe('the API', () => {
     expect(r.headers['content-disposition']).toBe(`attachment; filename="monthly-report-C-2026-11.xlsx"; filename*=UTF-8''${encodeURIComponent('月报-市局-2026-11.xlsx')}`);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(r.rawPayload as unknown as ExcelJS.Buffer);
-    expect(wb.worksheets.map((w) => w.name)).toEqual(['汇总', '企业排名', '下级排名', '测点完整率']);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['汇总', '企业排名', '下级排名', '测点完整率', '企业响应']);
     const ranked = wb.getWorksheet('企业排名')!;
     expect(ranked.getRow(1).getCell(2).value).toBe('企业');
     expect(ranked.getRow(2).getCell(1).value).toBe(1);

@@ -189,7 +189,7 @@ describe('alarms, composite score, rankings', () => {
     expect(median([])).toBeNull();
   });
 
-  it('weights 40 % online, 40 % integrity, 20 % disposal; a missing component is left out', () => {
+  it('weights online, integrity and disposal 2 : 2 : 1 (32 %, 32 %, 16 %; the enterprise tier 20 %); a missing component is left out', () => {
     expect(compositeScore({ onlineRate: 0.9958, integrity: 0.5, disposalRate: 1 })).toBe(79.83); // 0.39832 + 0.2 + 0.2
     expect(compositeScore({ onlineRate: 0.9958, integrity: 0.5, disposalRate: null })).toBe(74.79); // (0.39832 + 0.2) ÷ 0.8
     expect(compositeScore({ onlineRate: null, integrity: null, disposalRate: null })).toBeNull();
@@ -229,7 +229,7 @@ describe('alarms, composite score, rankings', () => {
       [2, 'K1', 75],
     ]);
     expect(r.authorityName).toBe('市局');
-    expect(r.weights).toMatchObject({ online: 0.4, integrity: 0.4, disposal: 0.2 });
+    expect(r.weights).toMatchObject({ online: 0.32, integrity: 0.32, disposal: 0.16, response: 0.2 });
     expect(r.worstPoints.map((p) => p.pointId)).toEqual(['P9']);
   });
 });
