@@ -23,7 +23,12 @@
  *   rejection sends it back for new feedback within `refeedbackMs` and counts against the enterprise.
  * - 消警 (request to clear) only once the feedback stands (fed back, or accepted) and the alarm's
  *   condition has cleared; asked while the review is pending it is kept and acted on by the acceptance.
- * - Supervision (督办) marks are appended by the overdue sweep, one per reason.
+ * - An officer reviews within `reviewMs` of the feedback; past it the review is overdue and the alarm is
+ *   supervised like a late enterprise's (the bureau's own clock runs again).
+ * - A higher grade while the feedback stands (fed back, awaiting review, accepted) reopens it: the
+ *   enterprise feeds back again at the new grade, with the new grade's limit (and review).
+ * - Supervision (督办) marks are appended by the overdue sweep, one per reason, each judged again on the
+ *   record it is saved with (a sign-for saved meanwhile wins).
  * - An officer's remote verification (网络巡查) is a record of its own (`Verification`), on any alarm.
  */
 import type { Severity } from '../types.ts';
@@ -113,6 +118,8 @@ export interface AlarmResponse {
   /** The feedback in force (the latest). */
   feedback?: Feedback | undefined;
   feedbackRounds: number;
+  /** When an officer must have reviewed the feedback in force (reviewed grades only). */
+  reviewDueAt?: number | undefined;
   /** The latest review. */
   reviewed?: Review | undefined;
   rejections: number;
@@ -211,6 +218,7 @@ export function applyResponse(r: AlarmResponse, cmd: ResponseCommand, policy: Re
         state: r.review ? 'awaiting_review' : 'fed_back',
         feedback,
         feedbackRounds: r.feedbackRounds + 1,
+        reviewDueAt: r.review ? cmd.at + policy.reviewMs[r.severity] : undefined,
       };
       return moved(next, 'fed_back', {
         cause: cmd.cause,
@@ -249,29 +257,43 @@ export function applyResponse(r: AlarmResponse, cmd: ResponseCommand, policy: Re
       return moved({ ...r, state: 'cleared', clearRequestedAt: cmd.at, clearRequestedBy: cmd.actor, clearedAt: cmd.at, clearedBy: cmd.actor }, 'cleared', {});
     }
     case 'supervise': {
-      if (r.supervisions.some((s) => s.reason === cmd.reason)) return same(r);
+      // judged again on this very record: a sign-for or feedback saved since the sweep looked is not overdue
+      if (!overdueAt(r, cmd.at).includes(cmd.reason)) return same(r);
       return moved({ ...r, supervisions: [...r.supervisions, { reason: cmd.reason, at: cmd.at }] }, 'supervised', { reason: cmd.reason });
     }
     case 'close':
       return moved({ ...r, state: 'closed' }, 'closed', {});
     case 'regrade': {
-      const next: AlarmResponse = {
-        ...r,
-        severity: cmd.severity,
-        signDueAt: r.signedAt === undefined ? Math.min(r.signDueAt, cmd.signDueAt) : r.signDueAt,
-        feedbackDueAt: Math.min(r.feedbackDueAt, cmd.feedbackDueAt),
-        review: r.review || cmd.review,
-        state: r.state === 'fed_back' && cmd.review ? 'awaiting_review' : r.state,
-      };
-      return moved(next, 'regraded', { severity: cmd.severity });
+      // a higher grade than the feedback answered: the situation is worse; the enterprise answers again
+      const reopen = r.state === 'fed_back' || r.state === 'awaiting_review' || r.state === 'accepted';
+      const next: AlarmResponse = reopen
+        ? {
+            ...r,
+            severity: cmd.severity,
+            state: 'awaiting_feedback',
+            feedbackDueAt: cmd.feedbackDueAt,
+            review: cmd.review,
+            reviewDueAt: undefined,
+            clearRequestedAt: undefined,
+            clearRequestedBy: undefined,
+          }
+        : {
+            ...r,
+            severity: cmd.severity,
+            signDueAt: r.signedAt === undefined ? Math.min(r.signDueAt, cmd.signDueAt) : r.signDueAt,
+            feedbackDueAt: Math.min(r.feedbackDueAt, cmd.feedbackDueAt),
+            review: r.review || cmd.review,
+          };
+      return moved(next, 'regraded', { severity: cmd.severity, ...(reopen && { reopened: true, feedbackDueAt: next.feedbackDueAt }) });
     }
   }
 }
 
-/** What the enterprise owes next and by when (undefined: nothing). */
-export function owed(r: AlarmResponse): { what: 'sign' | 'feedback'; dueAt: number } | undefined {
+/** What is owed next and by when: the enterprise's sign-for or feedback, or the officer's review (undefined: nothing). */
+export function owed(r: AlarmResponse): { what: 'sign' | 'feedback' | 'review'; dueAt: number } | undefined {
   if (r.state === 'awaiting_sign') return { what: 'sign', dueAt: r.signDueAt };
   if (r.state === 'awaiting_feedback') return { what: 'feedback', dueAt: r.feedbackDueAt };
+  if (r.state === 'awaiting_review' && r.reviewDueAt !== undefined) return { what: 'review', dueAt: r.reviewDueAt };
   return undefined;
 }
 
@@ -281,5 +303,6 @@ export function overdueAt(r: AlarmResponse, now: number): SupervisionReason[] {
   const has = (reason: SupervisionReason) => r.supervisions.some((s) => s.reason === reason);
   if (r.state === 'awaiting_sign' && now >= r.signDueAt && !has('sign_overdue')) out.push('sign_overdue');
   if ((r.state === 'awaiting_sign' || r.state === 'awaiting_feedback') && now >= r.feedbackDueAt && !has('feedback_overdue')) out.push('feedback_overdue');
+  if (r.state === 'awaiting_review' && r.reviewDueAt !== undefined && now >= r.reviewDueAt && !has('review_overdue')) out.push('review_overdue');
   return out;
 }

@@ -68,6 +68,11 @@ export const responsePolicySchema = z.strictObject({
   feedbackMsByKind: z.partialRecord(z.enum(ALARM_KINDS), perGrade.partial()).default({}),
   /** Grades whose feedback an officer reviews (accepts or rejects): issue #18 §4 names orange and red. */
   reviewGrades: z.array(z.enum(SEVERITIES)).default(['orange', 'red']),
+  /**
+   * Time an officer has to review the feedback on a reviewed grade (from the feedback), ms; past it the alarm
+   * becomes a supervision item and escalates as an unacknowledged alarm would (the bureau's clock runs again).
+   */
+  reviewMs: z.strictObject({ red: ms, orange: ms, yellow: ms, blue: ms }),
   /** Time to feed back again after a rejection, ms. */
   refeedbackMs: ms,
   /** A point whose alarms were explained as false alarms this many times within `falseAlarmWindowMs` (this one included) is a repeated false alarm. */
@@ -85,6 +90,7 @@ export const DEFAULT_RESPONSE_POLICY: ResponsePolicy = {
   feedbackMs: { red: 30 * MIN, orange: HOUR, yellow: 4 * HOUR, blue: 24 * HOUR },
   feedbackMsByKind: { instrument: { red: 4 * HOUR, orange: 4 * HOUR }, connectivity: { red: 2 * HOUR, orange: 2 * HOUR } },
   reviewGrades: ['orange', 'red'],
+  reviewMs: { red: 30 * MIN, orange: HOUR, yellow: 4 * HOUR, blue: 24 * HOUR },
   refeedbackMs: HOUR,
   falseAlarmRepeats: 3,
   falseAlarmWindowMs: 30 * 24 * HOUR,
@@ -97,6 +103,7 @@ export const RESPONSE_POLICY_SOURCES: Readonly<Record<keyof ResponsePolicy, { zh
   feedbackMs: BUREAU,
   feedbackMsByKind: BUREAU,
   reviewGrades: { zh: '议题 #18 第4项：橙色、红色报警的企业反馈由值班员审核', en: 'issue #18 item 4: officers review the feedback on orange and red alarms' },
+  reviewMs: BUREAU,
   refeedbackMs: BUREAU,
   falseAlarmRepeats: BUREAU,
   falseAlarmWindowMs: BUREAU,
@@ -107,7 +114,7 @@ export function responsePolicy(overrides: Partial<Record<string, unknown>> = {})
   // only the policy's own keys (the config section also holds the sweep's interval)
   const known = Object.entries(overrides).filter(([k, v]) => v !== undefined && k in DEFAULT_RESPONSE_POLICY);
   const merged = { ...DEFAULT_RESPONSE_POLICY, ...Object.fromEntries(known) };
-  for (const k of ['signMs', 'feedbackMs'] as const) {
+  for (const k of ['signMs', 'feedbackMs', 'reviewMs'] as const) {
     const o = overrides[k];
     if (o && typeof o === 'object') merged[k] = { ...DEFAULT_RESPONSE_POLICY[k], ...o };
   }

@@ -201,23 +201,38 @@ export class ResponseService {
     if (await this.store.get(alertId)) await this.step(alertId, () => ({ type: 'close', at: this.deps.clock.now() }), 'system');
   }
 
-  /** Overdue sign-fors and feedbacks become supervision items (督办); how many were marked. */
+  /**
+   * Overdue sign-fors, feedbacks and reviews become supervision items (督办); how many were marked. The
+   * response is marked first (judged again on the record it is saved with: an answer saved meanwhile
+   * wins), then the alarm (`supervise`, idempotent per reason); a supervision the alarm lacks after a
+   * crash between the two, and a 消警 whose alarm was not disposed, are repaired on the next sweep.
+   */
   async sweep(now = this.deps.clock.now(), limit = 200): Promise<number> {
     let marked = 0;
-    for (const alertId of await this.store.owingDue(now, limit)) {
+    for (const alertId of await this.store.sweepCandidates(now, limit)) {
       const alert = await this.deps.alerts.get(alertId);
       if (!alert || alert.state === 'disposed') {
         await this.alertDisposed(alertId);
         continue;
       }
-      const stored = await this.store.get(alertId);
+      let stored = await this.store.get(alertId);
       if (!stored) continue;
+      if (stored.response.state === 'cleared') {
+        await this.disposeCleared(stored.response);
+        continue;
+      }
       for (const reason of overdueAt(stored.response, now)) {
-        await this.step(alertId, () => ({ type: 'supervise', at: now, reason }), 'system');
-        const applied = await applyCommand(this.deps.alerts, { alertId }, { type: 'supervise', at: now, reason }, { announce: this.deps.announce });
-        if (applied.outcome === 'rejected') this.deps.logger.warn({ alertId, reason, error: applied.error }, 'alarm not supervised');
-        this.deps.logger.warn({ alertId, enterpriseId: alert.enterpriseId, reason }, 'enterprise response overdue: supervision item (督办)');
-        marked++;
+        const after = await this.step(alertId, () => ({ type: 'supervise', at: now, reason }), 'system');
+        if (after.supervisions.some((s) => s.reason === reason)) {
+          marked++;
+          this.deps.logger.warn({ alertId, enterpriseId: alert.enterpriseId, reason }, 'response overdue: supervision item (督办)');
+        }
+        stored = { ...stored, response: after };
+      }
+      for (const s of stored.response.supervisions) {
+        if (alert.supervisions?.includes(s.reason)) continue;
+        const applied = await applyCommand(this.deps.alerts, { alertId }, { type: 'supervise', at: s.at, reason: s.reason }, { announce: this.deps.announce });
+        if (applied.outcome === 'rejected') this.deps.logger.warn({ alertId, reason: s.reason, error: applied.error }, 'alarm not supervised');
       }
     }
     return marked;

@@ -50,15 +50,23 @@ export class ResponseStore {
     return rows.map((r) => ({ seq: Number(r.seq), alertId: r.alert_id, type: r.type, at: new Date(r.at).getTime(), actor: r.actor, data: r.data }));
   }
 
-  /** Alerts whose enterprise still owes a sign-for or feedback due by `now` (for the overdue sweep). */
-  async owingDue(now: number, limit: number): Promise<string[]> {
+  /**
+   * For the overdue sweep: alerts whose enterprise still owes a sign-for or feedback, or whose feedback still
+   * awaits the officer's review, due by `now` and not yet supervised for it; and those to repair — a
+   * supervision recorded on the response but not (yet) on its alarm, a 消警 whose alarm is not disposed (a
+   * crash between the two writes).
+   */
+  async sweepCandidates(now: number, limit: number): Promise<string[]> {
+    const has = (reason: string) => `(r.data->'supervisions' @> '[{"reason":"${reason}"}]'::jsonb)`;
     const { rows } = await this.db.query<{ alert_id: string }>(
-      `SELECT alert_id FROM alert_responses
-        WHERE state IN ('awaiting_sign', 'awaiting_feedback')
-          AND ((state = 'awaiting_sign' AND sign_due_at <= $1 AND NOT (data->'supervisions' @> '[{"reason":"sign_overdue"}]'::jsonb))
-            OR (feedback_due_at <= $1 AND NOT (data->'supervisions' @> '[{"reason":"feedback_overdue"}]'::jsonb)))
-        ORDER BY sign_due_at LIMIT $2`,
-      [new Date(now), limit],
+      `SELECT r.alert_id FROM alert_responses r JOIN alerts a ON a.id = r.alert_id
+        WHERE (r.state = 'awaiting_sign' AND r.sign_due_at <= $1 AND NOT ${has('sign_overdue')})
+           OR (r.state IN ('awaiting_sign', 'awaiting_feedback') AND r.feedback_due_at <= $1 AND NOT ${has('feedback_overdue')})
+           OR (r.state = 'awaiting_review' AND (r.data->>'reviewDueAt')::bigint <= $2 AND NOT ${has('review_overdue')})
+           OR (a.state <> 'disposed' AND jsonb_array_length(r.data->'supervisions') > COALESCE(jsonb_array_length(a.data->'supervisions'), 0))
+           OR (r.state = 'cleared' AND a.state <> 'disposed')
+        ORDER BY r.sign_due_at LIMIT $3`,
+      [new Date(now), now, limit],
     );
     return rows.map((r) => r.alert_id);
   }

@@ -9,7 +9,8 @@
  *   resolved after firing) as the enterprise's to answer first. From then on
  *   it has no escalation level due (escalation.ts) until it is supervised:
  *   the county duty officer is not asked to take every alarm. Again: a no-op.
- * - `supervise` (督办) when the enterprise's sign-for or feedback is overdue:
+ * - `supervise` (督办) when the enterprise's sign-for or feedback is overdue, or
+ *   its feedback on an orange/red alarm is not reviewed in time:
  *   the alarm becomes a supervision item on its authority's feed (the
  *   'supervised' event is notified) and escalates from `at` on the bureau's
  *   limits, one authority up at a time, until an officer takes it (签收).
@@ -51,6 +52,11 @@ export function supervise(alert: Alert | undefined, cmd: Cmd<'supervise'>): Tran
   if (alert.state === 'pending' || alert.state === 'disposed' || !fired(alert))
     return reject(alert, 'INVALID_TRANSITION', `cannot supervise a ${alert.state} alert`);
   const next: Alert = { ...alert, supervisedAt: alert.supervisedAt ?? cmd.at, supervisions: [...(alert.supervisions ?? []), cmd.reason] };
-  const detail = cmd.detail ?? `${cmd.reason === 'sign_overdue' ? 'not signed for' : 'no feedback'} by the enterprise; supervised at ${iso(cmd.at)}`;
+  const what = {
+    sign_overdue: 'not signed for by the enterprise',
+    feedback_overdue: 'no feedback from the enterprise',
+    review_overdue: 'feedback not reviewed',
+  };
+  const detail = cmd.detail ?? `${what[cmd.reason]}; supervised at ${iso(cmd.at)}`;
   return changed(next, [eventOf(next, 'supervised', { at: cmd.at, actor: SYSTEM_ACTOR, from: alert.state, reason: cmd.reason, detail })], 'supervised');
 }

@@ -149,7 +149,7 @@ export interface Alert {
 }
 
 /** Why an enterprise-first alarm became a supervision item (督办). */
-export const SUPERVISION_REASONS = ['sign_overdue', 'feedback_overdue'] as const;
+export const SUPERVISION_REASONS = ['sign_overdue', 'feedback_overdue', 'review_overdue'] as const;
 export type SupervisionReason = (typeof SUPERVISION_REASONS)[number];
 
 /** One rule's fact within a consolidated alarm. */
@@ -210,6 +210,7 @@ export const ALERT_REASONS = [
   'enterprise_answers_first',
   'sign_overdue',
   'feedback_overdue',
+  'review_overdue',
 ] as const;
 export type AlertReason = (typeof ALERT_REASONS)[number];
 

@@ -32,4 +32,5 @@ export const REASONS: Readonly<Record<AlertReason, { readonly zh: string; readon
   enterprise_answers_first: { zh: '移交企业先行签收、查明原因并反馈', en: 'Handed to the enterprise to sign for, find the cause and feed back first' },
   sign_overdue: { zh: '企业超时未签收，转为督办事项', en: 'The enterprise did not sign for it in time; now a supervision item' },
   feedback_overdue: { zh: '企业超时未反馈，转为督办事项', en: 'The enterprise did not feed back in time; now a supervision item' },
+  review_overdue: { zh: '企业反馈超时未审核，转为督办事项', en: "The enterprise's feedback was not reviewed in time; now a supervision item" },
 };

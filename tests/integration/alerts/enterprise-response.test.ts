@@ -11,6 +11,7 @@ import { applyCommand } from '../../../alerts/apply.ts';
 import { DEFAULT_RESPONSE_POLICY, type ResponsePolicy } from '../../../alerts/response/policy.ts';
 import type { responseView } from '../../../api/alert-response.ts';
 import { ResponseService } from '../../../alerts/response/service.ts';
+import { applyResponse } from '../../../alerts/response/lifecycle.ts';
 import { DEFAULT_ESCALATION_LIMITS, nextEscalation } from '../../../alerts/state/index.ts';
 import { AlertStore } from '../../../alerts/store.ts';
 import { fingerprintOf } from '../../../alerts/types.ts';
@@ -317,11 +318,62 @@ describe('supervision (督办) of a late enterprise', () => {
     await call('mgr-e1', 'POST', `/api/v1/alerts/${answered.id}/feedback`, { cause: 'maintenance', measures: '检修作业，已登记' });
     const disposed = await alarm('E1', 'red');
     await driver.dispose(disposed.id, now);
-    now += 40 * MIN;
+    now += 29 * MIN; // past the sign-for limit, before the review's
     await responses.sweep();
     expect((await store.get(answered.id))!.supervisedAt).toBeUndefined();
     expect((await store.get(disposed.id))!.supervisedAt).toBeUndefined();
     expect((await responses.store.get(disposed.id))!.response.state).toBe('closed');
+  });
+});
+
+describe('no alarm left without a clock', () => {
+  it('supervises feedback the officer did not review in time, and then escalates it', async () => {
+    const a = await alarm('E1', 'red');
+    await call('mgr-e1', 'POST', `/api/v1/alerts/${a.id}/feedback`, { cause: 'genuine_hazard', measures: '已关阀处置' });
+    now += DEFAULT_RESPONSE_POLICY.reviewMs.red;
+    await responses.sweep();
+    const alert = (await store.get(a.id))!;
+    expect(alert).toMatchObject({ supervisedAt: now, supervisions: ['review_overdue'] });
+    expect(nextEscalation(alert, DEFAULT_ESCALATION_LIMITS)).toEqual({ level: 1, dueAt: now + 5 * MIN });
+  });
+
+  it('reopens an accepted answer when the alarm rises above its grade; unanswered, it is supervised', async () => {
+    const a = await alarm('E1', 'orange');
+    await call('mgr-e1', 'POST', `/api/v1/alerts/${a.id}/feedback`, { cause: 'process_fluctuation', measures: '已调整' });
+    expect((await call('duty-k', 'POST', `/api/v1/alerts/${a.id}/review`, { decision: 'accept', reason: '同意' })).body.response.state).toBe('accepted');
+    now += MIN;
+    const f = gasFinding(a.subject, 'raise', now, 'red', 'E1');
+    await applyCommand(store, { fingerprint: fingerprintOf(f) }, { type: 'finding', finding: f });
+    await responses.consider((await store.get(a.id))!);
+    const reopened = (await call('mgr-e1', 'GET', `/api/v1/alerts/${a.id}/response`)).body.response;
+    expect(reopened).toMatchObject({ state: 'awaiting_feedback', severity: 'red', owed: { what: 'feedback', leftMs: 30 * MIN } });
+    now += 30 * MIN;
+    await responses.sweep();
+    expect((await store.get(a.id))!.supervisions).toEqual(['feedback_overdue']);
+  });
+
+  it('repairs what a crash between two writes left: a supervision not on the alarm, a 消警 not disposed', async () => {
+    const a = await alarm('E1', 'red');
+    const stored = (await responses.store.get(a.id))!;
+    now += 5 * MIN;
+    // the response marked, then the process died before the alarm was
+    const marked = applyResponse(stored.response, { type: 'supervise', at: now, reason: 'sign_overdue' }, DEFAULT_RESPONSE_POLICY);
+    if (!marked.ok || !marked.event) throw new Error('expected a supervision');
+    await responses.store.save(marked.response, stored.rev, { type: 'supervised', at: now, actor: 'system', data: {} });
+    expect((await store.get(a.id))!.supervisedAt).toBeUndefined();
+    await responses.sweep();
+    expect((await store.get(a.id))!).toMatchObject({ supervisedAt: now, supervisions: ['sign_overdue'] });
+
+    const b = await alarm('E1', 'yellow');
+    await call('mgr-e1', 'POST', `/api/v1/alerts/${b.id}/feedback`, { cause: 'maintenance', measures: '检修' });
+    await driver.clear(b.subject, now);
+    const fed = (await responses.store.get(b.id))!;
+    const cleared = applyResponse(fed.response, { type: 'request_clear', actor: 'user:mgr-e1', at: now, alarmCleared: true }, DEFAULT_RESPONSE_POLICY);
+    if (!cleared.ok || !cleared.event) throw new Error('expected a clear');
+    await responses.store.save(cleared.response, fed.rev, { type: 'cleared', at: now, actor: 'user:mgr-e1', data: {} });
+    expect((await store.get(b.id))!.state).toBe('resolved');
+    await responses.sweep();
+    expect((await store.get(b.id))!).toMatchObject({ state: 'disposed', disposedBy: 'user:mgr-e1' });
   });
 });
 

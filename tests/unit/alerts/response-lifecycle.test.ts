@@ -92,9 +92,33 @@ describe('the response lifecycle', () => {
     expect(ok(open('yellow'), feedback(T, 'genuine_hazard', 9)).feedback?.repeatedFalseAlarm).toBe(false);
   });
 
-  it('tightens the limits on a higher grade and puts fed-back feedback up for review', () => {
-    let r = ok(open('yellow'), feedback(T + MIN));
+  it('tightens the limits on a higher grade while the enterprise still owes', () => {
+    let r = ok(open('yellow'), { type: 'sign', actor: 'user:m', at: T + MIN });
     r = ok(r, { type: 'regrade', at: T + 2 * MIN, severity: 'red', ...deadlinesFor('red', 'process', T + 2 * MIN, P) });
-    expect(r).toMatchObject({ severity: 'red', review: true, state: 'awaiting_review', feedbackDueAt: T + 32 * MIN });
+    expect(r).toMatchObject({ severity: 'red', review: true, state: 'awaiting_feedback', feedbackDueAt: T + 32 * MIN });
+  });
+
+  it.each(['fed_back', 'awaiting_review', 'accepted'] as const)('reopens a feedback that stood (%s) when the alarm rises above its grade', (state) => {
+    let r = ok(open(state === 'fed_back' ? 'yellow' : 'orange'), feedback(T + MIN));
+    if (state === 'accepted') r = ok(r, { type: 'review', actor: 'user:d', at: T + 2 * MIN, decision: 'accept', reason: '', alarmCleared: false });
+    expect(r.state).toBe(state);
+    r = ok(r, { type: 'regrade', at: T + 3 * MIN, severity: 'red', ...deadlinesFor('red', 'process', T + 3 * MIN, P) });
+    expect(r).toMatchObject({ severity: 'red', state: 'awaiting_feedback', review: true, feedbackDueAt: T + 33 * MIN, reviewDueAt: undefined });
+    expect(overdueAt(r, T + 33 * MIN)).toEqual(['feedback_overdue']);
+  });
+
+  it("puts an officer's review under a limit too: overdue, it is supervised", () => {
+    const r = ok(open('red'), feedback(T + MIN));
+    expect(owed(r)).toEqual({ what: 'review', dueAt: T + MIN + P.reviewMs.red });
+    expect(overdueAt(r, T + MIN + P.reviewMs.red - 1)).toEqual([]);
+    expect(overdueAt(r, T + MIN + P.reviewMs.red)).toEqual(['review_overdue']);
+    const accepted = ok(r, { type: 'review', actor: 'user:d', at: T + 2 * MIN, decision: 'accept', reason: '', alarmCleared: false });
+    expect(overdueAt(accepted, T + 999 * MIN)).toEqual([]);
+  });
+
+  it('does not supervise a record answered since the sweep looked (judged again on the record saved)', () => {
+    const signed = ok(open('red'), { type: 'sign', actor: 'user:m', at: T + 4 * MIN });
+    const res = applyResponse(signed, { type: 'supervise', at: T + 5 * MIN, reason: 'sign_overdue' }, P);
+    expect(res).toEqual({ ok: true, response: signed });
   });
 });
