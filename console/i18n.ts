@@ -903,7 +903,7 @@ const EN: Partial<Record<Key, string>> = {
   rspMeasuresHint: 'What was done (at least 2 characters)',
   rspPhoto: 'Take a photo',
   rspFile: 'Upload photos or files',
-  rspFileHelp: "JPEG, PNG, WebP, HEIC photos and PDF files; size limit set by the bureau (platform default 10 MB)",
+  rspFileHelp: 'JPEG, PNG, WebP, HEIC photos and PDF files; size limit set by the bureau (platform default 10 MB)',
   rspSubmitFeedback: 'Submit feedback',
   rspFedBackNote: 'Feedback submitted',
   rspFeedbackOnRecord: "Enterprise's feedback",

@@ -54,7 +54,7 @@ export function AlertFeed() {
       try {
         const page = await api<{ alerts: (Alert & { response?: ResponseView | null })[]; lastEventSeq: number }>('GET', '/api/v1/alerts?limit=200');
         if (closed) return;
-        setAlerts(new Map(page.alerts.map(({ response: _, ...a }) => [a.id, a as Alert])));
+        setAlerts(new Map(page.alerts.map(({ response: _, ...a }) => [a.id, a])));
         setResponses(new Map(page.alerts.flatMap((a) => (a.response ? [[a.id, seen(a.response)!] as const] : []))));
         source = new EventSource(`/api/v1/alerts/stream?since=${page.lastEventSeq}`);
         source.onopen = () => setConnected(true);
@@ -279,9 +279,7 @@ export function AlertView({ id }: { id: string }) {
           {d.rule?.note && <div class="muted">{d.rule.note}</div>}
         </dd>
         <dt>{t('enterprise')}</dt>
-        <dd>
-          {can('ledger.read') ? <a href={`#/enterprises/${a.enterpriseId}`}>{a.enterpriseId}</a> : (user.get()?.enterpriseName ?? a.enterpriseId)}
-        </dd>
+        <dd>{can('ledger.read') ? <a href={`#/enterprises/${a.enterpriseId}`}>{a.enterpriseId}</a> : (user.get()?.enterpriseName ?? a.enterpriseId)}</dd>
         <dt>{t('grade')}</dt>
         <dd>
           <span class={`chip grade-${a.severity}`} data-testid="alarm-grade">

@@ -140,7 +140,13 @@ function FeedbackView({ r, files }: { r: ResponseView; files: AttachmentMeta[] }
           {time(f.at)} <span class="muted">{f.by.replace(/^user:/, '')}</span>
         </dd>
       </dl>
-      {named.length > 0 && <ul class="attachments">{named.map((a) => <AttachmentLink key={a.id} a={a} />)}</ul>}
+      {named.length > 0 && (
+        <ul class="attachments">
+          {named.map((a) => (
+            <AttachmentLink key={a.id} a={a} />
+          ))}
+        </ul>
+      )}
       {r.reviewed && (
         <p class={`rsp-review ${r.reviewed.decision}`} data-testid="review-outcome" data-decision={r.reviewed.decision}>
           {t(r.reviewed.decision === 'accept' ? 'rspAccepted' : 'rspRejected')}
@@ -229,7 +235,12 @@ export function EnterpriseResponse({ alertId, rec, onStep }: { alertId: string; 
   const upload = (input: HTMLInputElement) =>
     run(async () => {
       for (const file of [...(input.files ?? [])]) {
-        const a = await api<AttachmentMeta>('POST', `${path}/attachments?name=${encodeURIComponent(file.name || 'photo.jpg')}`, file, file.type || 'application/octet-stream');
+        const a = await api<AttachmentMeta>(
+          'POST',
+          `${path}/attachments?name=${encodeURIComponent(file.name || 'photo.jpg')}`,
+          file,
+          file.type || 'application/octet-stream',
+        );
         setPicked((p) => [...p, a]);
       }
       input.value = '';

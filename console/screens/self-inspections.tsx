@@ -69,7 +69,8 @@ export function SelfInspectionView({ enterpriseId }: { enterpriseId: string }) {
     <section class="self-inspections" data-testid="self-inspections">
       <h2>{t('siTitle')}</h2>
       <p data-testid="si-status" data-overdue={String(s.overdue)}>
-        {periodText(s.period)} · {t('siDue')} {time(s.dueAt)} · {s.reported ? t('siReported') : s.overdue ? `${t('siOverdue')} ${s.daysOverdue} ${t('siDays')}` : t('siNotYet')}
+        {periodText(s.period)} · {t('siDue')} {time(s.dueAt)} ·{' '}
+        {s.reported ? t('siReported') : s.overdue ? `${t('siOverdue')} ${s.daysOverdue} ${t('siDays')}` : t('siNotYet')}
         <span class="muted"> （{t('siDueSource')}）</span>
       </p>
       <ReportForm base={base} period={s.period} onSaved={() => setTick((n) => n + 1)} />
@@ -129,7 +130,13 @@ function HazardRow({ h, base, canMark, onSaved }: { h: Hazard; base: string; can
           >
             <label>
               {t('siRectifyNote')}
-              <textarea required maxLength={4000} value={note} onInput={(e) => setNote((e.target as HTMLTextAreaElement).value)} data-testid="si-rectify-note" />
+              <textarea
+                required
+                maxLength={4000}
+                value={note}
+                onInput={(e) => setNote((e.target as HTMLTextAreaElement).value)}
+                data-testid="si-rectify-note"
+              />
             </label>
             <button type="submit" class="primary" disabled={busy || note.trim() === ''} data-testid="si-rectify-confirm">
               {t('confirm')}

@@ -65,7 +65,12 @@ export function Users() {
           <>
             <label>
               {t('rspEnterprise')}
-              <select name="enterpriseId" required value={form.enterpriseId} onChange={(e) => setForm({ ...form, enterpriseId: (e.target as HTMLSelectElement).value })}>
+              <select
+                name="enterpriseId"
+                required
+                value={form.enterpriseId}
+                onChange={(e) => setForm({ ...form, enterpriseId: (e.target as HTMLSelectElement).value })}
+              >
                 <option value="">{t('rspChoose')}</option>
                 {enterprises.map((x) => (
                   <option key={x.id} value={x.id}>

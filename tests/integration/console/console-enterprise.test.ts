@@ -172,7 +172,10 @@ describe('the enterprise tier in the console', () => {
     await ent.page.waitForSelector('[data-testid=response-state]:has-text("待值班员审核")');
     expect(await ent.page.textContent('[data-testid=feedback-cause]')).toContain('真实隐患');
     await ent.page.waitForSelector('[data-testid=feedback] [data-testid=attachment]:has-text("现场照片.png")');
-    const { response } = await admin.ok<{ response: { state: string; feedback: { cause: string; attachmentIds: string[] } } }>('GET', '/api/v1/alerts/A-OR/response');
+    const { response } = await admin.ok<{ response: { state: string; feedback: { cause: string; attachmentIds: string[] } } }>(
+      'GET',
+      '/api/v1/alerts/A-OR/response',
+    );
     expect(response).toMatchObject({ state: 'awaiting_review', feedback: { cause: 'genuine_hazard' } });
     expect(response.feedback.attachmentIds).toHaveLength(1);
     // the alarm still stands (firing): 消警 is refused, with the server's reason
@@ -266,7 +269,10 @@ describe('the enterprise tier in the console', () => {
       'GET',
       '/api/v1/enterprises/E1/self-inspections',
     );
-    expect(reports[0]).toMatchObject({ period: '2026-Q4', hazards: [{ major: true, deadline: Date.parse('2027-01-31T23:59:59+08:00'), rectifiedNote: '已完成标定，台账已建立' }] });
+    expect(reports[0]).toMatchObject({
+      period: '2026-Q4',
+      hazards: [{ major: true, deadline: Date.parse('2027-01-31T23:59:59+08:00'), rectifiedNote: '已完成标定，台账已建立' }],
+    });
     // the only errors: the browser's reports of the refused (409) requests to clear
     expect(ent.errors.filter((e) => !/status of 409/.test(e))).toEqual([]);
   });

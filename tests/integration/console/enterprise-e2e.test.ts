@@ -81,7 +81,15 @@ async function publishUntil(scenarios: Scenario[], done: () => Promise<boolean>,
   throw new Error(`not reached within ${maxMinutes} simulated minutes`);
 }
 
-const leak1: Scenario = { type: 'gas_leak', gatewayId: chem.gatewayId, sensorId: 'GT-101', startMs: START + 3 * MIN, rampMinutes: 4, peak: 35, durationMs: 8 * MIN };
+const leak1: Scenario = {
+  type: 'gas_leak',
+  gatewayId: chem.gatewayId,
+  sensorId: 'GT-101',
+  startMs: START + 3 * MIN,
+  rampMinutes: 4,
+  peak: 35,
+  durationMs: 8 * MIN,
+};
 
 beforeAll(async () => {
   svc = await startTestServices('enterprisee2e');
@@ -236,7 +244,9 @@ describe('an alarm left unanswered', () => {
     clock.set(supervisedAt + ESCALATE_RED_MS);
     await vi.waitFor(
       async () => {
-        const { rows } = await platform.db.query<{ extra: { to?: string } }>("SELECT extra FROM alert_events WHERE alert_id = $1 AND type = 'escalated'", [secondId]);
+        const { rows } = await platform.db.query<{ extra: { to?: string } }>("SELECT extra FROM alert_events WHERE alert_id = $1 AND type = 'escalated'", [
+          secondId,
+        ]);
         expect(rows).toHaveLength(1);
         expect(JSON.stringify(rows[0]!.extra)).toContain('"to":"city"');
       },
