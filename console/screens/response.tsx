@@ -131,7 +131,7 @@ function FeedbackView({ r, files }: { r: ResponseView; files: AttachmentMeta[] }
         <dt>{t('rspCause')}</dt>
         <dd data-testid="feedback-cause">
           {both(r.causeName)}
-          {f.repeatedFalseAlarm && <span class="chip warn"> {t('rspRepeatedFalseAlarm')}</span>}
+          {f.repeatedFalseAlarm && <span class="chip rsp-warn">{t('rspRepeatedFalseAlarm')}</span>}
         </dd>
         <dt>{t('rspMeasures')}</dt>
         <dd data-testid="feedback-measures">{f.measures}</dd>

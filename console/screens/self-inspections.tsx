@@ -82,7 +82,7 @@ export function SelfInspectionView({ enterpriseId }: { enterpriseId: string }) {
           {data.reports.map((r) => (
             <li key={r.id} data-testid={`si-report-${r.period}`} data-current={String(r.current)}>
               <strong>{periodText(r.period)}</strong> <span class="muted">{time(r.submittedAt)}</span>
-              {r.current ? <span class="chip"> {t('siCurrent')}</span> : <span class="chip muted"> {t('siReplaced')}</span>}
+              {r.current ? <span class="chip si-current">{t('siCurrent')}</span> : <span class="chip si-replaced">{t('siReplaced')}</span>}
               <p>{r.summary}</p>
               {r.hazards.length === 0 ? (
                 <p class="muted">{t('siNoHazards')}</p>
@@ -110,8 +110,7 @@ function HazardRow({ h, base, canMark, onSaved }: { h: Hazard; base: string; can
     <li data-testid="si-hazard" data-rectified={String(h.rectifiedAt !== null)}>
       {h.major && <span class="chip grade-red">{t('siMajor')}</span>} {h.description} · {t('siMeasures')}：{h.measures} · {t('siDeadline')} {time(h.deadline)}
       {h.rectifiedAt !== null ? (
-        <span class="chip ok">
-          {' '}
+        <span class="chip si-rectified">
           {t('siRectified')} {time(h.rectifiedAt)}：{h.rectifiedNote}
         </span>
       ) : (

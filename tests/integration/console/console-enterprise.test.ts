@@ -25,7 +25,7 @@ import { createLogger } from '../../../core/logger.ts';
 import type { Platform } from '../../../platform/platform.ts';
 import { storeFiredAlert } from '../../../testkit/alerts.ts';
 import { AdminClient } from '../../../testkit/api.ts';
-import { accessibilityViolations, launchBrowser, openPage, signIn, type WatchedPage } from '../../../testkit/browser.ts';
+import { accessibilityViolations, launchBrowser, openPage, screenshot, signIn, type WatchedPage } from '../../../testkit/browser.ts';
 import { startTestPlatform } from '../../../testkit/platform.ts';
 import { startTestServices, type TestServices } from '../../../testkit/services.ts';
 
@@ -170,6 +170,7 @@ describe('the enterprise tier in the console', () => {
     expect(await accessibilityViolations(ent.page)).toEqual([]);
     await ent.page.click('[data-testid=submit-feedback]');
     await ent.page.waitForSelector('[data-testid=response-state]:has-text("待值班员审核")');
+    await screenshot(ent.page, 'console-enterprise-feedback');
     expect(await ent.page.textContent('[data-testid=feedback-cause]')).toContain('真实隐患');
     await ent.page.waitForSelector('[data-testid=feedback] [data-testid=attachment]:has-text("现场照片.png")');
     const { response } = await admin.ok<{ response: { state: string; feedback: { cause: string; attachmentIds: string[] } } }>(
@@ -202,6 +203,8 @@ describe('the enterprise tier in the console', () => {
       const img = document.querySelector<HTMLImageElement>('[data-testid=feedback] img.thumb');
       return img !== null && img.complete && img.naturalWidth === 1;
     });
+    await screenshot(officer.page, 'console-enterprise-review');
+    expect(await accessibilityViolations(officer.page)).toEqual([]);
     expect(await officer.page.isDisabled('[data-testid=review-reject]')).toBe(true); // a rejection needs a reason
     await officer.page.fill('[data-testid=review-reason]', '未说明泄漏原因，请补充');
     await officer.page.click('[data-testid=review-reject]');
@@ -265,6 +268,8 @@ describe('the enterprise tier in the console', () => {
     await report.locator('[data-testid=si-rectify-note]').fill('已完成标定，台账已建立');
     await report.locator('[data-testid=si-rectify-confirm]').click();
     await ent.page.waitForSelector('[data-testid=si-report-2026-Q4] [data-testid=si-hazard][data-rectified=true]');
+    await screenshot(ent.page, 'console-self-inspections');
+    expect(await accessibilityViolations(ent.page)).toEqual([]);
     const { reports } = await admin.ok<{ reports: { period: string; hazards: { major: boolean; deadline: number; rectifiedNote: string | null }[] }[] }>(
       'GET',
       '/api/v1/enterprises/E1/self-inspections',
@@ -273,6 +278,13 @@ describe('the enterprise tier in the console', () => {
       period: '2026-Q4',
       hazards: [{ major: true, deadline: Date.parse('2027-01-31T23:59:59+08:00'), rectifiedNote: '已完成标定，台账已建立' }],
     });
+    // English on a click: the response in the enterprise's view
+    await ent.page.goto(`${base}/#/alerts/A-OR`);
+    await ent.page.waitForSelector('[data-testid=response-state]:has-text("反馈已审核通过")');
+    await ent.page.click('[data-testid=lang]');
+    await ent.page.waitForSelector('[data-testid=response-state]:has-text("feedback accepted")');
+    expect(await ent.page.textContent('[data-testid=review-outcome]')).toContain('Accepted');
+    expect(await ent.page.textContent('[data-testid=feedback-cause]')).toContain('genuine hazard');
     // the only errors: the browser's reports of the refused (409) requests to clear
     expect(ent.errors.filter((e) => !/status of 409/.test(e))).toEqual([]);
   });
