@@ -12,7 +12,7 @@
  * clock against `dueAt`), so a browser whose clock is off still counts down correctly. The limits themselves
  * are the bureau's (config `response`; the platform's defaults in alerts/response/policy.ts).
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, can } from '../api.ts';
 import { both, t, time } from '../i18n.ts';
 import type { Alert, AttachmentMeta, ResponsePolicyView, ResponseRecord, ResponseView } from '../types.ts';
@@ -228,9 +228,10 @@ export function EnterpriseResponse({ alertId, rec, onStep }: { alertId: string; 
   const [measures, setMeasures] = useState('');
   const [picked, setPicked] = useState<AttachmentMeta[]>([]);
   const { busy, note, run } = useStep();
+  // when the record arrived: the countdown runs from it, not from each re-render (typing in the form)
+  const shown = useMemo(() => seen(rec.response), [rec]);
   const r = rec.response;
-  if (!r) return <p class="muted">{t('rspNone')}</p>;
-  const shown = seen(r)!;
+  if (!r || !shown) return <p class="muted">{t('rspNone')}</p>;
   const path = `/api/v1/alerts/${encodeURIComponent(alertId)}`;
   const upload = (input: HTMLInputElement) =>
     run(async () => {
@@ -375,6 +376,7 @@ export function OfficerResponse({ alertId, rec, onStep }: { alertId: string; rec
   const [vnote, setVnote] = useState('');
   const review = useStep();
   const verify = useStep();
+  const shown = useMemo(() => seen(rec.response), [rec]);
   const r = rec.response;
   const path = `/api/v1/alerts/${encodeURIComponent(alertId)}`;
   const reviewing = r?.state === 'awaiting_review' && can('alerts.review');
@@ -394,7 +396,7 @@ export function OfficerResponse({ alertId, rec, onStep }: { alertId: string; rec
       <h3>{t('rspTitle')}</h3>
       {r ? (
         <>
-          <ResponseChip r={seen(r)!} />
+          {shown && <ResponseChip r={shown} />}
           <FeedbackView r={r} files={files} />
           {reviewing && (
             <form class="rsp-form" data-testid="review-form" onSubmit={(e) => e.preventDefault()}>
