@@ -9,9 +9,12 @@ import { signal } from './state.ts';
 export interface User {
   id: string;
   name: string;
-  role: 'duty_officer' | 'inspector' | 'leader' | 'admin';
+  role: 'duty_officer' | 'inspector' | 'leader' | 'admin' | 'safety_manager' | 'responsible_person';
   authorityId: string | null;
   permissions: string[];
+  /** An enterprise user's (issue #18) own enterprise; null for the bureau's officers. */
+  enterpriseId?: string | null;
+  enterpriseName?: string | null;
 }
 
 /** undefined: not signed in; null: not known yet. */

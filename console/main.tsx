@@ -16,6 +16,7 @@ import { EnterpriseBoard, EnterpriseView } from './screens/enterprises.tsx';
 import { StatsView } from './screens/stats.tsx';
 import { QualityView } from './screens/quality.tsx';
 import { TaskList, TaskView } from './screens/tasks.tsx';
+import { SelfInspectionView } from './screens/self-inspections.tsx';
 
 function Nav({ me }: { me: User }) {
   const path = useValue(route);
@@ -26,6 +27,8 @@ function Nav({ me }: { me: User }) {
     ['/stats', t('stats'), can('stats.read')],
     ['/quality', t('alarmQuality'), can('stats.read')],
     ['/admin', t('admin'), can('ledger.write')],
+    // an enterprise user (issue #18): its own alarms above, and its quarterly self-inspection reports
+    ['/self-inspections', t('siTitle'), can('self_inspection.report') && !!me.enterpriseId],
   ];
   const signOut = async () => {
     await api('DELETE', '/api/v1/session').catch(() => undefined);
@@ -45,6 +48,7 @@ function Nav({ me }: { me: User }) {
       </nav>
       <span class="who">
         {me.name} · {t(me.role === 'admin' ? 'admin' : me.role)}
+        {me.enterpriseName && <span data-testid="who-enterprise"> · {me.enterpriseName}</span>}
       </span>
       <button class="link" onClick={() => setLang(lang.get() === 'zh' ? 'en' : 'zh')} data-testid="lang">
         {t('language')}
@@ -59,6 +63,8 @@ function Nav({ me }: { me: User }) {
 function Page({ me }: { me: User }) {
   const path = useValue(route);
   let m: Record<string, string> | undefined;
+  // an enterprise user has its alarms and its self-inspection reports, nothing of the bureau's
+  if (me.enterpriseId && !path.startsWith('/alerts') && path !== '/self-inspections') return <Redirect to="/alerts" />;
   if ((m = match('/alerts/:id', path))) return <AlertView id={m.id!} />;
   if ((m = match('/tasks/:id', path))) return <TaskView id={m.id!} />;
   if (path === '/tasks') return <TaskList mine={me.role === 'inspector'} />;
@@ -67,9 +73,17 @@ function Page({ me }: { me: User }) {
   if (path === '/quality') return <QualityView />;
   if (path === '/enterprises') return <EnterpriseBoard />;
   if (path === '/admin' && can('ledger.write')) return <AdminView />;
+  if (path === '/self-inspections' && me.enterpriseId) return <SelfInspectionView enterpriseId={me.enterpriseId} />;
   if ((m = match('/enterprises/:id', path))) return <EnterpriseView id={m.id!} />;
   // home: inspectors their tasks, everyone else the alerts
-  const home = { inspector: '/tasks', leader: '/stats', admin: '/admin', duty_officer: '/alerts' } as const;
+  const home = {
+    inspector: '/tasks',
+    leader: '/stats',
+    admin: '/admin',
+    duty_officer: '/alerts',
+    safety_manager: '/alerts',
+    responsible_person: '/alerts',
+  } as const;
   return <Redirect to={home[me.role]} />;
 }
 

@@ -36,3 +36,46 @@ export interface AlertDetail {
   readingsNote?: string;
   rule?: { id: string; name: Text; pattern: string; standard?: string; note?: string; limits: { label: string; value: number; severity?: Grade }[] } | null;
 }
+
+/** The enterprise's response to its alarm (issue #18), as `GET /api/v1/alerts/:id/response` and the alarm list give it. */
+export interface ResponseView {
+  alertId: string;
+  enterpriseId: string;
+  severity: Grade;
+  state: 'awaiting_sign' | 'awaiting_feedback' | 'awaiting_review' | 'fed_back' | 'accepted' | 'cleared' | 'closed';
+  stateName: Text;
+  openedAt: number;
+  signDueAt: number;
+  feedbackDueAt: number;
+  review: boolean;
+  signedAt?: number;
+  signedBy?: string;
+  feedback?: { cause: string; measures: string; attachmentIds: string[]; at: number; by: string; repeatedFalseAlarm: boolean };
+  causeName?: Text;
+  reviewed?: { decision: 'accept' | 'reject'; reason: string; at: number; by: string };
+  rejections: number;
+  clearRequestedAt?: number;
+  clearedAt?: number;
+  supervisions: { reason: 'sign_overdue' | 'feedback_overdue' | 'review_overdue'; at: number }[];
+  owed: { what: 'sign' | 'feedback' | 'review'; dueAt: number; leftMs: number; overdue: boolean } | null;
+}
+
+export interface ResponseRecord {
+  response: ResponseView | null;
+  events: { type: string; at: number; actor: string; data?: Record<string, unknown> }[];
+  verifications: { method: string; outcome: string; note: string; at: number; by: string }[];
+}
+
+export interface ResponsePolicyView {
+  causes: ({ id: string } & Text)[];
+  methods: ({ id: string } & Text)[];
+  outcomes: ({ id: string } & Text)[];
+  policy: { signMs: Record<Grade, number>; feedbackMs: Record<Grade, number> };
+}
+
+export interface AttachmentMeta {
+  id: string;
+  filename: string;
+  mediaType: string;
+  size: number;
+}

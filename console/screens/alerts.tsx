@@ -6,13 +6,15 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
-import { api, ApiError, can } from '../api.ts';
+import { api, ApiError, can, user } from '../api.ts';
 import { both, eventName, t, time, type Key } from '../i18n.ts';
 import { historySeries } from '../history-series.ts';
 import { ALERT_EVENT_TYPES } from '../../alerts/state/model.ts';
 import type { Alert, AlertDetail, AlertState, Grade } from '../types.ts';
 import { go } from '../router.ts';
 import { alarmIsFactor, EnterpriseRiskChip, useEnterpriseRisk, useWarnings, type WarningRow } from './risk.tsx';
+import { EnterpriseResponse, OfficerResponse, ResponseChip, seen, useResponse, type SeenResponse } from './response.tsx';
+import type { ResponseRecord, ResponseView } from '../types.ts';
 
 const GRADE_ORDER: Record<Grade, number> = { red: 0, orange: 1, yellow: 2, blue: 3 };
 const OPEN: AlertState[] = ['pending', 'firing', 'acknowledged'];
@@ -26,6 +28,9 @@ const needsOfficer = (a: Alert): boolean => a.state !== 'disposed' && a.firedAt 
 
 export function AlertFeed() {
   const [alerts, setAlerts] = useState<Map<string, Alert>>(new Map());
+  // the enterprise's response to each alarm handed to it (issue #18): from the list, re-read when the alarm moves
+  const [responses, setResponses] = useState<Map<string, SeenResponse>>(new Map());
+  const me = user.get();
   const [connected, setConnected] = useState(false);
   const [error, setError] = useState<string | undefined>();
   const [showAll, setShowAll] = useState(false);
@@ -47,15 +52,21 @@ export function AlertFeed() {
     let closed = false;
     void (async () => {
       try {
-        const page = await api<{ alerts: Alert[]; lastEventSeq: number }>('GET', '/api/v1/alerts?limit=200');
+        const page = await api<{ alerts: (Alert & { response?: ResponseView | null })[]; lastEventSeq: number }>('GET', '/api/v1/alerts?limit=200');
         if (closed) return;
-        setAlerts(new Map(page.alerts.map((a) => [a.id, a])));
+        setAlerts(new Map(page.alerts.map(({ response: _, ...a }) => [a.id, a])));
+        setResponses(new Map(page.alerts.flatMap((a) => (a.response ? [[a.id, seen(a.response)!] as const] : []))));
         source = new EventSource(`/api/v1/alerts/stream?since=${page.lastEventSeq}`);
         source.onopen = () => setConnected(true);
         source.onerror = () => setConnected(false);
         const onEvent = (e: MessageEvent<string>) => {
           const { alert } = JSON.parse(e.data) as { alert: Alert };
           setAlerts((m) => new Map(m).set(alert.id, alert));
+          if (alert.responder === 'enterprise')
+            api<ResponseRecord>('GET', `/api/v1/alerts/${encodeURIComponent(alert.id)}/response`).then(
+              (r) => !closed && r.response && setResponses((m) => new Map(m).set(alert.id, seen(r.response)!)),
+              () => undefined,
+            );
           rereadWarnings.current ??= setTimeout(() => {
             rereadWarnings.current = undefined;
             setWarningTick((n) => n + 1);
@@ -78,6 +89,11 @@ export function AlertFeed() {
 
   return (
     <section class="feed">
+      {me?.enterpriseId && (
+        <h2 data-testid="enterprise-heading">
+          {t('rspOwnAlarms')} · {me.enterpriseName ?? me.enterpriseId}
+        </h2>
+      )}
       {reds > 0 && (
         <div class="red-banner" role="alert" data-testid="red-banner">
           {t('redBanner')}: {reds}
@@ -97,7 +113,13 @@ export function AlertFeed() {
       ) : (
         <ul class="alerts" data-testid="alerts">
           {list.map((a) => (
-            <AlertRow key={a.id} alert={a} onChange={update} warning={warnings ? (warnings.get(a.enterpriseId) ?? null) : undefined} />
+            <AlertRow
+              key={a.id}
+              alert={a}
+              onChange={update}
+              response={responses.get(a.id)}
+              warning={warnings ? (warnings.get(a.enterpriseId) ?? null) : undefined}
+            />
           ))}
         </ul>
       )}
@@ -106,7 +128,17 @@ export function AlertFeed() {
 }
 
 /** `warning`: the enterprise's risk warning (null: none; undefined: not known yet). */
-function AlertRow({ alert: a, onChange, warning }: { alert: Alert; onChange: (a: Alert) => void; warning: WarningRow | null | undefined }) {
+function AlertRow({
+  alert: a,
+  onChange,
+  warning,
+  response,
+}: {
+  alert: Alert;
+  onChange: (a: Alert) => void;
+  warning: WarningRow | null | undefined;
+  response?: SeenResponse | undefined;
+}) {
   const [disposing, setDisposing] = useState(false);
   const [text, setText] = useState('');
   const [busy, setBusy] = useState(false);
@@ -150,6 +182,7 @@ function AlertRow({ alert: a, onChange, warning }: { alert: Alert; onChange: (a:
           {a.enterpriseId} · {a.subject} · {time(a.firedAt ?? a.startedAt)}
         </span>
         <span class="state">{t(a.state)}</span>
+        {response && <ResponseChip r={response} alert={a} />}
         {a.shelvedUntil !== undefined && (
           <span class="chip shelved" title={a.shelveReason} data-testid="shelved-mark">
             {t('shelvedUntilMark')} {hhmm(a.shelvedUntil)}
@@ -217,11 +250,13 @@ export function AlertView({ id }: { id: string }) {
   const [d, setD] = useState<AlertDetail | undefined>();
   const [error, setError] = useState<string | undefined>();
   const risk = useEnterpriseRisk(d?.alert.enterpriseId);
+  const [responseTick, setResponseTick] = useState(0);
+  const [rec] = useResponse(id, responseTick);
   useEffect(() => {
     api<AlertDetail>('GET', `/api/v1/alerts/${encodeURIComponent(id)}?points=300`).then(setD, (err: unknown) =>
       setError(err instanceof ApiError && err.status === 404 ? '404' : (err as Error).message),
     );
-  }, [id]);
+  }, [id, responseTick]);
   if (error) return <p class="error">{error}</p>;
   if (!d) return <p class="loading">…</p>;
   const a = d.alert;
@@ -244,9 +279,7 @@ export function AlertView({ id }: { id: string }) {
           {d.rule?.note && <div class="muted">{d.rule.note}</div>}
         </dd>
         <dt>{t('enterprise')}</dt>
-        <dd>
-          <a href={`#/enterprises/${a.enterpriseId}`}>{a.enterpriseId}</a>
-        </dd>
+        <dd>{can('ledger.read') ? <a href={`#/enterprises/${a.enterpriseId}`}>{a.enterpriseId}</a> : (user.get()?.enterpriseName ?? a.enterpriseId)}</dd>
         <dt>{t('grade')}</dt>
         <dd>
           <span class={`chip grade-${a.severity}`} data-testid="alarm-grade">
@@ -274,6 +307,12 @@ export function AlertView({ id }: { id: string }) {
         <dd>{t(a.state)}</dd>
       </dl>
       {can('alerts.act') && <ShelveControl alert={a} onChange={(next) => setD({ ...d, alert: { ...next } })} />}
+      {rec &&
+        (can('alerts.respond') ? (
+          <EnterpriseResponse alertId={a.id} rec={rec} onStep={() => setResponseTick((n) => n + 1)} />
+        ) : (
+          <OfficerResponse alertId={a.id} rec={rec} onStep={() => setResponseTick((n) => n + 1)} />
+        ))}
       <h3>{t('readings')}</h3>
       {d.readings && d.readings.points.length > 0 ? <ReadingsChart detail={d} /> : <p class="muted">{d.readingsNote ?? t('noReadings')}</p>}
       <h3>{t('events')}</h3>
