@@ -13,8 +13,6 @@
  */
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
@@ -36,6 +34,15 @@ import { bullPrefix, notifyCursorKey } from '../../../core/redis-keys.ts';
 import type { ServiceHandle } from '../../../platform/local-services.ts';
 import { AlertDriver, seedAuthorities } from '../../../testkit/notify.ts';
 import { startTestRedis } from '../../../testkit/services.ts';
+import {
+  aliyunParams as checkedAliyunParams,
+  checkDingSign as checkDing,
+  OK,
+  shanghai,
+  startProviders as startStandIn,
+  type Providers,
+  type Seen,
+} from '../../../testkit/channel-providers.ts';
 
 const ACCESS_KEY_SECRET = 'aliyun-secret-0123';
 const DING_SECRET = 'SEC0123456789abcdef0123456789';
@@ -76,61 +83,11 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-interface Seen {
-  method: string;
-  path: string;
-  /** The raw query string (after `?`). */
-  rawQuery: string;
-  query: URLSearchParams;
-  headers: IncomingHttpHeaders;
-  body: string;
-  /** When the request arrived. */
-  at: number;
-}
-type Provider = 'aliyun' | 'dingtalk' | 'wecom';
-type Answer = { status: number; body: unknown };
-
-/** `/aliyun…`: the SMS provider (Aliyun, or the neutral HTTP gateway); `/robot…`: DingTalk; else WeCom. */
-const providerOf = (path: string): Provider => (path.startsWith('/aliyun') ? 'aliyun' : path.startsWith('/robot') ? 'dingtalk' : 'wecom');
-const OK: Record<Provider, Answer> = {
-  aliyun: { status: 200, body: { Code: 'OK', Message: 'OK', RequestId: 'R1', BizId: 'B1' } },
-  dingtalk: { status: 200, body: { errcode: 0, errmsg: 'ok' } },
-  wecom: { status: 200, body: { errcode: 0, errmsg: 'ok' } },
-};
-
-/** A local server for the three providers; `respond(provider, attempt)` (attempt: 1 for the first request to it of that alert point). */
-async function startProviders(respond: (p: Provider, attempt: number, seen: Seen) => Answer = (p) => OK[p]) {
-  const seen: Seen[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const [path = '', rawQuery = ''] = (req.url ?? '').split('?');
-      const s: Seen = {
-        method: req.method ?? '',
-        path,
-        rawQuery,
-        query: new URLSearchParams(rawQuery),
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
-        at: Date.now(),
-      };
-      seen.push(s);
-      const p = providerOf(path);
-      const a = respond(p, seen.filter((x) => providerOf(x.path) === p).length, s);
-      res.writeHead(a.status, { 'content-type': 'application/json' }).end(typeof a.body === 'string' ? a.body : JSON.stringify(a.body));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return { base, seen, of: (p: Provider) => seen.filter((x) => providerOf(x.path) === p) };
+/** The providers' stand-in, closed after the test. */
+async function startProviders(respond?: Parameters<typeof startStandIn>[0]): Promise<Providers> {
+  const p = await startStandIn(respond);
+  cleanups.push(() => p.close());
+  return p;
 }
 
 const maxSeq = async (): Promise<number> => Number((await db.query<{ n: string | null }>('SELECT max(seq) AS n FROM alert_events')).rows[0]?.n ?? 0);
@@ -187,50 +144,11 @@ async function harness(base: string, sms: 'aliyun' | 'http' = 'aliyun', grades?:
   };
 }
 
-/** Aliyun's percent-encoding, written here from Aliyun's rules (not the adapter's code). */
-const pct = (s: string): string =>
-  [...Buffer.from(s, 'utf8')]
-    .map((b) => (/[A-Za-z0-9\-_.~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`))
-    .join('');
-/** Shanghai wall time, `yyyy-MM-dd HH:mm:ss`, through Intl (not the adapter's arithmetic). */
-const shanghai = (t: number): string =>
-  new Intl.DateTimeFormat('sv-SE', {
-    timeZone: 'Asia/Shanghai',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  }).format(new Date(t));
 const text = (subject: string, at: number): string =>
   `【红色报警】示例化工厂 ${subject}：可燃气体报警\n企业：示例化工厂\n测点：${subject}\n等级：红色\n时间：${shanghai(at)}（北京时间）`;
 
-/** The form body of an Aliyun request as name → value, and its Signature checked against a signature recomputed here. */
-function aliyunParams(s: Seen): Record<string, string> {
-  const pairs = s.body.split('&').map((kv) => kv.split('=').map((x) => decodeURIComponent(x)) as [string, string]);
-  const p = Object.fromEntries(pairs);
-  const { Signature, ...rest } = p;
-  const canonical = Object.keys(rest)
-    .sort()
-    .map((k) => `${pct(k)}=${pct(rest[k] as string)}`)
-    .join('&');
-  expect(s.body).toBe(`${canonical}&Signature=${pct(Signature as string)}`);
-  const expected = createHmac('sha1', `${ACCESS_KEY_SECRET}&`)
-    .update(`POST&%2F&${pct(canonical)}`, 'utf8')
-    .digest('base64');
-  expect(Signature, 'Aliyun signature').toBe(expected);
-  return p;
-}
-
-/** The DingTalk request's timestamp and sign checked against a signature recomputed here. */
-function checkDingSign(s: Seen): void {
-  const ts = s.query.get('timestamp') as string;
-  expect(Math.abs(Number(ts) - s.at)).toBeLessThan(5000);
-  const sign = createHmac('sha256', DING_SECRET).update(`${ts}\n${DING_SECRET}`, 'utf8').digest('base64');
-  expect(s.rawQuery).toBe(`access_token=${DING_TOKEN}&timestamp=${ts}&sign=${encodeURIComponent(sign)}`);
-}
+const aliyunParams = (s: Seen): Record<string, string> => checkedAliyunParams(s, ACCESS_KEY_SECRET);
+const checkDingSign = (s: Seen): void => checkDing(s, DING_TOKEN, DING_SECRET);
 
 const firedEvent = async (alertId: string): Promise<StoredAlertEvent> => (await store.events(alertId)).find((e) => e.type === 'fired') as StoredAlertEvent;
 

@@ -27,6 +27,7 @@ import { AdminClient } from '../../../testkit/api.ts';
 import { launchBrowser, openPage, signIn, type WatchedPage } from '../../../testkit/browser.ts';
 import { startTestPlatform } from '../../../testkit/platform.ts';
 import { startTestServices, type TestServices } from '../../../testkit/services.ts';
+import { aliyunParams, checkDingSign, shanghai, startProviders, type Providers } from '../../../testkit/channel-providers.ts';
 
 const SEED = 18;
 const MIN = 60_000;
@@ -37,6 +38,14 @@ const START = Math.floor(Date.now() / MIN) * MIN - 90 * MIN;
 const PASSWORD = 'e2e-password-18';
 /** A real 1×1 PNG (a phone's photo stands in). */
 const PHOTO = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+
+/** The enterprise's channels (issue #18 §2), received by a local stand-in for the providers. */
+const DING_TOKEN = 'e2e-ding-token-18';
+const DING_SECRET = 'SEC-e2e-ding-secret-18';
+const WECOM_KEY = 'e2e-wecom-key-18';
+const ALIYUN_SECRET = 'e2e-aliyun-secret-18';
+const MANAGER_PHONE = '13800000018';
+let providers: Providers;
 
 const plan = planFleet({ seed: SEED, enterprises: 1, authorityId: 'county-a' });
 const chem = plan.gateways[0]!;
@@ -92,6 +101,7 @@ const leak1: Scenario = {
 };
 
 beforeAll(async () => {
+  providers = await startProviders();
   svc = await startTestServices('enterprisee2e');
   ({ platform } = await startTestPlatform(
     svc,
@@ -99,7 +109,22 @@ beforeAll(async () => {
     {
       rules: { tickMs: 50, snapshotIntervalMs: 10 * MIN },
       ingest: { maxFutureSkewMs: 10 * MIN },
-      notify: { escalation: { red: ESCALATE_RED_MS } },
+      notify: {
+        escalation: { red: ESCALATE_RED_MS },
+        // the stand-in providers are plain http on loopback (tests only)
+        allowInsecureChannelUrls: true,
+        wecomUrl: `${providers.base}/cgi-bin/webhook/send`,
+        sms: {
+          provider: 'aliyun',
+          aliyun: {
+            endpoint: `${providers.base}/aliyun/`,
+            accessKeyId: 'AK-e2e',
+            accessKeySecret: ALIYUN_SECRET,
+            signName: '应急管理',
+            templateCode: 'SMS_18',
+          },
+        },
+      },
       response: { signMs: { red: SIGN_RED_MS }, sweepMs: 200 },
     },
     { clock },
@@ -119,8 +144,14 @@ beforeAll(async () => {
     name: '张安全',
     enterpriseId: chem.enterpriseId,
     role: 'safety_manager',
-    phone: '13800000018',
+    phone: MANAGER_PHONE,
     password: PASSWORD,
+  });
+  // its notification settings: SMS to the manager, its DingTalk and WeCom group robots
+  await admin.ok('PUT', `/api/v1/enterprises/${chem.enterpriseId}/notify-settings`, {
+    sms: { enabled: true, userIds: ['mgr-chem'] },
+    dingtalk: { webhook: `${providers.base}/robot/send?access_token=${DING_TOKEN}`, secret: DING_SECRET },
+    wecom: { key: WECOM_KEY },
   });
   sim = new SimGateway(chem, { secret: secrets.get(chem.gatewayId)!, port: platform.mqttPort, seed: SEED, readingsPerMessage: 200 });
   await sim.connect();
@@ -141,7 +172,18 @@ afterAll(async () => {
   await sim?.close();
   await platform?.stop();
   await svc?.stop();
+  await providers?.close();
 });
+
+/** The DingTalk texts the enterprise's group received about a point, each request's signature checked. */
+const dingTexts = (point: string): string[] =>
+  providers
+    .of('dingtalk')
+    .map((d) => {
+      checkDingSign(d, DING_TOKEN, DING_SECRET, false);
+      return (JSON.parse(d.body) as { text: { content: string } }).text.content;
+    })
+    .filter((t) => t.includes(point));
 
 describe('the enterprise answers its alarm first', () => {
   it('the leak’s alarm reaches the safety manager’s console live, awaiting its sign-for', async () => {
@@ -156,6 +198,33 @@ describe('the enterprise answers its alarm first', () => {
     expect(navigations).toEqual([]);
     const handed = await platform.db.query("SELECT 1 FROM alert_events WHERE alert_id = $1 AND type = 'handed_to_enterprise'", [firstId]);
     expect(handed.rows).toHaveLength(1);
+
+    // the enterprise's channels received correctly signed requests, each telling by when to sign for it
+    const signDue = (await platform.db.query<{ sign_due_at: Date }>('SELECT sign_due_at FROM alert_responses WHERE alert_id = $1', [firstId])).rows[0]!
+      .sign_due_at;
+    const signBy = `请于 ${shanghai(new Date(signDue).getTime())} 前签收`;
+    await vi.waitFor(() => expect(providers.seen.filter((x) => x.body.includes('GT-101') || x.body.includes('GT%2D101'))).toHaveLength(3), { timeout: 20_000 });
+    const [ding] = dingTexts('GT-101');
+    expect(ding).toContain('【橙色报警】');
+    expect(ding).toContain(signBy);
+    const wecom = providers.of('wecom').find((w) => w.body.includes('GT-101'))!;
+    expect(wecom.rawQuery).toBe(`key=${WECOM_KEY}`);
+    expect(JSON.parse(wecom.body)).toMatchObject({ msgtype: 'text', text: { mentioned_mobile_list: [MANAGER_PHONE] } });
+    const sms = aliyunParams(providers.of('aliyun')[0]!, ALIYUN_SECRET);
+    expect(sms).toMatchObject({ Action: 'SendSms', PhoneNumbers: MANAGER_PHONE, SignName: '应急管理', TemplateCode: 'SMS_18' });
+    expect(JSON.parse(sms.TemplateParam!)).toMatchObject({ point: 'GT-101', grade: '橙色', signForBy: shanghai(new Date(signDue).getTime()) });
+    // and the outcome is recorded on the alarm, visible to the enterprise
+    const deliveries = await vi.waitFor(
+      async () => {
+        type Ds = { deliveries: { channel: string; status: string }[] };
+        const r = await manager.page.evaluate(async (id): Promise<Ds> => (await fetch(`/api/v1/alerts/${id}/deliveries`)).json() as Promise<Ds>, firstId);
+        const ds = r.deliveries;
+        expect(ds.filter((d) => d.status === 'delivered')).toHaveLength(3);
+        return ds;
+      },
+      { timeout: 20_000 },
+    );
+    expect(deliveries.map((d) => d.channel).sort()).toEqual(['dingtalk', 'sms', 'wecom']);
   });
 
   it('the manager signs for it and feeds back the cause and measures with a photo', async () => {
@@ -232,11 +301,8 @@ describe('an alarm left unanswered', () => {
     await manager.page.waitForSelector(`${row} [data-testid=supervised-mark]`);
     await manager.page.waitForSelector(`${row} [data-testid=response-left][data-overdue=true]:has-text("已超时")`);
 
-    // ── CHANNEL ADAPTERS CHECK ─────────────────────────────────────────────────────────────────────────
-    // Placeholder for the lead, once the notification channels (SMS / DingTalk / WeCom, issue #18) are
-    // merged: a local HTTP server standing in for the providers receives, for this alarm, the enterprise's
-    // notice when it was handed over and the county's supervision notice now; assert those requests here.
-    // ────────────────────────────────────────────────────────────────────────────────────────────────────
+    // the enterprise's group is told of the supervision too (signed, like every request)
+    await vi.waitFor(() => expect(dingTexts('GT-102').some((t) => t.includes('督办'))).toBe(true), { timeout: 20_000 });
   });
 
   it('escalates to the city at the red limit counted from the supervision', async () => {
