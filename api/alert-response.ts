@@ -126,7 +126,10 @@ export function registerResponseRoutes(app: FastifyInstance, deps: ResponseRoute
     const alert = await visible(who, id);
     const verification = await responses.verify(alert, body, who.actor);
     const note = `${VERIFICATION_OUTCOME_NAMES[body.outcome].zh}：${body.note.trim()}`;
-    const taskId = deps.verifyTask ? await deps.verifyTask(alert.id, who, body.method, note) : undefined;
+    // only a verification that settles the matter closes the remote-verification task; a confirmed hazard or
+    // an inconclusive check leaves it open, to be converted to an on-site inspection (2025 §七: on site when remote does not suffice)
+    const settles = body.outcome === 'false_alarm' || body.outcome === 'handled';
+    const taskId = settles && deps.verifyTask ? await deps.verifyTask(alert.id, who, body.method, note) : undefined;
     req.log.info({ alertId: id, actor: who.actor, method: body.method, outcome: body.outcome, taskId }, 'remote verification recorded');
     return reply.status(201).send({ verification, taskId: taskId ?? null });
   });

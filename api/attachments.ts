@@ -162,11 +162,24 @@ export function attachmentApi(config: { auth: Authenticator; maxBytes?: number |
       },
     );
 
+    /**
+     * Whether the caller may see a file uploaded by `uploadedBy`: an enterprise's user sees only what its
+     * enterprise's own people uploaded, not the bureau's verification evidence (as it does not see the
+     * bureau's verification notes); officers see everything in their scope.
+     */
+    const seenBy = async (who: Principal): Promise<(uploadedBy: string) => boolean> => {
+      if (who.kind !== 'enterprise') return () => true;
+      const { rows } = await deps.db.query<{ id: string }>('SELECT id FROM officers WHERE enterprise_id = $1', [who.enterpriseId]);
+      const own = new Set(rows.map((r) => `user:${r.id}`));
+      return (uploadedBy) => own.has(uploadedBy);
+    };
+
     app.get('/api/v1/alerts/:id/attachments', { schema: { params: alertPath } }, async (req) => {
       const who = await auth.authorize(req, 'alerts.read');
       const { id } = parse(alertPath, req.params, 'path');
       await visibleAlert(who, id);
-      return { attachments: (await store.list(who.scope, { type: 'alert', id })).map(view) };
+      const sees = await seenBy(who);
+      return { attachments: (await store.list(who.scope, { type: 'alert', id })).filter((m) => sees(m.uploadedBy)).map(view) };
     });
 
     app.get('/api/v1/attachments/:id', { schema: { params: attachmentPath } }, async (req, reply) => {
@@ -191,7 +204,7 @@ export function attachmentApi(config: { auth: Authenticator; maxBytes?: number |
           },
         });
       }
-      if (!file) throw new AppError('NOT_FOUND', `attachment ${id} not found`);
+      if (!file || !(await seenBy(who))(file.meta.uploadedBy)) throw new AppError('NOT_FOUND', `attachment ${id} not found`);
       const { meta, bytes } = file;
       deps.metrics.attachments.inc({ operation: 'download', outcome: 'served' });
       req.log.info({ attachmentId: id, enterpriseId: meta.enterpriseId, actor: who.actor }, 'attachment served');

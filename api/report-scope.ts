@@ -12,6 +12,8 @@ import type { Principal } from './auth.ts';
  * missing one); without one, the officer's own authority, or everything (`id` null) for the admin.
  */
 export async function reportRoot(db: Queryable, who: Principal, authorityId: string | undefined): Promise<{ id: string | null; name: string }> {
+  // an enterprise's user reports on no authority (its routes refuse it by permission; this holds if one ever did not)
+  if (who.kind === 'enterprise') throw new AppError('FORBIDDEN', '企业用户不能查看监管部门的统计 / an enterprise user may not read the bureau’s reports');
   const root = authorityId ?? (who.kind === 'officer' ? who.authorityId : null);
   if (root === null) return { id: null, name: '全部' };
   const notFound = new AppError('NOT_FOUND', `执法主体 ${root} 不存在或不在管辖范围内 / authority ${root} not found`);

@@ -27,15 +27,24 @@ export const DAY_MS = 86_400_000;
 export interface SelfInspectionPolicy {
   /** Days after the end of the quarter within which its report is due. */
   graceDays: number;
+  /**
+   * Longest rectification deadline a self-reported hazard may give, days after the report (a hazard shields a
+   * later inspection's finding only until its deadline: no deadline may make the shield permanent).
+   */
+  maxDeadlineDays: number;
+  /** Oldest quarter that may still be reported (or corrected), in quarters before the current one. */
+  maxPastQuarters: number;
   /** Where the number comes from. */
   source: { zh: string; en: string };
 }
 
 export const DEFAULT_SELF_INSPECTION_POLICY: SelfInspectionPolicy = {
   graceDays: 15,
+  maxDeadlineDays: 365,
+  maxPastQuarters: 4,
   source: {
-    zh: '报送期限：季度结束后 15 天（属地应急管理部门设定；平台默认值，应急〔2025〕11号 §十 要求每季度至少检查并报告1次，未规定报送期限）',
-    en: "due 15 days after the end of the quarter (the bureau's setting; the platform's default — 应急〔2025〕11号 §十 asks for a check and report at least quarterly and sets no reporting deadline)",
+    zh: '报送期限：季度结束后 15 天（属地应急管理部门设定；平台默认值，应急〔2025〕11号 §十 要求每季度至少检查并报告1次，未规定报送期限）；整改期限不超过报告后 365 天，可报告或更正最近 4 个季度（平台默认值）',
+    en: "due 15 days after the end of the quarter (the bureau's setting; the platform's default — 应急〔2025〕11号 §十 asks for a check and report at least quarterly and sets no reporting deadline); a rectification deadline at most 365 days after the report and a quarter at most 4 back (the platform's defaults)",
   },
 };
 

@@ -24,10 +24,12 @@ import { AppError } from '../core/errors.ts';
 import { Params, scopeSql, whereAll, type Scope } from '../core/jurisdiction.ts';
 import { isHighRiskSector } from '../ledger/enterprise-facts.ts';
 import {
+  DAY_MS,
   DEFAULT_SELF_INSPECTION_POLICY,
   lastDuePeriod,
   obligationOf,
   parsePeriod,
+  periodOf,
   periodRange,
   periodsDueIn,
   periodStatus,
@@ -222,6 +224,15 @@ export class SelfInspections {
     if (!p || p.year < EARLIEST_YEAR) throw bad('body.period', `报告期应为 ${EARLIEST_YEAR} 年以后的季度`, `a quarter from ${EARLIEST_YEAR} on`);
     const range = periodRange(p);
     if (range.from > now) throw bad('body.period', `${input.period} 尚未开始`, `${input.period} has not begun`);
+    const current = periodOf(now);
+    const back = (current.year - p.year) * 4 + (current.quarter - p.quarter);
+    if (back > this.policy.maxPastQuarters)
+      throw bad(
+        'body.period',
+        `只能报告或更正最近 ${this.policy.maxPastQuarters} 个季度`,
+        `only the last ${this.policy.maxPastQuarters} quarters may be reported or corrected`,
+      );
+    const latestDeadline = now + this.policy.maxDeadlineDays * DAY_MS;
     const id = randomUUID();
     return withAudit(
       this.db,
@@ -248,6 +259,12 @@ export class SelfInspections {
             );
           if (h.deadline < range.from)
             throw bad(`body.hazards.${n}.deadline`, `整改期限早于报告期 ${input.period} 开始`, `the deadline is before ${input.period} began`);
+          if (h.deadline > latestDeadline)
+            throw bad(
+              `body.hazards.${n}.deadline`,
+              `整改期限不得晚于报告后 ${this.policy.maxDeadlineDays} 天`,
+              `the deadline is at most ${this.policy.maxDeadlineDays} days after the report`,
+            );
         });
         const prior = await tx.query<{ id: string }>(
           'SELECT id FROM self_inspection_reports WHERE enterprise_id = $1 AND period = $2 ORDER BY submitted_at DESC, seq DESC LIMIT 1',

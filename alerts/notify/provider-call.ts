@@ -139,5 +139,6 @@ export function channelUrlAllowed(url: string, allowInsecure: boolean, hosts?: r
   }
   if (u.protocol !== 'https:' && u.protocol !== 'http:') return false;
   if (allowInsecure) return true;
-  return u.protocol === 'https:' && (hosts === undefined || hosts.includes(u.hostname.toLowerCase()));
+  // a provider's host on its standard port only (no other service on that host)
+  return u.protocol === 'https:' && (hosts === undefined || (hosts.includes(u.hostname.toLowerCase()) && u.port === ''));
 }

@@ -387,13 +387,21 @@ describe('remote verification (网络巡查)', () => {
     if (opened.outcome !== 'created') throw new Error(opened.outcome);
 
     expect((await call('mgr-e1', 'POST', `/api/v1/alerts/${id}/verifications`, { method: 'call', outcome: 'handled', note: '自查' })).status).toBe(403);
+    // a check that does not settle it leaves the task open (for an on-site inspection)
+    const unsettled = await call('duty-k', 'POST', `/api/v1/alerts/${id}/verifications`, {
+      method: 'video_check',
+      outcome: 'inconclusive',
+      note: '视频不清，需现场核查',
+    });
+    expect(unsettled.body).toMatchObject({ verification: { outcome: 'inconclusive' }, taskId: null });
+    expect((await new TaskStore(db).get(opened.task.id))!.state).toBe('created');
     expect((await call('duty-k', 'POST', `/api/v1/alerts/${id}/verifications`, { method: 'fax', outcome: 'handled', note: '电话' })).status).toBe(400);
     const r = await call('duty-k', 'POST', `/api/v1/alerts/${id}/verifications`, { method: 'call', outcome: 'handled', note: '电话联系张安全，已关阀处置' });
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({ verification: { method: 'call', outcome: 'handled', by: 'user:duty-k' }, taskId: opened.task.id });
     const task = (await new TaskStore(db).get(opened.task.id))!;
     expect(task.state).toBe('closed');
-    expect((await call('duty-k', 'GET', `/api/v1/alerts/${id}/response`)).body.verifications).toHaveLength(1);
+    expect((await call('duty-k', 'GET', `/api/v1/alerts/${id}/response`)).body.verifications).toHaveLength(2);
     expect((await call('mgr-e1', 'GET', `/api/v1/alerts/${id}/response`)).body.verifications).toEqual([]);
     expect((await call('mgr-e2', 'GET', `/api/v1/alerts/${id}/response`)).status).toBe(404);
   });

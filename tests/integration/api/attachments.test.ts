@@ -139,11 +139,11 @@ describe('upload and download', () => {
     expect(r.json<Uploaded>()).toMatchObject({ mediaType: 'image/heic', filename: 'attachment.heic' });
   });
 
-  it('lets a duty officer of the jurisdiction attach verification evidence to the alarm', async () => {
+  it('lets a duty officer of the jurisdiction attach verification evidence to the alarm, which the enterprise does not see', async () => {
     const shot = pngBytes(8 * 1024);
     const r = await upload('duty-k1', 'A1', shot, 'image/png', '视频巡查截图.png');
     expect(r.statusCode, r.body).toBe(201);
-    const l = await list('sm-e1', 'A1');
+    const l = await list('duty-k1', 'A1');
     expect(l.statusCode).toBe(200);
     const listed = l.json<{ attachments: (Uploaded & { uploadedBy: string; uploadedAt: string })[] }>().attachments;
     expect(listed.map((a) => [a.filename, a.uploadedBy])).toEqual([
@@ -154,6 +154,12 @@ describe('upload and download', () => {
     ]);
     expect(listed[0]).toMatchObject({ id: photoId, sha256: sha256(photo), size: photo.length });
     expect(listed[0]).not.toHaveProperty('content');
+    // the bureau's own evidence is kept from the enterprise, as its verification notes are
+    const own = l.json<{ attachments: { id: string }[] }>().attachments;
+    const enterprise = (await list('sm-e1', 'A1')).json<{ attachments: { uploadedBy: string }[] }>().attachments;
+    expect(enterprise.map((a) => a.uploadedBy)).toEqual(['user:sm-e1', 'user:sm-e1', 'user:sm-e1']);
+    expect((await download('sm-e1', own[3]!.id)).statusCode).toBe(404);
+    expect((await download('duty-k1', own[3]!.id)).statusCode).toBe(200);
   });
 
   it('records every upload on the audit trail, with its hash and without its bytes', async () => {

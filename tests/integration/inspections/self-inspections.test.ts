@@ -15,7 +15,7 @@ import { AlertStore } from '../../../alerts/store.ts';
 import type { buildApi } from '../../../api/server.ts';
 import type { Db } from '../../../core/db/db.ts';
 import { selfInspectionReportingRate, SelfInspections } from '../../../inspections/self-inspections.ts';
-import { periodRange, parsePeriod } from '../../../inspections/self-inspection-policy.ts';
+import { DEFAULT_SELF_INSPECTION_POLICY, periodRange, parsePeriod } from '../../../inspections/self-inspection-policy.ts';
 import { forCaseHandling, type Task } from '../../../inspections/tasks/lifecycle.ts';
 import { DEFAULT_TASK_POLICY, taskDecision } from '../../../inspections/tasks/policy.ts';
 import { TaskStore } from '../../../inspections/tasks/store.ts';
@@ -154,6 +154,9 @@ describe('submitting a report', () => {
     ['an item of no checklist', report('2026-Q4', [hazard(), hazard({ checklistItemId: 'made.up' })]), 'body.hazards.1.checklistItemId', '检查事项'],
     ['an unregistered hazard source', report('2026-Q4', [hazard({ hazardSourceCode: 'HZ-9' })]), 'body.hazards.0.hazardSourceCode', '未登记重大危险源'],
     ['a deadline before the quarter', report('2026-Q4', [hazard({ deadline: cst(2026, 9, 1) })]), 'body.hazards.0.deadline', '整改期限'],
+    // a far deadline would shield later findings for good; a long-past quarter is no self-inspection of its time
+    ['a deadline over a year out', report('2026-Q4', [hazard({ deadline: cst(2099, 12, 31) })]), 'body.hazards.0.deadline', '不得晚于报告后 365 天'],
+    ['a quarter long past', report('2001-Q1', []), 'body.period', '最近 4 个季度'],
     ['an unknown field', { ...report('2026-Q4', []), extra: 1 }, 'body', ''],
   ])('%s: 400 naming the field, in Chinese and English', async (_name, body, field, zh) => {
     const r = await call('sm-e1', 'POST', '/api/v1/enterprises/E1/self-inspections', body);
@@ -274,11 +277,9 @@ describe('overdue reports flagged to the authority', () => {
       ['EA', false, false],
     ]);
     // the same through the function the KPIs call, with a bureau's longer grace: Q4 due 2027-01-31 (not yet on the 21st), E4's report on time
-    expect((await selfInspectionReportingRate(db, ['E4'], q4due, clock.t, { graceDays: 30, source: { zh: '局设定', en: "bureau's setting" } })).due).toBe(0);
-    const longer = await selfInspectionReportingRate(db, ['E1', 'E3', 'E4', 'EA'], q4due, cst(2027, 2, 1), {
-      graceDays: 30,
-      source: { zh: '局设定', en: "bureau's setting" },
-    });
+    const bureau = { ...DEFAULT_SELF_INSPECTION_POLICY, graceDays: 30, source: { zh: '局设定', en: "bureau's setting" } };
+    expect((await selfInspectionReportingRate(db, ['E4'], q4due, clock.t, bureau)).due).toBe(0);
+    const longer = await selfInspectionReportingRate(db, ['E1', 'E3', 'E4', 'EA'], q4due, cst(2027, 2, 1), bureau);
     expect(longer).toMatchObject({ due: 3, onTime: 2, late: 0, missing: 1 });
     // a period whose quarters fall due after now counts none of them
     expect((await store.reportingRate(['E1'], { from: cst(2027, 3, 1), to: cst(2027, 5, 1) }, clock.t)).due).toBe(0);

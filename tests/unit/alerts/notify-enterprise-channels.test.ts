@@ -209,6 +209,8 @@ describe('URLs and masking', () => {
     ['http://[::1]:8080/robot', false, false],
     ['https://evil.example.org/robot/send', false, false],
     ['https://oapi.dingtalk.com.evil.example.org/robot/send', false, false],
+    ['https://oapi.dingtalk.com:1/robot/send?access_token=x', false, false],
+    ['https://oapi.dingtalk.com:443/robot/send?access_token=x', false, true],
     ['http://127.0.0.1:8080/robot', true, true],
     ['ftp://example.org/', true, false],
     ['not a url', true, false],
