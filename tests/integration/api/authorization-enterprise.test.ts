@@ -90,7 +90,7 @@ const context = (role: EnterpriseRole): RouteContext => ({
       filename: '现场照片.jpg',
       contentType: 'image/jpeg',
       bytes: jpegBytes(),
-      actor: 'user:admin',
+      actor: `user:sm-${w}`,
     });
     return meta.id;
   },

@@ -134,6 +134,12 @@ const ENDPOINTS: Endpoint[] = [
     request: async (w) => ({ method: 'POST', url: `/api/v1/alerts/${await newAlert(ENTERPRISE[w])}/escalate`, body: { note: '请上级协调' } }),
   },
   {
+    name: 'GET /enterprises/:id/notify-settings',
+    permission: 'notify.settings',
+    ok: 200,
+    request: async (w) => ({ method: 'GET', url: `/api/v1/enterprises/${ENTERPRISE[w]}/notify-settings` }),
+  },
+  {
     name: 'POST /alerts/:id/verifications',
     permission: 'alerts.review',
     ok: 201,

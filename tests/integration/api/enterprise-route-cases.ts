@@ -271,6 +271,26 @@ export const ENTERPRISE_ROUTE_CASES: Record<string, RouteCase> = {
   // an enterprise user's scope is its own enterprise: whether it is late itself
   'GET /api/v1/self-inspections/overdue': { kind: 'allowed', names: 'none', ok: 200, request: () => get('/api/v1/self-inspections/overdue') },
 
+  'GET /api/v1/enterprises/:id/notify-settings': {
+    kind: 'allowed',
+    names: 'enterprise',
+    ok: 200,
+    // the safety manager keeps the settings; a responsible person is refused (403, by permission)
+    request: (c, w) => get(`/api/v1/enterprises/${c.enterprise(w)}/notify-settings`),
+  },
+  'PUT /api/v1/enterprises/:id/notify-settings': {
+    kind: 'allowed',
+    names: 'enterprise',
+    ok: 200,
+    request: (c, w) => ({ method: 'PUT', url: `/api/v1/enterprises/${c.enterprise(w)}/notify-settings`, body: { wecom: { key: 'e2e-wecom-key-0001' } } }),
+  },
+  'GET /api/v1/alerts/:id/deliveries': {
+    kind: 'allowed',
+    names: 'enterprise',
+    ok: 200,
+    request: async (c, w) => get(`/api/v1/alerts/${await c.alert(w)}/deliveries`),
+  },
+
   'POST /api/v1/alerts/:id/acknowledge': refused('POST /api/v1/alerts/:id/acknowledge'),
   'POST /api/v1/alerts/:id/escalate': refused('POST /api/v1/alerts/:id/escalate'),
   'POST /api/v1/alerts/:id/dispose': refused('POST /api/v1/alerts/:id/dispose'),

@@ -33,7 +33,8 @@ async function call(token: string, method: 'GET' | 'POST' | 'PATCH', url: string
   });
   return { status: r.statusCode, body: r.body === '' ? ({} as Body) : r.json<Body>() };
 }
-const admin = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown, contentType?: string) => call(TEST_ADMIN_TOKEN, method, url, payload, contentType);
+const admin = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown, contentType?: string) =>
+  call(TEST_ADMIN_TOKEN, method, url, payload, contentType);
 const officerCount = async () => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM officers')).rows[0]!.n);
 
 beforeAll(async () => {
@@ -60,11 +61,20 @@ afterAll(async () => {
 
 describe('the admin creates and lists enterprise users', () => {
   it('creates a safety manager of an enterprise, who takes its authority; lists users with enterprise and phone, filtered by enterprise', async () => {
-    const r = await admin('POST', '/api/v1/officers', { id: 'sm-a', name: '张安全', role: 'safety_manager', enterpriseId: 'EA', phone: '138 0013 8000', password: 'correct horse battery' });
+    const r = await admin('POST', '/api/v1/officers', {
+      id: 'sm-a',
+      name: '张安全',
+      role: 'safety_manager',
+      enterpriseId: 'EA',
+      phone: '138 0013 8000',
+      password: 'correct horse battery',
+    });
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     expect(r.body).toMatchObject({ id: 'sm-a', role: 'safety_manager', enterpriseId: 'EA', authorityId: 'K1', phone: '13800138000' });
     expect(typeof r.body.token).toBe('string');
-    expect((await admin('POST', '/api/v1/officers', { id: 'rp-b', name: '李包保', role: 'responsible_person', enterpriseId: 'EB', phone: '13900139000' })).status).toBe(201);
+    expect(
+      (await admin('POST', '/api/v1/officers', { id: 'rp-b', name: '李包保', role: 'responsible_person', enterpriseId: 'EB', phone: '13900139000' })).status,
+    ).toBe(201);
     expect((await admin('POST', '/api/v1/officers', { id: 'duty-1', name: '值班员', authorityId: 'K1' })).status).toBe(201);
 
     const all = (await admin('GET', '/api/v1/officers')).body.officers as { id: string; enterpriseId?: string; phone: string | null; hasPassword: boolean }[];
@@ -103,10 +113,17 @@ describe('the admin creates and lists enterprise users', () => {
 
 describe('importing enterprise users from a sheet', () => {
   const IMPORT = '/api/v1/enterprise-users/import';
-  type Imported = { dryRun: boolean; created: number; users: { id: string; enterpriseId: string; role: string; phone: string; token?: string; hasPassword: boolean }[] };
+  type Imported = {
+    dryRun: boolean;
+    created: number;
+    users: { id: string; enterpriseId: string; role: string; phone: string; token?: string; hasPassword: boolean }[];
+  };
 
   it('imports a UTF-8 CSV with a BOM and English headers; enterprises by id or credit code; each token works once returned', async () => {
-    const csv = '\uFEFFid,name,enterprise,role,phone,password\r\nimp-1,王一,EA,safety_manager,13800000001,\r\nimp-2,王二,' + USCC_A + ',包保责任人,+86 139-0000-0002,initial-pass-123\r\n';
+    const csv =
+      '\uFEFFid,name,enterprise,role,phone,password\r\nimp-1,王一,EA,safety_manager,13800000001,\r\nimp-2,王二,' +
+      USCC_A +
+      ',包保责任人,+86 139-0000-0002,initial-pass-123\r\n';
     const dry = await admin('POST', `${IMPORT}?dryRun=true`, Buffer.from(csv), 'text/csv');
     expect(dry.status, JSON.stringify(dry.body)).toBe(200);
     expect(dry.body).toMatchObject({ dryRun: true, created: 0 });
@@ -126,12 +143,15 @@ describe('importing enterprise users from a sheet', () => {
     const signIn = await app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: 'imp-2', password: 'initial-pass-123' } });
     expect(signIn.statusCode).toBe(200);
     expect(signIn.json<{ user: unknown }>().user).toMatchObject({ enterpriseId: 'EA', enterpriseName: '甲化工有限公司' });
-    const audit = await db.query<{ action: string }>("SELECT action FROM audit_log WHERE action IN ('officer.created', 'enterprise_users.imported') AND (subject_id LIKE 'imp-%' OR subject_id = 'import')");
+    const audit = await db.query<{ action: string }>(
+      "SELECT action FROM audit_log WHERE action IN ('officer.created', 'enterprise_users.imported') AND (subject_id LIKE 'imp-%' OR subject_id = 'import')",
+    );
     expect(audit.rows.map((a) => a.action).sort()).toEqual(['enterprise_users.imported', 'officer.created', 'officer.created']);
   });
 
   it('imports a GBK CSV with Chinese headers (columns in another order)', async () => {
-    const text = '姓名,账号,角色,企业编号,手机,初始密码\r\n赵三,imp-3,安全管理负责人,EB,13700000003,another-pass-1\r\n钱四,imp-4,包保责任人,EB,13700000004,\r\n';
+    const text =
+      '姓名,账号,角色,企业编号,手机,初始密码\r\n赵三,imp-3,安全管理负责人,EB,13700000003,another-pass-1\r\n钱四,imp-4,包保责任人,EB,13700000004,\r\n';
     const r = await admin('POST', IMPORT, iconv.encode(text, 'gbk'), 'text/csv');
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     expect((r.body as unknown as Imported).users.map((u) => [u.id, u.role, u.enterpriseId])).toEqual([
@@ -154,12 +174,7 @@ describe('importing enterprise users from a sheet', () => {
 
   it('writes nothing when one row is bad, listing every problem with its row and column in both languages', async () => {
     const before = await officerCount();
-    const csv = [
-      '账号,姓名,企业,角色,手机',
-      'ok-1,周六,EA,包保责任人,13500000006',
-      'imp-1,吴七,EZ,站长,',
-      'ok-1,郑八,EB,包保责任人,13500000008',
-    ].join('\n');
+    const csv = ['账号,姓名,企业,角色,手机', 'ok-1,周六,EA,包保责任人,13500000006', 'imp-1,吴七,EZ,站长,', 'ok-1,郑八,EB,包保责任人,13500000008'].join('\n');
     const r = await admin('POST', IMPORT, Buffer.from(csv), 'text/csv');
     expect(r.status).toBe(400);
     expect(r.body.error!.message).toMatch(/企业用户未导入.*未写入任何用户 \/ .*nothing was written/);
@@ -181,7 +196,9 @@ describe('importing enterprise users from a sheet', () => {
     expect(headers.body.error!.errors!.map((e) => e.column)).toEqual(['职务', '角色', '手机']);
     const nul = await admin('POST', IMPORT, Buffer.from('账号,姓名,企业,角色,手机\nnul-1,王\u0000五,EA,包保责任人,13500000010\n'), 'text/csv');
     expect(nul.status).toBe(400);
-    expect(nul.body.error!.errors).toEqual([{ row: 2, column: '姓名', zh: '第 2 行“姓名”：含有空字符（U+0000）', en: 'row 2, name: a NUL character (U+0000) is not allowed' }]);
+    expect(nul.body.error!.errors).toEqual([
+      { row: 2, column: '姓名', zh: '第 2 行“姓名”：含有空字符（U+0000）', en: 'row 2, name: a NUL character (U+0000) is not allowed' },
+    ]);
     const json = await admin('POST', IMPORT, { id: 'x' });
     expect(json.status).toBe(400);
     expect(json.body.error!.errors![0]).toMatchObject({ row: 0, en: 'the body is not a spreadsheet' });
@@ -213,13 +230,16 @@ describe('an enterprise user reads its alarms without the bureau’s internal pa
 
     const bureau = await admin('GET', `/api/v1/alerts/${id}`);
     expect(bureau.body.alert).toMatchObject({ acknowledgeNote: '拟安排执法检查', escalations: 1 });
-    expect((bureau.body.events as { type: string }[]).map((e) => e.type)).toEqual(expect.arrayContaining(['shelved', 'unshelved', 'escalated', 'acknowledged']));
+    expect((bureau.body.events as { type: string }[]).map((e) => e.type)).toEqual(
+      expect.arrayContaining(['shelved', 'unshelved', 'escalated', 'acknowledged']),
+    );
 
     const mine = await call(token, 'GET', `/api/v1/alerts/${id}`);
     expect(mine.status).toBe(200);
     const alert = mine.body.alert as Record<string, unknown>;
     expect(alert).toMatchObject({ id, enterpriseId: 'EA', state: 'acknowledged', severity: 'orange' });
-    for (const f of ['acknowledgeNote', 'disposal', 'escalations', 'lastEscalatedAt', 'dutyClockSince', 'shelvedUntil', 'shelvedBy', 'shelveReason']) expect(alert).not.toHaveProperty(f);
+    for (const f of ['acknowledgeNote', 'disposal', 'escalations', 'lastEscalatedAt', 'dutyClockSince', 'shelvedUntil', 'shelvedBy', 'shelveReason'])
+      expect(alert).not.toHaveProperty(f);
     const events = mine.body.events as { type: string; note?: string }[];
     expect(events.map((e) => e.type)).toEqual(['fired', 'acknowledged']);
     expect(events[1]).not.toHaveProperty('note');
