@@ -190,6 +190,8 @@ interface EnterpriseFile {
   history: { alerts: Alert[]; inspections: Inspection[]; tasks: Task[] };
   /** Its response to the alarms handed to it, its self-inspection reports: the last 90 days (issue #18 item 6). */
   enterpriseTier?: EnterpriseTierKpis & { days: number };
+  /** Its quarterly self-inspection reports (domain rule 11): the last quarter due, and whether it is late. */
+  selfInspection?: { lastPeriod: string; mustReport: boolean; reported: boolean; overdue: boolean; daysOverdue: number; lastReportedPeriod: string | null };
 }
 
 interface Coverage {
@@ -288,6 +290,22 @@ export function EnterpriseView({ id }: { id: string }) {
         )}
       </dl>
       <RiskSection enterpriseId={e.id} hazardSources={f.hazardSources} />
+      {f.selfInspection?.mustReport && (
+        <p class={f.selfInspection.overdue ? 'si-flag overdue' : 'si-flag'} data-testid="file-self-inspection" data-overdue={String(f.selfInspection.overdue)}>
+          {t('fileSiTitle')} {f.selfInspection.lastPeriod}：
+          {f.selfInspection.overdue
+            ? `${t('fileSiOverdue')} ${f.selfInspection.daysOverdue} ${t('fileSiDays')}`
+            : f.selfInspection.reported
+              ? t('fileSiReported')
+              : t('fileSiNotDue')}
+          {f.selfInspection.lastReportedPeriod !== null && (
+            <span class="muted">
+              {' '}
+              （{t('fileSiLast')} {f.selfInspection.lastReportedPeriod}）
+            </span>
+          )}
+        </p>
+      )}
       {f.enterpriseTier && (
         <>
           <h3>

@@ -288,4 +288,17 @@ describe('the enterprise tier in the console', () => {
     // the only errors: the browser's reports of the refused (409) requests to clear
     expect(ent.errors.filter((e) => !/status of 409/.test(e))).toEqual([]);
   });
+  it("the county officer sees on an enterprise's file that its quarterly self-inspection report is overdue", async () => {
+    // E2 has been on the ledger for a year and never reported: the last quarter due is late
+    await platform.db.query("UPDATE enterprises SET created_at = now() - interval '400 days' WHERE id = 'E2'");
+    await officer.page.goto(`${base}/#/enterprises/E2`);
+    const flag = officer.page.locator('[data-testid=file-self-inspection]');
+    await flag.waitFor();
+    expect(await flag.getAttribute('data-overdue')).toBe('true');
+    expect(await flag.textContent()).toMatch(/^季度自查报告 \d{4}-Q[1-4]：逾期未报 \d+ 天/);
+    // E1 reported the current quarter, which is not yet due: not flagged as late
+    await officer.page.goto(`${base}/#/enterprises/E1`);
+    await officer.page.waitForSelector('h2:has-text("甲化工有限公司")');
+    expect(await officer.page.locator('[data-testid=file-self-inspection][data-overdue=true]').count()).toBe(0);
+  });
 });

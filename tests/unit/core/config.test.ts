@@ -99,7 +99,7 @@ describe('parseConfig', () => {
 
 describe('configInputFromEnv', () => {
   it('maps nothing to empty sections', () => {
-    expect(configInputFromEnv({})).toEqual({ mqtt: {}, http: {}, influx: {}, rules: {}, notify: {}, tasks: {}, attachments: {}, ingest: {} });
+    expect(configInputFromEnv({})).toEqual({ mqtt: {}, http: {}, influx: {}, rules: {}, notify: {}, tasks: {}, response: {}, attachments: {}, ingest: {} });
   });
 
   it('maps every variable to its key, numbers as numbers', () => {
@@ -133,6 +133,10 @@ describe('configInputFromEnv', () => {
         NOTIFY_WEBHOOK_TIMEOUT_MS: '2000',
         NOTIFY_ESCALATION: 'red=60000, orange=600000',
         TASK_RECHECK_GRACE_MS: '86400000',
+        RESPONSE_SIGN_MS: 'red=120000, orange=600000',
+        RESPONSE_FEEDBACK_MS: 'red=1800000',
+        RESPONSE_REFEEDBACK_MS: '3600000',
+        RESPONSE_SWEEP_MS: '5000',
         ATTACHMENTS_MAX_BYTES: '5242880',
         INGEST_BATCH_MAX_DELAY_MS: '10',
         INGEST_WRITE_WHEN_IDLE: 'false',
@@ -158,6 +162,7 @@ describe('configInputFromEnv', () => {
         escalation: { red: 60000, orange: 600000 },
       },
       tasks: { recheckGraceMs: 86_400_000 },
+      response: { signMs: { red: 120_000, orange: 600_000 }, feedbackMs: { red: 1_800_000 }, refeedbackMs: 3_600_000, sweepMs: 5000 },
       attachments: { maxBytes: 5_242_880 },
       ingest: { batchMaxDelayMs: 10, writeWhenIdle: false, deadLetterCapPerGateway: 50, deadLetterCapWindowMs: 30_000, deadLetterRetentionDays: 7 },
     });
