@@ -92,7 +92,8 @@ export class ResponseService {
       if (alert.responder !== 'enterprise') changed = (await this.hand(alert.id, now)) || changed;
       return changed;
     }
-    if (!(await this.answersFirst(alert.enterpriseId))) return false;
+    // an alarm already on the bureau's ladder (escalated before its enterprise had users) stays the bureau's
+    if (alert.escalations > 0 || !(await this.answersFirst(alert.enterpriseId))) return false;
     const r = openResponse(
       { alertId: alert.id, enterpriseId: alert.enterpriseId, ruleId: alert.ruleId, subject: alert.subject, severity: alert.severity, kind },
       now,

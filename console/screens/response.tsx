@@ -74,6 +74,20 @@ export function ResponseChip({ r, alert }: { r: SeenResponse; alert?: Alert | un
   );
 }
 
+/** A required select of the policy's named terms (causes, methods, outcomes), in both languages. */
+function TermSelect(p: { value: string; onChange: (v: string) => void; terms: { id: string; zh: string; en: string }[] | undefined; testid: string }) {
+  return (
+    <select required value={p.value} onChange={(e) => p.onChange((e.target as HTMLSelectElement).value)} data-testid={p.testid}>
+      <option value="">{t('rspChoose')}</option>
+      {p.terms?.map((m) => (
+        <option key={m.id} value={m.id}>
+          {both(m)}
+        </option>
+      ))}
+    </select>
+  );
+}
+
 /** The response policy (causes, methods, outcomes), read once per page. */
 let policyOnce: Promise<ResponsePolicyView> | undefined;
 function usePolicy(): ResponsePolicyView | undefined {
@@ -308,14 +322,7 @@ export function EnterpriseResponse({ alertId, rec, onStep }: { alertId: string; 
           <h4>{t('rspFeedback')}</h4>
           <label>
             {t('rspCause')}
-            <select required value={cause} onChange={(e) => setCause((e.target as HTMLSelectElement).value)} data-testid="feedback-cause-select">
-              <option value="">{t('rspChoose')}</option>
-              {policy?.causes.map((c) => (
-                <option key={c.id} value={c.id}>
-                  {both(c)}
-                </option>
-              ))}
-            </select>
+            <TermSelect value={cause} onChange={setCause} terms={policy?.causes} testid="feedback-cause-select" />
           </label>
           <label>
             {t('rspMeasures')}
@@ -460,25 +467,11 @@ export function OfficerResponse({ alertId, rec, onStep }: { alertId: string; rec
         >
           <label>
             {t('rspMethod')}
-            <select required value={method} onChange={(e) => setMethod((e.target as HTMLSelectElement).value)} data-testid="patrol-method">
-              <option value="">{t('rspChoose')}</option>
-              {policy?.methods.map((m) => (
-                <option key={m.id} value={m.id}>
-                  {both(m)}
-                </option>
-              ))}
-            </select>
+            <TermSelect value={method} onChange={setMethod} terms={policy?.methods} testid="patrol-method" />
           </label>
           <label>
             {t('rspOutcome')}
-            <select required value={outcome} onChange={(e) => setOutcome((e.target as HTMLSelectElement).value)} data-testid="patrol-outcome">
-              <option value="">{t('rspChoose')}</option>
-              {policy?.outcomes.map((m) => (
-                <option key={m.id} value={m.id}>
-                  {both(m)}
-                </option>
-              ))}
-            </select>
+            <TermSelect value={outcome} onChange={setOutcome} terms={policy?.outcomes} testid="patrol-outcome" />
           </label>
           <label>
             {t('rspPatrolNote')}

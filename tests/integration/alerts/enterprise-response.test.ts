@@ -124,6 +124,11 @@ describe('handing an alarm to its enterprise', () => {
     expect(alert.responder).toBeUndefined();
     expect(nextEscalation(alert, DEFAULT_ESCALATION_LIMITS)).toEqual({ level: 1, dueAt: now + 5 * MIN });
     expect((await call('duty-k', 'GET', `/api/v1/alerts/${a.id}/response`)).body.response).toBeNull();
+    // escalated on the bureau's ladder, it stays the bureau's even once the enterprise has users
+    await applyCommand(store, { alertId: a.id }, { type: 'escalate', at: now + 5 * MIN, level: 1, to: 'city' });
+    await db.query(`INSERT INTO officers (id, name, enterprise_id, role, token_hash) VALUES ('late-e3', '后开通', 'E3', 'safety_manager', 'h-late-e3')`);
+    expect(await responses.consider((await store.get(a.id))!)).toBe(false);
+    await db.query(`UPDATE officers SET disabled = true WHERE id = 'late-e3'`);
     const sign = await call('admin', 'GET', `/api/v1/alerts/${a.id}/response`);
     expect(sign.status).toBe(200);
   });
