@@ -31,7 +31,12 @@ export interface Applied extends TransitionResult {
 const isConflict = (err: unknown): boolean => err instanceof AppError && err.code === 'CONFLICT';
 
 /** Applies `cmd` to the fingerprint's current alert (or to the alert `alertId`) and saves the result. */
-export async function applyCommand(store: AlertStore, target: { fingerprint: string } | { alertId: string }, cmd: Command, opts: ApplyOptions = {}): Promise<Applied> {
+export async function applyCommand(
+  store: AlertStore,
+  target: { fingerprint: string } | { alertId: string },
+  cmd: Command,
+  opts: ApplyOptions = {},
+): Promise<Applied> {
   const attempts = opts.attempts ?? 5;
   for (let i = 1; ; i++) {
     const before = 'alertId' in target ? await store.get(target.alertId) : await store.current(target.fingerprint);

@@ -1045,6 +1045,7 @@ const EVENT_NAMES: Record<string, { zh: string; en: string }> = {
   unshelved: { zh: '取消搁置', en: 'unshelved' },
   handed_to_enterprise: { zh: '推送至企业', en: 'handed to the enterprise' },
   supervised: { zh: '督办', en: 'supervised' },
+  responded: { zh: '企业响应', en: 'enterprise response' },
 };
 
 /** An alert event type's name in the current language. */

@@ -23,7 +23,8 @@
  *   has not fired (or the change is bookkeeping: an earlier start time).
  * - `acknowledged`: the officer's own action, shown on the console; it stops
  *   the escalation (the pending escalation job finds nothing to do).
- * - `handed_to_enterprise`: bookkeeping (the enterprise was told by the 'fired').
+ * - `handed_to_enterprise`: bookkeeping (the enterprise was told by the 'fired');
+ *   `responded`: a step of the enterprise's response, on the record and the console's live feed.
  * - `shelved`, `unshelved` (搁置 / 取消搁置): the officer's action or its expiry,
  *   on the record and the console. A `severity_raised` while shelved below red
  *   (reason 'raised_while_shelved') is not notified either; a raise to red
@@ -80,6 +81,7 @@ export function notifyDecision(e: Pick<AlertEvent, 'type' | 'from' | 'to'> & { r
     case 'unshelved':
       return no('shelved');
     case 'handed_to_enterprise':
+    case 'responded':
       return no('bookkeeping');
     case 'supervised':
       return yes('supervised');

@@ -21,7 +21,7 @@ import { AppError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import { applyCommand } from '../apply.ts';
 import type { Announce } from '../bus.ts';
-import type { Alert } from '../state/index.ts';
+import type { Alert, ResponseStepReason } from '../state/index.ts';
 import type { AlertStore } from '../store.ts';
 import { severityRank } from '../types.ts';
 import {
@@ -31,6 +31,7 @@ import {
   type AlarmResponse,
   type ResponseCommand,
   type ResponseErrorCode,
+  type ResponseEventType,
   type Verification,
   type VerificationMethod,
   type VerificationOutcome,
@@ -58,6 +59,27 @@ export type ResponseStep =
   | Omit<Extract<ResponseCommand, { type: 'feedback' }>, 'at' | 'actor' | 'priorFalseAlarms'>
   | Omit<Extract<ResponseCommand, { type: 'review' }>, 'at' | 'actor' | 'alarmCleared'>
   | Omit<Extract<ResponseCommand, { type: 'request_clear' }>, 'at' | 'actor' | 'alarmCleared'>;
+
+/** The person's step as the alarm's record shows it (`record_response`): the step and its words. */
+function stepOnAlarm(type: ResponseEventType, step: ResponseStep, r: AlarmResponse): { step: ResponseStepReason; note?: string } | undefined {
+  switch (type) {
+    case 'signed':
+      return { step: 'enterprise_signed', note: r.signNote };
+    case 'fed_back':
+      return { step: 'enterprise_fed_back', note: r.feedback && `${CAUSE_NAMES[r.feedback.cause].zh}：${r.feedback.measures}` };
+    case 'clear_requested':
+    case 'cleared':
+      return step.type === 'request_clear' ? { step: 'enterprise_asked_to_clear' } : { step: 'feedback_accepted', note: r.reviewed?.reason };
+    case 'reviewed':
+      return { step: r.reviewed?.decision === 'reject' ? 'feedback_rejected' : 'feedback_accepted', note: r.reviewed?.reason };
+    // the system's own steps: the alarm shows them as its own events ('handed_to_enterprise', 'supervised') or not at all
+    case 'opened':
+    case 'regraded':
+    case 'supervised':
+    case 'closed':
+      return undefined;
+  }
+}
 
 const ERROR_STATUS: Record<ResponseErrorCode, 'CONFLICT' | 'BAD_REQUEST'> = { NOT_ALLOWED: 'CONFLICT', ALREADY: 'CONFLICT', INVALID: 'BAD_REQUEST' };
 const isConflict = (err: unknown): boolean => err instanceof AppError && err.code === 'CONFLICT';
@@ -134,6 +156,7 @@ export class ResponseService {
           expose: { reason: { zh: `附件不属于此报警：${foreign.join('、')}`, en: `not attachments of this alarm: ${foreign.join(', ')}` } },
         });
     }
+    let saved: ResponseEventType | undefined;
     const after = await this.step(
       alertId,
       async (r, alert) => {
@@ -151,7 +174,14 @@ export class ResponseService {
         }
       },
       actor,
+      (type) => (saved = type),
     );
+    // the step on the alarm's own record too (and so on the officers' live feed), before the disposal it may cause
+    const recorded = saved && stepOnAlarm(saved, step, after);
+    if (recorded) {
+      const applied = await applyCommand(this.deps.alerts, { alertId }, { type: 'record_response', at, actor, ...recorded }, { announce: this.deps.announce });
+      if (applied.outcome === 'rejected') this.deps.logger.warn({ alertId, error: applied.error }, 'response step not recorded on the alarm');
+    }
     if (after.state === 'cleared' && after.clearedAt === at) await this.disposeCleared(after);
     return after;
   }
@@ -161,6 +191,7 @@ export class ResponseService {
     alertId: string,
     build: (r: AlarmResponse, alert: Alert | undefined) => ResponseCommand | Promise<ResponseCommand>,
     actor: string,
+    onSaved?: (type: ResponseEventType) => void,
   ): Promise<AlarmResponse> {
     for (let i = 1; ; i++) {
       const stored = await this.store.get(alertId);
@@ -174,6 +205,7 @@ export class ResponseService {
       if (!result.event) return result.response;
       try {
         await this.store.save(result.response, stored.rev, { type: result.event.type, at: cmd.at, actor, data: result.event.data });
+        onSaved?.(result.event.type);
         return result.response;
       } catch (err) {
         if (!isConflict(err) || i >= ATTEMPTS) throw err;

@@ -19,7 +19,7 @@
  *   with the first. Not on a pending (never notified) or disposed alarm.
  */
 import { changed, eventOf, iso, noop, reject } from './events.ts';
-import { SYSTEM_ACTOR, type Alert, type Command, type TransitionResult } from './model.ts';
+import { isUserActor, SYSTEM_ACTOR, type Alert, type Command, type TransitionResult } from './model.ts';
 
 type Cmd<T extends Command['type']> = Extract<Command, { type: T }>;
 
@@ -59,4 +59,21 @@ export function supervise(alert: Alert | undefined, cmd: Cmd<'supervise'>): Tran
   };
   const detail = cmd.detail ?? `${what[cmd.reason]}; supervised at ${iso(cmd.at)}`;
   return changed(next, [eventOf(next, 'supervised', { at: cmd.at, actor: SYSTEM_ACTOR, from: alert.state, reason: cmd.reason, detail })], 'supervised');
+}
+
+/**
+ * A step of the enterprise's response (or of the officer's review of it) on the alarm's record: an event,
+ * the alarm unchanged, by the person who took it (so the officers' live feed shows it at once). Any state
+ * but pending: a 消警 is recorded before the disposal it causes.
+ */
+export function recordResponse(alert: Alert | undefined, cmd: Cmd<'record_response'>): TransitionResult {
+  if (alert === undefined) return reject(alert, 'NO_ACTIVE_ALERT', 'no alert to record a response on');
+  if (!isUserActor(cmd.actor)) return reject(alert, 'INVALID_ACTOR', `a response step needs a user:<id> actor, got '${cmd.actor}'`);
+  if (alert.state === 'pending') return reject(alert, 'INVALID_TRANSITION', 'the alert is pending (not yet fired)');
+  const note = cmd.note?.trim() || undefined;
+  return changed(
+    alert,
+    [eventOf(alert, 'responded', { at: cmd.at, actor: cmd.actor, from: alert.state, reason: cmd.step, detail: cmd.step.replace(/_/g, ' '), note })],
+    'responded',
+  );
 }

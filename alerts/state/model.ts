@@ -148,6 +148,16 @@ export interface Alert {
   readonly supervisions?: readonly SupervisionReason[] | undefined;
 }
 
+/** The steps of the enterprise's response recorded on the alarm (`record_response`). */
+export const RESPONSE_STEP_REASONS = [
+  'enterprise_signed',
+  'enterprise_fed_back',
+  'enterprise_asked_to_clear',
+  'feedback_accepted',
+  'feedback_rejected',
+] as const;
+export type ResponseStepReason = (typeof RESPONSE_STEP_REASONS)[number];
+
 /** Why an enterprise-first alarm became a supervision item (督办). */
 export const SUPERVISION_REASONS = ['sign_overdue', 'feedback_overdue', 'review_overdue'] as const;
 export type SupervisionReason = (typeof SUPERVISION_REASONS)[number];
@@ -179,6 +189,7 @@ export const ALERT_EVENT_TYPES = [
   'unshelved',
   'handed_to_enterprise',
   'supervised',
+  'responded',
 ] as const;
 export type AlertEventType = (typeof ALERT_EVENT_TYPES)[number];
 
@@ -211,6 +222,11 @@ export const ALERT_REASONS = [
   'sign_overdue',
   'feedback_overdue',
   'review_overdue',
+  'enterprise_signed',
+  'enterprise_fed_back',
+  'enterprise_asked_to_clear',
+  'feedback_accepted',
+  'feedback_rejected',
 ] as const;
 export type AlertReason = (typeof ALERT_REASONS)[number];
 
@@ -287,7 +303,12 @@ export type Command =
    * 督办: the enterprise's sign-for or feedback is overdue (by the system, at the platform time it was found).
    * The alarm goes on its authority's feed as a supervision item and escalates from `at` as usual.
    */
-  | { type: 'supervise'; at: number; reason: SupervisionReason; detail?: string | undefined };
+  | { type: 'supervise'; at: number; reason: SupervisionReason; detail?: string | undefined }
+  /**
+   * A step of the enterprise's response or of the officer's review of it (alerts/response/): on the alarm's
+   * own record (hash-chained, and on the live feed), without changing the alarm. By the person who took it.
+   */
+  | { type: 'record_response'; at: number; actor: string; step: ResponseStepReason; note?: string | undefined };
 
 /** Longest shelve reason, characters (the platform's limit). */
 export const MAX_SHELVE_REASON = 500;
@@ -355,6 +376,7 @@ export type TransitionOutcome =
   | 'unshelved'
   | 'handed'
   | 'supervised'
+  | 'responded'
   // no-ops
   | 'duplicate'
   | 'stale'

@@ -32,5 +32,10 @@ export const REASONS: Readonly<Record<AlertReason, { readonly zh: string; readon
   enterprise_answers_first: { zh: '移交企业先行签收、查明原因并反馈', en: 'Handed to the enterprise to sign for, find the cause and feed back first' },
   sign_overdue: { zh: '企业超时未签收，转为督办事项', en: 'The enterprise did not sign for it in time; now a supervision item' },
   feedback_overdue: { zh: '企业超时未反馈，转为督办事项', en: 'The enterprise did not feed back in time; now a supervision item' },
+  enterprise_signed: { zh: '企业已签收', en: 'Signed for by the enterprise' },
+  enterprise_fed_back: { zh: '企业已反馈原因及措施', en: 'The enterprise fed back the cause and measures' },
+  enterprise_asked_to_clear: { zh: '企业申请消警', en: 'The enterprise asked to clear it' },
+  feedback_accepted: { zh: '值班员审核通过企业反馈', en: "The enterprise's feedback was accepted" },
+  feedback_rejected: { zh: '值班员退回企业反馈', en: "The enterprise's feedback was rejected" },
   review_overdue: { zh: '企业反馈超时未审核，转为督办事项', en: "The enterprise's feedback was not reviewed in time; now a supervision item" },
 };

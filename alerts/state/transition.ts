@@ -31,7 +31,7 @@
  */
 import { fingerprintOf, severityRank, type Finding, type Observation } from '../types.ts';
 import { acknowledge, dispose, escalate, shelve, unshelve, withoutShelve } from './actions.ts';
-import { handToEnterprise, supervise } from './enterprise.ts';
+import { handToEnterprise, recordResponse, supervise } from './enterprise.ts';
 import { changed, eventOf, iso, noop, reject } from './events.ts';
 import {
   SYSTEM_ACTOR,
@@ -74,6 +74,8 @@ export function transition(alert: Alert | undefined, cmd: Command, policy: Trans
       return handToEnterprise(alert, cmd);
     case 'supervise':
       return supervise(alert, cmd);
+    case 'record_response':
+      return recordResponse(alert, cmd);
   }
 }
 

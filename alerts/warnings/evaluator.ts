@@ -57,13 +57,7 @@ interface PointRow {
 }
 
 /** The inputs of an enterprise and of each of its major hazard sources, read from the ledger and the alerts. */
-async function gather(
-  db: Db,
-  enterpriseId: string,
-  now: number,
-  policy: RiskPolicy,
-  catalogue: Pick<RiskWarningDeps, 'patternOf' | 'nameOf'>,
-) {
+async function gather(db: Db, enterpriseId: string, now: number, policy: RiskPolicy, catalogue: Pick<RiskWarningDeps, 'patternOf' | 'nameOf'>) {
   const [ent, sources, points, active, repeats] = await Promise.all([
     db.query<{ sector: string; risk_factors: string[] }>('SELECT sector, risk_factors FROM enterprises WHERE id = $1', [enterpriseId]),
     db.query<{ code: string; name: string; level: number }>('SELECT code, name, level FROM major_hazard_sources WHERE enterprise_id = $1 ORDER BY code', [

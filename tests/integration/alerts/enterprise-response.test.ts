@@ -225,6 +225,17 @@ describe("the enterprise's answer and the officer's review", () => {
     expect(alert.state).toBe('disposed');
     expect(alert.disposal).toBe('企业消警：真实隐患；垫片老化导致泄漏，已更换垫片并复测合格');
 
+    // every step is on the alarm's own record too (the officers' live feed), before the disposal it caused
+    const steps = (await store.events(a.id)).filter((e) => e.type === 'responded' || e.type === 'disposed').map((e) => [e.type, e.reason, e.actor]);
+    expect(steps).toEqual([
+      ['responded', 'enterprise_signed', 'user:resp-e1'],
+      ['responded', 'enterprise_fed_back', 'user:mgr-e1'],
+      ['responded', 'enterprise_asked_to_clear', 'user:mgr-e1'],
+      ['responded', 'feedback_rejected', 'user:duty-k'],
+      ['responded', 'enterprise_fed_back', 'user:mgr-e1'],
+      ['responded', 'feedback_accepted', 'user:duty-k'],
+      ['disposed', 'disposed_by_officer', 'user:duty-k'],
+    ]);
     const view = await call('duty-k', 'GET', `/api/v1/alerts/${a.id}/response`);
     expect(view.body.events.map((e) => e.type)).toEqual(['opened', 'signed', 'fed_back', 'clear_requested', 'reviewed', 'fed_back', 'reviewed']);
     const audit = await db.query<{ action: string }>("SELECT action FROM audit_log WHERE subject_id = $1 AND action LIKE 'alert_response.%' ORDER BY seq", [

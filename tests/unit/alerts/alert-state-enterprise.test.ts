@@ -89,6 +89,27 @@ describe('supervise (督办)', () => {
     expect(nextEscalation(taken.alert, DEFAULT_ESCALATION_LIMITS)).toBeUndefined();
   });
 
+  it('records a step of the response on the alarm without changing it, by a person, not on a pending alarm', () => {
+    const { alert } = run([raise(F), { type: 'hand_to_enterprise', at: F }]);
+    const r = transition(
+      alert,
+      { type: 'record_response', at: F + MIN, actor: 'user:mgr', step: 'enterprise_signed', note: ' 已到现场 ' },
+      { forMs: 0, newId: () => 'A1' },
+    );
+    expect(r.outcome).toBe('responded');
+    expect(r.alert).toBe(alert);
+    expect(r.events).toMatchObject([{ type: 'responded', reason: 'enterprise_signed', actor: 'user:mgr', from: 'firing', to: 'firing', note: '已到现场' }]);
+    expect(transition(alert, { type: 'record_response', at: F, actor: 'system', step: 'enterprise_signed' }, { forMs: 0, newId: () => 'A1' }).error?.code).toBe(
+      'INVALID_ACTOR',
+    );
+    const pending = run([raise(F)], 60 * MIN).alert;
+    expect(
+      transition(pending, { type: 'record_response', at: F, actor: 'user:m', step: 'enterprise_signed' }, { forMs: 0, newId: () => 'A1' }).error?.code,
+    ).toBe('INVALID_TRANSITION');
+    expect(notifyDecision({ type: 'responded', from: 'firing', to: 'firing' }).notify).toBe(false);
+    expect(schedulesEscalation('responded')).toBe(false);
+  });
+
   it('is notified and schedules the escalation; the hand-over is not notified', () => {
     expect(notifyDecision({ type: 'supervised', from: 'firing', to: 'firing' })).toEqual({ notify: true, reason: 'supervised' });
     expect(schedulesEscalation('supervised')).toBe(true);
