@@ -242,7 +242,8 @@ describe('the enterprise answers its alarm first', () => {
   });
 
   it('the county officer sees the response with the photo and accepts it', async () => {
-    await county.page.waitForSelector(`[data-testid="alert-${firstId}"] [data-testid=response]`);
+    // the county's feed, open all along, shows the enterprise's answer live (the step is an event of the alarm)
+    await county.page.waitForSelector(`[data-testid="alert-${firstId}"] [data-testid=response-state]:has-text("待值班员审核")`, { timeout: 20_000 });
     await county.page.click(`[data-testid="alert-${firstId}"] .alert-main`);
     await county.page.waitForSelector('[data-testid=officer-response] [data-testid=response-state]:has-text("待值班员审核")');
     expect(await county.page.textContent('[data-testid=feedback-measures]')).toBe('关闭进料阀，现场通风，紧固泄漏法兰');
