@@ -5,11 +5,13 @@
  * provisioning, history, officers and sessions, alerts, inspections and
  * tasks, imports, audit, rule overrides, coverage, the console.
  */
+import type http from 'node:http';
+import https from 'node:https';
 import type { Redis } from 'ioredis';
 import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyHttpOptions, type FastifyInstance } from 'fastify';
 import type { Db } from '../core/db/db.ts';
 import { AppError, ERRORS, type ErrorCode } from '../core/errors.ts';
 import type { InfluxClient } from '../core/influx/client.ts';
@@ -89,6 +91,9 @@ export const BODY_LIMITS = {
   jsonDepth: 32,
 } as const;
 
+/** Strict-Transport-Security on secure requests: a year (the platform's default, the usual value; not configurable). */
+export const HSTS_MAX_AGE_S = 31_536_000;
+
 /** The error code of a fastify (or other non-`AppError`) error below 500. */
 const clientErrorCode = (status: number): ErrorCode => (status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'BAD_REQUEST');
 
@@ -99,10 +104,26 @@ export function buildApi(
     signInLimits?: SignInLimitPolicy | undefined;
     /** How long raw readings are kept, ms, when the 5-minute rollups are kept too; absent: history reads raw readings only. */
     rawRetentionMs?: number | undefined;
+    /** HTTPS only (TLS 1.2 or later) with this certificate chain and key, PEM (config `http.tls`, read by platform/api-part.ts); absent: plain HTTP. */
+    tls?: { cert: string | Buffer; key: string | Buffer } | undefined;
+    /** Which proxies' X-Forwarded-For / X-Forwarded-Proto to believe (config `http.trustProxy`, fastify's option). Default: none. */
+    trustProxy?: boolean | readonly string[] | undefined;
   },
   deps: ApiDeps,
 ) {
-  const app = Fastify({ loggerInstance: deps.logger.child({ part: 'api' }), bodyLimit: BODY_LIMITS.defaultBytes });
+  const { tls } = config;
+  const options: FastifyHttpOptions<http.Server> = {
+    loggerInstance: deps.logger.child({ part: 'api' }),
+    bodyLimit: BODY_LIMITS.defaultBytes,
+    trustProxy: typeof config.trustProxy === 'object' ? [...config.trustProxy] : (config.trustProxy ?? false),
+  };
+  // an https.Server is an http.Server to the routes; fastify's own `https` option would change the instance's type
+  if (tls) options.serverFactory = (handler) => https.createServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, handler);
+  const app = Fastify(options);
+  // a secure request (HTTPS here, or X-Forwarded-Proto https from a trusted proxy): browsers are to use HTTPS only from now on
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.protocol === 'https') reply.header('strict-transport-security', `max-age=${HSTS_MAX_AGE_S}`);
+  });
   // every route, for the OpenAPI description's completeness check (api/openapi.ts)
   const routes: string[] = [];
   app.addHook('onRoute', (r) => {

@@ -1,9 +1,21 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { AppError } from './errors.ts';
 import { adminTokenWeakness, weakAdminTokenMessage } from './secrets.ts';
 
 /** How much longer than the oldest backlog accepted (`ingest.maxAgeMs`) raw readings must be kept: an hour for points in flight. */
 const RAW_RETENTION_MARGIN_MS = 3600_000;
+
+/** A proxy's address as fastify's `trustProxy` (proxy-addr) takes it: an IP, a CIDR range, or a named range. */
+function isProxyAddress(a: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(a)) return true;
+  const [ip = '', bits, ...rest] = a.split('/');
+  const v = isIP(ip);
+  if (v === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  if (!/^\d{1,3}$/.test(bits)) return isIP(bits) === v; // a netmask, as proxy-addr accepts
+  return Number(bits) <= (v === 4 ? 32 : 128);
+}
 
 /** The parts a process can run (`PARTS`); a deployment runs each somewhere (`tests/unit/platform/compose.test.ts`). */
 export const PARTS = ['gateway', 'api', 'rules'] as const;
@@ -110,6 +122,27 @@ export const platformConfigSchema = z.strictObject({
           perAddress: z.number().int().min(1).default(20),
         })
         .prefault({}),
+      /**
+       * HTTPS (issue #19 §5): the API and console listen on TLS only (TLS 1.2 or later), with this certificate
+       * (PEM, its chain after it) and its private key (PEM). `npm run certs` makes development ones
+       * (`var/certs/server.pem`, `server.key`); a bureau's come from its own CA. Absent: plain HTTP (development,
+       * or a TLS-terminating proxy in front, see `trustProxy`).
+       */
+      tls: z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
+      /**
+       * Which proxies in front of the API to believe about the client (fastify's `trustProxy`): their
+       * `X-Forwarded-For` (the address logged and counted by the sign-in limits) and `X-Forwarded-Proto`
+       * (`https`: the session cookie is Secure and HSTS is sent). `false` (default): nobody — the address is the
+       * TCP peer's; `true`: any peer (only when nothing but the proxy can reach the port); or the proxies'
+       * addresses (IP, CIDR, or `loopback` / `linklocal` / `uniquelocal`). No hop count: fastify 5 believes no
+       * forwarded header with one (it cannot tell the proxy from a client), so one would silently trust nobody.
+       */
+      trustProxy: z
+        .union([
+          z.boolean(),
+          z.array(z.string().trim().refine(isProxyAddress, 'an IP address, a CIDR range (10.0.0.0/8) or loopback / linklocal / uniquelocal')).min(1),
+        ])
+        .default(false),
     })
     .prefault({}),
   /** Redis for broker sessions (and later BullMQ). Must run with appendonly yes. */
@@ -360,6 +393,14 @@ function escalationFromEnv(v: string | undefined): Record<string, number> | unde
   return Object.fromEntries(pairs);
 }
 
+/** HTTP_TRUST_PROXY: `true` / `false`, or proxies' addresses separated by commas; validation is the schema's. */
+function trustProxyFromEnv(v: string | undefined): boolean | string[] | undefined {
+  if (v === undefined || v.trim() === '') return undefined;
+  const t = v.trim();
+  if (t === 'true' || t === 'false') return t === 'true';
+  return t.split(',').map((a) => a.trim());
+}
+
 /**
  * Maps environment variables onto the config input. Service URLs may be filled
  * in afterwards by the local-services starter when they are unset.
@@ -436,7 +477,14 @@ export function configInputFromEnv(env: NodeJS.ProcessEnv): Record<string, unkno
       deadLetterCapWindowMs: int(env.DEAD_LETTER_CAP_WINDOW_MS),
       deadLetterRetentionDays: int(env.DEAD_LETTER_RETENTION_DAYS),
     }),
-    http: drop({ host: env.HTTP_HOST, port: int(env.HTTP_PORT), adminToken: env.ADMIN_TOKEN, signIn: nonEmpty(signIn) }),
+    http: drop({
+      host: env.HTTP_HOST,
+      port: int(env.HTTP_PORT),
+      adminToken: env.ADMIN_TOKEN,
+      signIn: nonEmpty(signIn),
+      tls: nonEmpty(drop({ certFile: env.HTTPS_CERT_FILE, keyFile: env.HTTPS_KEY_FILE })),
+      trustProxy: trustProxyFromEnv(env.HTTP_TRUST_PROXY),
+    }),
     influx: drop({
       url: env.INFLUX_URL,
       database: env.INFLUX_DB,

@@ -1,10 +1,14 @@
 /** The API part: fastify with the console, the live alert stream and the tasks' deadline jobs. */
+import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import { Queue } from 'bullmq';
 import { buildApi } from '../api/server.ts';
 import { jobOptions } from '../alerts/notify/jobs.ts';
 import { responsePolicy } from '../alerts/response/policy.ts';
 import { OVERRIDES_CHANGED } from '../alerts/rules/override-store.ts';
 import { STOPS_CHANGED } from '../alerts/worker/stop-watch.ts';
+import type { PlatformConfig } from '../core/config.ts';
+import { AppError } from '../core/errors.ts';
 import { bullPrefix, registryChangedChannel } from '../core/redis-keys.ts';
 import { EnterpriseFacts } from '../ledger/enterprise-facts.ts';
 import { Officers } from '../ledger/officers.ts';
@@ -18,8 +22,37 @@ export interface ApiPart {
   stopSteps: StopStep[];
 }
 
+/**
+ * The certificate and key of `http.tls`, read and checked together at start: a file that cannot be read, is not
+ * PEM, or a key that is not the certificate's refuses to start, naming the key of the configuration.
+ */
+export function readTls(tls: PlatformConfig['http']['tls']): { cert: Buffer; key: Buffer } | undefined {
+  if (!tls) return undefined;
+  const refuse = (path: string, message: string): never => {
+    throw new AppError('CONFIG_INVALID', `Invalid configuration:\n  ${path}: ${message}`, { details: [{ path: path.split('.'), message }] });
+  };
+  const read = (path: string, file: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      return refuse(path, `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    }
+  };
+  const cert = read('http.tls.certFile', tls.certFile);
+  const key = read('http.tls.keyFile', tls.keyFile);
+  if (!cert.toString('latin1').includes('-----BEGIN CERTIFICATE-----')) refuse('http.tls.certFile', `${tls.certFile} holds no PEM certificate`);
+  try {
+    createSecureContext({ cert, key, minVersion: 'TLSv1.2' });
+  } catch (err) {
+    refuse('http.tls.keyFile', `${tls.keyFile} is not the private key of ${tls.certFile} (${(err as Error).message})`);
+  }
+  return { cert, key };
+}
+
 export function buildApiPart(ctx: PlatformContext, gateway: GatewayPart | undefined): ApiPart {
   const { config, db, clock, logger, metrics, redis } = ctx;
+  // before anything is opened: a bad certificate or key refuses to start
+  const tls = readTls(config.http.tls);
   // the API shows the catalogue file as it stands (or the shipped one)
   const catalogue = () => ctx.catalogues.latest();
   // the API schedules the tasks' deadline jobs; the task worker (PARTS=rules) runs them
@@ -33,6 +66,8 @@ export function buildApiPart(ctx: PlatformContext, gateway: GatewayPart | undefi
     {
       adminToken: ctx.adminToken,
       signInLimits: config.http.signIn,
+      tls,
+      trustProxy: config.http.trustProxy,
       rawRetentionMs: config.influx.retention.readRollups ? config.influx.retention.rawDays * 86_400_000 : undefined,
     },
     {
