@@ -52,7 +52,10 @@ async function shownUser(officers: Officers, who: Principal | (OfficerIdentity &
   return { ...userOf(who), enterpriseId, enterpriseName: (await officers.enterpriseName(enterpriseId)) ?? null };
 }
 
-/** The session cookie (@fastify/cookie): HttpOnly, SameSite=Strict, for the whole site, Secure when the request came over HTTPS. */
+/**
+ * The session cookie (@fastify/cookie): HttpOnly, SameSite=Strict, for the whole site, Secure when the request came over HTTPS
+ * (`http.tls`, or `X-Forwarded-Proto: https` from a proxy `http.trustProxy` names: fastify's `req.protocol`).
+ */
 function setCookie(req: FastifyRequest, reply: FastifyReply, value: string, maxAgeS: number): void {
   reply.setCookie(SESSION_COOKIE, value, { path: '/', httpOnly: true, sameSite: 'strict', maxAge: maxAgeS, secure: req.protocol === 'https' });
 }

@@ -28,9 +28,11 @@ const LIMITS = { windowS: 900, lockS: 900, perUserAddress: 2, perAddress: 100 };
 
 let db: Db;
 let dir: string;
-const apis: ReturnType<typeof buildApi>[] = [];
+/** What the tests use of an API (an async function's result is not the thenable fastify instance itself). */
+type App = Pick<ReturnType<typeof buildApi>, 'inject' | 'close'>;
+const apis: App[] = [];
 
-async function api(trustProxy: boolean | string[]): Promise<ReturnType<typeof buildApi>> {
+async function api(trustProxy: boolean | string[]): Promise<App> {
   const app = buildApi(
     { adminToken: ADMIN, trustProxy, signInLimits: LIMITS },
     {
@@ -48,7 +50,7 @@ async function api(trustProxy: boolean | string[]): Promise<ReturnType<typeof bu
   return app;
 }
 
-const signIn = (app: ReturnType<typeof buildApi>, from: string, password: string, headers: Record<string, string> = {}) =>
+const signIn = (app: App, from: string, password: string, headers: Record<string, string> = {}) =>
   app.inject({ method: 'POST', url: '/api/v1/session', remoteAddress: from, headers, payload: { username: 'admin', password } });
 
 beforeAll(async () => {
@@ -72,6 +74,12 @@ describe('a secure request', () => {
     // any route, not only the sign-in
     const health = await app.inject({ method: 'GET', url: '/health', remoteAddress: PROXY, headers: { 'x-forwarded-proto': 'https' } });
     expect(health.headers['strict-transport-security']).toBe(`max-age=${HSTS_MAX_AGE_S}`);
+    // refusals too (refused before the route runs, and no route at all)
+    for (const url of ['/api/v1/officers', '/no-such-route']) {
+      const refused = await app.inject({ method: 'GET', url, remoteAddress: PROXY, headers: { 'x-forwarded-proto': 'https' } });
+      expect([401, 404]).toContain(refused.statusCode);
+      expect(refused.headers['strict-transport-security']).toBe(`max-age=${HSTS_MAX_AGE_S}`);
+    }
     // the proxy saying http (or nothing): plain, as in development
     const plain = await signIn(app, PROXY, ADMIN, { 'x-forwarded-proto': 'http' });
     expect(plain.statusCode).toBe(200);
@@ -93,7 +101,8 @@ describe('a secure request', () => {
 describe('the address the sign-in limits count', () => {
   it('without trustProxy: the TCP peer, whatever X-Forwarded-For it forges', async () => {
     const app = await api(false);
-    for (const forged of ['198.51.100.1', '198.51.100.2']) expect((await signIn(app, '10.0.0.20', 'wrong', { 'x-forwarded-for': forged })).statusCode).toBe(401);
+    for (const forged of ['198.51.100.1', '198.51.100.2'])
+      expect((await signIn(app, '10.0.0.20', 'wrong', { 'x-forwarded-for': forged })).statusCode).toBe(401);
     // locked at 10.0.0.20, a fresh forged address changes nothing
     const locked = await signIn(app, '10.0.0.20', ADMIN, { 'x-forwarded-for': '198.51.100.3' });
     expect(locked.statusCode).toBe(429);
@@ -108,7 +117,8 @@ describe('the address the sign-in limits count', () => {
     expect((await signIn(app, PROXY, ADMIN, { 'x-forwarded-for': '198.51.100.10' })).statusCode).toBe(429);
     expect((await signIn(app, PROXY, ADMIN, { 'x-forwarded-for': '198.51.100.11' })).statusCode).toBe(200);
     // a peer not in the list forging the forwarded-for of a client in good standing is counted at its own address
-    for (let i = 0; i < LIMITS.perUserAddress; i++) expect((await signIn(app, '10.0.0.30', 'wrong', { 'x-forwarded-for': '198.51.100.11' })).statusCode).toBe(401);
+    for (let i = 0; i < LIMITS.perUserAddress; i++)
+      expect((await signIn(app, '10.0.0.30', 'wrong', { 'x-forwarded-for': '198.51.100.11' })).statusCode).toBe(401);
     expect((await signIn(app, '10.0.0.30', ADMIN, { 'x-forwarded-for': '198.51.100.12' })).statusCode).toBe(429);
     expect((await signIn(app, PROXY, ADMIN, { 'x-forwarded-for': '198.51.100.11' })).statusCode).toBe(200);
   });
@@ -130,7 +140,11 @@ describe('configuration', () => {
     const c = parseConfig(base);
     expect(c.http.tls).toBeUndefined();
     expect(c.http.trustProxy).toBe(false);
-    const env = fromEnv({ HTTPS_CERT_FILE: '/etc/nss/server.pem', HTTPS_KEY_FILE: '/etc/nss/server.key', HTTP_TRUST_PROXY: '10.0.0.1, 192.168.0.0/16,loopback' });
+    const env = fromEnv({
+      HTTPS_CERT_FILE: '/etc/nss/server.pem',
+      HTTPS_KEY_FILE: '/etc/nss/server.key',
+      HTTP_TRUST_PROXY: '10.0.0.1, 192.168.0.0/16,loopback',
+    });
     expect(env.http.tls).toEqual({ certFile: '/etc/nss/server.pem', keyFile: '/etc/nss/server.key' });
     expect(env.http.trustProxy).toEqual(['10.0.0.1', '192.168.0.0/16', 'loopback']);
     expect(fromEnv({ HTTP_TRUST_PROXY: 'true' }).http.trustProxy).toBe(true);

@@ -53,7 +53,13 @@ beforeAll(async () => {
   base = `https://127.0.0.1:${platform.httpPort}`;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', `--ignore-certificate-errors-spki-list=${spkiHash(certs.serverCert)}`],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      `--ignore-certificate-errors-spki-list=${spkiHash(certs.serverCert)}`,
+    ],
   });
 }, 90_000);
 
@@ -94,7 +100,10 @@ describe('the console over HTTPS', () => {
   });
 
   it('Chromium without the pin refuses the certificate', async () => {
-    const plainBrowser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    const plainBrowser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
     try {
       const page = await plainBrowser.newPage();
       await expect(page.goto(base)).rejects.toThrow(/net::ERR_CERT_AUTHORITY_INVALID/);
