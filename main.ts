@@ -1,7 +1,7 @@
 /**
  * Runs the platform (gateway + ingest + API) in one process. Reads config from
  * the environment (README §Configuration); starts local Redis/InfluxDB when
- * REDIS_URL / INFLUX_URL are unset.
+ * REDIS_URL / INFLUX_URL are unset (no Redis when REDIS_SENTINELS is set).
  */
 import { configInputFromEnv, parseConfig } from './core/config.ts';
 import { createLogger } from './core/logger.ts';
@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const input = configInputFromEnv(process.env);
   const dataDir = (input.dataDir as string | undefined) ?? 'var';
   const { redisUrl, influxUrl } = await ensureLocalServices(process.env, dataDir);
-  const config = parseConfig({ ...input, redisUrl, influx: { ...(input.influx as object), url: influxUrl } });
+  const config = parseConfig({ ...input, ...(redisUrl !== undefined ? { redisUrl } : {}), influx: { ...(input.influx as object), url: influxUrl } });
   const logger = createLogger({ level: config.logLevel });
   const platform = await buildPlatform(config, { logger });
   let stopping = false;

@@ -145,8 +145,35 @@ export const platformConfigSchema = z.strictObject({
         .default(false),
     })
     .prefault({}),
-  /** Redis for broker sessions (and later BullMQ). Must run with appendonly yes. */
-  redisUrl: z.url(),
+  /** Redis for broker sessions (and later BullMQ). Must run with appendonly yes. Or, instead, `redisSentinels` + `redisMasterName`. */
+  redisUrl: z.url().optional(),
+  /**
+   * Redis behind Redis Sentinel instead of `redisUrl`: a few of the Sentinels (`host:port`; ioredis asks them for
+   * the master and asks again after a failover), with the master group's name (`sentinel monitor <name> …`).
+   */
+  redisSentinels: z
+    .array(
+      z
+        .string()
+        .trim()
+        .regex(/^[^\s:]+:\d{1,5}$/, 'host:port')
+        .refine((a) => Number(a.slice(a.lastIndexOf(':') + 1)) <= 65_535, 'port at most 65535'),
+    )
+    .min(1)
+    .optional(),
+  redisMasterName: z.string().min(1).optional(),
+  /** The Sentinels' own password (`requirepass` in sentinel.conf), when they have one. */
+  redisSentinelPassword: z.string().min(1).optional(),
+  /** The master's and replicas' password behind Sentinel (with `redisUrl` it is part of the URL). */
+  redisPassword: z.string().min(1).optional(),
+  /**
+   * Replicas that must have the rules-feed entry of a message (Redis `WAIT`) before the gateway gets its PUBACK,
+   * so that a failover cannot lose what was acknowledged. 0: no wait (a single Redis). Default 1 with
+   * `redisSentinels`, else 0 (the platform's defaults).
+   */
+  redisReplicasToAck: z.number().int().min(0).optional(),
+  /** How long an append waits for those replicas before it counts as failed (no PUBACK; the gateway re-sends), ms. Default 1000, the platform's. */
+  redisAckTimeoutMs: z.number().int().min(1).max(60_000).default(1000),
   /** Key prefix in Redis, so several platforms (or tests) can share one server. Default `nss:`. */
   redisPrefix: z.string().default('nss:'),
   influx: z.strictObject({
@@ -371,11 +398,44 @@ export function parseConfig(input: unknown): PlatformConfig {
         details: [{ path: ['influx', 'retention', 'rawDays'], message }],
       });
     }
+    const redisIssue = redisTargetIssue(c);
+    if (redisIssue) {
+      throw new AppError('CONFIG_INVALID', `Invalid configuration:\n  ${redisIssue.path.join('.')}: ${redisIssue.message}`, { details: [redisIssue] });
+    }
     return c;
   }
   const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
   throw new AppError('CONFIG_INVALID', `Invalid configuration:\n${lines.join('\n')}`, { details: result.error.issues });
 }
+
+/** Redis is reached either by `redisUrl` or through Sentinel (`redisSentinels` + `redisMasterName`), never both. */
+function redisTargetIssue(c: PlatformConfig): { path: string[]; message: string } | undefined {
+  if (c.redisUrl !== undefined && c.redisSentinels !== undefined) {
+    return { path: ['redisSentinels'], message: 'give either redisUrl (REDIS_URL) or redisSentinels (REDIS_SENTINELS), not both' };
+  }
+  if (c.redisUrl === undefined && c.redisSentinels === undefined) return { path: ['redisUrl'], message: 'required (or redisSentinels with redisMasterName)' };
+  if (c.redisSentinels !== undefined && c.redisMasterName === undefined) {
+    return { path: ['redisMasterName'], message: "required with redisSentinels (the master group's name in sentinel.conf)" };
+  }
+  return undefined;
+}
+
+/** Where the platform's Redis connections go (`core/connections.ts`): a URL, or Sentinel's master. */
+export type RedisTarget =
+  | { url: string }
+  | { sentinels: { host: string; port: number }[]; masterName: string; sentinelPassword?: string; password?: string };
+
+export function redisTarget(c: PlatformConfig): RedisTarget {
+  if (c.redisSentinels && c.redisMasterName) {
+    const sentinels = c.redisSentinels.map((a) => ({ host: a.slice(0, a.lastIndexOf(':')), port: Number(a.slice(a.lastIndexOf(':') + 1)) }));
+    return { sentinels, masterName: c.redisMasterName, sentinelPassword: c.redisSentinelPassword, password: c.redisPassword };
+  }
+  if (c.redisUrl) return { url: c.redisUrl };
+  throw new Error('redisUrl or redisSentinels is required');
+}
+
+/** Replicas a rules-feed append waits for (`redisReplicasToAck`; its default is 1 behind Sentinel, else 0). */
+export const redisReplicasToAck = (c: PlatformConfig): number => c.redisReplicasToAck ?? (c.redisSentinels ? 1 : 0);
 
 const int = (v: string | undefined): number | undefined => (v === undefined || v === '' ? undefined : Number(v));
 
@@ -419,6 +479,12 @@ export function configInputFromEnv(env: NodeJS.ProcessEnv): Record<string, unkno
     parts: env.PARTS ? env.PARTS.split(',').map((p) => p.trim()) : undefined,
     logLevel: env.LOG_LEVEL,
     redisUrl: env.REDIS_URL,
+    redisSentinels: env.REDIS_SENTINELS ? env.REDIS_SENTINELS.split(',').map((a) => a.trim()) : undefined,
+    redisMasterName: env.REDIS_MASTER_NAME,
+    redisSentinelPassword: env.REDIS_SENTINEL_PASSWORD,
+    redisPassword: env.REDIS_PASSWORD,
+    redisReplicasToAck: int(env.REDIS_REPLICAS_TO_ACK),
+    redisAckTimeoutMs: int(env.REDIS_ACK_TIMEOUT_MS),
     redisPrefix: env.REDIS_PREFIX,
     databaseUrl: env.DATABASE_URL,
     mqtt: drop({

@@ -16,7 +16,10 @@
  * errors, and is closed by `close()`.
  */
 import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisTarget } from './config.ts';
 import type { Logger } from './logger.ts';
+
+type SentinelTarget = Extract<RedisTarget, { sentinels: unknown }>;
 
 /** One subscriber connection shared by every listener in the process. */
 export class ChannelHub {
@@ -60,11 +63,31 @@ export interface RedisConnections {
   close(): void;
 }
 
-/** Opens the shared connections to `url` (lazily connected by ioredis on first use). */
-export function openRedisConnections(url: string, logger: Logger): RedisConnections {
+/** ioredis' options for a Sentinel target (the caller's options, such as `connectionName`, are laid over them). */
+export function targetOptions(target: SentinelTarget): RedisOptions {
+  return {
+    sentinels: target.sentinels,
+    name: target.masterName,
+    ...(target.sentinelPassword !== undefined ? { sentinelPassword: target.sentinelPassword } : {}),
+    ...(target.password !== undefined ? { password: target.password } : {}),
+  };
+}
+
+/**
+ * Opens the shared connections to `target` (lazily connected by ioredis on first use): a URL, or the master a
+ * group of Redis Sentinels names (`redisTarget(config)` in core/config.ts). Behind Sentinel every connection —
+ * and every one BullMQ duplicates from `command` — asks the Sentinels for the master, and asks again after a
+ * failover (ioredis' `sentinels` / `name`).
+ */
+export function openRedisConnections(target: string | RedisTarget, logger: Logger): RedisConnections {
   const opened: Redis[] = [];
+  const url = typeof target === 'string' ? target : 'url' in target ? target.url : undefined;
   const open = (role: string, options: RedisOptions): Redis => {
-    const r = new Redis(url, { ...options, connectionName: `nss-${role}` });
+    const connectionName = `nss-${role}`;
+    const r =
+      url !== undefined
+        ? new Redis(url, { ...options, connectionName })
+        : new Redis({ ...targetOptions(target as SentinelTarget), ...options, connectionName });
     r.on('error', (err: Error) => logger.error({ err: err.message, role }, 'redis error'));
     opened.push(r);
     return r;

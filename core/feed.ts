@@ -69,28 +69,108 @@ export function decodeEntry(text: string): FeedEntry | undefined {
 export interface FeedWriterOptions {
   /** Approximate cap on entries kept for a worker that is down (oldest dropped beyond it, and counted). Default 1,000,000. */
   maxLen?: number;
+  /**
+   * Replicas that must confirm a data entry (Redis `WAIT`) before `data()` resolves (config `redisReplicasToAck`).
+   * 0 (default): resolves once the master has it.
+   */
+  replicasToAck?: number;
+  /** How long `data()` waits for them before it rejects with `FeedReplicationError` (config `redisAckTimeoutMs`). Default 1000 ms. */
+  ackTimeoutMs?: number;
+  /** Called with the seconds from an append to its replicas' confirmation. */
+  onReplicated?: (seconds: number) => void;
 }
 
-/** Appends to the feed. Resolves once Redis has the entry (AOF persistence is the Redis server's configuration). */
+/**
+ * A data entry the master took but not enough replicas confirmed in time (`timeout`), or whose connection dropped
+ * between the append and the confirmation (`reconnected`: a `WAIT` on a new connection, perhaps to a new master,
+ * says nothing about the entry). A failover could lose it, so the message is not acknowledged; the gateway
+ * re-sends it (a duplicate in the feed is harmless: at-least-once).
+ */
+export class FeedReplicationError extends Error {
+  constructor(
+    readonly reason: 'timeout' | 'reconnected',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'FeedReplicationError';
+  }
+}
+
+/**
+ * Appends to the feed. `data()` resolves once Redis has the entry (AOF persistence is the Redis server's
+ * configuration) and, with `replicasToAck`, once that many replicas have it too: Redis replicates
+ * asynchronously, so without it a failover right after the append could lose an entry whose message the
+ * gateway was told is stored.
+ *
+ * `WAIT` covers every write its connection made before it, and it blocks that connection (the appends behind it
+ * queue in Redis), so the waits are grouped: one `WAIT` in flight at a time, and every append that completes
+ * meanwhile shares the next one — a round trip to the replicas per group, not per message.
+ */
 export class FeedWriter {
   private readonly key: string;
   private readonly maxLen: number;
+  private readonly replicas: number;
+  private readonly ackTimeoutMs: number;
+  /** Counts the connection's closes: an append and its WAIT must have seen the same connection. */
+  private connection = 0;
+  private inflight: Promise<number> | undefined;
+  private next: Promise<number> | undefined;
 
   constructor(
     private readonly redis: Redis,
     redisPrefix: string,
-    opts: FeedWriterOptions = {},
+    private readonly opts: FeedWriterOptions = {},
   ) {
     this.key = feedKey(redisPrefix);
     this.maxLen = opts.maxLen ?? 1_000_000;
+    this.replicas = opts.replicasToAck ?? 0;
+    this.ackTimeoutMs = opts.ackTimeoutMs ?? 1000;
+    if (this.replicas > 0) redis.on('close', () => this.connection++);
   }
 
   async data(enterpriseId: string, gatewayId: string, items: readonly FeedItem[]): Promise<void> {
     if (items.length === 0) return;
+    const connection = this.connection;
+    const started = performance.now();
     await this.redis.xadd(this.key, 'MAXLEN', '~', this.maxLen, '*', 'm', encodeData(enterpriseId, gatewayId, items));
+    if (this.replicas === 0) return;
+    // sent after the XADD's reply: on the same connection it covers the entry
+    const acked = await this.waitForReplicas();
+    if (this.connection !== connection) {
+      throw new FeedReplicationError('reconnected', 'the Redis connection dropped before the replicas confirmed the rules-feed entry; not acknowledged');
+    }
+    if (acked < this.replicas) {
+      throw new FeedReplicationError(
+        'timeout',
+        `only ${acked} of ${this.replicas} Redis replicas (redisReplicasToAck) confirmed the rules-feed entry within ${this.ackTimeoutMs} ms (redisAckTimeoutMs); not acknowledged`,
+      );
+    }
+    this.opts.onReplicated?.((performance.now() - started) / 1000);
   }
 
   async status(enterpriseId: string, gatewayId: string, state: 'online' | 'offline', reason: string, at: number): Promise<void> {
     await this.redis.xadd(this.key, 'MAXLEN', '~', this.maxLen, '*', 'm', encodeStatus(enterpriseId, gatewayId, state, reason, at));
+  }
+
+  /** A WAIT sent after this call: the one not yet sent if there is one, else a new one (after the one in flight). */
+  private waitForReplicas(): Promise<number> {
+    if (!this.inflight) return this.sendWait();
+    this.next ??= this.inflight
+      .catch(() => undefined)
+      .then(() => {
+        this.next = undefined;
+        return this.sendWait();
+      });
+    return this.next;
+  }
+
+  private sendWait(): Promise<number> {
+    const sent = this.redis.wait(this.replicas, this.ackTimeoutMs);
+    this.inflight = sent;
+    const done = () => {
+      if (this.inflight === sent) this.inflight = undefined;
+    };
+    sent.then(done, done);
+    return sent;
   }
 }

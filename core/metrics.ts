@@ -55,6 +55,17 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       'nss_rules_feed_append_failures_total',
       'Stored messages that could not be queued for the rules worker (the message was not acknowledged)',
     ),
+    feedReplicationShortfalls: counter(
+      'nss_rules_feed_replication_shortfalls_total',
+      'Rules-feed appends that redisReplicasToAck replicas did not confirm (WAIT) in time, or whose connection dropped before they did (not acknowledged; also counted in the append failures)',
+      ['reason'],
+    ),
+    feedReplicationSeconds: new Histogram({
+      name: 'nss_rules_feed_replication_seconds',
+      help: 'Time from a rules-feed append to its replicas confirming it (Redis WAIT), when redisReplicasToAck > 0',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    }),
     rulesEntries: counter('nss_rules_feed_entries_total', 'Feed entries the rules worker processed, by outcome', ['outcome']),
     rulesObservations: counter('nss_rules_observations_total', 'Readings, signals and gateway transitions evaluated, by type', ['type']),
     rulesFindings: counter('nss_rules_findings_total', 'Pattern findings, by condition', ['condition']),

@@ -3,7 +3,8 @@
  * message is appended to the rules feed before its PUBACK; every gateway
  * status change is handed to the feed first, then persisted.
  */
-import { FeedWriter } from '../core/feed.ts';
+import { redisReplicasToAck } from '../core/config.ts';
+import { FeedReplicationError, FeedWriter } from '../core/feed.ts';
 import { buildBroker, type Broker } from '../gateway/broker.ts';
 import { concernsGateway, GatewayStatusTracker } from '../gateway/status.ts';
 import { buildIngest } from '../ingest/ingest.ts';
@@ -22,8 +23,22 @@ export interface GatewayPart {
 
 export async function buildGatewayPart(ctx: PlatformContext): Promise<GatewayPart> {
   const { config, db, clock, logger, metrics, registry } = ctx;
-  // The rules worker's feed: appended before the PUBACK (auto-pipelined: one round trip per burst; fails after 2 retries).
-  const feed = new FeedWriter(ctx.redis.dedicated('feed', { maxRetriesPerRequest: 2, enableAutoPipelining: true }), config.redisPrefix);
+  // The rules worker's feed: appended before the PUBACK (auto-pipelined: one round trip per burst; fails after 2 retries),
+  // and confirmed by redisReplicasToAck replicas (Redis WAIT) so that a failover cannot lose what was acknowledged.
+  const feed = new FeedWriter(ctx.redis.dedicated('feed', { maxRetriesPerRequest: 2, enableAutoPipelining: true }), config.redisPrefix, {
+    replicasToAck: redisReplicasToAck(config),
+    ackTimeoutMs: config.redisAckTimeoutMs,
+    onReplicated: (seconds) => metrics.feedReplicationSeconds.observe(seconds),
+  });
+  const appendData = async (enterpriseId: string, gatewayId: string, items: Parameters<FeedWriter['data']>[2]): Promise<void> => {
+    try {
+      await feed.data(enterpriseId, gatewayId, items);
+    } catch (err) {
+      // logged and counted as an append failure by ingest, which does not acknowledge the message
+      if (err instanceof FeedReplicationError) metrics.feedReplicationShortfalls.inc({ reason: err.reason });
+      throw err;
+    }
+  };
   // readings stored too late for the rollup CQ's re-computation are rolled up again (docs/adr/0008; 1.x, which the platform manages)
   const late = config.influx.retention.manage && config.influx.retention.readRollups ? new LateRollups() : undefined;
   const lateLog = logger.child({ part: 'ingest', component: 'late-rollups' });
@@ -47,7 +62,7 @@ export async function buildGatewayPart(ctx: PlatformContext): Promise<GatewayPar
     metrics,
     onStored: (src, items) => {
       late?.note(src.enterpriseId, items, clock.now());
-      return feed.data(src.enterpriseId, src.gatewayId, items);
+      return appendData(src.enterpriseId, src.gatewayId, items);
     },
   });
   const status = new GatewayStatusTracker({

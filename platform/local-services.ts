@@ -288,10 +288,11 @@ export async function ensureLocalServices(
   env: NodeJS.ProcessEnv,
   dataDir: string,
   log: (m: string) => void = console.error,
-): Promise<{ redisUrl: string; influxUrl: string }> {
+): Promise<{ redisUrl: string | undefined; influxUrl: string }> {
   let redisUrl = env.REDIS_URL;
   let influxUrl = env.INFLUX_URL;
-  if (!redisUrl) {
+  // behind Sentinel (REDIS_SENTINELS) the platform asks the Sentinels for Redis: none is started here
+  if (!redisUrl && !env.REDIS_SENTINELS) {
     const port = LOCAL_PORTS.redis;
     if (!(await portOpen(port))) {
       log(`starting local redis-server on 127.0.0.1:${port} (data in ${dataDir}/redis)`);

@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { topics } from '../core/contract.ts';
-import type { PlatformConfig } from '../core/config.ts';
+import { redisTarget, type PlatformConfig } from '../core/config.ts';
 import { openRedisConnections } from '../core/connections.ts';
 import { openDb, type Db } from '../core/db/db.ts';
 import { InfluxClient } from '../core/influx/client.ts';
@@ -79,7 +79,7 @@ async function buildContext(
     });
     logger.info({ ...r, rawDays: config.influx.retention.rawDays, rollupDays: config.influx.retention.rollupDays }, 'InfluxDB retention and rollups set');
   }
-  const redis = openRedisConnections(config.redisUrl, logger);
+  const redis = openRedisConnections(redisTarget(config), logger);
   const registry = new Registry(db, base.clock);
   const changes = { redis, redisPrefix: config.redisPrefix, brokerId: config.mqtt.brokerId, registry, logger };
   return { db, redis, registry, changes, provisioning: announcingProvisioning(db, base.clock, changes) };

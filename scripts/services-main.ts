@@ -10,7 +10,7 @@ if (cmd === 'stop') {
   console.log(stopped.length ? `stopped ${stopped.join(', ')}` : 'nothing to stop');
 } else if (cmd === 'start') {
   ensureLocalServices(process.env, dataDir).then(
-    (urls) => console.log(`REDIS_URL=${urls.redisUrl}\nINFLUX_URL=${urls.influxUrl}`),
+    (urls) => console.log(`${urls.redisUrl !== undefined ? `REDIS_URL=${urls.redisUrl}\n` : ''}INFLUX_URL=${urls.influxUrl}`),
     (err: unknown) => {
       console.error(err instanceof Error ? err.message : err);
       process.exit(1);
