@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { ensurePrivateDir, makeTreePrivate, PRIVATE_FILE_MODE } from '../core/private-fs.ts';
 
-const PACKAGES = { 'redis-server': 'redis-server', influxd: 'influxdb', mosquitto_pub: 'mosquitto-clients', mosquitto: 'mosquitto' } as const;
+const PACKAGES = { 'redis-server': 'redis-server', 'redis-sentinel': 'redis-sentinel', influxd: 'influxdb', mosquitto_pub: 'mosquitto-clients', mosquitto: 'mosquitto' } as const;
 
 /** The setting that points the project at a running server instead of starting this binary. */
 const ALTERNATIVE: Partial<Record<keyof typeof PACKAGES, string>> = { 'redis-server': 'REDIS_URL', influxd: 'INFLUX_URL' };
@@ -176,6 +176,8 @@ export interface StartOptions {
   port: number;
   /** Keep running after this process exits (for `npm start`); tests leave it false. */
   detached?: boolean;
+  /** More redis-server arguments, after (and so over) the platform's (e.g. `--replicaof host port`). */
+  extraArgs?: string[];
 }
 
 /**
@@ -207,6 +209,7 @@ export async function startRedis(opts: StartOptions): Promise<ServiceHandle> {
     'no',
     '--logfile',
     logFile,
+    ...(opts.extraArgs ?? []),
   ];
   const logFrom = logLength(logFile);
   const child = spawnPrivate(bin, args, dir, { detached: opts.detached ?? false, stdio: 'ignore' });
@@ -216,6 +219,43 @@ export async function startRedis(opts: StartOptions): Promise<ServiceHandle> {
   const ours = async () => (await portOpen(opts.port)) && listensOn(child.pid, opts.port) !== false;
   await waitUntil(`redis-server on port ${opts.port}`, ours, 15_000, child, logFile, { port: opts.port, logFrom });
   return { url, port: opts.port, child, stop: () => stopChild(child) };
+}
+
+/**
+ * Starts Debian's redis-sentinel watching the master `masterName` at 127.0.0.1:`masterPort` (its config, which
+ * Sentinel rewrites as it learns the replicas and other Sentinels, and its log under `dir`).
+ */
+export async function startRedisSentinel(
+  opts: StartOptions & { masterName: string; masterPort: number; quorum?: number; downAfterMs?: number; failoverTimeoutMs?: number },
+): Promise<ServiceHandle> {
+  const bin = ensureBinary('redis-sentinel');
+  const dir = resolve(opts.dir);
+  ensurePrivateDir(dir);
+  const logFile = join(dir, 'sentinel.log');
+  const conf = join(dir, 'sentinel.conf');
+  const m = opts.masterName;
+  writeFileSync(
+    conf,
+    [
+      `port ${opts.port}`,
+      'bind 127.0.0.1',
+      `dir ${dir}`,
+      `logfile ${logFile}`,
+      'daemonize no',
+      `sentinel monitor ${m} 127.0.0.1 ${opts.masterPort} ${opts.quorum ?? 1}`,
+      `sentinel down-after-milliseconds ${m} ${opts.downAfterMs ?? 30_000}`,
+      `sentinel failover-timeout ${m} ${opts.failoverTimeoutMs ?? 180_000}`,
+      `sentinel parallel-syncs ${m} 1`,
+      '',
+    ].join('\n'),
+    { mode: PRIVATE_FILE_MODE },
+  );
+  const logFrom = logLength(logFile);
+  const child = spawnPrivate(bin, [conf], dir, { detached: opts.detached ?? false, stdio: 'ignore' });
+  if (opts.detached) child.unref();
+  const ours = async () => (await portOpen(opts.port)) && listensOn(child.pid, opts.port) !== false;
+  await waitUntil(`redis-sentinel on port ${opts.port}`, ours, 15_000, child, logFile, { port: opts.port, logFrom });
+  return { url: `redis://127.0.0.1:${opts.port}`, port: opts.port, child, stop: () => stopChild(child) };
 }
 
 /** Starts Debian's influxd (1.6.7) with its data, WAL and meta under `dir`, fsyncing every write. */

@@ -1,7 +1,7 @@
 /** Platform configuration: strict parsing with defaults, and the environment mapping. */
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../core/errors.ts';
-import { configInputFromEnv, parseConfig } from '../../../core/config.ts';
+import { configInputFromEnv, parseConfig, redisReplicasToAck, redisTarget } from '../../../core/config.ts';
 
 const minimal = { redisUrl: 'redis://127.0.0.1:6379', influx: { url: 'http://127.0.0.1:8086' } };
 
@@ -261,5 +261,73 @@ describe('influx.retention (docs/adr/0008)', () => {
   it('30 days raw is accepted with a backlog window an hour shorter', () => {
     const c = parseConfig({ ...minimal, influx: { ...minimal.influx, retention: { rawDays: 30 } }, ingest: { maxAgeMs: 30 * 86_400_000 - 3600_000 } });
     expect(c.influx.retention.rawDays).toBe(30);
+  });
+});
+
+describe('Redis through Sentinel (issue #19 §4)', () => {
+  const influx = minimal.influx;
+  const sentinel = { redisSentinels: ['10.0.0.1:26379', 'redis-s2:26380'], redisMasterName: 'nss', influx };
+
+  it('takes Sentinels and the master name instead of redisUrl; the feed then waits for one replica (default), 1000 ms', () => {
+    const c = parseConfig(sentinel);
+    expect(redisTarget(c)).toEqual({
+      sentinels: [
+        { host: '10.0.0.1', port: 26379 },
+        { host: 'redis-s2', port: 26380 },
+      ],
+      masterName: 'nss',
+      sentinelPassword: undefined,
+      password: undefined,
+    });
+    expect(redisReplicasToAck(c)).toBe(1);
+    expect(c.redisAckTimeoutMs).toBe(1000);
+    expect(redisReplicasToAck(parseConfig({ ...sentinel, redisReplicasToAck: 0 }))).toBe(0);
+  });
+
+  it('keeps a single Redis (redisUrl) as it was: no wait for replicas unless asked', () => {
+    const c = parseConfig(minimal);
+    expect(redisTarget(c)).toEqual({ url: minimal.redisUrl });
+    expect(redisReplicasToAck(c)).toBe(0);
+    expect(redisReplicasToAck(parseConfig({ ...minimal, redisReplicasToAck: 2 }))).toBe(2);
+  });
+
+  it.each([
+    { name: 'both redisUrl and Sentinels', input: { ...sentinel, redisUrl: minimal.redisUrl }, says: 'redisSentinels: give either redisUrl' },
+    { name: 'Sentinels without the master name', input: { redisSentinels: ['h:26379'], influx }, says: 'redisMasterName: required' },
+    { name: 'neither', input: { influx }, says: 'redisUrl: required' },
+    { name: 'a Sentinel without a port', input: { ...sentinel, redisSentinels: ['h'] }, says: 'redisSentinels.0: host:port' },
+    { name: 'a Sentinel port out of range', input: { ...sentinel, redisSentinels: ['h:70000'] }, says: 'redisSentinels.0: port at most 65535' },
+    { name: 'an empty Sentinel list', input: { ...sentinel, redisSentinels: [] }, says: 'redisSentinels' },
+    { name: 'negative replicas', input: { ...sentinel, redisReplicasToAck: -1 }, says: 'redisReplicasToAck' },
+    { name: 'a zero timeout (WAIT 0 waits for ever)', input: { ...sentinel, redisAckTimeoutMs: 0 }, says: 'redisAckTimeoutMs' },
+  ])('refuses $name, naming the key', ({ input, says }) => {
+    const err = configError(input);
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.message).toContain(says);
+  });
+
+  it('reads REDIS_SENTINELS, REDIS_MASTER_NAME, REDIS_SENTINEL_PASSWORD, REDIS_PASSWORD, REDIS_REPLICAS_TO_ACK, REDIS_ACK_TIMEOUT_MS', () => {
+    const c = parseConfig(
+      configInputFromEnv({
+        REDIS_SENTINELS: 's1:26379, s2:26379',
+        REDIS_MASTER_NAME: 'nss',
+        REDIS_SENTINEL_PASSWORD: 'sp',
+        REDIS_PASSWORD: 'rp',
+        REDIS_REPLICAS_TO_ACK: '2',
+        REDIS_ACK_TIMEOUT_MS: '250',
+        INFLUX_URL: influx.url,
+      }),
+    );
+    expect(redisTarget(c)).toEqual({
+      sentinels: [
+        { host: 's1', port: 26379 },
+        { host: 's2', port: 26379 },
+      ],
+      masterName: 'nss',
+      sentinelPassword: 'sp',
+      password: 'rp',
+    });
+    expect(redisReplicasToAck(c)).toBe(2);
+    expect(c.redisAckTimeoutMs).toBe(250);
   });
 });
