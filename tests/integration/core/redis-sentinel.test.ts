@@ -59,8 +59,8 @@ describe('Redis through Sentinel', () => {
     await conns.command.publish(`${PREFIX}ch`, 'hello');
     await vi.waitFor(() => expect(got).toEqual(['hello']));
 
-    const queue = new Queue('sentinel-test', { connection: conns.command, prefix: `${PREFIX}bull` });
-    const worker = new Worker('sentinel-test', async (job) => `done ${String(job.data.n)}`, { connection: conns.command, prefix: `${PREFIX}bull` });
+    const queue = new Queue<{ n: number }>('sentinel-test', { connection: conns.command, prefix: `${PREFIX}bull` });
+    const worker = new Worker<{ n: number }>('sentinel-test', async (job) => `done ${job.data.n}`, { connection: conns.command, prefix: `${PREFIX}bull` });
     try {
       const completed = new Promise<unknown>((resolve) => worker.on('completed', (_job, result) => resolve(result)));
       await queue.add('j', { n: 7 });
