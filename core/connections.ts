@@ -68,6 +68,9 @@ export function targetOptions(target: SentinelTarget): RedisOptions {
   return {
     sentinels: target.sentinels,
     name: target.masterName,
+    // a master demoted under a connection answers writes READONLY: ask the Sentinels again (Sentinel also closes
+    // the demoted master's connections; this covers one it missed). The failed command fails, its caller retries.
+    reconnectOnError: (err) => err.message.startsWith('READONLY'),
     ...(target.sentinelPassword !== undefined ? { sentinelPassword: target.sentinelPassword } : {}),
     ...(target.password !== undefined ? { password: target.password } : {}),
   };
