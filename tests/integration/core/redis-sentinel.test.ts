@@ -80,6 +80,13 @@ describe('Redis through Sentinel', () => {
     // WAIT returned: the replica holds every entry already, without waiting for it
     const onReplica = await feedIds(group.servers[1]!.port);
     for (let i = 0; i < 20; i++) expect(onReplica.has(`acked-${i}`)).toBe(true);
+    // grouped: 200 appends at once share far fewer WAITs (a WAIT blocks its connection; one each would serialise them)
+    const waits = async () => Number(/cmdstat_wait:calls=(\d+)/.exec(String(await server(group.servers[0]!.port).info('commandstats')))?.[1] ?? 0);
+    const waitsBefore = await waits();
+    await Promise.all(Array.from({ length: 200 }, (_, i) => writer.data('e1', 'g1', item(`burst-${i}`))));
+    const used = (await waits()) - waitsBefore;
+    expect(used).toBeGreaterThanOrEqual(1);
+    expect(used).toBeLessThan(50);
 
     // two replicas asked for, one exists: rejected after the timeout, as a FeedReplicationError the gateway part counts
     const tooMany = new FeedWriter(feedConnection('feed-b'), PREFIX, { replicasToAck: 2, ackTimeoutMs: 200 });
