@@ -118,6 +118,10 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
     get mqttPort(): number {
       return running?.gateway?.broker.port ?? config.mqtt.port;
     },
+    /** The MQTT over TLS port (undefined without `mqtt.tls`). */
+    get mqttTlsPort(): number | undefined {
+      return running?.gateway?.broker.tlsPort ?? config.mqtt.tls?.port;
+    },
     get httpPort(): number {
       return running?.httpPort ?? config.http.port;
     },
@@ -184,7 +188,7 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
       await gateway?.start();
       await rules?.start();
       if (api) running.httpPort = await api.start();
-      logger.info({ parts: config.parts, mqttPort: gateway?.broker.port, ...(api ? { httpPort: running.httpPort } : {}) }, 'platform started');
+      logger.info({ parts: config.parts, mqttPort: gateway?.broker.port, mqttTlsPort: gateway?.broker.tlsPort, ...(api ? { httpPort: running.httpPort } : {}) }, 'platform started');
     },
 
     /** Stops everything, running every step even if one fails. Idempotent. */

@@ -1,0 +1,146 @@
+/**
+ * MQTT over TLS (issue #19 §5), with Debian's mosquitto_pub — not our code — as the gateway: a reading published
+ * over TLS with the development CA (`--cafile`) is stored before the PUBACK; a client that does not trust the
+ * server's certificate gets nowhere; with mutual TLS required, only a client certificate signed by the CA is let
+ * through the handshake and its subject CN is the gateway the CONNECT must name; with `plain: false` nothing
+ * listens on the plain port.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeDevCerts, type DevCerts } from '../../../platform/dev-certs.ts';
+import { ensureBinary, portOpen } from '../../../platform/local-services.ts';
+import type { Platform } from '../../../platform/platform.ts';
+import { AdminClient } from '../../../testkit/api.ts';
+import { provisionTankFarm, storedReadings, type ProvisionedGateway } from '../../../testkit/fixtures.ts';
+import { startTestPlatform, type LogCapture } from '../../../testkit/platform.ts';
+import { candidatePort } from '../../../testkit/ports.ts';
+import { startTestServices, type TestServices } from '../../../testkit/services.ts';
+
+const run = promisify(execFile);
+
+let svc: TestServices;
+let certs: DevCerts;
+
+beforeAll(async () => {
+  ensureBinary('mosquitto_pub');
+  svc = await startTestServices('mqtls');
+  certs = makeDevCerts(join(svc.dir, 'certs'), { gateways: ['GW-TLS-1', 'GW-TLS-2'] });
+});
+
+afterAll(async () => {
+  await svc?.stop();
+});
+
+const reading = (value: number) => JSON.stringify({ v: 1, readings: [{ sensor: 'GT-101', value, unit: '%LEL', quality: 'good', ts: Date.now() }] });
+
+/** mosquitto_pub as gateway `gatewayId` of E-TLS, QoS 1 (it exits 0 only after the PUBACK); resolves 'published' or the exit code and stderr. */
+async function publish(port: number, gatewayId: string, secret: string, value: number, tls: string[]): Promise<string> {
+  const args = ['-h', '127.0.0.1', '-p', String(port), '-V', 'mqttv311', '-q', '1', '-i', gatewayId, '-u', gatewayId, '-P', secret, ...tls];
+  return run('mosquitto_pub', [...args, '-t', `v1/E-TLS/${gatewayId}/readings`, '-m', reading(value)], { timeout: 20_000 }).then(
+    () => 'published',
+    (e: { code?: number; stderr?: string }) => `${e.code}: ${e.stderr ?? ''}`,
+  );
+}
+
+const values = async (platform: Platform) => (await storedReadings(platform.influx, 'E-TLS', 'GT-101')).map((r) => r[1]);
+
+describe('MQTT over TLS with a server certificate', () => {
+  let platform: Platform;
+  let gw: ProvisionedGateway;
+
+  beforeAll(async () => {
+    ({ platform } = await startTestPlatform(svc, 'mqtls', { mqtt: { host: '127.0.0.1', port: 0, tls: { port: 0, certFile: certs.serverCert, keyFile: certs.serverKey } } }));
+    gw = await provisionTankFarm(new AdminClient(`http://127.0.0.1:${platform.httpPort}`, platform.adminToken), 'E-TLS', 'GW-TLS-1');
+  });
+
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('stores a reading mosquitto_pub sends over TLS with --cafile (QoS 1: stored by the time it exits)', async () => {
+    const port = platform.mqttTlsPort!;
+    expect(port).toBeGreaterThan(0);
+    expect(port).not.toBe(platform.mqttPort);
+    expect(await publish(port, 'GW-TLS-1', gw.secret, 41.5, ['--cafile', certs.ca])).toBe('published');
+    expect(await values(platform)).toEqual([41.5]);
+  });
+
+  it('gets nowhere without the CA: the server certificate is not trusted (system CAs only)', async () => {
+    const r = await publish(platform.mqttTlsPort!, 'GW-TLS-1', gw.secret, 42.5, ['--capath', '/etc/ssl/certs']);
+    expect(r).toMatch(/^[1-9]\d*: /);
+    expect(r).toMatch(/certificate verify failed|unable to get local issuer|Protocol error|TLS|SSL/i);
+    expect(await values(platform)).toEqual([41.5]);
+  });
+
+  it('still checks the secret over TLS', async () => {
+    const r = await publish(platform.mqttTlsPort!, 'GW-TLS-1', 'wrong', 43.5, ['--cafile', certs.ca]);
+    expect(r).toMatch(/^[1-9]\d*: .*(not authori[sz]ed|Bad user name or password|Connection Refused)/i);
+  });
+
+  it('keeps the plain listener by default', async () => {
+    expect(await portOpen(platform.mqttPort)).toBe(true);
+  });
+});
+
+describe('mutual TLS required, plain MQTT off', () => {
+  let platform: Platform;
+  let logs: LogCapture;
+  let gw1: ProvisionedGateway;
+  let gw2Secret: string;
+  let plainPort: number;
+
+  beforeAll(async () => {
+    plainPort = await candidatePort();
+    ({ platform, logs } = await startTestPlatform(svc, 'mtls', {
+      mqtt: {
+        host: '127.0.0.1',
+        port: plainPort,
+        plain: false,
+        tls: { port: 0, certFile: certs.serverCert, keyFile: certs.serverKey, caFile: certs.ca, clientCert: 'required' },
+      },
+    }));
+    const api = new AdminClient(`http://127.0.0.1:${platform.httpPort}`, platform.adminToken);
+    gw1 = await provisionTankFarm(api, 'E-TLS', 'GW-TLS-1');
+    gw2Secret = (await api.ok<{ secret: string }>('POST', '/api/v1/gateways', { id: 'GW-TLS-2', enterpriseId: 'E-TLS' })).secret;
+  });
+
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('refuses a client without a certificate in the handshake, counted as client_certificate_missing', async () => {
+    const r = await publish(platform.mqttTlsPort!, 'GW-TLS-1', gw1.secret, 51.5, ['--cafile', certs.ca]);
+    expect(r).toMatch(/^[1-9]\d*: /);
+    await expect.poll(() => logs.find((l) => l.reason === 'client_certificate_missing'), { timeout: 5000, interval: 50 }).toBeDefined();
+    expect(await values(platform)).toEqual([]);
+  });
+
+  it("accepts the gateway's own certificate with its secret", async () => {
+    const own = certs.gateways['GW-TLS-1']!;
+    expect(await publish(platform.mqttTlsPort!, 'GW-TLS-1', gw1.secret, 52.5, ['--cafile', certs.ca, '--cert', own.cert, '--key', own.key])).toBe('published');
+    expect(await values(platform)).toEqual([52.5]);
+  });
+
+  it("refuses another gateway's certificate with this gateway's username and secret: not authorised, logged with both", async () => {
+    const other = certs.gateways['GW-TLS-2']!;
+    const r = await publish(platform.mqttTlsPort!, 'GW-TLS-1', gw1.secret, 53.5, ['--cafile', certs.ca, '--cert', other.cert, '--key', other.key]);
+    expect(r).toMatch(/^[1-9]\d*: .*(not authori[sz]ed|Connection Refused)/i);
+    const line = logs.find((l) => l.reason === 'certificate_names_another_gateway');
+    expect(line).toMatchObject({ action: 'connect', clientId: 'GW-TLS-1', certificateCn: 'GW-TLS-2' });
+    expect(await values(platform)).toEqual([52.5]);
+  });
+
+  it('still checks the secret when the certificate is right', async () => {
+    const own = certs.gateways['GW-TLS-2']!;
+    const r = await publish(platform.mqttTlsPort!, 'GW-TLS-2', 'wrong', 54.5, ['--cafile', certs.ca, '--cert', own.cert, '--key', own.key]);
+    expect(r).toMatch(/^[1-9]\d*: .*(not authori[sz]ed|Bad user name or password|Connection Refused)/i);
+    expect(await publish(platform.mqttTlsPort!, 'GW-TLS-2', gw2Secret, 55.5, ['--cafile', certs.ca, '--cert', own.cert, '--key', own.key])).toBe('published');
+  });
+
+  it('listens on no plain port', async () => {
+    expect(await portOpen(plainPort)).toBe(false);
+    expect(logs.find((l) => l.msg === 'MQTT broker listening')).toBeUndefined();
+  });
+});
