@@ -6,6 +6,7 @@
  * listens on the plain port.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,7 +27,7 @@ let certs: DevCerts;
 beforeAll(async () => {
   ensureBinary('mosquitto_pub');
   svc = await startTestServices('mqtls');
-  certs = makeDevCerts(join(svc.dir, 'certs'), { gateways: ['GW-TLS-1', 'GW-TLS-2'] });
+  certs = makeDevCerts(join(svc.dir, 'certs'), { gateways: ['GW-TLS-1', 'GW-TLS-2', 'GW-DEMO-1'] });
 });
 
 afterAll(async () => {
@@ -44,15 +45,28 @@ async function publish(port: number, gatewayId: string, secret: string, value: n
   );
 }
 
+/** Runs the README's example marked `<!-- {marker} -->` as written, but for the test platform's port and certificate directory. */
+async function runReadmeExample(marker: string, port: number, secret: string): Promise<void> {
+  const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+  const block = new RegExp(`<!-- ${marker}[^>]*-->\\s*\`\`\`sh\\n([\\s\\S]*?)\`\`\``).exec(readme)?.[1];
+  expect(block).toContain('mosquitto_pub');
+  expect(block).toContain('-p 8883');
+  const script = block!.replace('-p 8883', `-p ${port}`).replaceAll('var/certs/', `${certs.dir}/`);
+  await run('sh', ['-c', script], { env: { ...process.env, SECRET: secret }, timeout: 20_000 });
+}
+
 const values = async (platform: Platform) => (await storedReadings(platform.influx, 'E-TLS', 'GT-101')).map((r) => r[1]);
 
 describe('MQTT over TLS with a server certificate', () => {
   let platform: Platform;
   let gw: ProvisionedGateway;
+  let demoSecret: string;
 
   beforeAll(async () => {
     ({ platform } = await startTestPlatform(svc, 'mqtls', { mqtt: { host: '127.0.0.1', port: 0, tls: { port: 0, certFile: certs.serverCert, keyFile: certs.serverKey } } }));
-    gw = await provisionTankFarm(new AdminClient(`http://127.0.0.1:${platform.httpPort}`, platform.adminToken), 'E-TLS', 'GW-TLS-1');
+    const api = new AdminClient(`http://127.0.0.1:${platform.httpPort}`, platform.adminToken);
+    gw = await provisionTankFarm(api, 'E-TLS', 'GW-TLS-1');
+    demoSecret = (await provisionTankFarm(api, 'E-DEMO', 'GW-DEMO-1', false)).secret;
   });
 
   afterAll(async () => {
@@ -65,6 +79,11 @@ describe('MQTT over TLS with a server certificate', () => {
     expect(port).not.toBe(platform.mqttPort);
     expect(await publish(port, 'GW-TLS-1', gw.secret, 41.5, ['--cafile', certs.ca])).toBe('published');
     expect(await values(platform)).toEqual([41.5]);
+  });
+
+  it("stores the reading of the README's TLS example, run as written", async () => {
+    await runReadmeExample('mosquitto-tls-example', platform.mqttTlsPort!, demoSecret);
+    expect((await storedReadings(platform.influx, 'E-DEMO', 'GT-101')).map((r) => r[1])).toEqual([12.5]);
   });
 
   it('gets nowhere without the CA: the server certificate is not trusted (system CAs only)', async () => {
@@ -89,6 +108,7 @@ describe('mutual TLS required, plain MQTT off', () => {
   let logs: LogCapture;
   let gw1: ProvisionedGateway;
   let gw2Secret: string;
+  let demoSecret: string;
   let plainPort: number;
 
   beforeAll(async () => {
@@ -104,6 +124,7 @@ describe('mutual TLS required, plain MQTT off', () => {
     const api = new AdminClient(`http://127.0.0.1:${platform.httpPort}`, platform.adminToken);
     gw1 = await provisionTankFarm(api, 'E-TLS', 'GW-TLS-1');
     gw2Secret = (await api.ok<{ secret: string }>('POST', '/api/v1/gateways', { id: 'GW-TLS-2', enterpriseId: 'E-TLS' })).secret;
+    demoSecret = (await provisionTankFarm(api, 'E-DEMO', 'GW-DEMO-1', false)).secret;
   });
 
   afterAll(async () => {
@@ -137,6 +158,11 @@ describe('mutual TLS required, plain MQTT off', () => {
     const r = await publish(platform.mqttTlsPort!, 'GW-TLS-2', 'wrong', 54.5, ['--cafile', certs.ca, '--cert', own.cert, '--key', own.key]);
     expect(r).toMatch(/^[1-9]\d*: .*(not authori[sz]ed|Bad user name or password|Connection Refused)/i);
     expect(await publish(platform.mqttTlsPort!, 'GW-TLS-2', gw2Secret, 55.5, ['--cafile', certs.ca, '--cert', own.cert, '--key', own.key])).toBe('published');
+  });
+
+  it("stores the reading of the README's mutual TLS example, run as written", async () => {
+    await runReadmeExample('mosquitto-mtls-example', platform.mqttTlsPort!, demoSecret);
+    expect((await storedReadings(platform.influx, 'E-DEMO', 'GT-101')).map((r) => r[1])).toEqual([12.5]);
   });
 
   it('listens on no plain port', async () => {
