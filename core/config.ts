@@ -100,13 +100,22 @@ export const platformConfigSchema = z.strictObject({
         })
         .superRefine((t, ctx) => {
           if (t.clientCert !== 'off' && t.caFile === undefined) {
-            ctx.addIssue({ code: 'custom', path: ['caFile'], message: `客户端证书（clientCert=${t.clientCert}）需要 CA 文件 / client certificates need caFile` });
+            ctx.addIssue({
+              code: 'custom',
+              path: ['caFile'],
+              message: `客户端证书（clientCert=${t.clientCert}）需要 CA 文件 / client certificates need caFile`,
+            });
           }
         })
         .optional(),
     })
     .superRefine((m, ctx) => {
-      if (!m.plain && !m.tls) ctx.addIssue({ code: 'custom', path: ['plain'], message: '关闭明文监听时必须配置 TLS，否则没有 MQTT 监听 / plain=false needs mqtt.tls: no MQTT listener at all' });
+      if (!m.plain && !m.tls)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['plain'],
+          message: '关闭明文监听时必须配置 TLS，否则没有 MQTT 监听 / plain=false needs mqtt.tls: no MQTT listener at all',
+        });
     })
     .prefault({}),
   http: z

@@ -188,7 +188,7 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
       await gateway?.start();
       await rules?.start();
       if (api) running.httpPort = await api.start();
-      logger.info({ parts: config.parts, mqttPort: gateway?.broker.port, mqttTlsPort: gateway?.broker.tlsPort, ...(api ? { httpPort: running.httpPort } : {}) }, 'platform started');
+      logger.info({ parts: config.parts, mqttPort: gateway?.broker.port, ...(api ? { httpPort: running.httpPort } : {}) }, 'platform started');
     },
 
     /** Stops everything, running every step even if one fails. Idempotent. */

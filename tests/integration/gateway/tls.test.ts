@@ -7,6 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { connect as tcpConnect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,7 +64,9 @@ describe('MQTT over TLS with a server certificate', () => {
   let demoSecret: string;
 
   beforeAll(async () => {
-    ({ platform } = await startTestPlatform(svc, 'mqtls', { mqtt: { host: '127.0.0.1', port: 0, tls: { port: 0, certFile: certs.serverCert, keyFile: certs.serverKey } } }));
+    ({ platform } = await startTestPlatform(svc, 'mqtls', {
+      mqtt: { host: '127.0.0.1', port: 0, tls: { port: 0, certFile: certs.serverCert, keyFile: certs.serverKey } },
+    }));
     const api = new AdminClient(`http://127.0.0.1:${platform.httpPort}`, platform.adminToken);
     gw = await provisionTankFarm(api, 'E-TLS', 'GW-TLS-1');
     demoSecret = (await provisionTankFarm(api, 'E-DEMO', 'GW-DEMO-1', false)).secret;
@@ -168,5 +171,56 @@ describe('mutual TLS required, plain MQTT off', () => {
   it('listens on no plain port', async () => {
     expect(await portOpen(plainPort)).toBe(false);
     expect(logs.find((l) => l.msg === 'MQTT broker listening')).toBeUndefined();
+  });
+});
+
+describe('mutual TLS optional, and TLS handshakes within the pending limit', () => {
+  let platform: Platform;
+  let logs: LogCapture;
+  let gw1: ProvisionedGateway;
+
+  beforeAll(async () => {
+    ({ platform, logs } = await startTestPlatform(svc, 'otls', {
+      mqtt: {
+        host: '127.0.0.1',
+        port: 0,
+        maxPendingConnections: 2,
+        tls: { port: 0, certFile: certs.serverCert, keyFile: certs.serverKey, caFile: certs.ca, clientCert: 'optional' },
+      },
+    }));
+    gw1 = await provisionTankFarm(new AdminClient(`http://127.0.0.1:${platform.httpPort}`, platform.adminToken), 'E-TLS', 'GW-TLS-1');
+  });
+
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('lets a gateway in with its secret alone', async () => {
+    expect(await publish(platform.mqttTlsPort!, 'GW-TLS-1', gw1.secret, 61.5, ['--cafile', certs.ca])).toBe('published');
+  });
+
+  it('refuses a certificate signed by another CA, even for the right gateway, counted as client_certificate_invalid', async () => {
+    const foreign = makeDevCerts(join(svc.dir, 'foreign-certs'), { gateways: ['GW-TLS-1'] }).gateways['GW-TLS-1']!;
+    const r = await publish(platform.mqttTlsPort!, 'GW-TLS-1', gw1.secret, 62.5, ['--cafile', certs.ca, '--cert', foreign.cert, '--key', foreign.key]);
+    expect(r).toMatch(/^[1-9]\d*: /);
+    expect(logs.find((l) => l.reason === 'client_certificate_invalid')).toMatchObject({ action: 'connect' });
+    expect(await values(platform)).toEqual([61.5]);
+  });
+
+  it('counts TLS handshakes in progress against maxPendingConnections, and frees them when they end', async () => {
+    const open = async (): Promise<Socket> => {
+      const s = tcpConnect({ port: platform.mqttTlsPort!, host: '127.0.0.1' });
+      await new Promise<void>((resolve, reject) => s.once('connect', resolve).once('error', reject));
+      return s;
+    };
+    const silent = [await open(), await open()]; // TCP connected, no ClientHello: two handshakes in progress
+    const third = await open();
+    await new Promise<void>((resolve) => third.once('close', () => resolve()));
+    await expect.poll(() => logs.find((l) => l.reason === 'too_many_pending_connections'), { timeout: 5000, interval: 50 }).toBeDefined();
+    for (const s of silent) s.destroy();
+    // once they are gone, a gateway gets in again
+    await expect
+      .poll(() => publish(platform.mqttTlsPort!, 'GW-TLS-1', gw1.secret, 63.5, ['--cafile', certs.ca]), { timeout: 10_000, interval: 100 })
+      .toBe('published');
   });
 });

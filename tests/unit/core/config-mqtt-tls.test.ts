@@ -46,8 +46,16 @@ describe('mqtt.tls / mqtt.plain', () => {
   const invalid: { name: string; input: unknown; names: string[] }[] = [
     { name: 'a certificate without its key', input: { ...minimal, mqtt: { tls: { certFile: files.certFile } } }, names: ['mqtt.tls.keyFile'] },
     { name: 'a key without its certificate', input: { ...minimal, mqtt: { tls: { keyFile: files.keyFile } } }, names: ['mqtt.tls.certFile'] },
-    { name: 'client certificates without a CA', input: { ...minimal, mqtt: { tls: { ...files, clientCert: 'required' } } }, names: ['mqtt.tls.caFile', 'required'] },
-    { name: 'optional client certificates without a CA', input: { ...minimal, mqtt: { tls: { ...files, clientCert: 'optional' } } }, names: ['mqtt.tls.caFile'] },
+    {
+      name: 'client certificates without a CA',
+      input: { ...minimal, mqtt: { tls: { ...files, clientCert: 'required' } } },
+      names: ['mqtt.tls.caFile', 'required'],
+    },
+    {
+      name: 'optional client certificates without a CA',
+      input: { ...minimal, mqtt: { tls: { ...files, clientCert: 'optional' } } },
+      names: ['mqtt.tls.caFile'],
+    },
     { name: 'an unknown client certificate mode', input: { ...minimal, mqtt: { tls: { ...files, clientCert: 'yes' } } }, names: ['mqtt.tls.clientCert'] },
     { name: 'no listener at all', input: { ...minimal, mqtt: { plain: false } }, names: ['mqtt.plain', 'mqtt.tls'] },
     { name: 'a TLS port out of range', input: { ...minimal, mqtt: { tls: { ...files, port: 70_000 } } }, names: ['mqtt.tls.port'] },
