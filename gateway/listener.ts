@@ -170,10 +170,13 @@ export function buildListener(broker: Aedes, config: PlatformConfig['mqtt'], dep
       if (certifiedAs !== undefined) clients.certifiedAs.set(conn, certifiedAs);
       broker.handle(conn);
     });
-    // a handshake in progress is an unauthenticated connection too: it counts against `maxPendingConnections`
+    // a handshake in progress is an unauthenticated connection too: it counts against `maxPendingConnections`; one closed
+    // for that ends its TLS socket with a 'socket hang up' (ECONNRESET, below), already counted
+    let refusedBeforeHandshake = 0;
     secured.on('connection', (raw: Socket) => {
       if (pending.size + handshakes.size >= config.maxPendingConnections) {
         refuseQuietly('connect', 'too_many_pending_connections', { limit: config.maxPendingConnections, remote: raw.remoteAddress });
+        refusedBeforeHandshake++;
         raw.destroy();
         return;
       }
@@ -182,6 +185,10 @@ export function buildListener(broker: Aedes, config: PlatformConfig['mqtt'], dep
       raw.once('close', () => handshakes.delete(key));
     });
     secured.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
+      if (err.code === 'ECONNRESET' && refusedBeforeHandshake > 0) {
+        refusedBeforeHandshake--;
+        return;
+      }
       const reason = err.code === 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE' ? 'client_certificate_missing' : 'tls_handshake_failed';
       refuseQuietly('connect', reason, { remote: socket.remoteAddress, error: err.code ?? err.message });
     });

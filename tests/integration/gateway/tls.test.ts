@@ -217,10 +217,15 @@ describe('mutual TLS optional, and TLS handshakes within the pending limit', () 
     const third = await open();
     await new Promise<void>((resolve) => third.once('close', () => resolve()));
     await expect.poll(() => logs.find((l) => l.reason === 'too_many_pending_connections'), { timeout: 5000, interval: 50 }).toBeDefined();
+    const refusals = async (reason: string) =>
+      (await platform.metrics.mqttRefusals.get()).values.find((v) => v.labels.action === 'connect' && v.labels.reason === reason)?.value ?? 0;
+    expect(await refusals('too_many_pending_connections')).toBe(1);
     for (const s of silent) s.destroy();
     // once they are gone, a gateway gets in again
     await expect
       .poll(() => publish(platform.mqttTlsPort!, 'GW-TLS-1', gw1.secret, 63.5, ['--cafile', certs.ca]), { timeout: 10_000, interval: 100 })
       .toBe('published');
+    // the two abandoned handshakes are failed handshakes; the refused one was counted once, not again as one of them
+    expect(await refusals('tls_handshake_failed')).toBe(2);
   });
 });
