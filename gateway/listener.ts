@@ -89,6 +89,12 @@ export function buildListener(broker: Aedes, config: PlatformConfig['mqtt'], dep
 
   /** Hands an accepted (plain, or TLS once its handshake is done) connection to aedes, guarded; undefined if refused. */
   const accept = (socket: Socket): Duplex | undefined => {
+    // each server drops connections beyond `maxConnections` itself; with two listeners the limit holds for both together
+    if (sockets.size >= config.maxConnections) {
+      refuseQuietly('connect', 'too_many_connections', { limit: config.maxConnections, remote: socket.remoteAddress });
+      socket.destroy();
+      return undefined;
+    }
     if (pending.size + handshakes.size >= config.maxPendingConnections) {
       refuseQuietly('connect', 'too_many_pending_connections', { limit: config.maxPendingConnections, remote: socket.remoteAddress });
       socket.destroy();

@@ -229,3 +229,36 @@ describe('mutual TLS optional, and TLS handshakes within the pending limit', () 
     expect(await refusals('tls_handshake_failed')).toBe(2);
   });
 });
+
+describe('one connection limit for both listeners', () => {
+  let platform: Platform;
+  let gw1: ProvisionedGateway;
+
+  beforeAll(async () => {
+    ({ platform } = await startTestPlatform(svc, 'ctls', {
+      mqtt: { host: '127.0.0.1', port: 0, maxConnections: 1, tls: { port: 0, certFile: certs.serverCert, keyFile: certs.serverKey } },
+    }));
+    gw1 = await provisionTankFarm(new AdminClient(`http://127.0.0.1:${platform.httpPort}`, platform.adminToken), 'E-TLS', 'GW-TLS-1');
+  });
+
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('refuses a TLS connection while the plain listener holds maxConnections (1 here)', async () => {
+    const status = async () => (await platform.db.query<{ status: string }>('SELECT status FROM gateways WHERE id = $1', ['GW-TLS-1'])).rows[0]?.status;
+    const sub = execFile('mosquitto_sub', [
+      ...['-h', '127.0.0.1', '-p', String(platform.mqttPort), '-V', 'mqttv311', '-i', 'GW-TLS-1', '-u', 'GW-TLS-1', '-P', gw1.secret],
+      ...['-t', 'v1/E-TLS/GW-TLS-1/cmd/#'],
+    ]);
+    try {
+      await expect.poll(status, { timeout: 10_000, interval: 50 }).toBe('online');
+      const r = await publish(platform.mqttTlsPort!, 'GW-TLS-1', gw1.secret, 71.5, ['--cafile', certs.ca]);
+      expect(r).toMatch(/^[1-9]\d*: /);
+      const refused = (await platform.metrics.mqttRefusals.get()).values.find((v) => v.labels.reason === 'too_many_connections')?.value ?? 0;
+      expect(refused).toBe(1);
+    } finally {
+      sub.kill('SIGKILL');
+    }
+  });
+});
