@@ -87,6 +87,47 @@ export const platformConfigSchema = z.strictObject({
        * publishes the wills of brokers not heard from in 3. Default 60 s (aedes' own default).
        */
       heartbeatIntervalMs: z.number().int().min(100).default(60_000),
+      /** Whether the plain (unencrypted) listener on `port` runs. Default true; false leaves only the TLS listener (`tls` must be set). */
+      plain: z.boolean().default(true),
+      /**
+       * MQTT over TLS (issue #19 §5; `npm run certs` makes development certificates). Absent: no TLS listener. The
+       * limits above (connections, pending, connect timeout, packet size) are shared with the plain listener.
+       */
+      tls: z
+        .strictObject({
+          /** MQTT over TLS port. Default 8883 (IANA's secure-mqtt); 0 picks a free port. */
+          port: z.number().int().min(0).max(65535).default(8883),
+          /** The server certificate (PEM, with its chain). */
+          certFile: z.string().min(1),
+          /** The server certificate's private key (PEM). */
+          keyFile: z.string().min(1),
+          /** The CA (PEM) gateways' client certificates are checked against; needed unless `clientCert` is `off`. */
+          caFile: z.string().min(1).optional(),
+          /**
+           * Mutual TLS: `off` asks for no client certificate; `optional` checks one if presented (an invalid one is
+           * refused); `required` refuses a connection without a valid one in the handshake. A verified certificate's
+           * subject CN is the gateway: its CONNECT must name that gateway (the secret is still checked). Default `off`.
+           */
+          clientCert: z.enum(['off', 'optional', 'required']).default('off'),
+        })
+        .superRefine((t, ctx) => {
+          if (t.clientCert !== 'off' && t.caFile === undefined) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['caFile'],
+              message: `客户端证书（clientCert=${t.clientCert}）需要 CA 文件 / client certificates need caFile`,
+            });
+          }
+        })
+        .optional(),
+    })
+    .superRefine((m, ctx) => {
+      if (!m.plain && !m.tls)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['plain'],
+          message: '关闭明文监听时必须配置 TLS，否则没有 MQTT 监听 / plain=false needs mqtt.tls: no MQTT listener at all',
+        });
     })
     .prefault({}),
   http: z
@@ -499,6 +540,16 @@ export function configInputFromEnv(env: NodeJS.ProcessEnv): Record<string, unkno
       brokerId: env.MQTT_BROKER_ID,
       idleTimeoutMs: int(env.MQTT_IDLE_TIMEOUT_MS),
       heartbeatIntervalMs: int(env.MQTT_HEARTBEAT_INTERVAL_MS),
+      plain: env.MQTT_PLAIN === undefined ? undefined : env.MQTT_PLAIN !== 'false',
+      tls: nonEmpty(
+        drop({
+          port: int(env.MQTT_TLS_PORT),
+          certFile: env.MQTT_TLS_CERT_FILE,
+          keyFile: env.MQTT_TLS_KEY_FILE,
+          caFile: env.MQTT_TLS_CA_FILE,
+          clientCert: env.MQTT_TLS_CLIENT_CERT,
+        }),
+      ),
     }),
     rules: drop({ catalogueFile: env.RULES_CATALOGUE_FILE, tickMs: int(env.RULES_TICK_MS), snapshotIntervalMs: int(env.RULES_SNAPSHOT_INTERVAL_MS) }),
     notify: drop({

@@ -6,7 +6,8 @@
  * secret is remembered, at most `maxConcurrentSecretChecks` run at once, and
  * one whose client left while it waited is skipped. An unknown gateway is
  * checked against a decoy hash, so that it takes as long to refuse as a wrong
- * secret. A will is authorised like a publish, at CONNECT.
+ * secret. A will is authorised like a publish, at CONNECT. Over mutual TLS,
+ * the client certificate's subject CN must be the gateway the CONNECT names.
  */
 import type { AedesOptions, AuthenticateError } from 'aedes';
 import type { PlatformConfig } from '../core/config.ts';
@@ -71,6 +72,12 @@ export function authenticationHooks(
       if (asked && asked.keepalive > config.keepaliveLimit) return fail('keepalive_not_allowed', RC.IDENTIFIER_REJECTED);
       if (!username || !password) return fail('missing_credentials', RC.BAD_CREDENTIALS);
       if (username !== clientId) return fail('client_id_must_equal_username', RC.IDENTIFIER_REJECTED);
+      // mutual TLS: a verified client certificate names the gateway; the CONNECT may not be another's (the secret is still checked)
+      const certified = clients.certifiedAs.get(client.conn);
+      if (certified !== undefined && certified !== username) {
+        refuse('connect', 'certificate_names_another_gateway', { clientId, username, certificateCn: certified });
+        return done(authError('certificate_names_another_gateway', RC.NOT_AUTHORIZED), false);
+      }
       const secret = password.toString('utf8');
       const changesBefore = clients.changes.get(username) ?? 0;
       const check = async (): Promise<void> => {

@@ -16,6 +16,9 @@
  *   `maxConnections` open; a client that does not read what it is sent is
  *   closed past `maxWriteBufferBytes` (listener.ts, connection.ts).
  *
+ * - TLS (8883) beside or instead of plain 1883, optionally mutual: a
+ *   verified client certificate's CN is the gateway (listener.ts).
+ *
  * Every refusal is logged with the client id and reason, and counted (a
  * flood's refusals are logged at most once a second per reason, with the
  * number left out) (refusals.ts).
@@ -121,6 +124,10 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisPr
     aedes: broker,
     get port(): number {
       return listener.port;
+    },
+    /** The MQTT over TLS port once started (undefined without `mqtt.tls`). */
+    get tlsPort(): number | undefined {
+      return listener.tlsPort;
     },
     /**
      * Checks this broker's connection of a gateway against the ledger as it is now (call after the ledger changed,

@@ -31,6 +31,11 @@ export class BrokerClients {
   readonly authenticatedWith = new WeakMap<Client, string>();
   /** Ledger changes seen per gateway, so an authentication that overlapped one checks the ledger again. */
   readonly changes = new Map<string, number>();
+  /**
+   * The gateway a connection's verified TLS client certificate names (its subject CN), by the connection aedes was
+   * handed (`client.conn`): its CONNECT must be that gateway's (listener.ts sets it, authenticate.ts checks it).
+   */
+  readonly certifiedAs = new WeakMap<object, string>();
   /** What each CONNECT asked for (see `ConnectRequest`). */
   readonly connects = new WeakMap<Client, ConnectRequest>();
   /** Set when the broker stops: every connection that ends after that ends by the platform's shutdown. */

@@ -1,5 +1,5 @@
 /**
- * The stream aedes is handed for one TCP connection, with the guards that
+ * The stream aedes is handed for one TCP (or TLS) connection, with the guards that
  * must act on raw bytes, before or outside aedes' parser:
  *
  * - inbound: socket → PacketSizeGuard (declared size, before a body is
@@ -12,6 +12,7 @@
  */
 import type { Socket } from 'node:net';
 import { Duplex, Writable } from 'node:stream';
+import { TLSSocket } from 'node:tls';
 import { CONNACK_UNACCEPTABLE_PROTOCOL, ConnectGate } from './connect-gate.ts';
 import { PacketSizeGuard } from './packet-guard.ts';
 
@@ -43,8 +44,10 @@ export function guardedConnection(socket: Socket, limits: ConnectionLimits, on: 
       socket.write(chunk);
       if (socket.writableLength > limits.maxWriteBufferBytes) {
         on.writeBufferFull(socket.writableLength);
-        // a reset, not a FIN behind megabytes the client will not read: the kernel drops its buffers at once
-        socket.resetAndDestroy();
+        // a reset, not a FIN behind megabytes the client will not read: the kernel drops its buffers at once (a TLS
+        // socket cannot be reset, Node refuses it: ERR_INVALID_HANDLE_TYPE; it is destroyed)
+        if (socket instanceof TLSSocket) socket.destroy();
+        else socket.resetAndDestroy();
         return cb(new Error(`more than ${limits.maxWriteBufferBytes} bytes unread by the client`));
       }
       cb();

@@ -118,6 +118,10 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
     get mqttPort(): number {
       return running?.gateway?.broker.port ?? config.mqtt.port;
     },
+    /** The MQTT over TLS port (undefined without `mqtt.tls`). */
+    get mqttTlsPort(): number | undefined {
+      return running?.gateway?.broker.tlsPort ?? config.mqtt.tls?.port;
+    },
     get httpPort(): number {
       return running?.httpPort ?? config.http.port;
     },
