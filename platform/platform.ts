@@ -27,7 +27,7 @@ import type { RulesWorker } from '../alerts/worker/worker.ts';
 import { resolveAdminToken } from './admin-token.ts';
 import { announcingProvisioning, listenForChanges } from './changes.ts';
 import type { PlatformContext, StopStep } from './context.ts';
-import { buildApiPart, type ApiPart } from './api-part.ts';
+import { buildApiPart, readTls, type ApiPart } from './api-part.ts';
 import { buildGatewayPart, type GatewayPart, type Ingest } from './gateway-part.ts';
 import { buildRulesPart, type RulesPart } from './rules-part.ts';
 
@@ -163,6 +163,8 @@ export async function buildPlatform(config: PlatformConfig, deps: PlatformDeps =
     },
 
     async start(): Promise<void> {
+      // the API's certificate is checked before anything is opened: a bad one stops the start with nothing left running
+      if (config.parts.includes('api')) readTls(config.http.tls);
       const base = { logger, clock, metrics, adminToken, influx };
       const shared = await buildContext(config, base, (db) => opened.push({ name: 'db', run: () => db.close() }));
       opened.unshift({ name: 'redis', run: async () => shared.redis.close() });
