@@ -190,16 +190,8 @@ try {
   const m0 = await scrape(platform.httpPort);
   const heap0 = metric(m0, 'nss_nodejs_heap_size_used_bytes') / 2 ** 20;
 
-  // 1. connect all N, 100 in flight (well under the pending cap of 1000 and the 10 s connect timeout at ~40 checks/s)
-  log(`connecting ${N} gateways, 100 CONNECTs in flight`);
-  t = performance.now();
-  const first = await pool(fleet, 100, (gw) => connectWithRetry(platform.mqttPort, gw, performance.now()));
-  const connectMs = performance.now() - t;
-  const m1 = await scrape(platform.httpPort);
-  const checks1 = metric(m1, 'nss_mqtt_secret_checks_total') - metric(m0, 'nss_mqtt_secret_checks_total');
-  log(`all ${N} connected in ${ms(connectMs)}`);
-
-  // keepalive: each connection pings once per keepalive period, spread over the period
+  // keepalive from the start (the first to connect would otherwise time out while the rest connect): each connection
+  // pings once per keepalive period, spread over the period
   let tick = 0;
   keepaliveTimer = setInterval(() => {
     const slot = tick++ % KEEPALIVE;
@@ -229,6 +221,15 @@ try {
       );
     }
   }, PUBLISH_EVERY_MS / 10);
+
+  // 1. connect all N, 100 in flight (well under the pending cap of 1000 and the 10 s connect timeout at 25-40 checks/s here)
+  log(`connecting ${N} gateways, 100 CONNECTs in flight`);
+  t = performance.now();
+  const first = await pool(fleet, 100, (gw) => connectWithRetry(platform.mqttPort, gw, performance.now()));
+  const connectMs = performance.now() - t;
+  const m1 = await scrape(platform.httpPort);
+  const checks1 = metric(m1, 'nss_mqtt_secret_checks_total') - metric(m0, 'nss_mqtt_secret_checks_total');
+  log(`all ${N} connected in ${ms(connectMs)}`);
 
   log(`holding for ${HOLD_S} s with keepalive traffic and ${K} publishers`);
   await sleep(HOLD_S * 1000);
