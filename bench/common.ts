@@ -163,6 +163,8 @@ export interface BenchPlatform {
   httpPort: number;
   token: string;
   stop(): Promise<void>;
+  /** Kills the platform process (SIGKILL, as a node failure) and starts another on the same data, Redis and ports; `child` is then the new one. */
+  restart(): Promise<void>;
 }
 
 /**
@@ -179,22 +181,24 @@ export async function startBenchPlatform(env: Record<string, string> = {}): Prom
     startInflux({ dir: join(dir, 'influx'), port: influxPort, rpcPort }),
   ]);
   const token = generateAdminToken();
-  const child = spawn(process.execPath, [...(process.env.BENCH_PLATFORM_NODE_OPTIONS?.split(' ') ?? []), '--import', 'tsx', 'main.ts'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      REDIS_URL: redis.url,
-      INFLUX_URL: influxd.url,
-      DATA_DIR: join(dir, 'platform'),
-      MQTT_PORT: String(mqttPort),
-      HTTP_PORT: String(httpPort),
-      HTTP_HOST: '127.0.0.1',
-      MQTT_HOST: '127.0.0.1',
-      ADMIN_TOKEN: token,
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-  });
+  const launch = () =>
+    spawn(process.execPath, [...(process.env.BENCH_PLATFORM_NODE_OPTIONS?.split(' ') ?? []), '--import', 'tsx', 'main.ts'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: {
+        ...process.env,
+        REDIS_URL: redis.url,
+        INFLUX_URL: influxd.url,
+        DATA_DIR: join(dir, 'platform'),
+        MQTT_PORT: String(mqttPort),
+        HTTP_PORT: String(httpPort),
+        HTTP_HOST: '127.0.0.1',
+        MQTT_HOST: '127.0.0.1',
+        ADMIN_TOKEN: token,
+        LOG_LEVEL: 'warn',
+        ...env,
+      },
+    });
+  let child = launch();
   const stop = async () => {
     if (child.exitCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
@@ -205,7 +209,7 @@ export async function startBenchPlatform(env: Record<string, string> = {}): Prom
     await Promise.all([redis.stop(), influxd.stop()]);
     rmSync(dir, { recursive: true, force: true });
   };
-  try {
+  const healthy = async () => {
     for (let i = 0; ; i++) {
       const ok = await fetch(`http://127.0.0.1:${httpPort}/health`).then(
         (r) => r.ok,
@@ -215,9 +219,32 @@ export async function startBenchPlatform(env: Record<string, string> = {}): Prom
       if (child.exitCode !== null || i > 600) throw new Error('platform did not start');
       await new Promise((r) => setTimeout(r, 100));
     }
+  };
+  try {
+    await healthy();
   } catch (err) {
     await stop();
     throw err;
   }
-  return { child, redis, influxd, mqttPort, httpPort, token, stop };
+  const restart = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    }
+    child = launch();
+    await healthy();
+  };
+  return {
+    get child() {
+      return child;
+    },
+    redis,
+    influxd,
+    mqttPort,
+    httpPort,
+    token,
+    stop,
+    restart,
+  };
 }
