@@ -3,14 +3,14 @@
  * nothing crashes, nothing unauthorised gets through, memory stays bounded.
  *
  * 1. The platform as its own OS process (its memory read from
- *    /proc/<pid>/status): 2,000 TCP connections opened at once — silent
+ *    /proc/<pid>/status and its /metrics): 2,000 TCP connections opened at once — silent
  *    ones, CONNECTs with wrong credentials, random persistent ids with wrong
  *    passwords — then slowloris CONNECTs (a byte at a time), a CONNECT cut
  *    off half way, and an authenticated client that stops in the middle of a
  *    packet. Throughout, a provisioned gateway makes real QoS 1 round trips;
  *    each acknowledged reading must be in InfluxDB. Afterwards every flood
- *    connection has been closed by the broker within its bound, the RSS is
- *    back under a bound, /health answers, no session exists for the refused
+ *    connection has been closed by the broker within its bound, the memory
+ *    the process holds is back near where it was, /health answers, no session exists for the refused
  *    ids, and /metrics counts every refusal.
  * 2. In process (commands are sent through the platform object): a gateway
  *    that never reads its socket while large commands are queued for it is
@@ -126,6 +126,12 @@ describe('the platform process under a connection flood and slow clients', () =>
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p.pid}/status`, 'utf8'));
     return Number(m?.[1] ?? 0) / 1024;
   };
+  /** What the process's JavaScript holds: V8's heap in use plus the memory outside it (buffers, sockets' data). */
+  const heldMiB = async () => {
+    const text = await (await fetch(`http://127.0.0.1:${p.httpPort}/metrics`)).text();
+    const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
+    return (gauge('nss_nodejs_heap_size_used_bytes') + gauge('nss_nodejs_external_memory_bytes')) / 1024 / 1024;
+  };
   const refusals = async (): Promise<Map<string, number>> => {
     const text = await (await fetch(`http://127.0.0.1:${p.httpPort}/metrics`)).text();
     const out = new Map<string, number>();
@@ -174,6 +180,7 @@ describe('the platform process under a connection flood and slow clients', () =>
     const before = await refusals();
     const ackedBefore = stream.acked;
     figures.rssBeforeMiB = rssMiB();
+    figures.heldBeforeMiB = await heldMiB();
     let peak = figures.rssBeforeMiB;
     const sampler = setInterval(() => (peak = Math.max(peak, rssMiB())), 100);
     const kinds: FloodSocket['kind'][] = ['silent', 'unknown_clean', 'unknown_persistent', 'silent', 'unknown_persistent', 'wrong_password'];
@@ -296,11 +303,14 @@ describe('the platform process under a connection flood and slow clients', () =>
     const influx = new InfluxClient({ url: svc.influx.url, database: 'p_flood' });
     expect(await countReadings(influx, `"gw" = 'G1'`)).toBe(acked);
     expect((await fetch(`http://127.0.0.1:${p.httpPort}/health`)).status).toBe(200);
-    // 200 MiB over the settled baseline (measured after floods: 738–840 MiB over baselines of 686–766). The bound was
-    // 150 MiB over a baseline taken during start-up, before the process freed its start-up memory (928–1,030 MiB
-    // measured): 1,080 MiB and more in effect; this one, about 900–970 MiB, is the stricter
-    await expect.poll(rssMiB, { timeout: 30_000, interval: 500 }).toBeLessThan(figures.rssBeforeMiB! + 200);
+    // what the process holds is back within 64 MiB of before the flood: V8's heap in use plus external memory, polled
+    // while the stream's own allocations make the collector run (measured: 317 MiB before, 296 after). The RSS is not
+    // the measure of that: glibc's allocator keeps the arenas a burst grew, and the settled RSS itself varied by
+    // 150 MiB between runs (614–785 MiB before, 738–843 after), so it is bounded only against a runaway, at 1.5 GiB
+    await expect.poll(heldMiB, { timeout: 30_000, interval: 500 }).toBeLessThan(figures.heldBeforeMiB! + 64);
+    figures.heldAfterMiB = await heldMiB();
     figures.rssAfterMiB = rssMiB();
+    expect(figures.rssAfterMiB).toBeLessThan(1536);
     const redis = new Redis(svc.redis.url);
     const keys = await redis.keys('*');
     redis.disconnect();
