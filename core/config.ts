@@ -462,9 +462,7 @@ function redisTargetIssue(c: PlatformConfig): { path: string[]; message: string 
 }
 
 /** Where the platform's Redis connections go (`core/connections.ts`): a URL, or Sentinel's master. */
-export type RedisTarget =
-  | { url: string }
-  | { sentinels: { host: string; port: number }[]; masterName: string; sentinelPassword?: string; password?: string };
+export type RedisTarget = { url: string } | { sentinels: { host: string; port: number }[]; masterName: string; sentinelPassword?: string; password?: string };
 
 export function redisTarget(c: PlatformConfig): RedisTarget {
   if (c.redisSentinels && c.redisMasterName) {

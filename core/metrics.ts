@@ -12,6 +12,11 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   return {
     registry,
     mqttConnections: new Gauge({ name: 'nss_mqtt_connections', help: 'Connected MQTT clients', registers: [registry] }),
+    mqttTakeovers: counter(
+      'nss_mqtt_takeovers_total',
+      'Gateway connections that ended because a newer connection of the gateway took over, on this node (here) or another (elsewhere): not recorded offline',
+      ['where'],
+    ),
     mqttPendingConnections: new Gauge({
       name: 'nss_mqtt_pending_connections',
       help: 'MQTT connections accepted but not yet authenticated',

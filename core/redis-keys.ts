@@ -40,3 +40,12 @@ export const signInKeyPrefixes = (redisPrefix: string) => ({
   userAddress: `${redisPrefix}sign-in:user-address`,
   address: `${redisPrefix}sign-in:address`,
 });
+
+/** A gateway's live connection in the cluster: `{brokerId}|{connectionId}` (`gateway/owners.ts`). */
+export const gatewayConnectionKey = (redisPrefix: string, gatewayId: string): string => `${redisPrefix}gateway-connection:${gatewayId}`;
+
+/** The node that took a dead broker's stored will of a gateway, so that one node publishes it (`gateway/owners.ts`). */
+export const storedWillClaimKey = (redisPrefix: string, gatewayId: string, brokerId: string): string => `${redisPrefix}gateway-will:${brokerId}:${gatewayId}`;
+
+/** The channels of the brokers' cluster emitter: `{channel prefix}{MQTT topic}` (`gateway/cluster.ts`). */
+export const mqttClusterChannelPrefix = (redisPrefix: string): string => `${redisPrefix}mqtt-cluster:`;

@@ -9,7 +9,7 @@
  * secret. A will is authorised like a publish, at CONNECT. Over mutual TLS,
  * the client certificate's subject CN must be the gateway the CONNECT names.
  */
-import type { AedesOptions, AuthenticateError } from 'aedes';
+import type { AedesOptions, AuthenticateError, Client } from 'aedes';
 import type { PlatformConfig } from '../core/config.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Metrics } from '../core/metrics.ts';
@@ -34,6 +34,8 @@ export interface AuthenticationDeps {
   refusals: Refusals;
   /** Called once a client is let in, before its CONNACK (see `SessionMarkers.connecting` in session-state.ts). */
   sessionConnecting: (clientId: string, persistent: boolean) => Promise<void>;
+  /** Claims the gateway for this connection across the cluster, once it is let in (owners.ts). */
+  claim: (client: Client, gatewayId: string) => Promise<void>;
 }
 
 /** aedes' `preConnect` and `authenticate` hooks. */
@@ -114,6 +116,7 @@ export function authenticationHooks(
         clients.identities.set(client, identity);
         clients.authenticatedWith.set(client, gw.secretHash);
         await deps.sessionConnecting(clientId, asked?.clean === false); // its previous session's record first
+        await deps.claim(client, gw.id); // before aedes registers it, and so before it closes an older connection elsewhere
         done(null, true);
       };
       check().then(

@@ -20,6 +20,7 @@ import { decideDelivery, decidePublish, decideSubscribe, type GatewayIdentity } 
 import type { BrokerClients } from './clients.ts';
 import type { Refusals } from './refusals.ts';
 import { isSessionMarkerRestore } from './session-state.ts';
+import type { ConnectionOwners } from './owners.ts';
 import type { GatewayStatusTracker } from './status.ts';
 import { decideStoredWill, isStoredWill, parseStatusPayload, type StoredWill } from './wills.ts';
 
@@ -33,6 +34,7 @@ export interface AuthorizationDeps {
   clients: BrokerClients;
   refusals: Refusals;
   handleUplink: UplinkHandler;
+  owners: ConnectionOwners;
 }
 
 /** aedes' `authorizePublish`, `authorizeSubscribe` and `authorizeForward` hooks. */
@@ -46,7 +48,12 @@ export function authorizationHooks(deps: AuthorizationDeps): Required<Pick<Aedes
       // The platform's own messages (commands) do not pass here; a publish without a client, or a will that is not
       // this client's own, is a will another broker left in the store: trusted for nothing (see wills.ts).
       if (isStoredWill(client, packet)) {
-        decideStoredWill(packet as StoredWill, (gw) => deps.registry.gateway(gw), connectedHere).then(
+        decideStoredWill(
+          packet as StoredWill,
+          (gw) => deps.registry.gateway(gw),
+          connectedHere,
+          (gw, broker) => deps.owners.takeStoredWill(gw, broker),
+        ).then(
           (d) => {
             if (!d.allow) {
               refuse('will', d.reason, { clientId: (packet as StoredWill).clientId, topic: packet.topic });
@@ -83,8 +90,29 @@ export function authorizationHooks(deps: AuthorizationDeps): Required<Pick<Aedes
           return done(null); // acknowledged and dropped: a status message carries no data to lose
         }
         const isWill = !client.connected || client.closed;
-        void deps.status.set(id.enterpriseId, id.gatewayId, status.state, isWill ? clients.endReason(client, 'last_will') : 'status_message');
-        return done(null);
+        if (!isWill) {
+          void deps.status.set(id.enterpriseId, id.gatewayId, status.state, 'status_message');
+          return done(null);
+        }
+        // the will of a connection a newer one took over (here or on another node) is not published: the gateway is connected
+        const connectionId = clients.connectionIds.get(client);
+        (connectionId === undefined ? Promise.resolve(true) : deps.owners.holds(id.gatewayId, connectionId)).then(
+          (holds) => {
+            if (!holds) {
+              refuseQuietly('will', 'will_of_superseded_connection', { clientId: id.clientId, topic: packet.topic });
+              return done(new Error('will of a superseded connection'));
+            }
+            void deps.status.set(id.enterpriseId, id.gatewayId, status.state, clients.endReason(client, 'last_will'));
+            done(null);
+          },
+          (err: unknown) => {
+            // Redis away: nothing says the gateway is connected elsewhere
+            deps.log.warn({ err: (err as Error).message, clientId: id.clientId }, 'could not check the connection claim; will published');
+            void deps.status.set(id.enterpriseId, id.gatewayId, status.state, clients.endReason(client, 'last_will'));
+            done(null);
+          },
+        );
+        return;
       }
       packet.retain = false; // telemetry is never retained
       deps.handleUplink(id, decision.channel, packet.topic, packet.payload as Uint8Array).then(

@@ -10,6 +10,10 @@
  * - The publish hook hands uplinks to ingest and completes — so aedes sends
  *   the PUBACK — only when they are durably stored.
  * - Sessions (subscriptions, queued QoS 1 messages, wills) persist in Redis.
+ * - Several nodes are one broker (cluster.ts, owners.ts): aedes' messages
+ *   between brokers and the commands go over Redis; a gateway that connects
+ *   to another node takes its session over there (the old connection is
+ *   closed without its will and without an offline).
  *
  * - Floods: a connection must send its CONNECT within `connectTimeoutMs`;
  *   at most `maxPendingConnections` may be unauthenticated at once and
@@ -29,13 +33,15 @@ import type { PlatformConfig } from '../core/config.ts';
 import type { RedisConnections } from '../core/connections.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Metrics } from '../core/metrics.ts';
-import { brokerKeyPrefix, PACKET_BLOCKS_KEY } from '../core/redis-keys.ts';
+import { brokerKeyPrefix, mqttClusterChannelPrefix, PACKET_BLOCKS_KEY } from '../core/redis-keys.ts';
 import type { Registry } from '../ledger/registry.ts';
 import { authenticationHooks } from './authenticate.ts';
 import { authorizationHooks, type UplinkHandler } from './authorize.ts';
 import { BrokerClients, trackPresence } from './clients.ts';
+import { clusterEmitter } from './cluster.ts';
 import { moveLegacyBrokerKeys } from './legacy-keys.ts';
 import { buildListener } from './listener.ts';
+import type { ConnectionOwners } from './owners.ts';
 import { allocatePacketIds } from './packet-ids.ts';
 import { createRefusals } from './refusals.ts';
 import { startRevalidation } from './revalidation.ts';
@@ -55,6 +61,8 @@ export interface BrokerDeps {
   redis: RedisConnections;
   /** Stores an uplink; the PUBACK waits for the promise. */
   handleUplink: UplinkHandler;
+  /** Each gateway's live connection across the cluster. */
+  owners: ConnectionOwners;
 }
 
 export type Broker = Awaited<ReturnType<typeof buildBroker>>;
@@ -72,10 +80,18 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisPr
   const moved = await moveLegacyBrokerKeys(deps.redis.command, prefix);
   if (moved > 0) log.warn({ moved, prefix }, 'moved broker sessions of the unprefixed layout under the prefix');
 
+  const concurrency = 100; // aedes' default
   const broker = await Aedes.createBroker({
     // a stable id: see config `mqtt.brokerId`
     id: config.mqtt.brokerId,
     persistence: redisPersistence({ conn: redis }),
+    mq: clusterEmitter({
+      sub: deps.redis.dedicated('broker-cluster-sub', { maxRetriesPerRequest: null }),
+      pub: deps.redis.dedicated('broker-cluster-pub', { maxRetriesPerRequest: null }),
+      channelPrefix: mqttClusterChannelPrefix(config.redisPrefix),
+      concurrency,
+    }),
+    concurrency,
     // aedes refuses a keepalive beyond its limit with return code 6, which MQTT 3.1.1 reserves: `authenticate` checks it instead
     keepaliveLimit: 0,
     heartbeatInterval: config.mqtt.heartbeatIntervalMs,
@@ -91,8 +107,9 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisPr
       refusals,
       // the markers exist once the broker does; a CONNECT is only authenticated after that
       sessionConnecting: (clientId, persistent) => sessionMarkers.connecting(clientId, persistent),
+      claim: (client, gatewayId) => clients.claim(client, gatewayId, deps.owners),
     }),
-    ...authorizationHooks({ registry: deps.registry, status: deps.status, log, clients, refusals, handleUplink: deps.handleUplink }),
+    ...authorizationHooks({ registry: deps.registry, status: deps.status, log, clients, refusals, handleUplink: deps.handleUplink, owners: deps.owners }),
   });
   // aedes emits errors of its will sweep here; unhandled, they would end the process
   (broker as unknown as NodeJS.EventEmitter).on('error', (err: Error) => log.warn({ err: err.message }, 'broker error'));
@@ -106,6 +123,7 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisPr
         will,
         (gw) => deps.registry.gateway(gw),
         (gw) => clients.connectedHere(gw),
+        (gw, brokerId) => deps.owners.takeStoredWill(gw, brokerId),
       ),
     (will, reason) => refusals.refuse('will', reason, { clientId: will.clientId, brokerId: will.brokerId, topic: will.topic }),
     (err) => log.warn({ err: err.message }, 'stored will not checked; kept for the next sweep'),
@@ -117,7 +135,7 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisPr
 
   // the listener's `clientReady` (pending count, idle limit) runs before the presence one (online), as it always has
   const listener = buildListener(broker, config.mqtt, { clients, metrics: deps.metrics, log, refusals });
-  trackPresence(broker, clients, deps);
+  const presence = trackPresence(broker, clients, { ...deps, log, reassertMs: config.mqtt.heartbeatIntervalMs });
   const revalidation = startRevalidation({ clients, registry: deps.registry, refusals, log });
 
   return {
@@ -145,6 +163,7 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisPr
       await listener.stop();
       packetIds.stop();
       revalidation.stop();
+      presence.stop();
       await deps.status.settle();
       redis.disconnect();
     },

@@ -5,9 +5,12 @@
  * gateway's offline transition carries. Also records gateways online when
  * their connection is ready and offline when their live connection ends.
  */
+import { randomUUID } from 'node:crypto';
 import type { Aedes, Client } from 'aedes';
+import type { Logger } from '../core/logger.ts';
 import type { Metrics } from '../core/metrics.ts';
 import type { GatewayIdentity } from './acl.ts';
+import type { ConnectionOwners } from './owners.ts';
 import { GATEWAY_REVOKED, PLATFORM_SHUTDOWN, PLATFORM_UNAVAILABLE, type GatewayStatusTracker } from './status.ts';
 
 /** What a CONNECT asked for, kept for `authenticate` (which aedes does not hand the packet). */
@@ -36,6 +39,10 @@ export class BrokerClients {
    * handed (`client.conn`): its CONNECT must be that gateway's (listener.ts sets it, authenticate.ts checks it).
    */
   readonly certifiedAs = new WeakMap<object, string>();
+  /** The cluster-wide id of each authenticated connection, under which it claims its gateway (owners.ts). */
+  readonly connectionIds = new WeakMap<Client, string>();
+  /** Connections that got through their CONNECT (aedes' `clientReady`). */
+  readonly ready = new WeakSet<Client>();
   /** What each CONNECT asked for (see `ConnectRequest`). */
   readonly connects = new WeakMap<Client, ConnectRequest>();
   /** Set when the broker stops: every connection that ends after that ends by the platform's shutdown. */
@@ -46,6 +53,17 @@ export class BrokerClients {
   /** Call once the aedes broker exists. */
   attach(broker: Aedes): void {
     this.byId = (broker as unknown as { clients: Record<string, Client | undefined> }).clients;
+  }
+
+  /** Gives an authenticated connection its id and claims its gateway for it across the cluster (before aedes registers it). */
+  async claim(client: Client, gatewayId: string, owners: ConnectionOwners): Promise<void> {
+    const connectionId = randomUUID();
+    this.connectionIds.set(client, connectionId);
+    await owners.claim(gatewayId, connectionId);
+    // one that ends before it got through gives the claim up again, unless another has taken it meanwhile
+    (client.conn as NodeJS.EventEmitter).once('close', () => {
+      if (!this.ready.has(client)) void owners.release(gatewayId, connectionId).catch(() => undefined);
+    });
   }
 
   /** Why a client's connection ended, for its offline transition. */
@@ -72,11 +90,27 @@ export class BrokerClients {
   }
 }
 
-/** Records a gateway online once its connection is ready, and offline (with the reason) when its live connection ends. */
-export function trackPresence(broker: Aedes, clients: BrokerClients, deps: { status: GatewayStatusTracker; metrics: Pick<Metrics, 'mqttConnections'> }): void {
+/**
+ * Records a gateway online once its connection is ready, and offline (with the reason) when its live connection ends —
+ * unless another connection holds the gateway now, on this node or another (owners.ts): a gateway that moved is not
+ * offline. Every `reassertMs` a connection live here claims its gateway again if nobody holds it (a claimant that
+ * never got through gave it up).
+ */
+export function trackPresence(
+  broker: Aedes,
+  clients: BrokerClients,
+  deps: {
+    status: GatewayStatusTracker;
+    owners: ConnectionOwners;
+    log: Logger;
+    metrics: Pick<Metrics, 'mqttConnections' | 'mqttTakeovers'>;
+    reassertMs: number;
+  },
+): { stop(): void } {
   broker.on('clientReady', (client) => {
     const id = clients.identities.get(client);
     if (!id) return;
+    clients.ready.add(client);
     clients.live.set(id.gatewayId, client);
     deps.metrics.mqttConnections.set(broker.connectedClients);
     void deps.status.set(id.enterpriseId, id.gatewayId, 'online', 'connected');
@@ -84,8 +118,34 @@ export function trackPresence(broker: Aedes, clients: BrokerClients, deps: { sta
   broker.on('clientDisconnect', (client) => {
     deps.metrics.mqttConnections.set(broker.connectedClients);
     const id = clients.identities.get(client);
-    if (!id || clients.live.get(id.gatewayId) !== client) return;
-    clients.live.delete(id.gatewayId);
-    void deps.status.set(id.enterpriseId, id.gatewayId, 'offline', clients.endReason(client, 'disconnected'));
+    const connectionId = clients.connectionIds.get(client);
+    if (!id || connectionId === undefined) return;
+    if (clients.live.get(id.gatewayId) === client) clients.live.delete(id.gatewayId);
+    const reason = clients.endReason(client, 'disconnected');
+    void deps.owners.release(id.gatewayId, connectionId).then(
+      (r) => {
+        if (r === 'gone') return deps.status.set(id.enterpriseId, id.gatewayId, 'offline', reason);
+        deps.metrics.mqttTakeovers.inc({ where: r });
+        // connected through another node now: what this node last recorded of it says nothing any more
+        if (r === 'elsewhere' && !clients.connectedHere(id.gatewayId)) deps.status.forget(id.gatewayId);
+      },
+      (err: unknown) => {
+        // Redis away (the sessions are too): the connection ended, and nothing says the gateway is connected elsewhere
+        deps.log.warn({ err: (err as Error).message, gatewayId: id.gatewayId }, 'could not release the gateway connection claim');
+        return deps.status.set(id.enterpriseId, id.gatewayId, 'offline', reason);
+      },
+    );
   });
+  const timer = setInterval(() => {
+    for (const [gatewayId, client] of clients.live) {
+      const connectionId = clients.connectionIds.get(client);
+      if (client.closed || connectionId === undefined) continue;
+      deps.owners.reassert(gatewayId, connectionId).then(
+        (claimed) => claimed && deps.log.info({ gatewayId }, 'claimed the gateway connection again'),
+        () => undefined,
+      );
+    }
+  }, deps.reassertMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }

@@ -68,12 +68,20 @@ export class GatewayStatusTracker {
     return this.state.get(gatewayId);
   }
 
-  /** Marks gateways left "online" by a previous process as offline; they come back online when they reconnect. */
-  async resetAfterRestart(): Promise<number> {
+  /**
+   * Marks gateways left "online" by a previous process as offline; they come back online when they reconnect. In a
+   * cluster, a gateway whose live connection is on another node (`brokerOf` names a broker other than `brokerId`) is
+   * left alone: a node that starts says nothing of the gateways the others serve.
+   */
+  async resetAfterRestart(brokerId?: string, brokersOf?: (gatewayIds: string[]) => Promise<(string | undefined)[]>): Promise<number> {
     const now = new Date(this.deps.clock.now());
+    const online = (await this.deps.db.query<{ id: string }>("SELECT id FROM gateways WHERE status = 'online'")).rows.map((r) => r.id);
+    if (online.length === 0) return 0;
+    const brokers = brokersOf ? await brokersOf(online) : [];
+    const mine = online.filter((_, i) => brokers[i] === undefined || brokers[i] === brokerId);
     const { rows } = await this.deps.db.query<{ id: string }>(
-      "UPDATE gateways SET status = 'offline', status_changed_at = $1 WHERE status = 'online' RETURNING id",
-      [now],
+      "UPDATE gateways SET status = 'offline', status_changed_at = $1 WHERE id = ANY($2::text[]) AND status = 'online' RETURNING id",
+      [now, mine],
     );
     for (const r of rows) {
       await this.deps.db.query('INSERT INTO gateway_events (gateway_id, state, reason, at) VALUES ($1, $2, $3, $4)', [
@@ -84,6 +92,11 @@ export class GatewayStatusTracker {
       ]);
     }
     return rows.length;
+  }
+
+  /** Forgets what this process last recorded of a gateway (it is connected through another node now). */
+  forget(gatewayId: string): void {
+    this.state.delete(gatewayId);
   }
 
   /** Records a transition if it changes the state; returns the promise of its persistence. */
@@ -102,11 +115,19 @@ export class GatewayStatusTracker {
     }
     const when = new Date(at);
     return this.inOrder(this.chains, gatewayId, 'gateway status not persisted; giving up at shutdown', { next, reason }, async () => {
-      // two steps, each retried whole: the UPDATE is idempotent, so a retry never writes the event twice
-      await this.persist(gatewayId, next, 'postgres', async () => {
-        await this.deps.db.query('UPDATE gateways SET status = $2, status_changed_at = $3 WHERE id = $1', [gatewayId, next, when]);
-        await this.deps.db.query('INSERT INTO gateway_events (gateway_id, state, reason, at) VALUES ($1, $2, $3, $4)', [gatewayId, next, reason, when]);
-      });
+      // one statement, retried whole. Nodes record a gateway's transitions each on its own (it moved between them, and a
+      // node that did not see it before does not know its state): only a change of the stored state is an event, and
+      // the latest transition stands
+      await this.persist(gatewayId, next, 'postgres', () =>
+        this.deps.db.query(
+          `WITH changed AS (
+             UPDATE gateways SET status = $2, status_changed_at = $3
+              WHERE id = $1 AND status IS DISTINCT FROM $2 AND (status_changed_at IS NULL OR status_changed_at <= $3)
+             RETURNING id)
+           INSERT INTO gateway_events (gateway_id, state, reason, at) SELECT id, $2, $4, $3 FROM changed`,
+          [gatewayId, next, when, reason],
+        ),
+      );
       const record = this.deps.record;
       if (record) await this.persist(gatewayId, next, 'record', () => record(enterpriseId, gatewayId, next, reason, at));
     });

@@ -46,14 +46,25 @@ export type StoredWillDecision =
   | { allow: true; identity: GatewayIdentity; status: StatusMessage }
   | {
       allow: false;
-      reason: 'will_without_client_id' | 'will_of_unknown_gateway' | 'stored_will_not_own_status_topic' | 'bad_will_payload' | 'stale_will_gateway_connected';
+      reason:
+        | 'will_without_client_id'
+        | 'will_of_unknown_gateway'
+        | 'stored_will_not_own_status_topic'
+        | 'bad_will_payload'
+        | 'stale_will_gateway_connected'
+        | 'will_taken_by_another_node';
     };
 
-/** Decides a stored will against the ledger. `connectedHere(gatewayId)`: whether that gateway has a live connection on this broker. */
+/**
+ * Decides a stored will against the ledger. `connectedHere(gatewayId)`: whether that gateway has a live connection on
+ * this broker; `take(gatewayId, brokerId)`: whether this node may publish the will that broker stored (not if the
+ * gateway is connected through another broker now, nor if another node took it: owners.ts).
+ */
 export async function decideStoredWill(
   will: StoredWill,
   lookup: (gatewayId: string) => Promise<GatewayRecord | undefined>,
   connectedHere: (gatewayId: string) => boolean,
+  take: (gatewayId: string, brokerId: string) => Promise<boolean>,
 ): Promise<StoredWillDecision> {
   if (typeof will.clientId !== 'string' || will.clientId === '') return { allow: false, reason: 'will_without_client_id' };
   const gw = await lookup(will.clientId);
@@ -65,6 +76,7 @@ export async function decideStoredWill(
   const status = parseStatusPayload(will.payload);
   if (!status) return { allow: false, reason: 'bad_will_payload' };
   if (connectedHere(gw.id)) return { allow: false, reason: 'stale_will_gateway_connected' };
+  if (typeof will.brokerId === 'string' && !(await take(gw.id, will.brokerId))) return { allow: false, reason: 'will_taken_by_another_node' };
   return { allow: true, identity, status };
 }
 

@@ -6,6 +6,7 @@
 import { redisReplicasToAck } from '../core/config.ts';
 import { FeedReplicationError, FeedWriter } from '../core/feed.ts';
 import { buildBroker, type Broker } from '../gateway/broker.ts';
+import { ConnectionOwners } from '../gateway/owners.ts';
 import { concernsGateway, GatewayStatusTracker } from '../gateway/status.ts';
 import { buildIngest } from '../ingest/ingest.ts';
 import { LateRollups } from '../ingest/late-rollups.ts';
@@ -76,9 +77,11 @@ export async function buildGatewayPart(ctx: PlatformContext): Promise<GatewayPar
       if (concernsGateway(reason)) await feed.status(enterpriseId, gatewayId, state, reason, at);
     },
   });
-  const reset = await status.resetAfterRestart();
+  // each gateway's live connection across the cluster: a node that starts resets only the gateways no other node holds
+  const owners = new ConnectionOwners(ctx.redis.command, config.redisPrefix, config.mqtt.brokerId);
+  const reset = await status.resetAfterRestart(config.mqtt.brokerId, (ids) => owners.brokersOf(ids));
   if (reset > 0) logger.info({ gateways: reset }, 'gateways marked offline after restart');
-  const broker = await buildBroker(config, { registry, status, logger, metrics, redis: ctx.redis, handleUplink: ingest.handleUplink });
+  const broker = await buildBroker(config, { registry, status, logger, metrics, redis: ctx.redis, handleUplink: ingest.handleUplink, owners });
   return {
     broker,
     ingest,

@@ -11,7 +11,13 @@ import { join, resolve } from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { ensurePrivateDir, makeTreePrivate, PRIVATE_FILE_MODE } from '../core/private-fs.ts';
 
-const PACKAGES = { 'redis-server': 'redis-server', 'redis-sentinel': 'redis-sentinel', influxd: 'influxdb', mosquitto_pub: 'mosquitto-clients', mosquitto: 'mosquitto' } as const;
+const PACKAGES = {
+  'redis-server': 'redis-server',
+  'redis-sentinel': 'redis-sentinel',
+  influxd: 'influxdb',
+  mosquitto_pub: 'mosquitto-clients',
+  mosquitto: 'mosquitto',
+} as const;
 
 /** The setting that points the project at a running server instead of starting this binary. */
 const ALTERNATIVE: Partial<Record<keyof typeof PACKAGES, string>> = { 'redis-server': 'REDIS_URL', influxd: 'INFLUX_URL' };

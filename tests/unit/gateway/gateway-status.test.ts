@@ -22,8 +22,14 @@ class FlakyDb implements Queryable {
       this.failing--;
       throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
     }
-    if (sql.startsWith('UPDATE gateways')) this.current.set(params[0] as string, params[1] as string);
-    if (sql.startsWith('INSERT INTO gateway_events')) this.events.push([params[0] as string, params[1] as string, params[2] as string]);
+    // the tracker's one statement: the stored state changes, and then only, an event is written with it
+    if (sql.includes('UPDATE gateways') && sql.includes('INSERT INTO gateway_events')) {
+      const [gw, state, , reason] = params as [string, string, Date, string];
+      if (this.current.get(gw) !== state) {
+        this.current.set(gw, state);
+        this.events.push([gw, state, reason]);
+      }
+    }
     return { rows: [] };
   }
 }

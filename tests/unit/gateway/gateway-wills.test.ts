@@ -22,7 +22,7 @@ const will = (over: Partial<StoredWill>): StoredWill => ({
 });
 
 describe('decideStoredWill', () => {
-  const cases: { name: string; will: StoredWill; connected?: string[]; want: string }[] = [
+  const cases: { name: string; will: StoredWill; connected?: string[]; takenBy?: string; want: string }[] = [
     { name: 'its own status, gateway away', will: will({}), want: 'allow' },
     { name: "another gateway's command topic", will: will({ topic: 'v1/E2/G2/cmd/open' }), want: 'stored_will_not_own_status_topic' },
     { name: 'its own readings (data is never swept)', will: will({ topic: 'v1/E1/G1/readings' }), want: 'stored_will_not_own_status_topic' },
@@ -32,10 +32,18 @@ describe('decideStoredWill', () => {
     { name: 'not JSON', will: will({ payload: Buffer.from('offline') }), want: 'bad_will_payload' },
     { name: 'not the status schema', will: will({ payload: Buffer.from('{"v":1,"state":"gone"}') }), want: 'bad_will_payload' },
     { name: 'the gateway is connected here again', will: will({}), connected: ['G1'], want: 'stale_will_gateway_connected' },
+    { name: 'connected through another node, or published by one', will: will({}), takenBy: 'other', want: 'will_taken_by_another_node' },
   ];
-  it.each(cases)('$name → $want', async ({ will: w, connected = [], want }) => {
-    const d = await decideStoredWill(w, lookup, (id) => connected.includes(id));
+  it.each(cases)('$name → $want', async ({ will: w, connected = [], takenBy, want }) => {
+    const asked: string[] = [];
+    const take = async (gw: string, broker: string) => {
+      asked.push(`${gw}@${broker}`);
+      return takenBy === undefined;
+    };
+    const d = await decideStoredWill(w, lookup, (id) => connected.includes(id), take);
     expect(d.allow ? 'allow' : d.reason).toBe(want);
+    // the cluster is asked only about a will that passed every other check, for the broker that stored it
+    expect(asked).toEqual(want === 'allow' || takenBy !== undefined ? ['G1@b'] : []);
   });
 });
 

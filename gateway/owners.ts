@@ -1,0 +1,103 @@
+/**
+ * Which connection, on which node, is each gateway's live one — kept in Redis
+ * for the whole cluster (issue #19 §2).
+ *
+ * A connection claims its gateway once authenticated, before aedes registers
+ * it (and so before aedes tells the other nodes to close an older connection
+ * of that id). When a connection ends, it releases the claim only if the claim
+ * is still its own: one that another connection has taken over — here or on
+ * another node — ends without recording the gateway offline and without its
+ * will (the gateway is connected, elsewhere). A will a dead node left behind is
+ * published by one surviving node only, and only if the gateway has not
+ * reconnected meanwhile.
+ *
+ * Key `{prefix}gateway-connection:{gatewayId}` = `{brokerId}|{connectionId}`.
+ */
+import type { Redis } from 'ioredis';
+import { gatewayConnectionKey, storedWillClaimKey } from '../core/redis-keys.ts';
+
+/**
+ * Ends the claim of connection ARGV[1]: 1 if it was still its own, or nobody's (then the gateway has no live
+ * connection); 2 if another connection of this broker (ARGV[2] is `{brokerId}|`) holds it; 0 if one on another broker does.
+ */
+const RELEASE = `
+local v = redis.call('GET', KEYS[1])
+if v == false or v == ARGV[1] then redis.call('DEL', KEYS[1]) return 1 end
+if string.sub(v, 1, string.len(ARGV[2])) == ARGV[2] then return 2 end
+return 0`;
+
+/** What ending a connection's claim found: the gateway `gone` (no other live connection), or taken over `here` or `elsewhere`. */
+export type Release = 'gone' | 'here' | 'elsewhere';
+const RELEASES: Record<number, Release> = { 1: 'gone', 2: 'here', 0: 'elsewhere' };
+
+/**
+ * A stored will of broker ARGV[1] may be published (1) unless the gateway's live connection is on another broker, or
+ * another node has already taken this will (0). The taking is this node's (ARGV[2]) for ARGV[3] ms, so that asking
+ * again (aedes asks twice) gives the same answer; the dead broker's claim is removed with it.
+ */
+const TAKE_WILL = `
+local owner = redis.call('GET', KEYS[1])
+if owner and string.sub(owner, 1, string.len(ARGV[1]) + 1) ~= ARGV[1] .. '|' then return 0 end
+local taker = redis.call('GET', KEYS[2])
+if taker and taker ~= ARGV[2] then return 0 end
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+if owner then redis.call('DEL', KEYS[1]) end
+return 1`;
+
+export class ConnectionOwners {
+  constructor(
+    private readonly redis: Redis,
+    private readonly redisPrefix: string,
+    /** This node's broker id (config `mqtt.brokerId`). */
+    readonly brokerId: string,
+  ) {}
+
+  private value(connectionId: string): string {
+    return `${this.brokerId}|${connectionId}`;
+  }
+
+  /** Makes `connectionId` (of this node) the gateway's live connection. */
+  async claim(gatewayId: string, connectionId: string): Promise<void> {
+    await this.redis.set(gatewayConnectionKey(this.redisPrefix, gatewayId), this.value(connectionId));
+  }
+
+  /** Claims it back for a connection still live here if nobody holds it (a claimant that never got through released it). */
+  async reassert(gatewayId: string, connectionId: string): Promise<boolean> {
+    return (await this.redis.set(gatewayConnectionKey(this.redisPrefix, gatewayId), this.value(connectionId), 'NX')) === 'OK';
+  }
+
+  /** Ends the connection's claim, unless another connection (here or on another node) holds the gateway now. */
+  async release(gatewayId: string, connectionId: string): Promise<Release> {
+    const r = await this.redis.eval(RELEASE, 1, gatewayConnectionKey(this.redisPrefix, gatewayId), this.value(connectionId), `${this.brokerId}|`);
+    return RELEASES[Number(r)] ?? 'gone';
+  }
+
+  /** Whether the connection is still the gateway's live one. */
+  async holds(gatewayId: string, connectionId: string): Promise<boolean> {
+    return (await this.redis.get(gatewayConnectionKey(this.redisPrefix, gatewayId))) === this.value(connectionId);
+  }
+
+  /** The broker each gateway's live connection is on (undefined: none recorded). */
+  async brokersOf(gatewayIds: readonly string[]): Promise<(string | undefined)[]> {
+    if (gatewayIds.length === 0) return [];
+    const values = await this.redis.mget(gatewayIds.map((g) => gatewayConnectionKey(this.redisPrefix, g)));
+    return values.map((v) => (v === null ? undefined : v.slice(0, v.indexOf('|'))));
+  }
+
+  /**
+   * Whether this node may publish the will `willBrokerId` stored for the gateway: not if the gateway is connected
+   * through another broker now, nor if another node took the will first. Asking again gives the same answer.
+   */
+  async takeStoredWill(gatewayId: string, willBrokerId: string): Promise<boolean> {
+    const r = await this.redis.eval(
+      TAKE_WILL,
+      2,
+      gatewayConnectionKey(this.redisPrefix, gatewayId),
+      storedWillClaimKey(this.redisPrefix, gatewayId, willBrokerId),
+      willBrokerId,
+      this.brokerId,
+      60_000,
+    );
+    return r === 1;
+  }
+}
