@@ -45,7 +45,14 @@ export class AlertStore {
   /** Revisions of the alerts this store last read or wrote, for optimistic concurrency. */
   private readonly revs = new Map<string, number>();
 
-  constructor(private readonly db: Db) {}
+  /**
+   * `fence`: run first in every write's transaction; it throws to refuse the write (the rules' store: their lease's
+   * fencing token must still be current, alerts/worker/lease.ts).
+   */
+  constructor(
+    private readonly db: Db,
+    private readonly fence?: (tx: Queryable) => Promise<void>,
+  ) {}
 
   /** The fingerprint's active alert, else its most recent one, else undefined. */
   async current(fingerprint: string): Promise<Alert | undefined> {
@@ -96,6 +103,7 @@ export class AlertStore {
     const after = result.alert;
     if (!after || (after === before && result.events.length === 0)) return { seqs: [] };
     return this.db.transaction(async (tx) => {
+      await this.fence?.(tx);
       await this.writeAlert(tx, before, after);
       return { seqs: result.events.length > 0 ? await this.appendEvents(tx, result.events) : [] };
     });

@@ -314,6 +314,12 @@ export const platformConfigSchema = z.strictObject({
       snapshotIntervalMs: z.number().int().min(10).default(5000),
       /** Entries read from the feed at once. Default 500. */
       readCount: z.number().int().min(1).default(500),
+      /**
+       * The lease under which one node of a cluster runs the rules (with their fencing token, issue #19 §3), ms: renewed
+       * every third of it; a node that dies is replaced once it lapses, and a standby tries every fifth. Platform default
+       * 5,000, so that the rules are taken over within 10 s (the issue's bound): 5 s lapse + 1 s attempt + restore and replay.
+       */
+      leaseMs: z.number().int().min(300).default(5000),
     })
     .prefault({}),
   notify: z
@@ -549,7 +555,12 @@ export function configInputFromEnv(env: NodeJS.ProcessEnv): Record<string, unkno
         }),
       ),
     }),
-    rules: drop({ catalogueFile: env.RULES_CATALOGUE_FILE, tickMs: int(env.RULES_TICK_MS), snapshotIntervalMs: int(env.RULES_SNAPSHOT_INTERVAL_MS) }),
+    rules: drop({
+      catalogueFile: env.RULES_CATALOGUE_FILE,
+      tickMs: int(env.RULES_TICK_MS),
+      snapshotIntervalMs: int(env.RULES_SNAPSHOT_INTERVAL_MS),
+      leaseMs: int(env.RULES_LEASE_MS),
+    }),
     notify: drop({
       webhooks: env.NOTIFY_WEBHOOKS ? env.NOTIFY_WEBHOOKS.split(',').map((u) => u.trim()) : undefined,
       webhookSecret: env.NOTIFY_WEBHOOK_SECRET,

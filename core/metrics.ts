@@ -12,6 +12,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   return {
     registry,
     mqttConnections: new Gauge({ name: 'nss_mqtt_connections', help: 'Connected MQTT clients', registers: [registry] }),
+    rulesLeaseHeld: new Gauge({
+      name: 'nss_rules_lease_held',
+      help: 'Whether this node runs the rules now (holds their lease): 1 or 0',
+      registers: [registry],
+    }),
+    rulesTerms: counter('nss_rules_terms_total', 'Terms of the rules lease this node began (each from the snapshot and the feed)'),
     mqttTakeovers: counter(
       'nss_mqtt_takeovers_total',
       'Gateway connections that ended because a newer connection of the gateway took over, on this node (here) or another (elsewhere): not recorded offline',

@@ -49,3 +49,6 @@ export const storedWillClaimKey = (redisPrefix: string, gatewayId: string, broke
 
 /** The channels of the brokers' cluster emitter: `{channel prefix}{MQTT topic}` (`gateway/cluster.ts`). */
 export const mqttClusterChannelPrefix = (redisPrefix: string): string => `${redisPrefix}mqtt-cluster:`;
+
+/** The lease under which one node runs the rules of a partition (`alerts/worker/lease.ts`); value: the holder's id. */
+export const rulesLeaseKey = (redisPrefix: string, partition: number): string => `${redisPrefix}rules:lease:${partition}`;

@@ -18,6 +18,19 @@ export interface Snapshot {
   engine: EngineSnapshot;
 }
 
+/** The lease a holder saves under (alerts/worker/lease.ts): a save or trim after it lost the lease is refused. */
+export interface SnapshotLease {
+  key: string;
+  holder: string;
+}
+
+/** Saves the snapshot and trims the feed behind it, only while the lease is the holder's; the feed's length, or -1. */
+const SAVE_FENCED = `
+if redis.call('GET', KEYS[3]) ~= ARGV[3] then return -1 end
+redis.call('SET', KEYS[1], ARGV[1])
+if ARGV[2] ~= '0-0' then redis.call('XTRIM', KEYS[2], 'MINID', ARGV[2]) end
+return redis.call('XLEN', KEYS[2])`;
+
 export type LoadedSnapshot = { ok: true; snapshot: Snapshot } | { ok: false; err: unknown };
 
 export class SnapshotStore {
@@ -27,6 +40,7 @@ export class SnapshotStore {
   constructor(
     private readonly redis: Redis,
     redisPrefix: string,
+    private readonly lease?: SnapshotLease,
   ) {
     this.key = snapshotKey(redisPrefix);
     this.feed = feedKey(redisPrefix);
@@ -43,13 +57,27 @@ export class SnapshotStore {
     }
   }
 
-  async save(snapshot: Snapshot): Promise<void> {
-    await this.redis.set(this.key, JSON.stringify(snapshot));
-  }
-
-  /** Drops the feed entries up to `lastId` (reflected in a saved snapshot) and returns the feed's length. */
-  async trim(lastId: string): Promise<number> {
-    if (lastId !== '0-0') await this.redis.xtrim(this.feed, 'MINID', lastId);
+  /**
+   * Saves the snapshot, then drops the feed entries up to its position (reflected in it); returns the feed's length.
+   * Under a lease, both happen only while it is the holder's (one script), else `SnapshotFencedError`.
+   */
+  async save(snapshot: Snapshot): Promise<number> {
+    const text = JSON.stringify(snapshot);
+    if (this.lease) {
+      const len = Number(await this.redis.eval(SAVE_FENCED, 3, this.key, this.feed, this.lease.key, text, snapshot.lastId, this.lease.holder));
+      if (len < 0) throw new SnapshotFencedError();
+      return len;
+    }
+    await this.redis.set(this.key, text);
+    if (snapshot.lastId !== '0-0') await this.redis.xtrim(this.feed, 'MINID', snapshot.lastId);
     return this.redis.xlen(this.feed);
+  }
+}
+
+/** A snapshot save refused: the lease is no longer this holder's. */
+export class SnapshotFencedError extends Error {
+  constructor() {
+    super('the rules lease is no longer this node’s: snapshot not saved, feed not trimmed');
+    this.name = 'SnapshotFencedError';
   }
 }

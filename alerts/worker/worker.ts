@@ -42,7 +42,7 @@ import { compareIds, decodeFields, FeedReader, toRaw } from './feed-reader.ts';
 import { FindingWriter, RULES_RETRY } from './findings.ts';
 import { LedgerSync } from './ledger-sync.ts';
 import { RegisteredLimits } from './registered-limits.ts';
-import { SnapshotStore } from './snapshot-store.ts';
+import { SnapshotStore, type SnapshotLease } from './snapshot-store.ts';
 import { SweepStore } from './sweep-store.ts';
 import { StopWatch } from './stop-watch.ts';
 import { Sweeps } from './sweeps.ts';
@@ -69,6 +69,8 @@ export interface RulesWorkerDeps {
   sweepStore: SweepStore;
   /** Where the planned stops (停产/检修, ledger/stops.ts) are read; without it no stop is watched (stop-watch.ts). */
   plannedStops?: Queryable | undefined;
+  /** The lease this worker runs under in a cluster (lease.ts): its snapshot is saved only while it holds it. */
+  lease?: SnapshotLease | undefined;
 }
 
 type WorkerConfig = Pick<PlatformConfig, 'redisPrefix' | 'rules'>;
@@ -103,7 +105,7 @@ export class RulesWorker {
     const { store, clock, metrics, announce, engine } = deps;
     const log = (this.log = deps.logger.child({ part: 'rules' }));
     this.engine = engine;
-    this.snapshots = new SnapshotStore(deps.redis.command, config.redisPrefix);
+    this.snapshots = new SnapshotStore(deps.redis.command, config.redisPrefix, deps.lease);
     this.coverage = new CoverageGauge(engine, metrics);
     this.stops = deps.plannedStops
       ? new StopWatch({
@@ -299,7 +301,8 @@ export class RulesWorker {
   }
 
   private async saveSnapshot(): Promise<void> {
-    await this.snapshots.save({
+    // entries up to the snapshot's position are reflected in it: dropped with the save
+    const len = await this.snapshots.save({
       v: 1,
       lastId: this.lastId,
       catalogueVersion: this.engine.catalogueVersion,
@@ -307,8 +310,6 @@ export class RulesWorker {
       engine: this.engine.snapshot(),
     });
     this.lastSnapshotAt = this.deps.clock.now();
-    // Entries up to the snapshot's position are reflected in it: drop them.
-    const len = await this.snapshots.trim(this.lastId);
     this.deps.metrics.rulesFeedLag.set(Math.max(0, len - 1));
     this.log.debug({ position: this.lastId, instances: this.engine.instanceCount, feedLength: len }, 'rules snapshot saved');
   }

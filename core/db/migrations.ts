@@ -588,6 +588,18 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX self_reported_hazards_item ON self_reported_hazards(enterprise_id, checklist_item_id) WHERE checklist_item_id IS NOT NULL;
     `,
   },
+  {
+    version: 23,
+    name: 'rules partitions owned under a lease with a fencing token (issue #19 §3): an alert write of the rules checks its token is current',
+    sql: `
+      CREATE TABLE rule_partition_owners (
+        partition    integer PRIMARY KEY CHECK (partition >= 0),
+        token        bigint NOT NULL CHECK (token > 0),
+        owner        text NOT NULL,
+        acquired_at  timestamptz NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Applies pending migrations; returns the versions applied. Safe to call concurrently from one process. */
