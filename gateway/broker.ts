@@ -86,10 +86,12 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisPr
     id: config.mqtt.brokerId,
     persistence: redisPersistence({ conn: redis }),
     mq: clusterEmitter({
-      sub: deps.redis.dedicated('broker-cluster-sub', { maxRetriesPerRequest: null }),
+      // no ready check: INFO is refused on a connection in subscriber mode, which it is again as soon as it reconnects
+      sub: deps.redis.dedicated('broker-cluster-sub', { maxRetriesPerRequest: null, enableReadyCheck: false }),
       pub: deps.redis.dedicated('broker-cluster-pub', { maxRetriesPerRequest: null }),
       channelPrefix: mqttClusterChannelPrefix(config.redisPrefix),
       concurrency,
+      onError: (err) => log.warn({ err: err.message }, 'broker cluster emitter: Redis error'),
     }),
     concurrency,
     // aedes refuses a keepalive beyond its limit with return code 6, which MQTT 3.1.1 reserves: `authenticate` checks it instead

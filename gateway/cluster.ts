@@ -44,7 +44,7 @@ interface Internals {
  * aedes' `mq` for a node of a cluster: `sub` and `pub` are two connections of the node's own (no key prefix),
  * closed with the emitter. `channelPrefix` is `{redisPrefix}mqtt-cluster:`.
  */
-export function clusterEmitter(opts: { sub: Redis; pub: Redis; channelPrefix: string; concurrency: number }): MQEmitter {
+export function clusterEmitter(opts: { sub: Redis; pub: Redis; channelPrefix: string; concurrency: number; onError: (err: Error) => void }): MQEmitter {
   const { channelPrefix } = opts;
   // mqemitter-redis publishes on the message's topic: the channel gets the prefix here
   const publish: (channel: string, message: Buffer) => Promise<number> = opts.pub.publish.bind(opts.pub);
@@ -55,7 +55,9 @@ export function clusterEmitter(opts: { sub: Redis; pub: Redis; channelPrefix: st
     concurrency: opts.concurrency,
     matchEmptyLevels: true, // as aedes' own emitter [MQTT-4.7.1-3]
   });
-  const inner = mq as unknown as Internals & MQEmitterRedis.MQEmitterRedis;
+  const inner = mq as unknown as Internals & MQEmitterRedis.MQEmitterRedis & { state: NodeJS.EventEmitter };
+  // the connections' errors (Redis away: they reconnect by themselves); unhandled, this emitter's 'error' would end the process
+  inner.state.on('error', opts.onError);
   // and its subscriptions (SUBSCRIBE, or PSUBSCRIBE for a filter with wildcards)
   const subTopic = inner._subTopic.bind(inner);
   inner._subTopic = (topic) => {
