@@ -4,7 +4,18 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'var/**', 'console/dist/**', 'console/dist.tmp-*/**', 'eslint.config.js', 'vitest.config.ts', '.dependency-cruiser.cjs'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'var/**',
+      'console/dist/**',
+      'console/dist.tmp-*/**',
+      'eslint.config.js',
+      'vitest.config.ts',
+      '.dependency-cruiser.cjs',
+      'testkit/gc-on-signal.cjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

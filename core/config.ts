@@ -320,6 +320,13 @@ export const platformConfigSchema = z.strictObject({
        * 5,000, so that the rules are taken over within 10 s (the issue's bound): 5 s lapse + 1 s attempt + restore and replay.
        */
       leaseMs: z.number().int().min(300).default(5000),
+      /**
+       * Partitions of the enterprises the rules feed is split into (issue #19 §3): each is run by one node, and the nodes
+       * share them. 1 (default): one node runs all the rules, the others stand by. For N nodes, a few per node (e.g. 4N)
+       * spreads the load and lets a failed node's share go to several. Every node must use the same number; it is
+       * recorded in Redis at the first start (changing it: docs/scaling.md). The platform's default.
+       */
+      partitions: z.number().int().min(1).max(256).default(1),
     })
     .prefault({}),
   notify: z
@@ -560,6 +567,7 @@ export function configInputFromEnv(env: NodeJS.ProcessEnv): Record<string, unkno
       tickMs: int(env.RULES_TICK_MS),
       snapshotIntervalMs: int(env.RULES_SNAPSHOT_INTERVAL_MS),
       leaseMs: int(env.RULES_LEASE_MS),
+      partitions: int(env.RULES_PARTITIONS),
     }),
     notify: drop({
       webhooks: env.NOTIFY_WEBHOOKS ? env.NOTIFY_WEBHOOKS.split(',').map((u) => u.trim()) : undefined,

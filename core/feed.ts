@@ -13,6 +13,7 @@
  */
 import type { Redis } from 'ioredis';
 import { QUALITIES as QUALITY_NAMES, type Quality } from './contract.ts';
+import { partitionOf } from './partitions.ts';
 import { feedKey } from './redis-keys.ts';
 
 /** What ingest hands the feed for each stored item (ingest's decoded `Normalised` items fit it). */
@@ -78,6 +79,8 @@ export interface FeedWriterOptions {
   ackTimeoutMs?: number;
   /** Called with the seconds from an append to its replicas' confirmation. */
   onReplicated?: (seconds: number) => void;
+  /** Partitions of the enterprises (config `rules.partitions`): each entry goes to its enterprise's stream. Default 1. */
+  partitions?: number;
 }
 
 /**
@@ -107,7 +110,7 @@ export class FeedReplicationError extends Error {
  * meanwhile shares the next one — a round trip to the replicas per group, not per message.
  */
 export class FeedWriter {
-  private readonly key: string;
+  private readonly keys: string[];
   private readonly maxLen: number;
   private readonly replicas: number;
   private readonly ackTimeoutMs: number;
@@ -121,7 +124,7 @@ export class FeedWriter {
     redisPrefix: string,
     private readonly opts: FeedWriterOptions = {},
   ) {
-    this.key = feedKey(redisPrefix);
+    this.keys = Array.from({ length: opts.partitions ?? 1 }, (_, p) => feedKey(redisPrefix, p));
     this.maxLen = opts.maxLen ?? 1_000_000;
     this.replicas = opts.replicasToAck ?? 0;
     this.ackTimeoutMs = opts.ackTimeoutMs ?? 1000;
@@ -132,7 +135,7 @@ export class FeedWriter {
     if (items.length === 0) return;
     const connection = this.connection;
     const started = performance.now();
-    await this.redis.xadd(this.key, 'MAXLEN', '~', this.maxLen, '*', 'm', encodeData(enterpriseId, gatewayId, items));
+    await this.redis.xadd(this.keyOf(enterpriseId), 'MAXLEN', '~', this.maxLen, '*', 'm', encodeData(enterpriseId, gatewayId, items));
     if (this.replicas === 0) return;
     // sent after the XADD's reply: on the same connection it covers the entry
     const acked = await this.waitForReplicas();
@@ -149,7 +152,11 @@ export class FeedWriter {
   }
 
   async status(enterpriseId: string, gatewayId: string, state: 'online' | 'offline', reason: string, at: number): Promise<void> {
-    await this.redis.xadd(this.key, 'MAXLEN', '~', this.maxLen, '*', 'm', encodeStatus(enterpriseId, gatewayId, state, reason, at));
+    await this.redis.xadd(this.keyOf(enterpriseId), 'MAXLEN', '~', this.maxLen, '*', 'm', encodeStatus(enterpriseId, gatewayId, state, reason, at));
+  }
+
+  private keyOf(enterpriseId: string): string {
+    return this.keys[partitionOf(enterpriseId, this.keys.length)]!;
   }
 
   /** A WAIT sent after this call: the one not yet sent if there is one, else a new one (after the one in flight). */

@@ -5,11 +5,20 @@
  * (`tests/integration/platform/redis-prefix.test.ts` checks nothing escapes it).
  */
 
-/** The ingest → rules feed: a stream appended before each PUBACK (`core/feed.ts`). */
-export const feedKey = (redisPrefix: string): string => `${redisPrefix}rules:feed`;
+/**
+ * The ingest → rules feed of a partition of the enterprises (`core/partitions.ts`): a stream appended before each
+ * PUBACK (`core/feed.ts`). Partition 0 keeps the key of the unpartitioned feed, so one partition is the feed as it was.
+ */
+export const feedKey = (redisPrefix: string, partition = 0): string => `${redisPrefix}rules:feed${partition === 0 ? '' : `:${partition}`}`;
 
 /** The rules worker's snapshot: its state and the feed position it covers (ADR 0005). */
-export const snapshotKey = (redisPrefix: string): string => `${redisPrefix}rules:snapshot`;
+export const snapshotKey = (redisPrefix: string, partition = 0): string => `${redisPrefix}rules:snapshot${partition === 0 ? '' : `:${partition}`}`;
+
+/** How many partitions the feed is in (config `rules.partitions`): written by the first node, every node must agree. */
+export const rulesPartitionsKey = (redisPrefix: string): string => `${redisPrefix}rules:partitions`;
+
+/** The nodes that take part in running the rules, by when each last said so (a sorted set). */
+export const rulesNodesKey = (redisPrefix: string): string => `${redisPrefix}rules:nodes`;
 
 /** The broker's sessions, subscriptions, queued messages and wills (aedes-persistence-redis, as an ioredis keyPrefix). */
 export const brokerKeyPrefix = (redisPrefix: string): string => `${redisPrefix}mqtt:`;
@@ -46,6 +55,9 @@ export const gatewayConnectionKey = (redisPrefix: string, gatewayId: string): st
 
 /** The node that took a dead broker's stored will of a gateway, so that one node publishes it (`gateway/owners.ts`). */
 export const storedWillClaimKey = (redisPrefix: string, gatewayId: string, brokerId: string): string => `${redisPrefix}gateway-will:${brokerId}:${gatewayId}`;
+
+/** Present while a broker is alive (renewed every heartbeat, `gateway/owners.ts`): the others leave its stored wills to it. */
+export const brokerAliveKey = (redisPrefix: string, brokerId: string): string => `${redisPrefix}broker-alive:${brokerId}`;
 
 /** The channels of the brokers' cluster emitter: `{channel prefix}{MQTT topic}` (`gateway/cluster.ts`). */
 export const mqttClusterChannelPrefix = (redisPrefix: string): string => `${redisPrefix}mqtt-cluster:`;

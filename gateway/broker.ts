@@ -137,6 +137,8 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisPr
 
   // the listener's `clientReady` (pending count, idle limit) runs before the presence one (online), as it always has
   const listener = buildListener(broker, config.mqtt, { clients, metrics: deps.metrics, log, refusals });
+  // alive from now: the other nodes leave the wills this broker stores to it
+  await deps.owners.keepAlive(config.mqtt.heartbeatIntervalMs, (err) => log.warn({ err: err.message }, 'could not say the broker is alive'));
   const presence = trackPresence(broker, clients, { ...deps, log, reassertMs: config.mqtt.heartbeatIntervalMs });
   const revalidation = startRevalidation({ clients, registry: deps.registry, refusals, log });
 
@@ -166,6 +168,7 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisPr
       packetIds.stop();
       revalidation.stop();
       presence.stop();
+      await deps.owners.stopAlive();
       await deps.status.settle();
       redis.disconnect();
     },

@@ -14,7 +14,7 @@
  * Key `{prefix}gateway-connection:{gatewayId}` = `{brokerId}|{connectionId}`.
  */
 import type { Redis } from 'ioredis';
-import { gatewayConnectionKey, storedWillClaimKey } from '../core/redis-keys.ts';
+import { brokerAliveKey, gatewayConnectionKey, storedWillClaimKey } from '../core/redis-keys.ts';
 
 /**
  * Ends the claim of connection ARGV[1]: 1 if it was still its own, or nobody's (then the gateway has no live
@@ -31,11 +31,13 @@ export type Release = 'gone' | 'here' | 'elsewhere';
 const RELEASES: Record<number, Release> = { 1: 'gone', 2: 'here', 0: 'elsewhere' };
 
 /**
- * A stored will of broker ARGV[1] may be published (1) unless the gateway's live connection is on another broker, or
- * another node has already taken this will (0). The taking is this node's (ARGV[2]) for ARGV[3] ms, so that asking
- * again (aedes asks twice) gives the same answer; the dead broker's claim is removed with it.
+ * A stored will of broker ARGV[1] may be published (1) unless that broker is alive (KEYS[3]: it publishes its own
+ * wills; aedes' sweep takes a broker it has not heard from yet for a dead one), the gateway's live connection is on
+ * another broker, or another node has already taken this will (0). The taking is this node's (ARGV[2]) for ARGV[3]
+ * ms, so that asking again (aedes asks twice) gives the same answer; the dead broker's claim is removed with it.
  */
 const TAKE_WILL = `
+if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
 local owner = redis.call('GET', KEYS[1])
 if owner and string.sub(owner, 1, string.len(ARGV[1]) + 1) ~= ARGV[1] .. '|' then return 0 end
 local taker = redis.call('GET', KEYS[2])
@@ -45,12 +47,32 @@ if owner then redis.call('DEL', KEYS[1]) end
 return 1`;
 
 export class ConnectionOwners {
+  private aliveTimer: NodeJS.Timeout | undefined;
+
   constructor(
     private readonly redis: Redis,
     private readonly redisPrefix: string,
     /** This node's broker id (config `mqtt.brokerId`). */
     readonly brokerId: string,
   ) {}
+
+  /**
+   * Says this broker is alive, now and every `everyMs` for 3 × `everyMs` (as aedes' heartbeats), until `stopAlive`:
+   * the other nodes leave its stored wills to it.
+   */
+  async keepAlive(everyMs: number, onError: (err: Error) => void): Promise<void> {
+    const key = brokerAliveKey(this.redisPrefix, this.brokerId);
+    const say = () => this.redis.set(key, '1', 'PX', 3 * everyMs);
+    await say();
+    this.aliveTimer = setInterval(() => void say().catch(onError), everyMs);
+    this.aliveTimer.unref();
+  }
+
+  /** Stops saying so and says it is gone (a clean stop: its connections have ended and published their wills). */
+  async stopAlive(): Promise<void> {
+    clearInterval(this.aliveTimer);
+    await this.redis.del(brokerAliveKey(this.redisPrefix, this.brokerId)).catch(() => undefined);
+  }
 
   private value(connectionId: string): string {
     return `${this.brokerId}|${connectionId}`;
@@ -85,15 +107,16 @@ export class ConnectionOwners {
   }
 
   /**
-   * Whether this node may publish the will `willBrokerId` stored for the gateway: not if the gateway is connected
-   * through another broker now, nor if another node took the will first. Asking again gives the same answer.
+   * Whether this node may publish the will `willBrokerId` stored for the gateway: not if that broker is alive, the
+   * gateway is connected through another broker now, or another node took the will first. Asking again gives the same answer.
    */
   async takeStoredWill(gatewayId: string, willBrokerId: string): Promise<boolean> {
     const r = await this.redis.eval(
       TAKE_WILL,
-      2,
+      3,
       gatewayConnectionKey(this.redisPrefix, gatewayId),
       storedWillClaimKey(this.redisPrefix, gatewayId, willBrokerId),
+      brokerAliveKey(this.redisPrefix, willBrokerId),
       willBrokerId,
       this.brokerId,
       60_000,

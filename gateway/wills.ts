@@ -52,13 +52,13 @@ export type StoredWillDecision =
         | 'stored_will_not_own_status_topic'
         | 'bad_will_payload'
         | 'stale_will_gateway_connected'
-        | 'will_taken_by_another_node';
+        | 'stored_will_not_this_nodes';
     };
 
 /**
  * Decides a stored will against the ledger. `connectedHere(gatewayId)`: whether that gateway has a live connection on
- * this broker; `take(gatewayId, brokerId)`: whether this node may publish the will that broker stored (not if the
- * gateway is connected through another broker now, nor if another node took it: owners.ts).
+ * this broker; `take(gatewayId, brokerId)`: whether this node may publish the will that broker stored (not if that
+ * broker is alive, the gateway is connected through another broker now, or another node took it: owners.ts).
  */
 export async function decideStoredWill(
   will: StoredWill,
@@ -76,7 +76,8 @@ export async function decideStoredWill(
   const status = parseStatusPayload(will.payload);
   if (!status) return { allow: false, reason: 'bad_will_payload' };
   if (connectedHere(gw.id)) return { allow: false, reason: 'stale_will_gateway_connected' };
-  if (typeof will.brokerId === 'string' && !(await take(gw.id, will.brokerId))) return { allow: false, reason: 'will_taken_by_another_node' };
+  // its broker alive (it publishes its own), the gateway connected through another, or another node took it
+  if (typeof will.brokerId === 'string' && !(await take(gw.id, will.brokerId))) return { allow: false, reason: 'stored_will_not_this_nodes' };
   return { allow: true, identity, status };
 }
 

@@ -5,6 +5,7 @@
  */
 import { redisReplicasToAck } from '../core/config.ts';
 import { FeedReplicationError, FeedWriter } from '../core/feed.ts';
+import { agreePartitions } from '../core/partitions.ts';
 import { buildBroker, type Broker } from '../gateway/broker.ts';
 import { ConnectionOwners } from '../gateway/owners.ts';
 import { concernsGateway, GatewayStatusTracker } from '../gateway/status.ts';
@@ -24,12 +25,15 @@ export interface GatewayPart {
 
 export async function buildGatewayPart(ctx: PlatformContext): Promise<GatewayPart> {
   const { config, db, clock, logger, metrics, registry } = ctx;
+  // every node must split the feed alike: refused at start otherwise
+  await agreePartitions(ctx.redis.command, config.redisPrefix, config.rules.partitions);
   // The rules worker's feed: appended before the PUBACK (auto-pipelined: one round trip per burst; fails after 2 retries),
   // and confirmed by redisReplicasToAck replicas (Redis WAIT) so that a failover cannot lose what was acknowledged.
   const feed = new FeedWriter(ctx.redis.dedicated('feed', { maxRetriesPerRequest: 2, enableAutoPipelining: true }), config.redisPrefix, {
     replicasToAck: redisReplicasToAck(config),
     ackTimeoutMs: config.redisAckTimeoutMs,
     onReplicated: (seconds) => metrics.feedReplicationSeconds.observe(seconds),
+    partitions: config.rules.partitions,
   });
   const appendData = async (enterpriseId: string, gatewayId: string, items: Parameters<FeedWriter['data']>[2]): Promise<void> => {
     try {

@@ -10,7 +10,10 @@ import { ResponseService } from '../alerts/response/service.ts';
 import { buildRiskWarnings, type RiskWarnings } from '../alerts/warnings/evaluator.ts';
 import { RiskWarningStore } from '../alerts/warnings/store.ts';
 import { buildRulesWorker, type RulesWorker } from '../alerts/worker/worker.ts';
+import { randomUUID } from 'node:crypto';
 import { PartitionLease } from '../alerts/worker/lease.ts';
+import { agreePartitions } from '../core/partitions.ts';
+import { rulesNodesKey } from '../core/redis-keys.ts';
 import { AlertStore } from '../alerts/store.ts';
 import { buildTaskWorker, type TaskWorker } from '../inspections/tasks/worker.ts';
 import type { PlatformContext, StopStep } from './context.ts';
@@ -20,32 +23,37 @@ export interface RulesPart {
   readonly rules: RulesWorker;
   /** Risk warnings (预警), judged beside the rules (throws on a standby node). */
   readonly warnings: RiskWarnings;
-  /** Whether this node runs the rules now (holds the lease). */
+  /** Whether this node runs any partition of the rules now (holds its lease). */
   readonly active: boolean;
+  /** The partitions this node runs now. */
+  readonly partitions: number[];
   start(): Promise<void>;
   stopSteps: StopStep[];
 }
 
-/** The rules' partition: one for now, so one node of a cluster runs the rules at a time (issue #19 §3). */
-const PARTITION = 0;
-
-/** What one term of the lease runs: the rules worker, the risk warnings, the response sweep and the notifier. */
+/** What one term of a partition's lease runs: its rules worker; partition 0's also the risk warnings, the response sweep and the notifier. */
 interface Term {
   rules: RulesWorker;
-  warnings: RiskWarnings;
+  warnings: RiskWarnings | undefined;
   start(): Promise<void>;
   stopSteps: StopStep[];
 }
 
 /**
- * The rules part of a node. The inspections' task worker (BullMQ, safe on every node) runs on each; the rest runs on
- * the node that holds the rules' lease (alerts/worker/lease.ts), built afresh for each term from the snapshot and the
- * feed, its alert writes fenced by the term's token. A standby node tries for the lease every fifth of it; the holder
- * renews it every third, and stops its term at once when it finds the lease lost.
+ * The rules part of a node. The inspections' task worker (BullMQ, safe on every node) runs on each. The rules run by
+ * partition of the enterprises (`rules.partitions`, core/partitions.ts): a node runs a partition while it holds that
+ * partition's lease (alerts/worker/lease.ts), with a worker built afresh for each term from the partition's snapshot
+ * and feed, its alert writes fenced by the term's token. The nodes share the partitions: each takes free ones up to
+ * its share (the partitions over the live nodes, rounded up; a node is live while it says so within a lease) and
+ * hands back, one at a time and cleanly (a final snapshot, then the release), what it holds beyond it. Every fifth
+ * of a lease a node renews what it holds and looks again; a node that dies is replaced once its leases lapse.
+ * Partition 0's holder also runs what must run once: the notifier, the risk warnings, the response sweep.
  */
 export function buildRulesPart(ctx: PlatformContext): RulesPart {
   const { config, db, clock, logger, metrics, redis, catalogues } = ctx;
   const log = logger.child({ part: 'rules', component: 'lease' });
+  const count = config.rules.partitions;
+  const leaseMs = config.rules.leaseMs;
   // the task worker reads the risk warnings from the database, whichever node judged them
   const warningStore = new RiskWarningStore(db);
   const taskWorker: TaskWorker = buildTaskWorker(config, {
@@ -61,111 +69,144 @@ export function buildRulesPart(ctx: PlatformContext): RulesPart {
     // and the risk warnings an alert is a factor of (an orange or red warning opens a task)
     warningsOf: (enterpriseId) => warningStore.ofEnterprise(enterpriseId),
   });
-  const lease = new PartitionLease(
-    { redis: redis.command, db, redisPrefix: config.redisPrefix, leaseMs: config.rules.leaseMs },
-    PARTITION,
-    config.mqtt.brokerId,
-  );
-  let term: Term | undefined;
+  const node = `${config.mqtt.brokerId}/${randomUUID().slice(0, 8)}`;
+  const leases = Array.from({ length: count }, (_, p) => new PartitionLease({ redis: redis.command, db, redisPrefix: config.redisPrefix, leaseMs }, p, node));
+  const terms = new Map<number, Term>();
+  const renewedAt = new Map<number, number>();
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let busy: Promise<void> = Promise.resolve();
 
-  const endTerm = async (why: string): Promise<void> => {
-    const t = term;
+  const endTerm = async (p: number, why: string, release: boolean): Promise<void> => {
+    const t = terms.get(p);
     if (!t) return;
-    term = undefined;
-    metrics.rulesLeaseHeld.set(0);
-    log.warn({ holder: lease.holder, why }, 'rules term ended');
+    terms.delete(p);
+    metrics.rulesLeaseHeld.set(terms.size);
+    log.warn({ node, partition: p, why }, 'rules term ended');
     for (const step of t.stopSteps) {
       try {
         await step.run();
       } catch (err) {
-        log.error({ err, step: step.name }, 'error while ending the rules term');
+        log.error({ err, step: step.name, partition: p }, 'error while ending the rules term');
       }
     }
+    if (release) await leases[p]!.release().catch(() => undefined);
+    else leases[p]!.lost();
   };
-  const beat = async (): Promise<void> => {
-    if (stopped) return;
-    if (term) {
-      const kept = await lease.renew().catch((err: unknown) => {
-        log.warn({ err: (err as Error).message }, 'could not renew the rules lease');
-        return undefined;
-      });
-      if (kept === false) {
-        lease.lost();
-        await endTerm('lease lost');
-      } else if (kept === true) lastRenewed = Date.now();
-      else if (Date.now() - lastRenewed >= config.rules.leaseMs) {
-        // Redis unreachable for a whole lease: another node may hold it by now
-        lease.lost();
-        await endTerm('lease not renewed in time');
-      }
-      return;
-    }
-    const acquired = await lease.tryAcquire().catch((err: unknown) => {
-      log.warn({ err: (err as Error).message }, 'could not try for the rules lease');
-      return false;
-    });
-    if (!acquired || stopped) return;
-    lastRenewed = Date.now();
-    const t = buildTerm(ctx, taskWorker, lease);
+
+  const startTerm = async (p: number): Promise<void> => {
+    const lease = leases[p]!;
+    renewedAt.set(p, Date.now());
+    const t = buildTerm(ctx, taskWorker, lease, { index: p, count });
     const began = Date.now();
     // the lease is kept while the term starts (loading the ledger and the snapshot may take a while)
-    const keep = setInterval(() => void lease.renew().catch(() => undefined), Math.floor(config.rules.leaseMs / 3));
+    const keep = setInterval(() => void lease.renew().catch(() => undefined), Math.floor(leaseMs / 3));
     try {
       await t.start();
     } catch (err) {
-      log.error({ err }, 'rules term could not start; giving the lease up');
+      log.error({ err, partition: p }, 'rules term could not start; giving the lease up');
       for (const step of t.stopSteps) await step.run().catch(() => undefined);
       await lease.release().catch(() => undefined);
       return;
     } finally {
       clearInterval(keep);
     }
-    term = t;
-    metrics.rulesLeaseHeld.set(1);
+    terms.set(p, t);
+    metrics.rulesLeaseHeld.set(terms.size);
     metrics.rulesTerms.inc();
-    log.info({ holder: lease.holder, token: lease.token, startMs: Date.now() - began }, 'rules term started: this node runs the rules');
+    log.info({ node, partition: p, token: lease.token, startMs: Date.now() - began }, 'rules term started: this node runs the partition');
   };
-  let lastRenewed = 0;
-  const schedule = (): void => {
-    const every = term ? Math.floor(config.rules.leaseMs / 3) : Math.floor(config.rules.leaseMs / 5);
-    timer = setTimeout(() => {
-      busy = beat().finally(() => {
-        if (!stopped) schedule();
+
+  const beat = async (): Promise<void> => {
+    if (stopped) return;
+    const now = Date.now();
+    for (const p of [...terms.keys()]) {
+      const kept = await leases[p]!.renew().catch((err: unknown) => {
+        log.warn({ err: (err as Error).message, partition: p }, 'could not renew a rules lease');
+        return undefined;
       });
-    }, every);
+      if (kept === true) renewedAt.set(p, now);
+      else if (kept === false) await endTerm(p, 'lease lost', false);
+      // Redis unreachable for a whole lease: another node may hold it by now
+      else if (now - (renewedAt.get(p) ?? 0) >= leaseMs) await endTerm(p, 'lease not renewed in time', false);
+    }
+    // this node's share: the partitions over the nodes alive within a lease (itself included)
+    let live = 1;
+    try {
+      const nodes = rulesNodesKey(config.redisPrefix);
+      await redis.command.zadd(nodes, now, node);
+      await redis.command.zremrangebyscore(nodes, '-inf', now - 10 * leaseMs);
+      live = Math.max(1, await redis.command.zcount(nodes, now - leaseMs, '+inf'));
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'could not count the nodes running the rules');
+      return;
+    }
+    const share = Math.ceil(count / live);
+    if (terms.size > share) {
+      // handed back cleanly, the highest first (partition 0, with the notifier, last)
+      const p = Math.max(...terms.keys());
+      await endTerm(p, `more than this node's share (${share} of ${count} over ${live} nodes)`, true);
+      return;
+    }
+    const free = leases.map((_, p) => p).filter((p) => !terms.has(p));
+    for (const p of shuffle(free)) {
+      if (terms.size >= share || stopped) break;
+      const acquired = await leases[p]!.tryAcquire().catch((err: unknown) => {
+        log.warn({ err: (err as Error).message, partition: p }, 'could not try for a rules lease');
+        return false;
+      });
+      if (acquired) await startTerm(p);
+    }
+  };
+  const schedule = (): void => {
+    timer = setTimeout(
+      () => {
+        busy = beat()
+          .catch((err: unknown) => log.error({ err }, 'rules leases: round failed'))
+          .finally(() => {
+            if (!stopped) schedule();
+          });
+      },
+      Math.floor(leaseMs / 5),
+    );
     timer.unref();
+  };
+  const first = (): Term => {
+    const t = terms.get(0);
+    if (!t) throw new Error('this node does not run the rules of partition 0 now (another node holds its lease)');
+    return t;
   };
 
   return {
     get rules(): RulesWorker {
-      if (!term) throw new Error('this node does not run the rules now (another node holds the lease)');
-      return term.rules;
+      return first().rules;
     },
     get warnings(): RiskWarnings {
-      if (!term) throw new Error('this node does not run the rules now (another node holds the lease)');
-      return term.warnings;
+      return first().warnings!;
     },
     get active(): boolean {
-      return term !== undefined;
+      return terms.size > 0;
+    },
+    get partitions(): number[] {
+      return [...terms.keys()].sort((a, b) => a - b);
     },
     start: async () => {
       await taskWorker.start();
-      // the first try at once: a single node runs its rules from the start
+      // the partitions agree with the feed the gateways write, or nothing starts
+      await agreePartitions(redis.command, config.redisPrefix, count);
+      // the first round at once: a single node runs its rules from the start
       await beat();
       schedule();
     },
     stopSteps: [
       {
-        name: 'rules lease',
+        name: 'rules leases',
         run: async () => {
           stopped = true;
           clearTimeout(timer);
           await busy;
-          await endTerm('platform stopping');
-          await lease.release().catch(() => undefined);
+          for (const p of [...terms.keys()]) await endTerm(p, 'platform stopping', true);
+          await redis.command.zrem(rulesNodesKey(config.redisPrefix), node).catch(() => undefined);
         },
       },
       { name: 'task worker', run: () => taskWorker.stop() },
@@ -173,8 +214,18 @@ export function buildRulesPart(ctx: PlatformContext): RulesPart {
   };
 }
 
-/** One term's parts, its alert writes fenced by the lease's token. */
-function buildTerm(ctx: PlatformContext, taskWorker: TaskWorker, lease: PartitionLease): Term {
+/** A copy in random order (Fisher–Yates): nodes trying for free partitions do not all try the same one first. */
+function shuffle<T>(list: readonly T[]): T[] {
+  const out = [...list];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+/** One term's parts, its alert writes fenced by the lease's token; partition 0's with what runs once. */
+function buildTerm(ctx: PlatformContext, taskWorker: TaskWorker, lease: PartitionLease, partition: { index: number; count: number }): Term {
   const { config, db, clock, logger, metrics, announce, redis, catalogues } = ctx;
   // the term's alert writes: each checks, in its transaction, that the term's token is still current
   const store = new AlertStore(db, lease.fence);
@@ -188,7 +239,11 @@ function buildTerm(ctx: PlatformContext, taskWorker: TaskWorker, lease: Partitio
     redis,
     catalogue: catalogues,
     lease: { key: lease.leaseKey, holder: lease.holder },
+    partition,
   });
+  if (partition.index !== 0) {
+    return { rules, warnings: undefined, start: () => rules.start(), stopSteps: [{ name: `rules ${partition.index}`, run: () => rules.stop() }] };
+  }
   // risk warnings (预警) judged from the alarms, data quality and the ledger, re-judged as alerts change
   const warnings = buildRiskWarnings({
     db,

@@ -24,12 +24,21 @@ function group(rows: PointRow[]): Map<string, RulePoint[]> {
 }
 
 export class PointDirectory {
-  constructor(private readonly db: Queryable) {}
+  /** `owns`: the enterprises of the rules worker's partition (default: all); `all` and `ofGateway` give only those. */
+  constructor(
+    private readonly db: Queryable,
+    private readonly owns: (enterpriseId: string) => boolean = () => true,
+  ) {}
 
   /** Every enterprise's points. */
   async all(): Promise<Map<string, RulePoint[]>> {
     const { rows } = await this.db.query<PointRow>(`${SELECT} ORDER BY s.enterprise_id, s.id`);
-    return group(rows);
+    return this.mine(group(rows));
+  }
+
+  private mine(by: Map<string, RulePoint[]>): Map<string, RulePoint[]> {
+    for (const ent of by.keys()) if (!this.owns(ent)) by.delete(ent);
+    return by;
   }
 
   /** One enterprise's points (the coverage API resolves them as the worker does). */
@@ -50,6 +59,6 @@ export class PointDirectory {
       const own = await this.db.query<{ enterprise_id: string }>('SELECT enterprise_id FROM gateways WHERE id = $1', [gatewayId]);
       for (const r of own.rows) by.set(r.enterprise_id, []);
     }
-    return by;
+    return this.mine(by);
   }
 }

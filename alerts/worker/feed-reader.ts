@@ -43,8 +43,9 @@ export class FeedReader {
     private readonly reader: Redis,
     private readonly command: Redis,
     redisPrefix: string,
+    partition = 0,
   ) {
-    this.key = feedKey(redisPrefix);
+    this.key = feedKey(redisPrefix, partition);
   }
 
   /** Up to `count` entries after `lastId`, waiting up to `blockMs` when there are none. */

@@ -32,6 +32,11 @@ export interface FindingWriterDeps {
   onFired: (f: Finding, applied: Applied) => Promise<void>;
   /** Planned stops (stop-watch.ts): a silence or offline raise under a stop in force is held back (`stop:<id>`) and counted. */
   stops?: { suppressionFor(f: Finding): string | undefined; suppressed(root: string, applied: Applied): Promise<void> } | undefined;
+  /**
+   * The enterprises of the worker's partition (default: all). What concerns another enterprise is not written: its
+   * partition's worker does it (the sweeps and the planned stops read the whole ledger and every alert).
+   */
+  owns?: ((enterpriseId: string) => boolean) | undefined;
 }
 
 /** The rules worker's retries (its loop, a finding's write): after 100 ms, doubling up to 5 s (the platform's default). */
@@ -42,6 +47,7 @@ export class FindingWriter {
 
   /** Persists one finding, retrying until it is persisted (or the worker stops, leaving the entry to the next start). */
   async persist(f: Finding): Promise<void> {
+    if (this.deps.owns && !this.deps.owns(f.enterpriseId)) return;
     this.deps.metrics.rulesFindings.inc({ condition: f.condition });
     for (let attempt = 0; ; attempt++) {
       try {
@@ -62,6 +68,7 @@ export class FindingWriter {
     cmd: Command,
     f: Pick<Finding, 'ruleId' | 'enterpriseId' | 'subject'>,
   ): Promise<Applied> {
+    if (this.deps.owns && !this.deps.owns(f.enterpriseId)) return { alert: undefined, events: [], outcome: 'stale', before: undefined };
     const applied = await applyCommand(this.deps.store, target, cmd, this.applyOpts());
     this.record(applied, f);
     return applied;

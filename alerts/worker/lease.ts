@@ -15,7 +15,6 @@
  *   PostgreSQL, so a Redis failover that loses the lease cannot hand out an
  *   old token again.
  */
-import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Db, Queryable } from '../../core/db/db.ts';
 import { rulesLeaseKey } from '../../core/redis-keys.ts';
@@ -32,17 +31,15 @@ const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 export class PartitionLease {
-  /** This holder's id: the node, and a random part (a restarted node is a new holder). */
-  readonly holder: string;
   private current: number | undefined;
   private readonly key: string;
 
+  /** `holder`: this node's id, unique to the process (a restarted node is a new holder), e.g. `{brokerId}/{random}`. */
   constructor(
     private readonly deps: { redis: Redis; db: Db; redisPrefix: string; leaseMs: number },
     readonly partition: number,
-    node: string,
+    readonly holder: string,
   ) {
-    this.holder = `${node}/${randomUUID().slice(0, 8)}`;
     this.key = rulesLeaseKey(deps.redisPrefix, partition);
   }
 

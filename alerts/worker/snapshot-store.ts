@@ -41,9 +41,10 @@ export class SnapshotStore {
     private readonly redis: Redis,
     redisPrefix: string,
     private readonly lease?: SnapshotLease,
+    partition = 0,
   ) {
-    this.key = snapshotKey(redisPrefix);
-    this.feed = feedKey(redisPrefix);
+    this.key = snapshotKey(redisPrefix, partition);
+    this.feed = feedKey(redisPrefix, partition);
   }
 
   /** The saved snapshot; undefined when there is none, `ok: false` when it cannot be parsed. */

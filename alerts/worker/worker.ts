@@ -28,6 +28,7 @@ import type { RedisConnections } from '../../core/connections.ts';
 import type { Db, Queryable } from '../../core/db/db.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Metrics } from '../../core/metrics.ts';
+import { partitionOf } from '../../core/partitions.ts';
 import { registryChangedChannel } from '../../core/redis-keys.ts';
 import type { Announce } from '../bus.ts';
 import { CatalogueSource } from '../rules/catalogue-source.ts';
@@ -71,6 +72,8 @@ export interface RulesWorkerDeps {
   plannedStops?: Queryable | undefined;
   /** The lease this worker runs under in a cluster (lease.ts): its snapshot is saved only while it holds it. */
   lease?: SnapshotLease | undefined;
+  /** The partition of the enterprises this worker runs (core/partitions.ts); default: the only one. */
+  partition?: { index: number; count: number } | undefined;
 }
 
 type WorkerConfig = Pick<PlatformConfig, 'redisPrefix' | 'rules'>;
@@ -105,7 +108,7 @@ export class RulesWorker {
     const { store, clock, metrics, announce, engine } = deps;
     const log = (this.log = deps.logger.child({ part: 'rules' }));
     this.engine = engine;
-    this.snapshots = new SnapshotStore(deps.redis.command, config.redisPrefix, deps.lease);
+    this.snapshots = new SnapshotStore(deps.redis.command, config.redisPrefix, deps.lease, this.partition);
     this.coverage = new CoverageGauge(engine, metrics);
     this.stops = deps.plannedStops
       ? new StopWatch({
@@ -132,11 +135,17 @@ export class RulesWorker {
       running: () => this.running,
       onFired: (f, applied) => this.sweeps.chattering(f, applied),
       stops: this.stops,
+      owns: deps.partition && deps.partition.count > 1 ? ownsOf(deps.partition) : undefined,
     });
     this.sweeps = new Sweeps({ store, sweepStore: deps.sweepStore, engine, writer: this.writer });
     const limits = new RegisteredLimits(deps.overrides, store);
     this.reload = new CatalogueReload({ catalogue: deps.catalogue, limits, engine, coverage: this.coverage, writer: this.writer, clock, metrics, log });
     this.ledger = new LedgerSync({ directory: deps.directory, engine, coverage: this.coverage, reload: this.reload, clock, log });
+  }
+
+  /** The partition this worker runs (0 when the feed is not partitioned). */
+  get partition(): number {
+    return this.deps.partition?.index ?? 0;
   }
 
   /** The feed position processed so far. */
@@ -155,7 +164,7 @@ export class RulesWorker {
     await this.ledger.loadAll();
 
     const { redis } = this.deps;
-    this.feed = new FeedReader(redis.dedicated('rules-reader', { maxRetriesPerRequest: null }), redis.command, this.config.redisPrefix);
+    this.feed = new FeedReader(redis.dedicated('rules-reader', { maxRetriesPerRequest: null }), redis.command, this.config.redisPrefix, this.partition);
     await this.ledger.listen(redis.channels, registryChangedChannel(this.config.redisPrefix));
     await this.stops?.listen(redis.channels, registryChangedChannel(this.config.redisPrefix));
 
@@ -315,6 +324,12 @@ export class RulesWorker {
   }
 }
 
+/** Whether an enterprise is in the partition. */
+const ownsOf =
+  (p: { index: number; count: number }) =>
+  (enterpriseId: string): boolean =>
+    partitionOf(enterpriseId, p.count) === p.index;
+
 /** What the default collaborators are built from: the worker's own deps without them, and the database they read. */
 export type BuildRulesWorkerDeps = Omit<RulesWorkerDeps, 'catalogue' | 'directory' | 'overrides' | 'engine' | 'sweepStore'> & {
   db: Db;
@@ -328,7 +343,7 @@ export function buildRulesWorker(config: WorkerConfig, deps: BuildRulesWorkerDep
   return new RulesWorker(config, {
     ...rest,
     catalogue: deps.catalogue ?? new CatalogueSource(config.rules.catalogueFile),
-    directory: new PointDirectory(db),
+    directory: new PointDirectory(db, deps.partition && deps.partition.count > 1 ? ownsOf(deps.partition) : undefined),
     overrides: new OverrideStore(db),
     // the shipped catalogue until start gives it the one in force
     engine: new RulesEngine(defaultCatalogue()),

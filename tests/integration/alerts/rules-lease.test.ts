@@ -14,6 +14,8 @@ import { transition } from '../../../alerts/state/index.ts';
 import { AlertStore } from '../../../alerts/store.ts';
 import type { Finding } from '../../../alerts/types.ts';
 import { FencedError, PartitionLease } from '../../../alerts/worker/lease.ts';
+import { FeedWriter } from '../../../core/feed.ts';
+import { agreePartitions, partitionOf } from '../../../core/partitions.ts';
 import { SnapshotFencedError, SnapshotStore } from '../../../alerts/worker/snapshot-store.ts';
 import { startPostgres, type TestPostgres } from '../../../testkit/postgres.ts';
 import { startTestRedis } from '../../../testkit/services.ts';
@@ -62,7 +64,8 @@ const alertCount = async () => Number((await db.query<{ n: string }>("SELECT cou
 
 describe('the rules lease', () => {
   const LEASE_MS = 400;
-  const lease = (node: string, partition = 0) => new PartitionLease({ redis, db, redisPrefix: PREFIX, leaseMs: LEASE_MS }, partition, node);
+  let holders = 0;
+  const lease = (node: string, partition = 0) => new PartitionLease({ redis, db, redisPrefix: PREFIX, leaseMs: LEASE_MS }, partition, `${node}/${++holders}`);
 
   it('is held by one node at a time; a clean release lets the next take it at once, with the next token', async () => {
     const a = lease('node-a');
@@ -120,5 +123,30 @@ describe('the rules lease', () => {
     await expect(a.fence(db)).rejects.toBeInstanceOf(FencedError);
     await expect(b.fence(db)).resolves.toBeUndefined();
     await b.release();
+  });
+});
+
+describe('the partitioned feed', () => {
+  it('every entry goes to its enterprise’s partition, status transitions too; partition 0 keeps the unpartitioned key', async () => {
+    const prefix = 'parts:';
+    const writer = new FeedWriter(redis, prefix, { partitions: 4 });
+    const enterprises = ['E1', 'E2', 'E3', 'E4', 'E5', 'E6', 'E7', 'E8'];
+    for (const e of enterprises) {
+      await writer.data(e, `G-${e}`, [{ type: 'reading', point: { id: 'GT-101' }, value: 1, quality: 'good', ts: 1 }]);
+      await writer.status(e, `G-${e}`, 'online', 'connected', 2);
+    }
+    for (let p = 0; p < 4; p++) {
+      const entries = await redis.xrange(feedKey(prefix, p), '-', '+');
+      const of = entries.map(([, fields]) => (JSON.parse(fields[1]!) as { e: string }).e);
+      const expected = enterprises.filter((e) => partitionOf(e, 4) === p).flatMap((e) => [e, e]);
+      expect(of).toEqual(expected);
+    }
+    expect(feedKey(prefix, 0)).toBe('parts:rules:feed');
+  });
+
+  it('every node must count the partitions alike: the first records it, another count is refused naming the setting', async () => {
+    await agreePartitions(redis, 'agree:', 4);
+    await agreePartitions(redis, 'agree:', 4);
+    await expect(agreePartitions(redis, 'agree:', 8)).rejects.toThrow(/RULES_PARTITIONS is 8, but this deployment's rules feed is in 4 partitions/);
   });
 });

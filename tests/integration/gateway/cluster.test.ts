@@ -23,6 +23,7 @@ import { platformProcess, type PlatformProcess } from '../../../testkit/platform
 import { startTestPlatform } from '../../../testkit/platform.ts';
 import { startPostgres, type TestPostgres } from '../../../testkit/postgres.ts';
 import { rawConnect, type RawClient } from '../../../testkit/raw-mqtt.ts';
+import { ConnectionOwners } from '../../../gateway/owners.ts';
 import { startTestServices, type TestServices } from '../../../testkit/services.ts';
 
 let svc: TestServices;
@@ -239,5 +240,28 @@ describe('a node killed with its gateways connected', () => {
     await b.start();
     expect(await statusOf(a.db, moving.gatewayId)).toBe('online');
     expect(await events(a.db, moving.gatewayId)).toEqual(['online:connected']);
+  });
+});
+
+describe('who publishes a will another broker stored', () => {
+  it('not while that broker is alive (one just started, not yet heard of by aedes, included); once, by one node, after it died', async () => {
+    const redis = new Redis(svc.redis.url);
+    try {
+      const b = new ConnectionOwners(redis, 'wl:', 'node-b');
+      const a = new ConnectionOwners(redis, 'wl:', 'node-a');
+      const c = new ConnectionOwners(redis, 'wl:', 'node-c');
+      await b.claim('G1', 'conn-1');
+      await b.keepAlive(60_000, () => undefined);
+      expect(await a.takeStoredWill('G1', 'node-b')).toBe(false); // B is alive: its gateway is connected there
+      await b.stopAlive(); // B gone (its alive mark lapsed, or a clean stop)
+      expect(await a.takeStoredWill('G1', 'node-b')).toBe(true);
+      expect(await a.takeStoredWill('G1', 'node-b')).toBe(true); // asked again (aedes asks twice): the same
+      expect(await c.takeStoredWill('G1', 'node-b')).toBe(false); // another node: A took it
+      // a gateway that reconnected elsewhere meanwhile: its dead broker's will is stale
+      await c.claim('G2', 'conn-2');
+      expect(await a.takeStoredWill('G2', 'node-b')).toBe(false);
+    } finally {
+      redis.disconnect();
+    }
   });
 });

@@ -2,19 +2,24 @@
  * A whole node killed mid-stream (issue #19, proof): three platform nodes —
  * two OS processes and one in this process (to send commands) — behind HAProxy
  * (MQTT in TCP mode, the API in HTTP mode), on one PostgreSQL, Redis and
- * InfluxDB. A simulated fleet streams readings through the balancer; the node
- * that runs the rules (it started first, so it holds their lease) and serves a
- * share of the gateways is killed with SIGKILL. Then:
+ * InfluxDB, the rules in 4 partitions of the enterprises shared by the nodes.
+ * A simulated fleet streams readings through the balancer; a node that runs
+ * some of the partitions and serves a share of the gateways is killed with
+ * SIGKILL. Then:
  *
  * - the gateways reconnect through the balancer to the nodes left;
  * - every acknowledged reading is stored (InfluxDB keeps one point per
  *   series and time: a re-sent one is not a second);
- * - the rules are taken over within the bound (10 s) and a leak before the
- *   kill and one after it are each one alarm;
+ * - its partitions are taken over by the others within the bound (10 s), and
+ *   a leak before the kill and one after it are each one alarm;
  * - no gateway that moved is recorded offline (the dead node's wills are
  *   swept by the survivors and dropped as stale);
  * - a command reaches every gateway on whichever node it now is, and
- *   disabling a gateway cuts its connection there.
+ *   disabling a gateway cuts its connection there;
+ * - the officers' live alarm stream, opened through the balancer (one on
+ *   each node), resumes: one cut by the kill reconnects with its
+ *   Last-Event-ID, as the console's EventSource does, and each shows the
+ *   alarm raised after the kill.
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { Redis } from 'ioredis';
@@ -30,8 +35,11 @@ import { platformProcess, type PlatformProcess } from '../../../testkit/platform
 import { startTestPlatform } from '../../../testkit/platform.ts';
 import { startPostgres, type TestPostgres } from '../../../testkit/postgres.ts';
 import { startTestServices, type TestServices } from '../../../testkit/services.ts';
+import { SseClient } from '../../../testkit/sse.ts';
 
 const PREFIX = 'ha:';
+/** The rules feed in 4 partitions of the enterprises, shared by the nodes. */
+const PARTITIONS = 4;
 const DATABASE = 'ha';
 const FLEET = 6;
 /** The bound the issue sets for taking the rules over (with the default lease of 5 s). */
@@ -89,6 +97,10 @@ function streamThrough(port: number, g: ProvisionedGateway, startTs: number): Fl
   return f;
 }
 
+/** The node holding each partition's lease ('' for none). */
+const holders = async (): Promise<string[]> =>
+  Promise.all(Array.from({ length: PARTITIONS }, async (_, p) => ((await redis.get(rulesLeaseKey(PREFIX, p))) ?? '').split('/')[0]!));
+
 const brokerOf = async (gatewayId: string) => (await redis.get(gatewayConnectionKey(PREFIX, gatewayId)))?.split('|')[0];
 
 beforeAll(async () => {
@@ -101,10 +113,11 @@ beforeAll(async () => {
     INFLUX_DB: DATABASE,
     MQTT_BROKER_ID: brokerId,
     MQTT_HEARTBEAT_INTERVAL_MS: '500',
+    RULES_PARTITIONS: String(PARTITIONS),
     LOG_LEVEL: 'warn',
   });
   n1 = platformProcess(svc, { name: 'ha1', env: env('node-1') });
-  await n1.start(); // first: it takes the rules' lease
+  await n1.start(); // first: it takes every partition of the rules, then hands some back as the others come
   n2 = platformProcess(svc, { name: 'ha2', env: env('node-2') });
   await n2.start();
   ({ platform: n3 } = await startTestPlatform(svc, 'ha3', {
@@ -113,6 +126,7 @@ beforeAll(async () => {
     influx: { url: svc.influx.url, database: DATABASE },
     parts: ['gateway', 'rules', 'api'],
     mqtt: { host: '127.0.0.1', port: 0, brokerId: 'node-3', heartbeatIntervalMs: 500 },
+    rules: { partitions: PARTITIONS },
   }));
   lb = await startHaproxy([
     { name: 'node-1', mqttPort: n1.mqttPort, httpPort: n1.httpPort },
@@ -131,8 +145,35 @@ afterAll(async () => {
   await svc?.stop();
 });
 
+/** A live alarm stream through the balancer that reconnects, with its Last-Event-ID, when its node goes away. */
+async function resumingStream(token: string) {
+  const url = `http://127.0.0.1:${lb.httpPort}/api/v1/alerts/stream`;
+  let client = await SseClient.open(url, { authorization: `Bearer ${token}` });
+  let reconnects = 0;
+  return {
+    get reconnects() {
+      return reconnects;
+    },
+    async until(pred: (data: string) => boolean): Promise<void> {
+      for (;;) {
+        try {
+          await client.until((f) => pred(f.data), 20_000);
+          return;
+        } catch (err) {
+          const last = client.frames.at(-1)?.id;
+          if (!/ended/.test((err as Error).message)) throw err;
+          reconnects++;
+          client = await SseClient.open(url, { authorization: `Bearer ${token}`, ...(last ? { 'last-event-id': last } : {}) });
+        }
+      }
+    },
+    close: () => client.close(),
+  };
+}
+
 describe('three nodes behind HAProxy, one killed with SIGKILL mid-stream', () => {
   const fleet: FleetGateway[] = [];
+  const streams: Awaited<ReturnType<typeof resumingStream>>[] = [];
   const figures: Record<string, number> = {};
 
   afterAll(() => {
@@ -140,11 +181,22 @@ describe('three nodes behind HAProxy, one killed with SIGKILL mid-stream', () =>
       f.stop();
       f.client.end(true);
     }
+    for (const s of streams) s.close();
     console.error(`node failover figures: ${JSON.stringify(figures)}`);
   });
 
   it('streams through every node, and a leak is one alarm', async () => {
-    expect(await redis.get(rulesLeaseKey(PREFIX, 0))).toMatch(/^node-1\//);
+    // the partitions are shared: none left without a holder, none of the three nodes over its share (⌈4 / 3⌉ = 2), node-1 among them
+    await expect
+      .poll(
+        async () => {
+          const h = await holders();
+          const per = (n: string) => h.filter((x) => x === n).length;
+          return h.every((x) => x !== '') && ['node-1', 'node-2', 'node-3'].every((n) => per(n) <= 2) && per('node-1') > 0;
+        },
+        { timeout: 20_000 },
+      )
+      .toBe(true);
     const api = new AdminClient(`http://127.0.0.1:${lb.httpPort}`, n3.adminToken);
     const start = Date.now() - 20 * 60_000;
     for (let i = 0; i < FLEET; i++) {
@@ -153,8 +205,11 @@ describe('three nodes behind HAProxy, one killed with SIGKILL mid-stream', () =>
     }
     await expect.poll(async () => new Set(await Promise.all(fleet.map((f) => brokerOf(f.g.gatewayId)))).size, { timeout: 15_000 }).toBe(3);
     await expect.poll(() => fleet.every((f) => f.acked.length > 10), { timeout: 15_000 }).toBe(true);
+    // the officers' live stream, one through the balancer to each node (round robin)
+    for (let i = 0; i < 3; i++) streams.push(await resumingStream(n3.adminToken));
     fleet[0]!.value = 30; // ≥ 25 %LEL: the first grade
     await expect.poll(() => alarms('E-HA0'), { timeout: 15_000 }).toBe(1);
+    for (const s of streams) await s.until((d) => d.includes('E-HA0'));
   });
 
   it('after the kill: the gateways reconnect, the rules are taken over within the bound, a new leak is one alarm, the old one still one', async () => {
@@ -162,7 +217,7 @@ describe('three nodes behind HAProxy, one killed with SIGKILL mid-stream', () =>
     expect(onDead.length).toBeGreaterThan(0);
     const killedAt = Date.now();
     await n1.kill9();
-    await expect.poll(async () => (await redis.get(rulesLeaseKey(PREFIX, 0))) ?? '', { timeout: TAKEOVER_BOUND_MS, interval: 50 }).toMatch(/^node-[23]\//);
+    await expect.poll(async () => (await holders()).every((h) => h === 'node-2' || h === 'node-3'), { timeout: TAKEOVER_BOUND_MS, interval: 50 }).toBe(true);
     figures.rulesTakeoverMs = Date.now() - killedAt;
     await expect
       .poll(async () => (await Promise.all(fleet.map((f) => brokerOf(f.g.gatewayId)))).every((b) => b === 'node-2' || b === 'node-3'), { timeout: 15_000 })
@@ -175,6 +230,10 @@ describe('three nodes behind HAProxy, one killed with SIGKILL mid-stream', () =>
     await expect.poll(() => alarms(moved.g.enterpriseId), { timeout: 15_000 }).toBe(1);
     fleet[0]!.value = 30; // still leaking: the same alarm
     expect(await alarms('E-HA0')).toBe(1);
+    // every live stream shows the new alarm; the one the kill cut has reconnected to another node
+    for (const s of streams) await s.until((d) => d.includes(moved.g.enterpriseId));
+    figures.streamsReconnected = streams.reduce((n, s) => n + s.reconnects, 0);
+    expect(figures.streamsReconnected).toBeGreaterThan(0);
   });
 
   it('every acknowledged reading is stored once; no gateway is recorded offline', async () => {

@@ -32,7 +32,7 @@ describe('decideStoredWill', () => {
     { name: 'not JSON', will: will({ payload: Buffer.from('offline') }), want: 'bad_will_payload' },
     { name: 'not the status schema', will: will({ payload: Buffer.from('{"v":1,"state":"gone"}') }), want: 'bad_will_payload' },
     { name: 'the gateway is connected here again', will: will({}), connected: ['G1'], want: 'stale_will_gateway_connected' },
-    { name: 'connected through another node, or published by one', will: will({}), takenBy: 'other', want: 'will_taken_by_another_node' },
+    { name: 'its broker alive, connected through another, or taken by another node', will: will({}), takenBy: 'other', want: 'stored_will_not_this_nodes' },
   ];
   it.each(cases)('$name → $want', async ({ will: w, connected = [], takenBy, want }) => {
     const asked: string[] = [];
