@@ -251,8 +251,7 @@ function parseHaproxy(text: string): HaproxySection[] {
 
 const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-const directive = (s: HaproxySection, ...keyword: string[]): string[][] =>
-  s.lines.filter((words) => keyword.every((k, i) => words[i] === k));
+const directive = (s: HaproxySection, ...keyword: string[]): string[][] => s.lines.filter((words) => keyword.every((k, i) => words[i] === k));
 
 /** The platform nodes: services that run this repository's main.ts, outside any profile. */
 const nodes = services.filter(([, s]) => runsPlatform(s) && (s.profiles ?? []).length === 0);
@@ -297,7 +296,7 @@ describe('docker-compose.yml runs the HA topology (issue #19, docs/scaling.md)',
     }
   });
 
-  it('the Sentinels watch a master that has a replica, under the nodes\' master name, with a majority quorum', () => {
+  it("the Sentinels watch a master that has a replica, under the nodes' master name, with a majority quorum", () => {
     const master = environment(nodes[0]![1]).REDIS_MASTER_NAME!;
     const sentinels = services.filter(([, s]) => argv(s).join(' ').includes('--sentinel'));
     expect(sentinels.length).toBeGreaterThanOrEqual(3);
@@ -341,7 +340,11 @@ describe('docker-compose.yml runs the HA topology (issue #19, docs/scaling.md)',
 
   it('ports are published by haproxy only', () => {
     for (const [name, s] of services) if (name !== 'haproxy') expect(published(s), `${name} publishes ports`).toEqual([]);
-    expect(published(compose.services.haproxy!).map((p) => p.container).sort((a, b) => a - b)).toEqual([1883, 8080]);
+    expect(
+      published(compose.services.haproxy!)
+        .map((p) => p.container)
+        .sort((a, b) => a - b),
+    ).toEqual([1883, 8080]);
   });
 
   describe('haproxy balances MQTT and the API over every node, with health checks (deploy/haproxy.cfg)', () => {
