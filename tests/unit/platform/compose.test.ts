@@ -381,6 +381,12 @@ describe('docker-compose.yml runs the HA topology (issue #19, docs/scaling.md)',
       for (const { container } of published(haproxy)) behind(container);
     });
 
+    it("HAProxy accepts the file (Debian's haproxy -c, the binary testkit/haproxy.ts runs)", () => {
+      // the nodes' names resolve only on the compose network: the file starts them unresolved (init-addr none)
+      const out = execFileSync('/usr/sbin/haproxy', ['-c', '-f', config.file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      expect(out).toMatch(/Configuration file is valid/);
+    });
+
     it('MQTT (1883): a TCP backend with every node, each checked', () => {
       const { frontend, backend } = behind(1883);
       expect(directive(frontend, 'mode', 'tcp')).toHaveLength(1);
