@@ -64,3 +64,6 @@ export const mqttClusterChannelPrefix = (redisPrefix: string): string => `${redi
 
 /** The lease under which one node runs the rules of a partition (`alerts/worker/lease.ts`); value: the holder's id. */
 export const rulesLeaseKey = (redisPrefix: string, partition: number): string => `${redisPrefix}rules:lease:${partition}`;
+
+/** Digests of gateway secrets verified by any node (a hash: gateway id → digest), `gateway/verified-secrets.ts`. */
+export const verifiedSecretsKey = (redisPrefix: string): string => `${redisPrefix}gateway-verified`;

@@ -13,7 +13,7 @@ import type { AedesOptions, AuthenticateError, Client } from 'aedes';
 import type { PlatformConfig } from '../core/config.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Metrics } from '../core/metrics.ts';
-import { VerifiedSecretCache, VerifyGate, decoyHash, verifySecret } from '../ledger/credentials.ts';
+import { VerifiedSecretCache, VerifyGate, decoyHash, verifySecret, type SharedVerifiedSecrets } from '../ledger/credentials.ts';
 import type { Registry } from '../ledger/registry.ts';
 import { decideWill, type GatewayIdentity } from './acl.ts';
 import type { BrokerClients } from './clients.ts';
@@ -36,6 +36,8 @@ export interface AuthenticationDeps {
   sessionConnecting: (clientId: string, persistent: boolean) => Promise<void>;
   /** Claims the gateway for this connection across the cluster, once it is let in (owners.ts). */
   claim: (client: Client, gatewayId: string) => Promise<void>;
+  /** The cluster's verified-secret digests (verified-secrets.ts): a gateway verified by any node is not checked by scrypt again. */
+  sharedSecrets?: SharedVerifiedSecrets;
 }
 
 /** aedes' `preConnect` and `authenticate` hooks. */
@@ -45,7 +47,7 @@ export function authenticationHooks(
 ): Required<Pick<AedesOptions, 'preConnect' | 'authenticate'>> {
   const { clients, refusals } = deps;
   const { refuse, refuseQuietly } = refusals;
-  const secrets = new VerifiedSecretCache();
+  const secrets = new VerifiedSecretCache(undefined, deps.sharedSecrets);
   const secretChecks = new VerifyGate(config.maxConcurrentSecretChecks);
 
   return {
@@ -87,7 +89,8 @@ export function authenticationHooks(
         // an unknown id is checked against a decoy hash: it takes as long to refuse as a wrong secret (no enumeration by timing)
         const stored = gw?.secretHash ?? (await decoyHash());
         const ok =
-          (gw !== undefined && secrets.has(gw.id, secret, stored)) ||
+          // asked for an unknown id too, against the decoy (never matches): the same round trip either way. Redis away: scrypt
+          ((await secrets.hasShared(gw?.id ?? username, secret, stored).catch(() => false)) && gw !== undefined) ||
           (await secretChecks.run(
             () => {
               deps.metrics.mqttSecretChecks.inc();

@@ -59,6 +59,8 @@ export function authorizationHooks(deps: AuthorizationDeps): Required<Pick<Aedes
               refuse('will', d.reason, { clientId: (packet as StoredWill).clientId, topic: packet.topic });
               return done(new Error(`stored will refused: ${d.reason}`));
             }
+            // what this node last recorded of the gateway may be old (it was here before it went to the dead node)
+            deps.status.forget(d.identity.gatewayId);
             void deps.status.set(d.identity.enterpriseId, d.identity.gatewayId, d.status.state, 'last_will');
             done(null);
           },

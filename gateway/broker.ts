@@ -39,6 +39,7 @@ import { authenticationHooks } from './authenticate.ts';
 import { authorizationHooks, type UplinkHandler } from './authorize.ts';
 import { BrokerClients, trackPresence } from './clients.ts';
 import { clusterEmitter } from './cluster.ts';
+import { redisVerifiedSecrets } from './verified-secrets.ts';
 import { moveLegacyBrokerKeys } from './legacy-keys.ts';
 import { buildListener } from './listener.ts';
 import type { ConnectionOwners } from './owners.ts';
@@ -92,6 +93,12 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisPr
       channelPrefix: mqttClusterChannelPrefix(config.redisPrefix),
       concurrency,
       onError: (err) => log.warn({ err: err.message }, 'broker cluster emitter: Redis error'),
+      brokerId: config.mqtt.brokerId,
+      newestHere: async (clientId) => {
+        const c = clients.authenticated(clientId);
+        const connectionId = c && !c.closed ? clients.connectionIds.get(c) : undefined;
+        return connectionId !== undefined && (await deps.owners.holds(clientId, connectionId));
+      },
     }),
     concurrency,
     // aedes refuses a keepalive beyond its limit with return code 6, which MQTT 3.1.1 reserves: `authenticate` checks it instead
@@ -110,6 +117,7 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisPr
       // the markers exist once the broker does; a CONNECT is only authenticated after that
       sessionConnecting: (clientId, persistent) => sessionMarkers.connecting(clientId, persistent),
       claim: (client, gatewayId) => clients.claim(client, gatewayId, deps.owners),
+      sharedSecrets: redisVerifiedSecrets(deps.redis.command, config.redisPrefix),
     }),
     ...authorizationHooks({ registry: deps.registry, status: deps.status, log, clients, refusals, handleUplink: deps.handleUplink, owners: deps.owners }),
   });

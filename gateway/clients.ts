@@ -6,7 +6,11 @@
  * their connection is ready and offline when their live connection ends.
  */
 import { randomUUID } from 'node:crypto';
-import type { Aedes, Client } from 'aedes';
+import type { Aedes, Client, PublishPacket } from 'aedes';
+
+interface WillStore {
+  putWill(client: Client, packet: PublishPacket): Promise<void>;
+}
 import type { Logger } from '../core/logger.ts';
 import type { Metrics } from '../core/metrics.ts';
 import type { GatewayIdentity } from './acl.ts';
@@ -59,11 +63,15 @@ export class BrokerClients {
   async claim(client: Client, gatewayId: string, owners: ConnectionOwners): Promise<void> {
     const connectionId = randomUUID();
     this.connectionIds.set(client, connectionId);
-    await owners.claim(gatewayId, connectionId);
-    // one that ends before it got through gives the claim up again, unless another has taken it meanwhile
+    // one that ends before it got through gives the claim up again, unless another has taken it meanwhile (listening
+    // first: it may close while the claim is written, and a closed one is never registered, so no disconnect follows)
+    const giveUp = () => void owners.release(gatewayId, connectionId).catch(() => undefined);
     (client.conn as NodeJS.EventEmitter).once('close', () => {
-      if (!this.ready.has(client)) void owners.release(gatewayId, connectionId).catch(() => undefined);
+      if (!this.ready.has(client)) giveUp();
     });
+    if (client.closed) return; // aedes does not register a closed one: nothing to claim
+    await owners.claim(gatewayId, connectionId);
+    if (client.closed) giveUp();
   }
 
   /** Why a client's connection ended, for its offline transition. */
@@ -112,6 +120,10 @@ export function trackPresence(
     if (!id) return;
     clients.ready.add(client);
     clients.live.set(id.gatewayId, client);
+    // aedes' takeover on this node deletes the stored will of the gateway after the new connection stored its own
+    // (same key): stored again, for the other nodes to publish if this one dies
+    const will = (client as Client & { will?: PublishPacket | null }).will;
+    if (will) (broker as unknown as { persistence: WillStore }).persistence.putWill(client, will).catch(() => undefined);
     deps.metrics.mqttConnections.set(broker.connectedClients);
     void deps.status.set(id.enterpriseId, id.gatewayId, 'online', 'connected');
   });

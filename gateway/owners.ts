@@ -31,13 +31,13 @@ export type Release = 'gone' | 'here' | 'elsewhere';
 const RELEASES: Record<number, Release> = { 1: 'gone', 2: 'here', 0: 'elsewhere' };
 
 /**
- * A stored will of broker ARGV[1] may be published (1) unless that broker is alive (KEYS[3]: it publishes its own
+ * A stored will of broker ARGV[1] may be published (1) unless that broker is alive (2; KEYS[3]: it publishes its own
  * wills; aedes' sweep takes a broker it has not heard from yet for a dead one), the gateway's live connection is on
  * another broker, or another node has already taken this will (0). The taking is this node's (ARGV[2]) for ARGV[3]
  * ms, so that asking again (aedes asks twice) gives the same answer; the dead broker's claim is removed with it.
  */
 const TAKE_WILL = `
-if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+if redis.call('EXISTS', KEYS[3]) == 1 then return 2 end
 local owner = redis.call('GET', KEYS[1])
 if owner and string.sub(owner, 1, string.len(ARGV[1]) + 1) ~= ARGV[1] .. '|' then return 0 end
 local taker = redis.call('GET', KEYS[2])
@@ -110,7 +110,7 @@ export class ConnectionOwners {
    * Whether this node may publish the will `willBrokerId` stored for the gateway: not if that broker is alive, the
    * gateway is connected through another broker now, or another node took the will first. Asking again gives the same answer.
    */
-  async takeStoredWill(gatewayId: string, willBrokerId: string): Promise<boolean> {
+  async takeStoredWill(gatewayId: string, willBrokerId: string): Promise<WillTaking> {
     const r = await this.redis.eval(
       TAKE_WILL,
       3,
@@ -121,6 +121,12 @@ export class ConnectionOwners {
       this.brokerId,
       60_000,
     );
-    return r === 1;
+    return r === 1 ? 'publish' : r === 2 ? 'broker_alive' : 'not_ours';
   }
 }
+
+/**
+ * Whether this node publishes a stored will: yes; no, its broker is alive (it publishes its own: the will is left in
+ * the store); no, the gateway is connected through another broker or another node took the will (it is stale).
+ */
+export type WillTaking = 'publish' | 'broker_alive' | 'not_ours';

@@ -80,7 +80,8 @@ export class GatewayStatusTracker {
     const brokers = brokersOf ? await brokersOf(online) : [];
     const mine = online.filter((_, i) => brokers[i] === undefined || brokers[i] === brokerId);
     const { rows } = await this.deps.db.query<{ id: string }>(
-      "UPDATE gateways SET status = 'offline', status_changed_at = $1 WHERE id = ANY($2::text[]) AND status = 'online' RETURNING id",
+      // not one that came online elsewhere since it was looked at
+      "UPDATE gateways SET status = 'offline', status_changed_at = $1 WHERE id = ANY($2::text[]) AND status = 'online' AND (status_changed_at IS NULL OR status_changed_at < $1) RETURNING id",
       [now, mine],
     );
     for (const r of rows) {

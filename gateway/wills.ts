@@ -52,7 +52,8 @@ export type StoredWillDecision =
         | 'stored_will_not_own_status_topic'
         | 'bad_will_payload'
         | 'stale_will_gateway_connected'
-        | 'stored_will_not_this_nodes';
+        | 'stored_will_not_this_nodes'
+        | 'stored_will_broker_alive';
     };
 
 /**
@@ -64,7 +65,7 @@ export async function decideStoredWill(
   will: StoredWill,
   lookup: (gatewayId: string) => Promise<GatewayRecord | undefined>,
   connectedHere: (gatewayId: string) => boolean,
-  take: (gatewayId: string, brokerId: string) => Promise<boolean>,
+  take: (gatewayId: string, brokerId: string) => Promise<'publish' | 'broker_alive' | 'not_ours'>,
 ): Promise<StoredWillDecision> {
   if (typeof will.clientId !== 'string' || will.clientId === '') return { allow: false, reason: 'will_without_client_id' };
   const gw = await lookup(will.clientId);
@@ -76,8 +77,13 @@ export async function decideStoredWill(
   const status = parseStatusPayload(will.payload);
   if (!status) return { allow: false, reason: 'bad_will_payload' };
   if (connectedHere(gw.id)) return { allow: false, reason: 'stale_will_gateway_connected' };
-  // its broker alive (it publishes its own), the gateway connected through another, or another node took it
-  if (typeof will.brokerId === 'string' && !(await take(gw.id, will.brokerId))) return { allow: false, reason: 'stored_will_not_this_nodes' };
+  if (typeof will.brokerId === 'string') {
+    const taking = await take(gw.id, will.brokerId);
+    // its broker is alive: it publishes its own (the will stays in the store)
+    if (taking === 'broker_alive') return { allow: false, reason: 'stored_will_broker_alive' };
+    // the gateway connected through another broker, or another node took it: stale
+    if (taking === 'not_ours') return { allow: false, reason: 'stored_will_not_this_nodes' };
+  }
   return { allow: true, identity, status };
 }
 
@@ -112,6 +118,8 @@ export function guardStoredWills(
           yield will;
           continue;
         }
+        // a live broker's will is its own business: left in the store, not counted as a refusal
+        if (d.reason === 'stored_will_broker_alive') continue;
         onDropped(will, d.reason);
         if (typeof will.clientId === 'string' && typeof will.brokerId === 'string') {
           await persistence.delWill({ id: will.clientId, brokerId: will.brokerId }).catch((err: unknown) => onError(err as Error));

@@ -47,26 +47,54 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
   }
 }
 
+/** Where the verified-secret digests of every node are kept too (the cluster's Redis: gateway/verified-secrets.ts). */
+export interface SharedVerifiedSecrets {
+  get(gatewayId: string): Promise<string | undefined>;
+  set(gatewayId: string, digest: string): Promise<void>;
+}
+
 /**
  * Remembers secrets that verified, keyed by gateway and stored hash, so a
  * reconnect storm (every gateway at once after a restart) costs one SHA-256
- * per connection instead of one scrypt. Holds digests, never secrets.
+ * per connection instead of one scrypt. Holds digests, never secrets. With a
+ * `shared` store the digests are the cluster's: a gateway that moves to another
+ * node (its own died) or comes back to a restarted one is not checked by scrypt
+ * again. A gateway secret is 32 random bytes (generateSecret), so its SHA-256
+ * digest gives away nothing a search could use.
  */
 export class VerifiedSecretCache {
   private readonly entries = new Map<string, string>();
-  constructor(private readonly max = 100_000) {}
+  constructor(
+    private readonly max = 100_000,
+    private readonly shared?: SharedVerifiedSecrets,
+  ) {}
   private digest(secret: string, stored: string): string {
     return createHash('sha256').update(stored).update('\0').update(secret).digest('base64url');
   }
   has(gatewayId: string, secret: string, stored: string): boolean {
     return this.entries.get(gatewayId) === this.digest(secret, stored);
   }
+  /** `has`, or else whether another node (or this one before a restart) verified it; then it is remembered here too. */
+  async hasShared(gatewayId: string, secret: string, stored: string): Promise<boolean> {
+    if (this.has(gatewayId, secret, stored)) return true;
+    if (!this.shared) return false;
+    const digest = this.digest(secret, stored);
+    const known = await this.shared.get(gatewayId);
+    if (known === undefined || known.length !== digest.length || !timingSafeEqual(Buffer.from(known), Buffer.from(digest))) return false;
+    this.keep(gatewayId, digest);
+    return true;
+  }
   remember(gatewayId: string, secret: string, stored: string): void {
-    if (this.entries.size >= this.max) this.entries.clear();
-    this.entries.set(gatewayId, this.digest(secret, stored));
+    const digest = this.digest(secret, stored);
+    this.keep(gatewayId, digest);
+    void this.shared?.set(gatewayId, digest).catch(() => undefined); // only a cache: a lost write costs one scrypt later
   }
   forget(gatewayId: string): void {
     this.entries.delete(gatewayId);
+  }
+  private keep(gatewayId: string, digest: string): void {
+    if (this.entries.size >= this.max) this.entries.clear();
+    this.entries.set(gatewayId, digest);
   }
 }
 

@@ -72,44 +72,73 @@ export function buildRulesPart(ctx: PlatformContext): RulesPart {
   const node = `${config.mqtt.brokerId}/${randomUUID().slice(0, 8)}`;
   const leases = Array.from({ length: count }, (_, p) => new PartitionLease({ redis: redis.command, db, redisPrefix: config.redisPrefix, leaseMs }, p, node));
   const terms = new Map<number, Term>();
+  /** The partitions whose lease this node holds: a term starting, running or ending. Renewed on their own timer. */
+  const leased = new Set<number>();
   const renewedAt = new Map<number, number>();
   let timer: NodeJS.Timeout | undefined;
+  let renewTimer: NodeJS.Timeout | undefined;
   let stopped = false;
-  let busy: Promise<void> = Promise.resolve();
+  // the rounds and the ends of terms, one at a time (an end queued by the renewal runs between rounds)
+  let chain: Promise<void> = Promise.resolve();
+  const serial = (work: () => Promise<void>): Promise<void> =>
+    (chain = chain.then(work).catch((err: unknown) => log.error({ err }, 'rules leases: round failed')));
 
   const endTerm = async (p: number, why: string, release: boolean): Promise<void> => {
     const t = terms.get(p);
-    if (!t) return;
     terms.delete(p);
     metrics.rulesLeaseHeld.set(terms.size);
-    log.warn({ node, partition: p, why }, 'rules term ended');
-    for (const step of t.stopSteps) {
-      try {
-        await step.run();
-      } catch (err) {
-        log.error({ err, step: step.name, partition: p }, 'error while ending the rules term');
+    if (t) {
+      log.warn({ node, partition: p, why }, 'rules term ended');
+      for (const step of t.stopSteps) {
+        try {
+          await step.run();
+        } catch (err) {
+          log.error({ err, step: step.name, partition: p }, 'error while ending the rules term');
+        }
       }
     }
-    if (release) await leases[p]!.release().catch(() => undefined);
-    else leases[p]!.lost();
+    if (release && leased.has(p)) await leases[p]!.release().catch(() => undefined);
+    leased.delete(p);
+  };
+  /** The lease of `p` is gone: its writes are refused from now (the token is forgotten), its term is ended next. */
+  const lost = (p: number, why: string): void => {
+    if (!leased.delete(p)) return;
+    leases[p]!.lost();
+    void serial(() => endTerm(p, why, false));
+  };
+
+  // every held lease renewed every third of it, whatever the rounds are doing (a term starting or ending may take long)
+  const renewAll = async (): Promise<void> => {
+    const now = Date.now();
+    for (const p of [...leased]) {
+      const kept = await leases[p]!.renew().catch((err: unknown) => {
+        log.warn({ err: (err as Error).message, partition: p }, 'could not renew a rules lease');
+        return undefined;
+      });
+      if (kept === true) renewedAt.set(p, now);
+      else if (kept === false) lost(p, 'lease lost');
+      // Redis unreachable for a whole lease: another node may hold it by now
+      else if (now - (renewedAt.get(p) ?? 0) >= leaseMs) lost(p, 'lease not renewed in time');
+    }
   };
 
   const startTerm = async (p: number): Promise<void> => {
     const lease = leases[p]!;
-    renewedAt.set(p, Date.now());
-    const t = buildTerm(ctx, taskWorker, lease, { index: p, count });
+    // a write refused by the fence (this node lost the lease while paused, say) ends the term at once
+    const t = buildTerm(ctx, taskWorker, lease, { index: p, count }, () => lost(p, 'a write was fenced off'));
     const began = Date.now();
-    // the lease is kept while the term starts (loading the ledger and the snapshot may take a while)
-    const keep = setInterval(() => void lease.renew().catch(() => undefined), Math.floor(leaseMs / 3));
     try {
       await t.start();
     } catch (err) {
       log.error({ err, partition: p }, 'rules term could not start; giving the lease up');
       for (const step of t.stopSteps) await step.run().catch(() => undefined);
-      await lease.release().catch(() => undefined);
+      if (leased.delete(p)) await lease.release().catch(() => undefined);
       return;
-    } finally {
-      clearInterval(keep);
+    }
+    if (!leased.has(p)) {
+      // lost while it started: its end is queued (it finds no term) — stop this one here
+      for (const step of t.stopSteps) await step.run().catch(() => undefined);
+      return;
     }
     terms.set(p, t);
     metrics.rulesLeaseHeld.set(terms.size);
@@ -120,16 +149,6 @@ export function buildRulesPart(ctx: PlatformContext): RulesPart {
   const beat = async (): Promise<void> => {
     if (stopped) return;
     const now = Date.now();
-    for (const p of [...terms.keys()]) {
-      const kept = await leases[p]!.renew().catch((err: unknown) => {
-        log.warn({ err: (err as Error).message, partition: p }, 'could not renew a rules lease');
-        return undefined;
-      });
-      if (kept === true) renewedAt.set(p, now);
-      else if (kept === false) await endTerm(p, 'lease lost', false);
-      // Redis unreachable for a whole lease: another node may hold it by now
-      else if (now - (renewedAt.get(p) ?? 0) >= leaseMs) await endTerm(p, 'lease not renewed in time', false);
-    }
     // this node's share: the partitions over the nodes alive within a lease (itself included)
     let live = 1;
     try {
@@ -142,31 +161,31 @@ export function buildRulesPart(ctx: PlatformContext): RulesPart {
       return;
     }
     const share = Math.ceil(count / live);
-    if (terms.size > share) {
+    if (leased.size > share) {
       // handed back cleanly, the highest first (partition 0, with the notifier, last)
-      const p = Math.max(...terms.keys());
+      const p = Math.max(...leased);
       await endTerm(p, `more than this node's share (${share} of ${count} over ${live} nodes)`, true);
       return;
     }
-    const free = leases.map((_, p) => p).filter((p) => !terms.has(p));
+    const free = leases.map((_, p) => p).filter((p) => !leased.has(p));
     for (const p of shuffle(free)) {
-      if (terms.size >= share || stopped) break;
+      if (leased.size >= share || stopped) break;
       const acquired = await leases[p]!.tryAcquire().catch((err: unknown) => {
         log.warn({ err: (err as Error).message, partition: p }, 'could not try for a rules lease');
         return false;
       });
-      if (acquired) await startTerm(p);
+      if (!acquired) continue;
+      leased.add(p);
+      renewedAt.set(p, Date.now());
+      await startTerm(p);
     }
   };
   const schedule = (): void => {
     timer = setTimeout(
-      () => {
-        busy = beat()
-          .catch((err: unknown) => log.error({ err }, 'rules leases: round failed'))
-          .finally(() => {
-            if (!stopped) schedule();
-          });
-      },
+      () =>
+        void serial(beat).finally(() => {
+          if (!stopped) schedule();
+        }),
       Math.floor(leaseMs / 5),
     );
     timer.unref();
@@ -195,8 +214,10 @@ export function buildRulesPart(ctx: PlatformContext): RulesPart {
       // the partitions agree with the feed the gateways write, or nothing starts
       await agreePartitions(redis.command, config.redisPrefix, count);
       // the first round at once: a single node runs its rules from the start
-      await beat();
+      await serial(beat);
       schedule();
+      renewTimer = setInterval(() => void renewAll(), Math.floor(leaseMs / 3));
+      renewTimer.unref();
     },
     stopSteps: [
       {
@@ -204,8 +225,9 @@ export function buildRulesPart(ctx: PlatformContext): RulesPart {
         run: async () => {
           stopped = true;
           clearTimeout(timer);
-          await busy;
-          for (const p of [...terms.keys()]) await endTerm(p, 'platform stopping', true);
+          await chain;
+          for (const p of [...leased]) await endTerm(p, 'platform stopping', true);
+          clearInterval(renewTimer);
           await redis.command.zrem(rulesNodesKey(config.redisPrefix), node).catch(() => undefined);
         },
       },
@@ -225,10 +247,17 @@ function shuffle<T>(list: readonly T[]): T[] {
 }
 
 /** One term's parts, its alert writes fenced by the lease's token; partition 0's with what runs once. */
-function buildTerm(ctx: PlatformContext, taskWorker: TaskWorker, lease: PartitionLease, partition: { index: number; count: number }): Term {
+function buildTerm(
+  ctx: PlatformContext,
+  taskWorker: TaskWorker,
+  lease: PartitionLease,
+  partition: { index: number; count: number },
+  onFenced: () => void,
+): Term {
   const { config, db, clock, logger, metrics, announce, redis, catalogues } = ctx;
   // the term's alert writes: each checks, in its transaction, that the term's token is still current
-  const store = new AlertStore(db, lease.fence);
+  const fence = lease.fenceOfTerm();
+  const store = new AlertStore(db, fence);
   const rules = buildRulesWorker(config, {
     db,
     store,
@@ -240,6 +269,7 @@ function buildTerm(ctx: PlatformContext, taskWorker: TaskWorker, lease: Partitio
     catalogue: catalogues,
     lease: { key: lease.leaseKey, holder: lease.holder },
     partition,
+    onFenced,
   });
   if (partition.index !== 0) {
     return { rules, warnings: undefined, start: () => rules.start(), stopSteps: [{ name: `rules ${partition.index}`, run: () => rules.stop() }] };

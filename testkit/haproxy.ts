@@ -61,14 +61,33 @@ ${servers((n) => n.httpPort)}
 }
 
 /** HAProxy before `nodes`, on candidate ports (others if one is taken meanwhile). */
-export function startHaproxy(nodes: readonly BalancedNode[]): Promise<Balancer> {
-  return onCandidatePorts(2, ([mqtt, http]) => launch(nodes, { mqtt: mqtt!, http: http! }));
+export async function startHaproxy(nodes: readonly BalancedNode[]): Promise<Balancer> {
+  return onCandidatePorts(2, async ([mqtt, http]) => {
+    const ports = { mqtt: mqtt!, http: http! };
+    const stop = await launch(haproxyConfig(nodes, ports), [ports.mqtt, ports.http]);
+    return { mqttPort: ports.mqtt, httpPort: ports.http, stop };
+  });
 }
 
-async function launch(nodes: readonly BalancedNode[], ports: { mqtt: number; http: number }): Promise<Balancer> {
+/**
+ * HAProxy in TCP mode before `servers` (checked every 300 ms): the backups take the connections while no other server
+ * answers, as a database's failover endpoint does (a promoted replica behind the balancer).
+ */
+export async function startTcpBalancer(servers: readonly { name: string; port: number; backup?: boolean }[]): Promise<{ port: number; stop(): Promise<void> }> {
+  return onCandidatePorts(1, async ([port]) => {
+    const lines = servers.map(
+      (s) => `  server ${s.name} 127.0.0.1:${s.port} check inter 300 fall 2 rise 2 on-marked-down shutdown-sessions${s.backup ? ' backup' : ''}`,
+    );
+    const cfg = `global\n  maxconn 4000\n\ndefaults\n  mode tcp\n  timeout connect 2s\n  timeout client 10m\n  timeout server 10m\n\nfrontend tcp\n  bind 127.0.0.1:${port}\n  default_backend servers\n\nbackend servers\n${lines.join('\n')}\n`;
+    return { port: port!, stop: await launch(cfg, [port!]) };
+  });
+}
+
+/** Runs haproxy on `config` until every port accepts; resolves with its stop. */
+async function launch(config: string, ports: number[]): Promise<() => Promise<void>> {
   const dir = mkdtempSync(join(tmpdir(), 'nss-haproxy-'));
   const file = join(dir, 'haproxy.cfg');
-  writeFileSync(file, haproxyConfig(nodes, ports));
+  writeFileSync(file, config);
   const child: ChildProcess = spawn('/usr/sbin/haproxy', ['-db', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
@@ -87,18 +106,14 @@ async function launch(nodes: readonly BalancedNode[], ports: { mqtt: number; htt
         if (/cannot bind/i.test(stderr)) throw new AppError('SERVICE_START_FAILED', `haproxy: ${stderr}`, { details: { reason: 'port_taken' } });
         throw new Error(`haproxy exited: ${stderr}`);
       }
-      if (!(await accepts(ports.mqtt)) || !(await accepts(ports.http))) throw new Error('haproxy not listening yet');
+      for (const port of ports) if (!(await accepts(port))) throw new Error('haproxy not listening yet');
     },
     { timeout: 15_000, interval: 100 },
   );
-  return {
-    mqttPort: ports.mqtt,
-    httpPort: ports.http,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const gone = new Promise<void>((r) => child.once('exit', () => r()));
-      child.kill('SIGTERM');
-      await gone;
-    },
+  return async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill('SIGTERM');
+    await gone;
   };
 }

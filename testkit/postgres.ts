@@ -17,14 +17,21 @@ const BIN = '/usr/lib/postgresql/15/bin';
 
 export interface TestPostgres {
   url: string;
+  port: number;
   /** Immediate shutdown (SIGQUIT), as after a crash; resolves when the server is gone. */
   crash(): Promise<void>;
   /** Starts the server again on the same port and data; resolves once it accepts connections. */
   revive(): Promise<void>;
+  /** A standby (`replicaOf`) becomes a primary (pg_ctl promote); resolves once it accepts writes. */
+  promote(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startPostgres(): Promise<TestPostgres> {
+/**
+ * Starts a server: a new cluster, or with `replicaOf` a hot standby of that one (streaming replication from a base
+ * backup, `pg_basebackup -R`), as a deployment's replica that a failover promotes.
+ */
+export async function startPostgres(opts: { replicaOf?: TestPostgres } = {}): Promise<TestPostgres> {
   const dir = mkdtempSync(join(tmpdir(), 'nss-pg-'));
   const data = join(dir, 'data');
   const asRoot = process.getuid?.() === 0;
@@ -34,14 +41,20 @@ export async function startPostgres(): Promise<TestPostgres> {
     chownSync(dir, uid as number, gid as number);
     chmodSync(dir, 0o700);
   }
-  const opts = asRoot ? { uid, gid } : {};
+  const as = asRoot ? { uid, gid } : {};
   const urlOf = (port: number) => `postgres://postgres@127.0.0.1:${port}/postgres`;
-  execFileSync(`${BIN}/initdb`, ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync'], { ...opts, stdio: 'ignore' });
+  if (opts.replicaOf) {
+    const primary = opts.replicaOf.port;
+    execFileSync(`${BIN}/pg_basebackup`, ['-h', '127.0.0.1', '-p', String(primary), '-U', 'postgres', '-D', data, '-R', '-X', 'stream', '--no-sync'], {
+      ...as,
+      stdio: 'ignore',
+    });
+  } else execFileSync(`${BIN}/initdb`, ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync'], { ...as, stdio: 'ignore' });
   const exited = (c: ChildProcess) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => c.once('exit', () => r())));
   const start = async (port: number): Promise<ChildProcess> => {
     const url = urlOf(port);
     const c = spawn(`${BIN}/postgres`, ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'], {
-      ...opts,
+      ...as,
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -84,6 +97,7 @@ export async function startPostgres(): Promise<TestPostgres> {
   const url = urlOf(port);
   return {
     url,
+    port,
     async crash() {
       // immediate shutdown: every backend quits at once without a checkpoint, and the next start runs crash recovery
       const c = child;
@@ -92,6 +106,9 @@ export async function startPostgres(): Promise<TestPostgres> {
     },
     async revive() {
       child = await start(port);
+    },
+    async promote() {
+      execFileSync(`${BIN}/pg_ctl`, ['promote', '-D', data, '-w'], { ...as, stdio: 'ignore' });
     },
     async stop() {
       const c = child;

@@ -9,6 +9,7 @@ import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Metrics } from '../../core/metrics.ts';
 import { applyCommand, type Applied } from '../apply.ts';
+import { FencedError } from './lease.ts';
 import type { Announce } from '../bus.ts';
 import type { CatalogueSource } from '../rules/catalogue-source.ts';
 import { groupOf, suppressibleByGatewayOffline } from '../rules/index.ts';
@@ -54,6 +55,7 @@ export class FindingWriter {
         await this.applyOnce(f);
         return;
       } catch (err) {
+        if (err instanceof FencedError) throw err; // another node runs the partition now: not retried
         this.deps.metrics.rulesErrors.inc({ stage: 'persist' });
         this.deps.log.error({ err, ruleId: f.ruleId, enterpriseId: f.enterpriseId, subject: f.subject }, 'could not persist a finding; retrying');
         if (!this.deps.running()) throw err;

@@ -92,9 +92,17 @@ export class PartitionLease {
    * Checks, in the caller's transaction, that this holder's token is still the partition's current one; a FOR SHARE
    * lock, so that a new holder's token cannot be written until this transaction ends. Throws `FencedError` otherwise.
    */
-  readonly fence = async (tx: Queryable): Promise<void> => {
+  readonly fence = (tx: Queryable): Promise<void> => this.check(tx, this.current);
+
+  /** `fence` for the term that begins now: its token, even after this node holds the partition again (a later term). */
+  fenceOfTerm(): (tx: Queryable) => Promise<void> {
+    const token = this.current;
+    return (tx) => this.check(tx, this.current === token ? token : undefined);
+  }
+
+  private async check(tx: Queryable, mine: number | undefined): Promise<void> {
     const { rows } = await tx.query<{ token: string | number }>('SELECT token FROM rule_partition_owners WHERE partition = $1 FOR SHARE', [this.partition]);
     const token = rows[0] === undefined ? undefined : Number(rows[0].token);
-    if (this.current === undefined || token !== this.current) throw new FencedError(this.partition, this.current);
-  };
+    if (mine === undefined || token !== mine) throw new FencedError(this.partition, mine);
+  }
 }

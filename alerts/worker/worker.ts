@@ -43,7 +43,8 @@ import { compareIds, decodeFields, FeedReader, toRaw } from './feed-reader.ts';
 import { FindingWriter, RULES_RETRY } from './findings.ts';
 import { LedgerSync } from './ledger-sync.ts';
 import { RegisteredLimits } from './registered-limits.ts';
-import { SnapshotStore, type SnapshotLease } from './snapshot-store.ts';
+import { FencedError } from './lease.ts';
+import { SnapshotFencedError, SnapshotStore, type SnapshotLease } from './snapshot-store.ts';
 import { SweepStore } from './sweep-store.ts';
 import { StopWatch } from './stop-watch.ts';
 import { Sweeps } from './sweeps.ts';
@@ -74,6 +75,8 @@ export interface RulesWorkerDeps {
   lease?: SnapshotLease | undefined;
   /** The partition of the enterprises this worker runs (core/partitions.ts); default: the only one. */
   partition?: { index: number; count: number } | undefined;
+  /** Called when a write was refused because the lease is no longer this worker's (lease.ts): its term must end. */
+  onFenced?: (() => void) | undefined;
 }
 
 type WorkerConfig = Pick<PlatformConfig, 'redisPrefix' | 'rules'>;
@@ -189,7 +192,13 @@ export class RulesWorker {
 
   /** Stops after the entry in progress; takes a final snapshot when consistent. Idempotent. */
   async stop(): Promise<void> {
-    if (!this.running && !this.loop) return;
+    if (!this.running && !this.loop) {
+      // a start that failed half way: what it opened is closed
+      this.feed?.close();
+      await this.ledger.close();
+      await this.stops?.close();
+      return;
+    }
     this.running = false;
     if (this.reloadTimer) clearInterval(this.reloadTimer);
     this.feed?.close(); // interrupts a blocking read
@@ -262,6 +271,11 @@ export class RulesWorker {
         failures = 0;
       } catch (err) {
         if (!this.running) break;
+        if (err instanceof FencedError || err instanceof SnapshotFencedError) {
+          // another node runs this partition now: nothing of this worker's is written any more
+          this.log.warn({ err: err.message }, 'rules write fenced off: this node lost the partition');
+          this.deps.onFenced?.();
+        }
         this.deps.metrics.rulesErrors.inc({ stage: 'loop' });
         this.log.error({ err }, 'rules worker loop failed; retrying');
         await sleep(backoffDelay(failures++, RULES_RETRY));

@@ -104,8 +104,11 @@ describe('two nodes on the same stores: one session per gateway across them', ()
     await expect.poll(() => statusOf(a.db, g.gatewayId)).toBe('online');
     const takeoversBefore = await metric(a, /^nss_mqtt_takeovers_total\{where="elsewhere"\} (\d+)/m);
 
-    // the balancer sends its reconnection to B while A still holds the old connection (a half-open TCP, say)
+    // the balancer sends its reconnection to B while A still holds the old connection (a half-open TCP, say): B knows the
+    // secret A verified (the cluster's digests), no scrypt check there
+    const checksOnB = await metric(b, /^nss_mqtt_secret_checks_total (\d+)/m);
     const onB = await connectGateway(b.mqttPort, g);
+    expect(await metric(b, /^nss_mqtt_secret_checks_total (\d+)/m)).toBe(checksOnB);
     expect(await onA.closedWithin(5000)).toBe(true);
     await expect.poll(() => metric(a, /^nss_mqtt_takeovers_total\{where="elsewhere"\} (\d+)/m)).toBe(takeoversBefore + 1);
     expect(onB.isClosed).toBe(false);
@@ -252,14 +255,14 @@ describe('who publishes a will another broker stored', () => {
       const c = new ConnectionOwners(redis, 'wl:', 'node-c');
       await b.claim('G1', 'conn-1');
       await b.keepAlive(60_000, () => undefined);
-      expect(await a.takeStoredWill('G1', 'node-b')).toBe(false); // B is alive: its gateway is connected there
+      expect(await a.takeStoredWill('G1', 'node-b')).toBe('broker_alive'); // B publishes its own wills
       await b.stopAlive(); // B gone (its alive mark lapsed, or a clean stop)
-      expect(await a.takeStoredWill('G1', 'node-b')).toBe(true);
-      expect(await a.takeStoredWill('G1', 'node-b')).toBe(true); // asked again (aedes asks twice): the same
-      expect(await c.takeStoredWill('G1', 'node-b')).toBe(false); // another node: A took it
+      expect(await a.takeStoredWill('G1', 'node-b')).toBe('publish');
+      expect(await a.takeStoredWill('G1', 'node-b')).toBe('publish'); // asked again (aedes asks twice): the same
+      expect(await c.takeStoredWill('G1', 'node-b')).toBe('not_ours'); // another node: A took it
       // a gateway that reconnected elsewhere meanwhile: its dead broker's will is stale
       await c.claim('G2', 'conn-2');
-      expect(await a.takeStoredWill('G2', 'node-b')).toBe(false);
+      expect(await a.takeStoredWill('G2', 'node-b')).toBe('not_ours');
     } finally {
       redis.disconnect();
     }

@@ -32,13 +32,14 @@ describe('decideStoredWill', () => {
     { name: 'not JSON', will: will({ payload: Buffer.from('offline') }), want: 'bad_will_payload' },
     { name: 'not the status schema', will: will({ payload: Buffer.from('{"v":1,"state":"gone"}') }), want: 'bad_will_payload' },
     { name: 'the gateway is connected here again', will: will({}), connected: ['G1'], want: 'stale_will_gateway_connected' },
-    { name: 'its broker alive, connected through another, or taken by another node', will: will({}), takenBy: 'other', want: 'stored_will_not_this_nodes' },
+    { name: 'connected through another broker, or taken by another node', will: will({}), takenBy: 'other', want: 'stored_will_not_this_nodes' },
+    { name: 'its broker alive (it publishes its own)', will: will({}), takenBy: 'alive', want: 'stored_will_broker_alive' },
   ];
   it.each(cases)('$name → $want', async ({ will: w, connected = [], takenBy, want }) => {
     const asked: string[] = [];
     const take = async (gw: string, broker: string) => {
       asked.push(`${gw}@${broker}`);
-      return takenBy === undefined;
+      return takenBy === undefined ? ('publish' as const) : takenBy === 'alive' ? ('broker_alive' as const) : ('not_ours' as const);
     };
     const d = await decideStoredWill(w, lookup, (id) => connected.includes(id), take);
     expect(d.allow ? 'allow' : d.reason).toBe(want);
