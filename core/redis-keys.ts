@@ -50,7 +50,7 @@ export const signInKeyPrefixes = (redisPrefix: string) => ({
   address: `${redisPrefix}sign-in:address`,
 });
 
-/** A gateway's live connection in the cluster: `{brokerId}|{connectionId}` (`gateway/owners.ts`). */
+/** A gateway's live connection in the cluster: `{brokerId}|{connectionId}` (`gateway/owners.ts`, whose Lua builds it too). */
 export const gatewayConnectionKey = (redisPrefix: string, gatewayId: string): string => `${redisPrefix}gateway-connection:${gatewayId}`;
 
 /** The node that took a dead broker's stored will of a gateway, so that one node publishes it (`gateway/owners.ts`). */

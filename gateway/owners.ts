@@ -14,7 +14,7 @@
  * Key `{prefix}gateway-connection:{gatewayId}` = `{brokerId}|{connectionId}`.
  */
 import type { Redis } from 'ioredis';
-import { brokerAliveKey, gatewayConnectionKey, storedWillClaimKey } from '../core/redis-keys.ts';
+import { brokerAliveKey, brokerKeyPrefix, gatewayConnectionKey, storedWillClaimKey } from '../core/redis-keys.ts';
 
 /**
  * Ends the claim of connection ARGV[1]: 1 if it was still its own, or nobody's (then the gateway has no live
@@ -44,6 +44,27 @@ local taker = redis.call('GET', KEYS[2])
 if taker and taker ~= ARGV[2] then return 0 end
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
 if owner then redis.call('DEL', KEYS[1]) end
+return 1`;
+
+/**
+ * A gateway whose live connection is on a broker that is no longer alive (KEYS[1] the claim; ARGV[1] this broker,
+ * ARGV[2] the prefix, ARGV[3] this node's taking, ARGV[4] its ms, ARGV[5] the broker store's prefix): taken once (1) —
+ * the claim removed, and the dead broker's will of it marked taken — else 0; not one whose will is still stored (the
+ * will sweep publishes it). aedes-persistence-redis keeps a will under `will:{brokerId}:{clientId}` (the gateway ids
+ * are URL-safe, so encodeURIComponent leaves them as they are).
+ */
+const TAKE_ORPHAN = `
+local owner = redis.call('GET', KEYS[1])
+if not owner then return 0 end
+local bar = string.find(owner, '|', 1, true)
+if not bar then return 0 end
+local broker = string.sub(owner, 1, bar - 1)
+if broker == ARGV[1] then return 0 end
+if redis.call('EXISTS', ARGV[2] .. 'broker-alive:' .. broker) == 1 then return 0 end
+local gw = string.sub(KEYS[1], string.len(ARGV[2] .. 'gateway-connection:') + 1)
+if redis.call('EXISTS', ARGV[5] .. 'will:' .. broker .. ':' .. gw) == 1 then return 0 end
+if not redis.call('SET', ARGV[2] .. 'gateway-will:' .. broker .. ':' .. gw, ARGV[3], 'NX', 'PX', ARGV[4]) then return 0 end
+redis.call('DEL', KEYS[1])
 return 1`;
 
 export class ConnectionOwners {
@@ -104,6 +125,30 @@ export class ConnectionOwners {
     if (gatewayIds.length === 0) return [];
     const values = await this.redis.mget(gatewayIds.map((g) => gatewayConnectionKey(this.redisPrefix, g)));
     return values.map((v) => (v === null ? undefined : v.slice(0, v.indexOf('|'))));
+  }
+
+  /**
+   * Of `gatewayIds` (recorded online), those whose live connection was on a broker that is no longer alive and that
+   * have not reconnected since: each is taken by one node only, which records it offline (`GatewayPart`'s sweep). A
+   * gateway that left a will is published offline by it instead, whichever comes first.
+   */
+  async takeOrphans(gatewayIds: readonly string[]): Promise<string[]> {
+    if (gatewayIds.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const gw of gatewayIds) {
+      pipeline.eval(
+        TAKE_ORPHAN,
+        1,
+        gatewayConnectionKey(this.redisPrefix, gw),
+        this.brokerId,
+        this.redisPrefix,
+        `${this.brokerId}:orphan`,
+        60_000,
+        brokerKeyPrefix(this.redisPrefix),
+      );
+    }
+    const results = (await pipeline.exec()) ?? [];
+    return gatewayIds.filter((_, i) => results[i]?.[1] === 1);
   }
 
   /**

@@ -26,6 +26,11 @@ export type GatewayState = 'online' | 'offline';
 /** Reasons of an offline the platform caused by closing the connection: it could not store an uplink, or it is stopping. */
 export const PLATFORM_UNAVAILABLE = 'platform_unavailable';
 export const PLATFORM_SHUTDOWN = 'platform_shutdown';
+/**
+ * The node the gateway was connected to died, and the gateway has not come back through another since (3 of the
+ * brokers' heartbeats) nor left a will: it is offline, as far as anyone can tell (gateway/owners.ts `takeOrphans`).
+ */
+export const NODE_LOST = 'node_lost';
 /** The platform closed the connection because the gateway was disabled or its secret rotated (an admin's act). */
 export const GATEWAY_REVOKED = 'gateway_revoked';
 

@@ -8,7 +8,7 @@ import { FeedReplicationError, FeedWriter } from '../core/feed.ts';
 import { agreePartitions } from '../core/partitions.ts';
 import { buildBroker, type Broker } from '../gateway/broker.ts';
 import { ConnectionOwners } from '../gateway/owners.ts';
-import { concernsGateway, GatewayStatusTracker } from '../gateway/status.ts';
+import { concernsGateway, GatewayStatusTracker, NODE_LOST } from '../gateway/status.ts';
 import { buildIngest } from '../ingest/ingest.ts';
 import { LateRollups } from '../ingest/late-rollups.ts';
 import type { PlatformContext, StopStep } from './context.ts';
@@ -58,6 +58,7 @@ export async function buildGatewayPart(ctx: PlatformContext): Promise<GatewayPar
     }
   };
   let lateTimer: NodeJS.Timeout | undefined;
+  let orphanTimer: NodeJS.Timeout | undefined;
   const ingest = buildIngest(config, {
     influx: ctx.influx,
     db,
@@ -86,14 +87,32 @@ export async function buildGatewayPart(ctx: PlatformContext): Promise<GatewayPar
   const reset = await status.resetAfterRestart(config.mqtt.brokerId, (ids) => owners.brokersOf(ids));
   if (reset > 0) logger.info({ gateways: reset }, 'gateways marked offline after restart');
   const broker = await buildBroker(config, { registry, status, logger, metrics, redis: ctx.redis, handleUplink: ingest.handleUplink, owners });
+  // the gateways left online by a node that died, which neither came back nor left a will: recorded offline by one node,
+  // as often as aedes sweeps the dead brokers' wills (every 4 heartbeats)
+  const sweepOrphans = async (): Promise<void> => {
+    const { rows } = await db.query<{ id: string; enterprise_id: string }>("SELECT id, enterprise_id FROM gateways WHERE status = 'online'");
+    const taken = new Set(await owners.takeOrphans(rows.map((r) => r.id)));
+    for (const r of rows) {
+      if (!taken.has(r.id)) continue;
+      logger.warn({ gatewayId: r.id }, 'gateway of a node that died has not come back: recorded offline');
+      status.forget(r.id);
+      void status.set(r.enterprise_id, r.id, 'offline', NODE_LOST);
+    }
+  };
   return {
     broker,
     ingest,
     start: async () => {
       await broker.start();
+      orphanTimer = setInterval(
+        () => void sweepOrphans().catch((err: unknown) => logger.warn({ err }, 'sweep of the gateways of dead nodes failed')),
+        4 * config.mqtt.heartbeatIntervalMs,
+      );
+      orphanTimer.unref();
       if (late) lateTimer = setInterval(() => void rerollLate(), config.influx.retention.lateRerollIntervalMs);
     },
     stopSteps: [
+      { name: 'orphan sweep', run: async () => clearInterval(orphanTimer) },
       { name: 'mqtt listener', run: async () => broker.stopAccepting() },
       { name: 'ingest flush', run: () => ingest.drain(5000) },
       // closing the connections records each gateway offline (platform_shutdown), through ingest: it stops after

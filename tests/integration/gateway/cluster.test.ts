@@ -225,9 +225,14 @@ describe('a node killed with its gateways connected', () => {
   it('the gateway that reconnects to the survivor is not recorded offline; the one that does not is, once, by its will', async () => {
     const moving = await provisionTankFarm(api, 'E-CK1', 'G-CK1');
     const gone = await provisionTankFarm(api, 'E-CK2', 'G-CK2');
+    const silent = await provisionTankFarm(api, 'E-CK3', 'G-CK3');
     const m1 = await connectGateway(b.mqttPort, moving);
     const g1 = await connectGateway(b.mqttPort, gone);
-    await expect.poll(async () => [await statusOf(a.db, moving.gatewayId), await statusOf(a.db, gone.gatewayId)]).toEqual(['online', 'online']);
+    // one without a will: nothing of it is left to publish when its node dies
+    const s1 = await rawConnect(b.mqttPort, { clientId: silent.gatewayId, username: silent.gatewayId, password: silent.secret, clean: false });
+    open.push(s1.c);
+    expect(s1.connack.returnCode).toBe(0);
+    await expect.poll(async () => Promise.all([moving, gone, silent].map((g) => statusOf(a.db, g.gatewayId)))).toEqual(['online', 'online', 'online']);
 
     await b.kill9();
     await Promise.all([m1.closed, g1.closed]);
@@ -236,6 +241,9 @@ describe('a node killed with its gateways connected', () => {
     // A publishes the dead node's wills once it has missed 3 heartbeats (checked every 4): the one that came back is stale
     await expect.poll(() => statusOf(a.db, gone.gatewayId), { timeout: 15_000 }).toBe('offline');
     expect(await events(a.db, gone.gatewayId)).toEqual(['online:connected', 'offline:last_will']);
+    // and the one without a will is recorded offline by the survivor's sweep of the dead node's gateways, once
+    await expect.poll(() => statusOf(a.db, silent.gatewayId), { timeout: 15_000 }).toBe('offline');
+    expect(await events(a.db, silent.gatewayId)).toEqual(['online:connected', 'offline:node_lost']);
     expect(await statusOf(a.db, moving.gatewayId)).toBe('online');
     expect(await events(a.db, moving.gatewayId)).toEqual(['online:connected']);
 
