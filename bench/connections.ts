@@ -251,7 +251,8 @@ try {
   const refusalsBlip = refusalsBy(m3);
   const heldAfterBlip = fleet.filter((g) => g.connected).length;
 
-  // 3. node failure: the platform is killed and restarted; M gateways reconnect at once to a node with a cold secret cache
+  // 3. node failure: the platform is killed and restarted; M gateways reconnect at once to a node whose own secret cache is
+  // cold (the cluster's verified-secret digests in Redis are not: gateway/verified-secrets.ts)
   log('storm 2 (node failure): platform killed (SIGKILL) and restarted');
   t = performance.now();
   await platform.restart();
@@ -281,7 +282,7 @@ try {
   console.log(`storm 1, network blip (same node, secrets cached): ${M} at once; ${checksBlip} secret checks`);
   for (const l of summarise(blip, blipMs)) console.log(l);
   console.log(`  broker's connect refusals so far: ${refusalsBlip}; held after: ${heldAfterBlip}`);
-  console.log(`storm 2, node failure (killed, restarted in ${ms(restartMs)}, cold secret cache): ${M} at once; ${checksCold} secret checks`);
+  console.log(`storm 2, node failure (killed, restarted in ${ms(restartMs)}, its own secret cache cold, the cluster's digests in Redis): ${M} at once; ${checksCold} secret checks`);
   for (const l of summarise(cold, coldMs)) console.log(l);
   console.log(`  broker's connect refusals (new process): ${refusalsCold}; held after: ${heldAfterCold} (the other ${N - M} were not reconnected)`);
 } finally {
