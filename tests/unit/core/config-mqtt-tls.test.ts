@@ -1,20 +1,10 @@
 /** The MQTT TLS listener's configuration (issue #19 §5): defaults, the environment, and the combinations refused at start. */
 import { describe, expect, it } from 'vitest';
+import { configError, MINIMAL_CONFIG } from '../../../testkit/config.ts';
 import { configInputFromEnv, parseConfig } from '../../../core/config.ts';
-import { AppError } from '../../../core/errors.ts';
 
-const minimal = { redisUrl: 'redis://127.0.0.1:6379', influx: { url: 'http://127.0.0.1:8086' } };
+const minimal = MINIMAL_CONFIG;
 const files = { certFile: '/etc/nss/server.pem', keyFile: '/etc/nss/server.key' };
-
-function configError(input: unknown): AppError {
-  try {
-    parseConfig(input);
-  } catch (err) {
-    if (err instanceof AppError) return err;
-    throw err;
-  }
-  throw new Error('parseConfig accepted the input');
-}
 
 describe('mqtt.tls / mqtt.plain', () => {
   it('runs the plain listener only by default', () => {

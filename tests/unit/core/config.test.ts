@@ -1,19 +1,9 @@
 /** Platform configuration: strict parsing with defaults, and the environment mapping. */
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../../core/errors.ts';
+import { configError, MINIMAL_CONFIG } from '../../../testkit/config.ts';
 import { configInputFromEnv, parseConfig, redisReplicasToAck, redisTarget } from '../../../core/config.ts';
 
-const minimal = { redisUrl: 'redis://127.0.0.1:6379', influx: { url: 'http://127.0.0.1:8086' } };
-
-function configError(input: unknown): AppError {
-  try {
-    parseConfig(input);
-  } catch (err) {
-    if (err instanceof AppError) return err;
-    throw err;
-  }
-  throw new Error('parseConfig accepted the input');
-}
+const minimal = MINIMAL_CONFIG;
 
 describe('parseConfig', () => {
   // toMatchObject: sections added later carry their own defaults and do not break this table.
