@@ -133,9 +133,21 @@ export class FeedWriter {
 
   async data(enterpriseId: string, gatewayId: string, items: readonly FeedItem[]): Promise<void> {
     if (items.length === 0) return;
+    await this.append(enterpriseId, encodeData(enterpriseId, gatewayId, items));
+  }
+
+  /**
+   * A gateway's online/offline transition; with `replicasToAck`, confirmed by the replicas like a data entry (the
+   * status tracker retries a rejected one: at-least-once, a repeated transition changes nothing for the rules).
+   */
+  async status(enterpriseId: string, gatewayId: string, state: 'online' | 'offline', reason: string, at: number): Promise<void> {
+    await this.append(enterpriseId, encodeStatus(enterpriseId, gatewayId, state, reason, at));
+  }
+
+  private async append(enterpriseId: string, entry: string): Promise<void> {
     const connection = this.connection;
     const started = performance.now();
-    await this.redis.xadd(this.keyOf(enterpriseId), 'MAXLEN', '~', this.maxLen, '*', 'm', encodeData(enterpriseId, gatewayId, items));
+    await this.redis.xadd(this.keyOf(enterpriseId), 'MAXLEN', '~', this.maxLen, '*', 'm', entry);
     if (this.replicas === 0) return;
     // sent after the XADD's reply: on the same connection it covers the entry
     const acked = await this.waitForReplicas();
@@ -149,10 +161,6 @@ export class FeedWriter {
       );
     }
     this.opts.onReplicated?.((performance.now() - started) / 1000);
-  }
-
-  async status(enterpriseId: string, gatewayId: string, state: 'online' | 'offline', reason: string, at: number): Promise<void> {
-    await this.redis.xadd(this.keyOf(enterpriseId), 'MAXLEN', '~', this.maxLen, '*', 'm', encodeStatus(enterpriseId, gatewayId, state, reason, at));
   }
 
   private keyOf(enterpriseId: string): string {

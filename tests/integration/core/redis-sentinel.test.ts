@@ -98,6 +98,13 @@ describe('Redis through Sentinel', () => {
     expect(err).toBeInstanceOf(FeedReplicationError);
     expect((err as FeedReplicationError).reason).toBe('timeout');
     expect((err as Error).message).toContain('only 1 of 2');
+    // a gateway's transition is confirmed alike (the status tracker retries it)
+    const statusErr = await tooMany.status('e1', 'g1', 'offline', 'last_will', Date.now()).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(statusErr).toBeInstanceOf(FeedReplicationError);
+    await expect(writer.status('e1', 'g1', 'online', 'connected', Date.now())).resolves.toBeUndefined();
     expect(performance.now() - started).toBeGreaterThanOrEqual(190);
   });
 
