@@ -50,8 +50,15 @@ export const signInKeyPrefixes = (redisPrefix: string) => ({
   address: `${redisPrefix}sign-in:address`,
 });
 
-/** A gateway's live connection in the cluster: `{brokerId}|{connectionId}` (`gateway/owners.ts`, whose Lua builds it too). */
+/** A gateway's live connection in the cluster: `{brokerId}|{connectionId}` (`gateway/owners.ts`). */
 export const gatewayConnectionKey = (redisPrefix: string, gatewayId: string): string => `${redisPrefix}gateway-connection:${gatewayId}`;
+
+/**
+ * A broker's stored will of a gateway, as aedes-persistence-redis keeps it under `brokerKeyPrefix`:
+ * `will:{brokerId}:{encodeURIComponent(clientId)}`.
+ */
+export const storedWillKey = (redisPrefix: string, brokerId: string, gatewayId: string): string =>
+  `${brokerKeyPrefix(redisPrefix)}will:${brokerId}:${encodeURIComponent(gatewayId)}`;
 
 /** The node that took a dead broker's stored will of a gateway, so that one node publishes it (`gateway/owners.ts`). */
 export const storedWillClaimKey = (redisPrefix: string, gatewayId: string, brokerId: string): string => `${redisPrefix}gateway-will:${brokerId}:${gatewayId}`;

@@ -7,10 +7,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Aedes, Client, PublishPacket } from 'aedes';
-
-interface WillStore {
-  putWill(client: Client, packet: PublishPacket): Promise<void>;
-}
 import type { Logger } from '../core/logger.ts';
 import type { Metrics } from '../core/metrics.ts';
 import type { GatewayIdentity } from './acl.ts';
@@ -98,6 +94,11 @@ export class BrokerClients {
   }
 }
 
+/** The broker store's will writes (aedes-persistence-redis). */
+interface WillStore {
+  putWill(client: Client, packet: PublishPacket): Promise<void>;
+}
+
 /**
  * Records a gateway online once its connection is ready, and offline (with the reason) when its live connection ends —
  * unless another connection holds the gateway now, on this node or another (owners.ts): a gateway that moved is not
@@ -120,10 +121,6 @@ export function trackPresence(
     if (!id) return;
     clients.ready.add(client);
     clients.live.set(id.gatewayId, client);
-    // aedes' takeover on this node deletes the stored will of the gateway after the new connection stored its own
-    // (same key): stored again, for the other nodes to publish if this one dies
-    const will = (client as Client & { will?: PublishPacket | null }).will;
-    if (will) (broker as unknown as { persistence: WillStore }).persistence.putWill(client, will).catch(() => undefined);
     deps.metrics.mqttConnections.set(broker.connectedClients);
     void deps.status.set(id.enterpriseId, id.gatewayId, 'online', 'connected');
   });
@@ -138,6 +135,13 @@ export function trackPresence(
       (r) => {
         if (r === 'gone') return deps.status.set(id.enterpriseId, id.gatewayId, 'offline', reason);
         deps.metrics.mqttTakeovers.inc({ where: r });
+        if (r === 'here') {
+          // aedes' takeover on this node deletes the stored will of the gateway (same key) after the new connection
+          // stored its own: stored again, for the other nodes to publish if this one dies
+          const newer = clients.authenticated(id.gatewayId) as (Client & { will?: PublishPacket | null }) | undefined;
+          if (newer?.will && !newer.closed)
+            void (broker as unknown as { persistence: WillStore }).persistence.putWill(newer, newer.will).catch(() => undefined);
+        }
         // connected through another node now: what this node last recorded of it says nothing any more
         if (r === 'elsewhere' && !clients.connectedHere(id.gatewayId)) deps.status.forget(id.gatewayId);
       },

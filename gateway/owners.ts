@@ -14,7 +14,7 @@
  * Key `{prefix}gateway-connection:{gatewayId}` = `{brokerId}|{connectionId}`.
  */
 import type { Redis } from 'ioredis';
-import { brokerAliveKey, brokerKeyPrefix, gatewayConnectionKey, storedWillClaimKey } from '../core/redis-keys.ts';
+import { brokerAliveKey, gatewayConnectionKey, storedWillClaimKey, storedWillKey } from '../core/redis-keys.ts';
 
 /**
  * Ends the claim of connection ARGV[1]: 1 if it was still its own, or nobody's (then the gateway has no live
@@ -47,23 +47,14 @@ if owner then redis.call('DEL', KEYS[1]) end
 return 1`;
 
 /**
- * A gateway whose live connection is on a broker that is no longer alive (KEYS[1] the claim; ARGV[1] this broker,
- * ARGV[2] the prefix, ARGV[3] this node's taking, ARGV[4] its ms, ARGV[5] the broker store's prefix): taken once (1) —
- * the claim removed, and the dead broker's will of it marked taken — else 0; not one whose will is still stored (the
- * will sweep publishes it). aedes-persistence-redis keeps a will under `will:{brokerId}:{clientId}` (the gateway ids
- * are URL-safe, so encodeURIComponent leaves them as they are).
+ * Takes a gateway whose claim is still ARGV[1] (on a broker found not alive) once (1): not if its broker is alive
+ * after all (KEYS[2]), nor while that broker's will of it is stored (KEYS[3]: the will sweep publishes it), nor if
+ * another node took it (KEYS[4], the same mark as a taken will, ARGV[2] for ARGV[3] ms); the claim is removed.
  */
 const TAKE_ORPHAN = `
-local owner = redis.call('GET', KEYS[1])
-if not owner then return 0 end
-local bar = string.find(owner, '|', 1, true)
-if not bar then return 0 end
-local broker = string.sub(owner, 1, bar - 1)
-if broker == ARGV[1] then return 0 end
-if redis.call('EXISTS', ARGV[2] .. 'broker-alive:' .. broker) == 1 then return 0 end
-local gw = string.sub(KEYS[1], string.len(ARGV[2] .. 'gateway-connection:') + 1)
-if redis.call('EXISTS', ARGV[5] .. 'will:' .. broker .. ':' .. gw) == 1 then return 0 end
-if not redis.call('SET', ARGV[2] .. 'gateway-will:' .. broker .. ':' .. gw, ARGV[3], 'NX', 'PX', ARGV[4]) then return 0 end
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+if not redis.call('SET', KEYS[4], ARGV[2], 'NX', 'PX', ARGV[3]) then return 0 end
 redis.call('DEL', KEYS[1])
 return 1`;
 
@@ -134,21 +125,33 @@ export class ConnectionOwners {
    */
   async takeOrphans(gatewayIds: readonly string[]): Promise<string[]> {
     if (gatewayIds.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const gw of gatewayIds) {
-      pipeline.eval(
+    // the claims, then whether their brokers are alive (one look per broker): only the dead ones' gateways are tried
+    const claims = await this.redis.mget(gatewayIds.map((g) => gatewayConnectionKey(this.redisPrefix, g)));
+    const brokerOf = (claim: string | null) => (claim === null ? undefined : claim.slice(0, claim.indexOf('|')));
+    const brokers = [...new Set(claims.map(brokerOf).filter((b): b is string => b !== undefined && b !== this.brokerId))];
+    if (brokers.length === 0) return [];
+    const alive = await this.redis.mget(brokers.map((b) => brokerAliveKey(this.redisPrefix, b)));
+    const dead = new Set(brokers.filter((_, i) => alive[i] === null));
+    const candidates = gatewayIds.flatMap((gw, i) => {
+      const broker = brokerOf(claims[i]!);
+      return broker !== undefined && dead.has(broker) ? [{ gw, broker, claim: claims[i]! }] : [];
+    });
+    const taken: string[] = [];
+    for (const c of candidates) {
+      const r = await this.redis.eval(
         TAKE_ORPHAN,
-        1,
-        gatewayConnectionKey(this.redisPrefix, gw),
-        this.brokerId,
-        this.redisPrefix,
+        4,
+        gatewayConnectionKey(this.redisPrefix, c.gw),
+        brokerAliveKey(this.redisPrefix, c.broker),
+        storedWillKey(this.redisPrefix, c.broker, c.gw),
+        storedWillClaimKey(this.redisPrefix, c.gw, c.broker),
+        c.claim,
         `${this.brokerId}:orphan`,
         60_000,
-        brokerKeyPrefix(this.redisPrefix),
       );
+      if (r === 1) taken.push(c.gw);
     }
-    const results = (await pipeline.exec()) ?? [];
-    return gatewayIds.filter((_, i) => results[i]?.[1] === 1);
+    return taken;
   }
 
   /**

@@ -23,10 +23,6 @@ export interface RulesPart {
   readonly rules: RulesWorker;
   /** Risk warnings (预警), judged beside the rules (throws on a standby node). */
   readonly warnings: RiskWarnings;
-  /** Whether this node runs any partition of the rules now (holds its lease). */
-  readonly active: boolean;
-  /** The partitions this node runs now. */
-  readonly partitions: number[];
   start(): Promise<void>;
   stopSteps: StopStep[];
 }
@@ -202,12 +198,6 @@ export function buildRulesPart(ctx: PlatformContext): RulesPart {
     },
     get warnings(): RiskWarnings {
       return first().warnings!;
-    },
-    get active(): boolean {
-      return terms.size > 0;
-    },
-    get partitions(): number[] {
-      return [...terms.keys()].sort((a, b) => a - b);
     },
     start: async () => {
       await taskWorker.start();

@@ -89,12 +89,10 @@ export class PartitionLease {
   }
 
   /**
-   * Checks, in the caller's transaction, that this holder's token is still the partition's current one; a FOR SHARE
-   * lock, so that a new holder's token cannot be written until this transaction ends. Throws `FencedError` otherwise.
+   * The fence of the term that begins now: checks, in the caller's transaction, that the partition's current token is
+   * still this term's — not after the lease was lost, nor for a later term of this node; a FOR SHARE lock, so that a
+   * new holder's token cannot be written until that transaction ends. Throws `FencedError` otherwise.
    */
-  readonly fence = (tx: Queryable): Promise<void> => this.check(tx, this.current);
-
-  /** `fence` for the term that begins now: its token, even after this node holds the partition again (a later term). */
   fenceOfTerm(): (tx: Queryable) => Promise<void> {
     const token = this.current;
     return (tx) => this.check(tx, this.current === token ? token : undefined);

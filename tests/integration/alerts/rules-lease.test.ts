@@ -84,7 +84,7 @@ describe('the rules lease', () => {
   it('a holder paused past its lease cannot write an alert, save a snapshot or trim the feed once another took over', async () => {
     const old = lease('node-old');
     expect(await old.tryAcquire()).toBe(true);
-    const oldStore = new AlertStore(db, old.fence);
+    const oldStore = new AlertStore(db, old.fenceOfTerm());
     const oldSnapshots = new SnapshotStore(redis, PREFIX, { key: old.leaseKey, holder: old.holder });
     await raise(oldStore, 'GT-1'); // while it holds the lease, it writes
     await redis.xadd(feedKey(PREFIX), '1-1', 'm', 'x');
@@ -107,7 +107,7 @@ describe('the rules lease', () => {
     expect(await old.renew()).toBe(false);
 
     // the new holder writes
-    await raise(new AlertStore(db, next.fence), 'GT-2');
+    await raise(new AlertStore(db, next.fenceOfTerm()), 'GT-2');
     expect(await alertCount()).toBe(2);
     await next.release();
   });
@@ -120,8 +120,8 @@ describe('the rules lease', () => {
     const b = lease('node-b', 3);
     expect(await b.tryAcquire()).toBe(true);
     expect(b.token).toBe(t + 1);
-    await expect(a.fence(db)).rejects.toBeInstanceOf(FencedError);
-    await expect(b.fence(db)).resolves.toBeUndefined();
+    await expect(a.fenceOfTerm()(db)).rejects.toBeInstanceOf(FencedError);
+    await expect(b.fenceOfTerm()(db)).resolves.toBeUndefined();
     await b.release();
   });
 });

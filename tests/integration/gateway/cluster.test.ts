@@ -173,8 +173,23 @@ describe('two nodes on the same stores: one session per gateway across them', ()
     expect(refused.connack.returnCode).toBe(5);
   });
 
-  it('cluster messages stay on the deployment’s channels; readings never go through Redis', async () => {
+  it('cluster messages stay on the deployment’s channels; readings never go through Redis; one pattern per node for all commands', async () => {
+    // gateways subscribing to their commands on one node add no Redis pattern after the first: one for all of them
     const redis = new Redis(svc.redis.url);
+    const patternsOfA = async () => {
+      const list = String(await redis.call('CLIENT', 'LIST'));
+      const subs = list.split('\n').filter((l) => l.includes('name=nss-broker-cluster-sub'));
+      return subs.map((l) => Number(/ psub=(\d+)/.exec(l)?.[1])).reduce((x, y) => x + y, 0);
+    };
+    const subscribed = async (n: string) => {
+      const g = await provisionTankFarm(api, `E-CL${n}`, `G-CL${n}`);
+      await subscribeCommands(await connectGateway(a.mqttPort, g), g);
+    };
+    await subscribed('5');
+    const before = await patternsOfA();
+    await subscribed('6');
+    await subscribed('7');
+    expect(await patternsOfA()).toBe(before);
     try {
       const channels = (await redis.pubsub('CHANNELS', '*')) as string[];
       const patterns = (await redis.call('PUBSUB', 'NUMPAT')) as number;
