@@ -138,7 +138,7 @@ export function trackPresence(
         if (r === 'here') {
           // aedes' takeover on this node deletes the stored will of the gateway (same key) after the new connection
           // stored its own: stored again, for the other nodes to publish if this one dies
-          const newer = clients.authenticated(id.gatewayId) as (Client & { will?: PublishPacket | null }) | undefined;
+          const newer: (Client & { will?: PublishPacket | null }) | undefined = clients.authenticated(id.gatewayId);
           if (newer?.will && !newer.closed)
             void (broker as unknown as { persistence: WillStore }).persistence.putWill(newer, newer.will).catch(() => undefined);
         }
