@@ -23,6 +23,10 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       'Gateway connections that ended because a newer connection of the gateway took over, on this node (here) or another (elsewhere): not recorded offline',
       ['where'],
     ),
+    mqttStaleAnnouncements: counter(
+      'nss_mqtt_stale_announcements_total',
+      "Another broker's announcement of a gateway's connection that arrived after a newer connection of the gateway on this node: ignored, the newer connection kept",
+    ),
     mqttPendingConnections: new Gauge({
       name: 'nss_mqtt_pending_connections',
       help: 'MQTT connections accepted but not yet authenticated',

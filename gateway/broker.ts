@@ -99,6 +99,10 @@ export async function buildBroker(config: Pick<PlatformConfig, 'mqtt' | 'redisPr
         const connectionId = c && !c.closed ? clients.connectionIds.get(c) : undefined;
         return connectionId !== undefined && (await deps.owners.holds(clientId, connectionId));
       },
+      onStale: (clientId) => {
+        deps.metrics.mqttStaleAnnouncements.inc();
+        log.info({ clientId }, "another broker's late announcement of the gateway ignored: its newest connection is here");
+      },
     }),
     concurrency,
     // aedes refuses a keepalive beyond its limit with return code 6, which MQTT 3.1.1 reserves: `authenticate` checks it instead

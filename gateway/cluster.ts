@@ -60,6 +60,8 @@ export function clusterEmitter(opts: {
    * `new/clients` for it is stale (delayed, e.g. across a Redis failover) and must not close it.
    */
   newestHere: (clientId: string) => Promise<boolean>;
+  /** Called for each such stale announcement ignored. */
+  onStale: (clientId: string) => void;
 }): MQEmitter {
   const { channelPrefix } = opts;
   // mqemitter-redis publishes on the message's topic: the channel gets the prefix here
@@ -99,7 +101,11 @@ export function clusterEmitter(opts: {
       if (message.topic.split('/')[1] === opts.brokerId) return listener(message, done);
       const clientId = Buffer.from(message.payload as Uint8Array).toString('utf8');
       opts.newestHere(clientId).then(
-        (stale) => (stale ? done() : listener(message, done)),
+        (stale) => {
+          if (!stale) return listener(message, done);
+          opts.onStale(clientId);
+          done();
+        },
         () => listener(message, done),
       );
     };

@@ -23,7 +23,9 @@ import { platformProcess, type PlatformProcess } from '../../../testkit/platform
 import { startTestPlatform } from '../../../testkit/platform.ts';
 import { startPostgres, type TestPostgres } from '../../../testkit/postgres.ts';
 import { rawConnect, type RawClient } from '../../../testkit/raw-mqtt.ts';
+import { clusterEmitter } from '../../../gateway/cluster.ts';
 import { ConnectionOwners } from '../../../gateway/owners.ts';
+import { mqttClusterChannelPrefix } from '../../../core/redis-keys.ts';
 import { startTestServices, type TestServices } from '../../../testkit/services.ts';
 
 let svc: TestServices;
@@ -171,6 +173,56 @@ describe('two nodes on the same stores: one session per gateway across them', ()
     const refused = await rawConnect(b.mqttPort, { clientId: g.gatewayId, username: g.gatewayId, password: g.secret });
     open.push(refused.c);
     expect(refused.connack.returnCode).toBe(5);
+  });
+
+  it("another broker's announcement of the gateway arriving late does not close its newest connection; a current one does", async () => {
+    const g = await provisionTankFarm(api, 'E-CL8', 'G-CL8');
+    const onB = await connectGateway(b.mqttPort, g);
+    const onA = await connectGateway(a.mqttPort, g);
+    expect(await onB.closedWithin(5000)).toBe(true);
+    await subscribeCommands(onA, g);
+
+    // B's announcement of the connection it held, delayed (a Redis failover, a slow subscriber), arrives after A's
+    // newer connection: as aedes itself sends it, through the cluster's emitter on the deployment's channels
+    const redis = new Redis(svc.redis.url);
+    const announcer = clusterEmitter({
+      sub: new Redis(svc.redis.url),
+      pub: new Redis(svc.redis.url),
+      channelPrefix: mqttClusterChannelPrefix('cl:'),
+      concurrency: 1,
+      onError: (err) => expect.unreachable(err.message),
+      brokerId: 'test-announcer',
+      newestHere: () => Promise.resolve(false),
+      onStale: () => undefined,
+    });
+    const announce = (brokerId: string) =>
+      new Promise<void>((resolve, reject) =>
+        announcer.emit({ topic: `$SYS/${brokerId}/new/clients`, payload: Buffer.from(g.gatewayId) }, (err) => (err ? reject(err) : resolve())),
+      );
+    const stale = () => metric(a, /^nss_mqtt_stale_announcements_total (\d+)/m);
+    const takeovers = () => metric(a, /^nss_mqtt_takeovers_total\{where="elsewhere"\} (\d+)/m);
+    try {
+      const [staleBefore, takeoversBefore] = [await stale(), await takeovers()];
+      await announce('node-b');
+      await expect.poll(stale).toBe(staleBefore + 1);
+      expect(onA.isClosed).toBe(false);
+      // the connection is whole: a command through B reaches it
+      await b.sendCommand(g.enterpriseId, g.gatewayId, 'set-point', { n: 8 });
+      expect(JSON.parse((await onA.next('publish')).payload.toString())).toEqual({ n: 8 });
+
+      // B announces a connection that is the newest (its claim stands): A's is closed, as a takeover
+      const owners = new ConnectionOwners(redis, 'cl:', 'node-b');
+      await owners.claim(g.gatewayId, 'newer-on-b');
+      await announce('node-b');
+      expect(await onA.closedWithin(5000)).toBe(true);
+      await expect.poll(takeovers).toBe(takeoversBefore + 1);
+      expect(await stale()).toBe(staleBefore + 1);
+      await owners.release(g.gatewayId, 'newer-on-b');
+      expect(await events(a.db, g.gatewayId)).toEqual(['online:connected']);
+    } finally {
+      await new Promise<void>((resolve) => announcer.close(resolve));
+      redis.disconnect();
+    }
   });
 
   it('cluster messages stay on the deployment’s channels; readings never go through Redis; one pattern per node for all commands', async () => {
