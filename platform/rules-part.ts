@@ -203,11 +203,13 @@ export function buildRulesPart(ctx: PlatformContext): RulesPart {
       await taskWorker.start();
       // the partitions agree with the feed the gateways write, or nothing starts
       await agreePartitions(redis.command, config.redisPrefix, count);
+      // the leases renewed from before the first round: its terms' starts (the ledger, the feed's replay) may take
+      // longer than a lease
+      renewTimer = setInterval(() => void renewAll(), Math.floor(leaseMs / 3));
+      renewTimer.unref();
       // the first round at once: a single node runs its rules from the start
       await serial(beat);
       schedule();
-      renewTimer = setInterval(() => void renewAll(), Math.floor(leaseMs / 3));
-      renewTimer.unref();
     },
     stopSteps: [
       {
