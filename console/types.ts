@@ -34,7 +34,7 @@ export interface AlertDetail {
   events: AlertEvent[];
   readings: { sensor: { id: string; kind: string; unit: string }; from: number; to: number; points: Point[] } | null;
   readingsNote?: string;
-  rule?: { id: string; name: Text; pattern: string; standard?: string; note?: string; limits: { label: string; value: number; severity?: Grade }[] } | null;
+  rule?: { id: string; name: Text; pattern: string; standard?: string; note?: Text; limits: { label: string; value: number; severity?: Grade }[] } | null;
 }
 
 /** The enterprise's response to its alarm (issue #18), as `GET /api/v1/alerts/:id/response` and the alarm list give it. */

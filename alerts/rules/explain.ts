@@ -17,7 +17,8 @@ export interface RuleFacts {
   name: { zh: string; en: string };
   pattern: string;
   standard: string | undefined;
-  note: string | undefined;
+  /** Why the grade and defaults are what they are, in Chinese and English. */
+  note: { zh: string; en: string } | undefined;
   /** Thresholds in the point's unit: `threshold` params, labelled by where they sit (`level1`, `level2`, …). */
   limits: { label: string; value: number; severity: Severity }[];
 }

@@ -28,6 +28,11 @@ export type Pack = (typeof PACKS)[number];
 export const RULE_ID = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/;
 const names = z.array(z.string().min(1)).min(1);
 const i18n = z.strictObject({ zh: z.string().min(1), en: z.string().min(1) });
+/**
+ * A rule's note: `{ zh, en }`, or one string — a bureau's catalogue file may write its notes in its own language
+ * only — taken as the note in both languages. Always `{ zh, en }` once parsed.
+ */
+const noteSchema = z.union([z.string().min(1), i18n]).transform((n) => (typeof n === 'string' ? { zh: n, en: n } : n));
 
 /** Which points a rule applies to: every given criterion must hold (a list: any of its values). */
 export const matchSchema = z.strictObject({
@@ -82,8 +87,8 @@ const base = {
   seriousViolation: z.boolean().default(false),
   /** Citation of the standard the defaults come from, e.g. 'GB/T 50493-2019 §5.5'. */
   standard: z.string().min(1).optional(),
-  /** Why the grade and defaults are what they are. */
-  note: z.string().min(1).optional(),
+  /** Why the grade and defaults are what they are, in Chinese and English (a plain string: the same text in both). */
+  note: noteSchema.optional(),
   /** Limits the standard sets on parameters (see standardLimitSchema). Default none. */
   standardLimits: z.array(standardLimitSchema).default([]),
   /**

@@ -276,7 +276,7 @@ export function AlertView({ id }: { id: string }) {
             ({a.ruleId} v{a.ruleVersion})
           </span>
           {d.rule?.standard && <div class="muted">{d.rule.standard}</div>}
-          {d.rule?.note && <div class="muted">{d.rule.note}</div>}
+          {d.rule?.note && <div class="muted">{both(d.rule.note)}</div>}
         </dd>
         <dt>{t('enterprise')}</dt>
         <dd>{can('ledger.read') ? <a href={`#/enterprises/${a.enterpriseId}`}>{a.enterpriseId}</a> : (user.get()?.enterpriseName ?? a.enterpriseId)}</dd>

@@ -17,7 +17,10 @@ export const COMMON_RULES: RuleInput[] = [
     suppressibleByGatewayOffline: true,
     params: { factor: 3, firstDataGraceMs: 5 * MINUTE },
     standard: STD.tampering,
-    note: 'Nothing from a point for 3 × its period; yellow. A point not heard since the watch began (just provisioned) has max(3 × period, 5 min) — the 5 min is the platform default. Suppressed while its gateway is offline or its points are all silent (one root-cause alert).',
+    note: {
+      zh: '测点连续 3 × 采集周期无数据：黄色。自开始监视以来尚未收到过数据的测点（刚登记）按 max(3 × 周期, 5 min) 计，其中 5 min 为平台默认值。其网关离线或网关全部测点无数据期间不单独报警（只报一条根因报警）。',
+      en: 'Nothing from a point for 3 × its period; yellow. A point not heard since the watch began (just provisioned) has max(3 × period, 5 min) — the 5 min is the platform default. Suppressed while its gateway is offline or its points are all silent (one root-cause alert).',
+    },
   },
   {
     id: 'common.gateway_points_silent',
@@ -28,7 +31,10 @@ export const COMMON_RULES: RuleInput[] = [
     severity: 'orange',
     params: { factor: 3, leadMs: 1000 },
     standard: STD.tampering,
-    note: "The gateway keeps its connection but nothing comes from any of its points for 3 × the shortest live period less 1 s (platform default: just before the points' own silence): the link to the PLC is lost. One orange alert for the gateway; the points' silence alerts are suppressed under it.",
+    note: {
+      zh: '网关保持连接，但其全部测点在 3 × 最短在用采集周期减 1 s 内均无数据（平台默认值：恰在各测点自身的数据中断报警之前）：网关与 PLC 的连接已中断。对该网关报一条橙色报警，其测点的数据中断报警归于其下、不单独报警。',
+      en: "The gateway keeps its connection but nothing comes from any of its points for 3 × the shortest live period less 1 s (platform default: just before the points' own silence): the link to the PLC is lost. One orange alert for the gateway; the points' silence alerts are suppressed under it.",
+    },
   },
   {
     id: 'common.gateway_offline',
@@ -39,7 +45,10 @@ export const COMMON_RULES: RuleInput[] = [
     severity: 'orange',
     params: { heartbeatMs: 3 * MINUTE },
     standard: STD.tampering,
-    note: 'Every instrument of the enterprise goes dark at once; orange.',
+    note: {
+      zh: '企业全部仪表同时失去监测；橙色。',
+      en: 'Every instrument of the enterprise goes dark at once; orange.',
+    },
   },
   {
     id: 'common.frozen',
@@ -53,7 +62,10 @@ export const COMMON_RULES: RuleInput[] = [
     severity: 'yellow',
     params: { windowMs: 30 * MINUTE, tolerance: { ref: 'resolution' }, floor: { ref: 'range.min' }, minSamples: 10 },
     standard: STD.tampering,
-    note: 'No variation beyond the resolution for 30 min while production runs; yellow.',
+    note: {
+      zh: '生产期间 30 min 内读数变化均未超过分辨率；黄色。',
+      en: 'No variation beyond the resolution for 30 min while production runs; yellow.',
+    },
   },
   {
     id: 'common.detector_off',
@@ -66,7 +78,10 @@ export const COMMON_RULES: RuleInput[] = [
     severity: 'orange',
     params: { unsafeStates: ['off', 'faulted'] },
     standard: `${STD.tampering}; ${STD.gds}`,
-    note: 'A blind spot in gas detection while the plant runs; orange (the other detectors of the zone still watch).',
+    note: {
+      zh: '装置运行期间气体检测出现盲区；橙色（该区域其他探测器仍在监测）。',
+      en: 'A blind spot in gas detection while the plant runs; orange (the other detectors of the zone still watch).',
+    },
   },
   {
     id: 'common.interlock_bypassed',
@@ -79,7 +94,10 @@ export const COMMON_RULES: RuleInput[] = [
     severity: 'red',
     params: { unsafeStates: ['bypassed'] },
     standard: `${STD.tampering}; ${STD.tankInterlock}`,
-    note: 'A safety instrumented function out of service while running is a major accident hazard; red.',
+    note: {
+      zh: '运行期间安全仪表功能退出运行（联锁旁路）属重大事故隐患；红色。',
+      en: 'A safety instrumented function out of service while running is a major accident hazard; red.',
+    },
   },
   {
     id: 'common.out_of_range',
@@ -93,7 +111,10 @@ export const COMMON_RULES: RuleInput[] = [
     severity: 'yellow',
     params: { min: { ref: 'range.min' }, max: { ref: 'range.max' } },
     standard: STD.tampering,
-    note: 'Physically impossible value: instrument fault or manipulation; yellow. Needs the registered range (or a physical bound of the kind).',
+    note: {
+      zh: '物理上不可能出现的读数：仪表故障或人为篡改；黄色。需登记量程（或该类测点的物理界限）。',
+      en: 'Physically impossible value: instrument fault or manipulation; yellow. Needs the registered range (or a physical bound of the kind).',
+    },
   },
   {
     id: 'common.drop_to_zero',
@@ -107,6 +128,9 @@ export const COMMON_RULES: RuleInput[] = [
     severity: 'yellow',
     params: { fromAtLeast: { ref: 'range.span', scale: 0.05 }, zeroAtMost: 0, withinMs: MINUTE },
     standard: STD.tampering,
-    note: 'From at least 5 % of full scale to zero within a minute: cut cable or switched-off transmitter; yellow.',
+    note: {
+      zh: '1 min 内从不低于满量程的 5 % 降至零：电缆被切断或变送器被关闭；黄色。',
+      en: 'From at least 5 % of full scale to zero within a minute: cut cable or switched-off transmitter; yellow.',
+    },
   },
 ];

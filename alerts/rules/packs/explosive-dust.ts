@@ -29,7 +29,10 @@ export const EXPLOSIVE_DUST_RULES: RuleInput[] = [
       ],
     },
     standard: STD.dust,
-    note: 'Above the registered high mark (default 70 °C): yellow, orange after 10 min, red after 30 min.',
+    note: {
+      zh: '高于登记的高报值（默认 70 °C）：黄色，持续 10 min 升为橙色，持续 30 min 升为红色。',
+      en: 'Above the registered high mark (default 70 °C): yellow, orange after 10 min, red after 30 min.',
+    },
   },
   {
     id: 'dust.collector.temperature.rise',
@@ -40,7 +43,10 @@ export const EXPLOSIVE_DUST_RULES: RuleInput[] = [
     match: { kinds: ['temperature'], roles: ['collector'] },
     severity: 'yellow',
     params: { rise: 10, windowMs: 5 * MINUTE, deadband: 3 },
-    note: '+10 °C within 5 min; yellow. Platform default.',
+    note: {
+      zh: '5 min 内上升 10 °C；黄色。平台默认值。',
+      en: '+10 °C within 5 min; yellow. Platform default.',
+    },
   },
   {
     id: 'dust.collector.dp.high',
@@ -53,7 +59,10 @@ export const EXPLOSIVE_DUST_RULES: RuleInput[] = [
     forMs: MINUTE,
     params: { direction: 'high', deadband: 20, levels: { high: { threshold: { ref: 'marks.high' } } } },
     standard: STD.dust,
-    note: 'Filter clogged (dust accumulates in the duct); yellow after a minute.',
+    note: {
+      zh: '滤袋堵塞（管道内积尘）；持续 1 min 后黄色。',
+      en: 'Filter clogged (dust accumulates in the duct); yellow after a minute.',
+    },
   },
   {
     id: 'dust.collector.dp.low',
@@ -66,7 +75,10 @@ export const EXPLOSIVE_DUST_RULES: RuleInput[] = [
     forMs: MINUTE,
     params: { direction: 'low', deadband: 20, levels: { low: { threshold: { ref: 'marks.low' } } } },
     standard: STD.dust,
-    note: 'Bag broken or fan stopped; yellow after a minute.',
+    note: {
+      zh: '滤袋破损或风机停止；持续 1 min 后黄色。',
+      en: 'Bag broken or fan stopped; yellow after a minute.',
+    },
   },
   {
     id: 'dust.spark',
@@ -78,7 +90,10 @@ export const EXPLOSIVE_DUST_RULES: RuleInput[] = [
     severity: 'orange',
     params: { direction: 'high', deadband: 0.5, levels: { spark: { threshold: 1 } } },
     standard: STD.dust,
-    note: 'Any spark counted: ignition source heading for the collector; orange.',
+    note: {
+      zh: '探测到任一火花：点火源正随气流进入除尘器；橙色。',
+      en: 'Any spark counted: ignition source heading for the collector; orange.',
+    },
   },
   {
     id: 'dust.collector_stopped',
@@ -91,6 +106,9 @@ export const EXPLOSIVE_DUST_RULES: RuleInput[] = [
     severity: 'orange',
     params: { unsafeStates: ['stopped'] },
     standard: STD.dust,
-    note: 'Dust collection must run before and while production runs; orange.',
+    note: {
+      zh: '除尘系统须先于生产启动，并在生产期间持续运行；橙色。',
+      en: 'Dust collection must run before and while production runs; orange.',
+    },
   },
 ];

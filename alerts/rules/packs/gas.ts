@@ -33,7 +33,10 @@ function toxicRule(gas: Gas, unit: ToxicUnit, isDefault: boolean): RuleInput {
       levels: { level1: { threshold: l1, severity: 'orange' }, level2: { threshold: l2, severity: 'red' } },
     },
     standard: `${STD.gds}; ${STD.oel}`,
-    note: `Level 1 ≤ 100 % OEL (${gas.limit} ${gas.oelMgM3} mg/m³ = ${l1} ${unit}) orange; level 2 ≤ 200 % OEL (${l2} ${unit}) red.`,
+    note: {
+      zh: `一级报警 ≤ 100 % 职业接触限值 OEL（${gas.limit} ${gas.oelMgM3} mg/m³ = ${l1} ${unit}）橙色；二级报警 ≤ 200 % OEL（${l2} ${unit}）红色。`,
+      en: `Level 1 ≤ 100 % OEL (${gas.limit} ${gas.oelMgM3} mg/m³ = ${l1} ${unit}) orange; level 2 ≤ 200 % OEL (${l2} ${unit}) red.`,
+    },
     standardLimits: [
       { param: 'levels.level1.threshold', atMost: l1, standard: STD.gds },
       { param: 'levels.level2.threshold', atMost: l2, standard: STD.gds },
@@ -79,7 +82,10 @@ export const GAS_RULES: RuleInput[] = [
       levels: { level1: { threshold: 25, severity: 'orange' }, level2: { threshold: 50, severity: 'red' } },
     },
     standard: STD.gds,
-    note: 'Level 1 at 25 %LEL (the most the standard allows) orange; level 2 at 50 %LEL red. Clears 2 %LEL below.',
+    note: {
+      zh: '一级报警 25 %LEL（爆炸下限的百分数，标准允许的最高设定值）橙色；二级报警 50 %LEL 红色。降至报警值以下 2 %LEL 时解除。',
+      en: 'Level 1 at 25 %LEL (the most the standard allows) orange; level 2 at 50 %LEL red. Clears 2 %LEL below.',
+    },
     standardLimits: [
       { param: 'levels.level1.threshold', atMost: 25, standard: STD.gds },
       { param: 'levels.level2.threshold', atMost: 50, standard: STD.gds },
@@ -103,7 +109,10 @@ export const GAS_RULES: RuleInput[] = [
       levels: { high: { threshold: { ref: 'marks.high' }, severity: 'yellow' }, highHigh: { threshold: { ref: 'marks.highHigh' }, severity: 'orange' } },
     },
     standard: `${STD.dust}（报警值由企业登记，平台未采用统一默认值）`,
-    note: 'Above the registered high mark for a minute yellow, high-high orange. The platform adopts no national default value: without registered marks the point is listed as unmonitored (coverage), with the reason.',
+    note: {
+      zh: '高于登记的高报值持续 1 min 黄色，高高报橙色。平台不采用全国统一的默认值：未登记报警值的测点列为未监测（监测覆盖），并注明原因。',
+      en: 'Above the registered high mark for a minute yellow, high-high orange. The platform adopts no national default value: without registered marks the point is listed as unmonitored (coverage), with the reason.',
+    },
   },
   {
     id: 'gas.oxygen.low',
@@ -115,7 +124,10 @@ export const GAS_RULES: RuleInput[] = [
     severity: 'orange',
     params: { direction: 'low', strict: true, deadband: 0.3, levels: { deficiency: { threshold: 19.5 } } },
     standard: STD.gds,
-    note: 'Below 19.5 %vol: asphyxiation risk, orange.',
+    note: {
+      zh: '低于 19.5 %vol：有窒息危险，橙色。',
+      en: 'Below 19.5 %vol: asphyxiation risk, orange.',
+    },
     standardLimits: [{ param: 'levels.deficiency.threshold', atLeast: 19.5, standard: STD.gds }],
   },
   {
@@ -128,7 +140,10 @@ export const GAS_RULES: RuleInput[] = [
     severity: 'orange',
     params: { direction: 'high', strict: true, deadband: 0.3, levels: { enrichment: { threshold: 23.5 } } },
     standard: STD.gds,
-    note: 'Above 23.5 %vol: fire risk, orange.',
+    note: {
+      zh: '高于 23.5 %vol：有火灾危险，橙色。',
+      en: 'Above 23.5 %vol: fire risk, orange.',
+    },
     standardLimits: [{ param: 'levels.enrichment.threshold', atMost: 23.5, standard: STD.gds }],
   },
   {
@@ -151,7 +166,10 @@ export const GAS_RULES: RuleInput[] = [
       ],
     },
     standard: STD.gds,
-    note: 'Two detectors of a zone at level 1 within 5 min, or level 1 with the ventilation stopped: a real, spreading leak; red.',
+    note: {
+      zh: '同一区域两台探测器在 5 min 内均达一级报警，或一级报警时通风已停止：确有泄漏且正在扩散；红色。',
+      en: 'Two detectors of a zone at level 1 within 5 min, or level 1 with the ventilation stopped: a real, spreading leak; red.',
+    },
   },
   {
     id: 'gas.combustible.rise',
@@ -164,6 +182,9 @@ export const GAS_RULES: RuleInput[] = [
     match: { kinds: ['combustible_gas'] },
     severity: 'yellow',
     params: { rise: 10, windowMs: 60_000, deadband: 5 },
-    note: 'Early warning before level 1: +10 %LEL within a minute; yellow. Platform default, no standard value.',
+    note: {
+      zh: '一级报警前的预警：1 min 内上升 10 %LEL；黄色。平台默认值，标准未规定数值。',
+      en: 'Early warning before level 1: +10 %LEL within a minute; yellow. Platform default, no standard value.',
+    },
   },
 ];

@@ -25,7 +25,7 @@ const highMarks = (id: string, kind: string, zh: string, en: string, fallbackDea
     levels: { high: { threshold: { ref: 'marks.high' }, severity: 'yellow' }, highHigh: { threshold: { ref: 'marks.highHigh' }, severity: 'orange' } },
   },
   standard: STD.tankMonitoring,
-  note: 'Marks as registered for the instrument: high yellow, high-high orange.',
+  note: { zh: '按该仪表登记的报警值：高报黄色，高高报橙色。', en: 'Marks as registered for the instrument: high yellow, high-high orange.' },
 });
 
 export const HAZARDOUS_CHEMICALS_RULES: RuleInput[] = [
@@ -44,7 +44,10 @@ export const HAZARDOUS_CHEMICALS_RULES: RuleInput[] = [
       levels: { low: { threshold: { ref: 'marks.low' }, severity: 'yellow' }, lowLow: { threshold: { ref: 'marks.lowLow' }, severity: 'orange' } },
     },
     standard: STD.tankMonitoring,
-    note: 'Low yellow, low-low orange (pump cavitation, floating roof landing, air ingress).',
+    note: {
+      zh: '低报黄色，低低报橙色（机泵抽空汽蚀、浮顶落底、吸入空气）。',
+      en: 'Low yellow, low-low orange (pump cavitation, floating roof landing, air ingress).',
+    },
   },
   highMarks('chem.temperature.high', 'temperature', '储罐温度高', 'Tank temperature high', 0.5),
   highMarks('chem.pressure.high', 'pressure', '储罐压力高', 'Tank pressure high', 5),
@@ -57,7 +60,10 @@ export const HAZARDOUS_CHEMICALS_RULES: RuleInput[] = [
     match: { kinds: ['temperature'] },
     severity: 'yellow',
     params: { rise: 5, windowMs: 10 * MINUTE, deadband: 2 },
-    note: '+5 °C within 10 min (runaway reaction, external fire); yellow. Platform default, no standard value.',
+    note: {
+      zh: '10 min 内上升 5 °C（反应失控、外部火灾）；黄色。平台默认值，标准未规定数值。',
+      en: '+5 °C within 10 min (runaway reaction, external fire); yellow. Platform default, no standard value.',
+    },
   },
   {
     id: 'chem.overfill_interlock',
@@ -76,7 +82,10 @@ export const HAZARDOUS_CHEMICALS_RULES: RuleInput[] = [
       responseMs: 30_000,
     },
     standard: STD.tankInterlock,
-    note: "Level at high-high and the inlet valve not reported closed within 30 s: overfill in progress; red. Register the tank's own inlet valve as its `inlet_valve` link (without one, the valves of its zone).",
+    note: {
+      zh: '液位达高高报，且 30 s 内未收到进料阀关闭的信号：正在冒罐；红色。请将储罐自身的进料阀登记为其 `inlet_valve` 关联（未登记时，按其所在区域的阀门判断）。',
+      en: "Level at high-high and the inlet valve not reported closed within 30 s: overfill in progress; red. Register the tank's own inlet valve as its `inlet_valve` link (without one, the valves of its zone).",
+    },
     standardLimits: [{ param: 'responseMs', atMost: 30_000, standard: STD.tankInterlock }],
   },
 ];

@@ -30,7 +30,10 @@ export const METAL_SMELTING_RULES: RuleInput[] = [
       },
     },
     standard: STD.smelting,
-    note: 'Registered marks (defaults 50 / 55 °C, plant practice; the standard requires the alarm, not its value).',
+    note: {
+      zh: '按登记的报警值（默认 50 / 55 °C，取自企业通行做法；标准要求设置该报警，未规定其数值）。',
+      en: 'Registered marks (defaults 50 / 55 °C, plant practice; the standard requires the alarm, not its value).',
+    },
   },
   {
     id: 'metal.cooling_water.flow_difference',
@@ -44,7 +47,10 @@ export const METAL_SMELTING_RULES: RuleInput[] = [
     forMs: 10_000,
     params: { partner: flowDifference.partner, deadband: flowDifference.deadband, levels: { alarm: { threshold: flowDifference.threshold } } },
     standard: STD.smelting,
-    note: "Inlet − outlet > 10 m³/h for 10 s: water lost inside the element; orange. Register the element's own limit.",
+    note: {
+      zh: '进水 − 出水 > 10 m³/h 持续 10 s：冷却水在元件内漏失；橙色。请登记该元件自身的限值。',
+      en: "Inlet − outlet > 10 m³/h for 10 s: water lost inside the element; orange. Register the element's own limit.",
+    },
   },
   {
     id: 'metal.cooling_water.interlock_failure',
@@ -64,7 +70,10 @@ export const METAL_SMELTING_RULES: RuleInput[] = [
       responseMs: 30_000,
     },
     standard: STD.smelting,
-    note: 'The flow-difference alarm stands and the furnace interlock has not tripped within 30 s; red (major accident hazard).',
+    note: {
+      zh: '流量差报警持续，且炉体联锁 30 s 内未动作；红色（重大事故隐患）。',
+      en: 'The flow-difference alarm stands and the furnace interlock has not tripped within 30 s; red (major accident hazard).',
+    },
     standardLimits: [{ param: 'responseMs', atMost: 30_000, standard: STD.smelting }],
   },
   {
@@ -78,6 +87,9 @@ export const METAL_SMELTING_RULES: RuleInput[] = [
     forMs: 10_000,
     params: { direction: 'low', deadband: 2, levels: { low: { threshold: { ref: 'marks.low' } } } },
     standard: STD.smelting,
-    note: 'Below the registered low mark for 10 s: the element is not cooled; orange.',
+    note: {
+      zh: '低于登记的低报值持续 10 s：元件失去冷却；橙色。',
+      en: 'Below the registered low mark for 10 s: the element is not cooled; orange.',
+    },
   },
 ];

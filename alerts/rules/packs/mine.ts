@@ -57,10 +57,19 @@ function methaneRule(l: MethaneLocation, id: string, name: { zh: string; en: str
     standard: std,
     note:
       l.powerOff === null
-        ? `${l.zh}: alarm ≥ ${l.alarm} % orange; the table sets no power-off concentration.`
+        ? {
+            zh: `${l.zh}：报警浓度 ≥ ${l.alarm} % 橙色；表中未规定断电浓度。`,
+            en: `${l.en}: alarm ≥ ${l.alarm} % orange; the table sets no power-off concentration.`,
+          }
         : l.powerOff === l.alarm
-          ? `${l.zh}: alarm and power-off both at ≥ ${l.alarm} %: red (restore < ${l.restore} %).`
-          : `${l.zh}: alarm ≥ ${l.alarm} % orange; power-off ≥ ${l.powerOff} % red, which stays until < ${l.restore} % (the restore level).`,
+          ? {
+              zh: `${l.zh}：报警、断电浓度均为 ≥ ${l.alarm} %：红色（复电浓度 < ${l.restore} %）。`,
+              en: `${l.en}: alarm and power-off both at ≥ ${l.alarm} %: red (restore < ${l.restore} %).`,
+            }
+          : {
+              zh: `${l.zh}：报警浓度 ≥ ${l.alarm} % 橙色；断电浓度 ≥ ${l.powerOff} % 红色，直至降到 < ${l.restore} %（复电浓度）。`,
+              en: `${l.en}: alarm ≥ ${l.alarm} % orange; power-off ≥ ${l.powerOff} % red, which stays until < ${l.restore} % (the restore level).`,
+            },
     standardLimits: Object.keys(levels).map((k) => ({
       param: `levels.${k}.threshold`,
       atMost: k === 'alarm' ? l.alarm : l.powerOff!,
@@ -85,7 +94,35 @@ const methaneName = (l: MethaneLocation) => LEGACY_NAMES[l.id] ?? { zh: `${l.zh}
 /** 40 s: the platform's choice of how long the feed may stay energised after the power-off level; the table sets the concentration, not this time. */
 export const POWER_OFF_RESPONSE_MS = 40_000;
 
+/** The table's power-off ranges (断电范围) in English, for the English notes; keyed by the table's Chinese text. */
+const POWER_OFF_RANGE_EN: Record<string, string> = {
+  井筒内全部非本质安全型电气设备: 'all non-intrinsically-safe electrical equipment in the shaft',
+  工作面内全部非本质安全型电气设备: 'all non-intrinsically-safe electrical equipment at the face',
+  工作面内及其回风巷内全部非本质安全型电气设备: 'all non-intrinsically-safe electrical equipment at the face and in its return airway',
+  工作面及其回风巷内全部非本质安全型电气设备: 'all non-intrinsically-safe electrical equipment at the face and in its return airway',
+  '工作面及其回风巷内全部非本质安全型电气设备（突出矿井：及其进风巷）':
+    'all non-intrinsically-safe electrical equipment at the face and in its return airway (outburst mines: and in its intake airway)',
+  带式输送机地面走廊内全部非本质安全型电气设备: 'all non-intrinsically-safe electrical equipment in the surface gallery of the belt conveyor',
+  掘进巷道内全部非本质安全型电气设备: 'all non-intrinsically-safe electrical equipment in the heading',
+  '掘进机、连续采煤机、锚杆钻车、梭车电源': 'the power of the roadheader, continuous miner, roof bolter and shuttle car',
+  煤仓附近的各类运输设备及其他非本质安全型电气设备: 'all transport equipment and other non-intrinsically-safe electrical equipment near the coal bunker',
+  瓦斯抽采泵站电源: 'the power of the gas drainage pump station',
+  瓦斯涌出巷道上风流100m内及其下风流的架空线电源和全部非本质安全型电气设备:
+    'the trolley-wire power and all non-intrinsically-safe electrical equipment from 100 m upwind of the gas-emitting roadway downwind',
+  被串掘进巷道内全部非本质安全型电气设备: 'all non-intrinsically-safe electrical equipment in the heading ventilated in series after it',
+  '被串采煤工作面及其进、回风巷内全部非本质安全型电气设备':
+    'all non-intrinsically-safe electrical equipment at the face ventilated in series after it and in that face’s intake and return airways',
+  装煤点处上风流100m内及其下风流的架空线电源和全部非本质安全型电气设备:
+    'the trolley-wire power and all non-intrinsically-safe electrical equipment from 100 m upwind of the loading point downwind',
+  设备动力电源: 'the power of the equipment',
+  进风巷内全部非本质安全型电气设备: 'all non-intrinsically-safe electrical equipment in the intake airway',
+  采区回风巷内全部非本质安全型电气设备: 'all non-intrinsically-safe electrical equipment in the district return airway',
+  采煤机电源: 'the power of the shearer',
+};
+
 const powerOffFailure = (l: MethaneLocation & { powerOff: number }): RuleInput => {
+  const s = POWER_OFF_RESPONSE_MS / 1000;
+  const rangeEn = l.powerOffRange === null ? undefined : (POWER_OFF_RANGE_EN[l.powerOffRange] ?? 'the power-off range of the table');
   const std = `${rowCitation(METHANE_ARTICLE, l.zh, l.checked)}（断电浓度）; 响应时间 ${POWER_OFF_RESPONSE_MS / 1000} s 为平台默认值，非《煤矿安全规程》规定`;
   return {
     id: `mine.methane.power_off_failure.${l.id}`,
@@ -104,7 +141,10 @@ const powerOffFailure = (l: MethaneLocation & { powerOff: number }): RuleInput =
       responseMs: POWER_OFF_RESPONSE_MS,
     },
     standard: std,
-    note: `Methane ≥ ${l.powerOff} % and the feed (${l.powerOffRange ?? ''}) still energised ${POWER_OFF_RESPONSE_MS / 1000} s later; red. The 40 s is the platform's default, not the regulation's.`,
+    note: {
+      zh: `甲烷 ≥ ${l.powerOff} % 后 ${s} s，被控馈电${l.powerOffRange === null ? '' : `（${l.powerOffRange}）`}仍未断电；红色。${s} s 为平台默认值，非《煤矿安全规程》规定。`,
+      en: `Methane ≥ ${l.powerOff} % and the feed${rangeEn === undefined ? '' : ` (${rangeEn})`} still energised ${s} s later; red. The ${s} s is the platform's default, not the regulation's.`,
+    },
     standardLimits: [
       { param: 'trigger.threshold', atMost: l.powerOff, standard: rowCitation(METHANE_ARTICLE, l.zh, l.checked) },
       { param: 'responseMs', atMost: POWER_OFF_RESPONSE_MS, standard: `平台默认值（《煤矿安全规程》第四百九十八条未规定断电响应时间）` },
@@ -135,7 +175,10 @@ function windRule(t: { id: string; zh: string; checked: TableCheck } | null, dir
       levels: { [direction]: { threshold: { ref: low ? 'marks.low' : 'marks.high', default: limit } } },
     },
     standard: std,
-    note: `${low ? 'Below' : 'Above'} the registered ${direction} mark (default ${limit} m/s, the table's ${low ? 'minimum' : 'maximum'}) for a minute; yellow. The 1 min hold is the platform's default.`,
+    note: {
+      zh: `${low ? '低于' : '高于'}登记的${low ? '低报' : '高报'}值（默认 ${limit} m/s，即表中${low ? '最低' : '最高'}风速）持续 1 min；黄色。1 min 的持续时间为平台默认值。`,
+      en: `${low ? 'Below' : 'Above'} the registered ${direction} mark (default ${limit} m/s, the table's ${low ? 'minimum' : 'maximum'}) for a minute; yellow. The 1 min hold is the platform's default.`,
+    },
     standardLimits: [{ param: `levels.${direction}.threshold`, ...(low ? { atLeast: limit } : { atMost: limit }), standard: std }],
     ...(t === null
       ? {
@@ -167,7 +210,10 @@ export const MINE_RULES: RuleInput[] = [
     ),
     match: { kinds: ['methane'], excludeRoles: METHANE_ROLES },
     standard: `${METHANE_ARTICLE}（表中最严的报警、断电浓度 0.5 %，位置未登记时的平台默认）`,
-    note: 'A methane sensor without a registered location: the strictest limits of the table (0.5 %), red, until its location is set.',
+    note: {
+      zh: '未登记设置地点的甲烷传感器：按表中最严限值（0.5 %）监测，红色，直至登记其设置地点。',
+      en: 'A methane sensor without a registered location: the strictest limits of the table (0.5 %), red, until its location is set.',
+    },
     standardLimits: [{ param: 'levels.power_off.threshold', atMost: UNLOCATED_METHANE.powerOff, standard: METHANE_ARTICLE }],
     fallback: {
       zh: '甲烷传感器未登记设置地点，按第四百九十八条表中最严限值（0.5 %）监测',
@@ -184,7 +230,10 @@ export const MINE_RULES: RuleInput[] = [
     match: { kinds: ['methane'] },
     severity: 'yellow',
     params: { rise: 0.3, windowMs: 5 * MINUTE, deadband: 0.1 },
-    note: '+0.3 % within 5 min (gas emission anomaly, 瓦斯异常涌出) before the alarm level; yellow. Platform default.',
+    note: {
+      zh: '达到报警浓度之前 5 min 内上升 0.3 %（瓦斯异常涌出）；黄色。平台默认值。',
+      en: '+0.3 % within 5 min (gas emission anomaly) before the alarm level; yellow. Platform default.',
+    },
   },
   {
     id: 'mine.co',
@@ -196,7 +245,10 @@ export const MINE_RULES: RuleInput[] = [
     severity: 'orange',
     params: { direction: 'high', threshold: 24, deadband: 2, steps: [{ afterMs: 30 * MINUTE, severity: 'red' }] },
     standard: STD.coalAir,
-    note: 'CO ≥ 24 ppm orange; still above after 30 min red (spontaneous combustion, fire).',
+    note: {
+      zh: 'CO ≥ 24 ppm 橙色；持续 30 min 仍超限升为红色（煤炭自燃、火灾）。',
+      en: 'CO ≥ 24 ppm orange; still above after 30 min red (spontaneous combustion, fire).',
+    },
     standardLimits: [{ param: 'threshold', atMost: 24, standard: STD.coalAir }],
   },
   windRule(null, 'low', UNTYPED_ROADWAY.min),
@@ -213,6 +265,9 @@ export const MINE_RULES: RuleInput[] = [
     severity: 'red',
     params: { unsafeStates: ['stopped'] },
     standard: STD.coalMajor,
-    note: 'Coal cutting without ventilation: methane accumulates; red.',
+    note: {
+      zh: '主要通风机停止仍在采煤：甲烷积聚；红色。',
+      en: 'Coal cutting without ventilation: methane accumulates; red.',
+    },
   },
 ];
