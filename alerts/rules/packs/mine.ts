@@ -27,6 +27,9 @@ const ROADWAY_ROLES = ROADWAY_TYPES.map((t) => t.id);
 const rowCitation = (article: string, row: string, checked: TableCheck) =>
   `${article}「${row}」行${checked === 'memory' ? '（数值凭记忆录入，未与规程原文核对）' : ''}`;
 
+/** `upper corner …` → `Upper corner …` (a row's English name opening a note). */
+const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
 /**
  * One row of 第四百九十八条: alarm orange, power-off red (stays until below the
  * restore concentration); where alarm and power-off coincide, red at once; a
@@ -59,16 +62,16 @@ function methaneRule(l: MethaneLocation, id: string, name: { zh: string; en: str
       l.powerOff === null
         ? {
             zh: `${l.zh}：报警浓度 ≥ ${l.alarm} % 橙色；表中未规定断电浓度。`,
-            en: `${l.en}: alarm ≥ ${l.alarm} % orange; the table sets no power-off concentration.`,
+            en: `${capital(l.en)}: alarm ≥ ${l.alarm} % orange; the table sets no power-off concentration.`,
           }
         : l.powerOff === l.alarm
           ? {
               zh: `${l.zh}：报警、断电浓度均为 ≥ ${l.alarm} %：红色（复电浓度 < ${l.restore} %）。`,
-              en: `${l.en}: alarm and power-off both at ≥ ${l.alarm} %: red (restore < ${l.restore} %).`,
+              en: `${capital(l.en)}: alarm and power-off both at ≥ ${l.alarm} %: red (restore < ${l.restore} %).`,
             }
           : {
               zh: `${l.zh}：报警浓度 ≥ ${l.alarm} % 橙色；断电浓度 ≥ ${l.powerOff} % 红色，直至降到 < ${l.restore} %（复电浓度）。`,
-              en: `${l.en}: alarm ≥ ${l.alarm} % orange; power-off ≥ ${l.powerOff} % red, which stays until < ${l.restore} % (the restore level).`,
+              en: `${capital(l.en)}: alarm ≥ ${l.alarm} % orange; power-off ≥ ${l.powerOff} % red, which stays until < ${l.restore} % (the restore level).`,
             },
     standardLimits: Object.keys(levels).map((k) => ({
       param: `levels.${k}.threshold`,
@@ -266,7 +269,7 @@ export const MINE_RULES: RuleInput[] = [
     params: { unsafeStates: ['stopped'] },
     standard: STD.coalMajor,
     note: {
-      zh: '主要通风机停止仍在采煤：甲烷积聚；红色。',
+      zh: '停风状态下采煤：甲烷积聚；红色。',
       en: 'Coal cutting without ventilation: methane accumulates; red.',
     },
   },
