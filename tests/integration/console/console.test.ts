@@ -119,6 +119,7 @@ describe('the duty officer’s console', () => {
     const text = await officer.page.textContent('section.detail');
     expect(text).toContain('可燃气体浓度报警');
     expect(text).toContain('GB/T 50493-2019');
+    expect(text).toContain('一级报警 25 %LEL（爆炸下限的百分数'); // the rule's note, in Chinese (issue #20 §1)
     const legend = await officer.page.textContent('[data-testid=readings-chart]');
     expect(legend).toContain('报警阈值 level1');
     expect(legend).toContain('报警阈值 level2');
