@@ -48,6 +48,8 @@ export interface DetailDeps {
 export const subjectKind = (subject: string): 'zone' | 'gateway' | 'registered limit' | 'point' =>
   subject.startsWith('zone:') ? 'zone' : subject.startsWith('gateway:') ? 'gateway' : subject.startsWith('limit:') ? 'registered limit' : 'point';
 
+const SUBJECT_KIND_ZH = { zone: '区域', gateway: '网关', 'registered limit': '登记限值', point: '测点' } as const;
+
 /** The readings window of an alert: margin before its start to margin after its clear (or `now` while it lasts). */
 export function readingsWindow(alert: Pick<Alert, 'startedAt' | 'resolvedAt'>, now: number): { from: number; to: number } {
   return { from: alert.startedAt - READINGS_MARGIN_MS, to: (alert.resolvedAt ?? now) + READINGS_MARGIN_MS };
@@ -70,12 +72,21 @@ export async function resolveEvidence(store: AlertStore, events: StoredAlertEven
 }
 
 /** The sensor's readings around the alert, or null with the reason. */
-export async function readingsAround(alert: Alert, deps: DetailDeps, points: number): Promise<{ readings: AlertReadings | null; readingsNote?: string }> {
+export async function readingsAround(
+  alert: Alert,
+  deps: DetailDeps,
+  points: number,
+): Promise<{ readings: AlertReadings | null; readingsNote?: { zh: string; en: string } }> {
   const kind = subjectKind(alert.subject);
-  if (kind !== 'point') return { readings: null, readingsNote: `the subject is a ${kind}, not a sensor` };
+  if (kind !== 'point')
+    return { readings: null, readingsNote: { zh: `报警对象是${SUBJECT_KIND_ZH[kind]}，不是传感器，无监测曲线`, en: `the subject is a ${kind}, not a sensor` } };
   const sensor = await deps.getSensor(alert.enterpriseId, alert.subject);
-  if (!sensor) return { readings: null, readingsNote: `sensor ${alert.subject} is not in the ledger` };
-  if ((SIGNAL_KINDS as string[]).includes(sensor.kind)) return { readings: null, readingsNote: `${alert.subject} is a signal point (states, not readings)` };
+  if (!sensor) return { readings: null, readingsNote: { zh: `测点 ${alert.subject} 不在台账中`, en: `sensor ${alert.subject} is not in the ledger` } };
+  if ((SIGNAL_KINDS as string[]).includes(sensor.kind))
+    return {
+      readings: null,
+      readingsNote: { zh: `${alert.subject} 是开关量信号（状态，无数值曲线）`, en: `${alert.subject} is a signal point (states, not readings)` },
+    };
   const { from, to } = readingsWindow(alert, deps.now());
   const now = deps.now();
   const rollup = deps.rawRetentionMs === undefined ? undefined : { rawSinceMs: now - deps.rawRetentionMs, freshSinceMs: now - ROLLUP_FRESH_MS };
@@ -86,7 +97,10 @@ export async function readingsAround(alert: Alert, deps: DetailDeps, points: num
     return { readings: { sensor: s, from, to, mode: plan.mode, source: plan.source, intervalMs: plan.intervalMs, points: pts } };
   } catch (err) {
     deps.logger.warn({ err, alertId: alert.id }, 'readings around an alert unavailable');
-    return { readings: null, readingsNote: `readings unavailable: ${(err as Error).message}` };
+    return {
+      readings: null,
+      readingsNote: { zh: '监测数据暂时无法读取（时序数据库不可用）', en: 'readings unavailable (the time-series database did not answer)' },
+    };
   }
 }
 
@@ -108,7 +122,16 @@ export async function readingsAround(alert: Alert, deps: DetailDeps, points: num
 // Everything else stays: the alarm, its rule, its evidence and the readings around it — the enterprise's own data.
 
 /** Fields of an alert that are the bureau's own (see above). */
-export const BUREAU_ALERT_FIELDS = ['acknowledgeNote', 'disposal', 'dutyClockSince', 'escalations', 'lastEscalatedAt', 'shelvedUntil', 'shelvedBy', 'shelveReason'] as const;
+export const BUREAU_ALERT_FIELDS = [
+  'acknowledgeNote',
+  'disposal',
+  'dutyClockSince',
+  'escalations',
+  'lastEscalatedAt',
+  'shelvedUntil',
+  'shelvedBy',
+  'shelveReason',
+] as const;
 type BureauField = (typeof BUREAU_ALERT_FIELDS)[number];
 
 /** Event types that are the bureau's internal handling, left out for an enterprise user. */

@@ -48,6 +48,7 @@ import { DEFAULT_RESPONSE_POLICY, type ResponsePolicy } from '../alerts/response
 import { ResponseService } from '../alerts/response/service.ts';
 import type { Authenticator } from './auth.ts';
 import { type Principal } from './auth.ts';
+import { namesOf, officerOfActor } from './names.ts';
 import { parse } from './parse.ts';
 
 /** What the platform passes (as `ApiDeps.alerts`) to switch the alerts API on. */
@@ -194,13 +195,23 @@ export function alertApi(config: { auth: Authenticator; rawRetentionMs?: number 
       const { points } = parse(detailQuery, req.query, 'query');
       const alert = await visibleAlert(queries, who, id);
       const events = await store.events(alert.id);
-      const [evidence, readings, rule] = await Promise.all([resolveEvidence(store, events), readingsAround(alert, detailDeps, points), ruleOf(alert)]);
+      const [evidence, readings, rule, names] = await Promise.all([
+        resolveEvidence(store, events),
+        readingsAround(alert, detailDeps, points),
+        ruleOf(alert),
+        // who acted, where it was escalated to, the enterprise: by name
+        namesOf(db, {
+          officers: [...events.map((e) => officerOfActor(e.actor)), officerOfActor(alert.shelvedBy)],
+          authorities: events.map((e) => e.escalation?.to),
+          enterprises: [alert.enterpriseId],
+        }),
+      ]);
       // an enterprise's own user: without the bureau's internal parts (alert-detail.ts)
       if (who.kind === 'enterprise') {
         const seen = enterpriseEvents(events);
-        return { alert: enterpriseAlertView(alert), events: seen, evidence: enterpriseEvidence(evidence, seen), ...readings, rule };
+        return { alert: enterpriseAlertView(alert), events: seen, evidence: enterpriseEvidence(evidence, seen), ...readings, rule, names };
       }
-      return { alert, events, evidence, ...readings, rule };
+      return { alert, events, evidence, ...readings, rule, names };
     });
 
     const act = async (req: FastifyRequest, reply: FastifyReply, who: Principal, id: string, cmd: Command) => {

@@ -13,6 +13,7 @@ import type { Db } from '../core/db/db.ts';
 import { AlertStore } from '../alerts/store.ts';
 import type { Authenticator } from './auth.ts';
 import { verifyRecords } from '../inspections/records-check.ts';
+import { namedAuditRecords } from './audit-names.ts';
 import { parse } from './parse.ts';
 
 const listQuery = z.strictObject({
@@ -37,7 +38,8 @@ export function auditApi(config: { auth: Authenticator }, deps: { db: Db }) {
 
     app.get('/api/v1/audit', { schema: { querystring: listQuery } }, async (req) => {
       await auth.authorize(req, 'audit.read');
-      return { records: await trail.list(parse(listQuery, req.query, 'query')) };
+      // with the names people read: the action, the subject's type, who acted (api/audit-names.ts)
+      return { records: await namedAuditRecords(deps.db, await trail.list(parse(listQuery, req.query, 'query'))) };
     });
   };
 }

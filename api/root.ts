@@ -10,6 +10,7 @@ import type { Metrics } from '../core/metrics.ts';
 import { indicatorCodeList } from '../core/indicator-codes.ts';
 import { POINT_RELATION_IDS, POINT_RELATIONS, vocabulary } from '../core/vocabulary.ts';
 import { COLUMN_CODES, REGISTRY_COLUMNS } from '../ledger/registry-sheet.ts';
+import { ORIGIN_NAMES, ORIGINS } from '../inspections/caps.ts';
 
 export interface RootDeps {
   db: Db;
@@ -37,6 +38,8 @@ export function rootRoutes(deps: RootDeps) {
     root.get('/api/v1/vocabulary', async () => ({
       ...vocabulary(),
       indicatorCodes: indicatorCodeList(),
+      // an inspection's origin (inspections/caps.ts), as the console shows it
+      origins: ORIGINS.map((id) => ({ id, ...ORIGIN_NAMES[id] })),
       relations: POINT_RELATION_IDS.map((id) => ({ id, ...POINT_RELATIONS[id] })),
       // the point list's columns (ledger/registry-sheet.ts): an import problem names its column by code
       sheetColumns: COLUMN_CODES.map((code) => ({ code, zh: REGISTRY_COLUMNS[code].zh })),

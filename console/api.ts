@@ -49,10 +49,30 @@ export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
   if (!res.ok) {
     const e = json.error ?? {};
     if (res.status === 401 && path !== '/api/v1/session') user.set(undefined);
-    const text = e.reason ? (lang.get() === 'en' ? e.reason.en : e.reason.zh) : (e.message ?? res.statusText);
+    const text = e.reason ? (lang.get() === 'en' ? e.reason.en : e.reason.zh) : inLanguage(e.message ?? res.statusText);
     throw new ApiError(res.status, e.code ?? 'ERROR', text, e);
   }
   return json as T;
+}
+
+/**
+ * A refusal's message in the console's language: the server writes "中文 / English" (after the fields' paths, each
+ * problem separated by "; "); the side of the language shown is kept, and the request part the refusal names first
+ * (`query:`, `body:`, `path:`) is dropped — the user did not write a query.
+ */
+export function inLanguage(message: string): string {
+  const en = lang.get() === 'en';
+  return message
+    .split('; ')
+    .map((part) => {
+      const m = /^((?:[A-Za-z0-9_.()]+: )*)(.*)$/s.exec(part)!;
+      const path = m[1]!.replace(/^(?:query|body|path|params): /, '');
+      const text = m[2]!;
+      const cut = / ?\/ /.exec(text);
+      if (!cut || !/[\u4e00-\u9fff]/.test(text.slice(0, cut.index))) return path + text;
+      return path + (en ? text.slice(cut.index + cut[0].length) : text.slice(0, cut.index));
+    })
+    .join('; ');
 }
 
 export const can = (permission: string): boolean => user.get()?.permissions.includes(permission) ?? false;

@@ -24,6 +24,7 @@ export function setLang(l: Lang): void {
     // private mode: the choice lasts this page
   }
   document.documentElement.lang = l === 'zh' ? 'zh-CN' : 'en';
+  document.title = t('appName');
 }
 
 const ZH = {
@@ -513,11 +514,24 @@ const ZH = {
   siRectified: '已整改',
   siRectifyNote: '整改情况',
   siMarkRectified: '标记已整改',
+  // an alert's events, as people read them (issue #20 §1); {d} a duration, {n} a number, {to} a name, {g} a grade
+  evHeld: '持续 {d}',
+  evAckAfter: '报警后 {d}',
+  evEscalatedTo: '第 {n} 级 · {to}',
+  evUnacked: '报警后 {d} 未签收',
+  evCleared: '开始后 {d} 消除',
+  evNowGrade: '升为{g}',
+  actorSystem: '系统',
+  time: '时间',
+  overrideParams: '限值参数（JSON）',
+  pointKind: '测点类型',
+  periodS: '采集周期（秒）',
+  date: '日期',
 } as const;
 
 export type Key = keyof typeof ZH;
 
-const EN: Partial<Record<Key, string>> = {
+const EN: Record<Key, string> = {
   appName: 'Remote supervision',
   signIn: 'Sign in',
   signOut: 'Sign out',
@@ -913,7 +927,7 @@ const EN: Partial<Record<Key, string>> = {
   tierFalseAlarmRate: 'False-alarm rate',
   tierRepeatedFalse: 'Repeated false alarms',
   tierRejections: 'Feedback rejected',
-  tierSupervisions: 'Supervised (督办)',
+  tierSupervisions: 'Supervised',
   tierClearTime: 'Median time to clear',
   tierSelfInspection: 'Self-inspection reported on time',
   tierResponseRate: 'Response rate',
@@ -1007,11 +1021,28 @@ const EN: Partial<Record<Key, string>> = {
   siRectified: 'Rectified',
   siRectifyNote: 'How it was rectified',
   siMarkRectified: 'Mark rectified',
+  evHeld: 'held {d}',
+  evAckAfter: '{d} after firing',
+  evEscalatedTo: 'level {n} · {to}',
+  evUnacked: 'not acknowledged {d} after firing',
+  evCleared: 'cleared {d} after it began',
+  evNowGrade: 'now {g}',
+  actorSystem: 'system',
+  time: 'Time',
+  overrideParams: 'Limit parameters (JSON)',
+  pointKind: 'Point kind',
+  periodS: 'Period (s)',
+  date: 'Date',
 };
 
 /** The word for `key` in the current language. */
 export function t(key: Key): string {
   return lang.get() === 'en' ? (EN[key] ?? ZH[key]) : ZH[key];
+}
+
+/** The word for `key` with its `{name}` places filled: `fill('evAckAfter', { d: '3 分' })`. */
+export function fill(key: Key, vars: Record<string, string | number>): string {
+  return t(key).replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m));
 }
 
 /** A server text given in both languages (`{ zh, en }`). */
@@ -1057,11 +1088,54 @@ export const sectorName = (id: string): string => (SECTOR_NAMES[id] ? both(SECTO
 /** A rate (0–1) as a percentage; '—' when there was nothing to divide by. */
 export const percent = (r: number | null): string => (r === null ? '—' : `${(r * 100).toFixed(1)}%`);
 
-/** A time in China Standard Time, as officers read it. */
-export function time(ms: number | undefined): string {
-  if (ms === undefined) return '—';
-  return new Date(ms).toLocaleString(lang.get() === 'en' ? 'en-GB' : 'zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
+/** A time as officers read it, in either language: `2026-12-05 18:43:03`, China Standard Time. */
+export const time = (ms: number | undefined): string => stamp(ms);
+
+/** `HH:mm`, China Standard Time (a time later today, as "搁置至 18:30"). */
+export const hhmm = (ms: number): string => stamp(ms).slice(11, 16);
+
+const UNITS: Record<Lang, [number, string][]> = {
+  zh: [
+    [86_400_000, '天'],
+    [3_600_000, '小时'],
+    [60_000, '分'],
+    [1000, '秒'],
+  ],
+  en: [
+    [86_400_000, 'd'],
+    [3_600_000, 'h'],
+    [60_000, 'min'],
+    [1000, 's'],
+  ],
+};
+
+/**
+ * A duration as people say it: its two largest units, rounded down (3 分 12 秒, 2 小时 5 分, 1 天 3 小时; 3 min 12 s);
+ * under a second, 0 秒.
+ */
+export function duration(ms: number): string {
+  const units = UNITS[lang.get()];
+  let rest = Math.max(0, Math.floor(ms));
+  const parts: string[] = [];
+  for (const [size, name] of units) {
+    const n = Math.floor(rest / size);
+    rest -= n * size;
+    if (n > 0 || parts.length > 0) parts.push(`${n} ${name}`);
+    if (parts.length === 2) break;
+  }
+  if (parts.length === 0) return `0 ${units[units.length - 1]![1]}`;
+  // "2 小时 0 分" reads as "2 小时"
+  return parts.filter((p, i) => i === 0 || !p.startsWith('0 ')).join(' ');
 }
+
+/** A remark in brackets after a text: full-width in Chinese （…）, ASCII in English ( … ). */
+export const paren = (s: string | number): string => (lang.get() === 'en' ? ` (${s})` : `（${s}）`);
+
+/** The colon after a label: full-width in Chinese, ": " in English. */
+export const colon = (): string => (lang.get() === 'en' ? ': ' : '：');
+
+/** A count with the language's digit grouping (12,345). */
+export const count = (n: number): string => n.toLocaleString(lang.get() === 'en' ? 'en-GB' : 'zh-CN');
 
 /** A time as `2026-12-05 18:43:03`, China Standard Time (Asia/Shanghai), whatever the computer's zone. */
 export function stamp(at: number | string | undefined): string {

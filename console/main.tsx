@@ -50,7 +50,7 @@ function Nav({ me }: { me: User }) {
         {me.name} · {t(me.role === 'admin' ? 'admin' : me.role)}
         {me.enterpriseName && <span data-testid="who-enterprise"> · {me.enterpriseName}</span>}
       </span>
-      <button class="link" onClick={() => setLang(lang.get() === 'zh' ? 'en' : 'zh')} data-testid="lang">
+      <button class="link" lang={lang.get() === 'zh' ? 'en' : 'zh-CN'} onClick={() => setLang(lang.get() === 'zh' ? 'en' : 'zh')} data-testid="lang">
         {t('language')}
       </button>
       <button class="link" onClick={() => void signOut()}>
@@ -113,5 +113,5 @@ function App() {
   );
 }
 
-document.documentElement.lang = lang.get() === 'zh' ? 'zh-CN' : 'en';
+setLang(lang.get()); // the page's language and title
 render(<App />, document.getElementById('app')!);

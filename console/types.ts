@@ -25,6 +25,14 @@ export interface AlertEvent {
   reason: string;
   detail: string;
   note?: string | null;
+  escalation?: { level: number; to: string } | null;
+}
+
+/** The names beside the ids of an answer (api/names.ts). */
+export interface Names {
+  officers: Record<string, string>;
+  authorities: Record<string, string>;
+  enterprises: Record<string, string>;
 }
 
 export type Point = { t: number; value: number } | { t: number; mean: number; min: number; max: number };
@@ -33,7 +41,8 @@ export interface AlertDetail {
   alert: Alert;
   events: AlertEvent[];
   readings: { sensor: { id: string; kind: string; unit: string }; from: number; to: number; points: Point[] } | null;
-  readingsNote?: string;
+  readingsNote?: Text;
+  names?: Names;
   rule?: { id: string; name: Text; pattern: string; standard?: string; note?: Text; limits: { label: string; value: number; severity?: Grade }[] } | null;
 }
 

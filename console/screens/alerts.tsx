@@ -7,10 +7,11 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import { api, ApiError, can, user } from '../api.ts';
-import { both, eventName, t, time, type Key } from '../i18n.ts';
-import { historySeries } from '../history-series.ts';
+import { both, eventName, hhmm, paren, t, time, type Key } from '../i18n.ts';
+import { historySeries, legendValue, limitName, timeAxis, timeSeries } from '../history-series.ts';
+import { actorName, eventText } from '../alert-words.ts';
 import { ALERT_EVENT_TYPES } from '../../alerts/state/model.ts';
-import type { Alert, AlertDetail, AlertState, Grade } from '../types.ts';
+import type { Alert, AlertDetail, AlertState, Grade, Names } from '../types.ts';
 import { go } from '../router.ts';
 import { alarmIsFactor, EnterpriseRiskChip, useEnterpriseRisk, useWarnings, type WarningRow } from './risk.tsx';
 import { EnterpriseResponse, OfficerResponse, ResponseChip, seen, useResponse, type SeenResponse } from './response.tsx';
@@ -104,7 +105,7 @@ export function AlertFeed() {
           {connected ? `● ${t('live')}` : `○ ${t('reconnecting')}`}
         </span>
         <label>
-          <input type="checkbox" checked={showAll} onChange={(e) => setShowAll((e.target as HTMLInputElement).checked)} /> {t('all')}
+          <input type="checkbox" data-testid="show-all" checked={showAll} onChange={(e) => setShowAll((e.target as HTMLInputElement).checked)} /> {t('all')}
         </label>
       </div>
       {error && <p class="error">{error}</p>}
@@ -279,7 +280,14 @@ export function AlertView({ id }: { id: string }) {
           {d.rule?.note && <div class="muted">{both(d.rule.note)}</div>}
         </dd>
         <dt>{t('enterprise')}</dt>
-        <dd>{can('ledger.read') ? <a href={`#/enterprises/${a.enterpriseId}`}>{a.enterpriseId}</a> : (user.get()?.enterpriseName ?? a.enterpriseId)}</dd>
+        <dd>
+          {can('ledger.read') ? (
+            <a href={`#/enterprises/${a.enterpriseId}`}>{d.names?.enterprises[a.enterpriseId] ?? a.enterpriseId}</a>
+          ) : (
+            (user.get()?.enterpriseName ?? a.enterpriseId)
+          )}{' '}
+          <span class="muted">{a.enterpriseId}</span>
+        </dd>
         <dt>{t('grade')}</dt>
         <dd>
           <span class={`chip grade-${a.severity}`} data-testid="alarm-grade">
@@ -306,7 +314,7 @@ export function AlertView({ id }: { id: string }) {
         <dt>{t('state')}</dt>
         <dd>{t(a.state)}</dd>
       </dl>
-      {can('alerts.act') && <ShelveControl alert={a} onChange={(next) => setD({ ...d, alert: { ...next } })} />}
+      {can('alerts.act') && <ShelveControl alert={a} names={d.names} onChange={(next) => setD({ ...d, alert: { ...next } })} />}
       {rec &&
         (can('alerts.respond') ? (
           <EnterpriseResponse alertId={a.id} rec={rec} onStep={() => setResponseTick((n) => n + 1)} />
@@ -314,12 +322,17 @@ export function AlertView({ id }: { id: string }) {
           <OfficerResponse alertId={a.id} rec={rec} onStep={() => setResponseTick((n) => n + 1)} />
         ))}
       <h3>{t('readings')}</h3>
-      {d.readings && d.readings.points.length > 0 ? <ReadingsChart detail={d} /> : <p class="muted">{d.readingsNote ?? t('noReadings')}</p>}
+      {d.readings && d.readings.points.length > 0 ? (
+        <ReadingsChart detail={d} />
+      ) : (
+        <p class="muted">{d.readingsNote ? both(d.readingsNote) : t('noReadings')}</p>
+      )}
       <h3>{t('events')}</h3>
       <ol class="events">
         {d.events.map((e) => (
           <li key={e.seq}>
-            <span class="muted">{time(e.at)}</span> <strong>{eventName(e.type)}</strong> {e.detail} <span class="muted">{e.actor}</span>
+            <span class="muted">{time(e.at)}</span> <strong>{eventName(e.type)}</strong> {eventText(e, a, d.names)}{' '}
+            <span class="muted">{actorName(e.actor, d.names)}</span>
             {e.note && <div>{e.note}</div>}
           </li>
         ))}
@@ -336,7 +349,7 @@ function ReadingsChart({ detail }: { detail: AlertDetail }) {
     const r = detail.readings;
     if (!ref.current || !r) return;
     const xs = r.points.map((p) => p.t / 1000);
-    const h = historySeries(r.points, `${r.sensor.id} (${r.sensor.unit})`);
+    const h = historySeries(r.points, `${r.sensor.id}${paren(r.sensor.unit)}`);
     const limits = detail.rule?.limits ?? [];
     const data = [...h.data, ...limits.map((l) => xs.map(() => l.value))] as uPlot.AlignedData;
     const plot = new uPlot(
@@ -347,10 +360,11 @@ function ReadingsChart({ detail }: { detail: AlertDetail }) {
         // officers read China Standard Time, whatever the computer's zone
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Asia/Shanghai'),
         series: [
-          {},
+          timeSeries(),
           ...h.series,
           ...limits.map((l) => ({
-            label: `${t('limits')} ${l.label}`,
+            label: `${t('limits')} ${limitName(l.label)}`,
+            value: legendValue(),
             stroke: LIMIT_COLORS[l.severity ?? 'orange'],
             dash: [6, 4],
             width: 1,
@@ -358,7 +372,7 @@ function ReadingsChart({ detail }: { detail: AlertDetail }) {
           })),
         ],
         bands: h.bands,
-        axes: [{}, { label: r.sensor.unit }],
+        axes: [timeAxis(), { label: r.sensor.unit }],
       },
       data,
       ref.current,
@@ -367,9 +381,6 @@ function ReadingsChart({ detail }: { detail: AlertDetail }) {
   }, [detail]);
   return <div class="chart" ref={ref} data-testid="readings-chart" />;
 }
-
-/** `HH:mm` in China Standard Time, as officers read it. */
-const hhmm = (ms: number): string => new Date(ms).toLocaleTimeString('zh-CN', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', hour12: false });
 
 const unshelveAlert = async (id: string): Promise<Alert> => (await api<{ alert: Alert }>('POST', `/api/v1/alerts/${id}/unshelve`, {})).alert;
 
@@ -386,7 +397,7 @@ const SHELVE_MINUTES: [number, Key][] = [
  * 搁置 (ISA-18.2 / EEMUA 191): a non-red, still active alarm, for a chosen time, with a required reason;
  * 取消搁置 while shelved. The server refuses red and safety-critical alarms and says why.
  */
-function ShelveControl({ alert: a, onChange }: { alert: Alert; onChange: (a: Alert) => void }) {
+function ShelveControl({ alert: a, names, onChange }: { alert: Alert; names: Names | undefined; onChange: (a: Alert) => void }) {
   const [open, setOpen] = useState(false);
   const [minutes, setMinutes] = useState(60);
   const [reason, setReason] = useState('');
@@ -414,7 +425,7 @@ function ShelveControl({ alert: a, onChange }: { alert: Alert; onChange: (a: Ale
           <span class="chip shelved" data-testid="shelved-mark">
             {t('shelvedUntilMark')} {hhmm(a.shelvedUntil)}
           </span>{' '}
-          {a.shelveReason} <span class="muted">{a.shelvedBy}</span>{' '}
+          {a.shelveReason} <span class="muted">{actorName(a.shelvedBy, names)}</span>{' '}
           <button disabled={busy} onClick={() => void run(() => unshelveAlert(a.id))} data-testid="unshelve">
             {t('unshelveAction')}
           </button>

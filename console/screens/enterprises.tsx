@@ -7,9 +7,10 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import { api, ApiError } from '../api.ts';
-import { both, lang, percent, sectorName, t, time } from '../i18n.ts';
+import { both, colon, lang, paren, percent, sectorName, t, time } from '../i18n.ts';
 import { go } from '../router.ts';
-import { historySeries } from '../history-series.ts';
+import { kindName, originName, standardizationGrade, useNames } from '../vocab.ts';
+import { historySeries, legendValue, limitName, timeAxis, timeSeries } from '../history-series.ts';
 import type { Alert, Point, Task } from '../types.ts';
 import type { BoardRow, LinkStatus } from '../../inspections/board.ts';
 import type { Inspection } from '../../inspections/inspection-records.ts';
@@ -21,6 +22,7 @@ import { LEVELS, rank, RiskSection, useWarnings, warningName, WarningChip, type 
 const STATUS: LinkStatus[] = ['online', 'partial', 'offline', 'no_gateway'];
 
 export function EnterpriseBoard() {
+  useNames();
   const [rows, setRows] = useState<BoardRow[] | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [sector, setSector] = useState('');
@@ -135,7 +137,7 @@ export function EnterpriseBoard() {
                 {r.highRisk && <span class="chip grade-orange">{t('highRisk')}</span>}
               </td>
               <td>{sectorName(r.sector)}</td>
-              <td>{r.grade}</td>
+              <td>{standardizationGrade(r.grade)}</td>
               <td>
                 <span class={`dot ${r.status}`} /> {t(r.status)} ({r.gateways.online}/{r.gateways.total})
               </td>
@@ -217,6 +219,7 @@ function CoverageLine({ c }: { c: Coverage }) {
 }
 
 export function EnterpriseView({ id }: { id: string }) {
+  useNames();
   const [f, setF] = useState<EnterpriseFile | undefined>();
   const [coverage, setCoverage] = useState<Coverage | undefined>();
   useEffect(() => {
@@ -264,7 +267,7 @@ export function EnterpriseView({ id }: { id: string }) {
         </dd>
         <dt>{t('grade')}</dt>
         <dd>
-          {e.grade}
+          {standardizationGrade(e.grade)}
           {e.highRisk && ` · ${t('highRisk')}`}
           {e.keyEnterprise && ` · ${t('keyEnterprise')}`}
         </dd>
@@ -292,18 +295,14 @@ export function EnterpriseView({ id }: { id: string }) {
       <RiskSection enterpriseId={e.id} hazardSources={f.hazardSources} />
       {f.selfInspection?.mustReport && (
         <p class={f.selfInspection.overdue ? 'si-flag overdue' : 'si-flag'} data-testid="file-self-inspection" data-overdue={String(f.selfInspection.overdue)}>
-          {t('fileSiTitle')} {f.selfInspection.lastPeriod}：
+          {t('fileSiTitle')} {f.selfInspection.lastPeriod}
+          {colon()}
           {f.selfInspection.overdue
             ? `${t('fileSiOverdue')} ${f.selfInspection.daysOverdue} ${t('fileSiDays')}`
             : f.selfInspection.reported
               ? t('fileSiReported')
               : t('fileSiNotDue')}
-          {f.selfInspection.lastReportedPeriod !== null && (
-            <span class="muted">
-              {' '}
-              （{t('fileSiLast')} {f.selfInspection.lastReportedPeriod}）
-            </span>
-          )}
+          {f.selfInspection.lastReportedPeriod !== null && <span class="muted"> {paren(`${t('fileSiLast')} ${f.selfInspection.lastReportedPeriod}`)}</span>}
         </p>
       )}
       {f.enterpriseTier && (
@@ -351,7 +350,7 @@ export function EnterpriseView({ id }: { id: string }) {
       <div class="sensors">
         {f.sensors.map((s) => (
           <button key={s.id} class={sensor?.id === s.id ? 'current' : ''} onClick={() => setSensor(s)} data-testid={`sensor-${s.id}`}>
-            {s.id} <span class="muted">{s.kind}</span>
+            {s.id} <span class="muted">{kindName(s.kind)}</span>
           </button>
         ))}
       </div>
@@ -374,7 +373,7 @@ export function EnterpriseView({ id }: { id: string }) {
       <ul class="plain">
         {f.history.inspections.map((i) => (
           <li key={i.id}>
-            {time(i.at)} · {i.origin} · {i.authorityId}
+            {time(i.at)} · {originName(i.origin)} · {i.authorityId}
             {i.joint && ` · ${t('joint')}`}
           </li>
         ))}
@@ -408,15 +407,26 @@ function SensorChart({ enterpriseId, sensor }: { enterpriseId: string; sensor: S
         if (r.points.length === 0) return setNote(t('noReadings'));
         const marks = Object.entries(sensor.marks ?? {});
         const xs = r.points.map((p) => p.t / 1000);
-        const h = historySeries(r.points, `${sensor.id} (${sensor.unit})`);
+        const h = historySeries(r.points, `${sensor.id}${paren(sensor.unit)}`);
         plot = new uPlot(
           {
             width: Math.min(ref.current.clientWidth || 640, 1000),
             height: 220,
             scales: { x: { time: true } },
             tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Asia/Shanghai'),
-            series: [{}, ...h.series, ...marks.map(([k]) => ({ label: `${t('limits')} ${k}`, stroke: '#d46b08', dash: [6, 4], points: { show: false } }))],
+            series: [
+              timeSeries(),
+              ...h.series,
+              ...marks.map(([k]) => ({
+                label: `${t('limits')} ${limitName(k)}`,
+                stroke: '#d46b08',
+                dash: [6, 4],
+                points: { show: false },
+                value: legendValue(),
+              })),
+            ],
             bands: h.bands,
+            axes: [timeAxis(), { label: sensor.unit }],
           },
           [...h.data, ...marks.map(([, v]) => xs.map(() => v))] as uPlot.AlignedData,
           ref.current,

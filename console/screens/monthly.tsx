@@ -7,7 +7,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.ts';
-import { lang, t } from '../i18n.ts';
+import { count, paren, t, duration as spoken } from '../i18n.ts';
 import type { KpiReport, Kpis } from '../../inspections/kpis.ts';
 import type { EnterpriseTierKpis } from '../../inspections/response-kpis.ts';
 
@@ -24,18 +24,8 @@ export function lastMonth(now = Date.now()): string {
 /** A rate as `99.5 %`; '—' when there was nothing to divide by. */
 export const pct = (r: number | null): string => (r === null ? '—' : `${(r * 100).toFixed(1)} %`);
 
-/** A duration as `3 小时 12 分` (English: `3 h 12 min`); '—' when there is none. */
-export function duration(ms: number | null): string {
-  if (ms === null) return '—';
-  const minutes = Math.round(ms / 60_000);
-  const [d, h, m] = [Math.floor(minutes / 1440), Math.floor((minutes % 1440) / 60), minutes % 60];
-  const en = lang.get() === 'en';
-  const parts: string[] = [];
-  if (d > 0) parts.push(en ? `${d} d` : `${d} 天`);
-  if (h > 0) parts.push(en ? `${h} h` : `${h} 小时`);
-  if (m > 0 && d === 0) parts.push(en ? `${m} min` : `${m} 分`);
-  return parts.length > 0 ? parts.join(' ') : en ? '0 min' : '0 分';
-}
+/** A duration as people say it (i18n.ts), '—' when there is none. */
+const duration = (ms: number | null): string => (ms === null ? '—' : spoken(ms));
 
 /** Offline hours as a duration. */
 const hoursText = (h: number): string => duration(Math.round(h * 3_600_000));
@@ -55,7 +45,13 @@ export function MonthlyView() {
       <div class="toolbar">
         <label>
           {t('kpiMonth')}{' '}
-          <input type="month" value={month} max={lastMonth(Date.now() + 31 * 86_400_000)} onChange={(e) => setMonth((e.target as HTMLInputElement).value)} data-testid="month" />
+          <input
+            type="month"
+            value={month}
+            max={lastMonth(Date.now() + 31 * 86_400_000)}
+            onChange={(e) => setMonth((e.target as HTMLInputElement).value)}
+            data-testid="month"
+          />
         </label>
         <a href={`/api/v1/reports/monthly?month=${encodeURIComponent(month)}&format=xlsx`} download data-testid="monthly-xlsx">
           {t('kpiDownloadXlsx')}
@@ -67,7 +63,7 @@ export function MonthlyView() {
         <>
           <h3 data-testid="monthly-title">
             {r.authorityName ?? t('all')} · {r.month}
-            {!r.complete && <span class="muted"> （{t('kpiPartialMonth')}）</span>}
+            {!r.complete && <span class="muted">{paren(t('kpiPartialMonth'))}</span>}
           </h3>
           <Figures k={r.totals} />
           {w && (
@@ -170,7 +166,7 @@ export function MonthlyView() {
                         {p.tagNo} <span class="muted">{p.name}</span>
                       </td>
                       <td>
-                        {p.received.toLocaleString()} / {p.expected.toLocaleString()}
+                        {count(p.received)} / {count(p.expected)}
                       </td>
                       <td>{pct(p.integrity)}</td>
                     </tr>
@@ -193,14 +189,14 @@ const tierTitle = (k: EnterpriseTierKpis): string =>
 export function TierFigures({ k, testid }: { k: EnterpriseTierKpis; testid: string }) {
   const items: [string, string][] = [
     [t('tierHanded'), String(k.handed)],
-    [t('tierSignOnTime'), `${pct(k.sign.onTimeRate)}（${k.sign.onTime}/${k.sign.judged}）`],
+    [t('tierSignOnTime'), `${pct(k.sign.onTimeRate)}${paren(`${k.sign.onTime}/${k.sign.judged}`)}`],
     [t('tierSignTime'), duration(k.sign.time.medianMs)],
-    [t('tierFeedbackOnTime'), `${pct(k.feedback.onTimeRate)}（${k.feedback.onTime}/${k.feedback.judged}）`],
-    [t('tierFalseAlarmRate'), `${pct(k.falseAlarmRate)}（${k.falseAlarms}/${k.feedbacks}）`],
-    [`${t('tierRepeatedFalse')} · ${t('tierRejections')}（${t('tierAgainst')}）`, `${k.repeatedFalseAlarms} · ${k.rejections}`],
+    [t('tierFeedbackOnTime'), `${pct(k.feedback.onTimeRate)}${paren(`${k.feedback.onTime}/${k.feedback.judged}`)}`],
+    [t('tierFalseAlarmRate'), `${pct(k.falseAlarmRate)}${paren(`${k.falseAlarms}/${k.feedbacks}`)}`],
+    [`${t('tierRepeatedFalse')} · ${t('tierRejections')}${paren(t('tierAgainst'))}`, `${k.repeatedFalseAlarms} · ${k.rejections}`],
     [t('tierSupervisions'), String(k.supervisions)],
     [t('tierClearTime'), duration(k.clear.medianMs)],
-    [t('tierSelfInspection'), `${pct(k.selfInspection.rate)}（${k.selfInspection.onTime}/${k.selfInspection.due}）`],
+    [t('tierSelfInspection'), `${pct(k.selfInspection.rate)}${paren(`${k.selfInspection.onTime}/${k.selfInspection.due}`)}`],
     [t('tierResponseRate'), pct(k.responseRate)],
   ];
   return (
@@ -223,7 +219,7 @@ function Figures({ k }: { k: Kpis }) {
     [t('kpiIntegrity'), pct(k.integrity)],
     [t('kpiAlarms'), String(k.alarms)],
     [t('disposalRate'), pct(k.disposalRate)],
-    [t('kpiClearTime'), `${duration(k.clear.meanMs)}（${t('kpiMedian')} ${duration(k.clear.medianMs)}）`],
+    [t('kpiClearTime'), `${duration(k.clear.meanMs)}${paren(`${t('kpiMedian')} ${duration(k.clear.medianMs)}`)}`],
   ];
   return (
     <div class="kpis" data-testid="monthly-figures">

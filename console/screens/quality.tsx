@@ -8,7 +8,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.ts';
-import { both, lang, percent, t, type Key } from '../i18n.ts';
+import { both, colon, count, lang, percent, stamp, t, type Key } from '../i18n.ts';
 import type { BadActor, DayFigures, FloodEpisode } from '../../alerts/quality.ts';
 
 type Figures = Omit<DayFigures, 'date'>;
@@ -31,16 +31,6 @@ export interface QualityAnswer {
 }
 
 const DAY = 86_400_000;
-const CST = 8 * 3_600_000;
-
-/** A time as `2026-12-05 18:43:03`, China Standard Time. */
-export const cstStamp = (t: number | string): string => {
-  const ms = typeof t === 'number' ? t : Date.parse(t);
-  return Number.isFinite(ms) ? new Date(ms + CST).toISOString().slice(0, 19).replace('T', ' ') : '—';
-};
-
-/** A count as people read it (thousands grouped). */
-const count = (n: number): string => n.toLocaleString(lang.get() === 'en' ? 'en-GB' : 'zh-CN');
 
 const CJK = /[\u3400-\u9fff\uff00-\uffef]/;
 /**
@@ -119,7 +109,9 @@ export function QualityView() {
         {r && (
           <span class="muted" data-testid="quality-period-shown">
             {' '}
-            {t('aqPeriodShown')}：{cstStamp(r.from)} — {cstStamp(r.to)}
+            {t('aqPeriodShown')}
+            {colon()}
+            {stamp(r.from)} — {stamp(r.to)}
           </span>
         )}
       </div>
@@ -235,8 +227,8 @@ function Report({ r }: { r: QualityAnswer }) {
             {r.floods.map((f) => (
               <tr key={`${f.authorityId ?? ''}|${f.startedAt}`}>
                 <td>{authName(f.authorityId)}</td>
-                <td>{cstStamp(f.startedAt)}</td>
-                <td>{cstStamp(f.endedAt)}</td>
+                <td>{stamp(f.startedAt)}</td>
+                <td>{stamp(f.endedAt)}</td>
                 <td>{count(f.peak)}</td>
                 <td>{count(f.alarms)}</td>
               </tr>

@@ -14,7 +14,7 @@
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, can } from '../api.ts';
-import { both, t, time } from '../i18n.ts';
+import { both, colon, t, time } from '../i18n.ts';
 import type { Alert, AttachmentMeta, ResponsePolicyView, ResponseRecord, ResponseView } from '../types.ts';
 
 /** A response as received, with the local time it arrived (the countdown runs from its `owed.leftMs`). */
@@ -164,7 +164,7 @@ function FeedbackView({ r, files }: { r: ResponseView; files: AttachmentMeta[] }
       {r.reviewed && (
         <p class={`rsp-review ${r.reviewed.decision}`} data-testid="review-outcome" data-decision={r.reviewed.decision}>
           {t(r.reviewed.decision === 'accept' ? 'rspAccepted' : 'rspRejected')}
-          {r.reviewed.reason && `：${r.reviewed.reason}`} <span class="muted">{time(r.reviewed.at)}</span>
+          {r.reviewed.reason && `${colon()}${r.reviewed.reason}`} <span class="muted">{time(r.reviewed.at)}</span>
         </p>
       )}
     </div>
@@ -268,7 +268,9 @@ export function EnterpriseResponse({ alertId, rec, onStep }: { alertId: string; 
       <ResponseChip r={shown} />
       {r.reviewed?.decision === 'reject' && feedingBack && (
         <p class="note" data-testid="rejected-note">
-          {t('rspRejected')}：{r.reviewed.reason}
+          {t('rspRejected')}
+          {colon()}
+          {r.reviewed.reason}
         </p>
       )}
       <div class="actions">

@@ -6,7 +6,7 @@
 import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.ts';
-import { lang, sectorName, stamp, t, type Key } from '../i18n.ts';
+import { lang, paren, sectorName, stamp, t, type Key } from '../i18n.ts';
 import type { Factor, WarningLevel, WarningResult } from '../../alerts/warnings/policy.ts';
 import type { Text } from '../types.ts';
 
@@ -167,7 +167,7 @@ export function sourceText(text: string): string {
 }
 
 const subjectName = (code: string, names: ReadonlyMap<string, string>): string =>
-  code === '' ? t('wholeEnterprise') : `${names.get(code) ?? code}（${code}）`;
+  code === '' ? t('wholeEnterprise') : `${names.get(code) ?? code}${paren(code)}`;
 
 /** The 风险预警 section of an enterprise's file: its level and factors, its hazard sources', the changes, the policy. */
 export function RiskSection({ enterpriseId, hazardSources }: { enterpriseId: string; hazardSources: readonly { code: string; name: string }[] }) {

@@ -7,7 +7,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.ts';
-import { t, time } from '../i18n.ts';
+import { colon, paren, t, time } from '../i18n.ts';
 
 interface Hazard {
   id: string;
@@ -71,7 +71,7 @@ export function SelfInspectionView({ enterpriseId }: { enterpriseId: string }) {
       <p data-testid="si-status" data-overdue={String(s.overdue)}>
         {periodText(s.period)} · {t('siDue')} {time(s.dueAt)} ·{' '}
         {s.reported ? t('siReported') : s.overdue ? `${t('siOverdue')} ${s.daysOverdue} ${t('siDays')}` : t('siNotYet')}
-        <span class="muted"> （{t('siDueSource')}）</span>
+        <span class="muted">{paren(t('siDueSource'))}</span>
       </p>
       <ReportForm base={base} period={s.period} onSaved={() => setTick((n) => n + 1)} />
       <h3>{t('siPast')}</h3>
@@ -111,7 +111,9 @@ function HazardRow({ h, base, canMark, onSaved }: { h: Hazard; base: string; can
       {h.major && <span class="chip grade-red">{t('siMajor')}</span>} {h.description} · {t('siMeasures')}：{h.measures} · {t('siDeadline')} {time(h.deadline)}
       {h.rectifiedAt !== null ? (
         <span class="chip si-rectified">
-          {t('siRectified')} {time(h.rectifiedAt)}：{h.rectifiedNote}
+          {t('siRectified')} {time(h.rectifiedAt)}
+          {colon()}
+          {h.rectifiedNote}
         </span>
       ) : (
         canMark &&

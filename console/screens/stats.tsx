@@ -5,6 +5,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
+import { categorySeries, daySeries, legendValue, timeAxis } from '../history-series.ts';
 import { api } from '../api.ts';
 import { percent, t } from '../i18n.ts';
 import type { StatisticsReport } from '../../inspections/stats.ts';
@@ -151,8 +152,8 @@ function DailyChart({ daily }: { daily: Report['daily'] }) {
           height: 240,
           scales: { x: { time: true } },
           tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Asia/Shanghai'),
-          series: [{}, ...GRADES.map((g) => ({ label: t(g), stroke: COLORS[g], width: 2 }))],
-          axes: [{}, { label: t('alerts') }],
+          series: [daySeries(), ...GRADES.map((g) => ({ label: t(g), stroke: COLORS[g], width: 2, value: legendValue() }))],
+          axes: [timeAxis(), { label: t('alerts') }],
         },
         [daily.map((d) => Date.parse(`${d.day}T00:00:00+08:00`) / 1000), ...GRADES.map((g) => daily.map((d) => d[g]))],
         el,
@@ -171,9 +172,23 @@ function RateChart({ rows }: { rows: { name: string; disposal: number | null; on
           height: 240,
           scales: { x: { time: false, range: [-0.5, rows.length - 0.5] }, y: { range: [0, 100] } },
           series: [
-            {},
-            { label: t('disposalRate'), fill: '#1d4ed8cc', stroke: '#1d4ed8', paths: uPlot.paths.bars!({ size: [0.35], align: -1 }), points: { show: false } },
-            { label: t('onlineRate'), fill: '#16a34acc', stroke: '#16a34a', paths: uPlot.paths.bars!({ size: [0.35], align: 1 }), points: { show: false } },
+            categorySeries(t('authority'), (i) => rows[i]?.name),
+            {
+              label: t('disposalRate'),
+              fill: '#1d4ed8cc',
+              stroke: '#1d4ed8',
+              paths: uPlot.paths.bars!({ size: [0.35], align: -1 }),
+              points: { show: false },
+              value: legendValue(1),
+            },
+            {
+              label: t('onlineRate'),
+              fill: '#16a34acc',
+              stroke: '#16a34a',
+              paths: uPlot.paths.bars!({ size: [0.35], align: 1 }),
+              points: { show: false },
+              value: legendValue(1),
+            },
           ],
           axes: [{ values: (_u, vals) => vals.map((v) => (Number.isInteger(v) ? (rows[v]?.name ?? '') : '')) }, { label: '%' }],
         },

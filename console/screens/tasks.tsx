@@ -10,6 +10,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, can, user } from '../api.ts';
 import { both, lang, t, time } from '../i18n.ts';
+import { basisIn } from '../../inspections/tasks/bases.ts';
 import { go } from '../router.ts';
 import type { Finding, Task } from '../types.ts';
 
@@ -183,7 +184,7 @@ function Checklist({ task }: { task: Task }) {
             <li key={i.id} class={f ? `result-${f.result}` : ''}>
               {lang.get() === 'en' ? i.en : i.zh}
               {i.major && <span class="chip grade-red">{t('major_hazard')}</span>}
-              <div class="muted">{i.basis}</div>
+              <div class="muted">{basisIn(i.basis, lang.get())}</div>
               {f && (
                 <div>
                   <strong>{t(f.result)}</strong> {f.note} {f.selfReported && `(${t('selfReported')})`}

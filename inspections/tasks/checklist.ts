@@ -17,12 +17,9 @@ export interface ChecklistItem {
   major: boolean;
 }
 
-const GDS = 'GB/T 50493-2019 石油化工可燃气体和有毒气体检测报警设计标准';
-const CHEM_MAJOR = '化工和危险化学品生产经营单位重大生产安全事故隐患判定标准（试行）';
-const COAL_MAJOR = '煤矿重大事故隐患判定标准';
-const COAL_RULES = '煤矿安全规程';
-const INDUSTRY_MAJOR = '工贸企业重大事故隐患判定标准';
-const CRIMINAL_LAW = '刑法第一百三十四条之一；应急〔2021〕23号（六）';
+import { BASES } from './bases.ts';
+
+const { GDS, CHEM_MAJOR, COAL_MAJOR, COAL_RULES, INDUSTRY_MAJOR, CRIMINAL_LAW } = BASES;
 
 const BY_MATTER: Record<Matter, ChecklistItem[]> = {
   gas: [

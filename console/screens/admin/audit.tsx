@@ -1,7 +1,8 @@
 /** Admin · audit: the latest records of the audit trail, and a check of its hash chains. */
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../api.ts';
-import { t, time } from '../../i18n.ts';
+import { both, t, time } from '../../i18n.ts';
+import type { Text } from '../../types.ts';
 import { useAction } from './shared.tsx';
 
 interface AuditRecord {
@@ -11,6 +12,9 @@ interface AuditRecord {
   action: string;
   subjectType: string;
   subjectId: string;
+  actionName: Text;
+  subjectTypeName: Text;
+  actorName: Text;
 }
 
 interface Verification {
@@ -59,10 +63,10 @@ export function Audit() {
             <tr key={r.seq}>
               <td>{r.seq}</td>
               <td>{time(r.at)}</td>
-              <td>{r.actor}</td>
-              <td>{r.action}</td>
+              <td>{both(r.actorName)}</td>
+              <td>{both(r.actionName)}</td>
               <td>
-                {r.subjectType} {r.subjectId}
+                {both(r.subjectTypeName)} <span class="muted">{r.subjectId}</span>
               </td>
             </tr>
           ))}

@@ -1,6 +1,7 @@
 /** Admin · enterprises: create one, set its identity on record (credit code, address, coordinates, safety manager) and its ledger facts (grade, key enterprise). */
 import { useState } from 'preact/hooks';
 import { api } from '../../api.ts';
+import { standardizationGrade } from '../../vocab.ts';
 import { t } from '../../i18n.ts';
 import type { LedgerEntry } from '../../../ledger/enterprise-facts.ts';
 import { ActionForm, Field, useAction } from './shared.tsx';
@@ -104,7 +105,7 @@ export function Enterprises() {
           <select value={ledger.grade} onChange={(e) => setLedger({ ...ledger, grade: (e.target as HTMLSelectElement).value })}>
             {['1', '2', '3', 'ungraded'].map((g) => (
               <option key={g} value={g}>
-                {g}
+                {standardizationGrade(g)}
               </option>
             ))}
           </select>

@@ -6,7 +6,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../api.ts';
 import { t } from '../../i18n.ts';
-import { ActionForm, EnterprisePicker, Field, useAction } from './shared.tsx';
+import { ActionForm, EnterprisePicker, Field, SelectField, useAction } from './shared.tsx';
+import { kindOptions, useNames } from '../../vocab.ts';
+import { limitName } from '../../history-series.ts';
 
 interface Gateway {
   id: string;
@@ -15,6 +17,7 @@ interface Gateway {
 }
 
 export function Gateways() {
+  useNames();
   const [ent, setEnt] = useState('');
   const [gateways, setGateways] = useState<Gateway[]>([]);
   const [secret, setSecret] = useState<string | undefined>();
@@ -97,12 +100,18 @@ export function Gateways() {
             }}
           >
             <Field label={t('sensors')} name="id" value={sensor} set={setSensor} />
-            <Field label={t('gateways')} name="gatewayId" value={sensor} set={setSensor} />
-            <Field label="kind" name="kind" value={sensor} set={setSensor} />
-            <Field label="unit" name="unit" value={sensor} set={setSensor} />
-            <Field label="periodS" name="periodS" value={sensor} set={setSensor} />
-            <Field label={`${t('limits')} high`} name="high" value={sensor} set={setSensor} />
-            <Field label={`${t('limits')} highHigh`} name="highHigh" value={sensor} set={setSensor} />
+            <SelectField
+              label={t('gateways')}
+              name="gatewayId"
+              value={sensor}
+              set={setSensor}
+              options={[{ value: '', label: '—' }, ...gateways.map((g) => ({ value: g.id, label: g.id }))]}
+            />
+            <SelectField label={t('pointKind')} name="kind" value={sensor} set={setSensor} options={kindOptions()} />
+            <Field label={t('unit')} name="unit" value={sensor} set={setSensor} />
+            <Field label={t('periodS')} name="periodS" value={sensor} set={setSensor} />
+            <Field label={`${t('limits')} ${limitName('high')}`} name="high" value={sensor} set={setSensor} />
+            <Field label={`${t('limits')} ${limitName('highHigh')}`} name="highHigh" value={sensor} set={setSensor} />
             <button type="submit" class="primary" disabled={busy}>
               {t('create')}
             </button>

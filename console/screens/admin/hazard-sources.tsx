@@ -6,7 +6,7 @@
  */
 import { useState } from 'preact/hooks';
 import { api } from '../../api.ts';
-import { t, type Key } from '../../i18n.ts';
+import { colon, t, type Key } from '../../i18n.ts';
 import { PERSON_KEYS, PERSON_ROLES, levelForR, localised, type HazardSource } from './registry-model.ts';
 import { useAction } from './shared.tsx';
 
@@ -123,7 +123,7 @@ export function HazardSources({ base, sources, onChanged }: { base: string; sour
           </tbody>
         </table>
       )}
-      <h4>{editing === undefined ? t('addHazardSource') : `${t('editHazardSource')}：${editing}`}</h4>
+      <h4>{editing === undefined ? t('addHazardSource') : `${t('editHazardSource')}${colon()}${editing}`}</h4>
       <form
         class="grid-form"
         data-testid="hazard-form"

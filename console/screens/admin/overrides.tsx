@@ -38,7 +38,7 @@ export function Overrides() {
           >
             <Field label={t('rule')} name="ruleId" value={form} set={setForm} />
             <Field label={t('subject')} name="sensorId" value={form} set={setForm} />
-            <Field label="params (JSON)" name="params" value={form} set={setForm} />
+            <Field label={t('overrideParams')} name="params" value={form} set={setForm} />
             <button type="submit" class="primary" disabled={busy}>
               {t('confirm')}
             </button>

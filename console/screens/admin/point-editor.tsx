@@ -7,7 +7,7 @@
  */
 import { useState } from 'preact/hooks';
 import { api } from '../../api.ts';
-import { both, lang, t, type Key } from '../../i18n.ts';
+import { both, lang, paren, t, type Key } from '../../i18n.ts';
 import { MARKS, MARK_KEYS, localMessage, type HazardSource, type MarkName, type RegistryPoint, type Vocabulary } from './registry-model.ts';
 import { useAction } from './shared.tsx';
 
@@ -179,7 +179,7 @@ export function PointEditor({
           MARKS.filter((m) => allowed.includes(m)).map((m) => (
             <label key={m}>
               {t(MARK_KEYS[m])}
-              {point.unit && <span class="muted">（{point.unit}）</span>}
+              {point.unit && <span class="muted">{paren(point.unit)}</span>}
               <input name={m} inputMode="decimal" value={form[m]} onInput={set(m)} />
             </label>
           ))
@@ -190,7 +190,8 @@ export function PointEditor({
             <option value="">{t('notInHazardSource')}</option>
             {sources.map((s) => (
               <option key={s.code} value={s.code}>
-                {s.name}（{s.code}）
+                {s.name}
+                {paren(s.code)}
               </option>
             ))}
           </select>

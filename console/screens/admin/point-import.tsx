@@ -6,7 +6,7 @@
  */
 import { useState } from 'preact/hooks';
 import { api, ApiError } from '../../api.ts';
-import { both, lang, t } from '../../i18n.ts';
+import { both, colon, lang, t } from '../../i18n.ts';
 import { localMessage } from './registry-model.ts';
 import { useAction } from './shared.tsx';
 
@@ -50,7 +50,7 @@ export function PointImport({
         const r = await api<ImportResult>('POST', `${base}/points/import${dryRun ? '?dryRun=true' : ''}`, await file.arrayBuffer(), xlsx ? XLSX : 'text/csv');
         if (!dryRun) await onImported();
         const counts = `${t('importCreated')} ${r.created} · ${t('importUpdated')} ${r.updated} · ${t('importStopped')} ${r.stopped} · ${t('importResumed')} ${r.resumed}`;
-        return `${dryRun ? t('checkPassed') : t('imported')}：${counts}`;
+        return `${dryRun ? t('checkPassed') : t('imported')}${colon()}${counts}`;
       } catch (err) {
         const errors = err instanceof ApiError ? (err.body.errors as Problem[] | undefined) : undefined;
         if (Array.isArray(errors)) setProblems(errors);

@@ -8,7 +8,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../api.ts';
-import { both, t } from '../../i18n.ts';
+import { both, paren, t } from '../../i18n.ts';
 import { HazardSources } from './hazard-sources.tsx';
 import { PointEditor } from './point-editor.tsx';
 import { PointImport } from './point-import.tsx';
@@ -121,7 +121,8 @@ function EnterpriseRegistry({ enterpriseId }: { enterpriseId: string }) {
           </option>
           {sources.map((s) => (
             <option key={s.code} value={s.code}>
-              {s.name}（{s.code}）
+              {s.name}
+              {paren(s.code)}
             </option>
           ))}
           <option value={NO_SOURCE}>{t('notInHazardSource')}</option>

@@ -83,6 +83,34 @@ export function Field<T extends Record<string, string>>({
   );
 }
 
+/** A select bound to a field of a record, its options named for people (the value is the code the API takes). */
+export function SelectField<T extends Record<string, string>>({
+  label,
+  name,
+  value,
+  set,
+  options,
+}: {
+  label: string;
+  name: keyof T & string;
+  value: T;
+  set: (v: T) => void;
+  options: { value: string; label: string }[];
+}) {
+  return (
+    <label>
+      {label}
+      <select name={name} value={value[name]} onChange={(e) => set({ ...value, [name]: (e.target as HTMLSelectElement).value })}>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 /** The enterprise a screen works on (all the caller may see). */
 export function EnterprisePicker({ value, onChange }: { value: string; onChange: (id: string) => void }) {
   const [rows, setRows] = useState<BoardRow[]>([]);

@@ -7,10 +7,10 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../api.ts';
-import { lang, t, type Key } from '../../i18n.ts';
+import { colon, lang, paren, stamp, t, type Key } from '../../i18n.ts';
 import type { PlannedStop, StopKind, StopScope, StopStatus } from '../../../ledger/stops.ts';
 import type { HazardSource, RegistryPoint } from './registry-model.ts';
-import { cstStamp, side } from '../quality.tsx';
+import { side } from '../quality.tsx';
 import { EnterprisePicker, useAction } from './shared.tsx';
 
 type Stop = PlannedStop & { status: StopStatus };
@@ -58,7 +58,7 @@ export function stopMessage(message: string): string {
       const m = /^([A-Za-z0-9_.]+): (.*)$/s.exec(part.replace(/^\(body\): /, ''));
       const [path, text] = m ? [m[1]!.replace(/\.\d+$/, ''), m[2]!] : [undefined, part.replace(/^\(body\): /, '')];
       const said = side(text);
-      return path && FIELD_KEY[path] ? `${t(FIELD_KEY[path])}：${said}` : said;
+      return path && FIELD_KEY[path] ? `${t(FIELD_KEY[path])}${colon()}${said}` : said;
     })
     .join(en ? '; ' : '；');
 }
@@ -70,7 +70,7 @@ const localInput = (ms: number): string => new Date(ms + CST).toISOString().slic
 export const cstIso = (v: string): string => (v ? `${v.length === 16 ? `${v}:00` : v}+08:00` : '');
 
 /** A time entered to the minute, as `2026-12-05 08:00` (China Standard Time). */
-const minute = (iso: string): string => cstStamp(iso).slice(0, 16);
+const minute = (iso: string): string => stamp(iso).slice(0, 16);
 
 interface Choices {
   zones: string[];
@@ -136,7 +136,7 @@ function EnterpriseStops({ enterpriseId }: { enterpriseId: string }) {
       case 'zone':
         return choices.zones.map((z) => ({ value: z, label: z }));
       case 'hazard_source':
-        return choices.hazardSources.map((h) => ({ value: h.code, label: `${h.name}（${h.code}）` }));
+        return choices.hazardSources.map((h) => ({ value: h.code, label: `${h.name}${paren(h.code)}` }));
       case 'gateway':
         return choices.gateways.map((g) => ({ value: g, label: `${t('stopScopeGateway')} ${g}` }));
       case 'points':

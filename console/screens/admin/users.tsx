@@ -1,7 +1,7 @@
 /** Admin · users: officers with their roles and passwords; create, disable, unlock. */
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../api.ts';
-import { t } from '../../i18n.ts';
+import { paren, t } from '../../i18n.ts';
 import { ActionForm, Field, useAction } from './shared.tsx';
 
 /** The enterprise's own people (issue #18): 安全管理负责人, 包保责任人. */
@@ -74,7 +74,8 @@ export function Users() {
                 <option value="">{t('rspChoose')}</option>
                 {enterprises.map((x) => (
                   <option key={x.id} value={x.id}>
-                    {x.name}（{x.id}）
+                    {x.name}
+                    {paren(x.id)}
                   </option>
                 ))}
               </select>

@@ -440,7 +440,7 @@ interface Detail {
   events: StoredAlertEvent[];
   evidence: EvidenceEntry[];
   readings: AlertReadings | null;
-  readingsNote?: string;
+  readingsNote?: { zh: string; en: string };
 }
 
 describe('detail', () => {

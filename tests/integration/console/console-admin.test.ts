@@ -161,7 +161,7 @@ describe('admin screens', () => {
     await page.page.click('[data-testid=tab-audit]');
     await page.page.click('[data-testid=verify]');
     await page.page.waitForSelector('[data-testid=admin-note]:has-text("审计链完整")');
-    expect(await page.page.textContent('[data-testid=audit-records]')).toContain('enterprise.imported');
+    expect(await page.page.textContent('[data-testid=audit-records]')).toContain('导入企业名单');
     expect(await accessibilityViolations(page.page)).toEqual([]);
   });
 

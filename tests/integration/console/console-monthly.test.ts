@@ -62,14 +62,16 @@ describe('the monthly report screen', () => {
     await page.waitForSelector('[data-testid=kpi-enterprise-E1]');
     const cells = (row: number) => page.locator(`[data-testid=kpi-enterprises] tbody tr:nth-child(${row}) td`).allTextContents();
     // E1's gateway has never been seen: 0 % online, score 0, the worst; E2 has no gateway and no points: nothing to score
-    // (its offline time is the seconds since it was registered: whole minutes, rounded)
-    const offline: unknown = expect.stringMatching(/^\d+ 分 · 0 次$/);
+    // (its offline time is the time since it was registered, as people say it: seconds, or minutes and seconds)
+    const offline: unknown = expect.stringMatching(/^(\d+ 分 )?\d+ 秒 · 0 次$|^\d+ 分 · 0 次$/);
     // no alarm handed to either and no self-inspection report due: no response rate (the column before the worst points)
     expect(await cells(1)).toEqual(['1', '甲化工 E1', '0', '0.0 %', offline, '—', '0', '—', '—', '—', '—']);
-    expect(await cells(2)).toEqual(['2', '乙化工 E2', '—', '—', '0 分 · 0 次', '—', '0', '—', '—', '—', '—']);
+    expect(await cells(2)).toEqual(['2', '乙化工 E2', '—', '—', '0 秒 · 0 次', '—', '0', '—', '—', '—', '—']);
     const counties = await page.locator('[data-testid=kpi-authorities] tbody tr').allTextContents();
     expect(counties.map((r) => r.slice(0, 8))).toEqual(['1甲县应急管理局', '2乙县应急管理局']);
-    expect(await page.textContent('[data-testid=weights]')).toContain('在线率 32% · 数据完整率 32% · 处置率 16% · 企业响应率 20% — 权重为平台默认值，由监管部门设定');
+    expect(await page.textContent('[data-testid=weights]')).toContain(
+      '在线率 32% · 数据完整率 32% · 处置率 16% · 企业响应率 20% — 权重为平台默认值，由监管部门设定',
+    );
     expect(await page.textContent('[data-testid=monthly-tier]')).toContain('交办企业报警0');
     const text = (await page.textContent('[data-testid=monthly]')) ?? '';
     expect(text).not.toMatch(/undefined|null|NaN/);
@@ -80,7 +82,12 @@ describe('the monthly report screen', () => {
     const href = (await page.getAttribute('[data-testid=monthly-xlsx]', 'href'))!;
     const got = await page.evaluate(async (url) => {
       const r = await fetch(url, { credentials: 'same-origin' });
-      return { status: r.status, type: r.headers.get('content-type'), disposition: r.headers.get('content-disposition'), size: (await r.arrayBuffer()).byteLength };
+      return {
+        status: r.status,
+        type: r.headers.get('content-type'),
+        disposition: r.headers.get('content-disposition'),
+        size: (await r.arrayBuffer()).byteLength,
+      };
     }, href);
     expect(got).toMatchObject({ status: 200, type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' });
     expect(got.disposition).toContain(`filename*=UTF-8''${encodeURIComponent(`月报-示例市应急管理局-${current}.xlsx`)}`);

@@ -10,7 +10,7 @@
  * re-check and closes it. County B's officer sees none of it. No page logs
  * an error.
  */
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../../../core/clock.ts';
 import type { Platform } from '../../../platform/platform.ts';
@@ -19,6 +19,7 @@ import { SimGateway } from '../../../simulators/gateway.ts';
 import type { Scenario } from '../../../simulators/scenarios.ts';
 import { AdminClient } from '../../../testkit/api.ts';
 import { accessibilityViolations, launchBrowser, openPage, screenshot, signIn, type WatchedPage } from '../../../testkit/browser.ts';
+import { screenTexts, untranslated, type LanguageFinding } from '../../../testkit/language.ts';
 import { startTestPlatform } from '../../../testkit/platform.ts';
 import { runSimulation } from '../../../testkit/sim.ts';
 import { startTestServices, type TestServices } from '../../../testkit/services.ts';
@@ -121,8 +122,8 @@ describe('the duty officer’s console', () => {
     expect(text).toContain('GB/T 50493-2019');
     expect(text).toContain('一级报警 25 %LEL（爆炸下限的百分数'); // the rule's note, in Chinese (issue #20 §1)
     const legend = await officer.page.textContent('[data-testid=readings-chart]');
-    expect(legend).toContain('报警阈值 level1');
-    expect(legend).toContain('报警阈值 level2');
+    expect(legend).toContain('报警阈值 一级报警');
+    expect(legend).toContain('报警阈值 二级报警');
     await screenshot(officer.page, 'console-alert-detail');
     expect(await accessibilityViolations(officer.page)).toEqual([]);
     await officer.page.click('section.detail button.link');
@@ -283,5 +284,120 @@ describe('jurisdiction in the console', () => {
 
   it('logged no error in the officer’s console', () => {
     expect(officer.errors).toEqual([]);
+  });
+});
+
+describe('every screen in Chinese and in English (issue #20 §1)', () => {
+  /** Waits until the page's texts stop changing (its data loaded, nothing "…" left), then reads them. */
+  async function settled(page: Page): Promise<string[]> {
+    let last = '';
+    let texts: string[] = [];
+    await expect
+      .poll(
+        async () => {
+          texts = await screenTexts(page);
+          const now = texts.join('\n');
+          const same = now === last && !now.includes('…');
+          last = now;
+          return same;
+        },
+        { timeout: 15_000, interval: 300 },
+      )
+      .toBe(true);
+    return texts;
+  }
+
+  /** The data's ids, names and the texts users wrote: they show as they are in either language. */
+  async function knownStrings(): Promise<string[]> {
+    const q = async (sql: string) => (await platform.db.query<Record<string, unknown>>(sql)).rows.flatMap((r) => Object.values(r));
+    const values = [
+      ...(await q('SELECT id, name, address, credit_code, safety_manager_name, safety_manager_phone FROM enterprises')),
+      ...(await q('SELECT id, name FROM authorities')),
+      ...(await q('SELECT id, name, phone FROM officers')),
+      ...(await q('SELECT id FROM gateways')),
+      ...(await q('SELECT id, name, tag_no, location, gateway_id, zone, indicator_code FROM sensors')),
+      ...(await q('SELECT id, subject, rule_id FROM alerts')),
+      ...(await q('SELECT id FROM tasks')),
+      ...(await q('SELECT code, name, main_name, main_phone, technical_name, technical_phone, operational_name, operational_phone FROM major_hazard_sources')),
+    ];
+    const typed = ['已通知企业关闭阀门并排查泄漏点', 'GT-101 探头堵塞', '探头已更换，测试报警正常'];
+    // the platform's admin, signed in with the admin token, is named by its id
+    return [...values.filter((v): v is string => typeof v === 'string'), ...typed, 'admin'];
+  }
+
+  /** A screen: its route, the tab opened there, what is done on it before it is read (a form opened, a pick made). */
+  interface Screen {
+    route: string;
+    tab?: string;
+    then?: (page: Page) => Promise<void>;
+  }
+  const pickEnterprise = async (page: Page) => {
+    await page.selectOption('[data-testid=pick-enterprise]', chem.enterpriseId);
+  };
+  const ROLES: { user: string; password: () => string; phone?: boolean; screens: Screen[] }[] = [
+    {
+      user: 'duty-a',
+      password: () => PASSWORD,
+      screens: [
+        // every alert, disposed ones included
+        { route: '/alerts', then: (page) => page.check('[data-testid=show-all]') },
+        { route: '/alerts/ALERT' },
+        { route: '/tasks' },
+        { route: '/tasks/TASK' },
+        { route: '/enterprises' },
+        { route: `/enterprises/${chem.enterpriseId}`, then: (page) => page.click('[data-testid="sensor-GT-101"]') },
+        { route: '/stats' },
+        { route: '/quality' },
+      ],
+    },
+    { user: 'insp-a', password: () => PASSWORD, phone: true, screens: [{ route: '/tasks' }, { route: '/tasks/TASK' }] },
+    {
+      user: 'lead-city',
+      password: () => PASSWORD,
+      screens: [{ route: '/stats' }, { route: '/stats', tab: 'monthly' }, { route: '/quality' }, { route: '/alerts' }, { route: '/enterprises' }],
+    },
+    {
+      user: 'admin',
+      password: () => platform.adminToken,
+      screens: [
+        ...['users', 'enterprises', 'import', 'audit'].map((tab) => ({ route: '/admin', tab })),
+        ...['gateways', 'registry', 'overrides', 'stops'].map((tab) => ({ route: '/admin', tab, then: pickEnterprise })),
+      ],
+    },
+    // the enterprise's safety manager: its own alarms, answered first, and its quarterly self-inspections
+    { user: 'mgr-chem', password: () => PASSWORD, screens: [{ route: '/alerts' }, { route: '/alerts/ALERT' }, { route: '/self-inspections' }] },
+  ];
+
+  it.each(['zh', 'en'] as const)('shows nothing untranslated in %s', async (lang) => {
+    const admin = new AdminClient(base, platform.adminToken);
+    if (lang === 'zh')
+      await admin.ok('POST', '/api/v1/officers', {
+        id: 'mgr-chem',
+        name: '化工安全负责人',
+        enterpriseId: chem.enterpriseId,
+        role: 'safety_manager',
+        password: PASSWORD,
+      });
+    const known = await knownStrings();
+    const findings: LanguageFinding[] = [];
+    for (const role of ROLES) {
+      const w = await openPage(browser, { phone: role.phone ?? false });
+      await w.page.addInitScript((l) => localStorage.setItem('nss.lang', l), lang);
+      // the browser's time is the platform's (simulated) time: "the last 7 days" end now, not in the platform's future
+      await w.context.clock.setFixedTime(clock.now() - 1000);
+      await signIn(w.page, base, role.user, role.password());
+      for (const screen of role.screens) {
+        const route = screen.route.replace('TASK', taskId).replace('ALERT', alertId);
+        await w.page.evaluate((r) => (location.hash = r), route);
+        if (screen.tab) await w.page.click(`[data-testid=tab-${screen.tab}]`);
+        await settled(w.page);
+        await screen.then?.(w.page);
+        const name = `${role.user} ${route}${screen.tab ? ` ${screen.tab}` : ''}`;
+        findings.push(...untranslated(name, await settled(w.page), lang, known));
+      }
+      expect(w.errors.filter((e) => !/status of 4\d\d/.test(e))).toEqual([]);
+      await w.context.close();
+    }
+    expect(findings).toEqual([]);
   });
 });
