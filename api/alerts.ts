@@ -48,6 +48,7 @@ import { DEFAULT_RESPONSE_POLICY, type ResponsePolicy } from '../alerts/response
 import { ResponseService } from '../alerts/response/service.ts';
 import type { Authenticator } from './auth.ts';
 import { type Principal } from './auth.ts';
+import { enterpriseContacts } from './enterprise-contacts.ts';
 import { namesOf, officerOfActor } from './names.ts';
 import { parse } from './parse.ts';
 
@@ -211,7 +212,9 @@ export function alertApi(config: { auth: Authenticator; rawRetentionMs?: number 
         const seen = enterpriseEvents(events);
         return { alert: enterpriseAlertView(alert), events: seen, evidence: enterpriseEvidence(evidence, seen), ...readings, rule, names };
       }
-      return { alert, events, evidence, ...readings, rule, names };
+      // who to call, and what the enterprise has had before (the bureau's view: an enterprise user is the enterprise)
+      const enterprise = await enterpriseContacts(db, alert.enterpriseId, alert);
+      return { alert, events, evidence, ...readings, rule, names, enterprise };
     });
 
     const act = async (req: FastifyRequest, reply: FastifyReply, who: Principal, id: string, cmd: Command) => {

@@ -50,6 +50,12 @@ export const ROUTES: Record<string, RouteDoc> = {
   'POST /api/v1/session': r('登录', 'Sign in (sets the session cookie)', 'session', 'public'),
   'GET /api/v1/session': r('当前用户', 'Who is signed in, with their permissions (user: null if nobody)', 'session', 'public'),
   'DELETE /api/v1/session': r('退出', 'Sign out', 'session', 'session'),
+  'GET /api/v1/names': r(
+    '编号对应的名称',
+    'The names of enterprises (within your jurisdiction), authorities and officers, by id (comma-separated lists)',
+    'session',
+    'session',
+  ),
   'POST /api/v1/session/password': r('修改本人密码', "Change one's own password", 'session', 'session'),
   'POST /api/v1/officers/:id/password': r('设置人员密码', "Set an officer's password", 'provisioning', 'admin'),
   'POST /api/v1/officers': r(
@@ -133,7 +139,12 @@ export const ROUTES: Record<string, RouteDoc> = {
   'POST /api/v1/alerts/:id/acknowledge': r('签收报警', 'Acknowledge an alarm', 'alerts', 'alerts.act'),
   'POST /api/v1/alerts/:id/escalate': r('报请上级督办', 'Refer an open alert to the authority above', 'alerts', 'alerts.act'),
   'POST /api/v1/alerts/:id/dispose': r('处置报警', 'Dispose of an alarm (the reason is required)', 'alerts', 'alerts.act'),
-  'POST /api/v1/alerts/:id/shelve': r('限时搁置扰动报警', 'Shelve a nuisance alarm for a limited time, with a reason (never red or safety-critical)', 'alerts', 'alerts.act'),
+  'POST /api/v1/alerts/:id/shelve': r(
+    '限时搁置扰动报警',
+    'Shelve a nuisance alarm for a limited time, with a reason (never red or safety-critical)',
+    'alerts',
+    'alerts.act',
+  ),
   'GET /api/v1/alerts/:id/response': r(
     '企业响应：签收、反馈、审核、消警、督办记录及剩余时限',
     "The enterprise's response to the alarm: sign-for, feedback, review, clearing, supervision, and the time left",

@@ -24,6 +24,7 @@ import { provisioningApi } from './provisioning.ts';
 import { historyApi } from './readings.ts';
 import { rootRoutes } from './root.ts';
 import { auditApi } from './audit.ts';
+import { namesApi } from './names.ts';
 import { consoleRoutes } from './console.ts';
 import { accessOf, passThroughValidator, swaggerOptions, swaggerUiOptions } from './openapi.ts';
 import { Authenticator } from './auth.ts';
@@ -221,6 +222,7 @@ export function buildApi(
   app.register(enterpriseImportApi({ auth }, deps));
   app.register(registryImportApi({ auth }, deps));
   app.register(auditApi({ auth }, deps));
+  app.register(namesApi({ auth }, deps));
   if (deps.ruleOverrides) app.register(ruleOverrideApi({ auth }, { ...deps, ruleOverrides: deps.ruleOverrides }));
   app.register(coverageApi({ auth }, coverageDeps));
   app.register(riskWarningApi({ auth }, deps));

@@ -523,6 +523,12 @@ const ZH = {
   evNowGrade: '升为{g}',
   actorSystem: '系统',
   time: '时间',
+  whoToCall: '联系人',
+  noContacts: '该企业未登记联系人',
+  noPhone: '未登记电话',
+  recentAlarms: '该企业近期报警',
+  alarmsIn30Days: '近 30 天 {n} 次',
+  noEarlierAlarms: '此前无报警',
   overrideParams: '限值参数（JSON）',
   pointKind: '测点类型',
   periodS: '采集周期（秒）',
@@ -1029,6 +1035,12 @@ const EN: Record<Key, string> = {
   evNowGrade: 'now {g}',
   actorSystem: 'system',
   time: 'Time',
+  whoToCall: 'Who to call',
+  noContacts: 'No contact on record for this enterprise',
+  noPhone: 'no phone on record',
+  recentAlarms: "The enterprise's recent alarms",
+  alarmsIn30Days: '{n} in the last 30 days',
+  noEarlierAlarms: 'No earlier alarm',
   overrideParams: 'Limit parameters (JSON)',
   pointKind: 'Point kind',
   periodS: 'Period (s)',
@@ -1130,6 +1142,9 @@ export function duration(ms: number): string {
 
 /** A remark in brackets after a text: full-width in Chinese （…）, ASCII in English ( … ). */
 export const paren = (s: string | number): string => (lang.get() === 'en' ? ` (${s})` : `（${s}）`);
+
+/** Items in a row: 、 between them in Chinese, ", " in English; `strong` (；/ "; ") between longer ones. */
+export const list = (items: readonly string[], strong = false): string => items.join(lang.get() === 'en' ? (strong ? '; ' : ', ') : strong ? '；' : '、');
 
 /** The colon after a label: full-width in Chinese, ": " in English. */
 export const colon = (): string => (lang.get() === 'en' ? ': ' : '：');

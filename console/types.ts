@@ -28,6 +28,22 @@ export interface AlertEvent {
   escalation?: { level: number; to: string } | null;
 }
 
+export interface EnterpriseContacts {
+  id: string;
+  name: string;
+  address: string | null;
+  longitude: number | null;
+  latitude: number | null;
+  contacts: {
+    role: 'safety_manager' | 'responsible_person' | 'hazard_main' | 'hazard_technical' | 'hazard_operational';
+    name: string;
+    phone: string | null;
+    of?: string;
+  }[];
+  recentAlerts: { id: string; ruleId: string; severity: Grade; state: AlertState; startedAt: number; message: Text }[];
+  alertsLast30Days: number;
+}
+
 /** The names beside the ids of an answer (api/names.ts). */
 export interface Names {
   officers: Record<string, string>;
@@ -43,6 +59,8 @@ export interface AlertDetail {
   readings: { sensor: { id: string; kind: string; unit: string }; from: number; to: number; points: Point[] } | null;
   readingsNote?: Text;
   names?: Names;
+  /** Who to call and what the enterprise had before (api/enterprise-contacts.ts); not in an enterprise user's view. */
+  enterprise?: EnterpriseContacts | null;
   rule?: { id: string; name: Text; pattern: string; standard?: string; note?: Text; limits: { label: string; value: number; severity?: Grade }[] } | null;
 }
 

@@ -7,11 +7,12 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import { api, ApiError, can, user } from '../api.ts';
-import { both, eventName, hhmm, paren, t, time, type Key } from '../i18n.ts';
+import { both, eventName, fill, hhmm, paren, t, time, type Key } from '../i18n.ts';
 import { historySeries, legendValue, limitName, timeAxis, timeSeries } from '../history-series.ts';
 import { actorName, eventText } from '../alert-words.ts';
+import { enterpriseName, remember, useDirectoryNames } from '../names.ts';
 import { ALERT_EVENT_TYPES } from '../../alerts/state/model.ts';
-import type { Alert, AlertDetail, AlertState, Grade, Names } from '../types.ts';
+import type { Alert, AlertDetail, AlertState, EnterpriseContacts, Grade, Names } from '../types.ts';
 import { go } from '../router.ts';
 import { alarmIsFactor, EnterpriseRiskChip, useEnterpriseRisk, useWarnings, type WarningRow } from './risk.tsx';
 import { EnterpriseResponse, OfficerResponse, ResponseChip, seen, useResponse, type SeenResponse } from './response.tsx';
@@ -28,6 +29,7 @@ const byUrgency = (a: Alert, b: Alert): number =>
 const needsOfficer = (a: Alert): boolean => a.state !== 'disposed' && a.firedAt !== undefined;
 
 export function AlertFeed() {
+  useDirectoryNames();
   const [alerts, setAlerts] = useState<Map<string, Alert>>(new Map());
   // the enterprise's response to each alarm handed to it (issue #18): from the list, re-read when the alarm moves
   const [responses, setResponses] = useState<Map<string, SeenResponse>>(new Map());
@@ -142,6 +144,8 @@ function AlertRow({
 }) {
   const [disposing, setDisposing] = useState(false);
   const [text, setText] = useState('');
+  // an enterprise's own user reads its own alarms: no enterprise name on each
+  const ownEnterprise = !!user.get()?.enterpriseId;
   const [busy, setBusy] = useState(false);
   const [note, setNote] = useState<string | undefined>();
 
@@ -180,7 +184,7 @@ function AlertRow({
         <strong>{both(a.message)}</strong>
         {warning !== undefined && <EnterpriseRiskChip level={warning?.level ?? 'none'} />}
         <span class="muted">
-          {a.enterpriseId} · {a.subject} · {time(a.firedAt ?? a.startedAt)}
+          {!ownEnterprise && <span class="enterprise-name">{enterpriseName(a.enterpriseId)}</span>} {a.subject} · {time(a.firedAt ?? a.startedAt)}
         </span>
         <span class="state">{t(a.state)}</span>
         {response && <ResponseChip r={response} alert={a} />}
@@ -254,8 +258,12 @@ export function AlertView({ id }: { id: string }) {
   const [responseTick, setResponseTick] = useState(0);
   const [rec] = useResponse(id, responseTick);
   useEffect(() => {
-    api<AlertDetail>('GET', `/api/v1/alerts/${encodeURIComponent(id)}?points=300`).then(setD, (err: unknown) =>
-      setError(err instanceof ApiError && err.status === 404 ? '404' : (err as Error).message),
+    api<AlertDetail>('GET', `/api/v1/alerts/${encodeURIComponent(id)}?points=300`).then(
+      (detail) => {
+        remember(detail.names);
+        setD(detail);
+      },
+      (err: unknown) => setError(err instanceof ApiError && err.status === 404 ? '404' : (err as Error).message),
     );
   }, [id, responseTick]);
   if (error) return <p class="error">{error}</p>;
@@ -321,6 +329,7 @@ export function AlertView({ id }: { id: string }) {
         ) : (
           <OfficerResponse alertId={a.id} rec={rec} onStep={() => setResponseTick((n) => n + 1)} />
         ))}
+      {d.enterprise && <WhoToCall e={d.enterprise} />}
       <h3>{t('readings')}</h3>
       {d.readings && d.readings.points.length > 0 ? (
         <ReadingsChart detail={d} />
@@ -337,6 +346,73 @@ export function AlertView({ id }: { id: string }) {
           </li>
         ))}
       </ol>
+    </section>
+  );
+}
+
+const CONTACT_ROLES: Record<EnterpriseContacts['contacts'][number]['role'], Key> = {
+  safety_manager: 'safety_manager',
+  responsible_person: 'responsible_person',
+  hazard_main: 'mainPerson',
+  hazard_technical: 'technicalPerson',
+  hazard_operational: 'operationalPerson',
+};
+
+/** Who to call about the alarm (a tap calls on a phone), the enterprise's address, and its latest alarms. */
+function WhoToCall({ e }: { e: EnterpriseContacts }) {
+  return (
+    <section class="who-to-call" data-testid="who-to-call">
+      <h3>{t('whoToCall')}</h3>
+      <p>
+        <strong>{e.name}</strong>
+        {e.address && (
+          <>
+            {' · '}
+            <span data-testid="enterprise-address">{e.address}</span>
+          </>
+        )}
+      </p>
+      {e.contacts.length === 0 ? (
+        <p class="muted">{t('noContacts')}</p>
+      ) : (
+        <ul class="contacts" data-testid="contacts">
+          {e.contacts.map((c, i) => (
+            <li key={i}>
+              <span class="muted">
+                {t(CONTACT_ROLES[c.role])}
+                {c.of && paren(c.of)}
+              </span>{' '}
+              {c.name}{' '}
+              {c.phone ? (
+                <a href={`tel:${c.phone.replace(/[^\d+]/g, '')}`} class="phone">
+                  {c.phone}
+                </a>
+              ) : (
+                <span class="muted">{t('noPhone')}</span>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      <h4>
+        {t('recentAlarms')} <span class="muted">{fill('alarmsIn30Days', { n: e.alertsLast30Days })}</span>
+      </h4>
+      {e.recentAlerts.length === 0 ? (
+        <p class="muted">{t('noEarlierAlarms')}</p>
+      ) : (
+        <ul class="plain" data-testid="recent-alarms">
+          {e.recentAlerts.map((r) => (
+            <li key={r.id}>
+              <a href={`#/alerts/${r.id}`}>
+                <span class={`chip grade-${r.severity}`}>{t(r.severity)}</span> {both(r.message)}
+              </a>{' '}
+              <span class="muted">
+                {time(r.startedAt)} · {t(r.state)}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
     </section>
   );
 }

@@ -7,8 +7,9 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import { api, ApiError } from '../api.ts';
-import { both, colon, lang, paren, percent, sectorName, t, time } from '../i18n.ts';
+import { both, colon, lang, list, paren, percent, sectorName, t, time } from '../i18n.ts';
 import { go } from '../router.ts';
+import { authorityName, useDirectoryNames } from '../names.ts';
 import { kindName, originName, standardizationGrade, useNames } from '../vocab.ts';
 import { historySeries, legendValue, limitName, timeAxis, timeSeries } from '../history-series.ts';
 import type { Alert, Point, Task } from '../types.ts';
@@ -211,7 +212,9 @@ function CoverageLine({ c }: { c: Coverage }) {
       {c.counts.context > 0 && ` · ${c.counts.context} ${t('covContext')}`}
       {c.unmonitored.map((u) => (
         <span key={u.pointId} class={`chip ${u.status === 'unmonitored' ? 'grade-orange' : 'grade-yellow'}`} title={u.reasons.map(both).join('\n')}>
-          {u.pointId}: {u.reasons.map(both).join('；')}
+          {u.pointId}
+          {colon()}
+          {list(u.reasons.map(both), true)}
         </span>
       ))}
     </dd>
@@ -220,6 +223,7 @@ function CoverageLine({ c }: { c: Coverage }) {
 
 export function EnterpriseView({ id }: { id: string }) {
   useNames();
+  useDirectoryNames();
   const [f, setF] = useState<EnterpriseFile | undefined>();
   const [coverage, setCoverage] = useState<Coverage | undefined>();
   useEffect(() => {
@@ -252,7 +256,7 @@ export function EnterpriseView({ id }: { id: string }) {
         <dt>{t('sector')}</dt>
         <dd>{sectorName(e.sector)}</dd>
         <dt>{t('authority')}</dt>
-        <dd>{e.authorityId ?? '—'}</dd>
+        <dd>{authorityName(e.authorityId)}</dd>
         <dt>{t('creditCode')}</dt>
         <dd data-testid="credit-code">{e.creditCode ?? '—'}</dd>
         <dt>{t('address')}</dt>
@@ -274,7 +278,7 @@ export function EnterpriseView({ id }: { id: string }) {
         {e.riskFactors.length > 0 && (
           <>
             <dt>{t('riskFactors')}</dt>
-            <dd>{e.riskFactors.join('、')}</dd>
+            <dd>{list(e.riskFactors)}</dd>
           </>
         )}
         <dt>{t('gateways')}</dt>
@@ -373,7 +377,7 @@ export function EnterpriseView({ id }: { id: string }) {
       <ul class="plain">
         {f.history.inspections.map((i) => (
           <li key={i.id}>
-            {time(i.at)} · {originName(i.origin)} · {i.authorityId}
+            {time(i.at)} · {originName(i.origin)} · {authorityName(i.authorityId)}
             {i.joint && ` · ${t('joint')}`}
           </li>
         ))}

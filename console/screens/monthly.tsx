@@ -7,7 +7,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.ts';
-import { count, paren, t, duration as spoken } from '../i18n.ts';
+import { count, duration as spoken, list, paren, t } from '../i18n.ts';
 import type { KpiReport, Kpis } from '../../inspections/kpis.ts';
 import type { EnterpriseTierKpis } from '../../inspections/response-kpis.ts';
 
@@ -108,7 +108,12 @@ export function MonthlyView() {
                   <td>{pct(e.disposalRate)}</td>
                   <td>{duration(e.clear.meanMs)}</td>
                   <td title={tierTitle(e.enterpriseTier)}>{pct(e.enterpriseTier.responseRate)}</td>
-                  <td class="wrap">{e.worstPoints.map((p) => `${p.tagNo} ${pct(p.integrity)}`).join('；') || '—'}</td>
+                  <td class="wrap">
+                    {list(
+                      e.worstPoints.map((p) => `${p.tagNo} ${pct(p.integrity)}`),
+                      true,
+                    ) || '—'}
+                  </td>
                 </tr>
               ))}
             </tbody>

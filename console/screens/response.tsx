@@ -14,7 +14,7 @@
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, can } from '../api.ts';
-import { both, colon, t, time } from '../i18n.ts';
+import { both, colon, list, t, time } from '../i18n.ts';
 import type { Alert, AttachmentMeta, ResponsePolicyView, ResponseRecord, ResponseView } from '../types.ts';
 
 /** A response as received, with the local time it arrived (the countdown runs from its `owed.leftMs`). */
@@ -48,7 +48,9 @@ export function SupervisedMark({ reasons }: { reasons: readonly ('sign_overdue' 
   if (reasons.length === 0) return null;
   return (
     <span class="chip supervised" data-testid="supervised-mark" data-reasons={reasons.join(' ')}>
-      {t('rspSupervised')}：{reasons.map((r) => t(SUPERVISION_KEY[r])).join('、')}
+      {t('rspSupervised')}
+      {colon()}
+      {list(reasons.map((r) => t(SUPERVISION_KEY[r])))}
     </span>
   );
 }

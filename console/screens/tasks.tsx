@@ -9,7 +9,8 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, can, user } from '../api.ts';
-import { both, lang, t, time } from '../i18n.ts';
+import { both, lang, list, t, time } from '../i18n.ts';
+import { authorityName, enterpriseName, officerName, useDirectoryNames } from '../names.ts';
 import { basisIn } from '../../inspections/tasks/bases.ts';
 import { go } from '../router.ts';
 import type { Finding, Task } from '../types.ts';
@@ -19,6 +20,7 @@ type RemoteMethod = (typeof REMOTE_METHODS)[number];
 const isRemote = (k: Task): boolean => k.kind === 'remote_verification';
 
 export function TaskList({ mine }: { mine: boolean }) {
+  useDirectoryNames();
   const [tasks, setTasks] = useState<Task[] | undefined>();
   const [error, setError] = useState<string | undefined>();
   useEffect(() => {
@@ -36,7 +38,7 @@ export function TaskList({ mine }: { mine: boolean }) {
         <li key={k.id} class={`task state-${k.state}`} onClick={() => go(`/tasks/${k.id}`)} data-testid={`task-${k.id}`}>
           <strong>{both(k.matterName)}</strong>
           <span class="muted">
-            {k.enterpriseId} · {time(k.createdAt)}
+            {enterpriseName(k.enterpriseId)} · {time(k.createdAt)}
           </span>
           <span class="state">{t(k.state)}</span>
           {isRemote(k) && <span class="kind">{t('remoteVerification')}</span>}
@@ -52,6 +54,7 @@ export function TaskList({ mine }: { mine: boolean }) {
 }
 
 export function TaskView({ id }: { id: string }) {
+  useDirectoryNames();
   const [task, setTask] = useState<Task | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
@@ -85,10 +88,12 @@ export function TaskView({ id }: { id: string }) {
       <h2>{both(task.matterName)}</h2>
       <dl class="facts">
         <dt>{t('enterprise')}</dt>
-        <dd>{task.enterpriseId}</dd>
+        <dd>
+          {enterpriseName(task.enterpriseId)} <span class="muted">{task.enterpriseId}</span>
+        </dd>
         <dt>{t('authority')}</dt>
         <dd>
-          {task.authorityId}
+          {authorityName(task.authorityId)}
           {task.joint && ` · ${t('joint')}`}
         </dd>
         <dt>{t('kind')}</dt>
@@ -99,7 +104,7 @@ export function TaskView({ id }: { id: string }) {
           <>
             <dt>{t('remoteMethods')}</dt>
             <dd>
-              {task.remoteVerification.methods.map((m) => t(m)).join('、')} · {task.remoteVerification.note}
+              {list(task.remoteVerification.methods.map((m) => t(m)))} · {task.remoteVerification.note}
             </dd>
           </>
         )}
@@ -112,7 +117,7 @@ export function TaskView({ id }: { id: string }) {
         {task.inspectorId && (
           <>
             <dt>{t('inspector')}</dt>
-            <dd>{task.inspectorId}</dd>
+            <dd>{officerName(task.inspectorId)}</dd>
           </>
         )}
         {task.rectificationDeadline !== undefined && (

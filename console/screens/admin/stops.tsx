@@ -7,7 +7,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../api.ts';
-import { colon, lang, paren, stamp, t, type Key } from '../../i18n.ts';
+import { colon, lang, list, paren, stamp, t, type Key } from '../../i18n.ts';
 import type { PlannedStop, StopKind, StopScope, StopStatus } from '../../../ledger/stops.ts';
 import type { HazardSource, RegistryPoint } from './registry-model.ts';
 import { side } from '../quality.tsx';
@@ -149,7 +149,7 @@ function EnterpriseStops({ enterpriseId }: { enterpriseId: string }) {
   const targetsInWords = (s: Stop): string => {
     if (s.scope === 'enterprise') return t('stopWholeEnterprise');
     const named = new Map(options(s.scope).map((o) => [o.value, o.label]));
-    return s.targets.map((x) => named.get(x) ?? x).join('、');
+    return list(s.targets.map((x) => named.get(x) ?? x));
   };
 
   const register = () =>

@@ -108,6 +108,16 @@ export const ENTERPRISE_ROUTE_CASES: Record<string, RouteCase> = {
     },
   },
   'DELETE /api/v1/session': { kind: 'session', ok: 204, request: () => ({ method: 'DELETE', url: '/api/v1/session' }) },
+  // its own enterprise's name, never another's
+  'GET /api/v1/names': {
+    kind: 'session',
+    ok: 200,
+    request: (c) => get(`/api/v1/names?enterprises=${c.enterprise('inside')},${c.enterprise('outside')}`),
+    check: (body, c) => {
+      const named = Object.keys((body as { enterprises: Record<string, string> }).enterprises);
+      if (named.join() !== c.enterprise('inside')) throw new Error(`names of ${named.join()} were given`);
+    },
+  },
   'POST /api/v1/session/password': {
     kind: 'session',
     ok: 204,

@@ -109,6 +109,8 @@ describe('the duty officer’s console', () => {
     const row = await officer.page.waitForSelector('li.alert[data-grade=red][data-state=firing]', { timeout: 20_000 });
     alertId = (await row.getAttribute('data-testid'))!.replace(/^alert-/, '');
     expect(await officer.page.textContent('[data-testid=red-banner]')).toContain('红色报警未处置');
+    // the enterprise by name, not its id
+    await officer.page.waitForSelector(`li.alert .enterprise-name:has-text("${chem.enterpriseName}")`);
     expect(navigations).toEqual([]); // no reload, no navigation
     await screenshot(officer.page, 'console-alerts');
     expect(await accessibilityViolations(officer.page)).toEqual([]);
@@ -124,6 +126,11 @@ describe('the duty officer’s console', () => {
     const legend = await officer.page.textContent('[data-testid=readings-chart]');
     expect(legend).toContain('报警阈值 一级报警');
     expect(legend).toContain('报警阈值 二级报警');
+    // who to call: the hazard source's responsible persons, a tap calls them; the enterprise by name
+    const contacts = await officer.page.textContent('[data-testid=contacts]');
+    expect(contacts).toContain('主要负责人（液氨储罐区） 张主要 13800138000');
+    expect(await officer.page.getAttribute('[data-testid=contacts] a.phone:has-text("0591-87654321")', 'href')).toBe('tel:059187654321');
+    expect(await officer.page.textContent('[data-testid=who-to-call]')).toContain(chem.enterpriseName);
     await screenshot(officer.page, 'console-alert-detail');
     expect(await accessibilityViolations(officer.page)).toEqual([]);
     await officer.page.click('section.detail button.link');
@@ -288,7 +295,7 @@ describe('jurisdiction in the console', () => {
 });
 
 describe('every screen in Chinese and in English (issue #20 §1)', () => {
-  /** Waits until the page's texts stop changing (its data loaded, nothing "…" left), then reads them. */
+  /** Waits until the page's texts stop changing (its data loaded, no "…" of a screen loading left), then reads them. */
   async function settled(page: Page): Promise<string[]> {
     let last = '';
     let texts: string[] = [];
@@ -297,7 +304,7 @@ describe('every screen in Chinese and in English (issue #20 §1)', () => {
         async () => {
           texts = await screenTexts(page);
           const now = texts.join('\n');
-          const same = now === last && !now.includes('…');
+          const same = now === last && (await page.locator('.loading').count()) === 0;
           last = now;
           return same;
         },
