@@ -39,6 +39,7 @@ import { defaultCatalogue, seriousRule } from '../alerts/rules/index.ts';
 import type { Catalogue } from '../alerts/rules/schema.ts';
 import type { RulePoint } from '../alerts/rules/limits.ts';
 import { DEFAULT_MAX_SHELVE_MS, type Command, type TransitionErrorCode } from '../alerts/state/index.ts';
+import type { EscalationLimits } from '../alerts/state/escalation.ts';
 import { AlertStore } from '../alerts/store.ts';
 import { enterpriseAlertView, enterpriseEvents, enterpriseEvidence, readingsAround, resolveEvidence, type DetailDeps } from './alert-detail.ts';
 import { acknowledgeBody, alertPath, detailQuery, disposeBody, encodeCursor, listQuery, shelveBody, toFilter, unshelveBody } from './alert-params.ts';
@@ -68,6 +69,11 @@ export interface AlertApiDeps {
   catalogue?: (() => Promise<Catalogue>) | undefined;
   /** Stream heartbeat, safety poll and token re-check interval, ms. Default 15,000. */
   heartbeatMs?: number | undefined;
+  /**
+   * Time allowed to acknowledge before escalation, per grade, ms (config `notify.escalation`; platform default red 5 min,
+   * orange 15 min): the console shows each alarm's time left before it is escalated (issue #20 §4).
+   */
+  escalationLimits?: EscalationLimits | undefined;
   /** Longest shelve (搁置), ms: the bureau's setting (`notify.maxShelveMs`). Default `DEFAULT_MAX_SHELVE_MS`, 8 h (one duty shift). */
   maxShelveMs?: number | undefined;
   /** The enterprise's response time limits (config `response`). Default `DEFAULT_RESPONSE_POLICY`. */
@@ -187,7 +193,8 @@ export function alertApi(config: { auth: Authenticator; rawRetentionMs?: number 
         const summary = who.kind === 'enterprise' ? enterpriseAlertView(summaryOf(a)) : summaryOf(a);
         return { ...summary, response: r ? responseView(r, now) : null };
       });
-      return { alerts, next: page.next ? encodeCursor(page.next) : null, lastEventSeq };
+      // the escalation limits and the server's time: the console counts down each alarm's time left from them
+      return { alerts, next: page.next ? encodeCursor(page.next) : null, lastEventSeq, escalationLimits: deps.alerts.escalationLimits ?? {}, now };
     });
 
     app.get('/api/v1/alerts/:id', { schema: { params: alertPath, querystring: detailQuery } }, async (req) => {
@@ -214,7 +221,8 @@ export function alertApi(config: { auth: Authenticator; rawRetentionMs?: number 
       }
       // who to call, and what the enterprise has had before (the bureau's view: an enterprise user is the enterprise)
       const enterprise = await enterpriseContacts(db, alert.enterpriseId, alert);
-      return { alert, events, evidence, ...readings, rule, names, enterprise };
+      const limits = { escalationLimits: deps.alerts.escalationLimits ?? {}, now: deps.clock.now() };
+      return { alert, events, evidence, ...readings, rule, names, enterprise, ...limits };
     });
 
     const act = async (req: FastifyRequest, reply: FastifyReply, who: Principal, id: string, cmd: Command) => {

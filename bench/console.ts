@@ -2,8 +2,9 @@
  * The console on a slow connection: an inspector's phone (390×844) in
  * Debian's Chromium with the network throttled through the DevTools
  * protocol, against the platform as one process. Prints, per profile, the
- * bytes transferred and the time to the sign-in form, and from sign-in to
- * "my tasks" listed — cold (empty cache) and warm (revalidated: 304s).
+ * bytes transferred and the time to the sign-in form, from sign-in to
+ * "my tasks" listed (an inspector) and to the first alarm list (a duty
+ * officer) — cold (empty cache) and warm (revalidated: 304s).
  *
  *   npm run bench:console -- [--runs 3]
  *
@@ -34,10 +35,11 @@ try {
   const admin = new AdminApi(base, platform.token);
   await admin.ok('POST', '/api/v1/authorities', { id: 'city', name: '示例市应急管理局', level: 'city' });
   await admin.ok('POST', '/api/v1/officers', { id: 'insp-1', name: '执法人员', authorityId: 'city', role: 'inspector', password: 'inspector-pass-1' });
+  await admin.ok('POST', '/api/v1/officers', { id: 'duty-1', name: '值班员', authorityId: 'city', role: 'duty_officer', password: 'duty-officer-pass-1' });
 
   console.log(`console load on a throttled phone, ${RUNS} runs each (median; min–max)`);
   for (const profile of PROFILES) {
-    const results: { bytes: number; login: number; tasks: number; warmBytes: number; warmLogin: number }[] = [];
+    const results: { bytes: number; login: number; tasks: number; alerts: number; warmBytes: number; warmLogin: number }[] = [];
     for (let run = 0; run < RUNS; run++) {
       const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, locale: 'zh-CN' });
       const page = await context.newPage();
@@ -69,7 +71,16 @@ try {
       await page.reload();
       await page.waitForSelector('header.top');
       const warmLogin = performance.now() - t0;
-      results.push({ bytes: coldBytes, login, tasks, warmBytes: bytes, warmLogin });
+      // a duty officer, signing in on the warm page: to the first alarm list (its live stream open)
+      await page.click('header.top button.link:last-child');
+      await page.waitForSelector('form.login input[name=username]');
+      await page.fill('input[name=username]', 'duty-1');
+      await page.fill('input[name=password]', 'duty-officer-pass-1');
+      t0 = performance.now();
+      await page.click('form.login button[type=submit]');
+      await page.waitForSelector('p.empty, ul.alerts');
+      const alerts = performance.now() - t0;
+      results.push({ bytes: coldBytes, login, tasks, alerts, warmBytes: bytes, warmLogin });
       await context.close();
     }
     const stat = (k: keyof (typeof results)[number]) => {
@@ -79,6 +90,7 @@ try {
     console.log(`\n${profile.name}`);
     console.log(`  cold: ${stat('bytes')} bytes transferred, sign-in form after ${stat('login')} ms`);
     console.log(`  sign-in → my tasks listed: ${stat('tasks')} ms`);
+    console.log(`  sign-in → first alarm list (duty officer): ${stat('alerts')} ms`);
     console.log(`  warm reload (signed in): ${stat('warmBytes')} bytes, first screen after ${stat('warmLogin')} ms`);
   }
 } finally {

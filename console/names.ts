@@ -13,7 +13,8 @@ const KINDS: Kind[] = ['enterprises', 'authorities', 'officers'];
 /** A name, or null once asked and not given. */
 const known: Record<Kind, Map<string, string | null>> = { enterprises: new Map(), authorities: new Map(), officers: new Map() };
 const wanted: Record<Kind, Set<string>> = { enterprises: new Set(), authorities: new Set(), officers: new Set() };
-const arrived = signal(0);
+/** Counts the answers: a component reading it re-renders when names arrive (`useDirectoryNames`). */
+export const namesArrived = signal(0);
 let scheduled = false;
 
 async function fetchWanted(): Promise<void> {
@@ -29,7 +30,7 @@ async function fetchWanted(): Promise<void> {
   } catch {
     for (const k of KINDS) for (const id of batch[k]) known[k].delete(id); // asked again by the next render
   }
-  arrived.set(arrived.get() + 1);
+  namesArrived.set(namesArrived.get() + 1);
   if (KINDS.some((k) => wanted[k].size > 0)) schedule();
 }
 
@@ -56,7 +57,7 @@ export function remember(names: Partial<Names> | undefined): void {
 }
 
 /** Re-renders the component when asked-for names arrive. */
-export const useDirectoryNames = (): void => void useValue(arrived);
+export const useDirectoryNames = (): void => void useValue(namesArrived);
 
 /** An enterprise's name (its id until known, or when not the caller's to see). */
 export const enterpriseName = (id: string | null | undefined): string => nameOf('enterprises', id) ?? id ?? '—';

@@ -59,6 +59,9 @@ export interface AlertDetail {
   readings: { sensor: { id: string; kind: string; unit: string }; from: number; to: number; points: Point[] } | null;
   readingsNote?: Text;
   names?: Names;
+  /** The bureau's escalation limits and the server's time (the time left before escalation). */
+  escalationLimits?: Readonly<Record<Grade, number | undefined>>;
+  now?: number;
   /** Who to call and what the enterprise had before (api/enterprise-contacts.ts); not in an enterprise user's view. */
   enterprise?: EnterpriseContacts | null;
   rule?: { id: string; name: Text; pattern: string; standard?: string; note?: Text; limits: { label: string; value: number; severity?: Grade }[] } | null;

@@ -1,4 +1,5 @@
 /** The API part: fastify with the console, the live alert stream and the tasks' deadline jobs. */
+import { escalationLimitsOf } from '../alerts/notify/index.ts';
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { Queue } from 'bullmq';
@@ -94,6 +95,7 @@ export function buildApiPart(ctx: PlatformContext, gateway: GatewayPart | undefi
         announce: ctx.announce,
         subscribeAlertEvents: ctx.subscribeAlertEvents,
         maxShelveMs: config.notify.maxShelveMs,
+        escalationLimits: escalationLimitsOf(config.notify),
         responsePolicy: responsePolicy(config.response),
       },
       attachments: { maxBytes: config.attachments.maxBytes },

@@ -39,7 +39,11 @@ export interface EscalationOptions {
 }
 
 /** The next escalation level and when it falls due, whether or not it is due yet; for scheduling a delayed job. */
-export function nextEscalation(alert: Alert, limits: EscalationLimits, opts: EscalationOptions = {}): { level: number; dueAt: number } | undefined {
+export function nextEscalation(
+  alert: Omit<Alert, 'evidence'>,
+  limits: EscalationLimits,
+  opts: EscalationOptions = {},
+): { level: number; dueAt: number } | undefined {
   if (alert.state !== 'firing' || alert.firedAt === undefined || alert.shelvedUntil !== undefined) return undefined;
   // an alarm its enterprise answers first escalates only once it is a supervision item (督办), from then on
   if (alert.responder === 'enterprise' && alert.supervisedAt === undefined) return undefined;

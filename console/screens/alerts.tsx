@@ -7,36 +7,87 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import { api, ApiError, can, user } from '../api.ts';
-import { both, eventName, fill, hhmm, paren, t, time, type Key } from '../i18n.ts';
+import { both, colon, duration, eventName, fill, hhmm, paren, t, time, type Key } from '../i18n.ts';
+import { alarmOn, enable, ring, ringing } from '../alarm.ts';
+import { syncClock, useNow } from '../clock.ts';
+import { useValue } from '../state.ts';
+import { nextEscalation, type EscalationLimits } from '../../alerts/state/escalation.ts';
 import { historySeries, legendValue, limitName, timeAxis, timeSeries } from '../history-series.ts';
 import { actorName, eventText } from '../alert-words.ts';
-import { enterpriseName, remember, useDirectoryNames } from '../names.ts';
+import { authorityName, enterpriseName, namesArrived, remember } from '../names.ts';
+import { BulkDispose, FilterBar, GroupHeading } from './alert-filters.tsx';
+import { applyFilters, bulkDisposable, familyOf, groupByEnterprise, needsOfficer, NO_FILTERS, type AlertFilters } from '../alert-list.ts';
 import { ALERT_EVENT_TYPES } from '../../alerts/state/model.ts';
-import type { Alert, AlertDetail, AlertState, EnterpriseContacts, Grade, Names } from '../types.ts';
+import type { Alert, AlertDetail, EnterpriseContacts, Grade, Names } from '../types.ts';
 import { go } from '../router.ts';
 import { alarmIsFactor, EnterpriseRiskChip, useEnterpriseRisk, useWarnings, type WarningRow } from './risk.tsx';
 import { EnterpriseResponse, OfficerResponse, ResponseChip, seen, useResponse, type SeenResponse } from './response.tsx';
 import type { ResponseRecord, ResponseView } from '../types.ts';
 
-const GRADE_ORDER: Record<Grade, number> = { red: 0, orange: 1, yellow: 2, blue: 3 };
-const OPEN: AlertState[] = ['pending', 'firing', 'acknowledged'];
+/** Before the list says the bureau's limits: none shown. */
+const NO_LIMITS: EscalationLimits = { red: undefined, orange: undefined, yellow: undefined, blue: undefined };
 
-/** Open first (red before orange …), then newest first. */
-const byUrgency = (a: Alert, b: Alert): number =>
-  Number(OPEN.indexOf(b.state) >= 0) - Number(OPEN.indexOf(a.state) >= 0) || GRADE_ORDER[a.severity] - GRADE_ORDER[b.severity] || b.startedAt - a.startedAt;
+/** Non-red undisposed alarms loaded at most (every red one is loaded, whatever their number): the platform's default. */
+const OTHERS_CAP = 2000;
+/** Disposed alarms shown in the "all" view, newest first: the platform's default. */
+const DISPOSED_SHOWN = 200;
 
-/** Still needs an officer: not disposed (a resolved alert still needs its disposal text). */
-const needsOfficer = (a: Alert): boolean => a.state !== 'disposed' && a.firedAt !== undefined;
+type ListedAlert = Alert & { response?: ResponseView | null };
+interface ListPage {
+  alerts: ListedAlert[];
+  next: string | null;
+  lastEventSeq: number;
+  escalationLimits: EscalationLimits;
+  now: number;
+}
+
+/** The alarms of `query`, page after page, up to `cap`; `more` when some were left. The first page sets the clock. */
+async function pages(query: string, cap: number): Promise<{ alerts: ListedAlert[]; more: boolean; lastEventSeq: number; escalationLimits: EscalationLimits }> {
+  const alerts: ListedAlert[] = [];
+  let page = await api<ListPage>('GET', `/api/v1/alerts?${query}&limit=500`);
+  const first = page;
+  syncClock(first.now);
+  alerts.push(...page.alerts);
+  while (page.next && alerts.length < cap) {
+    page = await api<ListPage>('GET', `/api/v1/alerts?${query}&limit=500&before=${encodeURIComponent(page.next)}`);
+    alerts.push(...page.alerts);
+  }
+  return {
+    alerts: alerts.slice(0, cap),
+    more: page.next !== null || alerts.length > cap,
+    lastEventSeq: first.lastEventSeq,
+    escalationLimits: first.escalationLimits,
+  };
+}
+
+/** Each enterprise's authority, from the board (an officer's; an enterprise user has none to filter by). */
+function useBoard(): Map<string, string | null> {
+  const [board, setBoard] = useState<Map<string, string | null>>(new Map());
+  useEffect(() => {
+    if (!can('ledger.read')) return;
+    api<{ enterprises: { id: string; authorityId: string | null }[] }>('GET', '/api/v1/enterprises').then(
+      (r) => setBoard(new Map(r.enterprises.map((e) => [e.id, e.authorityId]))),
+      () => undefined,
+    );
+  }, []);
+  return board;
+}
 
 export function AlertFeed() {
-  useDirectoryNames();
+  const names = useValue(namesArrived);
   const [alerts, setAlerts] = useState<Map<string, Alert>>(new Map());
   // the enterprise's response to each alarm handed to it (issue #18): from the list, re-read when the alarm moves
   const [responses, setResponses] = useState<Map<string, SeenResponse>>(new Map());
   const me = user.get();
   const [connected, setConnected] = useState(false);
   const [error, setError] = useState<string | undefined>();
-  const [showAll, setShowAll] = useState(false);
+  const [filters, setFilters] = useState<AlertFilters>(NO_FILTERS);
+  // the resolved non-red alarms chosen to be disposed together
+  const [chosen, setChosen] = useState<ReadonlySet<string>>(new Set());
+  const board = useBoard();
+  const [limits, setLimits] = useState<EscalationLimits>(NO_LIMITS);
+  // more undisposed non-red alarms than were loaded (the red ones are always all loaded)
+  const [more, setMore] = useState(false);
   // the enterprises' risk warnings, shown beside each alarm: re-read a moment after alarms change (the
   // warnings are judged from them) and every minute (the platform's default sweep: standing alarms rise)
   const [warningTick, setWarningTick] = useState(0);
@@ -55,16 +106,31 @@ export function AlertFeed() {
     let closed = false;
     void (async () => {
       try {
-        const page = await api<{ alerts: (Alert & { response?: ResponseView | null })[]; lastEventSeq: number }>('GET', '/api/v1/alerts?limit=200');
+        // every alarm still needing an officer, however many (the red ones first, all of them), then the disposed
+        // ones of late for the "all" view; the stream resumes after the first answer's last event
+        const reds = await pages('state=firing,acknowledged,resolved&severity=red', Infinity);
+        const others = await pages('state=firing,acknowledged,resolved&severity=orange,yellow,blue', OTHERS_CAP);
+        const disposed = await pages('state=disposed', DISPOSED_SHOWN);
         if (closed) return;
-        setAlerts(new Map(page.alerts.map(({ response: _, ...a }) => [a.id, a])));
-        setResponses(new Map(page.alerts.flatMap((a) => (a.response ? [[a.id, seen(a.response)!] as const] : []))));
-        source = new EventSource(`/api/v1/alerts/stream?since=${page.lastEventSeq}`);
+        setLimits(reds.escalationLimits);
+        setMore(others.more);
+        const all = [...reds.alerts, ...others.alerts, ...disposed.alerts];
+        setAlerts(new Map(all.map(({ response: _, ...a }) => [a.id, a])));
+        setResponses(new Map(all.flatMap((a) => (a.response ? [[a.id, seen(a.response)!] as const] : []))));
+        source = new EventSource(`/api/v1/alerts/stream?since=${reds.lastEventSeq}`);
         source.onopen = () => setConnected(true);
         source.onerror = () => setConnected(false);
         const onEvent = (e: MessageEvent<string>) => {
           const { alert } = JSON.parse(e.data) as { alert: Alert };
-          setAlerts((m) => new Map(m).set(alert.id, alert));
+          setAlerts((m) => {
+            const before = m.get(alert.id);
+            // a red alarm that is new, or an alarm that turned red: the duty room hears it
+            if (alert.severity === 'red' && alert.state === 'firing' && before?.severity !== 'red')
+              ring(alert.id, `${t('redAlarm')} · ${enterpriseName(alert.enterpriseId)}`, `${both(alert.message)} · ${alert.subject}`, () =>
+                go(`/alerts/${alert.id}`),
+              );
+            return new Map(m).set(alert.id, alert);
+          });
           if (alert.responder === 'enterprise')
             api<ResponseRecord>('GET', `/api/v1/alerts/${encodeURIComponent(alert.id)}/response`).then(
               (r) => !closed && r.response && setResponses((m) => new Map(m).set(alert.id, seen(r.response)!)),
@@ -86,9 +152,41 @@ export function AlertFeed() {
     };
   }, []);
 
-  const list = useMemo(() => [...alerts.values()].filter((a) => showAll || needsOfficer(a)).sort(byUrgency), [alerts, showAll]);
-  const reds = list.filter((a) => a.severity === 'red' && needsOfficer(a)).length;
+  const now = useNow();
+  const authorityOf = (id: string) => board.get(id);
+  const list = useMemo(
+    () => applyFilters(alerts.values(), filters, { authorityOf, nameOf: enterpriseName }),
+    // the names arrive after the alarms: the search and the sort by enterprise read them
+    [alerts, filters, board, names],
+  );
+  const ringingNow = useValue(ringing);
+  // the banner counts every red alarm needing an officer, whatever the filters show
+  const reds = [...alerts.values()].filter((a) => a.severity === 'red' && needsOfficer(a)).length;
   const update = (a: Alert) => setAlerts((m) => new Map(m).set(a.id, a));
+  const choose = (id: string, on: boolean) =>
+    setChosen((c) => {
+      const next = new Set(c);
+      if (on) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+  const chosenAlerts = list.filter((a) => chosen.has(a.id) && bulkDisposable(a));
+  const loaded = [...alerts.values()];
+  const enterpriseIds = [...new Set(loaded.map((a) => a.enterpriseId))];
+  const authorityIds = [...new Set(enterpriseIds.map((id) => board.get(id)).filter((x): x is string => !!x))];
+  const row = (a: Alert) => (
+    <AlertRow
+      key={a.id}
+      alert={a}
+      onChange={update}
+      response={responses.get(a.id)}
+      warning={warnings ? (warnings.get(a.enterpriseId) ?? null) : undefined}
+      limits={limits}
+      now={now}
+      chosen={bulkDisposable(a) ? chosen.has(a.id) : undefined}
+      onChoose={(on) => choose(a.id, on)}
+    />
+  );
 
   return (
     <section class="feed">
@@ -98,35 +196,113 @@ export function AlertFeed() {
         </h2>
       )}
       {reds > 0 && (
-        <div class="red-banner" role="alert" data-testid="red-banner">
-          {t('redBanner')}: {reds}
+        <div class={ringingNow ? 'red-banner ringing' : 'red-banner'} role="alert" data-testid="red-banner">
+          {t('redBanner')}
+          {colon()}
+          {reds}
         </div>
       )}
       <div class="toolbar">
         <span class={connected ? 'conn ok' : 'conn'} data-testid="stream-state">
           {connected ? `● ${t('live')}` : `○ ${t('reconnecting')}`}
         </span>
-        <label>
-          <input type="checkbox" data-testid="show-all" checked={showAll} onChange={(e) => setShowAll((e.target as HTMLInputElement).checked)} /> {t('all')}
-        </label>
+        <AlarmSwitch />
       </div>
+      <FilterBar
+        filters={filters}
+        set={setFilters}
+        enterprises={enterpriseIds.map((id) => ({ id, name: enterpriseName(id) })).sort((x, y) => x.name.localeCompare(y.name, 'zh-CN'))}
+        authorities={authorityIds.map((id) => ({ id, name: authorityName(id) }))}
+        families={[...new Set(loaded.map((a) => familyOf(a.ruleId)))].sort()}
+      />
+      <BulkDispose
+        chosen={chosenAlerts}
+        onDone={(done) => {
+          for (const a of done) update(a);
+          setChosen(new Set());
+        }}
+      />
+      <GradeCounts alerts={[...alerts.values()].filter(needsOfficer)} />
+      {more && (
+        <p class="muted" data-testid="more-alarms">
+          {fill('moreAlarms', { n: OTHERS_CAP })}
+        </p>
+      )}
       {error && <p class="error">{error}</p>}
       {list.length === 0 ? (
         <p class="empty">{t('noAlerts')}</p>
       ) : (
         <ul class="alerts" data-testid="alerts">
-          {list.map((a) => (
-            <AlertRow
-              key={a.id}
-              alert={a}
-              onChange={update}
-              response={responses.get(a.id)}
-              warning={warnings ? (warnings.get(a.enterpriseId) ?? null) : undefined}
-            />
-          ))}
+          {filters.group
+            ? groupByEnterprise(list).map(([id, group]) => [<GroupHeading key={`group-${id}`} enterpriseId={id} alerts={group} />, ...group.map(row)])
+            : list.map(row)}
         </ul>
       )}
     </section>
+  );
+}
+
+/** The state's start: when the alarm entered the state it is in. */
+const stateSince = (a: Alert): number =>
+  ({ pending: a.startedAt, firing: a.firedAt, acknowledged: a.acknowledgedAt, resolved: a.resolvedAt, disposed: a.disposedAt })[a.state] ?? a.lastFindingAt;
+
+/**
+ * Time limits in sight (issue #20 §4): how long the alarm has been in its state; while it waits for 签收, the time left
+ * before it is escalated to the authority above (the bureau's limit per grade, `notify.escalation`), or how long it is
+ * overdue; 督办 on an alarm escalated (to the officers above, who see it too; an enterprise's overdue answer is marked
+ * 督办 by its response chip, response.tsx).
+ */
+function TimeLimits({ alert: a, limits, now }: { alert: Alert; limits: EscalationLimits; now: number }) {
+  const next = nextEscalation(a, limits);
+  return (
+    <span class="limits" data-testid="time-limits">
+      <span class="muted" data-testid="time-in-state">
+        {fill('inStateFor', { d: duration(now - stateSince(a)) })}
+      </span>
+      {next &&
+        (now < next.dueAt ? (
+          <span class={next.dueAt - now < 60_000 ? 'due soon' : 'due'} data-testid="escalation-due">
+            {fill('escalatesIn', { d: duration(next.dueAt - now) })}
+          </span>
+        ) : (
+          <span class="due overdue" data-testid="escalation-due">
+            {fill('escalationOverdue', { d: duration(now - next.dueAt) })}
+          </span>
+        ))}
+      {a.escalations > 0 && (
+        <span class="chip supervised" data-testid="escalated-mark" title={fill('escalatedLevels', { n: a.escalations })}>
+          {t('supervisedMark')}
+        </span>
+      )}
+    </span>
+  );
+}
+
+/** The number of alarms needing an officer, per grade. */
+function GradeCounts({ alerts }: { alerts: Alert[] }) {
+  const grades: Grade[] = ['red', 'orange', 'yellow', 'blue'];
+  return (
+    <p class="counts" data-testid="grade-counts">
+      {grades.map((g) => (
+        <span key={g} class={`chip grade-${g}`} data-grade={g}>
+          {t(g)} {alerts.filter((a) => a.severity === g).length}
+        </span>
+      ))}
+    </p>
+  );
+}
+
+/** Turns the sound and desktop notification of a new red alarm on (a click, as browsers require). */
+function AlarmSwitch() {
+  const on = useValue(alarmOn);
+  return on ? (
+    <span class="alarm-on" data-testid="alarm-on">
+      {t('alarmOn')}
+    </span>
+  ) : (
+    <button class="alarm-switch" onClick={() => void enable()} data-testid="enable-alarm">
+      {t('enableAlarm')}
+    </button>
   );
 }
 
@@ -136,16 +312,60 @@ function AlertRow({
   onChange,
   warning,
   response,
+  limits,
+  now,
+  chosen,
+  onChoose,
 }: {
   alert: Alert;
   onChange: (a: Alert) => void;
   warning: WarningRow | null | undefined;
   response?: SeenResponse | undefined;
+  limits: EscalationLimits;
+  now: number;
+  /** Chosen to be disposed together (undefined: it cannot be: not resolved, or red). */
+  chosen: boolean | undefined;
+  onChoose: (on: boolean) => void;
 }) {
-  const [disposing, setDisposing] = useState(false);
-  const [text, setText] = useState('');
   // an enterprise's own user reads its own alarms: no enterprise name on each
   const ownEnterprise = !!user.get()?.enterpriseId;
+  return (
+    <li class={`alert grade-${a.severity} state-${a.state}`} data-testid={`alert-${a.id}`} data-grade={a.severity} data-state={a.state}>
+      {chosen !== undefined && can('alerts.act') && (
+        <input
+          type="checkbox"
+          class="choose"
+          checked={chosen}
+          aria-label={t('bulkPick')}
+          onChange={(e) => onChoose((e.target as HTMLInputElement).checked)}
+          data-testid="choose"
+        />
+      )}
+      <div class="alert-main" onClick={() => go(`/alerts/${a.id}`)}>
+        <span class={`chip grade-${a.severity}`}>{t(a.severity)}</span>
+        <strong>{both(a.message)}</strong>
+        {warning !== undefined && <EnterpriseRiskChip level={warning?.level ?? 'none'} />}
+        <span class="muted">
+          {!ownEnterprise && <span class="enterprise-name">{enterpriseName(a.enterpriseId)}</span>} {a.subject} · {time(a.firedAt ?? a.startedAt)}
+        </span>
+        <span class="state">{t(a.state)}</span>
+        <TimeLimits alert={a} limits={limits} now={now} />
+        {response && <ResponseChip r={response} alert={a} />}
+        {a.shelvedUntil !== undefined && (
+          <span class="chip shelved" title={a.shelveReason} data-testid="shelved-mark">
+            {t('shelvedUntilMark')} {hhmm(a.shelvedUntil)}
+          </span>
+        )}
+      </div>
+      <AlertActions alert={a} onChange={onChange} />
+    </li>
+  );
+}
+
+/** An officer's actions on an alarm — 签收, 处置 (with the required text), 报请上级督办, 取消搁置, 派发检查任务 — in the list and on its page. */
+function AlertActions({ alert: a, onChange }: { alert: Alert; onChange: (a: Alert) => void }) {
+  const [disposing, setDisposing] = useState(false);
+  const [text, setText] = useState('');
   const [busy, setBusy] = useState(false);
   const [note, setNote] = useState<string | undefined>();
 
@@ -176,25 +396,10 @@ function AlertRow({
       await api('POST', '/api/v1/tasks', { alertId: a.id });
       setNote(t('taskOpened'));
     });
-
+  if (!can('alerts.act')) return null;
   return (
-    <li class={`alert grade-${a.severity} state-${a.state}`} data-testid={`alert-${a.id}`} data-grade={a.severity} data-state={a.state}>
-      <div class="alert-main" onClick={() => go(`/alerts/${a.id}`)}>
-        <span class={`chip grade-${a.severity}`}>{t(a.severity)}</span>
-        <strong>{both(a.message)}</strong>
-        {warning !== undefined && <EnterpriseRiskChip level={warning?.level ?? 'none'} />}
-        <span class="muted">
-          {!ownEnterprise && <span class="enterprise-name">{enterpriseName(a.enterpriseId)}</span>} {a.subject} · {time(a.firedAt ?? a.startedAt)}
-        </span>
-        <span class="state">{t(a.state)}</span>
-        {response && <ResponseChip r={response} alert={a} />}
-        {a.shelvedUntil !== undefined && (
-          <span class="chip shelved" title={a.shelveReason} data-testid="shelved-mark">
-            {t('shelvedUntilMark')} {hhmm(a.shelvedUntil)}
-          </span>
-        )}
-      </div>
-      {can('alerts.act') && a.state !== 'disposed' && (
+    <>
+      {a.state !== 'disposed' && (
         <div class="actions">
           {a.state === 'firing' && (
             <button disabled={busy} onClick={() => void acknowledge()} data-testid="acknowledge">
@@ -247,7 +452,7 @@ function AlertRow({
         </form>
       )}
       {note && <p class="note">{note}</p>}
-    </li>
+    </>
   );
 }
 
@@ -257,10 +462,12 @@ export function AlertView({ id }: { id: string }) {
   const risk = useEnterpriseRisk(d?.alert.enterpriseId);
   const [responseTick, setResponseTick] = useState(0);
   const [rec] = useResponse(id, responseTick);
+  const now = useNow();
   useEffect(() => {
     api<AlertDetail>('GET', `/api/v1/alerts/${encodeURIComponent(id)}?points=300`).then(
       (detail) => {
         remember(detail.names);
+        syncClock(detail.now);
         setD(detail);
       },
       (err: unknown) => setError(err instanceof ApiError && err.status === 404 ? '404' : (err as Error).message),
@@ -320,8 +527,11 @@ export function AlertView({ id }: { id: string }) {
         <dt>{t('started')}</dt>
         <dd>{time(a.startedAt)}</dd>
         <dt>{t('state')}</dt>
-        <dd>{t(a.state)}</dd>
+        <dd>
+          {t(a.state)} <TimeLimits alert={a} limits={d.escalationLimits ?? NO_LIMITS} now={now} />
+        </dd>
       </dl>
+      <AlertActions alert={a} onChange={(next) => setD({ ...d, alert: { ...next } })} />
       {can('alerts.act') && <ShelveControl alert={a} names={d.names} onChange={(next) => setD({ ...d, alert: { ...next } })} />}
       {rec &&
         (can('alerts.respond') ? (

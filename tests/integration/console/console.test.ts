@@ -347,7 +347,7 @@ describe('every screen in Chinese and in English (issue #20 §1)', () => {
       password: () => PASSWORD,
       screens: [
         // every alert, disposed ones included
-        { route: '/alerts', then: (page) => page.check('[data-testid=show-all]') },
+        { route: '/alerts', then: async (page) => void (await page.selectOption('[data-testid=filter-state]', 'all')) },
         { route: '/alerts/ALERT' },
         { route: '/tasks' },
         { route: '/tasks/TASK' },
