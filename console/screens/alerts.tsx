@@ -17,6 +17,7 @@ import { go } from '../router.ts';
 import { alarmIsFactor, EnterpriseRiskChip, useEnterpriseRisk, useWarnings, type WarningRow } from './risk.tsx';
 import { EnterpriseResponse, OfficerResponse, ResponseChip, seen, useResponse, type SeenResponse } from './response.tsx';
 import type { ResponseRecord, ResponseView } from '../types.ts';
+import { AlertTasks } from './task-links.tsx';
 
 const GRADE_ORDER: Record<Grade, number> = { red: 0, orange: 1, yellow: 2, blue: 3 };
 const OPEN: AlertState[] = ['pending', 'firing', 'acknowledged'];
@@ -322,6 +323,7 @@ export function AlertView({ id }: { id: string }) {
         <dt>{t('state')}</dt>
         <dd>{t(a.state)}</dd>
       </dl>
+      <AlertTasks tasks={d.tasks} />
       {can('alerts.act') && <ShelveControl alert={a} names={d.names} onChange={(next) => setD({ ...d, alert: { ...next } })} />}
       {rec &&
         (can('alerts.respond') ? (
