@@ -112,7 +112,14 @@ describe('alerts and tasks linked both ways', () => {
     const a1 = await duty('GET', '/api/v1/alerts/A1');
     expect(a1.status).toBe(200);
     expect(a1.body.tasks).toEqual([
-      { id: taskA, state: 'created', kind: 'inspection', matter: 'gas', matterName: { zh: '可燃和有毒气体泄漏', en: 'combustible and toxic gas' }, opened: true },
+      {
+        id: taskA,
+        state: 'created',
+        kind: 'inspection',
+        matter: 'gas',
+        matterName: { zh: '可燃和有毒气体泄漏', en: 'combustible and toxic gas' },
+        opened: true,
+      },
     ]);
     expect((await duty('GET', '/api/v1/alerts/A2')).body.tasks).toMatchObject([{ id: taskA, opened: false }]);
 
@@ -176,7 +183,9 @@ describe('alerts and tasks linked both ways', () => {
         expect.objectContaining({ id: 'A2', state: 'acknowledged' }),
       ],
     });
-    expect(refused.body.error.message).toMatch(/^同一事项的报警仍在持续：A1（报警）、A2（报警）.* \/ alarm\(s\) of the same matter still firing: A1 \(alarm\), A2 \(alarm\)/);
+    expect(refused.body.error.message).toMatch(
+      /^同一事项的报警仍在持续：A1（报警）、A2（报警）.* \/ alarm\(s\) of the same matter still firing: A1 \(alarm\), A2 \(alarm\)/,
+    );
     expect(refused.body.error.reason.zh).toContain('A1');
     // nothing changed
     expect((await insp('GET', `/api/v1/tasks/${taskA}`)).body.task.state).toBe('rechecking');

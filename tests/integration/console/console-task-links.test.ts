@@ -48,7 +48,12 @@ async function toRechecking(taskId: string): Promise<void> {
   await tasks.apply(taskId, { type: 'assign', inspectorId: 'insp-k1', actor: 'user:duty-k1', at: now }, now);
   await tasks.apply(taskId, { type: 'accept', actor: 'user:insp-k1', at: now }, now);
   await tasks.apply(taskId, { type: 'arrive', actor: 'user:insp-k1', at: now }, now);
-  const findings = task.checklist.map((i, n) => ({ itemId: i.id, result: n === 0 ? ('hazard' as const) : ('ok' as const), note: n === 0 ? '探头堵塞' : '', evidence: [] }));
+  const findings = task.checklist.map((i, n) => ({
+    itemId: i.id,
+    result: n === 0 ? ('hazard' as const) : ('ok' as const),
+    note: n === 0 ? '探头堵塞' : '',
+    evidence: [],
+  }));
   await tasks.apply(taskId, { type: 'record_findings', actor: 'user:insp-k1', at: now, findings }, now);
   await tasks.apply(taskId, { type: 'order_rectification', actor: 'user:insp-k1', at: now, deadline: now + 86_400_000 }, now);
   await tasks.apply(taskId, { type: 'recheck_due', at: now }, now);
@@ -130,7 +135,15 @@ async function checkScreen(page: Page, name: string, lang: 'zh' | 'en'): Promise
 }
 
 const WORDS = {
-  zh: { linkTasks: '已生成检查任务', rechecking: '待复查', closed: '已闭环', red: '红色', orange: '橙色', confirm: '报警仍在持续，确认复查合格', passed: '复查合格' },
+  zh: {
+    linkTasks: '已生成检查任务',
+    rechecking: '待复查',
+    closed: '已闭环',
+    red: '红色',
+    orange: '橙色',
+    confirm: '报警仍在持续，确认复查合格',
+    passed: '复查合格',
+  },
   en: {
     linkTasks: 'Inspection task opened',
     rechecking: 'Re-check due',
@@ -210,7 +223,10 @@ describe.each(['zh', 'en'] as const)('alerts and tasks linked, in %s', (lang) =>
       [c.task],
     );
     expect(rows).toEqual([
-      { actor: 'user:insp-k1', detail: `re-check passed (confirmed by the inspector while alarm(s) ${firingOrder(c).join(', ')} of the same matter were still firing): ${NOTE[lang]}` },
+      {
+        actor: 'user:insp-k1',
+        detail: `re-check passed (confirmed by the inspector while alarm(s) ${firingOrder(c).join(', ')} of the same matter were still firing): ${NOTE[lang]}`,
+      },
     ]);
 
     // the alarm, on the phone, shows its task closed
