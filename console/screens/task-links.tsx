@@ -53,10 +53,30 @@ export function TaskAlerts({ alerts }: { alerts: TaskAlertLink[] | undefined }) 
   );
 }
 
+/** A task event as the task detail gives it. */
+export interface TaskEventView {
+  type: string;
+  at: number;
+  actor: string;
+  to: string;
+  detail: string;
+}
+
+/**
+ * The re-check as the task keeps it, or, for a task re-checked before it kept it, as its event recorded it
+ * (the note after "re-check passed: ", no evidence).
+ */
+function recheckOf(task: Task, events: readonly TaskEventView[] | undefined): Task['recheck'] {
+  if (task.recheck) return task.recheck;
+  const e = [...(events ?? [])].reverse().find((x) => x.type === 'recheck_result');
+  if (!e) return undefined;
+  return { passed: e.to === 'closed', note: e.detail.replace(/^re-check (?:passed|failed)(?: \([^)]*\))?: /, ''), evidence: [], actor: e.actor, at: e.at };
+}
+
 /** On a closed (or escalated) task: what the re-check recorded. */
-export function RecheckRecord({ task }: { task: Task }) {
+export function RecheckRecord({ task, events }: { task: Task; events?: readonly TaskEventView[] | undefined }) {
   useDirectoryNames();
-  const r = task.recheck;
+  const r = recheckOf(task, events);
   if (!r) return null;
   return (
     <section class="recheck-record" data-testid="recheck-record" data-passed={String(r.passed)}>

@@ -14,7 +14,7 @@ import { authorityName, enterpriseName, officerName, useDirectoryNames } from '.
 import { basisIn } from '../../inspections/tasks/bases.ts';
 import { go } from '../router.ts';
 import type { Finding, Grade, Task, TaskAlertLink, Text } from '../types.ts';
-import { RecheckRecord, TaskAlerts } from './task-links.tsx';
+import { RecheckRecord, TaskAlerts, type TaskEventView } from './task-links.tsx';
 
 const REMOTE_METHODS = ['call', 'data_review', 'video_check'] as const;
 type RemoteMethod = (typeof REMOTE_METHODS)[number];
@@ -58,13 +58,15 @@ export function TaskView({ id }: { id: string }) {
   useDirectoryNames();
   const [task, setTask] = useState<Task | undefined>();
   const [alerts, setAlerts] = useState<TaskAlertLink[] | undefined>();
+  const [events, setEvents] = useState<TaskEventView[] | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   useEffect(() => {
-    api<{ task: Task; alerts?: TaskAlertLink[] }>('GET', `/api/v1/tasks/${encodeURIComponent(id)}`).then(
+    api<{ task: Task; alerts?: TaskAlertLink[]; events?: TaskEventView[] }>('GET', `/api/v1/tasks/${encodeURIComponent(id)}`).then(
       (r) => {
         setTask(r.task);
         setAlerts(r.alerts);
+        setEvents(r.events);
       },
       (err: unknown) => setError(err instanceof ApiError && err.status === 404 ? '404' : (err as Error).message),
     );
@@ -173,7 +175,7 @@ export function TaskView({ id }: { id: string }) {
         <Rectification busy={busy} onOrder={(deadline) => void step('rectification', { deadline })} />
       )}
       {task.state === 'rechecking' && mine && <Recheck taskId={task.id} onDone={setTask} />}
-      <RecheckRecord task={task} />
+      <RecheckRecord task={task} events={events} />
       <TaskAlerts alerts={alerts} />
       {['findings_recorded', 'rectifying', 'rechecking'].includes(task.state) && can('tasks.escalate') && (
         <button disabled={busy} onClick={() => void step('escalate', { reason: t('escalated') })}>
