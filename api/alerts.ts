@@ -52,6 +52,7 @@ import { type Principal } from './auth.ts';
 import { enterpriseContacts } from './enterprise-contacts.ts';
 import { namesOf, officerOfActor } from './names.ts';
 import { parse } from './parse.ts';
+import { tasksOfAlert } from './tasks.ts';
 
 /** What the platform passes (as `ApiDeps.alerts`) to switch the alerts API on. */
 export interface AlertApiDeps {
@@ -221,8 +222,10 @@ export function alertApi(config: { auth: Authenticator; rawRetentionMs?: number 
       }
       // who to call, and what the enterprise has had before (the bureau's view: an enterprise user is the enterprise)
       const enterprise = await enterpriseContacts(db, alert.enterpriseId, alert);
+      // the inspection tasks the alarm opened or joined (issue #20 §5): the bureau's own, never in an enterprise user's view
+      const tasks = await tasksOfAlert(db, alert.id);
       const limits = { escalationLimits: deps.alerts.escalationLimits ?? {}, now: deps.clock.now() };
-      return { alert, events, evidence, ...readings, rule, names, enterprise, ...limits };
+      return { alert, events, evidence, ...readings, rule, names, enterprise, tasks, ...limits };
     });
 
     const act = async (req: FastifyRequest, reply: FastifyReply, who: Principal, id: string, cmd: Command) => {

@@ -135,7 +135,12 @@ export const ROUTES: Record<string, RouteDoc> = {
 
   'GET /api/v1/alerts': r('报警列表', 'List alarms (filters, keyset pages)', 'alerts', 'alerts.read'),
   'GET /api/v1/alerts/stream': r('报警实时推送（SSE）', 'Live alarm events (server-sent events, resumable)', 'alerts', 'alerts.read'),
-  'GET /api/v1/alerts/:id': r('报警详情', 'An alarm with its events, evidence, rule and readings', 'alerts', 'alerts.read'),
+  'GET /api/v1/alerts/:id': r(
+    '报警详情',
+    'An alarm with its events, evidence, rule, readings and (for officers) the tasks it opened or joined',
+    'alerts',
+    'alerts.read',
+  ),
   'POST /api/v1/alerts/:id/acknowledge': r('签收报警', 'Acknowledge an alarm', 'alerts', 'alerts.act'),
   'POST /api/v1/alerts/:id/escalate': r('报请上级督办', 'Refer an open alert to the authority above', 'alerts', 'alerts.act'),
   'POST /api/v1/alerts/:id/dispose': r('处置报警', 'Dispose of an alarm (the reason is required)', 'alerts', 'alerts.act'),
@@ -188,7 +193,7 @@ export const ROUTES: Record<string, RouteDoc> = {
   ),
 
   'GET /api/v1/tasks': r('检查任务列表', 'List inspection tasks', 'tasks', 'tasks.read'),
-  'GET /api/v1/tasks/:id': r('检查任务详情', 'A task with its events and inspections', 'tasks', 'tasks.read'),
+  'GET /api/v1/tasks/:id': r('检查任务详情', 'A task with its events, inspections and the alarms that opened or joined it', 'tasks', 'tasks.read'),
   'GET /api/v1/tasks/:id/inspectors': r('可派发的执法人员', 'Inspectors who may be assigned (joint if above the task’s authority)', 'tasks', 'tasks.dispatch'),
   'POST /api/v1/tasks': r('由报警派发检查任务', 'Dispatch a task from an alarm', 'tasks', 'tasks.dispatch'),
   'POST /api/v1/tasks/:id/assign': r('派发给执法人员', 'Assign to an inspector', 'tasks', 'tasks.dispatch'),

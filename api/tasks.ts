@@ -5,7 +5,7 @@
  * did not exist).
  *
  *   GET  /api/v1/tasks                       ?state=a,b&open=true&kind=&enterpriseId=&mine=true&inspectorId=&from=&to=&limit=&before=
- *   GET  /api/v1/tasks/:id                   the task, its events, the inspections its visits recorded
+ *   GET  /api/v1/tasks/:id                   the task, its events, the inspections its visits recorded, the alarms that opened or joined it
  *   GET  /api/v1/tasks/:id/inspectors        who may be assigned (the task's authority first, then those above: joint)   tasks.dispatch
  *   POST /api/v1/tasks                       { alertId }            open (or extend) a task from an alert     tasks.dispatch
  *   POST /api/v1/tasks/:id/assign            { inspectorId }                                                  tasks.dispatch
@@ -13,7 +13,7 @@
  *   POST /api/v1/tasks/:id/arrive            {}                     on site (recorded as an inspection)       tasks.work
  *   POST /api/v1/tasks/:id/findings          { findings: [{ itemId, result, note?, evidence?, selfReported? }] } tasks.work
  *   POST /api/v1/tasks/:id/rectification     { deadline }           orders rectification; re-check at the deadline  tasks.order
- *   POST /api/v1/tasks/:id/recheck           { passed, note }       the re-check visit                        tasks.work
+ *   POST /api/v1/tasks/:id/recheck           { passed, note, evidence?, confirmFiring? }  the re-check visit   tasks.work
  *   POST /api/v1/tasks/:id/escalate          { reason }                                                       tasks.escalate
  *   POST /api/v1/tasks/:id/verify-remotely   { methods: [call|data_review|video_check], note }  a remote verification's outcome; closes it   tasks.dispatch
  *   POST /api/v1/tasks/:id/convert           { reason }             a remote verification becomes an on-site inspection (capped)   tasks.dispatch
@@ -23,6 +23,11 @@
  * remote verification (policy.ts `taskKindOf`). Converting one beyond the
  * yearly cap answers 409 with `error.refusal: 'CAP_REACHED'`, as does the
  * arrival of a task whose alerts are not serious.
+ *
+ * A passed re-check while an alarm of the task's enterprise and matter is
+ * still firing or acknowledged answers 409 `ALARM_STILL_FIRING` (the alarms
+ * in `error.firing`) unless the inspector confirms it (`confirmFiring: true`;
+ * issue #20 §5); the closing event then names the alarms.
  *
  * A lifecycle refusal answers 409 (or 403 when it is not the caller's to
  * do) with `error.task` naming it (INVALID_TRANSITION, NOT_THE_INSPECTOR,
@@ -91,7 +96,18 @@ export const taskBodies = {
   empty: z.strictObject({}),
   findings: z.strictObject({ findings: z.array(findingInput).min(1).max(200) }),
   rectification: z.strictObject({ deadline: z.number().int().positive().max(MAX_TIME_MS) }),
-  recheck: z.strictObject({ passed: z.boolean(), note: z.string().trim().min(1).max(4000) }),
+  recheck: z.strictObject({
+    passed: z.boolean(),
+    note: z.string().trim().min(1).max(4000),
+    /** References to photos, documents, readings of the re-check visit (as findings take them: up to 50). */
+    evidence: z.array(z.string().trim().min(1).max(500)).max(50).default([]),
+    /**
+     * The inspector's explicit confirmation (issue #20 §5): the re-check passed although an alarm of the same
+     * enterprise and matter is still firing or acknowledged. Without it such a pass answers 409 ALARM_STILL_FIRING
+     * naming the alarms; with it the event and the audit record name them.
+     */
+    confirmFiring: z.boolean().default(false),
+  }),
   escalate: z.strictObject({ reason: z.string().trim().min(1).max(4000) }),
   verifyRemotely: z.strictObject({
     /** How it was verified: calling the enterprise, reviewing the monitoring data, checking the video. */
@@ -143,8 +159,8 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
   app.get('/api/v1/tasks/:id', { schema: { params: taskPath } }, async (req) => {
     const who = await auth.authorize(req, 'tasks.read');
     const task = await visible(who, parse(taskPath, req.params, 'path').id);
-    const [events, inspections] = await Promise.all([store.events(task.id), store.inspections(task.id)]);
-    return { task: view(task), events, inspections };
+    const [events, inspections, linked] = await Promise.all([store.events(task.id), store.inspections(task.id), alertsOfTask(db, task)]);
+    return { task: view(task), events, inspections, alerts: linked };
   });
 
   // who may be assigned: the enabled inspectors of the task's authority and of those above it (a joint inspection)
@@ -231,7 +247,15 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
         });
     },
   );
-  step('recheck', 'tasks.work', taskBodies.recheck, (b, who, at) => ({ type: 'recheck_result', actor: who.actor, at, passed: b.passed, note: b.note }));
+  step('recheck', 'tasks.work', taskBodies.recheck, (b, who, at) => ({
+    type: 'recheck_result',
+    actor: who.actor,
+    at,
+    passed: b.passed,
+    note: b.note,
+    evidence: b.evidence,
+    confirmFiring: b.confirmFiring,
+  }));
   step('escalate', 'tasks.escalate', taskBodies.escalate, (b, who, at) => ({ type: 'escalate', actor: who.actor, at, reason: b.reason }));
   step('verify-remotely', 'tasks.dispatch', taskBodies.verifyRemotely, (b, who, at) => ({
     type: 'verify_remotely',
@@ -262,4 +286,76 @@ export function remoteVerificationOfAlert(deps: Pick<TaskRouteDeps, 'db' | 'cloc
     if (r.effects.length > 0 && deps.taskJobs) await deps.taskJobs.schedule(r.effects);
     return id;
   };
+}
+
+/** An alarm that opened or joined a task, as the task detail lists it (issue #20 §5). */
+export interface TaskAlert {
+  id: string;
+  severity: string;
+  state: string;
+  message: { zh: string; en: string };
+  startedAt: number;
+  firedAt: number | null;
+  ruleId: string;
+  /** The alarm that opened the task (the first of its `alertIds`); the others joined it. */
+  opened: boolean;
+}
+
+/** The alarms of the task's `alertIds`, in that order (the first opened it). */
+export async function alertsOfTask(db: Db, task: Pick<Task, 'alertIds'>): Promise<TaskAlert[]> {
+  if (task.alertIds.length === 0) return [];
+  const { rows } = await db.query<{
+    id: string;
+    severity: string;
+    state: string;
+    started_at: Date;
+    fired_at: Date | null;
+    rule_id: string;
+    message: { zh: string; en: string } | null;
+  }>("SELECT id, severity, state, started_at, fired_at, rule_id, data->'message' AS message FROM alerts WHERE id = ANY($1::text[])", [task.alertIds]);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return task.alertIds.flatMap((id, i) => {
+    const r = byId.get(id);
+    if (!r) return [];
+    return [
+      {
+        id: r.id,
+        severity: r.severity,
+        state: r.state,
+        message: r.message ?? { zh: r.rule_id, en: r.rule_id },
+        startedAt: new Date(r.started_at).getTime(),
+        firedAt: r.fired_at ? new Date(r.fired_at).getTime() : null,
+        ruleId: r.rule_id,
+        opened: i === 0,
+      },
+    ];
+  });
+}
+
+/** A task an alarm opened or joined, as the alert detail shows it (issue #20 §5). */
+export interface AlertTask {
+  id: string;
+  state: Task['state'];
+  kind: string;
+  matter: Task['matter'];
+  matterName: { zh: string; en: string };
+  /** The alarm opened the task; otherwise it joined it as further evidence. */
+  opened: boolean;
+}
+
+/** The tasks the alarm opened or joined (task_alerts, keyed by the alarm), for the bureau's view of the alarm only. */
+export async function tasksOfAlert(db: Db, alertId: string): Promise<AlertTask[]> {
+  const { rows } = await db.query<{ id: string; state: Task['state']; kind: string | null; matter: Task['matter']; first: string | null }>(
+    `SELECT t.id, t.state, t.kind, t.matter, t.data->'alertIds'->>0 AS first
+       FROM task_alerts ta JOIN tasks t ON t.id = ta.task_id WHERE ta.alert_id = $1 ORDER BY t.created_at, t.id`,
+    [alertId],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    state: r.state,
+    kind: r.kind ?? 'inspection',
+    matter: r.matter,
+    matterName: MATTER_NAMES[r.matter],
+    opened: r.first === alertId,
+  }));
 }

@@ -569,6 +569,23 @@ const ZH = {
   pointKind: '测点类型',
   periodS: '采集周期（秒）',
   date: '日期',
+  // alerts and tasks linked (issue #20 §5)
+  linkTasks: '已生成检查任务',
+  linkOpened: '由本报警生成',
+  linkJoined: '本报警已并入',
+  taskAlarms: '生成与并入的报警',
+  alarmOpenedTask: '生成任务',
+  alarmJoinedTask: '并入',
+  noTaskAlarms: '无关联报警',
+  recheckRecord: '复查记录',
+  recheckResult: '复查结果',
+  recheckAt: '复查时间',
+  recheckEvidence: '复查证据',
+  noEvidence: '无',
+  firingConfirmed: '确认时仍在报警',
+  stillFiring: '同一事项的报警仍在持续',
+  confirmFiring: '报警仍在持续，确认复查合格',
+  firedAt: '报警时间',
 } as const;
 
 export type Key = keyof typeof ZH;
@@ -1117,6 +1134,23 @@ const EN: Record<Key, string> = {
   pointKind: 'Point kind',
   periodS: 'Period (s)',
   date: 'Date',
+  // alerts and tasks linked (issue #20 §5)
+  linkTasks: 'Inspection task opened',
+  linkOpened: 'opened by this alarm',
+  linkJoined: 'this alarm joined it',
+  taskAlarms: 'Alarms that opened or joined it',
+  alarmOpenedTask: 'opened the task',
+  alarmJoinedTask: 'joined',
+  noTaskAlarms: 'No alarm linked',
+  recheckRecord: 'Re-check record',
+  recheckResult: 'Result',
+  recheckAt: 'Re-checked at',
+  recheckEvidence: 'Re-check evidence',
+  noEvidence: 'none',
+  firingConfirmed: 'Still firing when confirmed',
+  stillFiring: 'Alarms of the same matter are still firing',
+  confirmFiring: 'The alarm is still firing: I confirm the re-check passed',
+  firedAt: 'Fired at',
 };
 
 /** The word for `key` in the current language. */

@@ -65,6 +65,8 @@ export interface AlertDetail {
   /** Who to call and what the enterprise had before (api/enterprise-contacts.ts); not in an enterprise user's view. */
   enterprise?: EnterpriseContacts | null;
   rule?: { id: string; name: Text; pattern: string; standard?: string; note?: Text; limits: { label: string; value: number; severity?: Grade }[] } | null;
+  /** The inspection tasks the alarm opened or joined (issue #20 §5); not in an enterprise user's view. */
+  tasks?: AlertTaskLink[];
 }
 
 /** The enterprise's response to its alarm (issue #18), as `GET /api/v1/alerts/:id/response` and the alarm list give it. */
@@ -108,4 +110,25 @@ export interface AttachmentMeta {
   filename: string;
   mediaType: string;
   size: number;
+}
+
+/** A task an alarm opened or joined, as the alert detail gives it (api/tasks.ts `tasksOfAlert`; issue #20 §5). */
+export interface AlertTaskLink {
+  id: string;
+  state: TaskState;
+  kind: 'inspection' | 'remote_verification';
+  matterName: Text;
+  opened: boolean;
+}
+
+/** An alarm that opened or joined a task, as the task detail lists it (api/tasks.ts `alertsOfTask`). */
+export interface TaskAlertLink {
+  id: string;
+  severity: Grade;
+  state: AlertState;
+  message: Text;
+  startedAt: number;
+  firedAt: number | null;
+  ruleId: string;
+  opened: boolean;
 }

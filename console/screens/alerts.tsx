@@ -23,6 +23,7 @@ import { go } from '../router.ts';
 import { alarmIsFactor, EnterpriseRiskChip, useEnterpriseRisk, useWarnings, type WarningRow } from './risk.tsx';
 import { EnterpriseResponse, OfficerResponse, ResponseChip, seen, useResponse, type SeenResponse } from './response.tsx';
 import type { ResponseRecord, ResponseView } from '../types.ts';
+import { AlertTasks } from './task-links.tsx';
 
 /** Before the list says the bureau's limits: none shown. */
 const NO_LIMITS: EscalationLimits = { red: undefined, orange: undefined, yellow: undefined, blue: undefined };
@@ -532,6 +533,7 @@ export function AlertView({ id }: { id: string }) {
         </dd>
       </dl>
       <AlertActions alert={a} onChange={(next) => setD({ ...d, alert: { ...next } })} />
+      <AlertTasks tasks={d.tasks} />
       {can('alerts.act') && <ShelveControl alert={a} names={d.names} onChange={(next) => setD({ ...d, alert: { ...next } })} />}
       {rec &&
         (can('alerts.respond') ? (

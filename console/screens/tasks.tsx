@@ -9,11 +9,12 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, can, user } from '../api.ts';
-import { both, lang, list, t, time } from '../i18n.ts';
+import { both, lang, list, t, time, type Key } from '../i18n.ts';
 import { authorityName, enterpriseName, officerName, useDirectoryNames } from '../names.ts';
 import { basisIn } from '../../inspections/tasks/bases.ts';
 import { go } from '../router.ts';
-import type { Finding, Task } from '../types.ts';
+import type { Finding, Grade, Task, TaskAlertLink, Text } from '../types.ts';
+import { RecheckRecord, TaskAlerts, type TaskEventView } from './task-links.tsx';
 
 const REMOTE_METHODS = ['call', 'data_review', 'video_check'] as const;
 type RemoteMethod = (typeof REMOTE_METHODS)[number];
@@ -56,11 +57,17 @@ export function TaskList({ mine }: { mine: boolean }) {
 export function TaskView({ id }: { id: string }) {
   useDirectoryNames();
   const [task, setTask] = useState<Task | undefined>();
+  const [alerts, setAlerts] = useState<TaskAlertLink[] | undefined>();
+  const [events, setEvents] = useState<TaskEventView[] | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   useEffect(() => {
-    api<{ task: Task }>('GET', `/api/v1/tasks/${encodeURIComponent(id)}`).then(
-      (r) => setTask(r.task),
+    api<{ task: Task; alerts?: TaskAlertLink[]; events?: TaskEventView[] }>('GET', `/api/v1/tasks/${encodeURIComponent(id)}`).then(
+      (r) => {
+        setTask(r.task);
+        setAlerts(r.alerts);
+        setEvents(r.events);
+      },
       (err: unknown) => setError(err instanceof ApiError && err.status === 404 ? '404' : (err as Error).message),
     );
   }, [id]);
@@ -167,7 +174,9 @@ export function TaskView({ id }: { id: string }) {
       {task.state === 'findings_recorded' && (mine || me?.role === 'leader') && (
         <Rectification busy={busy} onOrder={(deadline) => void step('rectification', { deadline })} />
       )}
-      {task.state === 'rechecking' && mine && <Recheck busy={busy} onResult={(passed, note) => void step('recheck', { passed, note })} />}
+      {task.state === 'rechecking' && mine && <Recheck taskId={task.id} onDone={setTask} />}
+      <RecheckRecord task={task} events={events} />
+      <TaskAlerts alerts={alerts} />
       {['findings_recorded', 'rectifying', 'rechecking'].includes(task.state) && can('tasks.escalate') && (
         <button disabled={busy} onClick={() => void step('escalate', { reason: t('escalated') })}>
           {t('escalated')}
@@ -372,16 +381,91 @@ function RemoteVerification({
   );
 }
 
-function Recheck({ busy, onResult }: { busy: boolean; onResult: (passed: boolean, note: string) => void }) {
+/** An alarm of the same matter still firing, as a refused pass names it (409 ALARM_STILL_FIRING). */
+interface FiringAlarm {
+  id: string;
+  severity: Grade;
+  state: string;
+  message: Text;
+  startedAt: number;
+  firedAt: number | null;
+}
+
+/**
+ * The re-check: a note, the evidence (photo ids …), passed or failed. A pass refused because an alarm of the same
+ * matter still fires (issue #20 §5) shows those alarms and a confirmation to tick; the pass is then sent again
+ * with it (`confirmFiring`).
+ */
+function Recheck({ taskId, onDone }: { taskId: string; onDone: (task: Task) => void }) {
   const [note, setNote] = useState('');
+  const [evidence, setEvidence] = useState('');
+  const [firing, setFiring] = useState<FiringAlarm[] | undefined>();
+  const [confirmed, setConfirmed] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | undefined>();
+  const send = async (passed: boolean) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const body = { passed, note, evidence: evidence.split(/\s+/).filter((x) => x !== ''), ...(passed && firing && confirmed ? { confirmFiring: true } : {}) };
+      onDone((await api<{ task: Task }>('POST', `/api/v1/tasks/${encodeURIComponent(taskId)}/recheck`, body)).task);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 409 && err.body.task === 'ALARM_STILL_FIRING') {
+        setFiring((err.body.firing as FiringAlarm[] | undefined) ?? []);
+        setConfirmed(false);
+      } else setError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
   return (
-    <div class="recheck">
+    <div class="recheck" data-testid="recheck-form">
       <h3>{t('recheck')}</h3>
-      <textarea placeholder={t('note')} value={note} onInput={(e) => setNote((e.target as HTMLTextAreaElement).value)} data-testid="recheck-note" />
-      <button class="primary" disabled={busy || note.trim() === ''} onClick={() => onResult(true, note)} data-testid="recheck-pass">
+      <textarea
+        placeholder={t('note')}
+        aria-label={t('note')}
+        value={note}
+        onInput={(e) => setNote((e.target as HTMLTextAreaElement).value)}
+        data-testid="recheck-note"
+      />
+      <input
+        placeholder={t('evidence')}
+        aria-label={t('evidence')}
+        value={evidence}
+        onInput={(e) => setEvidence((e.target as HTMLInputElement).value)}
+        data-testid="recheck-evidence"
+      />
+      {firing && (
+        <div class="firing" role="alert" data-testid="recheck-firing">
+          <strong>{t('stillFiring')}</strong>
+          <ul class="plain">
+            {firing.map((a) => (
+              <li key={a.id} data-testid={`firing-${a.id}`}>
+                <span class={`chip grade-${a.severity}`}>{t(a.severity)}</span> <a href={`#/alerts/${a.id}`}>{both(a.message)}</a>{' '}
+                <span class="muted">{time(a.firedAt ?? a.startedAt)}</span> · {t(a.state as Key)}
+              </li>
+            ))}
+          </ul>
+          <label>
+            <input type="checkbox" checked={confirmed} onChange={(e) => setConfirmed((e.target as HTMLInputElement).checked)} data-testid="confirm-firing" />{' '}
+            {t('confirmFiring')}
+          </label>
+        </div>
+      )}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      <button
+        class="primary"
+        disabled={busy || note.trim() === '' || (firing !== undefined && !confirmed)}
+        onClick={() => void send(true)}
+        data-testid="recheck-pass"
+      >
         {t('recheckPassed')}
       </button>
-      <button disabled={busy || note.trim() === ''} onClick={() => onResult(false, note)}>
+      <button disabled={busy || note.trim() === ''} onClick={() => void send(false)} data-testid="recheck-fail">
         {t('recheckFailed')}
       </button>
     </div>

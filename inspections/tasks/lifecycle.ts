@@ -85,6 +85,11 @@ export interface Task {
   remoteVerification?: { methods: RemoteMethod[]; note: string; actor: string; at: number } | undefined;
   /** Why a remote verification became an on-site inspection, and who decided. */
   conversion?: { reason: string; actor: string; at: number } | undefined;
+  /**
+   * The re-check visit's record (issue #20 §5): passed or not, the inspector's note and evidence, and the
+   * alarms of the same matter still firing that the inspector confirmed the pass over (`firingConfirmed`).
+   */
+  recheck?: { passed: boolean; note: string; evidence: string[]; actor: string; at: number; firingConfirmed?: string[] | undefined } | undefined;
   /** For a re-check task: the task whose rectification it checks. */
   recheckOf?: string | undefined;
   /** The task that found the same matter's hazard at this enterprise within the year (a repeated hazard). */
@@ -129,7 +134,17 @@ export type TaskCommand =
   | { type: 'record_findings'; actor: string; at: number; findings: TaskFinding[] }
   | { type: 'order_rectification'; actor: string; at: number; deadline: number }
   | { type: 'recheck_due'; at: number }
-  | { type: 'recheck_result'; actor: string; at: number; passed: boolean; note: string }
+  | {
+      type: 'recheck_result';
+      actor: string;
+      at: number;
+      passed: boolean;
+      note: string;
+      /** References to photos, documents, readings of the re-check visit. */
+      evidence?: string[] | undefined;
+      /** A pass the inspector confirmed while these alarms of the same enterprise and matter were still firing (the store checks). */
+      firingConfirmed?: string[] | undefined;
+    }
   | { type: 'escalate'; actor: string; at: number; reason: string };
 
 export interface TaskEvent {
@@ -276,9 +291,15 @@ export function taskTransition(task: Task, cmd: TaskCommand): TaskResult {
     case 'recheck_result': {
       if (!isInspector) return fail('NOT_THE_INSPECTOR', `only the assigned inspector (${task.inspectorId ?? 'none'}) may record the re-check`);
       const visit: TaskEffect[] = [{ type: 'record_inspection', taskId: task.id, origin: 'recheck', at: cmd.at }];
+      const firing = cmd.passed && cmd.firingConfirmed?.length ? cmd.firingConfirmed : undefined;
+      const recheck = { passed: cmd.passed, note: cmd.note, evidence: cmd.evidence ?? [], actor, at: cmd.at, ...(firing ? { firingConfirmed: firing } : {}) };
       return cmd.passed
-        ? done({ ...task, state: 'closed', closedAt: cmd.at, outcome: 'rectified' }, `re-check passed: ${cmd.note}`, visit)
-        : done({ ...task, state: 'escalated', closedAt: cmd.at, outcome: 'escalated' }, `re-check failed: ${cmd.note}`, visit);
+        ? done(
+            { ...task, state: 'closed', closedAt: cmd.at, outcome: 'rectified', recheck },
+            `re-check passed${firing ? ` (confirmed by the inspector while alarm(s) ${firing.join(', ')} of the same matter were still firing)` : ''}: ${cmd.note}`,
+            visit,
+          )
+        : done({ ...task, state: 'escalated', closedAt: cmd.at, outcome: 'escalated', recheck }, `re-check failed: ${cmd.note}`, visit);
     }
     case 'escalate':
       return done({ ...task, state: 'escalated', closedAt: cmd.at, outcome: 'escalated' }, cmd.reason);

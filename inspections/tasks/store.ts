@@ -37,6 +37,7 @@ import {
   type TaskState,
 } from './lifecycle.ts';
 import type { TaskDecision, TaskKind } from './policy.ts';
+import { matterOf, type Matter } from './matters.ts';
 
 export type OpenOutcome = { outcome: 'created' | 'attached'; task: Task } | { outcome: 'already'; task: Task } | { outcome: 'unroutable'; reason: string };
 
@@ -50,9 +51,56 @@ export type TaskFindingInput = Pick<TaskFinding, 'itemId' | 'result' | 'note' | 
 
 /** A command as callers give it: an assignment names the inspector only (the store looks up their authority); findings as `TaskFindingInput`. */
 export type TaskCommandInput =
-  | Exclude<TaskCommand, { type: 'assign' } | { type: 'record_findings' }>
+  | Exclude<TaskCommand, { type: 'assign' } | { type: 'record_findings' } | { type: 'recheck_result' }>
   | { type: 'assign'; inspectorId: string; actor: string; at: number }
-  | { type: 'record_findings'; actor: string; at: number; findings: TaskFindingInput[] };
+  | { type: 'record_findings'; actor: string; at: number; findings: TaskFindingInput[] }
+  | (Omit<Extract<TaskCommand, { type: 'recheck_result' }>, 'firingConfirmed'> & {
+      /** The inspector's explicit confirmation that the re-check passed although an alarm of the same matter is still firing. */
+      confirmFiring?: boolean | undefined;
+    });
+
+/** An alarm of the task's enterprise and matter still firing or acknowledged (not resolved or disposed): it holds up a passed re-check. */
+export interface FiringAlarm {
+  id: string;
+  ruleId: string;
+  severity: string;
+  state: string;
+  message: { zh: string; en: string };
+  startedAt: number;
+  firedAt: number | null;
+}
+
+/**
+ * The alarms of `enterpriseId` whose rule (or a consolidated member's) is of `matter` (matters.ts), still
+ * firing or acknowledged, oldest first (the enterprise's active alarms: index alerts_enterprise_state).
+ */
+export async function firingAlarmsOf(q: Queryable, enterpriseId: string, matter: Matter): Promise<FiringAlarm[]> {
+  const { rows } = await q.query<{
+    id: string;
+    rule_id: string;
+    severity: string;
+    state: string;
+    started_at: Date;
+    fired_at: Date | null;
+    message: { zh: string; en: string } | null;
+    members: Record<string, unknown> | null;
+  }>(
+    `SELECT id, rule_id, severity, state, started_at, fired_at, data->'message' AS message, data->'members' AS members
+       FROM alerts WHERE enterprise_id = $1 AND state IN ('firing', 'acknowledged') ORDER BY started_at, id`,
+    [enterpriseId],
+  );
+  return rows
+    .filter((r) => [r.rule_id, ...Object.keys(r.members ?? {})].some((rule) => matterOf(rule) === matter))
+    .map((r) => ({
+      id: r.id,
+      ruleId: r.rule_id,
+      severity: r.severity,
+      state: r.state,
+      message: r.message ?? { zh: r.rule_id, en: r.rule_id },
+      startedAt: new Date(r.started_at).getTime(),
+      firedAt: r.fired_at ? new Date(r.fired_at).getTime() : null,
+    }));
+}
 
 /** The jobs a change calls for (the store has carried out the rest, e.g. recording the visit as an inspection). */
 export type TaskJobEffect = Extract<TaskEffect, { type: 'schedule_recheck' | 'schedule_overdue' }>;
@@ -274,6 +322,7 @@ export class TaskStore {
       const task = rows[0]?.data;
       if (!task) throw new AppError('NOT_FOUND', `task ${taskId} not found`);
       let cmd: TaskCommand;
+      let recheck: Extract<TaskCommand, { type: 'recheck_result' }> | undefined;
       if (input.type === 'assign') {
         const o = await tx.query<{ authority_id: string; role: string }>('SELECT authority_id, role FROM officers WHERE id = $1 AND NOT disabled', [
           input.inspectorId,
@@ -283,12 +332,45 @@ export class TaskStore {
           throw new AppError('BAD_REQUEST', `${input.inspectorId} is not an enabled inspector`, { expose: { task: 'NOT_AN_INSPECTOR' } });
         cmd = { ...input, inspectorAuthorityId: inspector.authority_id, taskAuthorityChain: await authorityChain(tx, task.authorityId) };
       } else if (input.type === 'record_findings') cmd = { ...input, findings: await this.markSelfReported(tx, task, input.findings, input.at) };
-      else cmd = input;
-      const r = taskTransition(task, cmd);
+      else if (input.type === 'recheck_result') {
+        const { confirmFiring: _confirm, ...rest } = input;
+        void _confirm;
+        recheck = rest;
+        cmd = rest;
+      } else cmd = input;
+      let r = taskTransition(task, cmd);
       if (!r.ok)
         throw new AppError(r.error.code === 'NOT_THE_INSPECTOR' || r.error.code === 'WRONG_AUTHORITY' ? 'FORBIDDEN' : 'CONFLICT', r.error.message, {
           expose: { task: r.error.code },
         });
+      // a passed re-check while an alarm of the same matter still fires closes nothing without the inspector's
+      // explicit confirmation (issue #20 §5); the confirmation is recorded in the event and the audit record
+      if (input.type === 'recheck_result' && input.passed) {
+        const firing = await firingAlarmsOf(tx, task.enterpriseId, task.matter);
+        if (firing.length > 0 && input.confirmFiring !== true) {
+          const zh = firing.map((a) => `${a.id}（${a.message.zh}）`).join('、');
+          const en = firing.map((a) => `${a.id} (${a.message.en})`).join(', ');
+          throw new AppError(
+            'CONFLICT',
+            `同一事项的报警仍在持续：${zh}；确认复查合格须明确确认（confirmFiring: true） / alarm(s) of the same matter still firing: ${en}; confirm the pass explicitly (confirmFiring: true)`,
+            {
+              expose: {
+                task: 'ALARM_STILL_FIRING',
+                firing,
+                reason: {
+                  zh: `同一事项的报警仍在持续：${zh}；确认复查合格须明确确认`,
+                  en: `alarm(s) of the same matter still firing: ${en}; confirm the pass explicitly`,
+                },
+              },
+            },
+          );
+        }
+        if (firing.length > 0) {
+          cmd = { ...recheck!, firingConfirmed: firing.map((a) => a.id) };
+          r = taskTransition(task, cmd);
+          if (!r.ok) throw new AppError('CONFLICT', r.error.message, { expose: { task: r.error.code } });
+        }
+      }
       const ledger = new InspectionRecords(this.db, this.seriousRules);
       // a remote verification turned into an on-site inspection is a capped inspection: refused at once when none is left
       if (cmd.type === 'convert_to_inspection') await ledger.checkCapped(tx, task.enterpriseId, cmd.at);

@@ -286,7 +286,12 @@ const ENDPOINTS: Endpoint[] = [
     name: 'POST /tasks/:id/recheck',
     permission: 'tasks.work',
     ok: 200,
-    request: async (w) => ({ method: 'POST', url: `/api/v1/tasks/${(await newTask(w, 'rechecking')).id}/recheck`, body: { passed: true, note: '已整改' } }),
+    // the task's own alarm still fires: the pass is the inspector's explicit confirmation (issue #20 §5)
+    request: async (w) => ({
+      method: 'POST',
+      url: `/api/v1/tasks/${(await newTask(w, 'rechecking')).id}/recheck`,
+      body: { passed: true, note: '已整改', confirmFiring: true },
+    }),
   },
   {
     name: 'POST /tasks/:id/escalate',
