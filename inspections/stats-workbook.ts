@@ -7,7 +7,7 @@
  * value is "—".
  */
 import ExcelJS from 'exceljs';
-import { ORIGIN_NAMES, type Origin } from './caps.ts';
+import { ORIGIN_NAMES } from './caps.ts';
 import { change, type Metrics, type OriginCount, type StatisticsReport } from './stats.ts';
 
 const PERCENT = '0.00%';
@@ -203,7 +203,7 @@ export async function statsWorkbook(x: StatsWorkbookInput, lang: Lang): Promise<
   const earlierOf = new Map(x.previous.byOrigin.map((o) => [o.origin, o]));
   const originRows = x.byOrigin.map((o): Cell[] => {
     const b = earlierOf.get(o.origin)?.inspections ?? 0;
-    return [ORIGIN_NAMES[o.origin as Origin][lang], o.inspections, o.tasks, o.hazards, o.majorHazards, b, change(o.inspections, b)];
+    return [ORIGIN_NAMES[o.origin][lang], o.inspections, o.tasks, o.hazards, o.majorHazards, b, change(o.inspections, b)];
   });
   const sum = (k: 'inspections' | 'tasks' | 'hazards' | 'majorHazards', list: readonly OriginCount[]) => list.reduce((n, o) => n + o[k], 0);
   const totalBefore = sum('inspections', x.previous.byOrigin);
