@@ -240,7 +240,7 @@ function PeriodStats() {
                 {t('statsAuthorities')} · {t('disposalRate')} · {t('onlineRate')}
               </h3>
               <RateChart rows={r.authorities.map((a) => ({ name: a.name, disposal: a.alerts.disposalRate, online: a.online.rate }))} />
-              <div class="table-scroll">
+              <div class="table-scroll" tabIndex={0} role="region" aria-label={t('statsAuthorities')}>
                 <table class="ranking" data-testid="stats-authorities">
                   <thead>
                     <tr>
@@ -277,7 +277,7 @@ function PeriodStats() {
           <h3>
             {t('ranking')} · {t('enterprises')}
           </h3>
-          <div class="table-scroll">
+          <div class="table-scroll" tabIndex={0} role="region" aria-label={`${t('ranking')} · ${t('enterprises')}`}>
             <table class="ranking" data-testid="ranking">
               <thead>
                 <tr>
@@ -340,7 +340,7 @@ function ByOrigin({ now, earlier }: { now: OriginRow[]; earlier: OriginRow[] }) 
   return (
     <>
       <OriginChart rows={now.map((o) => ({ name: originName(o.origin), inspections: o.inspections, tasks: o.tasks }))} />
-      <div class="table-scroll">
+      <div class="table-scroll" tabIndex={0} role="region" aria-label={t('statsByOrigin')}>
         <table class="ranking" data-testid="stats-origins">
           <thead>
             <tr>
@@ -385,7 +385,10 @@ function usePlot(make: (el: HTMLDivElement, width: number) => uPlot, deps: unkno
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!ref.current) return;
-    const plot = make(ref.current, Math.min(ref.current.clientWidth || 640, 1000));
+    // the content box: a plot as wide as the padded box would scroll sideways (on a phone)
+    const css = getComputedStyle(ref.current);
+    const inner = ref.current.clientWidth - parseFloat(css.paddingLeft) - parseFloat(css.paddingRight);
+    const plot = make(ref.current, Math.min(inner > 0 ? inner : 640, 1000));
     return () => plot.destroy();
   }, deps);
   return ref;
