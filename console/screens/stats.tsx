@@ -479,7 +479,14 @@ function OriginChart({ rows }: { rows: { name: string; inspections: number; task
               value: legendValue(),
             },
           ],
-          axes: [{ values: (_u, vals) => vals.map((v) => (Number.isInteger(v) ? (rows[v]?.name ?? '') : '')) }, { label: t('statsInspections') }],
+          // on a narrow screen the origins' names are set aslant so they do not run into each other
+          axes: [
+            {
+              values: (_u, vals) => vals.map((v) => (Number.isInteger(v) ? (rows[v]?.name ?? '') : '')),
+              ...(width < 640 ? { rotate: -40, size: 90 } : {}),
+            },
+            { label: t('statsInspections') },
+          ],
         },
         [rows.map((_, i) => i), rows.map((r) => r.inspections), rows.map((r) => r.tasks)],
         el,
