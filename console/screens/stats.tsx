@@ -451,6 +451,10 @@ function RateChart({ rows }: { rows: { name: string; disposal: number | null; on
   return <div class="chart" ref={ref} data-testid="rate-chart" />;
 }
 
+/** Whether category names would run into each other along an axis `width` pixels wide (about 13 px a Chinese character, 7 a Latin one). */
+const crowded = (names: string[], width: number): boolean =>
+  names.some((n) => [...n].reduce((w, c) => w + (/[\u3000-\u9fff\uff00-\uffef]/.test(c) ? 13 : 7), 0) > (width - 60) / Math.max(1, names.length) - 8);
+
 /** Inspections and tasks (cases) per origin, side by side. */
 function OriginChart({ rows }: { rows: { name: string; inspections: number; tasks: number }[] }) {
   const ref = usePlot(
@@ -458,7 +462,7 @@ function OriginChart({ rows }: { rows: { name: string; inspections: number; task
       new uPlot(
         {
           width,
-          height: 240,
+          height: crowded(rows.map((r) => r.name), width) ? 330 : 240,
           scales: { x: { time: false, range: [-0.5, rows.length - 0.5] }, y: { range: (_u, _min, max) => [0, Math.max(1, Math.ceil(max))] } },
           series: [
             categorySeries(t('statsOrigin'), (i) => rows[i]?.name),
@@ -482,8 +486,11 @@ function OriginChart({ rows }: { rows: { name: string; inspections: number; task
           // on a narrow screen the origins' names are set aslant so they do not run into each other
           axes: [
             {
+              // every origin named, however narrow the chart
+              incrs: [1],
+              space: 1,
               values: (_u, vals) => vals.map((v) => (Number.isInteger(v) ? (rows[v]?.name ?? '') : '')),
-              ...(width < 640 ? { rotate: -40, size: 90 } : {}),
+              ...(crowded(rows.map((r) => r.name), width) ? { rotate: -40, size: 150 } : {}),
             },
             { label: t('statsInspections') },
           ],
