@@ -227,6 +227,21 @@ describe('the statistics of a custom period with the year before', () => {
     expect(wb.getWorksheet('By origin')!.getCell(8, 1).value).toBe('found by data monitoring');
   });
 
+  it('names everything the admin sees as such, in the file and the sheets', async () => {
+    const json = (await get('/api/v1/stats?fromDate=2026-11-01&toDate=2026-11-30')).json<Body>();
+    expect([json.scopeName, json.totals.alerts.total]).toEqual([null, 4]);
+    for (const [lang, file, title] of [
+      ['zh', '统计报表-全部-2026-11-01至2026-11-30.xlsx', '统计报表 · 汇总 · 全部 · 2026-11-01 至 2026-11-30（北京时间）'],
+      ['en', 'statistics-all-2026-11-01-2026-11-30.xlsx', 'Statistics · Summary · all · 2026-11-01 to 2026-11-30 (China Standard Time)'],
+    ] as const) {
+      const r = await get(`/api/v1/stats?fromDate=2026-11-01&toDate=2026-11-30&format=xlsx&lang=${lang}`);
+      expect(r.headers['content-disposition']).toBe(`attachment; filename="statistics-all-2026-11-01-2026-11-30.xlsx"; filename*=UTF-8''${encodeURIComponent(file)}`);
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.load(r.rawPayload as unknown as ExcelJS.Buffer);
+      expect(wb.worksheets[0]!.getCell(1, 1).value).toBe(title);
+    }
+  });
+
   it.each([
     ['fromDate=2026-13-01', '“2026-13-01”不是日期，应为 2000 年以后的 YYYY-MM-DD（北京时间，如 2026-11-01） / query.fromDate: "2026-13-01" is not a date'],
     ['fromDate=2026-11-01&toDate=2026-02-30', 'query.toDate：“2026-02-30”不是日期'],
