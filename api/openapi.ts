@@ -295,7 +295,12 @@ export const ROUTES: Record<string, RouteDoc> = {
     'ledger',
     'self_inspection.read',
   ),
-  'GET /api/v1/stats': r('统计', 'Statistics of an authority subtree over a period', 'statistics', 'stats.read'),
+  'GET /api/v1/stats': r(
+    '统计（JSON 或 XLSX）：自定义统计期（北京时间日期）、同比、按检查来源的检查与案件',
+    'Statistics of an authority subtree over a period (JSON or XLSX): a custom period of China Standard Time days, year-on-year, inspections and cases by origin',
+    'statistics',
+    'stats.read',
+  ),
   'GET /api/v1/alarm-quality': r(
     '报警质量：逐日报警数、常驻、颤振、瞬时报警，报警泛滥，报警最多的报警源排名（ISA-18.2 / EEMUA 191）',
     'Alarm quality: per enterprise and day raised, held back, standing, chattering and fleeting alarms; floods; bad actors ranked (ISA-18.2 / EEMUA 191)',

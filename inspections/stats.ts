@@ -18,6 +18,7 @@
 import { cstDay } from '../alerts/quality.ts';
 import type { Queryable } from '../core/db/db.ts';
 import { Params, scopeSql, type Scope } from '../core/jurisdiction.ts';
+import { ORIGINS, type Origin } from './caps.ts';
 import type { TaskFinding } from './tasks/lifecycle.ts';
 
 export const GRADES_ORDER = ['red', 'orange', 'yellow', 'blue'] as const;
@@ -227,6 +228,42 @@ export const emptyFacts = (enterpriseId: string, name: string, authorityId: stri
   observedMs: 0,
 });
 
+/**
+ * Inspections and cases by origin (issue #20 §10): the inspections done in the period (their `at`), the tasks
+ * (cases) opened in it and the hazards and major hazards their findings record, per origin, every origin listed.
+ */
+export interface OriginCount {
+  origin: Origin;
+  inspections: number;
+  tasks: number;
+  hazards: number;
+  majorHazards: number;
+}
+
+/** Zero counts for every origin, in `ORIGINS` order. */
+export const emptyOrigins = (): OriginCount[] => ORIGINS.map((origin) => ({ origin, inspections: 0, tasks: 0, hazards: 0, majorHazards: 0 }));
+
+const CST_OFFSET = 8 * 3_600_000;
+
+/**
+ * The same moment one year earlier on the calendar of China Standard Time (2026-03-15 08:00 → 2025-03-15 08:00);
+ * 29 February becomes 28 February. The period "a year earlier" of a year-on-year comparison (同比).
+ */
+export function yearEarlier(ms: number): number {
+  const d = new Date(ms + CST_OFFSET);
+  const y = d.getUTCFullYear() - 1;
+  const m = d.getUTCMonth();
+  const lastDay = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
+  const day = Math.min(d.getUTCDate(), lastDay);
+  return Date.UTC(y, m, day, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()) - CST_OFFSET;
+}
+
+/** The change from `earlier` to `now` as a fraction of `earlier` (0.25 = up 25 %); null when there is no earlier value or it is 0. */
+export function change(now: number | null, earlier: number | null): number | null {
+  if (now === null || earlier === null || earlier === 0) return null;
+  return Math.round(((now - earlier) / earlier) * 10_000) / 10_000;
+}
+
 /** Gathers the facts from PostgreSQL. */
 export class Statistics {
   constructor(private readonly db: Queryable) {}
@@ -332,6 +369,45 @@ export class Statistics {
       50,
       dailySeries(from, to, started),
     );
+  }
+
+  /** Inspections and tasks by origin over [from, to) for the subtree of `root` (all when null), every origin listed. */
+  async byOrigin(root: string | null, from: number, to: number): Promise<OriginCount[]> {
+    const scope = root === null ? ({ kind: 'all' } as const) : ({ kind: 'authority', authorityId: root } as const);
+    const out = emptyOrigins();
+    const of = (origin: string) => out.find((o) => o.origin === origin);
+    {
+      const p = new Params();
+      const s = scopeSql(scope, p, 'i.enterprise_id');
+      const [f, t] = [p.add(new Date(from)), p.add(new Date(to))];
+      const { rows } = await this.db.query<{ origin: string; n: number | string }>(
+        `${s.cte}SELECT i.origin, count(*) AS n FROM inspections i WHERE ${s.cond ?? 'true'} AND i.at >= ${f} AND i.at < ${t} GROUP BY i.origin`,
+        p.values,
+      );
+      for (const r of rows) {
+        const o = of(r.origin);
+        if (o) o.inspections += Number(r.n);
+      }
+    }
+    {
+      const p = new Params();
+      const s = scopeSql(scope, p, 'k.enterprise_id');
+      const [f, t] = [p.add(new Date(from)), p.add(new Date(to))];
+      const { rows } = await this.db.query<{ origin: string; findings: TaskFinding[] | null }>(
+        `${s.cte}SELECT k.origin, k.data->'findings' AS findings FROM tasks k WHERE ${s.cond ?? 'true'} AND k.created_at >= ${f} AND k.created_at < ${t}`,
+        p.values,
+      );
+      for (const r of rows) {
+        const o = of(r.origin);
+        if (!o) continue;
+        o.tasks += 1;
+        for (const x of r.findings ?? []) {
+          if (x.result !== 'ok') o.hazards += 1;
+          if (x.result === 'major_hazard') o.majorHazards += 1;
+        }
+      }
+    }
+    return out;
   }
 
   /** Online and observed time of each enterprise's gateways within [from, to), from the gateways' status events. */
