@@ -118,7 +118,10 @@ function periodOf(q: z.output<typeof statsQuery>, now: number): { from: number; 
   return { from, to };
 }
 
-export function registerStatsRoutes(app: FastifyInstance, deps: { db: Db; clock: { now(): number }; auth: Authenticator; selfInspectionPolicy?: SelfInspectionPolicy | undefined }): void {
+export function registerStatsRoutes(
+  app: FastifyInstance,
+  deps: { db: Db; clock: { now(): number }; auth: Authenticator; selfInspectionPolicy?: SelfInspectionPolicy | undefined },
+): void {
   const stats = new Statistics(deps.db);
   app.get('/api/v1/stats', { schema: { querystring: statsQuery } }, async (req, reply) => {
     const who = await deps.auth.authorize(req, 'stats.read');
@@ -155,7 +158,10 @@ export function registerStatsRoutes(app: FastifyInstance, deps: { db: Db; clock:
     );
     req.log.info({ authorityId: root.id, ...period, actor: who.actor }, 'statistics exported');
     const slug = root.id ?? 'all';
-    const name = q.lang === 'en' ? `statistics-${root.id === null ? 'all' : root.name}-${period.fromDate}-${period.toDate}.xlsx` : `统计报表-${root.name}-${period.fromDate}至${period.toDate}.xlsx`;
+    const name =
+      q.lang === 'en'
+        ? `statistics-${root.id === null ? 'all' : root.name}-${period.fromDate}-${period.toDate}.xlsx`
+        : `统计报表-${root.name}-${period.fromDate}至${period.toDate}.xlsx`;
     return reply
       .header('content-type', XLSX_TYPE)
       .header('content-disposition', attachment(`statistics-${slug}-${period.fromDate}-${period.toDate}.xlsx`, name))

@@ -149,7 +149,12 @@ export async function statsWorkbook(x: StatsWorkbookInput, lang: Lang): Promise<
     wb,
     w.sheets[0],
     title(w.sheets[0]),
-    [{ header: w.figure, width: 30 }, { header: w.now, width: 14 }, { header: `${w.before}`, width: 14 }, { header: w.yoy, width: 14, percent: true }],
+    [
+      { header: w.figure, width: 30 },
+      { header: w.now, width: 14 },
+      { header: `${w.before}`, width: 14 },
+      { header: w.yoy, width: 14, percent: true },
+    ],
     figures.map(([label, a, b]) => [label, a, b, change(a, b)]),
     percentCells,
   );

@@ -10,6 +10,7 @@
  * names, addresses, texts users wrote), and the same for dates and durations.
  */
 import type { Page } from 'playwright-core';
+import type { Queryable } from '../core/db/db.ts';
 
 /** What reads the same in both languages: units, protocol and file-format names, the abbreviations of standards. */
 const WORDS_IN_BOTH = new Set(
@@ -133,4 +134,37 @@ export function screenTexts(page: Page): Promise<string[]> {
     for (const o of Array.from(document.querySelectorAll('option'))) if (o.textContent?.trim()) out.push(o.textContent.trim());
     return out;
   });
+}
+
+/**
+ * The screen's texts once it has settled: its data loaded (no "…" of a screen loading) and nothing changing between
+ * two reads 300 ms apart (names arriving, a chart drawn). Throws if it does not settle within `timeoutMs`.
+ */
+export async function settledScreenTexts(page: Page, timeoutMs = 15_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const texts = await screenTexts(page);
+    const now = texts.join('\n');
+    if (now === last && (await page.locator('.loading').count()) === 0) return texts;
+    if (Date.now() > deadline) throw new Error(`the screen ${page.url()} did not settle within ${timeoutMs} ms`);
+    last = now;
+    await page.waitForTimeout(300); // the poll's interval
+  }
+}
+
+/** The data's ids and names (enterprises, authorities, officers, points, alarms, tasks, hazard sources): shown as they are in either language. */
+export async function knownDataStrings(db: Queryable): Promise<string[]> {
+  const q = async (sql: string) => (await db.query<Record<string, unknown>>(sql)).rows.flatMap((r) => Object.values(r));
+  const values = [
+    ...(await q('SELECT id, name, address, credit_code, safety_manager_name, safety_manager_phone FROM enterprises')),
+    ...(await q('SELECT id, name FROM authorities')),
+    ...(await q('SELECT id, name, phone FROM officers')),
+    ...(await q('SELECT id FROM gateways')),
+    ...(await q('SELECT id, name, tag_no, location, gateway_id, zone, indicator_code FROM sensors')),
+    ...(await q('SELECT id, subject, rule_id FROM alerts')),
+    ...(await q('SELECT id FROM tasks')),
+    ...(await q('SELECT code, name, main_name, main_phone, technical_name, technical_phone, operational_name, operational_phone FROM major_hazard_sources')),
+  ];
+  return values.filter((v): v is string => typeof v === 'string');
 }

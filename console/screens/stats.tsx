@@ -462,7 +462,12 @@ function OriginChart({ rows }: { rows: { name: string; inspections: number; task
       new uPlot(
         {
           width,
-          height: crowded(rows.map((r) => r.name), width) ? 330 : 240,
+          height: crowded(
+            rows.map((r) => r.name),
+            width,
+          )
+            ? 330
+            : 240,
           scales: { x: { time: false, range: [-0.5, rows.length - 0.5] }, y: { range: (_u, _min, max) => [0, Math.max(1, Math.ceil(max))] } },
           series: [
             categorySeries(t('statsOrigin'), (i) => rows[i]?.name),
@@ -490,7 +495,12 @@ function OriginChart({ rows }: { rows: { name: string; inspections: number; task
               incrs: [1],
               space: 1,
               values: (_u, vals) => vals.map((v) => (Number.isInteger(v) ? (rows[v]?.name ?? '') : '')),
-              ...(crowded(rows.map((r) => r.name), width) ? { rotate: -40, size: 150 } : {}),
+              ...(crowded(
+                rows.map((r) => r.name),
+                width,
+              )
+                ? { rotate: -40, size: 150 }
+                : {}),
             },
             { label: t('statsInspections') },
           ],

@@ -57,7 +57,8 @@ beforeAll(async () => {
   await p.createGateway({ id: 'G1', enterpriseId: 'E1' });
   await db.query('UPDATE gateways SET created_at = $1', [new Date(cst(2025, 1, 1))]);
   // G1: online from October 2025, offline for the second half of November 2025, online again from 2026 on
-  const ev = (state: string, at: number) => db.query('INSERT INTO gateway_events (gateway_id, state, reason, at) VALUES ($1, $2, $3, $4)', ['G1', state, 'test', new Date(at)]);
+  const ev = (state: string, at: number) =>
+    db.query('INSERT INTO gateway_events (gateway_id, state, reason, at) VALUES ($1, $2, $3, $4)', ['G1', state, 'test', new Date(at)]);
   await ev('online', cst(2025, 10, 1));
   await ev('offline', cst(2025, 11, 16));
   await ev('online', cst(2026, 1, 1));
@@ -130,7 +131,12 @@ describe('the statistics of a custom period with the year before', () => {
     const r = await get('/api/v1/stats?authorityId=C&fromDate=2026-11-01&toDate=2026-11-30');
     expect(r.statusCode).toBe(200);
     const b = r.json<Body>();
-    expect([b.from, b.to, b.period, b.scopeName]).toEqual([cst(2026, 11, 1), cst(2026, 12, 1), { fromDate: '2026-11-01', toDate: '2026-11-30' }, '示例市应急管理局']);
+    expect([b.from, b.to, b.period, b.scopeName]).toEqual([
+      cst(2026, 11, 1),
+      cst(2026, 12, 1),
+      { fromDate: '2026-11-01', toDate: '2026-11-30' },
+      '示例市应急管理局',
+    ]);
     expect(b.totals).toMatchObject({
       alerts: { total: 4, disposalRate: 0.75 },
       tasks: { opened: 3, closed: 2 },
@@ -144,7 +150,8 @@ describe('the statistics of a custom period with the year before', () => {
       toDate: '2025-11-30',
       totals: { alerts: { total: 2, disposalRate: 0.5 }, tasks: { opened: 1, closed: 1 }, findings: { hazards: 1, majorHazards: 0 }, online: { rate: 0.5 } },
     });
-    const origins = (list: Body['byOrigin']) => Object.fromEntries(list.filter((o) => o.inspections + o.tasks > 0).map((o) => [o.origin, [o.inspections, o.tasks, o.hazards, o.majorHazards]]));
+    const origins = (list: Body['byOrigin']) =>
+      Object.fromEntries(list.filter((o) => o.inspections + o.tasks > 0).map((o) => [o.origin, [o.inspections, o.tasks, o.hazards, o.majorHazards]]));
     expect(b.byOrigin.map((o) => o.origin)).toEqual(['annual_plan', 'random', 'dynamic', 'complaint', 'referral', 'data_monitoring', 'recheck']);
     expect(origins(b.byOrigin)).toEqual({ data_monitoring: [2, 2, 3, 1], complaint: [0, 1, 0, 0], random: [1, 0, 0, 0] });
     expect(origins(b.yearOnYear.byOrigin)).toEqual({ data_monitoring: [1, 1, 1, 0], random: [2, 0, 0, 0] });
@@ -165,7 +172,13 @@ describe('the statistics of a custom period with the year before', () => {
   it('keeps a leader to their subtree', async () => {
     const b = (await get('/api/v1/stats?fromDate=2026-11-01&toDate=2026-11-30', leaderK1)).json<Body>();
     expect([b.scopeName, b.totals.alerts.total, b.yearOnYear.totals.alerts.total]).toEqual(['甲县应急管理局', 2, 1]);
-    expect(b.byOrigin.find((o) => o.origin === 'data_monitoring')).toEqual({ origin: 'data_monitoring', inspections: 1, tasks: 1, hazards: 2, majorHazards: 1 });
+    expect(b.byOrigin.find((o) => o.origin === 'data_monitoring')).toEqual({
+      origin: 'data_monitoring',
+      inspections: 1,
+      tasks: 1,
+      hazards: 2,
+      majorHazards: 1,
+    });
   });
 
   it('exports what the screen shows as XLSX, in Chinese', async () => {
@@ -197,7 +210,21 @@ describe('the statistics of a custom period with the year before', () => {
     expect(texts.some((t) => t.startsWith('同比：'))).toBe(true);
 
     const ranked = wb.getWorksheet('企业排名')!;
-    expect(ranked.getRow(2).values).toEqual([undefined, '名次', '企业', '所属执法主体', '报警数', '处置率', '派发任务', '闭环任务', '隐患', '重大隐患', '复查合格率', '数据在线率', '离线时长（小时）']);
+    expect(ranked.getRow(2).values).toEqual([
+      undefined,
+      '名次',
+      '企业',
+      '所属执法主体',
+      '报警数',
+      '处置率',
+      '派发任务',
+      '闭环任务',
+      '隐患',
+      '重大隐患',
+      '复查合格率',
+      '数据在线率',
+      '离线时长（小时）',
+    ]);
     expect([1, 2, 3, 4, 5].map((c) => ranked.getCell(3, c).value)).toEqual([1, '甲化工', '甲县应急管理局', 2, 1]);
     expect(wb.getWorksheet('下级执法主体')!.getCell(3, 2).value).toBe('甲县应急管理局');
 
@@ -235,7 +262,9 @@ describe('the statistics of a custom period with the year before', () => {
       ['en', 'statistics-all-2026-11-01-2026-11-30.xlsx', 'Statistics · Summary · all · 2026-11-01 to 2026-11-30 (China Standard Time)'],
     ] as const) {
       const r = await get(`/api/v1/stats?fromDate=2026-11-01&toDate=2026-11-30&format=xlsx&lang=${lang}`);
-      expect(r.headers['content-disposition']).toBe(`attachment; filename="statistics-all-2026-11-01-2026-11-30.xlsx"; filename*=UTF-8''${encodeURIComponent(file)}`);
+      expect(r.headers['content-disposition']).toBe(
+        `attachment; filename="statistics-all-2026-11-01-2026-11-30.xlsx"; filename*=UTF-8''${encodeURIComponent(file)}`,
+      );
       const wb = new ExcelJS.Workbook();
       await wb.xlsx.load(r.rawPayload as unknown as ExcelJS.Buffer);
       expect(wb.worksheets[0]!.getCell(1, 1).value).toBe(title);
@@ -246,11 +275,14 @@ describe('the statistics of a custom period with the year before', () => {
     ['fromDate=2026-13-01', '“2026-13-01”不是日期，应为 2000 年以后的 YYYY-MM-DD（北京时间，如 2026-11-01） / query.fromDate: "2026-13-01" is not a date'],
     ['fromDate=2026-11-01&toDate=2026-02-30', 'query.toDate：“2026-02-30”不是日期'],
     ['fromDate=1999-12-31', 'query.fromDate：“1999-12-31”不是日期'],
-    ['fromDate=2026-11-30&toDate=2026-11-01', 'query：开始日期 2026-11-30 晚于结束日期 2026-11-01 / query: the start date 2026-11-30 is after the end date 2026-11-01'],
+    [
+      'fromDate=2026-11-30&toDate=2026-11-01',
+      'query：开始日期 2026-11-30 晚于结束日期 2026-11-01 / query: the start date 2026-11-30 is after the end date 2026-11-01',
+    ],
     ['fromDate=2027-01-01&toDate=2027-01-31', 'query.fromDate：2027-01-01 尚未开始 / query.fromDate: 2027-01-01 has not begun yet'],
     [
       'fromDate=2020-01-01&toDate=2026-11-30',
-      'query：统计期最长 1098 天（平台默认值），所选为 2526 天 / query: the period may cover at most 1098 days (the platform\'s default); 2526 were asked',
+      "query：统计期最长 1098 天（平台默认值），所选为 2526 天 / query: the period may cover at most 1098 days (the platform's default); 2526 were asked",
     ],
     ['fromDate=2026-11-01&from=1', 'fromDate/toDate 与 from/to 不能同时使用'],
     [`from=${NOW}&to=${NOW - DAY}`, 'from 须早于 to'],

@@ -62,7 +62,8 @@ beforeAll(async () => {
   const db = platform.db;
   // G1 since 2025: offline for the second half of April 2025 (50 % online that month), online all of April 2026
   await db.query('UPDATE gateways SET created_at = $1', [new Date(cst(2025, 1, 1))]);
-  const ev = (state: string, at: number) => db.query('INSERT INTO gateway_events (gateway_id, state, reason, at) VALUES ($1, $2, $3, $4)', ['G1', state, 'test', new Date(at)]);
+  const ev = (state: string, at: number) =>
+    db.query('INSERT INTO gateway_events (gateway_id, state, reason, at) VALUES ($1, $2, $3, $4)', ['G1', state, 'test', new Date(at)]);
   await ev('online', cst(2025, 1, 1));
   await ev('offline', cst(2025, 4, 16));
   await ev('online', cst(2025, 5, 1));
@@ -169,7 +170,9 @@ describe('the leaders’ statistics screen', () => {
     expect(await figure(page, 'findings')).toEqual(['2 / 1', `${w.before} 1 / 0`, `${w.yoy} ↑ 100.0% / —`]);
     expect(await figure(page, 'recheck')).toEqual(['—', `${w.before} —`, `${w.yoy} —`]);
     expect(await figure(page, 'online')).toEqual(['100.0%', `${w.before} 50.0%`, `${w.yoy} ↑ 100.0%`]);
-    expect(await page.getAttribute('[data-testid=kpi-alerts] .yoy', 'title')).toContain(lang === 'zh' ? '（本期 − 去年同期）÷ 去年同期' : '(this period − a year earlier) ÷ a year earlier');
+    expect(await page.getAttribute('[data-testid=kpi-alerts] .yoy', 'title')).toContain(
+      lang === 'zh' ? '（本期 − 去年同期）÷ 去年同期' : '(this period − a year earlier) ÷ a year earlier',
+    );
 
     // by origin, by name (the vocabulary's), with the inspections a year earlier
     await expect.poll(() => cells(page, 'origin-data_monitoring')).toEqual([w.dataMonitoring, '2', '1', '2', '1', '0', '—']);
@@ -180,7 +183,15 @@ describe('the leaders’ statistics screen', () => {
     // counties and enterprises by name
     const counties = await page.locator('[data-testid=stats-authorities] tbody tr').allTextContents();
     expect(counties.map((r) => r.slice(0, 8))).toEqual(['1甲县应急管理局', '2乙县应急管理局']);
-    expect(await page.locator('[data-testid=ranking] tbody tr:first-child td').allTextContents()).toEqual(['1', '甲化工', '甲县应急管理局', '2', '100.0%', '100.0%', '0']);
+    expect(await page.locator('[data-testid=ranking] tbody tr:first-child td').allTextContents()).toEqual([
+      '1',
+      '甲化工',
+      '甲县应急管理局',
+      '2',
+      '100.0%',
+      '100.0%',
+      '0',
+    ]);
 
     const text = (await page.textContent('[data-testid=stats]')) ?? '';
     expect(text).not.toMatch(/undefined|null|NaN|annual_plan|data_monitoring/);
@@ -193,7 +204,12 @@ describe('the leaders’ statistics screen', () => {
     expect(href).toBe(`/api/v1/stats?fromDate=2026-04-01&toDate=2026-04-30&format=xlsx&lang=${lang}`);
     const got = await page.evaluate(async (url) => {
       const r = await fetch(url, { credentials: 'same-origin' });
-      return { status: r.status, type: r.headers.get('content-type'), disposition: r.headers.get('content-disposition'), size: (await r.arrayBuffer()).byteLength };
+      return {
+        status: r.status,
+        type: r.headers.get('content-type'),
+        disposition: r.headers.get('content-disposition'),
+        size: (await r.arrayBuffer()).byteLength,
+      };
     }, href);
     expect(got).toMatchObject({ status: 200, type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' });
     expect(got.disposition).toContain(`filename*=UTF-8''${encodeURIComponent(w.file)}`);
@@ -204,7 +220,10 @@ describe('the leaders’ statistics screen', () => {
     const now = new Date(Date.now() + 8 * H);
     const last = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 0));
     const first = `${last.toISOString().slice(0, 7)}-01`;
-    expect([await page.inputValue('[data-testid=stats-from]'), await page.inputValue('[data-testid=stats-to]')]).toEqual([first, last.toISOString().slice(0, 10)]);
+    expect([await page.inputValue('[data-testid=stats-from]'), await page.inputValue('[data-testid=stats-to]')]).toEqual([
+      first,
+      last.toISOString().slice(0, 10),
+    ]);
     await page.waitForSelector(`[data-testid=stats-title]:has-text("${first}")`);
     expect(await page.getAttribute('[data-testid=pick-lastMonth]', 'aria-pressed')).toBe('true');
 

@@ -14,7 +14,7 @@ import { TaskStore } from '../../../inspections/tasks/store.ts';
 import { storeFiredAlert } from '../../../testkit/alerts.ts';
 import { AdminClient } from '../../../testkit/api.ts';
 import { accessibilityViolations, launchBrowser, openPage, screenshot, signIn, type WatchedPage } from '../../../testkit/browser.ts';
-import { screenTexts, untranslated, type LanguageFinding } from '../../../testkit/language.ts';
+import { knownDataStrings, settledScreenTexts, type LanguageFinding, untranslated } from '../../../testkit/language.ts';
 import { startTestPlatform } from '../../../testkit/platform.ts';
 import { startTestServices, type TestServices } from '../../../testkit/services.ts';
 
@@ -86,37 +86,8 @@ afterAll(async () => {
   await svc?.stop();
 });
 
-/** Waits until the page's texts stop changing (its data and names loaded), then reads them. */
-async function settled(page: Page): Promise<string[]> {
-  let last = '';
-  let texts: string[] = [];
-  await expect
-    .poll(
-      async () => {
-        texts = await screenTexts(page);
-        const now = texts.join('\n');
-        const same = now === last && (await page.locator('.loading').count()) === 0;
-        last = now;
-        return same;
-      },
-      { timeout: 15_000, interval: 300 },
-    )
-    .toBe(true);
-  return texts;
-}
-
 /** The data's ids, names and the texts users wrote: they show as they are in either language. */
-async function knownStrings(): Promise<string[]> {
-  const q = async (sql: string) => (await platform.db.query<Record<string, unknown>>(sql)).rows.flatMap((r) => Object.values(r));
-  const values = [
-    ...(await q('SELECT id, name FROM enterprises')),
-    ...(await q('SELECT id, name FROM authorities')),
-    ...(await q('SELECT id, name FROM officers')),
-    ...(await q('SELECT id, subject, rule_id FROM alerts')),
-    ...(await q('SELECT id FROM tasks')),
-  ];
-  return [...values.filter((v): v is string => typeof v === 'string'), NOTE.zh, NOTE.en, EVIDENCE, '探头堵塞'];
-}
+const knownStrings = async (): Promise<string[]> => [...(await knownDataStrings(platform.db)), NOTE.zh, NOTE.en, EVIDENCE, '探头堵塞'];
 
 /** A page in `lang`, signed in. */
 async function pageIn(lang: 'zh' | 'en', user: string, phone: boolean): Promise<WatchedPage> {
@@ -128,7 +99,7 @@ async function pageIn(lang: 'zh' | 'en', user: string, phone: boolean): Promise<
 
 /** The screen as it stands: nothing untranslated, no serious accessibility violation. */
 async function checkScreen(page: Page, name: string, lang: 'zh' | 'en'): Promise<void> {
-  const findings: LanguageFinding[] = untranslated(name, await settled(page), lang, await knownStrings());
+  const findings: LanguageFinding[] = untranslated(name, await settledScreenTexts(page), lang, await knownStrings());
   expect(findings).toEqual([]);
   expect(await accessibilityViolations(page)).toEqual([]);
   await screenshot(page, `task-links-${name}-${lang}`);

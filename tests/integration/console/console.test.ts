@@ -19,7 +19,7 @@ import { SimGateway } from '../../../simulators/gateway.ts';
 import type { Scenario } from '../../../simulators/scenarios.ts';
 import { AdminClient } from '../../../testkit/api.ts';
 import { accessibilityViolations, launchBrowser, openPage, screenshot, signIn, type WatchedPage } from '../../../testkit/browser.ts';
-import { screenTexts, untranslated, type LanguageFinding } from '../../../testkit/language.ts';
+import { knownDataStrings, settledScreenTexts, untranslated, type LanguageFinding } from '../../../testkit/language.ts';
 import { startTestPlatform } from '../../../testkit/platform.ts';
 import { runSimulation } from '../../../testkit/sim.ts';
 import { startTestServices, type TestServices } from '../../../testkit/services.ts';
@@ -295,41 +295,11 @@ describe('jurisdiction in the console', () => {
 });
 
 describe('every screen in Chinese and in English (issue #20 §1)', () => {
-  /** Waits until the page's texts stop changing (its data loaded, no "…" of a screen loading left), then reads them. */
-  async function settled(page: Page): Promise<string[]> {
-    let last = '';
-    let texts: string[] = [];
-    await expect
-      .poll(
-        async () => {
-          texts = await screenTexts(page);
-          const now = texts.join('\n');
-          const same = now === last && (await page.locator('.loading').count()) === 0;
-          last = now;
-          return same;
-        },
-        { timeout: 15_000, interval: 300 },
-      )
-      .toBe(true);
-    return texts;
-  }
-
   /** The data's ids, names and the texts users wrote: they show as they are in either language. */
   async function knownStrings(): Promise<string[]> {
-    const q = async (sql: string) => (await platform.db.query<Record<string, unknown>>(sql)).rows.flatMap((r) => Object.values(r));
-    const values = [
-      ...(await q('SELECT id, name, address, credit_code, safety_manager_name, safety_manager_phone FROM enterprises')),
-      ...(await q('SELECT id, name FROM authorities')),
-      ...(await q('SELECT id, name, phone FROM officers')),
-      ...(await q('SELECT id FROM gateways')),
-      ...(await q('SELECT id, name, tag_no, location, gateway_id, zone, indicator_code FROM sensors')),
-      ...(await q('SELECT id, subject, rule_id FROM alerts')),
-      ...(await q('SELECT id FROM tasks')),
-      ...(await q('SELECT code, name, main_name, main_phone, technical_name, technical_phone, operational_name, operational_phone FROM major_hazard_sources')),
-    ];
     const typed = ['已通知企业关闭阀门并排查泄漏点', 'GT-101 探头堵塞', '探头已更换，测试报警正常'];
     // the platform's admin, signed in with the admin token, is named by its id
-    return [...values.filter((v): v is string => typeof v === 'string'), ...typed, 'admin'];
+    return [...(await knownDataStrings(platform.db)), ...typed, 'admin'];
   }
 
   /** A screen: its route, the tab opened there, what is done on it before it is read (a form opened, a pick made). */
@@ -397,10 +367,10 @@ describe('every screen in Chinese and in English (issue #20 §1)', () => {
         const route = screen.route.replace('TASK', taskId).replace('ALERT', alertId);
         await w.page.evaluate((r) => (location.hash = r), route);
         if (screen.tab) await w.page.click(`[data-testid=tab-${screen.tab}]`);
-        await settled(w.page);
+        await settledScreenTexts(w.page);
         await screen.then?.(w.page);
         const name = `${role.user} ${route}${screen.tab ? ` ${screen.tab}` : ''}`;
-        findings.push(...untranslated(name, await settled(w.page), lang, known));
+        findings.push(...untranslated(name, await settledScreenTexts(w.page), lang, known));
       }
       expect(w.errors.filter((e) => !/status of 4\d\d/.test(e))).toEqual([]);
       await w.context.close();
