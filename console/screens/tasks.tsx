@@ -9,8 +9,9 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, can, user } from '../api.ts';
-import { both, lang, list, t, time, type Key } from '../i18n.ts';
+import { both, colon, duration, fill, lang, list, t, time, type Key } from '../i18n.ts';
 import { authorityName, enterpriseName, officerName, useDirectoryNames } from '../names.ts';
+import { platformNow, useNow } from '../clock.ts';
 import { basisIn } from '../../inspections/tasks/bases.ts';
 import { go } from '../router.ts';
 import type { Finding, Grade, Task, TaskAlertLink, Text } from '../types.ts';
@@ -20,8 +21,12 @@ const REMOTE_METHODS = ['call', 'data_review', 'video_check'] as const;
 type RemoteMethod = (typeof REMOTE_METHODS)[number];
 const isRemote = (k: Task): boolean => k.kind === 'remote_verification';
 
+/** Past its rectification deadline and not closed (逾期): still to be re-checked, or escalated for it. */
+const overdue = (k: Task, now: number): boolean => k.rectificationDeadline !== undefined && now > k.rectificationDeadline && k.state !== 'closed';
+
 export function TaskList({ mine }: { mine: boolean }) {
   useDirectoryNames();
+  const now = useNow(30_000);
   const [tasks, setTasks] = useState<Task[] | undefined>();
   const [error, setError] = useState<string | undefined>();
   useEffect(() => {
@@ -45,7 +50,14 @@ export function TaskList({ mine }: { mine: boolean }) {
           {isRemote(k) && <span class="kind">{t('remoteVerification')}</span>}
           {k.rectificationDeadline !== undefined && (
             <span class="muted">
-              {t('rectificationDeadline')}: {time(k.rectificationDeadline)}
+              {t('rectificationDeadline')}
+              {colon()}
+              {time(k.rectificationDeadline)}
+            </span>
+          )}
+          {overdue(k, now) && (
+            <span class="chip overdue" data-testid="overdue-mark" title={fill('overdueBy', { d: duration(now - k.rectificationDeadline!) })}>
+              {t('overdueMark')}
             </span>
           )}
         </li>
@@ -130,7 +142,14 @@ export function TaskView({ id }: { id: string }) {
         {task.rectificationDeadline !== undefined && (
           <>
             <dt>{t('rectificationDeadline')}</dt>
-            <dd>{time(task.rectificationDeadline)}</dd>
+            <dd>
+              {time(task.rectificationDeadline)}{' '}
+              {overdue(task, platformNow()) && (
+                <span class="chip overdue" data-testid="overdue-mark">
+                  {t('overdueMark')} {duration(platformNow() - task.rectificationDeadline)}
+                </span>
+              )}
+            </dd>
           </>
         )}
         {task.repeatOf && (

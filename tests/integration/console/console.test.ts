@@ -249,9 +249,12 @@ describe('the inspector’s app, phone-sized', () => {
     );
     await insp.page.reload();
     await insp.page.waitForSelector('[data-testid=task-view][data-state=rechecking]');
+    // past its rectification deadline, not closed: 逾期
+    expect(await insp.page.textContent('[data-testid=overdue-mark]')).toMatch(/^逾期 /);
     await insp.page.fill('[data-testid=recheck-note]', '探头已更换，测试报警正常');
     await insp.page.click('[data-testid=recheck-pass]');
     await insp.page.waitForSelector('[data-testid=task-view][data-state=closed]');
+    expect(await insp.page.locator('[data-testid=overdue-mark]').count()).toBe(0);
     expect(insp.errors).toEqual([]);
   });
 });
