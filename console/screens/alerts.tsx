@@ -83,6 +83,8 @@ export function AlertFeed() {
   const [connected, setConnected] = useState(false);
   const [error, setError] = useState<string | undefined>();
   const [filters, setFilters] = useState<AlertFilters>(NO_FILTERS);
+  // the lists read (before that, "no alarm" would be a lie)
+  const [listed, setListed] = useState(false);
   // the resolved non-red alarms chosen to be disposed together
   const [chosen, setChosen] = useState<ReadonlySet<string>>(new Set());
   const board = useBoard();
@@ -109,16 +111,21 @@ export function AlertFeed() {
       try {
         // every alarm still needing an officer, however many (the red ones first, all of them), then the disposed
         // ones of late for the "all" view; the stream resumes after the first answer's last event
-        const reds = await pages('state=firing,acknowledged,resolved&severity=red', Infinity);
-        const others = await pages('state=firing,acknowledged,resolved&severity=orange,yellow,blue', OTHERS_CAP);
-        const disposed = await pages('state=disposed', DISPOSED_SHOWN);
+        const [reds, others, disposed] = await Promise.all([
+          pages('state=firing,acknowledged,resolved&severity=red', Infinity),
+          pages('state=firing,acknowledged,resolved&severity=orange,yellow,blue', OTHERS_CAP),
+          pages('state=disposed', DISPOSED_SHOWN),
+        ]);
         if (closed) return;
+        setListed(true);
         setLimits(reds.escalationLimits);
         setMore(others.more);
         const all = [...reds.alerts, ...others.alerts, ...disposed.alerts];
         setAlerts(new Map(all.map(({ response: _, ...a }) => [a.id, a])));
         setResponses(new Map(all.flatMap((a) => (a.response ? [[a.id, seen(a.response)!] as const] : []))));
-        source = new EventSource(`/api/v1/alerts/stream?since=${reds.lastEventSeq}`);
+        // from the earliest of the three answers: an event in between is replayed, never missed (a replay is harmless:
+        // each event carries its alarm as it stood, and the later ones follow it)
+        source = new EventSource(`/api/v1/alerts/stream?since=${Math.min(reds.lastEventSeq, others.lastEventSeq, disposed.lastEventSeq)}`);
         source.onopen = () => setConnected(true);
         source.onerror = () => setConnected(false);
         const onEvent = (e: MessageEvent<string>) => {
@@ -230,7 +237,9 @@ export function AlertFeed() {
         </p>
       )}
       {error && <p class="error">{error}</p>}
-      {list.length === 0 ? (
+      {!listed && !error ? (
+        <p class="loading">…</p>
+      ) : list.length === 0 ? (
         <p class="empty">{t('noAlerts')}</p>
       ) : (
         <ul class="alerts" data-testid="alerts">
