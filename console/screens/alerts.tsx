@@ -16,9 +16,10 @@ import { historySeries, legendValue, limitName, timeAxis, timeSeries } from '../
 import { actorName, eventText } from '../alert-words.ts';
 import { authorityName, enterpriseName, namesArrived, remember } from '../names.ts';
 import { BulkDispose, FilterBar, GroupHeading } from './alert-filters.tsx';
+import { CurrentValue, RangePicker, rangeOf, type Range } from './range-picker.tsx';
 import { applyFilters, bulkDisposable, familyOf, groupByEnterprise, needsOfficer, NO_FILTERS, type AlertFilters } from '../alert-list.ts';
 import { ALERT_EVENT_TYPES } from '../../alerts/state/model.ts';
-import type { Alert, AlertDetail, EnterpriseContacts, Grade, Names } from '../types.ts';
+import type { Alert, AlertDetail, EnterpriseContacts, Grade, Names, Point } from '../types.ts';
 import { go } from '../router.ts';
 import { alarmIsFactor, EnterpriseRiskChip, useEnterpriseRisk, useWarnings, type WarningRow } from './risk.tsx';
 import { EnterpriseResponse, OfficerResponse, ResponseChip, seen, useResponse, type SeenResponse } from './response.tsx';
@@ -640,13 +641,30 @@ function WhoToCall({ e }: { e: EnterpriseContacts }) {
 
 const LIMIT_COLORS: Record<Grade, string> = { red: '#d4380d', orange: '#fa8c16', yellow: '#d4b106', blue: '#1677ff' };
 
+/** The readings around the alarm (its start to its clear), or over a range the officer picks; the limits in force drawn across. */
 function ReadingsChart({ detail }: { detail: AlertDetail }) {
   const ref = useRef<HTMLDivElement>(null);
+  // undefined: around the alarm, as the detail gives them
+  const [range, setRange] = useState<Range | undefined>();
+  const [points, setPoints] = useState<Point[] | undefined>(detail.readings?.points);
+  const sensor = detail.readings?.sensor;
   useEffect(() => {
-    const r = detail.readings;
-    if (!ref.current || !r) return;
-    const xs = r.points.map((p) => p.t / 1000);
-    const h = historySeries(r.points, `${r.sensor.id}${paren(r.sensor.unit)}`);
+    if (!range || !sensor) return setPoints(detail.readings?.points);
+    const { from, to } = rangeOf(range);
+    let gone = false;
+    api<{ points: Point[] }>(
+      'GET',
+      `/api/v1/enterprises/${encodeURIComponent(detail.alert.enterpriseId)}/sensors/${encodeURIComponent(sensor.id)}/readings?points=300&from=${Math.floor(from)}&to=${Math.floor(to)}`,
+    ).then(
+      (r) => !gone && setPoints(r.points),
+      () => !gone && setPoints([]),
+    );
+    return () => void (gone = true);
+  }, [detail, range]);
+  useEffect(() => {
+    if (!ref.current || !sensor || !points) return;
+    const xs = points.map((p) => p.t / 1000);
+    const h = historySeries(points, `${sensor.id}${paren(sensor.unit)}`);
     const limits = detail.rule?.limits ?? [];
     const data = [...h.data, ...limits.map((l) => xs.map(() => l.value))] as uPlot.AlignedData;
     const plot = new uPlot(
@@ -669,14 +687,28 @@ function ReadingsChart({ detail }: { detail: AlertDetail }) {
           })),
         ],
         bands: h.bands,
-        axes: [timeAxis(), { label: r.sensor.unit }],
+        axes: [timeAxis(), { label: sensor.unit }],
       },
       data,
       ref.current,
     );
     return () => plot.destroy();
-  }, [detail]);
-  return <div class="chart" ref={ref} data-testid="readings-chart" />;
+  }, [detail, points]);
+  const last = points?.at(-1);
+  return (
+    <>
+      {can('ledger.read') && (
+        <div class="range-row">
+          <button type="button" class={range ? '' : 'current'} aria-pressed={!range} onClick={() => setRange(undefined)} data-range="alarm">
+            {t('rangeAlarm')}
+          </button>
+          <RangePicker value={range ?? { preset: '' }} onChange={setRange} testid="readings-range" />
+        </div>
+      )}
+      <div class="chart" ref={ref} data-testid="readings-chart" />
+      {sensor && <CurrentValue point={last && { t: last.t, value: 'value' in last ? last.value : last.mean }} unit={sensor.unit} />}
+    </>
+  );
 }
 
 const unshelveAlert = async (id: string): Promise<Alert> => (await api<{ alert: Alert }>('POST', `/api/v1/alerts/${id}/unshelve`, {})).alert;

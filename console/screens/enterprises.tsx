@@ -10,6 +10,7 @@ import { api, ApiError } from '../api.ts';
 import { both, colon, lang, list, paren, percent, sectorName, t, time } from '../i18n.ts';
 import { go } from '../router.ts';
 import { authorityName, useDirectoryNames } from '../names.ts';
+import { CurrentValue, RangePicker, rangeOf, type Range } from './range-picker.tsx';
 import { kindName, originName, standardizationGrade, useNames } from '../vocab.ts';
 import { historySeries, legendValue, limitName, timeAxis, timeSeries } from '../history-series.ts';
 import type { Alert, Point, Task } from '../types.ts';
@@ -398,16 +399,21 @@ export function EnterpriseView({ id }: { id: string }) {
 function SensorChart({ enterpriseId, sensor }: { enterpriseId: string; sensor: Sensor }) {
   const ref = useRef<HTMLDivElement>(null);
   const [note, setNote] = useState<string | undefined>();
+  const [range, setRange] = useState<Range>({ preset: '24h' });
+  const [latest, setLatest] = useState<{ t: number; value: number } | undefined>();
   useEffect(() => {
     let plot: uPlot | undefined;
     let gone = false;
     setNote(undefined);
+    const { from, to } = rangeOf(range);
     api<{ points: Point[] }>(
       'GET',
-      `/api/v1/enterprises/${encodeURIComponent(enterpriseId)}/sensors/${encodeURIComponent(sensor.id)}/readings?points=300`,
+      `/api/v1/enterprises/${encodeURIComponent(enterpriseId)}/sensors/${encodeURIComponent(sensor.id)}/readings?points=300&from=${Math.floor(from)}&to=${Math.floor(to)}`,
     ).then(
       (r) => {
         if (gone || !ref.current) return;
+        const last = r.points.at(-1);
+        setLatest(last && { t: last.t, value: 'value' in last ? last.value : last.mean });
         if (r.points.length === 0) return setNote(t('noReadings'));
         const marks = Object.entries(sensor.marks ?? {});
         const xs = r.points.map((p) => p.t / 1000);
@@ -442,11 +448,13 @@ function SensorChart({ enterpriseId, sensor }: { enterpriseId: string; sensor: S
       gone = true;
       plot?.destroy();
     };
-  }, [enterpriseId, sensor]);
+  }, [enterpriseId, sensor, range]);
   return (
     <>
+      <RangePicker value={range} onChange={setRange} testid="sensor-range" />
       {note && <p class="muted">{note}</p>}
       <div class="chart" ref={ref} data-testid="sensor-chart" />
+      <CurrentValue point={latest} unit={sensor.unit} />
     </>
   );
 }

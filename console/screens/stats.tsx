@@ -394,21 +394,46 @@ function usePlot(make: (el: HTMLDivElement, width: number) => uPlot, deps: unkno
   return ref;
 }
 
+/**
+ * The alarms per day as stacked bars (issue #20 §6), red on top: each bar's height is the day's total. uPlot draws
+ * series in order, so each grade is drawn as the running sum from blue up, the tallest (with red) first; the legend
+ * shows each grade's own count, never the running sum.
+ */
 function DailyChart({ daily }: { daily: Report['daily'] }) {
   const ref = usePlot(
-    (el, width) =>
-      new uPlot(
+    (el, width) => {
+      const bottomUp: Grade[] = ['blue', 'yellow', 'orange', 'red'];
+      const stacked = new Map<Grade, number[]>();
+      let below = daily.map(() => 0);
+      for (const g of bottomUp) {
+        below = daily.map((d, i) => below[i]! + d[g]);
+        stacked.set(g, below);
+      }
+      const bars = uPlot.paths.bars!({ size: [0.7], align: 0 });
+      return new uPlot(
         {
           width,
           height: 240,
           scales: { x: { time: true } },
           tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Asia/Shanghai'),
-          series: [daySeries(), ...GRADES.map((g) => ({ label: t(g), stroke: COLORS[g], width: 2, value: legendValue() }))],
+          series: [
+            daySeries(),
+            ...GRADES.map((g) => ({
+              label: t(g),
+              stroke: COLORS[g],
+              fill: COLORS[g],
+              paths: bars,
+              points: { show: false },
+              // the day's count of the grade, not the running sum the bar is drawn to
+              value: (_u: uPlot, _v: number | null, _s: number, i: number | null) => (i === null ? '—' : String(daily[i]?.[g] ?? '—')),
+            })),
+          ],
           axes: [timeAxis(), { label: t('alerts') }],
         },
-        [daily.map((d) => Date.parse(`${d.day}T00:00:00+08:00`) / 1000), ...GRADES.map((g) => daily.map((d) => d[g]))],
+        [daily.map((d) => Date.parse(`${d.day}T00:00:00+08:00`) / 1000), ...GRADES.map((g) => stacked.get(g)!)],
         el,
-      ),
+      );
+    },
     [daily],
   );
   return <div class="chart" ref={ref} data-testid="daily-chart" />;

@@ -126,6 +126,13 @@ describe('the duty officer’s console', () => {
     const legend = await officer.page.textContent('[data-testid=readings-chart]');
     expect(legend).toContain('报警阈值 一级报警');
     expect(legend).toContain('报警阈值 二级报警');
+    // the current value under the chart, and the chart's time range: around the alarm, or a range picked
+    expect(await officer.page.textContent('section.detail [data-testid=current-value]')).toMatch(/^当前值 [\d.]+ %LEL（2026-11-23 \d\d:\d\d:\d\d）$/);
+    await officer.page.click('[data-testid=readings-range] [data-range="6h"]');
+    await officer.page.waitForSelector('[data-testid=readings-range] [data-range="6h"][aria-pressed=true]');
+    await officer.page.click('section.detail [data-range=alarm]');
+    await officer.page.waitForSelector('section.detail [data-range=alarm][aria-pressed=true]');
+    await officer.page.waitForSelector('[data-testid=readings-chart] canvas');
     // who to call: the hazard source's responsible persons, a tap calls them; the enterprise by name
     const contacts = await officer.page.textContent('[data-testid=contacts]');
     expect(contacts).toContain('主要负责人（液氨储罐区） 张主要 13800138000');
@@ -189,6 +196,9 @@ describe('the duty officer’s console', () => {
     await officer.page.waitForSelector('[data-testid=enterprise-file]');
     await officer.page.click('[data-testid="sensor-GT-101"]');
     await officer.page.waitForSelector('[data-testid=sensor-chart] canvas');
+    // its time range picked (the last 24 hours by default; here the last 30 days, up to the platform's present)
+    await officer.page.click('[data-testid=sensor-range] [data-range="30d"]');
+    await officer.page.waitForSelector('[data-testid=sensor-range] [data-range="30d"][aria-pressed=true]');
     const file = await officer.page.textContent('[data-testid=enterprise-file]');
     expect(file).toContain(chem.gatewayId);
     expect(file).toContain('可燃气体浓度报警');
