@@ -17,11 +17,14 @@ interface Names {
   signalKinds: Term[];
   roles: { kind: string; roles: Term[] }[];
   origins: Term[];
+  sectors: Term[];
 }
 
 const names = signal<Map<string, Text> | undefined>(undefined);
 /** The point kinds, sensors' then signals', in the vocabulary's order (the kind selects offer them). */
 let kinds: Term[] = [];
+/** The sectors (行业), in the vocabulary's order (the sector selects offer them). */
+let sectors: Term[] = [];
 let asked = false;
 
 /** The names, asked for once; the component re-renders when they arrive (and when the language changes). */
@@ -31,6 +34,7 @@ export function useNames(): void {
     api<Names>('GET', '/api/v1/vocabulary').then(
       (v) => {
         kinds = [...v.sensorKinds, ...v.signalKinds];
+        sectors = v.sectors ?? [];
         names.set(
           new Map<string, Text>([
             ...[...v.sensorKinds, ...v.signalKinds].map((k) => [`kind:${k.id}`, k] as const),
@@ -55,6 +59,9 @@ const named = (key: string, id: string): string => {
 
 /** Every point kind as a select offers it: its id and its name in the current language. */
 export const kindOptions = (): { value: string; label: string }[] => kinds.map((k) => ({ value: k.id, label: both(k) }));
+
+/** Every sector as a select offers it: its id and its name in the current language. */
+export const sectorOptions = (): { value: string; label: string }[] => sectors.map((k) => ({ value: k.id, label: both(k) }));
 
 /** A point kind's name (可燃气体, 阀门 …). */
 export const kindName = (id: string): string => named('kind', id);
