@@ -4,7 +4,7 @@
  * code (issue #20 §1). Until the names arrive a code shows as itself, and the screens that use them re-render then.
  */
 import { api } from './api.ts';
-import { both, lang, type Lang } from './i18n.ts';
+import { both, lang, sectorName, type Lang } from './i18n.ts';
 import { signal, useValue } from './state.ts';
 import type { Text } from './types.ts';
 
@@ -61,7 +61,7 @@ const named = (key: string, id: string): string => {
 export const kindOptions = (): { value: string; label: string }[] => kinds.map((k) => ({ value: k.id, label: both(k) }));
 
 /** Every sector as a select offers it: its id and its name in the current language. */
-export const sectorOptions = (): { value: string; label: string }[] => sectors.map((k) => ({ value: k.id, label: both(k) }));
+export const sectorOptions = (): { value: string; label: string }[] => sectors.map((k) => ({ value: k.id, label: sectorName(k.id) }));
 
 /** A point kind's name (可燃气体, 阀门 …). */
 export const kindName = (id: string): string => named('kind', id);

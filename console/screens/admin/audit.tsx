@@ -6,7 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../api.ts';
 import { both, fill, t, time } from '../../i18n.ts';
 import type { Text } from '../../types.ts';
-import { useAction } from './shared.tsx';
+import { useAction, TableScroll } from './shared.tsx';
 
 interface AuditRecord {
   seq: number;
@@ -79,7 +79,10 @@ export function Audit() {
   };
   useEffect(() => {
     void fetchPage(EMPTY);
-    void api<{ officers: { id: string; name: string }[] }>('GET', '/api/v1/officers').then((r) => setOfficers(r.officers), () => undefined);
+    void api<{ officers: { id: string; name: string }[] }>('GET', '/api/v1/officers').then(
+      (r) => setOfficers(r.officers),
+      () => undefined,
+    );
   }, []);
   const set = (k: keyof typeof EMPTY) => (e: Event) => setFilter({ ...filter, [k]: (e.target as HTMLInputElement | HTMLSelectElement).value });
   return (
@@ -187,30 +190,32 @@ export function Audit() {
           {error}
         </p>
       )}
-      <table class="ranking" data-testid="audit-records">
-        <thead>
-          <tr>
-            <th scope="col">{t('admColSeq')}</th>
-            <th scope="col">{t('admColTime')}</th>
-            <th scope="col">{t('admColActor')}</th>
-            <th scope="col">{t('admColAction')}</th>
-            <th scope="col">{t('admColSubject')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {records.map((r) => (
-            <tr key={r.seq} data-action={r.action}>
-              <td>{r.seq}</td>
-              <td>{time(r.at)}</td>
-              <td>{both(r.actorName)}</td>
-              <td>{both(r.actionName)}</td>
-              <td>
-                {both(r.subjectTypeName)} <span class="muted">{r.subjectId}</span>
-              </td>
+      <TableScroll label={t('audit')}>
+        <table class="ranking" data-testid="audit-records">
+          <thead>
+            <tr>
+              <th scope="col">{t('admColSeq')}</th>
+              <th scope="col">{t('admColTime')}</th>
+              <th scope="col">{t('admColActor')}</th>
+              <th scope="col">{t('admColAction')}</th>
+              <th scope="col">{t('admColSubject')}</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {records.map((r) => (
+              <tr key={r.seq} data-action={r.action}>
+                <td>{r.seq}</td>
+                <td>{time(r.at)}</td>
+                <td>{both(r.actorName)}</td>
+                <td>{both(r.actionName)}</td>
+                <td>
+                  {both(r.subjectTypeName)} <span class="muted">{r.subjectId}</span>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
       <p class="muted" data-testid="audit-count">
         {records.length === 0 ? t('admAuditNone') : `${fill('admAuditShown', { n: records.length })}${more ? '' : ` · ${t('admAuditEnd')}`}`}
       </p>

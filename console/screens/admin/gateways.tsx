@@ -7,7 +7,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../api.ts';
 import { fill, t } from '../../i18n.ts';
-import { ActionForm, ConfirmButton, CopyButton, EnterprisePicker, Field, SelectField, useAction } from './shared.tsx';
+import { ActionForm, ConfirmButton, CopyButton, EnterprisePicker, Field, SelectField, useAction, TableScroll } from './shared.tsx';
 import { kindOptions, useNames } from '../../vocab.ts';
 import { limitName } from '../../history-series.ts';
 
@@ -44,15 +44,26 @@ export function mosquittoLine(host: string, port: number, tls: boolean, c: Conne
 }
 
 /** The secret shown once, its copy button, and how to connect the gateway with it. */
-function SecretBox({ gatewayId, secret, connection, point }: { gatewayId: string; secret: string; connection?: Connection; point: { id: string; unit: string } }) {
+function SecretBox({
+  gatewayId,
+  secret,
+  connection,
+  point,
+}: {
+  gatewayId: string;
+  secret: string;
+  connection?: Connection;
+  point: { id: string; unit: string };
+}) {
   const host = location.hostname;
   const ports = connection?.mqtt;
-  const lines = connection && ports
-    ? [
-        ...(ports.tlsPort !== undefined ? [mosquittoLine(host, ports.tlsPort, true, connection, secret, point)] : []),
-        ...(ports.plainPort !== undefined ? [mosquittoLine(host, ports.plainPort, false, connection, secret, point)] : []),
-      ]
-    : [];
+  const lines =
+    connection && ports
+      ? [
+          ...(ports.tlsPort !== undefined ? [mosquittoLine(host, ports.tlsPort, true, connection, secret, point)] : []),
+          ...(ports.plainPort !== undefined ? [mosquittoLine(host, ports.plainPort, false, connection, secret, point)] : []),
+        ]
+      : [];
   return (
     <section class="secret-box" data-testid="secret-box" aria-labelledby="secret-title">
       <h3 id="secret-title">
@@ -140,7 +151,7 @@ export function Gateways() {
   useNames();
   const [ent, setEnt] = useState('');
   const [gateways, setGateways] = useState<Gateway[]>([]);
-  const [points, setPoints] = useState<{ id: string; unit: string }[]>([]);
+  const [points, setPoints] = useState<{ id: string; unit: string; gatewayId: string }[]>([]);
   const [shown, setShown] = useState<{ id: string; secret: string; connection?: Connection } | undefined>();
   const [gwId, setGwId] = useState({ id: '' });
   const [sensor, setSensor] = useState({ id: '', gatewayId: '', kind: 'combustible_gas', unit: '%LEL', periodS: '5', high: '', highHigh: '' });
@@ -149,8 +160,8 @@ export function Gateways() {
     id
       ? Promise.all([
           api<{ gateways: Gateway[] }>('GET', `/api/v1/gateways?enterpriseId=${encodeURIComponent(id)}`).then((r) => setGateways(r.gateways)),
-          api<{ sensors: { id: string; unit?: string | null }[] }>('GET', `/api/v1/enterprises/${encodeURIComponent(id)}/sensors`).then(
-            (r) => setPoints(r.sensors.filter((s) => s.unit).map((s) => ({ id: s.id, unit: s.unit! }))),
+          api<{ sensors: { id: string; unit?: string | null; gatewayId: string }[] }>('GET', `/api/v1/enterprises/${encodeURIComponent(id)}/sensors`).then(
+            (r) => setPoints(r.sensors.filter((s) => s.unit).map((s) => ({ id: s.id, unit: s.unit!, gatewayId: s.gatewayId }))),
             () => setPoints([]),
           ),
         ])
@@ -182,62 +193,77 @@ export function Gateways() {
             </button>
           </ActionForm>
           {view}
-          {shown && <SecretBox gatewayId={shown.id} secret={shown.secret} connection={shown.connection} point={points[0] ?? { id: 'GT-101', unit: '%LEL' }} />}
-          <table class="ranking">
-            <thead>
-              <tr>
-                <th scope="col">{t('admColId')}</th>
-                <th scope="col">{t('admColStatus')}</th>
-                <th scope="col">{t('admColActions')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {gateways.map((g) => (
-                <tr key={g.id} data-testid={`gateway-${g.id}`}>
-                  <td>{g.id}</td>
-                  <td>{g.disabled ? t('revoke') : t(g.status === 'online' ? 'online' : 'offline')}</td>
-                  <td>
-                    <button
-                      type="button"
-                      disabled={busy}
-                      data-testid={`rotate-${g.id}`}
-                      onClick={() => void run(async () => show(await api<{ id: string; secret: string; connection?: Connection }>('POST', `/api/v1/gateways/${g.id}/rotate-secret`)))}
-                    >
-                      {t('rotate')}
-                    </button>{' '}
-                    {g.disabled ? (
+          {shown && (
+            <SecretBox
+              gatewayId={shown.id}
+              secret={shown.secret}
+              connection={shown.connection}
+              point={points.find((p) => p.gatewayId === shown.id) ?? { id: 'GT-101', unit: '%LEL' }}
+            />
+          )}
+          <TableScroll label={t('gateways')}>
+            <table class="ranking">
+              <thead>
+                <tr>
+                  <th scope="col">{t('admColId')}</th>
+                  <th scope="col">{t('admColStatus')}</th>
+                  <th scope="col">{t('admColActions')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {gateways.map((g) => (
+                  <tr key={g.id} data-testid={`gateway-${g.id}`}>
+                    <td>{g.id}</td>
+                    <td>{g.disabled ? t('revoke') : t(g.status === 'online' ? 'online' : 'offline')}</td>
+                    <td>
                       <button
                         type="button"
                         disabled={busy}
+                        data-testid={`rotate-${g.id}`}
                         onClick={() =>
                           void run(async () => {
-                            await api('POST', `/api/v1/gateways/${g.id}/enable`);
-                            await load(ent);
+                            const r = await api<{ id: string; secret: string; connection?: Connection }>('POST', `/api/v1/gateways/${g.id}/rotate-secret`);
+                            await load(ent); // its points now, for the example line
+                            return show(r);
                           })
                         }
-                        data-testid={`toggle-${g.id}`}
                       >
-                        {t('restore')}
-                      </button>
-                    ) : (
-                      <ConfirmButton
-                        label={t('revoke')}
-                        question={fill('admConfirmDisableGateway', { id: g.id })}
-                        disabled={busy}
-                        testid={`toggle-${g.id}`}
-                        onConfirm={() =>
-                          void run(async () => {
-                            await api('POST', `/api/v1/gateways/${g.id}/disable`);
-                            await load(ent);
-                          })
-                        }
-                      />
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                        {t('rotate')}
+                      </button>{' '}
+                      {g.disabled ? (
+                        <button
+                          type="button"
+                          disabled={busy}
+                          onClick={() =>
+                            void run(async () => {
+                              await api('POST', `/api/v1/gateways/${g.id}/enable`);
+                              await load(ent);
+                            })
+                          }
+                          data-testid={`toggle-${g.id}`}
+                        >
+                          {t('restore')}
+                        </button>
+                      ) : (
+                        <ConfirmButton
+                          label={t('revoke')}
+                          question={fill('admConfirmDisableGateway', { id: g.id })}
+                          disabled={busy}
+                          testid={`toggle-${g.id}`}
+                          onConfirm={() =>
+                            void run(async () => {
+                              await api('POST', `/api/v1/gateways/${g.id}/disable`);
+                              await load(ent);
+                            })
+                          }
+                        />
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableScroll>
           <h3>{t('sensors')}</h3>
           <ActionForm
             run={run}

@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../api.ts';
 import { both, fill, t } from '../../i18n.ts';
 import type { Text } from '../../types.ts';
-import { ActionForm, ConfirmButton, EnterprisePicker, Field, SelectField, useAction } from './shared.tsx';
+import { ActionForm, ConfirmButton, EnterprisePicker, Field, SelectField, useAction, TableScroll } from './shared.tsx';
 
 interface Override {
   enterpriseId: string;
@@ -64,44 +64,46 @@ export function Overrides() {
             </button>
           </ActionForm>
           {view}
-          <table class="ranking" data-testid="overrides">
-            <thead>
-              <tr>
-                <th scope="col">{t('rule')}</th>
-                <th scope="col">{t('subject')}</th>
-                <th scope="col">{t('admColParams')}</th>
-                <th scope="col">{t('admColActions')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.overrides.map((o) => (
-                <tr key={`${o.ruleId}|${o.sensorId ?? ''}`} data-rule={o.ruleId}>
-                  <td>{ruleName(o.ruleId)}</td>
-                  <td>{o.sensorId ?? t('admAllPoints')}</td>
-                  <td>
-                    <code>{JSON.stringify(o.params)}</code>
-                  </td>
-                  <td>
-                    <ConfirmButton
-                      label={t('revoke')}
-                      question={fill('admConfirmDeleteOverride', { rule: ruleName(o.ruleId), point: o.sensorId ?? t('admAllPoints') })}
-                      disabled={busy}
-                      testid={`delete-override-${o.ruleId}`}
-                      onConfirm={() =>
-                        void run(async () => {
-                          await api(
-                            'DELETE',
-                            `/api/v1/rule-overrides?enterpriseId=${encodeURIComponent(ent)}&ruleId=${encodeURIComponent(o.ruleId)}${o.sensorId ? `&sensorId=${encodeURIComponent(o.sensorId)}` : ''}`,
-                          );
-                          await load(ent);
-                        })
-                      }
-                    />
-                  </td>
+          <TableScroll label={t('ruleOverrides')}>
+            <table class="ranking" data-testid="overrides">
+              <thead>
+                <tr>
+                  <th scope="col">{t('rule')}</th>
+                  <th scope="col">{t('subject')}</th>
+                  <th scope="col">{t('admColParams')}</th>
+                  <th scope="col">{t('admColActions')}</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {list.overrides.map((o) => (
+                  <tr key={`${o.ruleId}|${o.sensorId ?? ''}`} data-rule={o.ruleId}>
+                    <td>{ruleName(o.ruleId)}</td>
+                    <td>{o.sensorId ?? t('admAllPoints')}</td>
+                    <td>
+                      <code>{JSON.stringify(o.params)}</code>
+                    </td>
+                    <td>
+                      <ConfirmButton
+                        label={t('revoke')}
+                        question={fill('admConfirmDeleteOverride', { rule: ruleName(o.ruleId), point: o.sensorId ?? t('admAllPoints') })}
+                        disabled={busy}
+                        testid={`delete-override-${o.ruleId}`}
+                        onConfirm={() =>
+                          void run(async () => {
+                            await api(
+                              'DELETE',
+                              `/api/v1/rule-overrides?enterpriseId=${encodeURIComponent(ent)}&ruleId=${encodeURIComponent(o.ruleId)}${o.sensorId ? `&sensorId=${encodeURIComponent(o.sensorId)}` : ''}`,
+                            );
+                            await load(ent);
+                          })
+                        }
+                      />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableScroll>
         </>
       )}
     </>

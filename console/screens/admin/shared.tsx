@@ -223,8 +223,21 @@ export function CopyButton({ text, selectId, label, testid }: { text: string; se
 export function useAuthorities(): { id: string; name: string; level: string; parentId: string | null }[] {
   const [rows, setRows] = useState<{ id: string; name: string; level: string; parentId: string | null }[]>([]);
   useEffect(
-    () => void api<{ authorities: typeof rows }>('GET', '/api/v1/authorities').then((r) => setRows(r.authorities), () => undefined),
+    () =>
+      void api<{ authorities: typeof rows }>('GET', '/api/v1/authorities').then(
+        (r) => setRows(r.authorities),
+        () => undefined,
+      ),
     [],
   );
   return rows;
+}
+
+/** A wide table that scrolls sideways on a phone, reachable by keyboard (axe: scrollable-region-focusable). */
+export function TableScroll({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    <div class="table-scroll" tabIndex={0} role="region" aria-label={label}>
+      {children}
+    </div>
+  );
 }

@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../api.ts';
 import { fill, paren, t } from '../../i18n.ts';
-import { ActionForm, ConfirmButton, Field, useAction, useAuthorities } from './shared.tsx';
+import { ActionForm, ConfirmButton, Field, useAction, useAuthorities, TableScroll } from './shared.tsx';
 
 /** The enterprise's own people (issue #18): 安全管理负责人, 包保责任人. */
 const ENTERPRISE_ROLES = ['safety_manager', 'responsible_person'];
@@ -108,56 +108,58 @@ export function Users() {
         </button>
       </ActionForm>
       {view}
-      <table class="ranking">
-        <thead>
-          <tr>
-            <th scope="col">{t('username')}</th>
-            <th scope="col">{t('name')}</th>
-            <th scope="col">{t('admColRole')}</th>
-            <th scope="col">{t('admColBelongs')}</th>
-            <th scope="col">{t('admColStatus')}</th>
-            <th scope="col">{t('admColActions')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {list.map((o) => (
-            <tr key={o.id} class={o.disabled ? 'muted' : ''}>
-              <td>{o.id}</td>
-              <td>{o.name}</td>
-              <td>{t(o.role as 'duty_officer')}</td>
-              <td>{o.enterpriseId ? `${o.enterpriseId} · ${o.phone ?? ''}` : authorityName(o.authorityId)}</td>
-              <td>{o.disabled ? t('admUserDisabled') : t('admUserActive')}</td>
-              <td>
-                {!o.disabled && (
-                  <ConfirmButton
-                    label={t('revoke')}
-                    question={fill('admConfirmDisableUser', { id: o.id, name: o.name })}
+      <TableScroll label={t('officers')}>
+        <table class="ranking">
+          <thead>
+            <tr>
+              <th scope="col">{t('username')}</th>
+              <th scope="col">{t('name')}</th>
+              <th scope="col">{t('admColRole')}</th>
+              <th scope="col">{t('admColBelongs')}</th>
+              <th scope="col">{t('admColStatus')}</th>
+              <th scope="col">{t('admColActions')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.map((o) => (
+              <tr key={o.id} class={o.disabled ? 'muted' : ''}>
+                <td>{o.id}</td>
+                <td>{o.name}</td>
+                <td>{t(o.role as 'duty_officer')}</td>
+                <td>{o.enterpriseId ? `${o.enterpriseId} · ${o.phone ?? ''}` : authorityName(o.authorityId)}</td>
+                <td>{o.disabled ? t('admUserDisabled') : t('admUserActive')}</td>
+                <td>
+                  {!o.disabled && (
+                    <ConfirmButton
+                      label={t('revoke')}
+                      question={fill('admConfirmDisableUser', { id: o.id, name: o.name })}
+                      disabled={busy}
+                      testid={`disable-${o.id}`}
+                      onConfirm={() =>
+                        void run(async () => {
+                          await api('POST', `/api/v1/officers/${encodeURIComponent(o.id)}/disable`);
+                          await load();
+                        })
+                      }
+                    />
+                  )}{' '}
+                  <button
                     disabled={busy}
-                    testid={`disable-${o.id}`}
-                    onConfirm={() =>
+                    data-testid={`unlock-${o.id}`}
+                    onClick={() =>
                       void run(async () => {
-                        await api('POST', `/api/v1/officers/${encodeURIComponent(o.id)}/disable`);
-                        await load();
+                        await api('POST', `/api/v1/officers/${encodeURIComponent(o.id)}/unlock`);
                       })
                     }
-                  />
-                )}{' '}
-                <button
-                  disabled={busy}
-                  data-testid={`unlock-${o.id}`}
-                  onClick={() =>
-                    void run(async () => {
-                      await api('POST', `/api/v1/officers/${encodeURIComponent(o.id)}/unlock`);
-                    })
-                  }
-                >
-                  {t('unlock')}
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+                  >
+                    {t('unlock')}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
     </>
   );
 }
