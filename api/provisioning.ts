@@ -108,7 +108,11 @@ export function provisioningApi(config: { auth: Authenticator }, deps: Provision
       mqtt: deps.mqttListeners?.() ?? null,
       clientId: gatewayId,
       username: gatewayId,
-      publishes: { readings: topics.readings(enterpriseId, gatewayId), signals: topics.signals(enterpriseId, gatewayId), status: topics.status(enterpriseId, gatewayId) },
+      publishes: {
+        readings: topics.readings(enterpriseId, gatewayId),
+        signals: topics.signals(enterpriseId, gatewayId),
+        status: topics.status(enterpriseId, gatewayId),
+      },
       subscribes: topics.commands(enterpriseId, gatewayId),
     });
     admin.post('/api/v1/gateways', { schema: { body: gatewayInput } }, async (req, reply) => {

@@ -195,13 +195,14 @@ export function CopyButton({ text, selectId, label, testid }: { text: string; se
         type="button"
         data-testid={testid}
         onClick={() => {
-          const copied = navigator.clipboard?.writeText(text);
-          if (!copied) {
+          // no clipboard (a page not served over HTTPS or localhost): select it for Ctrl+C
+          const clipboard = navigator.clipboard as Clipboard | undefined;
+          if (clipboard === undefined) {
             selectIt();
             setSaid(t('admCopyManual'));
             return;
           }
-          copied.then(
+          clipboard.writeText(text).then(
             () => setSaid(t('admCopied')),
             () => {
               selectIt();

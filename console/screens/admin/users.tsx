@@ -52,7 +52,7 @@ export function Users() {
         }}
       >
         <Field label={t('username')} name="id" value={form} set={setForm} />
-        <Field label={t('name')} name="name" value={form} set={setForm} />
+        <Field label={t('admPersonName')} name="name" value={form} set={setForm} />
         <label>
           {t('role')}
           <select name="role" value={form.role} onChange={(e) => setForm({ ...form, role: (e.target as HTMLSelectElement).value })}>
@@ -113,7 +113,7 @@ export function Users() {
           <thead>
             <tr>
               <th scope="col">{t('username')}</th>
-              <th scope="col">{t('name')}</th>
+              <th scope="col">{t('admPersonName')}</th>
               <th scope="col">{t('admColRole')}</th>
               <th scope="col">{t('admColBelongs')}</th>
               <th scope="col">{t('admColStatus')}</th>
