@@ -4,7 +4,7 @@ import { api } from '../../api.ts';
 import { sectorOptions, standardizationGrade, useNames } from '../../vocab.ts';
 import { t } from '../../i18n.ts';
 import type { LedgerEntry } from '../../../ledger/enterprise-facts.ts';
-import { ActionForm, Field, SelectField, useAction, useAuthorities } from './shared.tsx';
+import { ActionForm, EnterprisePicker, Field, SelectField, useAction, useAuthorities } from './shared.tsx';
 
 const IDENTITY = ['creditCode', 'address', 'longitude', 'latitude', 'safetyManagerName', 'safetyManagerPhone'] as const;
 type IdentityForm = Record<'id' | (typeof IDENTITY)[number], string>;
@@ -107,7 +107,7 @@ export function Enterprises() {
           });
         }}
       >
-        <Field label={t('enterprise')} name="id" value={ledger} set={setLedger} />
+        <EnterprisePicker value={ledger.id} onChange={(id) => setLedger({ ...ledger, id })} />
         <label>
           {t('grade')}
           <select value={ledger.grade} onChange={(e) => setLedger({ ...ledger, grade: (e.target as HTMLSelectElement).value })}>

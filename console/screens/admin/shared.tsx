@@ -6,7 +6,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../api.ts';
-import { t } from '../../i18n.ts';
+import { paren, t } from '../../i18n.ts';
 import type { BoardRow } from '../../../inspections/board.ts';
 
 /** Runs an action, showing its error or a success note. */
@@ -122,7 +122,8 @@ export function EnterprisePicker({ value, onChange }: { value: string; onChange:
         <option value="">—</option>
         {rows.map((r) => (
           <option key={r.id} value={r.id}>
-            {r.name} ({r.id})
+            {r.name}
+            {paren(r.id)}
           </option>
         ))}
       </select>

@@ -103,6 +103,18 @@ describe.each([
       { sector: 'fireworks', authority_id: 'city' },
     ]);
 
+    // the ledger's grade: the enterprise chosen by name
+    const gradeForm = page.locator('form.grid-form', { has: page.locator('[data-testid=pick-enterprise]') });
+    await gradeForm.locator('[data-testid=pick-enterprise] option[value=E1]').waitFor({ state: 'attached' });
+    expect(await gradeForm.locator('[data-testid=pick-enterprise] option[value=E1]').textContent()).toBe(lang === 'zh' ? '甲化工（E1）' : '甲化工 (E1)');
+    await gradeForm.locator('[data-testid=pick-enterprise]').selectOption('E1');
+    const grade = tag.endsWith('d') ? '2' : '3';
+    await gradeForm.locator('select').nth(1).selectOption(grade);
+    await gradeForm.locator('button[type=submit]').click();
+    await expect
+      .poll(async () => (await platform.db.query<{ g: string }>("SELECT standardization_grade AS g FROM enterprises WHERE id = 'E1'")).rows[0]?.g)
+      .toBe(grade);
+
     await page.click('[data-testid=tab-users]');
     const role = page.locator('select[name=role]');
     expect(await role.locator('option').allTextContents()).toContain(lang === 'zh' ? '值班员' : 'Duty officer');
