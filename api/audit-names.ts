@@ -97,7 +97,7 @@ export const AUDIT_SUBJECT_NAMES: Readonly<Record<string, Text>> = {
 };
 
 /** An audit actor's name: an officer's, the platform's own workers as 系统, anything else as it is. */
-const SYSTEM_ACTORS: Readonly<Record<string, Text>> = {
+export const SYSTEM_ACTORS: Readonly<Record<string, Text>> = {
   system: { zh: '系统', en: 'system' },
   'system:tasks': { zh: '系统（检查任务）', en: 'system (tasks)' },
   'system:rules': { zh: '系统（规则）', en: 'system (rules)' },

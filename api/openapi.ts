@@ -74,6 +74,7 @@ export const ROUTES: Record<string, RouteDoc> = {
   'POST /api/v1/officers/:id/unlock': r('解除登录锁定', "Clear an officer's sign-in locks, from every address", 'provisioning', 'admin'),
   'POST /api/v1/officers/:id/disable': r('停用人员', 'Disable an officer (tokens and sessions end)', 'provisioning', 'admin'),
 
+  'GET /api/v1/authorities': r('执法主体列表', 'List the authorities (id, name, level, parent)', 'provisioning', 'admin'),
   'POST /api/v1/authorities': r('新建执法主体', 'Create an authority', 'provisioning', 'admin'),
   'POST /api/v1/enterprises': r('新建企业', 'Create an enterprise', 'provisioning', 'admin'),
   'PATCH /api/v1/enterprises/:id': r(

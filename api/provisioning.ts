@@ -8,7 +8,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { idSchema } from '../core/contract.ts';
+import { idSchema, topics } from '../core/contract.ts';
 import type { Db } from '../core/db/db.ts';
 import { listDeadLetters } from '../ingest/dead-letters.ts';
 import { officerListQuery, type Officers } from '../ledger/officers.ts';
@@ -29,8 +29,18 @@ import type { Authenticator } from './auth.ts';
 import { sensorCoverage, warningsOf, type CoverageDeps } from './coverage.ts';
 import { parse } from './parse.ts';
 
+/** Where a gateway connects (the broker's listeners as the platform runs them): for the provisioning answer's instructions. */
+export interface MqttListeners {
+  /** The plain MQTT port (undefined when `mqtt.plain` is off). */
+  plainPort?: number;
+  /** The MQTT over TLS port (undefined without `mqtt.tls`). */
+  tlsPort?: number;
+}
+
 export interface ProvisioningRouteDeps {
   provisioning: Provisioning;
+  /** The broker's listeners now (undefined: not known to this process, the console then says so). */
+  mqttListeners?: () => MqttListeners | undefined;
   officers: Officers;
   db: Db;
   coverage: CoverageDeps;
@@ -56,6 +66,14 @@ export function provisioningApi(config: { auth: Authenticator }, deps: Provision
     admin.post('/api/v1/authorities', { schema: { body: authorityInput } }, async (req, reply) =>
       reply.status(201).send(await p.createAuthority(req.body, actor(req))),
     );
+    // every authority (执法主体), for the admin's selects: id, name, level, parent
+    admin.get('/api/v1/authorities', async () => ({
+      authorities: (
+        await deps.db.query<{ id: string; name: string; level: string; parent_id: string | null }>(
+          'SELECT id, name, level, parent_id FROM authorities ORDER BY id',
+        )
+      ).rows.map((r) => ({ id: r.id, name: r.name, level: r.level, parentId: r.parent_id })),
+    }));
     admin.post('/api/v1/enterprises', { schema: { body: enterpriseInput } }, async (req, reply) =>
       reply.status(201).send(await p.createEnterprise(req.body, actor(req))),
     );
@@ -85,14 +103,31 @@ export function provisioningApi(config: { auth: Authenticator }, deps: Provision
       req.log.info({ enterpriseId: id, code, actor: actor(req) }, 'major hazard source deleted');
       return reply.status(204).send();
     });
+    // how the gateway connects, with its secret: the broker's ports, its client id and username, its topics (core/contract.ts)
+    const connection = (enterpriseId: string, gatewayId: string) => ({
+      mqtt: deps.mqttListeners?.() ?? null,
+      clientId: gatewayId,
+      username: gatewayId,
+      publishes: {
+        readings: topics.readings(enterpriseId, gatewayId),
+        signals: topics.signals(enterpriseId, gatewayId),
+        status: topics.status(enterpriseId, gatewayId),
+      },
+      subscribes: topics.commands(enterpriseId, gatewayId),
+    });
     admin.post('/api/v1/gateways', { schema: { body: gatewayInput } }, async (req, reply) => {
       const created = await p.createGateway(req.body, actor(req));
       req.log.info({ gatewayId: created.id, enterpriseId: created.enterpriseId, actor: actor(req) }, 'gateway provisioned');
-      return reply.status(201).header('cache-control', 'no-store').send(created);
+      return reply
+        .status(201)
+        .header('cache-control', 'no-store')
+        .send({ ...created, connection: connection(created.enterpriseId, created.id) });
     });
     admin.post('/api/v1/gateways/:id/rotate-secret', { schema: { params: gatewayPath } }, async (req, reply) => {
       const { id } = parse(gatewayPath, req.params, 'path');
-      return reply.header('cache-control', 'no-store').send(await p.rotateGatewaySecret(id, actor(req)));
+      const rotated = await p.rotateGatewaySecret(id, actor(req));
+      const gw = (await deps.db.query<{ enterprise_id: string }>('SELECT enterprise_id FROM gateways WHERE id = $1', [id])).rows[0];
+      return reply.header('cache-control', 'no-store').send({ ...rotated, ...(gw ? { connection: connection(gw.enterprise_id, id) } : {}) });
     });
     // revoke (the broker refuses it from the next connection on; its sessions are dropped) and restore
     for (const [path, disabled] of [

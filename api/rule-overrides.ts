@@ -119,7 +119,9 @@ export function ruleOverrideApi(config: { auth: Authenticator }, deps: RuleOverr
       await auth.requireAdmin(req);
       const q = parse(listQuery, req.query, 'query');
       const overrides = await store.list(q.enterpriseId);
-      return { overrides, loose: findLooseOverrides(await deps.ruleOverrides.catalogue(), overrides.map(overrideOf)) };
+      const catalogue = await deps.ruleOverrides.catalogue();
+      // and the catalogue's rules by name, for the admin's rule select
+      return { overrides, loose: findLooseOverrides(catalogue, overrides.map(overrideOf)), rules: catalogue.rules.map((r) => ({ id: r.id, name: r.name })) };
     });
 
     app.delete('/api/v1/rule-overrides', { schema: { querystring: deleteQuery } }, async (req, reply) => {

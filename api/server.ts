@@ -54,6 +54,8 @@ export interface ApiDeps {
   db: Db;
   influx: InfluxClient;
   provisioning: Provisioning;
+  /** The broker's listeners (the provisioning answer's connection instructions); absent: not known to the API. */
+  mqttListeners?: () => { plainPort?: number; tlsPort?: number } | undefined;
   /** The officer ledger and its sessions, the platform's one instance. Default: one of its own, with `config.sessions`. */
   officers?: Officers | undefined;
   /** The enterprises' supervision facts (一企一档), the platform's one instance. Default: one of its own. */
@@ -195,7 +197,9 @@ export function buildApi(
 
   // a plugin of their own, loaded after @fastify/swagger (above), so that these routes are described too
   app.register(rootRoutes(deps));
-  app.register(provisioningApi({ auth }, { provisioning: deps.provisioning, officers, db: deps.db, coverage: coverageDeps }));
+  app.register(
+    provisioningApi({ auth }, { provisioning: deps.provisioning, mqttListeners: deps.mqttListeners, officers, db: deps.db, coverage: coverageDeps }),
+  );
   app.register(consoleRoutes(deps.logger));
   app.register(historyApi({ auth, rawRetentionMs: config.rawRetentionMs }, deps));
   app.register(async (scope: FastifyInstance) => {

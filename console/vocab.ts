@@ -4,7 +4,7 @@
  * code (issue #20 §1). Until the names arrive a code shows as itself, and the screens that use them re-render then.
  */
 import { api } from './api.ts';
-import { both, lang, type Lang } from './i18n.ts';
+import { both, lang, sectorName, type Lang } from './i18n.ts';
 import { signal, useValue } from './state.ts';
 import type { Text } from './types.ts';
 
@@ -17,11 +17,14 @@ interface Names {
   signalKinds: Term[];
   roles: { kind: string; roles: Term[] }[];
   origins: Term[];
+  sectors: Term[];
 }
 
 const names = signal<Map<string, Text> | undefined>(undefined);
 /** The point kinds, sensors' then signals', in the vocabulary's order (the kind selects offer them). */
 let kinds: Term[] = [];
+/** The sectors (行业), in the vocabulary's order (the sector selects offer them). */
+let sectors: Term[] = [];
 let asked = false;
 
 /** The names, asked for once; the component re-renders when they arrive (and when the language changes). */
@@ -31,6 +34,7 @@ export function useNames(): void {
     api<Names>('GET', '/api/v1/vocabulary').then(
       (v) => {
         kinds = [...v.sensorKinds, ...v.signalKinds];
+        sectors = v.sectors ?? [];
         names.set(
           new Map<string, Text>([
             ...[...v.sensorKinds, ...v.signalKinds].map((k) => [`kind:${k.id}`, k] as const),
@@ -55,6 +59,9 @@ const named = (key: string, id: string): string => {
 
 /** Every point kind as a select offers it: its id and its name in the current language. */
 export const kindOptions = (): { value: string; label: string }[] => kinds.map((k) => ({ value: k.id, label: both(k) }));
+
+/** Every sector as a select offers it: its id and its name in the current language. */
+export const sectorOptions = (): { value: string; label: string }[] => sectors.map((k) => ({ value: k.id, label: sectorName(k.id) }));
 
 /** A point kind's name (可燃气体, 阀门 …). */
 export const kindName = (id: string): string => named('kind', id);

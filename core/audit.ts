@@ -85,13 +85,34 @@ export class AuditTrail {
   constructor(private readonly db: Queryable) {}
 
   /** Records about one subject (or all), oldest first. */
-  async list(filter: { subjectType?: string; subjectId?: string; limit?: number } = {}): Promise<AuditRecord[]> {
+  /**
+   * The records matching every filter given: subject, action, actor, time range (`from`/`to`, epoch ms, inclusive),
+   * `before` a sequence number (paging newest first); oldest first unless `order` is `desc`; at most `limit` (default 1000).
+   */
+  async list(
+    filter: {
+      subjectType?: string;
+      subjectId?: string;
+      action?: string;
+      actor?: string;
+      from?: number;
+      to?: number;
+      before?: number;
+      order?: 'asc' | 'desc';
+      limit?: number;
+    } = {},
+  ): Promise<AuditRecord[]> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (filter.subjectType !== undefined) where.push(`subject_type = $${params.push(filter.subjectType)}`);
     if (filter.subjectId !== undefined) where.push(`subject_id = $${params.push(filter.subjectId)}`);
+    if (filter.action !== undefined) where.push(`action = $${params.push(filter.action)}`);
+    if (filter.actor !== undefined) where.push(`actor = $${params.push(filter.actor)}`);
+    if (filter.from !== undefined) where.push(`at >= $${params.push(new Date(filter.from))}`);
+    if (filter.to !== undefined) where.push(`at <= $${params.push(new Date(filter.to))}`);
+    if (filter.before !== undefined) where.push(`seq < $${params.push(filter.before)}`);
     const { rows } = await this.db.query<Row>(
-      `SELECT * FROM audit_log ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT $${params.push(filter.limit ?? 1000)}`,
+      `SELECT * FROM audit_log ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${filter.order === 'desc' ? 'DESC' : ''} LIMIT $${params.push(filter.limit ?? 1000)}`,
       params,
     );
     return rows.map(fromRow);

@@ -75,6 +75,11 @@ export function buildApiPart(ctx: PlatformContext, gateway: GatewayPart | undefi
       db,
       influx: ctx.influx,
       provisioning: ctx.provisioning,
+      // the broker's listeners: as it runs them in this process (ports picked at start), else as configured
+      mqttListeners: () => ({
+        plainPort: config.mqtt.plain === false ? undefined : (gateway?.broker.port ?? config.mqtt.port),
+        tlsPort: gateway ? gateway.broker.tlsPort : config.mqtt.tls?.port,
+      }),
       officers: new Officers(db, clock),
       enterpriseFacts: new EnterpriseFacts(db),
       metrics,

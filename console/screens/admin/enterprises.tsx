@@ -1,10 +1,10 @@
 /** Admin · enterprises: create one, set its identity on record (credit code, address, coordinates, safety manager) and its ledger facts (grade, key enterprise). */
 import { useState } from 'preact/hooks';
 import { api } from '../../api.ts';
-import { standardizationGrade } from '../../vocab.ts';
+import { sectorOptions, standardizationGrade, useNames } from '../../vocab.ts';
 import { t } from '../../i18n.ts';
 import type { LedgerEntry } from '../../../ledger/enterprise-facts.ts';
-import { ActionForm, Field, useAction } from './shared.tsx';
+import { ActionForm, EnterprisePicker, Field, SelectField, useAction, useAuthorities } from './shared.tsx';
 
 const IDENTITY = ['creditCode', 'address', 'longitude', 'latitude', 'safetyManagerName', 'safetyManagerPhone'] as const;
 type IdentityForm = Record<'id' | (typeof IDENTITY)[number], string>;
@@ -24,6 +24,8 @@ const formOf = (e: Pick<LedgerEntry, 'id' | (typeof IDENTITY)[number]>): Identit
   ({ id: e.id, ...Object.fromEntries(IDENTITY.map((k) => [k, e[k] === null ? '' : String(e[k])])) }) as IdentityForm;
 
 export function Enterprises() {
+  useNames();
+  const authorities = useAuthorities();
   const [form, setForm] = useState({ id: '', name: '', sector: 'hazardous_chemicals', authorityId: '', creditCode: '' });
   const [ledger, setLedger] = useState({ id: '', grade: 'ungraded', keyEnterprise: 'false' });
   const [identity, setIdentity] = useState<IdentityForm>(EMPTY_IDENTITY);
@@ -48,8 +50,14 @@ export function Enterprises() {
       >
         <Field label={t('enterprise')} name="id" value={form} set={setForm} />
         <Field label={t('name')} name="name" value={form} set={setForm} />
-        <Field label={t('sector')} name="sector" value={form} set={setForm} />
-        <Field label={t('authority')} name="authorityId" value={form} set={setForm} />
+        <SelectField label={t('sector')} name="sector" value={form} set={setForm} options={sectorOptions()} />
+        <SelectField
+          label={t('authority')}
+          name="authorityId"
+          value={form}
+          set={setForm}
+          options={[{ value: '', label: t('admNone') }, ...authorities.map((a) => ({ value: a.id, label: a.name }))]}
+        />
         <Field label={t('creditCode')} name="creditCode" value={form} set={setForm} />
         <button type="submit" class="primary" disabled={busy} data-testid="create-enterprise">
           {t('create')}
@@ -99,7 +107,7 @@ export function Enterprises() {
           });
         }}
       >
-        <Field label={t('enterprise')} name="id" value={ledger} set={setLedger} />
+        <EnterprisePicker value={ledger.id} onChange={(id) => setLedger({ ...ledger, id })} />
         <label>
           {t('grade')}
           <select value={ledger.grade} onChange={(e) => setLedger({ ...ledger, grade: (e.target as HTMLSelectElement).value })}>

@@ -137,7 +137,7 @@ function EnterpriseRegistry({ enterpriseId }: { enterpriseId: string }) {
       </div>
       <p class="muted">{t('marksHelp')}</p>
       {view}
-      <div class="table-scroll">
+      <div class="table-scroll" tabIndex={0} role="region" aria-label={t('registry')}>
         <table class="ranking registry" data-testid="points">
           <thead>
             <tr>

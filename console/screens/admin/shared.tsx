@@ -6,7 +6,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../api.ts';
-import { t } from '../../i18n.ts';
+import { paren, t } from '../../i18n.ts';
 import type { BoardRow } from '../../../inspections/board.ts';
 
 /** Runs an action, showing its error or a success note. */
@@ -122,10 +122,124 @@ export function EnterprisePicker({ value, onChange }: { value: string; onChange:
         <option value="">—</option>
         {rows.map((r) => (
           <option key={r.id} value={r.id}>
-            {r.name} ({r.id})
+            {r.name}
+            {paren(r.id)}
           </option>
         ))}
       </select>
     </label>
+  );
+}
+
+/**
+ * A button whose action is asked for first, in the page (not `window.confirm`): the question says what will happen,
+ * and the action runs only on 确认执行; 取消 takes the question away.
+ */
+export function ConfirmButton({
+  label,
+  question,
+  onConfirm,
+  disabled,
+  testid,
+}: {
+  label: string;
+  question: string;
+  onConfirm: () => void;
+  disabled?: boolean;
+  testid?: string;
+}) {
+  const [asking, setAsking] = useState(false);
+  if (!asking)
+    return (
+      <button type="button" disabled={disabled} onClick={() => setAsking(true)} data-testid={testid}>
+        {label}
+      </button>
+    );
+  return (
+    <span class="confirm-step" role="group" aria-label={t('admConfirmQuestion')} data-testid={testid && `${testid}-confirm`}>
+      <span role="alert">{question}</span>{' '}
+      <button
+        type="button"
+        class="danger"
+        disabled={disabled}
+        onClick={() => {
+          setAsking(false);
+          onConfirm();
+        }}
+        data-testid="confirm-yes"
+      >
+        {t('admConfirmDo')}
+      </button>{' '}
+      <button type="button" onClick={() => setAsking(false)} data-testid="confirm-no">
+        {t('cancel')}
+      </button>
+    </span>
+  );
+}
+
+/** Copies `text` (navigator.clipboard; where that is refused, selects the element `selectId` for Ctrl+C) and says so. */
+export function CopyButton({ text, selectId, label, testid }: { text: string; selectId: string; label: string; testid?: string }) {
+  const [said, setSaid] = useState<string | undefined>();
+  useEffect(() => setSaid(undefined), [text]);
+  const selectIt = () => {
+    const el = document.getElementById(selectId);
+    const sel = window.getSelection();
+    if (!el || !sel) return;
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    sel.removeAllRanges();
+    sel.addRange(range);
+  };
+  return (
+    <>
+      <button
+        type="button"
+        data-testid={testid}
+        onClick={() => {
+          // no clipboard (a page not served over HTTPS or localhost): select it for Ctrl+C
+          const clipboard = navigator.clipboard as Clipboard | undefined;
+          if (clipboard === undefined) {
+            selectIt();
+            setSaid(t('admCopyManual'));
+            return;
+          }
+          clipboard.writeText(text).then(
+            () => setSaid(t('admCopied')),
+            () => {
+              selectIt();
+              setSaid(t('admCopyManual'));
+            },
+          );
+        }}
+      >
+        {label}
+      </button>{' '}
+      <span role="status" class="muted" data-testid={testid && `${testid}-said`}>
+        {said}
+      </span>
+    </>
+  );
+}
+
+/** Every authority by name, for the selects (`GET /api/v1/authorities`). */
+export function useAuthorities(): { id: string; name: string; level: string; parentId: string | null }[] {
+  const [rows, setRows] = useState<{ id: string; name: string; level: string; parentId: string | null }[]>([]);
+  useEffect(
+    () =>
+      void api<{ authorities: typeof rows }>('GET', '/api/v1/authorities').then(
+        (r) => setRows(r.authorities),
+        () => undefined,
+      ),
+    [],
+  );
+  return rows;
+}
+
+/** A wide table that scrolls sideways on a phone, reachable by keyboard (axe: scrollable-region-focusable). */
+export function TableScroll({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    <div class="table-scroll" tabIndex={0} role="region" aria-label={label}>
+      {children}
+    </div>
   );
 }

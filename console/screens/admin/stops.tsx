@@ -193,7 +193,7 @@ function EnterpriseStops({ enterpriseId }: { enterpriseId: string }) {
         </p>
       )}
       {view}
-      <div class="table-scroll">
+      <div class="table-scroll" tabIndex={0} role="region" aria-label={t('plannedStops')}>
         <table class="ranking stops" data-testid="stop-list">
           <thead>
             <tr>

@@ -1,8 +1,8 @@
-/** Admin · users: officers with their roles and passwords; create, disable, unlock. */
+/** Admin · users: officers with their roles and passwords; create (the authority chosen by name), disable (after a confirm step), unlock. */
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../api.ts';
-import { paren, t } from '../../i18n.ts';
-import { ActionForm, Field, useAction } from './shared.tsx';
+import { fill, paren, t } from '../../i18n.ts';
+import { ActionForm, ConfirmButton, Field, useAction, useAuthorities, TableScroll } from './shared.tsx';
 
 /** The enterprise's own people (issue #18): 安全管理负责人, 包保责任人. */
 const ENTERPRISE_ROLES = ['safety_manager', 'responsible_person'];
@@ -22,6 +22,8 @@ export function Users() {
   const [list, setList] = useState<Officer[]>([]);
   const [form, setForm] = useState({ id: '', name: '', authorityId: '', role: 'duty_officer', password: '', enterpriseId: '', phone: '' });
   const [enterprises, setEnterprises] = useState<{ id: string; name: string }[]>([]);
+  const authorities = useAuthorities();
+  const authorityName = (id: string) => authorities.find((a) => a.id === id)?.name ?? id;
   const { run, busy, view } = useAction();
   const load = () => api<{ officers: Officer[] }>('GET', '/api/v1/officers').then((r) => setList(r.officers));
   useEffect(() => void load(), []);
@@ -50,7 +52,7 @@ export function Users() {
         }}
       >
         <Field label={t('username')} name="id" value={form} set={setForm} />
-        <Field label={t('name')} name="name" value={form} set={setForm} />
+        <Field label={t('admPersonName')} name="name" value={form} set={setForm} />
         <label>
           {t('role')}
           <select name="role" value={form.role} onChange={(e) => setForm({ ...form, role: (e.target as HTMLSelectElement).value })}>
@@ -83,7 +85,22 @@ export function Users() {
             <Field label={t('phone')} name="phone" value={form} set={setForm} />
           </>
         ) : (
-          <Field label={t('authority')} name="authorityId" value={form} set={setForm} />
+          <label>
+            {t('authority')}
+            <select
+              name="authorityId"
+              required
+              value={form.authorityId}
+              onChange={(e) => setForm({ ...form, authorityId: (e.target as HTMLSelectElement).value })}
+            >
+              <option value="">{t('admChoose')}</option>
+              {authorities.map((a) => (
+                <option key={a.id} value={a.id}>
+                  {a.name}
+                </option>
+              ))}
+            </select>
+          </label>
         )}
         <Field label={t('password')} name="password" type="password" value={form} set={setForm} />
         <button type="submit" class="primary" disabled={busy} data-testid="create-officer">
@@ -91,44 +108,58 @@ export function Users() {
         </button>
       </ActionForm>
       {view}
-      <table class="ranking">
-        <tbody>
-          {list.map((o) => (
-            <tr key={o.id} class={o.disabled ? 'muted' : ''}>
-              <td>{o.id}</td>
-              <td>{o.name}</td>
-              <td>{t(o.role as 'duty_officer')}</td>
-              <td>{o.enterpriseId ? `${o.enterpriseId} · ${o.phone ?? ''}` : o.authorityId}</td>
-              <td>
-                {!o.disabled && (
+      <TableScroll label={t('officers')}>
+        <table class="ranking">
+          <thead>
+            <tr>
+              <th scope="col">{t('username')}</th>
+              <th scope="col">{t('admPersonName')}</th>
+              <th scope="col">{t('admColRole')}</th>
+              <th scope="col">{t('admColBelongs')}</th>
+              <th scope="col">{t('admColStatus')}</th>
+              <th scope="col">{t('admColActions')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.map((o) => (
+              <tr key={o.id} class={o.disabled ? 'muted' : ''}>
+                <td>{o.id}</td>
+                <td>{o.name}</td>
+                <td>{t(o.role as 'duty_officer')}</td>
+                <td>{o.enterpriseId ? `${o.enterpriseId} · ${o.phone ?? ''}` : authorityName(o.authorityId)}</td>
+                <td>{o.disabled ? t('admUserDisabled') : t('admUserActive')}</td>
+                <td>
+                  {!o.disabled && (
+                    <ConfirmButton
+                      label={t('revoke')}
+                      question={fill('admConfirmDisableUser', { id: o.id, name: o.name })}
+                      disabled={busy}
+                      testid={`disable-${o.id}`}
+                      onConfirm={() =>
+                        void run(async () => {
+                          await api('POST', `/api/v1/officers/${encodeURIComponent(o.id)}/disable`);
+                          await load();
+                        })
+                      }
+                    />
+                  )}{' '}
                   <button
                     disabled={busy}
+                    data-testid={`unlock-${o.id}`}
                     onClick={() =>
                       void run(async () => {
-                        await api('POST', `/api/v1/officers/${o.id}/disable`);
-                        await load();
+                        await api('POST', `/api/v1/officers/${encodeURIComponent(o.id)}/unlock`);
                       })
                     }
                   >
-                    {t('revoke')}
+                    {t('unlock')}
                   </button>
-                )}{' '}
-                <button
-                  disabled={busy}
-                  data-testid={`unlock-${o.id}`}
-                  onClick={() =>
-                    void run(async () => {
-                      await api('POST', `/api/v1/officers/${encodeURIComponent(o.id)}/unlock`);
-                    })
-                  }
-                >
-                  {t('unlock')}
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
     </>
   );
 }

@@ -133,6 +133,7 @@ export const ENTERPRISE_ROUTE_CASES: Record<string, RouteCase> = {
   'POST /api/v1/officers/:id/unlock': refused('POST /api/v1/officers/:id/unlock'),
   'POST /api/v1/officers/:id/disable': refused('POST /api/v1/officers/:id/disable'),
   'POST /api/v1/authorities': refused('POST /api/v1/authorities'),
+  'GET /api/v1/authorities': refused('GET /api/v1/authorities'),
   'POST /api/v1/enterprises': refused('POST /api/v1/enterprises'),
   'PATCH /api/v1/enterprises/:id': refused('PATCH /api/v1/enterprises/:id'),
   'POST /api/v1/gateways': refused('POST /api/v1/gateways'),

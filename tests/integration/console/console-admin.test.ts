@@ -49,8 +49,8 @@ describe('admin screens', () => {
     await page.page.waitForSelector('[data-testid=admin]');
     await page.page.fill('input[name=id]', 'chief');
     await page.page.fill('input[name=name]', '平台管理员');
-    await page.page.fill('input[name=authorityId]', 'city');
     await page.page.selectOption('select[name=role]', 'admin');
+    await page.page.selectOption('select[name=authorityId]', { label: '示例市应急管理局' });
     await page.page.fill('input[name=password]', PASSWORD);
     await page.page.click('[data-testid=create-officer]');
     await page.page.waitForSelector('td:has-text("chief")');
@@ -63,7 +63,7 @@ describe('admin screens', () => {
     await page.page.waitForSelector('[data-testid=admin]');
     await page.page.fill('input[name=id]', 'duty-1');
     await page.page.fill('input[name=name]', '值班员');
-    await page.page.fill('input[name=authorityId]', 'city');
+    await page.page.selectOption('select[name=authorityId]', 'city');
     await page.page.fill('input[name=password]', 'duty-password-1');
     await page.page.click('[data-testid=create-officer]');
     await page.page.waitForSelector('td:has-text("duty-1")');
@@ -90,6 +90,7 @@ describe('admin screens', () => {
     const rotated = (await page.page.textContent('code.secret'))!.trim();
     await expect(connect(platform.mqttPort, { clientId: 'G1', username: 'G1', password: secret, reconnectPeriod: 0 })).rejects.toThrow();
     await page.page.click('[data-testid=toggle-G1]');
+    await page.page.click('[data-testid=toggle-G1-confirm] [data-testid=confirm-yes]');
     await page.page.waitForSelector('[data-testid=toggle-G1]:has-text("恢复")');
     await expect(connect(platform.mqttPort, { clientId: 'G1', username: 'G1', password: rotated, reconnectPeriod: 0 })).rejects.toThrow();
     await page.page.click('[data-testid=toggle-G1]');
@@ -101,7 +102,7 @@ describe('admin screens', () => {
     await page.page.click('[data-testid=tab-overrides]');
     await page.page.selectOption('[data-testid=pick-enterprise]', 'E1');
     await page.page.click('form.grid-form button[type=submit]');
-    await page.page.waitForSelector('td:has-text("gas.combustible")');
+    await page.page.waitForSelector('[data-testid=overrides] tr[data-rule="gas.combustible"]');
     expect(await note()).toBe('已保存');
   });
 

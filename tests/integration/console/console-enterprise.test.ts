@@ -81,7 +81,7 @@ describe('the enterprise tier in the console', () => {
     expect(roles).toEqual(expect.arrayContaining(['安全管理负责人', '包保责任人']));
     await page.page.selectOption('select[name=role]', 'safety_manager');
     // an enterprise user takes its enterprise's authority: the enterprise select replaces the authority
-    expect(await page.page.locator('input[name=authorityId]').count()).toBe(0);
+    expect(await page.page.locator('[name=authorityId]').count()).toBe(0);
     await page.page.waitForSelector('select[name=enterpriseId] option[value=E1]', { state: 'attached' });
     await page.page.selectOption('select[name=enterpriseId]', 'E1');
     await page.page.fill('input[name=id]', 'mgr-e1');
