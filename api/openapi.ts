@@ -202,6 +202,13 @@ export const ROUTES: Record<string, RouteDoc> = {
   'POST /api/v1/tasks/:id/findings': r('记录检查结果', 'Record findings for every checklist item', 'tasks', 'tasks.work'),
   'POST /api/v1/tasks/:id/rectification': r('责令限期整改', 'Order rectification with a deadline', 'tasks', 'tasks.order'),
   'POST /api/v1/tasks/:id/recheck': r('复查', 'Record the re-check', 'tasks', 'tasks.work'),
+  'POST /api/v1/tasks/:id/attachments': r(
+    '上传现场照片（执法人员在现场检查或复查时；JPEG/PNG/WebP/HEIC 或 PDF，原始请求体，?name= 文件名；上限为本局设置，平台默认 10 MiB）',
+    "Attach a photo to the task (its assigned inspector, on site or at the re-check; a JPEG/PNG/WebP/HEIC photo or a PDF as the raw body, ?name= its file name); at most the bureau's attachments.maxBytes (default 10 MiB)",
+    'tasks',
+    'tasks.work',
+  ),
+  'GET /api/v1/tasks/:id/attachments': r('检查任务附件列表', "A task's photos and files (name, type, size, SHA-256; no content)", 'tasks', 'tasks.read'),
   'POST /api/v1/tasks/:id/escalate': r('升级督办', 'Escalate the task', 'tasks', 'tasks.escalate'),
   'POST /api/v1/tasks/:id/verify-remotely': r(
     '远程核查结果',

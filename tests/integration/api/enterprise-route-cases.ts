@@ -318,6 +318,8 @@ export const ENTERPRISE_ROUTE_CASES: Record<string, RouteCase> = {
   'POST /api/v1/tasks/:id/rectification': refused('POST /api/v1/tasks/:id/rectification'),
   'POST /api/v1/tasks/:id/recheck': refused('POST /api/v1/tasks/:id/recheck'),
   'POST /api/v1/tasks/:id/escalate': refused('POST /api/v1/tasks/:id/escalate'),
+  'POST /api/v1/tasks/:id/attachments': refused('POST /api/v1/tasks/:id/attachments'),
+  'GET /api/v1/tasks/:id/attachments': refused('GET /api/v1/tasks/:id/attachments'),
   'POST /api/v1/tasks/:id/verify-remotely': refused('POST /api/v1/tasks/:id/verify-remotely'),
   'POST /api/v1/tasks/:id/convert': refused('POST /api/v1/tasks/:id/convert'),
 
