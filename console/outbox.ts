@@ -75,23 +75,24 @@ let flushing: Promise<void> | undefined;
 
 /** Sends what waits, oldest first; `onSent` hears each task the server answered. */
 export function flush(onSent?: (task: Task) => void): Promise<void> {
-  flushing ??= (async () => {
-    try {
-      for (const e of waiting()) {
-        try {
-          const r = await api<{ task: Task }>('POST', `/api/v1/tasks/${encodeURIComponent(e.taskId)}/${e.step}`, e.body);
-          write(outbox.get().filter((x) => x.key !== e.key));
-          sentListeners.forEach((l) => l(r.task));
-          onSent?.(r.task);
-        } catch (err) {
-          if (unreachable(err)) return; // still offline: try again on the next `online`
-          write(outbox.get().map((x) => (x.key === e.key ? { ...x, refused: (err as Error).message } : x)));
-        }
+  if (flushing) return flushing;
+  const run = async (): Promise<void> => {
+    for (const e of waiting()) {
+      try {
+        const r = await api<{ task: Task }>('POST', `/api/v1/tasks/${encodeURIComponent(e.taskId)}/${e.step}`, e.body);
+        write(outbox.get().filter((x) => x.key !== e.key));
+        sentListeners.forEach((l) => l(r.task));
+        onSent?.(r.task);
+      } catch (err) {
+        if (unreachable(err)) return; // still offline: try again on the next `online`, or the next retry
+        write(outbox.get().map((x) => (x.key === e.key ? { ...x, refused: (err as Error).message } : x)));
       }
-    } finally {
-      flushing = undefined;
     }
-  })();
+  };
+  // cleared once done (asynchronously: after the assignment, even when there was nothing to send)
+  flushing = run().finally(() => {
+    flushing = undefined;
+  });
   return flushing;
 }
 
@@ -105,9 +106,18 @@ export function onSent(l: (task: Task) => void): () => void {
   return () => sentListeners.delete(l);
 }
 
+/**
+ * How often the phone tries again while something waits and it believes it is online (ms): the console's own
+ * interval — the `online` event can come before the network carries requests again, or not at all.
+ */
+export const RETRY_MS = 5_000;
+
 /** Sends the outbox whenever the connection comes back, and once now. */
 export function startOutbox(): void {
   window.addEventListener('online', () => void flush());
+  setInterval(() => {
+    if (navigator.onLine && waiting().length > 0) void flush();
+  }, RETRY_MS);
   // another tab's queue
   window.addEventListener('storage', (e) => e.key === KEY && outbox.set(read()));
   if (navigator.onLine) void flush();

@@ -44,13 +44,13 @@ export function useTaskFiles(taskId: string, tick: unknown): TaskFile[] {
 const SHOWN = ['image/jpeg', 'image/png', 'image/webp'];
 
 /** Thumbnails of the evidence that are attachments (other references as they were written). */
-export function Thumbs({ ids, files, testid = 'thumbs' }: { ids: readonly string[]; files: readonly TaskFile[]; testid?: string }) {
+export function Thumbs({ ids, files, testid = 'thumbs', label }: { ids: readonly string[]; files: readonly TaskFile[]; testid?: string; label?: string }) {
   const byId = new Map(files.map((f) => [f.id, f]));
   const own = ids.map((id) => byId.get(id)).filter((f): f is TaskFile => f !== undefined);
   const other = ids.filter((id) => !byId.has(id));
   if (own.length === 0 && other.length === 0) return null;
   return (
-    <ul class="attachments thumbs" data-testid={testid}>
+    <ul class="attachments thumbs" data-testid={testid} aria-label={label}>
       {own.map((f) => {
         const href = `/api/v1/attachments/${encodeURIComponent(f.id)}`;
         return (

@@ -247,13 +247,16 @@ export function TaskView({ id }: { id: string }) {
           }}
         />
       )}
-      <RecheckRecord task={task} events={events} />
-      {task.recheck && task.recheck.evidence.length > 0 && (
-        <div class="recheck-photos">
-          <h4>{t('recheckPhotos')}</h4>
-          <Thumbs ids={task.recheck.evidence} files={files} testid="recheck-photos" />
-        </div>
-      )}
+      <RecheckRecord
+        task={task}
+        events={events}
+        photoIds={new Set(files.map((f) => f.id))}
+        photos={
+          task.recheck?.evidence.some((e) => files.some((f) => f.id === e)) ? (
+            <Thumbs ids={task.recheck.evidence.filter((e) => files.some((f) => f.id === e))} files={files} testid="recheck-photos" label={t('recheckPhotos')} />
+          ) : undefined
+        }
+      />
       <TaskAlerts alerts={alerts} />
       {['findings_recorded', 'rectifying', 'rechecking'].includes(task.state) && can('tasks.escalate') && (
         <button disabled={busy} onClick={() => void step('escalate', { reason: t('escalated') })}>
