@@ -152,6 +152,11 @@ describe.each(['zh', 'en'] as const)("the inspector's phone, in %s", (lang) => {
     const page = insp.page;
     await page.goto(`${base}/#/tasks/${c.onSite}`);
     await page.waitForSelector('[data-testid=findings-form]');
+    // once the service worker controls the page, what the task screen reads is kept for offline
+    await page.evaluate(async () => navigator.serviceWorker.ready);
+    await page.reload();
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    await page.waitForSelector('[data-testid=findings-form]');
     expect(await page.locator('[data-testid=findings-form] input[type=radio]:checked').count()).toBe(0);
     // the map link: geo: with the WGS-84 coordinates (latitude first), and the address for a map app
     expect(await page.getAttribute('[data-testid=map-link]', 'href')).toMatch(/^geo:32\.060255,118\.796877\?q=/);
@@ -182,13 +187,16 @@ describe.each(['zh', 'en'] as const)("the inspector's phone, in %s", (lang) => {
 
     // the rest answered, then offline: the findings are kept, "待发送 1 条"
     for (const id of items.slice(1)) await page.check(`[data-testid="item-${id}"] input[value=ok]`);
-    await page.evaluate(async () => navigator.serviceWorker.ready);
     await insp.context.setOffline(true);
     await page.click('[data-testid=submit-findings]');
     await page.waitForSelector('[data-testid=outbox-pending]');
     expect(await page.textContent('[data-testid=outbox-pending]')).toContain(w.pending);
     expect((await platform.db.query<{ state: string }>('SELECT state FROM tasks WHERE id = $1', [c.onSite])).rows[0]?.state).toBe('on_site');
     await checkScreen(page, 'findings-queued', lang);
+    // reloaded offline: the app shell and the task come from the service worker, the queue from the phone's storage
+    await page.reload();
+    await page.waitForSelector('[data-testid=task-view] [data-testid=outbox-pending]');
+    expect(await page.textContent('[data-testid=outbox-pending]')).toContain(w.pending);
 
     // back online: sent, the task moves on and shows the finding with its photo
     await insp.context.setOffline(false);
