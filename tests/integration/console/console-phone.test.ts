@@ -141,7 +141,7 @@ describe.each(['zh', 'en'] as const)("the inspector's phone, in %s", (lang) => {
     expect(await page.getAttribute('link[rel=manifest]', 'href')).toBe('/manifest.webmanifest');
     const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
     expect(scope).toBe(`${base}/`);
-    const manifest = await page.evaluate(async () => (await fetch('/manifest.webmanifest')).json());
+    const manifest = await page.evaluate(async () => (await fetch('/manifest.webmanifest')).json() as Promise<Record<string, unknown>>);
     expect(manifest).toMatchObject({ name: '非现场监管平台', lang: 'zh-CN', display: 'standalone' });
     expect(insp.errors).toEqual([]);
     await insp.context.close();
