@@ -31,7 +31,8 @@
  * issue #20 §5); the closing event then names the alarms.
  *
  * Findings must answer every checklist item (issue #20 §8: items start unanswered on the phone): a submission
- * missing some, or naming items not on the checklist, answers 400 naming them (`error.items`).
+ * missing some, or naming items not on the checklist, answers 400 naming them (`error.items`). Evidence of the
+ * findings and of the re-check that names an attachment (`att_…`) must name a photo of this task (400 otherwise).
  *
  * A lifecycle refusal answers 409 (or 403 when it is not the caller's to
  * do) with `error.task` naming it (INVALID_TRANSITION, NOT_THE_INSPECTOR,
@@ -51,6 +52,7 @@ import { MATTER_NAMES, matterOf } from '../inspections/tasks/matters.ts';
 import { TaskStore, type TaskCommandInput, type TaskJobEffect } from '../inspections/tasks/store.ts';
 import { bool, cursorParam, encodeCursor, list, MAX_PAGE, MAX_TIME_MS, timeParam } from './alert-params.ts';
 import type { Authenticator, Principal } from './auth.ts';
+import { AttachmentStore } from '../ledger/attachments.ts';
 import { parse } from './parse.ts';
 import type { Permission } from './roles.ts';
 
@@ -133,6 +135,15 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
   const { auth, db, clock } = deps;
   const store = new TaskStore(db, deps.seriousRules);
   const alerts = new AlertQueries(db);
+  const files = new AttachmentStore(db, clock);
+  /** Evidence that names an attachment (`att_…`) must name one of this task's (400 naming those that are not); other references are free text. */
+  const photosOfTask = async (task: Task, evidence: readonly string[]): Promise<void> => {
+    await files.checkOwned(
+      task.enterpriseId,
+      { type: 'task', id: task.id },
+      evidence.filter((e) => e.startsWith('att_')),
+    );
+  };
 
   /** The task if the caller may see it; 404 alike for missing and out-of-jurisdiction tasks. */
   const visible = async (who: Principal, id: string): Promise<Task> => {
@@ -213,14 +224,14 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
     permission: Permission,
     body: S,
     command: (b: z.output<S>, who: Principal, at: number) => TaskCommandInput,
-    check?: (task: Task, who: Principal, body: z.output<S>) => void,
+    check?: (task: Task, who: Principal, body: z.output<S>) => void | Promise<void>,
   ) =>
     app.post(`/api/v1/tasks/:id/${path}`, { schema: { params: taskPath, body } }, async (req: FastifyRequest) => {
       const who = await auth.authorize(req, permission);
       const { id } = parse(taskPath, req.params, 'path');
       const b = parse(body, req.body, 'body');
       const task = await visible(who, id);
-      check?.(task, who, b);
+      await check?.(task, who, b);
       const now = clock.now();
       const cmd = command(b, who, now);
       let r;
@@ -247,9 +258,14 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
     'tasks.work',
     taskBodies.findings,
     (b, who, at) => ({ type: 'record_findings', actor: who.actor, at, findings: b.findings }),
-    (task, who, b) => {
+    async (task, who, b) => {
       // the assigned inspector's submission on site; anyone else's is refused by the lifecycle as before
-      if (task.state === 'on_site' && task.inspectorId === who.id) checkFindingsComplete(task, b.findings);
+      if (task.state !== 'on_site' || task.inspectorId !== who.id) return;
+      checkFindingsComplete(task, b.findings);
+      await photosOfTask(
+        task,
+        b.findings.flatMap((f) => f.evidence),
+      );
     },
   );
   step(
@@ -265,15 +281,23 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
         });
     },
   );
-  step('recheck', 'tasks.work', taskBodies.recheck, (b, who, at) => ({
-    type: 'recheck_result',
-    actor: who.actor,
-    at,
-    passed: b.passed,
-    note: b.note,
-    evidence: b.evidence,
-    confirmFiring: b.confirmFiring,
-  }));
+  step(
+    'recheck',
+    'tasks.work',
+    taskBodies.recheck,
+    (b, who, at) => ({
+      type: 'recheck_result',
+      actor: who.actor,
+      at,
+      passed: b.passed,
+      note: b.note,
+      evidence: b.evidence,
+      confirmFiring: b.confirmFiring,
+    }),
+    async (task, who, b) => {
+      if (task.state === 'rechecking' && task.inspectorId === who.id) await photosOfTask(task, b.evidence);
+    },
+  );
   step('escalate', 'tasks.escalate', taskBodies.escalate, (b, who, at) => ({ type: 'escalate', actor: who.actor, at, reason: b.reason }));
   step('verify-remotely', 'tasks.dispatch', taskBodies.verifyRemotely, (b, who, at) => ({
     type: 'verify_remotely',

@@ -161,6 +161,19 @@ describe('photo evidence of a task', () => {
     expect(d.rawPayload.equals(photo)).toBe(true);
   });
 
+  it("evidence naming an attachment that is not this task's is refused (400), naming it", async () => {
+    const other = await onSite('A-FOREIGN');
+    const up = await upload('insp-k1', other.id, jpegBytes(4096), 'image/jpeg');
+    expect(up.statusCode, up.body).toBe(201);
+    const foreign = up.json<{ id: string }>().id;
+    const t4 = await onSite('A-FOREIGN2');
+    const findings = t4.checklist.map((i) => ({ itemId: i.id, result: 'ok', evidence: i === t4.checklist[0] ? [foreign, 'photo:paper-record-7'] : [] }));
+    const r = await call('insp-k1', 'POST', `/api/v1/tasks/${t4.id}/findings`, { findings });
+    expect(r.statusCode, r.body).toBe(400);
+    expect(r.json<ErrorBody & { error: { attachmentIds: string[] } }>().error.attachmentIds).toEqual([foreign]);
+    expect(r.json<ErrorBody>().error.reason!.zh).toContain('检查任务');
+  });
+
   it('a task no longer on site takes no photo (409)', async () => {
     const r = await upload('insp-k1', task.id, jpegBytes(4096), 'image/jpeg');
     expect(r.statusCode, r.body).toBe(409);
