@@ -632,6 +632,7 @@ const ZH = {
   outboxQueuedAt: '保存于',
   outboxRefused: '离线保存的检查结果未被接受',
   outboxDismiss: '知道了',
+  photoEvidence: '现场照片',
 } as const;
 
 export type Key = keyof typeof ZH;
@@ -1244,6 +1245,7 @@ const EN: Record<Key, string> = {
   outboxQueuedAt: 'saved',
   outboxRefused: 'Findings saved offline were not accepted',
   outboxDismiss: 'Dismiss',
+  photoEvidence: 'Photo evidence',
 };
 
 /** The word for `key` in the current language. */

@@ -46,8 +46,9 @@ const SHOWN = ['image/jpeg', 'image/png', 'image/webp'];
 /** Thumbnails of the evidence that are attachments (other references as they were written). */
 export function Thumbs({ ids, files, testid = 'thumbs', label }: { ids: readonly string[]; files: readonly TaskFile[]; testid?: string; label?: string }) {
   const byId = new Map(files.map((f) => [f.id, f]));
-  const own = ids.map((id) => byId.get(id)).filter((f): f is TaskFile => f !== undefined);
-  const other = ids.filter((id) => !byId.has(id));
+  // an attachment id not (yet) in the list read — a list kept from before it was taken, read offline — is still the task's photo
+  const own = ids.filter((id) => byId.has(id) || id.startsWith('att_')).map((id) => byId.get(id) ?? { id, mediaType: 'image/jpeg', filename: '', size: 0 });
+  const other = ids.filter((id) => !byId.has(id) && !id.startsWith('att_'));
   if (own.length === 0 && other.length === 0) return null;
   return (
     <ul class="attachments thumbs" data-testid={testid} aria-label={label}>
@@ -56,7 +57,11 @@ export function Thumbs({ ids, files, testid = 'thumbs', label }: { ids: readonly
         return (
           <li key={f.id} data-testid="photo" data-id={f.id}>
             <a href={href} target="_blank" rel="noopener">
-              {SHOWN.includes(f.mediaType) ? <img class="thumb" src={href} alt={fill('photoAlt', { name: f.filename })} loading="lazy" /> : f.filename}
+              {SHOWN.includes(f.mediaType) ? (
+                <img class="thumb" src={href} alt={f.filename ? fill('photoAlt', { name: f.filename }) : t('photoEvidence')} loading="lazy" />
+              ) : (
+                f.filename
+              )}
             </a>
           </li>
         );
