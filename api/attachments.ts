@@ -19,6 +19,16 @@
  * raw-body parser is registered in this plugin's scope only, for any content type, so a wrong type gets the
  * platform's 415 with its reason rather than fastify's.
  *
+ * Photo evidence of an inspection task (issue #20 §8: the inspector's phone), in the same store, with the same
+ * size limit, type checks and download route:
+ *
+ *   POST /api/v1/tasks/:id/attachments?name=…    the assigned inspector (`tasks.work`), while the task is on site or
+ *                                                being re-checked; the attachment belongs to the task's enterprise
+ *   GET  /api/v1/tasks/:id/attachments           the task's attachments, metadata only (`tasks.read`)
+ *
+ * The task must be in the caller's scope (else 404). Findings and the re-check name the ids as their evidence.
+ * The enterprise's users never see them (`seenBy` above: only what its own people uploaded).
+ *
  * A download whose stored bytes no longer match their recorded SHA-256 is not served: 500 `INTEGRITY_FAILED`,
  * logged as an error and counted (`nss_attachment_integrity_failures_total`).
  */
@@ -29,6 +39,8 @@ import { AppError, ERRORS } from '../core/errors.ts';
 import type { Metrics } from '../core/metrics.ts';
 import type { Db } from '../core/db/db.ts';
 import { AlertQueries } from '../alerts/query.ts';
+import { enterpriseInScope } from '../core/jurisdiction.ts';
+import { TaskStore } from '../inspections/tasks/store.ts';
 import { AttachmentStore, tooLarge, type AttachmentMeta } from '../ledger/attachments.ts';
 import { ATTACHMENT_TYPES } from '../ledger/file-types.ts';
 import type { Authenticator, Principal } from './auth.ts';
@@ -87,6 +99,98 @@ const asciiName = (name: string): string => {
   return `${/[A-Za-z0-9]/.test(stem) ? stem : 'attachment'}${ext.replace(/[^A-Za-z0-9.]/g, '')}`;
 };
 
+/** This plugin's routes take any content type as bytes (the store decides, 415 with the reason) and answer fastify's 413 in the platform's words. */
+function takeFiles(app: FastifyInstance, store: AttachmentStore): void {
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, new FileBody(body as Buffer)));
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }) => {
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') throw tooLarge(store.maxBytes);
+    throw err;
+  });
+}
+
+const taskPath = z.strictObject({ id: z.string().min(1).max(100) });
+/** The task states in which its inspector takes photos: on site (findings) and at the re-check visit. */
+const PHOTO_STATES: ReadonlySet<string> = new Set(['on_site', 'rechecking']);
+
+/** Photo evidence of inspection tasks (see the top of this file). */
+export function taskAttachmentApi(
+  config: { auth: Authenticator; maxBytes?: number | undefined },
+  deps: { db: Db; clock: { now(): number }; metrics: Metrics },
+) {
+  return async (app: FastifyInstance): Promise<void> => {
+    const { auth } = config;
+    const store = new AttachmentStore(deps.db, deps.clock, { maxBytes: config.maxBytes });
+    const tasks = new TaskStore(deps.db);
+    takeFiles(app, store);
+    const visibleTask = async (who: Principal, id: string) => {
+      const task = await tasks.get(id);
+      if (!task || !(await enterpriseInScope(deps.db, who.scope, task.enterpriseId))) throw new AppError('NOT_FOUND', `task ${id} not found`);
+      return task;
+    };
+
+    app.post(
+      '/api/v1/tasks/:id/attachments',
+      {
+        bodyLimit: store.maxBytes,
+        // before the body is read: only an inspector (tasks.work) may upload
+        onRequest: async (req) => void (await auth.authorize(req, 'tasks.work')),
+        schema: { params: taskPath, querystring: uploadQuery, body: fileBody, consumes: [...ATTACHMENT_TYPES] },
+      },
+      async (req, reply) => {
+        const who = await auth.authorize(req, 'tasks.work');
+        const { id } = parse(taskPath, req.params, 'path');
+        const { name } = parse(uploadQuery, req.query, 'query');
+        const task = await visibleTask(who, id);
+        if (task.inspectorId !== who.id)
+          throw new AppError('FORBIDDEN', `only the assigned inspector (${task.inspectorId ?? 'none'}) may attach photos to task ${id}`, {
+            expose: {
+              task: 'NOT_THE_INSPECTOR',
+              reason: { zh: '只有本任务的执法人员可以上传现场照片', en: "only the task's assigned inspector may attach photos" },
+            },
+          });
+        if (!PHOTO_STATES.has(task.state))
+          throw new AppError('CONFLICT', `photos are taken on site or at the re-check; task ${id} is ${task.state}`, {
+            expose: {
+              task: 'INVALID_TRANSITION',
+              reason: { zh: '仅在现场检查或复查时可上传照片', en: 'photos are taken on site or at the re-check only' },
+            },
+          });
+        const bytes = req.body instanceof FileBody ? req.body.bytes : Buffer.alloc(0);
+        const contentType = req.headers['content-type'];
+        try {
+          const meta = await store.put({
+            enterpriseId: task.enterpriseId,
+            subject: { type: 'task', id },
+            filename: name,
+            contentType,
+            bytes,
+            actor: who.actor,
+          });
+          deps.metrics.attachments.inc({ operation: 'upload', outcome: 'stored' });
+          req.log.info(
+            { taskId: id, enterpriseId: task.enterpriseId, attachmentId: meta.id, size: meta.size, sha256: meta.sha256, actor: who.actor },
+            'task photo stored',
+          );
+          return reply.status(201).send({ id: meta.id, sha256: meta.sha256, size: meta.size, mediaType: meta.mediaType, filename: meta.filename });
+        } catch (err) {
+          if (err instanceof AppError && err.httpStatus < 500) {
+            deps.metrics.attachments.inc({ operation: 'upload', outcome: 'refused' });
+            req.log.info({ taskId: id, code: err.code, contentType, size: bytes.length, actor: who.actor }, 'task photo refused');
+          }
+          throw err;
+        }
+      },
+    );
+
+    app.get('/api/v1/tasks/:id/attachments', { schema: { params: taskPath } }, async (req) => {
+      const who = await auth.authorize(req, 'tasks.read');
+      const { id } = parse(taskPath, req.params, 'path');
+      await visibleTask(who, id);
+      return { attachments: (await store.list(who.scope, { type: 'task', id })).map(view) };
+    });
+  };
+}
+
 export function attachmentApi(config: { auth: Authenticator; maxBytes?: number | undefined }, deps: { db: Db; clock: { now(): number }; metrics: Metrics }) {
   return async (app: FastifyInstance): Promise<void> => {
     const { auth } = config;
@@ -98,13 +202,7 @@ export function attachmentApi(config: { auth: Authenticator; maxBytes?: number |
       return alert;
     };
 
-    // any content type, as bytes: the store decides what it takes (415 with the reason); this plugin's routes only
-    app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, new FileBody(body as Buffer)));
-    // fastify's own 413 (the body limit, as the body arrives) in the platform's words; anything else as it was
-    app.setErrorHandler((err: Error & { statusCode?: number; code?: string }) => {
-      if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') throw tooLarge(store.maxBytes);
-      throw err;
-    });
+    takeFiles(app, store);
 
     /** Before the body is read: an inspector (neither answering nor reviewing) may see the alarm but not attach to it. */
     const mayAttachHook = async (req: FastifyRequest) => {

@@ -10,6 +10,7 @@
  *   GET /                  the page (index.html)
  *   GET /console/app.js    the application
  *   GET /console/app.css   its styles
+ *   GET /manifest.webmanifest, /sw.js, /console/icon-*.png   the installable web app (api/console-pwa.ts)
  *
  * ETags and `no-cache` (revalidated, 304 when unchanged); gzip when the
  * client takes it; a strict Content-Security-Policy (same origin only).
@@ -20,6 +21,7 @@ import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../core/logger.ts';
+import { registerPwaRoutes } from './console-pwa.ts';
 import { buildConsole, CONSOLE_DIST, MANIFEST, sourcesHash, type ConsoleManifest } from './console-build.ts';
 
 const loaded = new Map<string, Promise<ConsoleManifest>>();
@@ -93,6 +95,15 @@ export function consoleRoutes(logger: Logger, dir: string = CONSOLE_DIST) {
       contentType: false,
       index: false,
     });
+    // the installable web app (issue #20 §8): its worker's cache is named after this build
+    registerPwaRoutes(
+      app,
+      files
+        ? Object.values(files)
+            .map((f) => f.etag)
+            .join(',')
+        : 'unbuilt',
+    );
     for (const path of ['/', '/console/app.js', '/console/app.css']) {
       app.get(path, async (req, reply) => {
         const a = files?.[path];

@@ -44,7 +44,7 @@ import { riskWarningApi } from './risk-warnings.ts';
 import { alarmQualityApi } from './alarm-quality.ts';
 import { stopApi, type StopApiDeps } from './stops.ts';
 import { kpiApi } from './kpis.ts';
-import { attachmentApi } from './attachments.ts';
+import { attachmentApi, taskAttachmentApi } from './attachments.ts';
 import { AttachmentStore } from '../ledger/attachments.ts';
 import { selfInspectionApi } from './self-inspections.ts';
 import type { SelfInspectionPolicy } from '../inspections/self-inspection-policy.ts';
@@ -234,6 +234,8 @@ export function buildApi(
   app.register(stopApi({ auth }, deps));
   app.register(kpiApi({ auth, rollups: config.rawRetentionMs !== undefined }, deps));
   if (deps.alerts) app.register(attachmentApi({ auth, maxBytes: deps.attachments?.maxBytes }, deps));
+  // the inspector's photo evidence (issue #20 §8), in the same store
+  app.register(taskAttachmentApi({ auth, maxBytes: deps.attachments?.maxBytes }, deps));
   app.register(selfInspectionApi({ auth }, deps));
   app.register(notifySettingsApi({ auth }, deps));
 

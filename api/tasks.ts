@@ -5,7 +5,8 @@
  * did not exist).
  *
  *   GET  /api/v1/tasks                       ?state=a,b&open=true&kind=&enterpriseId=&mine=true&inspectorId=&from=&to=&limit=&before=
- *   GET  /api/v1/tasks/:id                   the task, its events, the inspections its visits recorded, the alarms that opened or joined it
+ *   GET  /api/v1/tasks/:id                   the task, its events, the inspections its visits recorded, the alarms that opened or joined it,
+ *                                            the enterprise's address and WGS-84 coordinates (`place`, for the inspector's map link)
  *   GET  /api/v1/tasks/:id/inspectors        who may be assigned (the task's authority first, then those above: joint)   tasks.dispatch
  *   POST /api/v1/tasks                       { alertId }            open (or extend) a task from an alert     tasks.dispatch
  *   POST /api/v1/tasks/:id/assign            { inspectorId }                                                  tasks.dispatch
@@ -29,6 +30,10 @@
  * in `error.firing`) unless the inspector confirms it (`confirmFiring: true`;
  * issue #20 §5); the closing event then names the alarms.
  *
+ * Findings must answer every checklist item (issue #20 §8: items start unanswered on the phone): a submission
+ * missing some, or naming items not on the checklist, answers 400 naming them (`error.items`). Evidence of the
+ * findings and of the re-check that names an attachment (`att_…`) must name a photo of this task (400 otherwise).
+ *
  * A lifecycle refusal answers 409 (or 403 when it is not the caller's to
  * do) with `error.task` naming it (INVALID_TRANSITION, NOT_THE_INSPECTOR,
  * ITEMS_MISSING, …).
@@ -47,6 +52,7 @@ import { MATTER_NAMES, matterOf } from '../inspections/tasks/matters.ts';
 import { TaskStore, type TaskCommandInput, type TaskJobEffect } from '../inspections/tasks/store.ts';
 import { bool, cursorParam, encodeCursor, list, MAX_PAGE, MAX_TIME_MS, timeParam } from './alert-params.ts';
 import type { Authenticator, Principal } from './auth.ts';
+import { AttachmentStore } from '../ledger/attachments.ts';
 import { parse } from './parse.ts';
 import type { Permission } from './roles.ts';
 
@@ -129,6 +135,15 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
   const { auth, db, clock } = deps;
   const store = new TaskStore(db, deps.seriousRules);
   const alerts = new AlertQueries(db);
+  const files = new AttachmentStore(db, clock);
+  /** Evidence that names an attachment (`att_…`) must name one of this task's (400 naming those that are not); other references are free text. */
+  const photosOfTask = async (task: Task, evidence: readonly string[]): Promise<void> => {
+    await files.checkOwned(
+      task.enterpriseId,
+      { type: 'task', id: task.id },
+      evidence.filter((e) => e.startsWith('att_')),
+    );
+  };
 
   /** The task if the caller may see it; 404 alike for missing and out-of-jurisdiction tasks. */
   const visible = async (who: Principal, id: string): Promise<Task> => {
@@ -159,8 +174,13 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
   app.get('/api/v1/tasks/:id', { schema: { params: taskPath } }, async (req) => {
     const who = await auth.authorize(req, 'tasks.read');
     const task = await visible(who, parse(taskPath, req.params, 'path').id);
-    const [events, inspections, linked] = await Promise.all([store.events(task.id), store.inspections(task.id), alertsOfTask(db, task)]);
-    return { task: view(task), events, inspections, alerts: linked };
+    const [events, inspections, linked, place] = await Promise.all([
+      store.events(task.id),
+      store.inspections(task.id),
+      alertsOfTask(db, task),
+      placeOf(db, task.enterpriseId),
+    ]);
+    return { task: view(task), events, inspections, alerts: linked, place };
   });
 
   // who may be assigned: the enabled inspectors of the task's authority and of those above it (a joint inspection)
@@ -204,14 +224,14 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
     permission: Permission,
     body: S,
     command: (b: z.output<S>, who: Principal, at: number) => TaskCommandInput,
-    check?: (task: Task, who: Principal) => void,
+    check?: (task: Task, who: Principal, body: z.output<S>) => void | Promise<void>,
   ) =>
     app.post(`/api/v1/tasks/:id/${path}`, { schema: { params: taskPath, body } }, async (req: FastifyRequest) => {
       const who = await auth.authorize(req, permission);
       const { id } = parse(taskPath, req.params, 'path');
       const b = parse(body, req.body, 'body');
       const task = await visible(who, id);
-      check?.(task, who);
+      await check?.(task, who, b);
       const now = clock.now();
       const cmd = command(b, who, now);
       let r;
@@ -233,7 +253,21 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
   step('assign', 'tasks.dispatch', taskBodies.assign, (b, who, at) => ({ type: 'assign', inspectorId: b.inspectorId, actor: who.actor, at }));
   step('accept', 'tasks.work', taskBodies.empty, (_b, who, at) => ({ type: 'accept', actor: who.actor, at }));
   step('arrive', 'tasks.work', taskBodies.empty, (_b, who, at) => ({ type: 'arrive', actor: who.actor, at }));
-  step('findings', 'tasks.work', taskBodies.findings, (b, who, at) => ({ type: 'record_findings', actor: who.actor, at, findings: b.findings }));
+  step(
+    'findings',
+    'tasks.work',
+    taskBodies.findings,
+    (b, who, at) => ({ type: 'record_findings', actor: who.actor, at, findings: b.findings }),
+    async (task, who, b) => {
+      // the assigned inspector's submission on site; anyone else's is refused by the lifecycle as before
+      if (task.state !== 'on_site' || task.inspectorId !== who.id) return;
+      checkFindingsComplete(task, b.findings);
+      await photosOfTask(
+        task,
+        b.findings.flatMap((f) => f.evidence),
+      );
+    },
+  );
   step(
     'rectification',
     'tasks.order',
@@ -247,15 +281,23 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
         });
     },
   );
-  step('recheck', 'tasks.work', taskBodies.recheck, (b, who, at) => ({
-    type: 'recheck_result',
-    actor: who.actor,
-    at,
-    passed: b.passed,
-    note: b.note,
-    evidence: b.evidence,
-    confirmFiring: b.confirmFiring,
-  }));
+  step(
+    'recheck',
+    'tasks.work',
+    taskBodies.recheck,
+    (b, who, at) => ({
+      type: 'recheck_result',
+      actor: who.actor,
+      at,
+      passed: b.passed,
+      note: b.note,
+      evidence: b.evidence,
+      confirmFiring: b.confirmFiring,
+    }),
+    async (task, who, b) => {
+      if (task.state === 'rechecking' && task.inspectorId === who.id) await photosOfTask(task, b.evidence);
+    },
+  );
   step('escalate', 'tasks.escalate', taskBodies.escalate, (b, who, at) => ({ type: 'escalate', actor: who.actor, at, reason: b.reason }));
   step('verify-remotely', 'tasks.dispatch', taskBodies.verifyRemotely, (b, who, at) => ({
     type: 'verify_remotely',
@@ -265,6 +307,53 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
     note: b.note,
   }));
   step('convert', 'tasks.dispatch', taskBodies.convert, (b, who, at) => ({ type: 'convert_to_inspection', actor: who.actor, at, reason: b.reason }));
+}
+
+/**
+ * Every checklist item answered once, and nothing else (issue #20 §8): otherwise 400 naming the items —
+ * missing ones by their number on the checklist and text, unknown ids as given (`error.items`).
+ */
+export function checkFindingsComplete(task: Pick<Task, 'checklist'>, findings: readonly { itemId: string }[]): void {
+  const ids = new Set(task.checklist.map((i) => i.id));
+  const unknown = [...new Set(findings.map((f) => f.itemId).filter((id) => !ids.has(id)))];
+  if (unknown.length > 0)
+    throw new AppError('BAD_REQUEST', `body.findings: 不在检查表上的项目 / not on the checklist: ${unknown.join(', ')}`, {
+      expose: {
+        task: 'UNKNOWN_ITEM',
+        items: unknown,
+        reason: { zh: `不在检查表上的项目：${unknown.join('、')}`, en: `not on the checklist: ${unknown.join(', ')}` },
+      },
+    });
+  const given = new Set(findings.map((f) => f.itemId));
+  const missing = task.checklist.map((i, n) => ({ i, n: n + 1 })).filter(({ i }) => !given.has(i.id));
+  if (missing.length > 0)
+    throw new AppError('BAD_REQUEST', `body.findings: 以下检查项未作答 / unanswered checklist items: ${missing.map(({ i }) => i.id).join(', ')}`, {
+      expose: {
+        task: 'ITEMS_MISSING',
+        items: missing.map(({ i }) => i.id),
+        reason: {
+          zh: `以下检查项未作答：${missing.map(({ i, n }) => `第 ${n} 项（${i.zh}）`).join('、')}`,
+          en: `unanswered checklist items: ${missing.map(({ i, n }) => `no. ${n} (${i.en})`).join(', ')}`,
+        },
+      },
+    });
+}
+
+/** Where the enterprise is, for the inspector's map link: its address and WGS-84 coordinates as the ledger has them (null: not on record). */
+export interface TaskPlace {
+  address: string | null;
+  longitude: number | null;
+  latitude: number | null;
+}
+
+export async function placeOf(db: Db, enterpriseId: string): Promise<TaskPlace> {
+  const { rows } = await db.query<{ address: string | null; longitude: number | string | null; latitude: number | string | null }>(
+    'SELECT address, longitude, latitude FROM enterprises WHERE id = $1',
+    [enterpriseId],
+  );
+  const r = rows[0];
+  if (!r) return { address: null, longitude: null, latitude: null };
+  return { address: r.address, longitude: r.longitude === null ? null : Number(r.longitude), latitude: r.latitude === null ? null : Number(r.latitude) };
 }
 
 /**

@@ -678,6 +678,26 @@ const ZH = {
   admAuditEnd: '已显示全部符合条件的记录',
   admAuditNone: '没有符合条件的记录',
   admAuditShown: '已显示 {n} 条',
+  // the inspector's phone (issue #20 §8)
+  answerEveryItem: '请逐项选择检查结果（每项均须作答，不预设为合格）',
+  itemResult: '第 {n} 项检查结果',
+  itemUnanswered: '本项尚未作答',
+  unansweredItems: '以下检查项尚未作答：{items}',
+  takePhoto: '拍照取证',
+  takeRecheckPhoto: '拍摄复查照片',
+  photoUploading: '正在上传照片…',
+  photoAlt: '现场照片 {name}',
+  photoOffline: '离线时无法上传照片，请联网后重新拍摄；检查结果可离线保存',
+  recheckPhotos: '复查照片',
+  addressUnknown: '台账未登记地址',
+  openMap: '在地图中打开（坐标）',
+  openAddress: '按地址导航',
+  outboxPending: '待发送 {n} 条',
+  outboxWhenOnline: '已保存在本机，联网后自动发送',
+  outboxQueuedAt: '保存于',
+  outboxRefused: '离线保存的检查结果未被接受',
+  outboxDismiss: '知道了',
+  photoEvidence: '现场照片',
 } as const;
 
 export type Key = keyof typeof ZH;
@@ -1337,6 +1357,26 @@ const EN: Record<Key, string> = {
   admAuditEnd: 'Every matching record is shown',
   admAuditNone: 'No matching record',
   admAuditShown: '{n} shown',
+  // the inspector's phone (issue #20 §8)
+  answerEveryItem: 'Choose a result for every item (each must be answered; none is preset to compliant)',
+  itemResult: 'Result of item {n}',
+  itemUnanswered: 'Not answered yet',
+  unansweredItems: 'These checklist items are not answered yet: {items}',
+  takePhoto: 'Take a photo',
+  takeRecheckPhoto: 'Take a re-check photo',
+  photoUploading: 'Uploading the photo…',
+  photoAlt: 'Photo {name}',
+  photoOffline: 'Photos cannot be uploaded offline: take them again once online; the findings are kept offline',
+  recheckPhotos: 'Re-check photos',
+  addressUnknown: 'No address on record',
+  openMap: 'Open in the map app (coordinates)',
+  openAddress: 'Navigate to the address',
+  outboxPending: '{n} waiting to be sent',
+  outboxWhenOnline: 'kept on this phone, sent automatically once back online',
+  outboxQueuedAt: 'saved',
+  outboxRefused: 'Findings saved offline were not accepted',
+  outboxDismiss: 'Dismiss',
+  photoEvidence: 'Photo evidence',
 };
 
 /** The word for `key` in the current language. */

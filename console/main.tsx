@@ -17,6 +17,7 @@ import { StatsView } from './screens/stats.tsx';
 import { QualityView } from './screens/quality.tsx';
 import { TaskList, TaskView } from './screens/tasks.tsx';
 import { SelfInspectionView } from './screens/self-inspections.tsx';
+import { startOutbox } from './outbox.ts';
 
 function Nav({ me }: { me: User }) {
   const path = useValue(route);
@@ -32,6 +33,8 @@ function Nav({ me }: { me: User }) {
   ];
   const signOut = async () => {
     await api('DELETE', '/api/v1/session').catch(() => undefined);
+    // what the service worker kept for reading offline (tasks, the session) goes with the session
+    if ('caches' in window) await caches.delete('nss-data').catch(() => undefined);
     user.set(undefined);
   };
   return (
@@ -115,3 +118,6 @@ function App() {
 
 setLang(lang.get()); // the page's language and title
 render(<App />, document.getElementById('app')!);
+// the inspector's phone (issue #20 §8): findings kept offline are sent when back online; the app shell works offline
+startOutbox();
+if ('serviceWorker' in navigator) void navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => undefined);

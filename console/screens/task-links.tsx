@@ -4,7 +4,7 @@
  * time, state, a link to each); a closed or escalated task shows its re-check (passed or not, the note, when, by
  * whom, the evidence, and the alarms still firing that the inspector confirmed the pass over).
  */
-import { Fragment } from 'preact';
+import { Fragment, type ComponentChildren } from 'preact';
 import { both, list, t, time } from '../i18n.ts';
 import { officerName, useDirectoryNames } from '../names.ts';
 import type { AlertTaskLink, Task, TaskAlertLink } from '../types.ts';
@@ -74,7 +74,22 @@ function recheckOf(task: Task, events: readonly TaskEventView[] | undefined): Ta
 }
 
 /** On a closed (or escalated) task: what the re-check recorded. */
-export function RecheckRecord({ task, events }: { task: Task; events?: readonly TaskEventView[] | undefined }) {
+/** The evidence that is not a photo shown beside it. */
+const refsOf = (evidence: readonly string[], photoIds: ReadonlySet<string> | undefined): string[] =>
+  photoIds ? evidence.filter((e) => !photoIds.has(e)) : [...evidence];
+
+export function RecheckRecord({
+  task,
+  events,
+  photos,
+  photoIds,
+}: {
+  task: Task;
+  events?: readonly TaskEventView[] | undefined;
+  /** The re-check's photos (issue #20 §8), shown with its evidence; `photoIds` are left out of the evidence's text. */
+  photos?: ComponentChildren;
+  photoIds?: ReadonlySet<string> | undefined;
+}) {
   useDirectoryNames();
   const r = recheckOf(task, events);
   if (!r) return null;
@@ -93,7 +108,10 @@ export function RecheckRecord({ task, events }: { task: Task; events?: readonly 
         <dt>{t('inspector')}</dt>
         <dd>{officerName(officerOf(r.actor))}</dd>
         <dt>{t('recheckEvidence')}</dt>
-        <dd data-testid="recheck-record-evidence">{r.evidence.length > 0 ? list(r.evidence) : t('noEvidence')}</dd>
+        <dd data-testid="recheck-record-evidence">
+          {refsOf(r.evidence, photoIds).length > 0 ? list(refsOf(r.evidence, photoIds)) : photos ? '' : t('noEvidence')}
+          {photos}
+        </dd>
         {r.firingConfirmed && r.firingConfirmed.length > 0 && (
           <>
             <dt>{t('firingConfirmed')}</dt>

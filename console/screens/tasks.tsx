@@ -16,6 +16,9 @@ import { basisIn } from '../../inspections/tasks/bases.ts';
 import { go } from '../router.ts';
 import type { Finding, Grade, Task, TaskAlertLink, Text } from '../types.ts';
 import { RecheckRecord, TaskAlerts, type TaskEventView } from './task-links.tsx';
+import { onSent, outbox, sendOrQueue, waiting } from '../outbox.ts';
+import { useValue } from '../state.ts';
+import { OutboxState, PhotoInput, PlaceFacts, Thumbs, useTaskFiles, type TaskFile, type TaskPlace } from './task-phone.tsx';
 
 const REMOTE_METHODS = ['call', 'data_review', 'video_check'] as const;
 type RemoteMethod = (typeof REMOTE_METHODS)[number];
@@ -37,32 +40,41 @@ export function TaskList({ mine }: { mine: boolean }) {
   }, [mine]);
   if (error) return <p class="error">{error}</p>;
   if (!tasks) return <p class="loading">…</p>;
-  if (tasks.length === 0) return <p class="empty">{t('noTasks')}</p>;
+  if (tasks.length === 0)
+    return (
+      <>
+        <OutboxState />
+        <p class="empty">{t('noTasks')}</p>
+      </>
+    );
   return (
-    <ul class="tasks" data-testid="tasks">
-      {tasks.map((k) => (
-        <li key={k.id} class={`task state-${k.state}`} onClick={() => go(`/tasks/${k.id}`)} data-testid={`task-${k.id}`}>
-          <strong>{both(k.matterName)}</strong>
-          <span class="muted">
-            {enterpriseName(k.enterpriseId)} · {time(k.createdAt)}
-          </span>
-          <span class="state">{t(k.state)}</span>
-          {isRemote(k) && <span class="kind">{t('remoteVerification')}</span>}
-          {k.rectificationDeadline !== undefined && (
+    <>
+      <OutboxState />
+      <ul class="tasks" data-testid="tasks">
+        {tasks.map((k) => (
+          <li key={k.id} class={`task state-${k.state}`} onClick={() => go(`/tasks/${k.id}`)} data-testid={`task-${k.id}`}>
+            <strong>{both(k.matterName)}</strong>
             <span class="muted">
-              {t('rectificationDeadline')}
-              {colon()}
-              {time(k.rectificationDeadline)}
+              {enterpriseName(k.enterpriseId)} · {time(k.createdAt)}
             </span>
-          )}
-          {overdue(k, now) && (
-            <span class="chip overdue" data-testid="overdue-mark" title={fill('overdueBy', { d: duration(now - k.rectificationDeadline!) })}>
-              {t('overdueMark')}
-            </span>
-          )}
-        </li>
-      ))}
-    </ul>
+            <span class="state">{t(k.state)}</span>
+            {isRemote(k) && <span class="kind">{t('remoteVerification')}</span>}
+            {k.rectificationDeadline !== undefined && (
+              <span class="muted">
+                {t('rectificationDeadline')}
+                {colon()}
+                {time(k.rectificationDeadline)}
+              </span>
+            )}
+            {overdue(k, now) && (
+              <span class="chip overdue" data-testid="overdue-mark" title={fill('overdueBy', { d: duration(now - k.rectificationDeadline!) })}>
+                {t('overdueMark')}
+              </span>
+            )}
+          </li>
+        ))}
+      </ul>
+    </>
   );
 }
 
@@ -71,14 +83,30 @@ export function TaskView({ id }: { id: string }) {
   const [task, setTask] = useState<Task | undefined>();
   const [alerts, setAlerts] = useState<TaskAlertLink[] | undefined>();
   const [events, setEvents] = useState<TaskEventView[] | undefined>();
+  const [place, setPlace] = useState<TaskPlace | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
+  // the task's photos, re-read after each step (a finding or the re-check names new ones)
+  const [filesTick, setFilesTick] = useState(0);
+  const files = useTaskFiles(id, filesTick);
+  const queued = waiting(useValue(outbox)).filter((e) => e.taskId === id);
+  // findings queued offline and sent once back online: the task as the server answered
+  useEffect(
+    () =>
+      onSent((k) => {
+        if (k.id !== id) return;
+        setTask(k);
+        setFilesTick((n) => n + 1);
+      }),
+    [id],
+  );
   useEffect(() => {
-    api<{ task: Task; alerts?: TaskAlertLink[]; events?: TaskEventView[] }>('GET', `/api/v1/tasks/${encodeURIComponent(id)}`).then(
+    api<{ task: Task; alerts?: TaskAlertLink[]; events?: TaskEventView[]; place?: TaskPlace }>('GET', `/api/v1/tasks/${encodeURIComponent(id)}`).then(
       (r) => {
         setTask(r.task);
         setAlerts(r.alerts);
         setEvents(r.events);
+        setPlace(r.place);
       },
       (err: unknown) => setError(err instanceof ApiError && err.status === 404 ? '404' : (err as Error).message),
     );
@@ -94,6 +122,21 @@ export function TaskView({ id }: { id: string }) {
       setError((err as Error).message);
     } finally {
       setBusy(false);
+      setFilesTick((n) => n + 1);
+    }
+  };
+  /** Findings: sent now, or kept in the outbox while offline (sent when back online). */
+  const sendFindings = async (findings: Finding[]) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const next = await sendOrQueue(task.id, 'findings', { findings });
+      if (next) setTask(next);
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setBusy(false);
+      setFilesTick((n) => n + 1);
     }
   };
   const me = user.get();
@@ -110,6 +153,7 @@ export function TaskView({ id }: { id: string }) {
         <dd>
           {enterpriseName(task.enterpriseId)} <span class="muted">{task.enterpriseId}</span>
         </dd>
+        <PlaceFacts place={place} name={enterpriseName(task.enterpriseId)} />
         <dt>{t('authority')}</dt>
         <dd>
           {authorityName(task.authorityId)}
@@ -185,16 +229,34 @@ export function TaskView({ id }: { id: string }) {
           {t('arrive')}
         </button>
       )}
-      {task.state === 'on_site' && mine ? (
-        <FindingsForm task={task} busy={busy} onSubmit={(findings) => void step('findings', { findings })} />
+      <OutboxState taskId={task.id} />
+      {task.state === 'on_site' && mine && queued.length === 0 ? (
+        <FindingsForm task={task} busy={busy} onSubmit={(findings) => void sendFindings(findings)} />
       ) : (
-        <Checklist task={task} />
+        <Checklist task={task} files={files} />
       )}
       {task.state === 'findings_recorded' && (mine || me?.role === 'leader') && (
         <Rectification busy={busy} onOrder={(deadline) => void step('rectification', { deadline })} />
       )}
-      {task.state === 'rechecking' && mine && <Recheck taskId={task.id} onDone={setTask} />}
-      <RecheckRecord task={task} events={events} />
+      {task.state === 'rechecking' && mine && (
+        <Recheck
+          taskId={task.id}
+          onDone={(k) => {
+            setTask(k);
+            setFilesTick((n) => n + 1);
+          }}
+        />
+      )}
+      <RecheckRecord
+        task={task}
+        events={events}
+        photoIds={new Set(files.map((f) => f.id))}
+        photos={
+          task.recheck?.evidence.some((e) => files.some((f) => f.id === e)) ? (
+            <Thumbs ids={task.recheck.evidence.filter((e) => files.some((f) => f.id === e))} files={files} testid="recheck-photos" label={t('recheckPhotos')} />
+          ) : undefined
+        }
+      />
       <TaskAlerts alerts={alerts} />
       {['findings_recorded', 'rectifying', 'rechecking'].includes(task.state) && can('tasks.escalate') && (
         <button disabled={busy} onClick={() => void step('escalate', { reason: t('escalated') })}>
@@ -205,7 +267,7 @@ export function TaskView({ id }: { id: string }) {
   );
 }
 
-function Checklist({ task }: { task: Task }) {
+function Checklist({ task, files }: { task: Task; files: readonly TaskFile[] }) {
   const found = new Map(task.findings.map((f) => [f.itemId, f]));
   return (
     <>
@@ -221,6 +283,7 @@ function Checklist({ task }: { task: Task }) {
               {f && (
                 <div>
                   <strong>{t(f.result)}</strong> {f.note} {f.selfReported && `(${t('selfReported')})`}
+                  <Thumbs ids={f.evidence} files={files} testid={`photos-${i.id}`} />
                 </div>
               )}
             </li>
@@ -231,50 +294,90 @@ function Checklist({ task }: { task: Task }) {
   );
 }
 
+/** A finding as entered: no result until the inspector chooses one (issue #20 §8: nothing preset to compliant). */
+type Draft = Omit<Finding, 'result'> & { result: Finding['result'] | undefined; photos: TaskFile[] };
+
 function FindingsForm({ task, busy, onSubmit }: { task: Task; busy: boolean; onSubmit: (f: Finding[]) => void }) {
-  const [findings, setFindings] = useState<Finding[]>(() =>
-    task.checklist.map((i) => ({ itemId: i.id, result: 'ok', note: '', evidence: [], selfReported: false })),
+  const [findings, setFindings] = useState<Draft[]>(() =>
+    task.checklist.map((i) => ({ itemId: i.id, result: undefined, note: '', evidence: [], selfReported: false, photos: [] })),
   );
-  const set = (n: number, patch: Partial<Finding>) => setFindings((fs) => fs.map((f, k) => (k === n ? { ...f, ...patch } : f)));
+  const [unanswered, setUnanswered] = useState<number[]>([]);
+  const set = (n: number, patch: Partial<Draft>) => setFindings((fs) => fs.map((f, k) => (k === n ? { ...f, ...patch } : f)));
+  const itemText = (n: number) => {
+    const i = task.checklist[n]!;
+    return lang.get() === 'en' ? i.en : i.zh;
+  };
   return (
     <form
       class="findings"
       data-testid="findings-form"
+      noValidate
       onSubmit={(e) => {
         e.preventDefault();
-        onSubmit(findings);
+        const missing = findings.flatMap((f, n) => (f.result === undefined ? [n] : []));
+        setUnanswered(missing);
+        if (missing.length > 0) {
+          document.getElementById(`item-${task.checklist[missing[0]!]!.id}`)?.scrollIntoView({ block: 'center' });
+          return;
+        }
+        onSubmit(findings.map(({ photos, result, ...f }) => ({ ...f, result: result!, evidence: [...photos.map((p) => p.id), ...f.evidence] })));
       }}
     >
       <h3>{t('checklist')}</h3>
-      {task.checklist.map((i, n) => (
-        <fieldset key={i.id} data-testid={`item-${i.id}`}>
-          <legend>
-            {lang.get() === 'en' ? i.en : i.zh}
-            {i.major && <span class="chip grade-red">{t('major_hazard')}</span>}
-          </legend>
-          <div class="choices">
-            {(['ok', 'hazard', 'major_hazard'] as const).map((r) => (
-              <label key={r}>
-                <input type="radio" name={`r-${i.id}`} value={r} checked={findings[n]!.result === r} onChange={() => set(n, { result: r })} /> {t(r)}
-              </label>
-            ))}
-          </div>
-          {findings[n]!.result !== 'ok' && (
-            <>
-              <input placeholder={t('note')} value={findings[n]!.note} onInput={(e) => set(n, { note: (e.target as HTMLInputElement).value })} />
-              <input
-                placeholder={t('evidence')}
-                value={findings[n]!.evidence.join(' ')}
-                onInput={(e) => set(n, { evidence: (e.target as HTMLInputElement).value.split(/\s+/).filter((x) => x !== '') })}
-              />
-              <label>
-                <input type="checkbox" checked={findings[n]!.selfReported} onChange={(e) => set(n, { selfReported: (e.target as HTMLInputElement).checked })} />{' '}
-                {t('selfReported')}
-              </label>
-            </>
-          )}
-        </fieldset>
-      ))}
+      <p class="muted">{t('answerEveryItem')}</p>
+      {task.checklist.map((i, n) => {
+        const f = findings[n]!;
+        const missing = unanswered.includes(n) && f.result === undefined;
+        return (
+          <fieldset key={i.id} id={`item-${i.id}`} data-testid={`item-${i.id}`} class={missing ? 'unanswered' : ''} aria-invalid={missing || undefined}>
+            <legend>
+              {n + 1}. {lang.get() === 'en' ? i.en : i.zh}
+              {i.major && <span class="chip grade-red">{t('major_hazard')}</span>}
+            </legend>
+            <div class="choices" role="radiogroup" aria-label={fill('itemResult', { n: n + 1 })}>
+              {(['ok', 'hazard', 'major_hazard'] as const).map((r) => (
+                <label key={r}>
+                  <input type="radio" name={`r-${i.id}`} value={r} checked={f.result === r} onChange={() => set(n, { result: r })} /> {t(r)}
+                </label>
+              ))}
+            </div>
+            {missing && (
+              <p class="error" data-testid="item-unanswered">
+                {t('itemUnanswered')}
+              </p>
+            )}
+            {f.result !== undefined && f.result !== 'ok' && (
+              <>
+                <input placeholder={t('note')} aria-label={t('note')} value={f.note} onInput={(e) => set(n, { note: (e.target as HTMLInputElement).value })} />
+                <input
+                  placeholder={t('evidence')}
+                  aria-label={t('evidence')}
+                  value={f.evidence.join(' ')}
+                  onInput={(e) => set(n, { evidence: (e.target as HTMLInputElement).value.split(/\s+/).filter((x) => x !== '') })}
+                />
+                <label>
+                  <input type="checkbox" checked={f.selfReported} onChange={(e) => set(n, { selfReported: (e.target as HTMLInputElement).checked })} />{' '}
+                  {t('selfReported')}
+                </label>
+              </>
+            )}
+            <PhotoInput
+              taskId={task.id}
+              label={t('takePhoto')}
+              testid={`photo-${i.id}`}
+              onAdded={(a) => setFindings((fs) => fs.map((x, k) => (k === n ? { ...x, photos: [...x.photos, a] } : x)))}
+            />
+            <Thumbs ids={f.photos.map((p) => p.id)} files={f.photos} testid={`picked-${i.id}`} />
+          </fieldset>
+        );
+      })}
+      {unanswered.some((n) => findings[n]!.result === undefined) && (
+        <p class="error" role="alert" data-testid="unanswered">
+          {fill('unansweredItems', {
+            items: list(unanswered.filter((n) => findings[n]!.result === undefined).map((n) => `${n + 1}. ${itemText(n)}`)),
+          })}
+        </p>
+      )}
       <button class="primary" type="submit" disabled={busy} data-testid="submit-findings">
         {t('saveFindings')}
       </button>
@@ -418,6 +521,7 @@ interface FiringAlarm {
 function Recheck({ taskId, onDone }: { taskId: string; onDone: (task: Task) => void }) {
   const [note, setNote] = useState('');
   const [evidence, setEvidence] = useState('');
+  const [photos, setPhotos] = useState<TaskFile[]>([]);
   const [firing, setFiring] = useState<FiringAlarm[] | undefined>();
   const [confirmed, setConfirmed] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -426,7 +530,12 @@ function Recheck({ taskId, onDone }: { taskId: string; onDone: (task: Task) => v
     setBusy(true);
     setError(undefined);
     try {
-      const body = { passed, note, evidence: evidence.split(/\s+/).filter((x) => x !== ''), ...(passed && firing && confirmed ? { confirmFiring: true } : {}) };
+      const body = {
+        passed,
+        note,
+        evidence: [...photos.map((p) => p.id), ...evidence.split(/\s+/).filter((x) => x !== '')],
+        ...(passed && firing && confirmed ? { confirmFiring: true } : {}),
+      };
       onDone((await api<{ task: Task }>('POST', `/api/v1/tasks/${encodeURIComponent(taskId)}/recheck`, body)).task);
     } catch (err) {
       if (err instanceof ApiError && err.status === 409 && err.body.task === 'ALARM_STILL_FIRING') {
@@ -454,6 +563,8 @@ function Recheck({ taskId, onDone }: { taskId: string; onDone: (task: Task) => v
         onInput={(e) => setEvidence((e.target as HTMLInputElement).value)}
         data-testid="recheck-evidence"
       />
+      <PhotoInput taskId={taskId} label={t('takeRecheckPhoto')} testid="recheck-photo" onAdded={(a) => setPhotos((p) => [...p, a])} />
+      <Thumbs ids={photos.map((p) => p.id)} files={photos} testid="recheck-picked" />
       {firing && (
         <div class="firing" role="alert" data-testid="recheck-firing">
           <strong>{t('stillFiring')}</strong>

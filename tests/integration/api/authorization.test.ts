@@ -230,6 +230,12 @@ const ENDPOINTS: Endpoint[] = [
     request: async (w) => ({ method: 'GET', url: `/api/v1/tasks/${(await newTask(w, 'created')).id}` }),
   },
   {
+    name: 'GET /tasks/:id/attachments',
+    permission: 'tasks.read',
+    ok: 200,
+    request: async (w) => ({ method: 'GET', url: `/api/v1/tasks/${(await newTask(w, 'created')).id}/attachments` }),
+  },
+  {
     name: 'POST /tasks (from an alert)',
     permission: 'tasks.dispatch',
     ok: 201,

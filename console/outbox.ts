@@ -1,0 +1,124 @@
+/**
+ * The inspector's outbox (issue #20 §8): findings entered without a connection are kept on the phone
+ * (localStorage, so a reload or a closed browser loses nothing) and sent when it is back (the `online`
+ * event, and at start). A step the server refuses (4xx: the task moved on, an item unanswered) leaves the
+ * outbox with its reason kept for the inspector to see; a network failure keeps it queued.
+ */
+import { api, ApiError } from './api.ts';
+import { signal } from './state.ts';
+import type { Task } from './types.ts';
+
+const KEY = 'nss.outbox';
+
+export interface Queued {
+  /** Unique per entry. */
+  key: string;
+  taskId: string;
+  /** The lifecycle step (`findings`). */
+  step: string;
+  body: unknown;
+  /** Epoch ms, the phone's clock. */
+  queuedAt: number;
+  /** Set when the server refused it: the reason, in the language shown then. */
+  refused?: string | undefined;
+}
+
+const read = (): Queued[] => {
+  try {
+    const v = JSON.parse(localStorage.getItem(KEY) ?? '[]') as unknown;
+    return Array.isArray(v) ? (v as Queued[]) : [];
+  } catch {
+    return [];
+  }
+};
+
+/** Everything in the outbox: waiting, or refused (with its reason). */
+export const outbox = signal<Queued[]>(read());
+
+const write = (q: Queued[]): void => {
+  try {
+    localStorage.setItem(KEY, JSON.stringify(q));
+  } catch {
+    // storage full or private mode: the queue lasts this page
+  }
+  outbox.set(q);
+};
+
+/** Entries still to send. */
+export const waiting = (q: readonly Queued[] = outbox.get()): Queued[] => q.filter((e) => e.refused === undefined);
+
+/** A request that never reached the server (no connection), as opposed to its refusal. */
+const unreachable = (err: unknown): boolean => !(err instanceof ApiError) || err.status === 502 || err.status === 503 || err.status === 504;
+
+/**
+ * Sends a step now, or — offline, or the network failing — keeps it in the outbox. Returns the task the
+ * server answered, or undefined when it was queued. A refusal (4xx) is thrown as the API's error.
+ */
+export async function sendOrQueue(taskId: string, step: string, body: unknown): Promise<Task | undefined> {
+  const queue = (): undefined => {
+    write([
+      ...outbox.get().filter((e) => !(e.taskId === taskId && e.step === step)),
+      { key: `${Date.now()}-${Math.random().toString(36).slice(2)}`, taskId, step, body, queuedAt: Date.now() },
+    ]);
+    return undefined;
+  };
+  if (typeof navigator !== 'undefined' && navigator.onLine === false) return queue();
+  try {
+    return (await api<{ task: Task }>('POST', `/api/v1/tasks/${encodeURIComponent(taskId)}/${step}`, body)).task;
+  } catch (err) {
+    if (unreachable(err)) return queue();
+    throw err;
+  }
+}
+
+let flushing: Promise<void> | undefined;
+
+/** Sends what waits, oldest first; `onSent` hears each task the server answered. */
+export function flush(onSent?: (task: Task) => void): Promise<void> {
+  if (flushing) return flushing;
+  const run = async (): Promise<void> => {
+    for (const e of waiting()) {
+      try {
+        const r = await api<{ task: Task }>('POST', `/api/v1/tasks/${encodeURIComponent(e.taskId)}/${e.step}`, e.body);
+        write(outbox.get().filter((x) => x.key !== e.key));
+        sentListeners.forEach((l) => l(r.task));
+        onSent?.(r.task);
+      } catch (err) {
+        if (unreachable(err)) return; // still offline: try again on the next `online`, or the next retry
+        write(outbox.get().map((x) => (x.key === e.key ? { ...x, refused: (err as Error).message } : x)));
+      }
+    }
+  };
+  // cleared once done (asynchronously: after the assignment, even when there was nothing to send)
+  flushing = run().finally(() => {
+    flushing = undefined;
+  });
+  return flushing;
+}
+
+/** Forgets a refused entry once the inspector has seen it. */
+export const dismiss = (key: string): void => write(outbox.get().filter((e) => e.key !== key));
+
+const sentListeners = new Set<(task: Task) => void>();
+/** Hears each queued step the server accepted; returns the unsubscribe. */
+export function onSent(l: (task: Task) => void): () => void {
+  sentListeners.add(l);
+  return () => sentListeners.delete(l);
+}
+
+/**
+ * How often the phone tries again while something waits and it believes it is online (ms): the console's own
+ * interval — the `online` event can come before the network carries requests again, or not at all.
+ */
+export const RETRY_MS = 5_000;
+
+/** Sends the outbox whenever the connection comes back, and once now. */
+export function startOutbox(): void {
+  window.addEventListener('online', () => void flush());
+  setInterval(() => {
+    if (navigator.onLine && waiting().length > 0) void flush();
+  }, RETRY_MS);
+  // another tab's queue
+  window.addEventListener('storage', (e) => e.key === KEY && outbox.set(read()));
+  if (navigator.onLine) void flush();
+}
