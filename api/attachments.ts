@@ -32,7 +32,7 @@
  * A download whose stored bytes no longer match their recorded SHA-256 is not served: 500 `INTEGRITY_FAILED`,
  * logged as an error and counted (`nss_attachment_integrity_failures_total`).
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { idSchema } from '../core/contract.ts';
 import { AppError, ERRORS } from '../core/errors.ts';
@@ -41,7 +41,7 @@ import type { Db } from '../core/db/db.ts';
 import { AlertQueries } from '../alerts/query.ts';
 import { enterpriseInScope } from '../core/jurisdiction.ts';
 import { TaskStore } from '../inspections/tasks/store.ts';
-import { AttachmentStore, tooLarge, type AttachmentMeta } from '../ledger/attachments.ts';
+import { AttachmentStore, tooLarge, type AttachmentMeta, type PutInput } from '../ledger/attachments.ts';
 import { ATTACHMENT_TYPES } from '../ledger/file-types.ts';
 import type { Authenticator, Principal } from './auth.ts';
 import { attachment } from './report-scope.ts';
@@ -108,6 +108,35 @@ function takeFiles(app: FastifyInstance, store: AttachmentStore): void {
   });
 }
 
+/**
+ * Stores the request's file for an alarm or a task, answers 201 with what was stored; a refusal (type, size, name) is
+ * counted and logged, then answered as the error it is. `what` names it in the log ("attachment", "task photo").
+ */
+async function storeUpload(
+  store: AttachmentStore,
+  metrics: Metrics,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  target: Omit<PutInput, 'bytes' | 'contentType'>,
+  what: string,
+) {
+  const bytes = req.body instanceof FileBody ? req.body.bytes : Buffer.alloc(0);
+  const contentType = req.headers['content-type'];
+  const of = { [`${target.subject.type}Id`]: target.subject.id, enterpriseId: target.enterpriseId, actor: target.actor };
+  try {
+    const meta = await store.put({ ...target, contentType, bytes });
+    metrics.attachments.inc({ operation: 'upload', outcome: 'stored' });
+    req.log.info({ ...of, attachmentId: meta.id, size: meta.size, sha256: meta.sha256 }, `${what} stored`);
+    return reply.status(201).send({ id: meta.id, sha256: meta.sha256, size: meta.size, mediaType: meta.mediaType, filename: meta.filename });
+  } catch (err) {
+    if (err instanceof AppError && err.httpStatus < 500) {
+      metrics.attachments.inc({ operation: 'upload', outcome: 'refused' });
+      req.log.info({ ...of, code: err.code, contentType, size: bytes.length }, `${what} refused`);
+    }
+    throw err;
+  }
+}
+
 const taskPath = z.strictObject({ id: z.string().min(1).max(100) });
 /** The task states in which its inspector takes photos: on site (findings) and at the re-check visit. */
 const PHOTO_STATES: ReadonlySet<string> = new Set(['on_site', 'rechecking']);
@@ -155,30 +184,14 @@ export function taskAttachmentApi(
               reason: { zh: '仅在现场检查或复查时可上传照片', en: 'photos are taken on site or at the re-check only' },
             },
           });
-        const bytes = req.body instanceof FileBody ? req.body.bytes : Buffer.alloc(0);
-        const contentType = req.headers['content-type'];
-        try {
-          const meta = await store.put({
-            enterpriseId: task.enterpriseId,
-            subject: { type: 'task', id },
-            filename: name,
-            contentType,
-            bytes,
-            actor: who.actor,
-          });
-          deps.metrics.attachments.inc({ operation: 'upload', outcome: 'stored' });
-          req.log.info(
-            { taskId: id, enterpriseId: task.enterpriseId, attachmentId: meta.id, size: meta.size, sha256: meta.sha256, actor: who.actor },
-            'task photo stored',
-          );
-          return reply.status(201).send({ id: meta.id, sha256: meta.sha256, size: meta.size, mediaType: meta.mediaType, filename: meta.filename });
-        } catch (err) {
-          if (err instanceof AppError && err.httpStatus < 500) {
-            deps.metrics.attachments.inc({ operation: 'upload', outcome: 'refused' });
-            req.log.info({ taskId: id, code: err.code, contentType, size: bytes.length, actor: who.actor }, 'task photo refused');
-          }
-          throw err;
-        }
+        return storeUpload(
+          store,
+          deps.metrics,
+          req,
+          reply,
+          { enterpriseId: task.enterpriseId, subject: { type: 'task', id }, filename: name, actor: who.actor },
+          'task photo',
+        );
       },
     );
 
@@ -233,30 +246,14 @@ export function attachmentApi(config: { auth: Authenticator; maxBytes?: number |
         const { id } = parse(alertPath, req.params, 'path');
         const { name } = parse(uploadQuery, req.query, 'query');
         const alert = await visibleAlert(who, id);
-        const bytes = req.body instanceof FileBody ? req.body.bytes : Buffer.alloc(0);
-        const contentType = req.headers['content-type'];
-        try {
-          const meta = await store.put({
-            enterpriseId: alert.enterpriseId,
-            subject: { type: 'alert', id },
-            filename: name,
-            contentType,
-            bytes,
-            actor: who.actor,
-          });
-          deps.metrics.attachments.inc({ operation: 'upload', outcome: 'stored' });
-          req.log.info(
-            { alertId: id, enterpriseId: alert.enterpriseId, attachmentId: meta.id, size: meta.size, sha256: meta.sha256, actor: who.actor },
-            'attachment stored',
-          );
-          return reply.status(201).send({ id: meta.id, sha256: meta.sha256, size: meta.size, mediaType: meta.mediaType, filename: meta.filename });
-        } catch (err) {
-          if (err instanceof AppError && err.httpStatus < 500) {
-            deps.metrics.attachments.inc({ operation: 'upload', outcome: 'refused' });
-            req.log.info({ alertId: id, code: err.code, contentType, size: bytes.length, actor: who.actor }, 'attachment refused');
-          }
-          throw err;
-        }
+        return storeUpload(
+          store,
+          deps.metrics,
+          req,
+          reply,
+          { enterpriseId: alert.enterpriseId, subject: { type: 'alert', id }, filename: name, actor: who.actor },
+          'attachment',
+        );
       },
     );
 
