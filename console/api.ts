@@ -31,10 +31,20 @@ export class ApiError extends Error {
   }
 }
 
-/** Calls the API; a body is sent as JSON, or as is with `contentType` (e.g. a CSV list as `text/csv`, a file's bytes). */
-export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown, contentType?: string): Promise<T> {
+/**
+ * Calls the API; a body is sent as JSON, or as is with `contentType` (e.g. a CSV list as `text/csv`, a file's bytes).
+ * `signal` aborts it (e.g. a time limit: a request that never ends must not hold up what waits for it).
+ */
+export async function api<T>(
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+  path: string,
+  body?: unknown,
+  contentType?: string,
+  signal?: AbortSignal,
+): Promise<T> {
   const res = await fetch(path, {
     method,
+    ...(signal ? { signal } : {}),
     credentials: 'same-origin',
     headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': contentType ?? 'application/json' },
     ...(body === undefined

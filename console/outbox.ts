@@ -79,7 +79,13 @@ export function flush(onSent?: (task: Task) => void): Promise<void> {
   const run = async (): Promise<void> => {
     for (const e of waiting()) {
       try {
-        const r = await api<{ task: Task }>('POST', `/api/v1/tasks/${encodeURIComponent(e.taskId)}/${e.step}`, e.body);
+        const r = await api<{ task: Task }>(
+          'POST',
+          `/api/v1/tasks/${encodeURIComponent(e.taskId)}/${e.step}`,
+          e.body,
+          undefined,
+          AbortSignal.timeout(SEND_TIMEOUT_MS),
+        );
         write(outbox.get().filter((x) => x.key !== e.key));
         sentListeners.forEach((l) => l(r.task));
         onSent?.(r.task);
@@ -107,16 +113,24 @@ export function onSent(l: (task: Task) => void): () => void {
 }
 
 /**
- * How often the phone tries again while something waits and it believes it is online (ms): the console's own
- * interval — the `online` event can come before the network carries requests again, or not at all.
+ * How often the phone tries again while something waits (ms): the console's own interval. It does not trust
+ * `navigator.onLine` — the `online` event can come before the network carries requests again, or not at all, and
+ * `onLine` can say false on a network that works (a captive portal passed, a VPN) — a failed try costs one request.
  */
 export const RETRY_MS = 5_000;
+/**
+ * How long one queued step may take before it counts as not sent (ms; the console's own limit): a request caught in
+ * a connection that went away can hang without failing, and must not hold up the outbox. The server applies a step
+ * once: a step applied whose answer was lost is refused on the next try (the task has moved on), and the refusal
+ * is shown with the task as it now is.
+ */
+export const SEND_TIMEOUT_MS = 15_000;
 
 /** Sends the outbox whenever the connection comes back, and once now. */
 export function startOutbox(): void {
   window.addEventListener('online', () => void flush());
   setInterval(() => {
-    if (navigator.onLine && waiting().length > 0) void flush();
+    if (waiting().length > 0) void flush();
   }, RETRY_MS);
   // another tab's queue
   window.addEventListener('storage', (e) => e.key === KEY && outbox.set(read()));

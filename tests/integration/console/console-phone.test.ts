@@ -11,6 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from '../../../platform/platform.ts';
 import { TaskStore } from '../../../inspections/tasks/store.ts';
+import { RETRY_MS, SEND_TIMEOUT_MS } from '../../../console/outbox.ts';
 import { storeFiredAlert } from '../../../testkit/alerts.ts';
 import { AdminClient } from '../../../testkit/api.ts';
 import { accessibilityViolations, launchBrowser, openPage, screenshot, signIn, type WatchedPage } from '../../../testkit/browser.ts';
@@ -200,7 +201,8 @@ describe.each(['zh', 'en'] as const)("the inspector's phone, in %s", (lang) => {
 
     // back online: sent, the task moves on and shows the finding with its photo
     await insp.context.setOffline(false);
-    await page.waitForSelector('[data-testid=task-view][data-state=findings_recorded]');
+    // the outbox tries on \`online\` and every RETRY_MS; a try caught in the switch is given up after SEND_TIMEOUT_MS
+    await page.waitForSelector('[data-testid=task-view][data-state=findings_recorded]', { timeout: SEND_TIMEOUT_MS + 3 * RETRY_MS });
     expect(await page.locator('[data-testid=outbox-pending]').count()).toBe(0);
     await page.waitForSelector(`[data-testid="photos-${items[0]}"] [data-testid=photo] img`);
     const saved = await platform.db.query<{ data: { findings: { itemId: string; result: string; evidence: string[] }[] } }>(
