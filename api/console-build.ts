@@ -1,7 +1,8 @@
 /**
  * Builds the console (console/) into its build folder, console/dist/: the
- * page, one JS and one CSS file (Preact + uPlot, minified), each with a gzip
- * copy (level 9) beside it, and `manifest.json` naming, per served path, the
+ * page, one JS and one CSS file (Preact + uPlot, minified), the map's own
+ * script (ECharts, `map.js`, loaded only when the map is opened: issue #20
+ * §7), each with a gzip copy (level 9) beside it, and `manifest.json` naming, per served path, the
  * file, its content type, its ETag and its sizes.
  *
  * Run at install (`npm ci` → `prepare` → `npm run build:console`) and in the
@@ -32,7 +33,7 @@ export interface ConsoleFile {
   gzipBytes: number;
 }
 
-/** The build: its files by served path (`/`, `/console/app.js`, `/console/app.css`), and what it was built from. */
+/** The build: its files by served path (`/`, `/console/app.js`, `/console/app.css`, `/console/map.js`), and what it was built from. */
 export interface ConsoleManifest {
   files: Record<string, ConsoleFile>;
   /** Every input (paths from the project root, node_modules included) and a hash of their contents. */
@@ -75,21 +76,26 @@ const etagOf = (body: Uint8Array): string => `"${createHash('sha256').update(bod
  */
 export async function buildConsole(outDir: string = CONSOLE_DIST, opts: { replace?: boolean } = {}): Promise<ConsoleManifest> {
   const { build, transform } = await import('esbuild');
-  const js = await build({
-    entryPoints: [join(CONSOLE_SOURCE, 'main.tsx')],
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    target: ['chrome100', 'safari15', 'firefox100'],
-    write: false,
-    outfile: 'app.js',
-    jsx: 'automatic',
-    jsxImportSource: 'preact',
-    legalComments: 'none',
-    logLevel: 'silent',
-    absWorkingDir: PROJECT_ROOT,
-    metafile: true,
-  });
+  const bundle = (entry: string, outfile: string) =>
+    build({
+      entryPoints: [join(CONSOLE_SOURCE, entry)],
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      target: ['chrome100', 'safari15', 'firefox100'],
+      write: false,
+      outfile,
+      jsx: 'automatic',
+      jsxImportSource: 'preact',
+      legalComments: 'none',
+      logLevel: 'silent',
+      absWorkingDir: PROJECT_ROOT,
+      metafile: true,
+      // the map's script is loaded by URL (console/screens/area-map.tsx), not bundled into the application
+      external: ['/console/*'],
+    });
+  // the map apart (ECharts: loaded by the application with import() when the map is opened)
+  const [js, map] = await Promise.all([bundle('main.tsx', 'app.js'), bundle('area-map.ts', 'map.js')]);
   const uplotCssPath = createRequire(import.meta.url).resolve('uplot/dist/uPlot.min.css');
   const uplotCss = await readFile(uplotCssPath, 'utf8');
   const css = await transform(`${uplotCss}\n${await readFile(join(CONSOLE_SOURCE, 'styles.css'), 'utf8')}`, { loader: 'css', minify: true });
@@ -98,9 +104,15 @@ export async function buildConsole(outDir: string = CONSOLE_DIST, opts: { replac
     ['/', 'index.html', html, 'text/html; charset=utf-8'],
     ['/console/app.js', 'app.js', js.outputFiles[0]!.contents, 'text/javascript; charset=utf-8'],
     ['/console/app.css', 'app.css', Buffer.from(css.code), 'text/css; charset=utf-8'],
+    ['/console/map.js', 'map.js', map.outputFiles[0]!.contents, 'text/javascript; charset=utf-8'],
   ];
 
-  const paths = [...Object.keys(js.metafile.inputs), relative(PROJECT_ROOT, uplotCssPath), 'console/styles.css', 'console/index.html'].sort();
+  const paths = [
+    ...new Set([...Object.keys(js.metafile.inputs), ...Object.keys(map.metafile.inputs)]),
+    relative(PROJECT_ROOT, uplotCssPath),
+    'console/styles.css',
+    'console/index.html',
+  ].sort();
   const manifest: ConsoleManifest = { files: {}, sources: { paths, hash: (await sourcesHash(paths)) ?? '' } };
   const tmp = `${outDir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   const old = `${tmp}-old`;

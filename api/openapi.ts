@@ -36,6 +36,7 @@ export const ROUTES: Record<string, RouteDoc> = {
   'GET /': r('控制台页面', 'The console page', 'console', 'public'),
   'GET /console/app.js': r('控制台程序', 'The console application', 'console', 'public'),
   'GET /console/app.css': r('控制台样式', 'The console styles', 'console', 'public'),
+  'GET /console/map.js': r('控制台“一张图”程序（打开地图时加载）', 'The console’s map (loaded when the map is opened)', 'console', 'public'),
   'GET /manifest.webmanifest': r('控制台 Web 应用清单（可安装到手机桌面）', 'The console’s web app manifest (installable on a phone)', 'console', 'public'),
   'GET /sw.js': r('控制台 Service Worker（离线打开任务页面）', 'The console’s service worker (the task screens open offline)', 'console', 'public'),
   'GET /console/icon-192.png': r('应用图标 192×192', 'The app icon, 192×192', 'console', 'public'),
@@ -229,6 +230,12 @@ export const ROUTES: Record<string, RouteDoc> = {
   ),
 
   'GET /api/v1/enterprises': r('企业看板', 'The enterprise board', 'ledger', 'ledger.read'),
+  'GET /api/v1/map/area': r(
+    '辖区地图（行政区划边界 GeoJSON，“一张图”）',
+    "The bureau's area for the map: its divisions' boundaries as GeoJSON",
+    'ledger',
+    'ledger.read',
+  ),
   'GET /api/v1/enterprises/:id/file': r('一企一档', "An enterprise's file", 'ledger', 'ledger.read'),
   'GET /api/v1/enterprises/:id/hazard-sources': r('企业重大危险源', "An enterprise's major hazard sources", 'ledger', 'monitoring.read'),
   'GET /api/v1/enterprises/:id/ledger': r('企业监管信息', "An enterprise's ledger facts", 'ledger', 'ledger.read'),

@@ -44,6 +44,7 @@ import { riskWarningApi } from './risk-warnings.ts';
 import { alarmQualityApi } from './alarm-quality.ts';
 import { stopApi, type StopApiDeps } from './stops.ts';
 import { kpiApi } from './kpis.ts';
+import { areaMapApi } from './area-map.ts';
 import { attachmentApi, taskAttachmentApi } from './attachments.ts';
 import { AttachmentStore } from '../ledger/attachments.ts';
 import { selfInspectionApi } from './self-inspections.ts';
@@ -111,6 +112,8 @@ export function buildApi(
     tls?: { cert: string | Buffer; key: string | Buffer } | undefined;
     /** Which proxies' X-Forwarded-For / X-Forwarded-Proto to believe (config `http.trustProxy`, fastify's option). Default: none. */
     trustProxy?: boolean | readonly string[] | undefined;
+    /** The bureau's area for the console's map (config `map.areaFile`, api/area-map.ts); absent: the bundled demo area. */
+    mapAreaFile?: string | undefined;
   },
   deps: ApiDeps,
 ) {
@@ -227,6 +230,7 @@ export function buildApi(
   app.register(registryImportApi({ auth }, deps));
   app.register(auditApi({ auth }, deps));
   app.register(namesApi({ auth }, deps));
+  app.register(areaMapApi({ auth, areaFile: config.mapAreaFile }));
   if (deps.ruleOverrides) app.register(ruleOverrideApi({ auth }, { ...deps, ruleOverrides: deps.ruleOverrides }));
   app.register(coverageApi({ auth }, coverageDeps));
   app.register(riskWarningApi({ auth }, deps));

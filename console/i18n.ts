@@ -698,6 +698,13 @@ const ZH = {
   outboxRefused: '离线保存的检查结果未被接受',
   outboxDismiss: '知道了',
   photoEvidence: '现场照片',
+  mapTitle: '辖区企业一张图',
+  mapTab: '一张图',
+  listTab: '企业列表',
+  mapUnavailable: '地图暂时无法显示',
+  mapUnlocated: '未登记经纬度、不在图上的企业 {n} 家：',
+  mapListed: '图上企业 {n} 家（列表）',
+  allAuthorities: '全部执法主体',
 } as const;
 
 export type Key = keyof typeof ZH;
@@ -1377,6 +1384,13 @@ const EN: Record<Key, string> = {
   outboxRefused: 'Findings saved offline were not accepted',
   outboxDismiss: 'Dismiss',
   photoEvidence: 'Photo evidence',
+  mapTitle: 'Map of the enterprises in the jurisdiction',
+  mapTab: 'Map',
+  listTab: 'List',
+  mapUnavailable: 'The map cannot be shown now',
+  mapUnlocated: '{n} enterprise(s) without coordinates on record, not on the map: ',
+  mapListed: '{n} enterprise(s) on the map (list)',
+  allAuthorities: 'All authorities',
 };
 
 /** The word for `key` in the current language. */

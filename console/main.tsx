@@ -25,6 +25,7 @@ function Nav({ me }: { me: User }) {
     ['/alerts', t('alerts'), can('alerts.read') && me.role !== 'inspector'],
     ['/tasks', me.role === 'inspector' ? t('myTasks') : t('tasks'), can('tasks.read')],
     ['/enterprises', t('enterprises'), can('ledger.read') && me.role !== 'inspector'],
+    ['/map', t('mapTab'), can('ledger.read') && me.role !== 'inspector'],
     ['/stats', t('stats'), can('stats.read')],
     ['/quality', t('alarmQuality'), can('stats.read')],
     ['/admin', t('admin'), can('ledger.write')],
@@ -75,6 +76,7 @@ function Page({ me }: { me: User }) {
   if (path === '/stats') return <StatsView />;
   if (path === '/quality') return <QualityView />;
   if (path === '/enterprises') return <EnterpriseBoard />;
+  if (path === '/map' && can('ledger.read')) return <EnterpriseBoard view="map" />;
   if (path === '/admin' && can('ledger.write')) return <AdminView />;
   if (path === '/self-inspections' && me.enterpriseId) return <SelfInspectionView enterpriseId={me.enterpriseId} />;
   if ((m = match('/enterprises/:id', path))) return <EnterpriseView id={m.id!} />;

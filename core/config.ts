@@ -425,6 +425,16 @@ export const platformConfigSchema = z.strictObject({
         .default(10 * 1024 * 1024),
     })
     .prefault({}),
+  map: z
+    .strictObject({
+      /**
+       * The bureau's area for the console's map (一张图, issue #20 §7): a GeoJSON FeatureCollection of its
+       * divisions (Polygon / MultiPolygon features with `properties.name`, WGS-84 degrees). Use the authorised
+       * boundary the bureau holds (标准地图, with its 审图号). Default: the bundled demo area (福州市, deploy/maps/).
+       */
+      areaFile: z.string().min(1).optional(),
+    })
+    .prefault({}),
   tasks: z
     .strictObject({
       /** Time after a rectification deadline for the re-check to be recorded before the task escalates as overdue, ms. Default 3 days. */
@@ -604,6 +614,7 @@ export function configInputFromEnv(env: NodeJS.ProcessEnv): Record<string, unkno
       sweepMs: int(env.RESPONSE_SWEEP_MS),
     }),
     attachments: drop({ maxBytes: int(env.ATTACHMENTS_MAX_BYTES) }),
+    map: drop({ areaFile: env.MAP_AREA_FILE }),
     ingest: drop({
       batchMaxDelayMs: int(env.INGEST_BATCH_MAX_DELAY_MS),
       writeWhenIdle: env.INGEST_WRITE_WHEN_IDLE === undefined ? undefined : env.INGEST_WRITE_WHEN_IDLE !== 'false',

@@ -26,6 +26,9 @@ export interface BoardRow {
   /** 统一社会信用代码 and address on record (null: not yet). */
   creditCode: string | null;
   address: string | null;
+  /** Where it is (WGS-84, degrees; null: not on record), for the map (一张图, issue #20 §7). */
+  longitude: number | null;
+  latitude: number | null;
   gateways: { total: number; online: number };
   status: LinkStatus;
   openAlerts: Record<AlertGrade, number> & { total: number };
@@ -62,10 +65,12 @@ export class EnterpriseBoard {
       key_enterprise: boolean;
       credit_code: string | null;
       address: string | null;
+      longitude: string | number | null;
+      latitude: string | number | null;
       total: string | number;
       online: string | number;
     }>(
-      `${s.cte}SELECT e.id, e.name, e.sector, e.authority_id, e.standardization_grade, e.high_risk, e.key_enterprise, e.credit_code, e.address,
+      `${s.cte}SELECT e.id, e.name, e.sector, e.authority_id, e.standardization_grade, e.high_risk, e.key_enterprise, e.credit_code, e.address, e.longitude, e.latitude,
               (SELECT count(*) FROM gateways g WHERE g.enterprise_id = e.id AND NOT g.disabled) AS total,
               (SELECT count(*) FROM gateways g WHERE g.enterprise_id = e.id AND NOT g.disabled AND g.status = 'online') AS online
          FROM enterprises e ${s.cond ? `WHERE ${s.cond}` : ''} ORDER BY e.id`,
@@ -102,6 +107,8 @@ export class EnterpriseBoard {
         keyEnterprise: r.key_enterprise,
         creditCode: r.credit_code,
         address: r.address,
+        longitude: r.longitude === null ? null : Number(r.longitude),
+        latitude: r.latitude === null ? null : Number(r.latitude),
         gateways,
         status: statusOf(gateways),
         openAlerts,

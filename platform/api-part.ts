@@ -69,6 +69,7 @@ export function buildApiPart(ctx: PlatformContext, gateway: GatewayPart | undefi
       signInLimits: config.http.signIn,
       tls,
       trustProxy: config.http.trustProxy,
+      mapAreaFile: config.map.areaFile,
       rawRetentionMs: config.influx.retention.readRollups ? config.influx.retention.rawDays * 86_400_000 : undefined,
     },
     {

@@ -19,14 +19,18 @@ import type { Inspection } from '../../inspections/inspection-records.ts';
 import type { LedgerEntry } from '../../ledger/enterprise-facts.ts';
 import type { EnterpriseTierKpis } from '../../inspections/response-kpis.ts';
 import { TierFigures } from './monthly.tsx';
+import { AreaMapView } from './area-map.tsx';
 import { LEVELS, rank, RiskSection, useWarnings, warningName, WarningChip, type WarningResult } from './risk.tsx';
 
 const STATUS: LinkStatus[] = ['online', 'partial', 'offline', 'no_gateway'];
 
-export function EnterpriseBoard() {
+/** The board as a list, or as the map (一张图, issue #20 §7): the same enterprises, the same filters. */
+export function EnterpriseBoard({ view = 'list' }: { view?: 'list' | 'map' }) {
   useNames();
+  useDirectoryNames();
   const [rows, setRows] = useState<BoardRow[] | undefined>();
   const [error, setError] = useState<string | undefined>();
+  const [authority, setAuthority] = useState('');
   const [sector, setSector] = useState('');
   const [status, setStatus] = useState('');
   const [q, setQ] = useState('');
@@ -34,7 +38,8 @@ export function EnterpriseBoard() {
   const [byWarning, setByWarning] = useState(false);
   const warnings = useWarnings();
   useEffect(() => {
-    api<{ enterprises: BoardRow[] }>('GET', '/api/v1/enterprises').then(
+    // every enterprise of the jurisdiction (the API's largest page): the map shows them all
+    api<{ enterprises: BoardRow[] }>('GET', '/api/v1/enterprises?limit=2000').then(
       (r) => setRows(r.enterprises),
       (err: unknown) => setError((err as Error).message),
     );
@@ -42,10 +47,12 @@ export function EnterpriseBoard() {
   if (error) return <p class="error">{error}</p>;
   if (!rows) return <p class="loading">…</p>;
   const sectors = [...new Set(rows.map((r) => r.sector))].sort();
+  const authorities = [...new Set(rows.map((r) => r.authorityId).filter((a): a is string => a !== null))].sort();
   const needle = q.trim().toLowerCase();
   const levelOf = (id: string): WarningResult => warnings?.get(id)?.level ?? 'none';
   const shown = rows.filter(
     (r) =>
+      (!authority || r.authorityId === authority) &&
       (!sector || r.sector === sector) &&
       (!status || r.status === status) &&
       (!warning || levelOf(r.id) === warning) &&
@@ -54,8 +61,31 @@ export function EnterpriseBoard() {
   if (byWarning) shown.sort((a, b) => rank(levelOf(b.id)) - rank(levelOf(a.id)));
   const grades = ['red', 'orange', 'yellow', 'blue'] as const;
   return (
-    <section class="board" data-testid="board">
+    <section class="board" data-testid="board" data-view={view}>
+      <nav class="tabs" aria-label={t('enterprises')}>
+        <a href="#/enterprises" class={view === 'list' ? 'current' : ''} aria-current={view === 'list' ? 'page' : undefined} data-testid="tab-list">
+          {t('listTab')}
+        </a>
+        <a href="#/map" class={view === 'map' ? 'current' : ''} aria-current={view === 'map' ? 'page' : undefined} data-testid="tab-map">
+          {t('mapTab')}
+        </a>
+      </nav>
       <div class="filters">
+        {authorities.length > 1 && (
+          <select
+            aria-label={t('authority')}
+            value={authority}
+            onChange={(e) => setAuthority((e.target as HTMLSelectElement).value)}
+            data-testid="filter-authority"
+          >
+            <option value="">{t('allAuthorities')}</option>
+            {authorities.map((a) => (
+              <option key={a} value={a}>
+                {authorityName(a)}
+              </option>
+            ))}
+          </select>
+        )}
         <select aria-label={t('sector')} value={sector} onChange={(e) => setSector((e.target as HTMLSelectElement).value)} data-testid="filter-sector">
           <option value="">
             {t('sector')}: {t('all')}
@@ -119,45 +149,49 @@ export function EnterpriseBoard() {
           ))}
         </p>
       </div>
-      <table class="ranking">
-        <thead>
-          <tr>
-            <th>{t('enterprise')}</th>
-            <th>{t('sector')}</th>
-            <th>{t('grade')}</th>
-            <th>{t('state')}</th>
-            <th>{t('onlineRate')}</th>
-            <th>{t('riskWarning')}</th>
-            <th>{t('openAlerts')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {shown.map((r) => (
-            <tr key={r.id} class={`link status-${r.status}`} onClick={() => go(`/enterprises/${r.id}`)} data-testid={`enterprise-${r.id}`}>
-              <td>
-                <strong>{r.name}</strong> <span class="muted">{r.id}</span>
-                {r.highRisk && <span class="chip grade-orange">{t('highRisk')}</span>}
-              </td>
-              <td>{sectorName(r.sector)}</td>
-              <td>{standardizationGrade(r.grade)}</td>
-              <td>
-                <span class={`dot ${r.status}`} /> {t(r.status)} ({r.gateways.online}/{r.gateways.total})
-              </td>
-              <td>{percent(r.onlineRate24h)}</td>
-              <td>{warnings ? <WarningChip level={levelOf(r.id)} testid="warning" /> : '—'}</td>
-              <td>
-                {(['red', 'orange', 'yellow', 'blue'] as const)
-                  .filter((g) => r.openAlerts[g] > 0)
-                  .map((g) => (
-                    <span key={g} class={`chip grade-${g}`}>
-                      {r.openAlerts[g]}
-                    </span>
-                  ))}
-              </td>
+      {view === 'map' ? (
+        <AreaMapView rows={shown} levelOf={levelOf} />
+      ) : (
+        <table class="ranking">
+          <thead>
+            <tr>
+              <th>{t('enterprise')}</th>
+              <th>{t('sector')}</th>
+              <th>{t('grade')}</th>
+              <th>{t('state')}</th>
+              <th>{t('onlineRate')}</th>
+              <th>{t('riskWarning')}</th>
+              <th>{t('openAlerts')}</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {shown.map((r) => (
+              <tr key={r.id} class={`link status-${r.status}`} onClick={() => go(`/enterprises/${r.id}`)} data-testid={`enterprise-${r.id}`}>
+                <td>
+                  <strong>{r.name}</strong> <span class="muted">{r.id}</span>
+                  {r.highRisk && <span class="chip grade-orange">{t('highRisk')}</span>}
+                </td>
+                <td>{sectorName(r.sector)}</td>
+                <td>{standardizationGrade(r.grade)}</td>
+                <td>
+                  <span class={`dot ${r.status}`} /> {t(r.status)} ({r.gateways.online}/{r.gateways.total})
+                </td>
+                <td>{percent(r.onlineRate24h)}</td>
+                <td>{warnings ? <WarningChip level={levelOf(r.id)} testid="warning" /> : '—'}</td>
+                <td>
+                  {(['red', 'orange', 'yellow', 'blue'] as const)
+                    .filter((g) => r.openAlerts[g] > 0)
+                    .map((g) => (
+                      <span key={g} class={`chip grade-${g}`}>
+                        {r.openAlerts[g]}
+                      </span>
+                    ))}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </section>
   );
 }

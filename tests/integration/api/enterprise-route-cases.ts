@@ -89,6 +89,7 @@ export const ENTERPRISE_ROUTE_CASES: Record<string, RouteCase> = {
   'GET /': pub(() => get('/')),
   'GET /console/app.js': pub(() => get('/console/app.js')),
   'GET /console/app.css': pub(() => get('/console/app.css')),
+  'GET /console/map.js': pub(() => get('/console/map.js')),
   'GET /manifest.webmanifest': pub(() => get('/manifest.webmanifest')),
   'GET /sw.js': pub(() => get('/sw.js')),
   'GET /console/icon-192.png': pub(() => get('/console/icon-192.png')),
@@ -329,6 +330,7 @@ export const ENTERPRISE_ROUTE_CASES: Record<string, RouteCase> = {
   'POST /api/v1/tasks/:id/convert': refused('POST /api/v1/tasks/:id/convert'),
 
   'GET /api/v1/enterprises': refused('GET /api/v1/enterprises'),
+  'GET /api/v1/map/area': refused('GET /api/v1/map/area'),
   'GET /api/v1/enterprises/:id/file': refused('GET /api/v1/enterprises/:id/file'),
   'GET /api/v1/enterprises/:id/hazard-sources': {
     kind: 'allowed',

@@ -36,7 +36,7 @@ describe('console assets', () => {
     expect(r.body).toContain('<script type="module" src="/console/app.js">');
   });
 
-  it.each(['/console/app.js', '/console/app.css'])('serves %s gzipped on request, and 304 once cached', async (url) => {
+  it.each(['/console/app.js', '/console/app.css', '/console/map.js'])('serves %s gzipped on request, and 304 once cached', async (url) => {
     const plain = await app.inject({ method: 'GET', url });
     expect(plain.statusCode).toBe(200);
     expect(plain.headers['content-encoding']).toBeUndefined();

@@ -200,9 +200,30 @@ describe.each(['zh', 'en'] as const)("the inspector's phone, in %s", (lang) => {
     expect(await page.textContent('[data-testid=outbox-pending]')).toContain(w.pending);
 
     // back online: sent, the task moves on and shows the finding with its photo
+    const tries: string[] = [];
+    page.on('requestfinished', (r) => void r.response().then((res) => /\/findings$/.test(r.url()) && tries.push(`${r.method()} ${res?.status() ?? '?'}`)));
+    page.on('requestfailed', (r) => /\/findings$/.test(r.url()) && tries.push(`${r.method()} failed: ${r.failure()?.errorText ?? '?'}`));
     await insp.context.setOffline(false);
-    // the outbox tries on \`online\` and every RETRY_MS; a try caught in the switch is given up after SEND_TIMEOUT_MS
-    await page.waitForSelector('[data-testid=task-view][data-state=findings_recorded]', { timeout: SEND_TIMEOUT_MS + 3 * RETRY_MS });
+    // the outbox tries on `online` and every RETRY_MS; a try caught in the switch is given up after SEND_TIMEOUT_MS
+    const sent = await page
+      .waitForSelector('[data-testid=task-view][data-state=findings_recorded], [data-testid=outbox-refused]', { timeout: SEND_TIMEOUT_MS + 3 * RETRY_MS })
+      .then((el) => el.getAttribute('data-state'))
+      .catch((err: unknown) => String(err));
+    // what happened, when it was not sent: the phone's outbox, the tries, the server's task, the page's errors
+    const seen = {
+      sent,
+      outbox: await page.evaluate(() => localStorage.getItem('nss.outbox')),
+      onLine: await page.evaluate(() => navigator.onLine),
+      tries,
+      server: (await platform.db.query<{ state: string }>('SELECT state FROM tasks WHERE id = $1', [c.onSite])).rows[0]?.state,
+      shown: await page
+        .locator('[data-testid=task-view]')
+        .getAttribute('data-state', { timeout: 1000 })
+        .catch(() => 'no task view'),
+      refused: await page.locator('[data-testid=outbox-refused]').allTextContents(),
+      errors: insp.errors,
+    };
+    expect(seen).toMatchObject({ sent: 'findings_recorded', server: 'findings_recorded' });
     expect(await page.locator('[data-testid=outbox-pending]').count()).toBe(0);
     await page.waitForSelector(`[data-testid="photos-${items[0]}"] [data-testid=photo] img`);
     const saved = await platform.db.query<{ data: { findings: { itemId: string; result: string; evidence: string[] }[] } }>(
