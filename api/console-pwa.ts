@@ -60,7 +60,8 @@ self.addEventListener('activate', (e) => {
 });
 self.addEventListener('fetch', (e) => {
   const req = e.request;
-  if (req.method !== 'GET') return;
+  // only reads are kept; a read that asks for no stored answer (the page's cache: 'no-store') gets none from here either
+  if (req.method !== 'GET' || req.cache === 'no-store') return;
   const url = new URL(req.url);
   if (url.origin !== self.location.origin) return;
   const shell = SHELL.includes(url.pathname);

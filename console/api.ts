@@ -33,18 +33,21 @@ export class ApiError extends Error {
 
 /**
  * Calls the API; a body is sent as JSON, or as is with `contentType` (e.g. a CSV list as `text/csv`, a file's bytes).
- * `signal` aborts it (e.g. a time limit: a request that never ends must not hold up what waits for it).
+ * `signal` aborts it (e.g. a time limit: a request that never ends must not hold up what waits for it); `fresh` asks
+ * the server, never a kept answer.
  */
 export async function api<T>(
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
   path: string,
   body?: unknown,
   contentType?: string,
-  signal?: AbortSignal,
+  opts: { signal?: AbortSignal; fresh?: boolean } = {},
 ): Promise<T> {
   const res = await fetch(path, {
     method,
-    ...(signal ? { signal } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    // fresh: the server's answer now, never one the service worker kept (api/console-pwa.ts passes these through)
+    ...(opts.fresh ? { cache: 'no-store' as const } : {}),
     credentials: 'same-origin',
     headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': contentType ?? 'application/json' },
     ...(body === undefined

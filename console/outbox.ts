@@ -6,7 +6,7 @@
  */
 import { api, ApiError } from './api.ts';
 import { signal } from './state.ts';
-import type { Task } from './types.ts';
+import type { Finding, Task } from './types.ts';
 
 const KEY = 'nss.outbox';
 
@@ -71,6 +71,30 @@ export async function sendOrQueue(taskId: string, step: string, body: unknown): 
   }
 }
 
+/**
+ * The same findings, item by item (compliant or not, note, evidence): what a queued `findings` step would have
+ * recorded. A hazard may be recorded as a major one (重大隐患: the server judges it by the standard's criteria).
+ */
+export function sameFindings(sent: unknown, recorded: readonly Finding[]): boolean {
+  const mine = (sent as { findings?: Partial<Finding>[] } | undefined)?.findings;
+  if (!Array.isArray(mine) || mine.length !== recorded.length) return false;
+  const key = (f: Partial<Finding>) => JSON.stringify([f.itemId, f.result === 'ok', f.note ?? '', [...(f.evidence ?? [])].sort()]);
+  const theirs = new Set(recorded.map(key));
+  return mine.every((f) => theirs.has(key(f)));
+}
+
+/** The task, when the queued step `e` is already on it (applied by an earlier try); 'no'; 'unknown' when it could not be read. */
+async function appliedAlready(e: Queued): Promise<Task | 'no' | 'unknown'> {
+  if (e.step !== 'findings') return 'no';
+  try {
+    // as the server has it now: not an answer the service worker kept from before
+    const { task } = await api<{ task: Task }>('GET', `/api/v1/tasks/${encodeURIComponent(e.taskId)}`, undefined, undefined, { fresh: true });
+    return task.state !== 'on_site' && sameFindings(e.body, task.findings) ? task : 'no';
+  } catch (err) {
+    return unreachable(err) ? 'unknown' : 'no';
+  }
+}
+
 let flushing: Promise<void> | undefined;
 
 /** Sends what waits, oldest first; `onSent` hears each task the server answered. */
@@ -79,18 +103,24 @@ export function flush(onSent?: (task: Task) => void): Promise<void> {
   const run = async (): Promise<void> => {
     for (const e of waiting()) {
       try {
-        const r = await api<{ task: Task }>(
-          'POST',
-          `/api/v1/tasks/${encodeURIComponent(e.taskId)}/${e.step}`,
-          e.body,
-          undefined,
-          AbortSignal.timeout(SEND_TIMEOUT_MS),
-        );
+        const r = await api<{ task: Task }>('POST', `/api/v1/tasks/${encodeURIComponent(e.taskId)}/${e.step}`, e.body, undefined, {
+          signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+        });
         write(outbox.get().filter((x) => x.key !== e.key));
         sentListeners.forEach((l) => l(r.task));
         onSent?.(r.task);
       } catch (err) {
         if (unreachable(err)) return; // still offline: try again on the next `online`, or the next retry
+        // refused as a conflict: was it this very step, applied on an earlier try whose answer was lost (the
+        // connection dropped on the way back)? then it is sent, not refused
+        const applied = err instanceof ApiError && err.status === 409 ? await appliedAlready(e) : 'no';
+        if (applied === 'unknown') return; // the task could not be read now: the next try asks again
+        if (applied !== 'no') {
+          write(outbox.get().filter((x) => x.key !== e.key));
+          sentListeners.forEach((l) => l(applied));
+          onSent?.(applied);
+          continue;
+        }
         write(outbox.get().map((x) => (x.key === e.key ? { ...x, refused: (err as Error).message } : x)));
       }
     }
@@ -113,16 +143,15 @@ export function onSent(l: (task: Task) => void): () => void {
 }
 
 /**
- * How often the phone tries again while something waits (ms): the console's own interval. It does not trust
- * `navigator.onLine` — the `online` event can come before the network carries requests again, or not at all, and
- * `onLine` can say false on a network that works (a captive portal passed, a VPN) — a failed try costs one request.
+ * How often the phone tries again while something waits and it believes it is online (ms): the console's own
+ * interval — the `online` event can come before the network carries requests again, or not at all.
  */
 export const RETRY_MS = 5_000;
 /**
  * How long one queued step may take before it counts as not sent (ms; the console's own limit): a request caught in
  * a connection that went away can hang without failing, and must not hold up the outbox. The server applies a step
- * once: a step applied whose answer was lost is refused on the next try (the task has moved on), and the refusal
- * is shown with the task as it now is.
+ * once: a step applied whose answer was lost is refused on the next try as a conflict, and then found on the task
+ * (the same findings recorded): sent, not refused.
  */
 export const SEND_TIMEOUT_MS = 15_000;
 
@@ -130,7 +159,7 @@ export const SEND_TIMEOUT_MS = 15_000;
 export function startOutbox(): void {
   window.addEventListener('online', () => void flush());
   setInterval(() => {
-    if (waiting().length > 0) void flush();
+    if (navigator.onLine && waiting().length > 0) void flush();
   }, RETRY_MS);
   // another tab's queue
   window.addEventListener('storage', (e) => e.key === KEY && outbox.set(read()));

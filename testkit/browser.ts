@@ -21,12 +21,15 @@ export interface WatchedPage {
   errors: string[];
 }
 
-export async function openPage(browser: Browser, opts: { phone?: boolean; locale?: string } = {}): Promise<WatchedPage> {
-  const context = await browser.newContext(
-    opts.phone
-      ? { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: opts.locale ?? 'zh-CN' }
-      : { viewport: { width: 1280, height: 800 }, locale: opts.locale ?? 'zh-CN' },
-  );
+/** `serviceWorkers: 'block'`: the console's worker is not registered (so `page.route` sees every request). */
+export async function openPage(browser: Browser, opts: { phone?: boolean; locale?: string; serviceWorkers?: 'allow' | 'block' } = {}): Promise<WatchedPage> {
+  const context = await browser.newContext({
+    ...(opts.phone
+      ? { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }
+      : { viewport: { width: 1280, height: 800 } }),
+    locale: opts.locale ?? 'zh-CN',
+    serviceWorkers: opts.serviceWorkers ?? 'allow',
+  });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('console', (m) => {

@@ -31,6 +31,8 @@ const cases = {
   zh: { enterprise: 'E1', onSite: '', recheck: '' },
   en: { enterprise: 'E2', onSite: '', recheck: '' },
 };
+/** An on-site task whose findings reach the server while the answer is lost on the way back. */
+let lostAnswer = '';
 
 /** Takes the task to 'on_site' (and on to 'rechecking' with `recheck`), as the store applies the steps. */
 async function advance(taskId: string, recheck: boolean): Promise<void> {
@@ -87,6 +89,9 @@ beforeAll(async () => {
     expect(c.recheck).not.toBe(c.onSite);
     await advance(c.recheck, true);
   }
+  await storeFiredAlert(platform.db, { id: 'E1-FROZEN', enterpriseId: 'E1', ruleId: 'common.frozen', severity: 'red', subject: 'TT-301', at });
+  lostAnswer = (await admin.ok<{ task: { id: string } }>('POST', '/api/v1/tasks', { alertId: 'E1-FROZEN' })).task.id;
+  await advance(lostAnswer, false);
   browser = await launchBrowser();
 }, 120_000);
 
@@ -223,7 +228,7 @@ describe.each(['zh', 'en'] as const)("the inspector's phone, in %s", (lang) => {
       refused: await page.locator('[data-testid=outbox-refused]').allTextContents(),
       errors: insp.errors,
     };
-    expect(seen).toMatchObject({ sent: 'findings_recorded', server: 'findings_recorded' });
+    expect(seen.sent, JSON.stringify(seen)).toBe('findings_recorded');
     expect(await page.locator('[data-testid=outbox-pending]').count()).toBe(0);
     await page.waitForSelector(`[data-testid="photos-${items[0]}"] [data-testid=photo] img`);
     const saved = await platform.db.query<{ data: { findings: { itemId: string; result: string; evidence: string[] }[] } }>(
@@ -237,7 +242,10 @@ describe.each(['zh', 'en'] as const)("the inspector's phone, in %s", (lang) => {
     expect(findings.slice(1).every((f) => f.result === 'ok')).toBe(true);
     expect(await page.textContent('[data-testid=task-state]')).toBe(w.recorded);
     await checkScreen(page, 'findings-sent', lang);
-    expect(insp.errors).toEqual([]);
+    // Chromium's offline emulation does not hold back every request of a page its service worker controls: the
+    // findings may reach the server while "offline", the next try is then refused as a conflict (the browser logs
+    // the 409) and the outbox finds them on the task (the case of the test below); nothing else may be logged
+    expect(insp.errors.filter((e) => !/status of 409/.test(e))).toEqual([]);
     await insp.context.close();
   });
 
@@ -262,5 +270,44 @@ describe.each(['zh', 'en'] as const)("the inspector's phone, in %s", (lang) => {
     await checkScreen(page, 'recheck-closed', lang);
     expect(insp.errors.filter((e) => !/status of 409/.test(e))).toEqual([]);
     await insp.context.close();
+  });
+});
+
+describe('an answer lost on the way back', () => {
+  it('findings the server recorded, whose answer the phone never got, are found on the task on the next try: sent, not refused', async () => {
+    const w = await openPage(browser, { phone: true, serviceWorkers: 'block' });
+    await signIn(w.page, base, 'insp-k1', PASSWORD);
+    await w.page.goto(`${base}/#/tasks/${lostAnswer}`);
+    await w.page.waitForSelector('[data-testid=findings-form]');
+    // the first try reaches the server (and is applied), then the connection drops before the answer
+    const tries: number[] = [];
+    await w.page.route('**/findings', async (route) => {
+      if (tries.length === 0) {
+        const res = await route.fetch();
+        tries.push(res.status());
+        await route.abort('connectionreset');
+      } else {
+        const res = await route.fetch();
+        tries.push(res.status());
+        await route.fulfill({ response: res });
+      }
+    });
+    const items = await w.page.locator('[data-testid=findings-form] fieldset').evaluateAll((fs) => fs.map((f) => f.getAttribute('data-testid')!.slice(5)));
+    // a hazard found: the task waits for its rectification (all compliant would close it)
+    await w.page.check(`[data-testid="item-${items[0]}"] input[value=hazard]`);
+    for (const id of items.slice(1)) await w.page.check(`[data-testid="item-${id}"] input[value=ok]`);
+    await w.page.click('[data-testid=submit-findings]');
+    // not answered: kept to send again
+    await w.page.waitForSelector('[data-testid=outbox-pending]');
+    expect((await platform.db.query<{ state: string }>('SELECT state FROM tasks WHERE id = $1', [lostAnswer])).rows[0]?.state).toBe('findings_recorded');
+    // the next try is refused as a conflict (already recorded), and the outbox finds the same findings on the task
+    await w.page.waitForSelector('[data-testid=task-view][data-state=findings_recorded]', { timeout: SEND_TIMEOUT_MS + 3 * RETRY_MS });
+    expect(tries).toEqual([200, 409]);
+    expect(await w.page.locator('[data-testid=outbox-refused]').count()).toBe(0);
+    expect(await w.page.locator('[data-testid=outbox-pending]').count()).toBe(0);
+    expect(await w.page.evaluate(() => localStorage.getItem('nss.outbox'))).toBe('[]');
+    // what the browser logs of the dropped connection and the conflict, nothing else
+    expect(w.errors.filter((e) => !/ERR_CONNECTION_RESET|status of 409/.test(e))).toEqual([]);
+    await w.context.close();
   });
 });

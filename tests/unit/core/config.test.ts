@@ -89,7 +89,18 @@ describe('parseConfig', () => {
 
 describe('configInputFromEnv', () => {
   it('maps nothing to empty sections', () => {
-    expect(configInputFromEnv({})).toEqual({ mqtt: {}, http: {}, influx: {}, rules: {}, notify: {}, tasks: {}, response: {}, attachments: {}, ingest: {} });
+    expect(configInputFromEnv({})).toEqual({
+      mqtt: {},
+      http: {},
+      influx: {},
+      rules: {},
+      notify: {},
+      tasks: {},
+      response: {},
+      attachments: {},
+      map: {},
+      ingest: {},
+    });
   });
 
   it('maps every variable to its key, numbers as numbers', () => {
@@ -128,6 +139,7 @@ describe('configInputFromEnv', () => {
         RESPONSE_REFEEDBACK_MS: '3600000',
         RESPONSE_SWEEP_MS: '5000',
         ATTACHMENTS_MAX_BYTES: '5242880',
+        MAP_AREA_FILE: '/etc/nss/area.geojson',
         INGEST_BATCH_MAX_DELAY_MS: '10',
         INGEST_WRITE_WHEN_IDLE: 'false',
         DEAD_LETTER_CAP_PER_GATEWAY: '50',
@@ -154,6 +166,7 @@ describe('configInputFromEnv', () => {
       tasks: { recheckGraceMs: 86_400_000 },
       response: { signMs: { red: 120_000, orange: 600_000 }, feedbackMs: { red: 1_800_000 }, refeedbackMs: 3_600_000, sweepMs: 5000 },
       attachments: { maxBytes: 5_242_880 },
+      map: { areaFile: '/etc/nss/area.geojson' },
       ingest: { batchMaxDelayMs: 10, writeWhenIdle: false, deadLetterCapPerGateway: 50, deadLetterCapWindowMs: 30_000, deadLetterRetentionDays: 7 },
     });
   });
