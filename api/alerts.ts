@@ -40,6 +40,7 @@ import type { Catalogue } from '../alerts/rules/schema.ts';
 import type { RulePoint } from '../alerts/rules/limits.ts';
 import { DEFAULT_MAX_SHELVE_MS, type Command, type TransitionErrorCode } from '../alerts/state/index.ts';
 import type { EscalationLimits } from '../alerts/state/escalation.ts';
+import { escalationLevelsOf } from '../alerts/notify/authorities.ts';
 import { AlertStore } from '../alerts/store.ts';
 import { enterpriseAlertView, enterpriseEvents, enterpriseEvidence, readingsAround, resolveEvidence, type DetailDeps } from './alert-detail.ts';
 import { acknowledgeBody, alertPath, detailQuery, disposeBody, encodeCursor, listQuery, shelveBody, toFilter, unshelveBody } from './alert-params.ts';
@@ -194,8 +195,17 @@ export function alertApi(config: { auth: Authenticator; rawRetentionMs?: number 
         const summary = who.kind === 'enterprise' ? enterpriseAlertView(summaryOf(a)) : summaryOf(a);
         return { ...summary, response: r ? responseView(r, now) : null };
       });
-      // the escalation limits and the server's time: the console counts down each alarm's time left from them
-      return { alerts, next: page.next ? encodeCursor(page.next) : null, lastEventSeq, escalationLimits: deps.alerts.escalationLimits ?? {}, now };
+      // the escalation limits, how far each enterprise's alarms can go up and the server's time: the console counts
+      // down each alarm's time left from them (none once at the top authority)
+      const escalationLevels = await escalationLevelsOf(db, [...new Set(page.alerts.map((a) => a.enterpriseId))]);
+      return {
+        alerts,
+        next: page.next ? encodeCursor(page.next) : null,
+        lastEventSeq,
+        escalationLimits: deps.alerts.escalationLimits ?? {},
+        escalationLevels,
+        now,
+      };
     });
 
     app.get('/api/v1/alerts/:id', { schema: { params: alertPath, querystring: detailQuery } }, async (req) => {
@@ -224,7 +234,11 @@ export function alertApi(config: { auth: Authenticator; rawRetentionMs?: number 
       const enterprise = await enterpriseContacts(db, alert.enterpriseId, alert);
       // the inspection tasks the alarm opened or joined (issue #20 §5): the bureau's own, never in an enterprise user's view
       const tasks = await tasksOfAlert(db, alert.id);
-      const limits = { escalationLimits: deps.alerts.escalationLimits ?? {}, now: deps.clock.now() };
+      const limits = {
+        escalationLimits: deps.alerts.escalationLimits ?? {},
+        escalationLevels: await escalationLevelsOf(db, [alert.enterpriseId]),
+        now: deps.clock.now(),
+      };
       return { alert, events, evidence, ...readings, rule, names, enterprise, tasks, ...limits };
     });
 

@@ -61,6 +61,8 @@ export interface AlertDetail {
   names?: Names;
   /** The bureau's escalation limits and the server's time (the time left before escalation). */
   escalationLimits?: Readonly<Record<Grade, number | undefined>>;
+  /** How far the enterprise's alarms can be escalated (0: its authority has none above). */
+  escalationLevels?: Record<string, number>;
   now?: number;
   /** Who to call and what the enterprise had before (api/enterprise-contacts.ts); not in an enterprise user's view. */
   enterprise?: EnterpriseContacts | null;

@@ -57,6 +57,24 @@ export function chainFrom(authorities: Iterable<Authority>, startId: string | nu
 /** Highest escalation level: the number of ancestors of the enterprise's own authority. */
 export const maxEscalationLevel = (chain: readonly Authority[]): number => Math.max(0, chain.length - 1);
 
+/**
+ * The highest escalation level of each of these enterprises' alerts (`maxEscalationLevel` of its chain), in one
+ * query: 0, or absent, for an enterprise whose authority has none above it (or that has no authority).
+ */
+export async function escalationLevelsOf(db: Queryable, enterpriseIds: readonly string[]): Promise<Record<string, number>> {
+  if (enterpriseIds.length === 0) return {};
+  const { rows } = await db.query<{ enterprise_id: string; levels: number | string }>(
+    `WITH RECURSIVE up(enterprise_id, parent_id, depth) AS (
+       SELECT e.id, a.parent_id, 0 FROM enterprises e JOIN authorities a ON a.id = e.authority_id WHERE e.id = ANY($1)
+       UNION ALL
+       SELECT up.enterprise_id, a.parent_id, up.depth + 1 FROM up JOIN authorities a ON a.id = up.parent_id WHERE up.depth < $2
+     )
+     SELECT enterprise_id, max(depth) AS levels FROM up GROUP BY enterprise_id`,
+    [[...new Set(enterpriseIds)], MAX_CHAIN],
+  );
+  return Object.fromEntries(rows.map((r) => [r.enterprise_id, Number(r.levels)]));
+}
+
 /** The authority escalation `level` (≥ 1) goes to, or `undefined` when the chain is not that long. */
 export const escalationTarget = (chain: readonly Authority[], level: number): Authority | undefined =>
   Number.isInteger(level) && level >= 1 ? chain[level] : undefined;

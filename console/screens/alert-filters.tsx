@@ -9,6 +9,7 @@ import { api } from '../api.ts';
 import { fill, t } from '../i18n.ts';
 import { enterpriseName } from '../names.ts';
 import type { Alert } from '../types.ts';
+import { GradeChip } from './grade-chip.tsx';
 import { familyName, GRADES, NO_FILTERS, type AlertFilters, type SortBy, type StateFilter } from '../alert-list.ts';
 
 /** The filter bar. `enterprises`: those of the loaded alarms (id, name); `authorities`: those of their enterprises. */
@@ -222,9 +223,7 @@ export function GroupHeading({ enterpriseId, alerts }: { enterpriseId: string; a
     <li class="group-heading" data-testid={`group-${enterpriseId}`}>
       <strong>{enterpriseName(enterpriseId)}</strong>{' '}
       {GRADES.filter((g) => alerts.some((a) => a.severity === g)).map((g) => (
-        <span key={g} class={`chip grade-${g}`}>
-          {t(g)} {alerts.filter((a) => a.severity === g).length}
-        </span>
+        <GradeChip key={g} grade={g} count={alerts.filter((a) => a.severity === g).length} />
       ))}{' '}
       <span class="muted">{fill('groupTotal', { n: alerts.length })}</span>
     </li>

@@ -10,6 +10,7 @@ import { api, ApiError, can, user } from '../api.ts';
 import { both, colon, duration, eventName, fill, hhmm, paren, t, time, type Key } from '../i18n.ts';
 import { alarmOn, enable, ring, ringing } from '../alarm.ts';
 import { syncClock, useNow } from '../clock.ts';
+import { GradeChip } from './grade-chip.tsx';
 import { useValue } from '../state.ts';
 import { nextEscalation, type EscalationLimits } from '../../alerts/state/escalation.ts';
 import { historySeries, legendValue, limitName, timeAxis, timeSeries } from '../history-series.ts';
@@ -40,25 +41,33 @@ interface ListPage {
   next: string | null;
   lastEventSeq: number;
   escalationLimits: EscalationLimits;
+  /** How far each enterprise's alarms can be escalated (0: its authority has none above). */
+  escalationLevels: Record<string, number>;
   now: number;
 }
 
 /** The alarms of `query`, page after page, up to `cap`; `more` when some were left. The first page sets the clock. */
-async function pages(query: string, cap: number): Promise<{ alerts: ListedAlert[]; more: boolean; lastEventSeq: number; escalationLimits: EscalationLimits }> {
+async function pages(
+  query: string,
+  cap: number,
+): Promise<{ alerts: ListedAlert[]; more: boolean; lastEventSeq: number; escalationLimits: EscalationLimits; escalationLevels: Record<string, number> }> {
   const alerts: ListedAlert[] = [];
   let page = await api<ListPage>('GET', `/api/v1/alerts?${query}&limit=500`);
   const first = page;
   syncClock(first.now);
   alerts.push(...page.alerts);
+  const escalationLevels = { ...page.escalationLevels };
   while (page.next && alerts.length < cap) {
     page = await api<ListPage>('GET', `/api/v1/alerts?${query}&limit=500&before=${encodeURIComponent(page.next)}`);
     alerts.push(...page.alerts);
+    Object.assign(escalationLevels, page.escalationLevels);
   }
   return {
     alerts: alerts.slice(0, cap),
     more: page.next !== null || alerts.length > cap,
     lastEventSeq: first.lastEventSeq,
     escalationLimits: first.escalationLimits,
+    escalationLevels,
   };
 }
 
@@ -90,6 +99,7 @@ export function AlertFeed() {
   const [chosen, setChosen] = useState<ReadonlySet<string>>(new Set());
   const board = useBoard();
   const [limits, setLimits] = useState<EscalationLimits>(NO_LIMITS);
+  const [levels, setLevels] = useState<Record<string, number>>({});
   // more undisposed non-red alarms than were loaded (the red ones are always all loaded)
   const [more, setMore] = useState(false);
   // the enterprises' risk warnings, shown beside each alarm: re-read a moment after alarms change (the
@@ -97,6 +107,8 @@ export function AlertFeed() {
   const [warningTick, setWarningTick] = useState(0);
   const warnings = useWarnings(warningTick);
   const rereadWarnings = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  // each alarm's grade as last heard: a new red one (or one turned red) rings
+  const known = useRef<Map<string, Grade>>(new Map());
   useEffect(() => {
     const every = setInterval(() => setWarningTick((n) => n + 1), 60_000);
     return () => {
@@ -120,9 +132,11 @@ export function AlertFeed() {
         if (closed) return;
         setListed(true);
         setLimits(reds.escalationLimits);
+        setLevels({ ...reds.escalationLevels, ...others.escalationLevels, ...disposed.escalationLevels });
         setMore(others.more);
         const all = [...reds.alerts, ...others.alerts, ...disposed.alerts];
         setAlerts(new Map(all.map(({ response: _, ...a }) => [a.id, a])));
+        known.current = new Map(all.map((a) => [a.id, a.severity]));
         setResponses(new Map(all.flatMap((a) => (a.response ? [[a.id, seen(a.response)!] as const] : []))));
         // from the earliest of the three answers: an event in between is replayed, never missed (a replay is harmless:
         // each event carries its alarm as it stood, and the later ones follow it)
@@ -131,15 +145,14 @@ export function AlertFeed() {
         source.onerror = () => setConnected(false);
         const onEvent = (e: MessageEvent<string>) => {
           const { alert } = JSON.parse(e.data) as { alert: Alert };
-          setAlerts((m) => {
-            const before = m.get(alert.id);
-            // a red alarm that is new, or an alarm that turned red: the duty room hears it
-            if (alert.severity === 'red' && alert.state === 'firing' && before?.severity !== 'red')
-              ring(alert.id, `${t('redAlarm')} · ${enterpriseName(alert.enterpriseId)}`, `${both(alert.message)} · ${alert.subject}`, () =>
-                go(`/alerts/${alert.id}`),
-              );
-            return new Map(m).set(alert.id, alert);
-          });
+          // a red alarm that is new, or an alarm that turned red: the duty room hears it (once: the ring is not
+          // in the state's update, which may run again)
+          if (alert.severity === 'red' && alert.state === 'firing' && known.current.get(alert.id) !== 'red')
+            ring(alert.id, `${t('redAlarm')} · ${enterpriseName(alert.enterpriseId)}`, `${both(alert.message)} · ${alert.subject}`, () =>
+              go(`/alerts/${alert.id}`),
+            );
+          known.current.set(alert.id, alert.severity);
+          setAlerts((m) => new Map(m).set(alert.id, alert));
           if (alert.responder === 'enterprise')
             api<ResponseRecord>('GET', `/api/v1/alerts/${encodeURIComponent(alert.id)}/response`).then(
               (r) => !closed && r.response && setResponses((m) => new Map(m).set(alert.id, seen(r.response)!)),
@@ -161,7 +174,6 @@ export function AlertFeed() {
     };
   }, []);
 
-  const now = useNow();
   const authorityOf = (id: string) => board.get(id);
   const list = useMemo(
     () => applyFilters(alerts.values(), filters, { authorityOf, nameOf: enterpriseName }),
@@ -169,8 +181,10 @@ export function AlertFeed() {
     [alerts, filters, board, names],
   );
   const ringingNow = useValue(ringing);
+  const loaded = useMemo(() => [...alerts.values()], [alerts]);
+  const needing = useMemo(() => loaded.filter(needsOfficer), [loaded]);
   // the banner counts every red alarm needing an officer, whatever the filters show
-  const reds = [...alerts.values()].filter((a) => a.severity === 'red' && needsOfficer(a)).length;
+  const reds = needing.filter((a) => a.severity === 'red').length;
   const update = (a: Alert) => setAlerts((m) => new Map(m).set(a.id, a));
   const choose = (id: string, on: boolean) =>
     setChosen((c) => {
@@ -180,7 +194,6 @@ export function AlertFeed() {
       return next;
     });
   const chosenAlerts = list.filter((a) => chosen.has(a.id) && bulkDisposable(a));
-  const loaded = [...alerts.values()];
   const enterpriseIds = [...new Set(loaded.map((a) => a.enterpriseId))];
   const authorityIds = [...new Set(enterpriseIds.map((id) => board.get(id)).filter((x): x is string => !!x))];
   const row = (a: Alert) => (
@@ -191,7 +204,7 @@ export function AlertFeed() {
       response={responses.get(a.id)}
       warning={warnings ? (warnings.get(a.enterpriseId) ?? null) : undefined}
       limits={limits}
-      now={now}
+      maxLevel={levels[a.enterpriseId]}
       chosen={bulkDisposable(a) ? chosen.has(a.id) : undefined}
       onChoose={(on) => choose(a.id, on)}
     />
@@ -231,7 +244,7 @@ export function AlertFeed() {
           setChosen(new Set());
         }}
       />
-      <GradeCounts alerts={[...alerts.values()].filter(needsOfficer)} />
+      <GradeCounts alerts={needing} />
       {more && (
         <p class="muted" data-testid="more-alarms">
           {fill('moreAlarms', { n: OTHERS_CAP })}
@@ -263,8 +276,12 @@ const stateSince = (a: Alert): number =>
  * overdue; 督办 on an alarm escalated (to the officers above, who see it too; an enterprise's overdue answer is marked
  * 督办 by its response chip, response.tsx).
  */
-function TimeLimits({ alert: a, limits, now }: { alert: Alert; limits: EscalationLimits; now: number }) {
-  const next = nextEscalation(a, limits);
+function TimeLimits({ alert: a, limits, maxLevel }: { alert: Alert; limits: EscalationLimits; maxLevel: number | undefined }) {
+  // only this part of a row follows the clock: the list is not drawn again every second
+  const now = useNow();
+  // at the top authority (or none above): nothing counts down; not known yet (an enterprise first heard on the
+  // stream): counted as the limits say
+  const next = nextEscalation(a, limits, maxLevel === undefined ? {} : { maxLevel });
   return (
     <span class="limits" data-testid="time-limits">
       <span class="muted" data-testid="time-in-state">
@@ -295,9 +312,7 @@ function GradeCounts({ alerts }: { alerts: Alert[] }) {
   return (
     <p class="counts" data-testid="grade-counts">
       {grades.map((g) => (
-        <span key={g} class={`chip grade-${g}`} data-grade={g}>
-          {t(g)} {alerts.filter((a) => a.severity === g).length}
-        </span>
+        <GradeChip key={g} grade={g} count={alerts.filter((a) => a.severity === g).length} />
       ))}
     </p>
   );
@@ -324,7 +339,7 @@ function AlertRow({
   warning,
   response,
   limits,
-  now,
+  maxLevel,
   chosen,
   onChoose,
 }: {
@@ -333,7 +348,7 @@ function AlertRow({
   warning: WarningRow | null | undefined;
   response?: SeenResponse | undefined;
   limits: EscalationLimits;
-  now: number;
+  maxLevel: number | undefined;
   /** Chosen to be disposed together (undefined: it cannot be: not resolved, or red). */
   chosen: boolean | undefined;
   onChoose: (on: boolean) => void;
@@ -353,14 +368,14 @@ function AlertRow({
         />
       )}
       <div class="alert-main" onClick={() => go(`/alerts/${a.id}`)}>
-        <span class={`chip grade-${a.severity}`}>{t(a.severity)}</span>
+        <GradeChip grade={a.severity} />
         <strong>{both(a.message)}</strong>
         {warning !== undefined && <EnterpriseRiskChip level={warning?.level ?? 'none'} />}
         <span class="muted">
           {!ownEnterprise && <span class="enterprise-name">{enterpriseName(a.enterpriseId)}</span>} {a.subject} · {time(a.firedAt ?? a.startedAt)}
         </span>
         <span class="state">{t(a.state)}</span>
-        <TimeLimits alert={a} limits={limits} now={now} />
+        <TimeLimits alert={a} limits={limits} maxLevel={maxLevel} />
         {response && <ResponseChip r={response} alert={a} />}
         {a.shelvedUntil !== undefined && (
           <span class="chip shelved" title={a.shelveReason} data-testid="shelved-mark">
@@ -473,7 +488,6 @@ export function AlertView({ id }: { id: string }) {
   const risk = useEnterpriseRisk(d?.alert.enterpriseId);
   const [responseTick, setResponseTick] = useState(0);
   const [rec] = useResponse(id, responseTick);
-  const now = useNow();
   useEffect(() => {
     api<AlertDetail>('GET', `/api/v1/alerts/${encodeURIComponent(id)}?points=300`).then(
       (detail) => {
@@ -493,7 +507,7 @@ export function AlertView({ id }: { id: string }) {
         ← {t('back')}
       </button>
       <h2>
-        <span class={`chip grade-${a.severity}`}>{t(a.severity)}</span> {both(a.message)}
+        <GradeChip grade={a.severity} /> {both(a.message)}
       </h2>
       <dl class="facts">
         <dt>{t('rule')}</dt>
@@ -516,9 +530,7 @@ export function AlertView({ id }: { id: string }) {
         </dd>
         <dt>{t('grade')}</dt>
         <dd>
-          <span class={`chip grade-${a.severity}`} data-testid="alarm-grade">
-            {t(a.severity)}
-          </span>
+          <GradeChip grade={a.severity} testid="alarm-grade" />
         </dd>
         {risk && (
           <>
@@ -539,7 +551,7 @@ export function AlertView({ id }: { id: string }) {
         <dd>{time(a.startedAt)}</dd>
         <dt>{t('state')}</dt>
         <dd>
-          {t(a.state)} <TimeLimits alert={a} limits={d.escalationLimits ?? NO_LIMITS} now={now} />
+          {t(a.state)} <TimeLimits alert={a} limits={d.escalationLimits ?? NO_LIMITS} maxLevel={d.escalationLevels?.[a.enterpriseId]} />
         </dd>
       </dl>
       <AlertActions alert={a} onChange={(next) => setD({ ...d, alert: { ...next } })} />
@@ -626,7 +638,7 @@ function WhoToCall({ e }: { e: EnterpriseContacts }) {
           {e.recentAlerts.map((r) => (
             <li key={r.id}>
               <a href={`#/alerts/${r.id}`}>
-                <span class={`chip grade-${r.severity}`}>{t(r.severity)}</span> {both(r.message)}
+                <GradeChip grade={r.severity} /> {both(r.message)}
               </a>{' '}
               <span class="muted">
                 {time(r.startedAt)} · {t(r.state)}

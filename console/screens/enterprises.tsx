@@ -20,6 +20,7 @@ import type { LedgerEntry } from '../../ledger/enterprise-facts.ts';
 import type { EnterpriseTierKpis } from '../../inspections/response-kpis.ts';
 import { TierFigures } from './monthly.tsx';
 import { AreaMapView } from './area-map.tsx';
+import { GradeChip } from './grade-chip.tsx';
 import { LEVELS, rank, RiskSection, useWarnings, warningName, WarningChip, type WarningResult } from './risk.tsx';
 
 const STATUS: LinkStatus[] = ['online', 'partial', 'offline', 'no_gateway'];
@@ -143,9 +144,7 @@ export function EnterpriseBoard({ view = 'list' }: { view?: 'list' | 'map' }) {
           {t('alarmCounts')}
           {lang.get() === 'en' ? ': ' : '：'}
           {grades.map((g) => (
-            <span key={g} class={`chip grade-${g}`} data-grade={g}>
-              {t(g)} {rows.reduce((n, r) => n + r.openAlerts[g], 0)}
-            </span>
+            <GradeChip key={g} grade={g} count={rows.reduce((n, r) => n + r.openAlerts[g], 0)} />
           ))}
         </p>
       </div>
@@ -400,7 +399,7 @@ export function EnterpriseView({ id }: { id: string }) {
         {f.history.alerts.map((a) => (
           <li key={a.id}>
             <a href={`#/alerts/${a.id}`}>
-              <span class={`chip grade-${a.severity}`}>{t(a.severity)}</span> {both(a.message)}
+              <GradeChip grade={a.severity} /> {both(a.message)}
             </a>{' '}
             <span class="muted">
               {time(a.firedAt ?? a.startedAt)} · {t(a.state)}

@@ -8,6 +8,7 @@ import { Fragment, type ComponentChildren } from 'preact';
 import { both, list, t, time } from '../i18n.ts';
 import { officerName, useDirectoryNames } from '../names.ts';
 import type { AlertTaskLink, Task, TaskAlertLink } from '../types.ts';
+import { GradeChip } from './grade-chip.tsx';
 
 /** The officer's id of a `user:<id>` actor. */
 const officerOf = (actor: string): string => actor.replace(/^user:/, '');
@@ -42,9 +43,8 @@ export function TaskAlerts({ alerts }: { alerts: TaskAlertLink[] | undefined }) 
         <ul class="plain">
           {alerts.map((a) => (
             <li key={a.id} data-testid={`task-alert-${a.id}`} data-state={a.state}>
-              <span class={`chip grade-${a.severity}`}>{t(a.severity)}</span> <a href={`#/alerts/${a.id}`}>{both(a.message)}</a>{' '}
-              <span class="muted">{time(a.firedAt ?? a.startedAt)}</span> · <strong>{t(a.state)}</strong>{' '}
-              <span class="muted">{t(a.opened ? 'alarmOpenedTask' : 'alarmJoinedTask')}</span>
+              <GradeChip grade={a.severity} /> <a href={`#/alerts/${a.id}`}>{both(a.message)}</a> <span class="muted">{time(a.firedAt ?? a.startedAt)}</span> ·{' '}
+              <strong>{t(a.state)}</strong> <span class="muted">{t(a.opened ? 'alarmOpenedTask' : 'alarmJoinedTask')}</span>
             </li>
           ))}
         </ul>

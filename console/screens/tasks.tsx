@@ -15,6 +15,7 @@ import { platformNow, useNow } from '../clock.ts';
 import { basisIn } from '../../inspections/tasks/bases.ts';
 import { go } from '../router.ts';
 import type { Finding, Grade, Task, TaskAlertLink, Text } from '../types.ts';
+import { GradeChip } from './grade-chip.tsx';
 import { RecheckRecord, TaskAlerts, type TaskEventView } from './task-links.tsx';
 import { onSent, outbox, sendOrQueue, waiting } from '../outbox.ts';
 import { useValue } from '../state.ts';
@@ -571,8 +572,8 @@ function Recheck({ taskId, onDone }: { taskId: string; onDone: (task: Task) => v
           <ul class="plain">
             {firing.map((a) => (
               <li key={a.id} data-testid={`firing-${a.id}`}>
-                <span class={`chip grade-${a.severity}`}>{t(a.severity)}</span> <a href={`#/alerts/${a.id}`}>{both(a.message)}</a>{' '}
-                <span class="muted">{time(a.firedAt ?? a.startedAt)}</span> · {t(a.state as Key)}
+                <GradeChip grade={a.severity} /> <a href={`#/alerts/${a.id}`}>{both(a.message)}</a> <span class="muted">{time(a.firedAt ?? a.startedAt)}</span>{' '}
+                · {t(a.state as Key)}
               </li>
             ))}
           </ul>

@@ -6,7 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../api.ts';
 import { both, fill, t, time } from '../../i18n.ts';
 import type { Text } from '../../types.ts';
-import { useAction, TableScroll } from './shared.tsx';
+import { SelectField, useAction, TableScroll } from './shared.tsx';
 
 interface AuditRecord {
   seq: number;
@@ -121,44 +121,31 @@ export function Audit() {
           void fetchPage(filter);
         }}
       >
-        <label>
-          {t('admAuditAction')}
-          <select name="action" value={filter.action} onChange={set('action')}>
-            <option value="">{t('admAll')}</option>
-            {names.actions.map((a) => (
-              <option key={a.id} value={a.id}>
-                {both(a)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t('admAuditSubjectType')}
-          <select name="subjectType" value={filter.subjectType} onChange={set('subjectType')}>
-            <option value="">{t('admAll')}</option>
-            {names.subjectTypes.map((a) => (
-              <option key={a.id} value={a.id}>
-                {both(a)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t('admAuditActor')}
-          <select name="actor" value={filter.actor} onChange={set('actor')}>
-            <option value="">{t('admAll')}</option>
-            {officers.map((o) => (
-              <option key={o.id} value={`user:${o.id}`}>
-                {o.name}
-              </option>
-            ))}
-            {names.systemActors.map((a) => (
-              <option key={a.id} value={a.id}>
-                {both(a)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField
+          label={t('admAuditAction')}
+          name="action"
+          value={filter}
+          set={setFilter}
+          options={[{ value: '', label: t('admAll') }, ...names.actions.map((a) => ({ value: a.id, label: both(a) }))]}
+        />
+        <SelectField
+          label={t('admAuditSubjectType')}
+          name="subjectType"
+          value={filter}
+          set={setFilter}
+          options={[{ value: '', label: t('admAll') }, ...names.subjectTypes.map((a) => ({ value: a.id, label: both(a) }))]}
+        />
+        <SelectField
+          label={t('admAuditActor')}
+          name="actor"
+          value={filter}
+          set={setFilter}
+          options={[
+            { value: '', label: t('admAll') },
+            ...officers.map((o) => ({ value: `user:${o.id}`, label: o.name })),
+            ...names.systemActors.map((a) => ({ value: a.id, label: both(a) })),
+          ]}
+        />
         <label>
           {t('admAuditFrom')}
           <input type="datetime-local" step="1" name="from" value={filter.from} onInput={set('from')} />

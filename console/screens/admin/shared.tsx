@@ -90,17 +90,20 @@ export function SelectField<T extends Record<string, string>>({
   value,
   set,
   options,
+  required,
 }: {
   label: string;
   name: keyof T & string;
   value: T;
   set: (v: T) => void;
+  /** A first option of value '' ("请选择", "全部") is the empty choice; `required` refuses it. */
   options: { value: string; label: string }[];
+  required?: boolean;
 }) {
   return (
     <label>
       {label}
-      <select name={name} value={value[name]} onChange={(e) => set({ ...value, [name]: (e.target as HTMLSelectElement).value })}>
+      <select name={name} required={required} value={value[name]} onChange={(e) => set({ ...value, [name]: (e.target as HTMLSelectElement).value })}>
         {options.map((o) => (
           <option key={o.value} value={o.value}>
             {o.label}

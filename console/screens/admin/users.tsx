@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../api.ts';
 import { fill, paren, t } from '../../i18n.ts';
-import { ActionForm, ConfirmButton, Field, useAction, useAuthorities, TableScroll } from './shared.tsx';
+import { ActionForm, ConfirmButton, Field, SelectField, useAction, useAuthorities, TableScroll } from './shared.tsx';
 
 /** The enterprise's own people (issue #18): 安全管理负责人, 包保责任人. */
 const ENTERPRISE_ROLES = ['safety_manager', 'responsible_person'];
@@ -53,54 +53,34 @@ export function Users() {
       >
         <Field label={t('username')} name="id" value={form} set={setForm} />
         <Field label={t('admPersonName')} name="name" value={form} set={setForm} />
-        <label>
-          {t('role')}
-          <select name="role" value={form.role} onChange={(e) => setForm({ ...form, role: (e.target as HTMLSelectElement).value })}>
-            {['duty_officer', 'inspector', 'leader', 'admin', ...ENTERPRISE_ROLES].map((r) => (
-              <option key={r} value={r}>
-                {t(r as 'duty_officer')}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField
+          label={t('role')}
+          name="role"
+          value={form}
+          set={setForm}
+          options={['duty_officer', 'inspector', 'leader', 'admin', ...ENTERPRISE_ROLES].map((r) => ({ value: r, label: t(r as 'duty_officer') }))}
+        />
         {enterpriseUser ? (
           <>
-            <label>
-              {t('rspEnterprise')}
-              <select
-                name="enterpriseId"
-                required
-                value={form.enterpriseId}
-                onChange={(e) => setForm({ ...form, enterpriseId: (e.target as HTMLSelectElement).value })}
-              >
-                <option value="">{t('rspChoose')}</option>
-                {enterprises.map((x) => (
-                  <option key={x.id} value={x.id}>
-                    {x.name}
-                    {paren(x.id)}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <SelectField
+              label={t('rspEnterprise')}
+              name="enterpriseId"
+              required
+              value={form}
+              set={setForm}
+              options={[{ value: '', label: t('rspChoose') }, ...enterprises.map((x) => ({ value: x.id, label: `${x.name}${paren(x.id)}` }))]}
+            />
             <Field label={t('phone')} name="phone" value={form} set={setForm} />
           </>
         ) : (
-          <label>
-            {t('authority')}
-            <select
-              name="authorityId"
-              required
-              value={form.authorityId}
-              onChange={(e) => setForm({ ...form, authorityId: (e.target as HTMLSelectElement).value })}
-            >
-              <option value="">{t('admChoose')}</option>
-              {authorities.map((a) => (
-                <option key={a.id} value={a.id}>
-                  {a.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <SelectField
+            label={t('authority')}
+            name="authorityId"
+            required
+            value={form}
+            set={setForm}
+            options={[{ value: '', label: t('admChoose') }, ...authorities.map((a) => ({ value: a.id, label: a.name }))]}
+          />
         )}
         <Field label={t('password')} name="password" type="password" value={form} set={setForm} />
         <button type="submit" class="primary" disabled={busy} data-testid="create-officer">

@@ -34,6 +34,8 @@ beforeAll(async () => {
   await admin.ok('POST', '/api/v1/authorities', { id: 'city', name: '示例市应急管理局', level: 'city' });
   await admin.ok('POST', '/api/v1/authorities', { id: 'K1', name: '甲县应急管理局', level: 'county', parentId: 'city' });
   await admin.ok('POST', '/api/v1/enterprises', { id: 'E1', name: '甲化工有限公司', sector: 'hazardous_chemicals', authorityId: 'K1' });
+  // supervised by the city itself: no authority above it, its alarms are escalated nowhere
+  await admin.ok('POST', '/api/v1/enterprises', { id: 'E2', name: '乙化工有限公司', sector: 'hazardous_chemicals', authorityId: 'city' });
   for (const [id, name, authorityId] of [
     ['duty-k1', '甲县值班员', 'K1'],
     ['duty-city', '市局值班员', 'city'],
@@ -56,6 +58,8 @@ beforeAll(async () => {
     (await admin.ok<{ token: string }>('POST', '/api/v1/officers', { id: 'duty-k1-api', name: '甲县接口', authorityId: 'K1' })).token,
   );
   await county.ok('POST', '/api/v1/alerts/A-YELLOW/escalate', {});
+  // red, fired a minute ago, at the city's own enterprise: nothing to count down to
+  await storeFiredAlert(platform.db, { id: 'A-TOP', enterpriseId: 'E2', ruleId: 'gas.combustible', severity: 'red', subject: 'GT-301', at: now - MIN });
   browser = await launchBrowser();
 }, 90_000);
 
@@ -115,10 +119,19 @@ describe('time limits in sight', () => {
     await w.context.close();
   });
 
-  it('shows the city’s officer the alarm its county referred up, marked 督办', async () => {
+  it('shows the city’s officer the alarm its county referred up, marked 督办, and no countdown where the city is the top', async () => {
     const w = await openPage(browser);
     await signIn(w.page, base, 'duty-city', PASSWORD);
     await w.page.waitForSelector('[data-testid="alert-A-YELLOW"] [data-testid=escalated-mark]');
+    // the county's orange alarm would go to the city next: counted down here too
+    expect(await w.page.textContent('[data-testid="alert-A-ORANGE"] [data-testid=escalation-due]')).toMatch(/^距督办 /);
+    // the city's own enterprise: the city is the top, the alarm goes nowhere — time in state, no countdown
+    const top = '[data-testid="alert-A-TOP"]';
+    expect(await w.page.textContent(`${top} [data-testid=time-in-state]`)).toMatch(/^已持续 1 分/);
+    expect(await w.page.locator(`${top} [data-testid=escalation-due]`).count()).toBe(0);
+    await w.page.click(`${top} .alert-main`);
+    await w.page.waitForSelector('section.detail [data-testid=time-in-state]');
+    expect(await w.page.locator('section.detail [data-testid=escalation-due]').count()).toBe(0);
     await w.context.close();
   });
 
