@@ -21,8 +21,23 @@ export interface WatchedPage {
   errors: string[];
 }
 
-/** `serviceWorkers: 'block'`: the console's worker is not registered (so `page.route` sees every request). */
-export async function openPage(browser: Browser, opts: { phone?: boolean; locale?: string; serviceWorkers?: 'allow' | 'block' } = {}): Promise<WatchedPage> {
+/** Every language of the console at desktop and phone (390×844) sizes: `[lang, phone]`, as each screen is read (issue #20). */
+export const LANGUAGES_AND_SIZES = [
+  ['zh', false],
+  ['en', false],
+  ['zh', true],
+  ['en', true],
+] as const;
+
+/**
+ * A new page in a context of its own: desktop (1280×800) or phone (390×844, touch); `lang`: the console's language
+ * chosen before it loads (as a user's choice is kept); `serviceWorkers: 'block'`: the console's worker is not
+ * registered (so `page.route` sees every request).
+ */
+export async function openPage(
+  browser: Browser,
+  opts: { phone?: boolean; locale?: string; lang?: 'zh' | 'en'; serviceWorkers?: 'allow' | 'block' } = {},
+): Promise<WatchedPage> {
   const context = await browser.newContext({
     ...(opts.phone
       ? { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }
@@ -31,6 +46,7 @@ export async function openPage(browser: Browser, opts: { phone?: boolean; locale
     serviceWorkers: opts.serviceWorkers ?? 'allow',
   });
   const page = await context.newPage();
+  if (opts.lang) await page.addInitScript((l) => localStorage.setItem('nss.lang', l), opts.lang);
   const errors: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());

@@ -32,3 +32,10 @@ export async function countReadings(influx: InfluxClient, where = ''): Promise<n
   const series = await influx.query(`SELECT count("value") FROM "reading"${where ? ` WHERE ${where}` : ''}`);
   return Number(series[0]?.values[0]?.[1] ?? 0);
 }
+
+/** The tests' jurisdiction: 示例市应急管理局 (`city`) over 甲县应急管理局 (K1) and 乙县应急管理局 (K2). */
+export async function createCityAndCounties(api: AdminClient, city = 'C'): Promise<void> {
+  await api.ok('POST', '/api/v1/authorities', { id: city, name: '示例市应急管理局', level: 'city' });
+  await api.ok('POST', '/api/v1/authorities', { id: 'K1', name: '甲县应急管理局', level: 'county', parentId: city });
+  await api.ok('POST', '/api/v1/authorities', { id: 'K2', name: '乙县应急管理局', level: 'county', parentId: city });
+}

@@ -55,8 +55,7 @@ afterAll(async () => {
 const TABS = ['users', 'enterprises', 'import', 'gateways', 'registry', 'overrides', 'stops', 'audit'] as const;
 
 async function open(lang: 'zh' | 'en', phone: boolean): Promise<WatchedPage> {
-  const w = await openPage(browser, { phone, locale: lang === 'zh' ? 'zh-CN' : 'en-US' });
-  await w.page.addInitScript((l) => localStorage.setItem('nss.lang', l), lang);
+  const w = await openPage(browser, { phone, locale: lang === 'zh' ? 'zh-CN' : 'en-US', lang });
   await signIn(w.page, base, 'admin', platform.adminToken);
   await w.page.waitForSelector('[data-testid=admin]');
   return w;

@@ -12,7 +12,8 @@ import { AlertStore } from '../../../alerts/store.ts';
 import type { Platform } from '../../../platform/platform.ts';
 import { storeFiredAlert } from '../../../testkit/alerts.ts';
 import { AdminClient } from '../../../testkit/api.ts';
-import { accessibilityViolations, launchBrowser, openPage, signIn } from '../../../testkit/browser.ts';
+import { createCityAndCounties } from '../../../testkit/fixtures.ts';
+import { accessibilityViolations, launchBrowser, LANGUAGES_AND_SIZES, openPage, signIn } from '../../../testkit/browser.ts';
 import { screenTexts, untranslated } from '../../../testkit/language.ts';
 import { startTestPlatform } from '../../../testkit/platform.ts';
 import { startTestServices, type TestServices } from '../../../testkit/services.ts';
@@ -45,9 +46,7 @@ beforeAll(async () => {
   ({ platform } = await startTestPlatform(svc, 'alertlist', { notify: { escalation: {} } }));
   base = `http://127.0.0.1:${platform.httpPort}`;
   const admin = new AdminClient(base, platform.adminToken);
-  await admin.ok('POST', '/api/v1/authorities', { id: 'city', name: '示例市应急管理局', level: 'city' });
-  await admin.ok('POST', '/api/v1/authorities', { id: 'K1', name: '甲县应急管理局', level: 'county', parentId: 'city' });
-  await admin.ok('POST', '/api/v1/authorities', { id: 'K2', name: '乙县应急管理局', level: 'county', parentId: 'city' });
+  await createCityAndCounties(admin, 'city');
   await admin.ok('POST', '/api/v1/enterprises', { id: 'E1', name: '甲化工有限公司', sector: 'hazardous_chemicals', authorityId: 'K1' });
   await admin.ok('POST', '/api/v1/enterprises', { id: 'E2', name: '乙制药有限公司', sector: 'hazardous_chemicals', authorityId: 'K2' });
   await admin.ok('POST', '/api/v1/officers', { id: 'duty-city', name: '市局值班员', authorityId: 'city', role: 'duty_officer', password: PASSWORD });
@@ -133,14 +132,8 @@ describe('the alarm list', () => {
     await w.context.close();
   });
 
-  it.each([
-    ['zh', false],
-    ['en', false],
-    ['zh', true],
-    ['en', true],
-  ] as const)('reads in %s (phone: %s): nothing untranslated, nothing serious for axe', async (lang, phone) => {
-    const w = await openPage(browser, { phone });
-    await w.page.addInitScript((l) => localStorage.setItem('nss.lang', l), lang);
+  it.each(LANGUAGES_AND_SIZES)('reads in %s (phone: %s): nothing untranslated, nothing serious for axe', async (lang, phone) => {
+    const w = await openPage(browser, { phone, lang });
     await signIn(w.page, base, 'duty-city', PASSWORD);
     await w.page.waitForSelector(rows);
     // a short list, grouped, for axe to read (on a phone the filters are folded first)

@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from '../../../platform/platform.ts';
 import { LEVEL_COLOR, MAP_SCRIPT } from '../../../console/map-style.ts';
 import { AdminClient } from '../../../testkit/api.ts';
-import { accessibilityViolations, launchBrowser, openPage, screenshot, signIn } from '../../../testkit/browser.ts';
+import { createCityAndCounties } from '../../../testkit/fixtures.ts';
+import { accessibilityViolations, launchBrowser, LANGUAGES_AND_SIZES, openPage, screenshot, signIn } from '../../../testkit/browser.ts';
 import { screenTexts, untranslated } from '../../../testkit/language.ts';
 import { startTestPlatform } from '../../../testkit/platform.ts';
 import { startTestServices, type TestServices } from '../../../testkit/services.ts';
@@ -38,9 +39,7 @@ beforeAll(async () => {
   ({ platform } = await startTestPlatform(svc, 'console-map', { parts: ['api'] }));
   base = `http://127.0.0.1:${platform.httpPort}`;
   const admin = new AdminClient(base, platform.adminToken);
-  await admin.ok('POST', '/api/v1/authorities', { id: 'C', name: '示例市应急管理局', level: 'city' });
-  await admin.ok('POST', '/api/v1/authorities', { id: 'K1', name: '甲县应急管理局', level: 'county', parentId: 'C' });
-  await admin.ok('POST', '/api/v1/authorities', { id: 'K2', name: '乙县应急管理局', level: 'county', parentId: 'C' });
+  await createCityAndCounties(admin);
   for (const p of PLANTS) {
     await admin.ok('POST', '/api/v1/enterprises', {
       id: p.id,
@@ -137,15 +136,9 @@ describe('the area map', () => {
     await w.context.close();
   });
 
-  describe.each([
-    ['zh', false],
-    ['en', false],
-    ['zh', true],
-    ['en', true],
-  ] as const)('in %s (phone: %s)', (lang, phone) => {
+  describe.each(LANGUAGES_AND_SIZES)('in %s (phone: %s)', (lang, phone) => {
     it('draws the enterprises in their warning’s colour and link state’s shape, filters them, and opens a file on a click', async () => {
-      const w = await openPage(browser, { phone });
-      await w.page.addInitScript((l) => localStorage.setItem('nss.lang', l), lang);
+      const w = await openPage(browser, { phone, lang });
       await signIn(w.page, base, 'duty-city', PASSWORD);
       await w.page.goto(`${base}/#/map`);
       await w.page.waitForSelector('[data-testid=area-map][data-drawn="3"]');

@@ -9,6 +9,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from '../../../platform/platform.ts';
 import { AdminClient } from '../../../testkit/api.ts';
+import { createCityAndCounties } from '../../../testkit/fixtures.ts';
 import { accessibilityViolations, launchBrowser, openPage, screenshot, signIn } from '../../../testkit/browser.ts';
 import { startTestPlatform } from '../../../testkit/platform.ts';
 import { startTestServices, type TestServices } from '../../../testkit/services.ts';
@@ -31,9 +32,7 @@ beforeAll(async () => {
   ({ platform } = await startTestPlatform(svc, 'console-monthly', { parts: ['api'] }));
   base = `http://127.0.0.1:${platform.httpPort}`;
   const admin = new AdminClient(base, platform.adminToken);
-  await admin.ok('POST', '/api/v1/authorities', { id: 'C', name: '示例市应急管理局', level: 'city' });
-  await admin.ok('POST', '/api/v1/authorities', { id: 'K1', name: '甲县应急管理局', level: 'county', parentId: 'C' });
-  await admin.ok('POST', '/api/v1/authorities', { id: 'K2', name: '乙县应急管理局', level: 'county', parentId: 'C' });
+  await createCityAndCounties(admin);
   await admin.ok('POST', '/api/v1/enterprises', { id: 'E1', name: '甲化工', sector: 'hazardous_chemicals', authorityId: 'K1' });
   await admin.ok('POST', '/api/v1/enterprises', { id: 'E2', name: '乙化工', sector: 'hazardous_chemicals', authorityId: 'K2' });
   await admin.ok('POST', '/api/v1/gateways', { id: 'G1', enterpriseId: 'E1' });

@@ -10,7 +10,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from '../../../platform/platform.ts';
-import { TaskStore } from '../../../inspections/tasks/store.ts';
 import { RETRY_MS, SEND_TIMEOUT_MS } from '../../../console/outbox.ts';
 import { storeFiredAlert } from '../../../testkit/alerts.ts';
 import { AdminClient } from '../../../testkit/api.ts';
@@ -18,6 +17,7 @@ import { accessibilityViolations, launchBrowser, openPage, screenshot, signIn, t
 import { knownDataStrings, settledScreenTexts, type LanguageFinding, untranslated } from '../../../testkit/language.ts';
 import { startTestPlatform } from '../../../testkit/platform.ts';
 import { startTestServices, type TestServices } from '../../../testkit/services.ts';
+import { advanceTask } from '../../../testkit/tasks.ts';
 
 const PASSWORD = 'inspector-pass';
 const PLACE = { address: '甲县化工园区纬三路 8 号', longitude: 118.796877, latitude: 32.060255 };
@@ -33,21 +33,6 @@ const cases = {
 };
 /** An on-site task whose findings reach the server while the answer is lost on the way back. */
 let lostAnswer = '';
-
-/** Takes the task to 'on_site' (and on to 'rechecking' with `recheck`), as the store applies the steps. */
-async function advance(taskId: string, recheck: boolean): Promise<void> {
-  const tasks = new TaskStore(platform.db);
-  const now = Date.now();
-  const task = (await tasks.get(taskId))!;
-  await tasks.apply(taskId, { type: 'assign', inspectorId: 'insp-k1', actor: 'user:duty-k1', at: now }, now);
-  await tasks.apply(taskId, { type: 'accept', actor: 'user:insp-k1', at: now }, now);
-  await tasks.apply(taskId, { type: 'arrive', actor: 'user:insp-k1', at: now }, now);
-  if (!recheck) return;
-  const findings = task.checklist.map((i, n) => ({ itemId: i.id, result: n === 0 ? ('hazard' as const) : ('ok' as const), note: '', evidence: [] }));
-  await tasks.apply(taskId, { type: 'record_findings', actor: 'user:insp-k1', at: now, findings }, now);
-  await tasks.apply(taskId, { type: 'order_rectification', actor: 'user:insp-k1', at: now, deadline: now + 86_400_000 }, now);
-  await tasks.apply(taskId, { type: 'recheck_due', at: now }, now);
-}
 
 beforeAll(async () => {
   svc = await startTestServices('consolephone');
@@ -76,7 +61,7 @@ beforeAll(async () => {
       at,
     });
     c.onSite = (await admin.ok<{ task: { id: string } }>('POST', '/api/v1/tasks', { alertId: `${c.enterprise}-GAS` })).task.id;
-    await advance(c.onSite, false);
+    await advanceTask(platform.db, c.onSite, { inspectorId: 'insp-k1', dutyOfficerId: 'duty-k1', until: 'on_site' });
     await storeFiredAlert(platform.db, {
       id: `${c.enterprise}-TANK`,
       enterpriseId: c.enterprise,
@@ -87,11 +72,11 @@ beforeAll(async () => {
     });
     c.recheck = (await admin.ok<{ task: { id: string } }>('POST', '/api/v1/tasks', { alertId: `${c.enterprise}-TANK` })).task.id;
     expect(c.recheck).not.toBe(c.onSite);
-    await advance(c.recheck, true);
+    await advanceTask(platform.db, c.recheck, { inspectorId: 'insp-k1', dutyOfficerId: 'duty-k1', until: 'rechecking' });
   }
   await storeFiredAlert(platform.db, { id: 'E1-FROZEN', enterpriseId: 'E1', ruleId: 'common.frozen', severity: 'red', subject: 'TT-301', at });
   lostAnswer = (await admin.ok<{ task: { id: string } }>('POST', '/api/v1/tasks', { alertId: 'E1-FROZEN' })).task.id;
-  await advance(lostAnswer, false);
+  await advanceTask(platform.db, lostAnswer, { inspectorId: 'insp-k1', dutyOfficerId: 'duty-k1', until: 'on_site' });
   browser = await launchBrowser();
 }, 120_000);
 
@@ -104,8 +89,7 @@ afterAll(async () => {
 const knownStrings = async (): Promise<string[]> => [...(await knownDataStrings(platform.db)), NOTE.zh, 'photo.jpg', 'recheck.jpg'];
 
 async function pageIn(lang: 'zh' | 'en'): Promise<WatchedPage> {
-  const w = await openPage(browser, { phone: true });
-  await w.page.addInitScript((l) => localStorage.setItem('nss.lang', l), lang);
+  const w = await openPage(browser, { phone: true, lang });
   await signIn(w.page, base, 'insp-k1', PASSWORD);
   return w;
 }

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertStore } from '../../../alerts/store.ts';
 import type { Platform } from '../../../platform/platform.ts';
 import { AdminClient } from '../../../testkit/api.ts';
+import { createCityAndCounties } from '../../../testkit/fixtures.ts';
 import { accessibilityViolations, launchBrowser, openPage, screenshot, signIn } from '../../../testkit/browser.ts';
 import { screenTexts, untranslated } from '../../../testkit/language.ts';
 import { AlertDriver } from '../../../testkit/notify.ts';
@@ -51,9 +52,7 @@ beforeAll(async () => {
   ({ platform } = await startTestPlatform(svc, 'console-stats', { parts: ['api'] }));
   base = `http://127.0.0.1:${platform.httpPort}`;
   const admin = new AdminClient(base, platform.adminToken);
-  await admin.ok('POST', '/api/v1/authorities', { id: 'C', name: '示例市应急管理局', level: 'city' });
-  await admin.ok('POST', '/api/v1/authorities', { id: 'K1', name: '甲县应急管理局', level: 'county', parentId: 'C' });
-  await admin.ok('POST', '/api/v1/authorities', { id: 'K2', name: '乙县应急管理局', level: 'county', parentId: 'C' });
+  await createCityAndCounties(admin);
   await admin.ok('POST', '/api/v1/enterprises', { id: 'E1', name: '甲化工', sector: 'hazardous_chemicals', authorityId: 'K1' });
   await admin.ok('POST', '/api/v1/enterprises', { id: 'E2', name: '乙化工', sector: 'hazardous_chemicals', authorityId: 'K2' });
   await admin.ok('POST', '/api/v1/gateways', { id: 'G1', enterpriseId: 'E1' });
@@ -146,8 +145,7 @@ describe('the leaders’ statistics screen', () => {
     ['en', true],
   ] as const)('shows a custom period beside a year earlier, by origin, in %s (phone: %s)', async (lang, phone) => {
     const w = WORDS[lang];
-    const { page, context, errors } = await openPage(browser, { phone });
-    await page.addInitScript((l) => localStorage.setItem('nss.lang', l), lang);
+    const { page, context, errors } = await openPage(browser, { phone, lang });
     await signIn(page, base, 'leader', PASSWORD);
     await page.evaluate(() => (location.hash = '/stats'));
     await page.waitForSelector('[data-testid=stats-title]');

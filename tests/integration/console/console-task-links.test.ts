@@ -10,13 +10,13 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from '../../../platform/platform.ts';
-import { TaskStore } from '../../../inspections/tasks/store.ts';
 import { storeFiredAlert } from '../../../testkit/alerts.ts';
 import { AdminClient } from '../../../testkit/api.ts';
 import { accessibilityViolations, launchBrowser, openPage, screenshot, signIn, type WatchedPage } from '../../../testkit/browser.ts';
 import { knownDataStrings, settledScreenTexts, type LanguageFinding, untranslated } from '../../../testkit/language.ts';
 import { startTestPlatform } from '../../../testkit/platform.ts';
 import { startTestServices, type TestServices } from '../../../testkit/services.ts';
+import { advanceTask } from '../../../testkit/tasks.ts';
 
 const PASSWORD = 'duty-officer-pass';
 const NOTE = { zh: '探头已更换，测试报警正常', en: '探头已更换，报警为残余浓度' };
@@ -40,25 +40,6 @@ async function dispatch(admin: AdminClient, alertId: string): Promise<string> {
   return r.task.id;
 }
 
-/** Takes the task through the on-site loop to 'rechecking' (the steps as the store applies them). */
-async function toRechecking(taskId: string): Promise<void> {
-  const tasks = new TaskStore(platform.db);
-  const now = Date.now();
-  const task = (await tasks.get(taskId))!;
-  await tasks.apply(taskId, { type: 'assign', inspectorId: 'insp-k1', actor: 'user:duty-k1', at: now }, now);
-  await tasks.apply(taskId, { type: 'accept', actor: 'user:insp-k1', at: now }, now);
-  await tasks.apply(taskId, { type: 'arrive', actor: 'user:insp-k1', at: now }, now);
-  const findings = task.checklist.map((i, n) => ({
-    itemId: i.id,
-    result: n === 0 ? ('hazard' as const) : ('ok' as const),
-    note: n === 0 ? '探头堵塞' : '',
-    evidence: [],
-  }));
-  await tasks.apply(taskId, { type: 'record_findings', actor: 'user:insp-k1', at: now, findings }, now);
-  await tasks.apply(taskId, { type: 'order_rectification', actor: 'user:insp-k1', at: now, deadline: now + 86_400_000 }, now);
-  await tasks.apply(taskId, { type: 'recheck_due', at: now }, now);
-}
-
 beforeAll(async () => {
   svc = await startTestServices('consolelinks');
   ({ platform } = await startTestPlatform(svc, 'consolelinks'));
@@ -75,7 +56,7 @@ beforeAll(async () => {
     c.task = await dispatch(admin, c.red);
     await storeFiredAlert(platform.db, { id: c.orange, enterpriseId: c.enterprise, ruleId: 'gas.toxic.h2s.ppm', severity: 'orange', subject: 'AT-101', at });
     expect(await dispatch(admin, c.orange)).toBe(c.task);
-    await toRechecking(c.task);
+    await advanceTask(platform.db, c.task, { inspectorId: 'insp-k1', dutyOfficerId: 'duty-k1', until: 'rechecking', hazardNote: '探头堵塞' });
   }
   browser = await launchBrowser();
 }, 120_000);
@@ -91,8 +72,7 @@ const knownStrings = async (): Promise<string[]> => [...(await knownDataStrings(
 
 /** A page in `lang`, signed in. */
 async function pageIn(lang: 'zh' | 'en', user: string, phone: boolean): Promise<WatchedPage> {
-  const w = await openPage(browser, { phone });
-  await w.page.addInitScript((l) => localStorage.setItem('nss.lang', l), lang);
+  const w = await openPage(browser, { phone, lang });
   await signIn(w.page, base, user, PASSWORD);
   return w;
 }

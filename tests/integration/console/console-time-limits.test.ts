@@ -12,7 +12,7 @@ import { redisAnnouncer } from '../../../alerts/bus.ts';
 import type { Platform } from '../../../platform/platform.ts';
 import { storeFiredAlert } from '../../../testkit/alerts.ts';
 import { AdminClient } from '../../../testkit/api.ts';
-import { accessibilityViolations, launchBrowser, openPage, signIn } from '../../../testkit/browser.ts';
+import { accessibilityViolations, launchBrowser, LANGUAGES_AND_SIZES, openPage, signIn } from '../../../testkit/browser.ts';
 import { screenTexts, untranslated } from '../../../testkit/language.ts';
 import { startTestPlatform } from '../../../testkit/platform.ts';
 import { startTestServices, type TestServices } from '../../../testkit/services.ts';
@@ -167,14 +167,8 @@ describe('time limits in sight', () => {
     await w.context.close();
   });
 
-  it.each([
-    ['zh', false],
-    ['en', false],
-    ['zh', true],
-    ['en', true],
-  ] as const)('reads in %s (phone: %s), nothing untranslated, nothing serious for axe', async (lang, phone) => {
-    const w = await openPage(browser, { phone });
-    await w.page.addInitScript((l) => localStorage.setItem('nss.lang', l), lang);
+  it.each(LANGUAGES_AND_SIZES)('reads in %s (phone: %s), nothing untranslated, nothing serious for axe', async (lang, phone) => {
+    const w = await openPage(browser, { phone, lang });
     await signIn(w.page, base, 'duty-k1', PASSWORD);
     await w.page.waitForSelector('[data-testid="alert-A-ORANGE"] [data-testid=escalation-due]');
     const known = ['甲化工有限公司', '甲县值班员', 'GT-101', 'GT-102', 'GT-103', 'TT-201', 'E1', 'gas.combustible', 'common.frozen'];

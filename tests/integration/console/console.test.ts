@@ -374,8 +374,7 @@ describe('every screen in Chinese and in English (issue #20 §1)', () => {
     const known = await knownStrings();
     const findings: LanguageFinding[] = [];
     for (const role of ROLES) {
-      const w = await openPage(browser, { phone: role.phone ?? false });
-      await w.page.addInitScript((l) => localStorage.setItem('nss.lang', l), lang);
+      const w = await openPage(browser, { phone: role.phone ?? false, lang });
       // the browser's time is the platform's (simulated) time: "the last 7 days" end now, not in the platform's future
       await w.context.clock.setFixedTime(clock.now() - 1000);
       await signIn(w.page, base, role.user, role.password());
