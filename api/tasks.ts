@@ -148,14 +148,15 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
   /** The task if the caller may see it; 404 alike for missing and out-of-jurisdiction tasks. */
   const visible = async (who: Principal, id: string): Promise<Task> => {
     const task = await store.get(id);
-    if (!task || !(await enterpriseInScope(db, who.scope, task.enterpriseId))) throw new AppError('NOT_FOUND', `task ${id} not found`);
+    if (!task || !(await enterpriseInScope(db, who.scope, task.enterpriseId))) throw new AppError('NOT_FOUND', `任务 ${id} 不存在 / task ${id} not found`);
     return task;
   };
 
   app.get('/api/v1/tasks', { schema: { querystring: listQuery } }, async (req) => {
     const who = await auth.authorize(req, 'tasks.read');
     const q = parse(listQuery, req.query, 'query');
-    if (q.mine && q.inspectorId && q.inspectorId !== who.id) throw new AppError('BAD_REQUEST', 'query: give either mine=true or inspectorId, not both');
+    if (q.mine && q.inspectorId && q.inspectorId !== who.id)
+      throw new AppError('BAD_REQUEST', 'query: mine=true 与 inspectorId 只能给一个 / give either mine=true or inspectorId, not both');
     const tasks = await store.list(who.scope, {
       state: q.state,
       open: q.open,
@@ -203,7 +204,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
     const who = await auth.authorize(req, 'tasks.dispatch');
     const { alertId } = parse(taskBodies.open, req.body, 'body');
     const alert = await alerts.get(who.scope, alertId);
-    if (!alert) throw new AppError('NOT_FOUND', `alert ${alertId} not found`);
+    if (!alert) throw new AppError('NOT_FOUND', `报警 ${alertId} 不存在 / alert ${alertId} not found`);
     const matter = matterOf(alert.ruleId);
     const serious = await (deps.seriousRules ?? shippedSeriousRules)();
     const kind = taskKindOf(alert, serious(alert.ruleId));
@@ -276,9 +277,13 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
     (task, who) => {
       // an inspector orders rectification of their own task only; a leader of the jurisdiction may for any
       if (who.role === 'inspector' && task.inspectorId !== who.id)
-        throw new AppError('FORBIDDEN', `only the assigned inspector (${task.inspectorId ?? 'none'}) or a leader may order rectification`, {
-          expose: { task: 'NOT_THE_INSPECTOR' },
-        });
+        throw new AppError(
+          'FORBIDDEN',
+          `只有指派的执法人员（${task.inspectorId ?? '无'}）或领导可以责令整改 / only the assigned inspector (${task.inspectorId ?? 'none'}) or a leader may order rectification`,
+          {
+            expose: { task: 'NOT_THE_INSPECTOR' },
+          },
+        );
     },
   );
   step(

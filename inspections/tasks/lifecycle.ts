@@ -173,7 +173,40 @@ export type TaskErrorCode =
 
 export type TaskResult = { ok: true; task: Task; events: TaskEvent[]; effects: TaskEffect[] } | { ok: false; error: { code: TaskErrorCode; message: string } };
 
-const fail = (code: TaskErrorCode, message: string): TaskResult => ({ ok: false, error: { code, message } });
+/** A refusal, said in both languages ("中文 / English": the console shows its language's side, logs keep both). */
+const fail = (code: TaskErrorCode, zh: string, en: string): TaskResult => ({ ok: false, error: { code, message: `${zh} / ${en}` } });
+
+/** The states and steps as a refusal names them in Chinese (the console's words, console/i18n.ts). */
+const STATE_ZH: Record<TaskState, string> = {
+  created: '待派发',
+  assigned: '已派发',
+  accepted: '已接收',
+  on_site: '现场检查',
+  findings_recorded: '已记录问题',
+  rectifying: '整改中',
+  rechecking: '待复查',
+  closed: '已闭环',
+  escalated: '已升级督办',
+};
+const STEP_ZH: Record<TaskCommand['type'], string> = {
+  attach_alert: '关联报警',
+  assign: '派发',
+  accept: '接收任务',
+  arrive: '到达现场',
+  record_findings: '记录检查结果',
+  order_rectification: '责令整改',
+  recheck_due: '进入复查',
+  recheck_result: '记录复查结果',
+  escalate: '升级',
+  verify_remotely: '远程核查',
+  convert_to_inspection: '转为现场检查',
+};
+const onlyInspector = (task: Task, zhStep: string, enStep: string): TaskResult =>
+  fail(
+    'NOT_THE_INSPECTOR',
+    `只有指派的执法人员（${task.inspectorId ?? '无'}）可以${zhStep}`,
+    `only the assigned inspector (${task.inspectorId ?? 'none'}) may ${enStep}`,
+  );
 
 const ALLOWED: Record<TaskCommand['type'], readonly TaskState[]> = {
   attach_alert: ['created', 'assigned', 'accepted', 'on_site', 'findings_recorded', 'rectifying', 'rechecking'],
@@ -203,12 +236,23 @@ const ON_SITE_ONLY: ReadonlySet<TaskCommand['type']> = new Set([
 const REMOTE_ONLY: ReadonlySet<TaskCommand['type']> = new Set(['verify_remotely', 'convert_to_inspection']);
 
 export function taskTransition(task: Task, cmd: TaskCommand): TaskResult {
-  if (FINAL.has(task.state) && cmd.type !== 'attach_alert') return fail('FINAL', `task ${task.id} is ${task.state}`);
-  if (!ALLOWED[cmd.type].includes(task.state)) return fail('INVALID_TRANSITION', `${cmd.type} is not possible while the task is ${task.state}`);
+  if (FINAL.has(task.state) && cmd.type !== 'attach_alert')
+    return fail('FINAL', `任务 ${task.id} 当前为“${STATE_ZH[task.state]}”，不能再操作`, `task ${task.id} is ${task.state}`);
+  if (!ALLOWED[cmd.type].includes(task.state))
+    return fail(
+      'INVALID_TRANSITION',
+      `任务当前为“${STATE_ZH[task.state]}”，不能${STEP_ZH[cmd.type]}`,
+      `${cmd.type} is not possible while the task is ${task.state}`,
+    );
   const kind = kindOf(task);
   if (kind === 'remote_verification' && ON_SITE_ONLY.has(cmd.type))
-    return fail('WRONG_KIND', `task ${task.id} is a remote verification: verify it remotely, or convert it to an on-site inspection with a reason first`);
-  if (kind === 'inspection' && REMOTE_ONLY.has(cmd.type)) return fail('WRONG_KIND', `task ${task.id} is an on-site inspection, not a remote verification`);
+    return fail(
+      'WRONG_KIND',
+      `任务 ${task.id} 是远程核查：请远程核查，或说明理由后转为现场检查`,
+      `task ${task.id} is a remote verification: verify it remotely, or convert it to an on-site inspection with a reason first`,
+    );
+  if (kind === 'inspection' && REMOTE_ONLY.has(cmd.type))
+    return fail('WRONG_KIND', `任务 ${task.id} 是现场检查，不是远程核查`, `task ${task.id} is an on-site inspection, not a remote verification`);
   const actor = 'actor' in cmd ? cmd.actor : 'system:tasks';
   const event = (to: TaskState, detail: string): TaskEvent => ({ taskId: task.id, type: cmd.type, at: cmd.at, actor, from: task.state, to, detail });
   const done = (next: Task, detail: string, effects: TaskEffect[] = []): TaskResult => ({ ok: true, task: next, events: [event(next.state, detail)], effects });
@@ -247,6 +291,7 @@ export function taskTransition(task: Task, cmd: TaskCommand): TaskResult {
       if (level < 0)
         return fail(
           'WRONG_AUTHORITY',
+          `执法人员 ${cmd.inspectorId} 属于 ${cmd.inspectorAuthorityId}，既不是任务的执法主体 ${task.authorityId}，也不是其上级`,
           `inspector ${cmd.inspectorId} belongs to ${cmd.inspectorAuthorityId}, which neither is nor is above the task's authority ${task.authorityId}`,
         );
       const joint = level > 0;
@@ -256,18 +301,19 @@ export function taskTransition(task: Task, cmd: TaskCommand): TaskResult {
       );
     }
     case 'accept':
-      if (!isInspector) return fail('NOT_THE_INSPECTOR', `only the assigned inspector (${task.inspectorId ?? 'none'}) may accept`);
+      if (!isInspector) return onlyInspector(task, '接收任务', 'accept');
       return done({ ...task, state: 'accepted' }, 'accepted');
     case 'arrive':
-      if (!isInspector) return fail('NOT_THE_INSPECTOR', `only the assigned inspector (${task.inspectorId ?? 'none'}) may record arriving on site`);
+      if (!isInspector) return onlyInspector(task, '登记到达现场', 'record arriving on site');
       return done({ ...task, state: 'on_site' }, 'on site', [{ type: 'record_inspection', taskId: task.id, origin: task.origin, at: cmd.at }]);
     case 'record_findings': {
-      if (!isInspector) return fail('NOT_THE_INSPECTOR', `only the assigned inspector (${task.inspectorId ?? 'none'}) may record findings`);
+      if (!isInspector) return onlyInspector(task, '记录检查结果', 'record findings');
       const items = new Map(task.checklist.map((i) => [i.id, i]));
       const unknown = cmd.findings.filter((f) => !items.has(f.itemId)).map((f) => f.itemId);
-      if (unknown.length > 0) return fail('UNKNOWN_ITEM', `not on the checklist: ${unknown.join(', ')}`);
+      if (unknown.length > 0) return fail('UNKNOWN_ITEM', `不在检查表上：${unknown.join('、')}`, `not on the checklist: ${unknown.join(', ')}`);
       const missing = task.checklist.filter((i) => !cmd.findings.some((f) => f.itemId === i.id)).map((i) => i.id);
-      if (missing.length > 0) return fail('ITEMS_MISSING', `every checklist item needs a finding; missing: ${missing.join(', ')}`);
+      if (missing.length > 0)
+        return fail('ITEMS_MISSING', `每个检查项都需要结果，缺：${missing.join('、')}`, `every checklist item needs a finding; missing: ${missing.join(', ')}`);
       // a failing finding on an item the criteria mark as major is a major hazard, whatever was entered
       const findings = cmd.findings.map((f) => (f.result === 'hazard' && items.get(f.itemId)!.major ? { ...f, result: 'major_hazard' as const } : f));
       const hazards = findings.filter((f) => f.result !== 'ok');
@@ -280,7 +326,7 @@ export function taskTransition(task: Task, cmd: TaskCommand): TaskResult {
       );
     }
     case 'order_rectification':
-      if (!(cmd.deadline > cmd.at)) return fail('BAD_DEADLINE', 'the rectification deadline must be after the order');
+      if (!(cmd.deadline > cmd.at)) return fail('BAD_DEADLINE', '整改期限须晚于责令整改的时间', 'the rectification deadline must be after the order');
       return done({ ...task, state: 'rectifying', rectificationDeadline: cmd.deadline }, `rectification ordered by ${new Date(cmd.deadline).toISOString()}`, [
         { type: 'schedule_recheck', taskId: task.id, at: cmd.deadline },
       ]);
@@ -289,7 +335,7 @@ export function taskTransition(task: Task, cmd: TaskCommand): TaskResult {
         { type: 'schedule_overdue', taskId: task.id, deadline: task.rectificationDeadline ?? cmd.at },
       ]);
     case 'recheck_result': {
-      if (!isInspector) return fail('NOT_THE_INSPECTOR', `only the assigned inspector (${task.inspectorId ?? 'none'}) may record the re-check`);
+      if (!isInspector) return onlyInspector(task, '记录复查结果', 'record the re-check');
       const visit: TaskEffect[] = [{ type: 'record_inspection', taskId: task.id, origin: 'recheck', at: cmd.at }];
       const firing = cmd.passed && cmd.firingConfirmed?.length ? cmd.firingConfirmed : undefined;
       const recheck = { passed: cmd.passed, note: cmd.note, evidence: cmd.evidence ?? [], actor, at: cmd.at, ...(firing ? { firingConfirmed: firing } : {}) };

@@ -320,7 +320,7 @@ export class TaskStore {
     return this.db.transaction(async (tx) => {
       const { rows } = await tx.query<{ data: Task }>('SELECT data FROM tasks WHERE id = $1 FOR UPDATE', [taskId]);
       const task = rows[0]?.data;
-      if (!task) throw new AppError('NOT_FOUND', `task ${taskId} not found`);
+      if (!task) throw new AppError('NOT_FOUND', `任务 ${taskId} 不存在 / task ${taskId} not found`);
       let cmd: TaskCommand;
       let recheck: Extract<TaskCommand, { type: 'recheck_result' }> | undefined;
       if (input.type === 'assign') {
@@ -329,7 +329,9 @@ export class TaskStore {
         ]);
         const inspector = o.rows[0];
         if (!inspector || inspector.role !== 'inspector')
-          throw new AppError('BAD_REQUEST', `${input.inspectorId} is not an enabled inspector`, { expose: { task: 'NOT_AN_INSPECTOR' } });
+          throw new AppError('BAD_REQUEST', `${input.inspectorId} 不是在岗的执法人员 / ${input.inspectorId} is not an enabled inspector`, {
+            expose: { task: 'NOT_AN_INSPECTOR' },
+          });
         cmd = { ...input, inspectorAuthorityId: inspector.authority_id, taskAuthorityChain: await authorityChain(tx, task.authorityId) };
       } else if (input.type === 'record_findings') cmd = { ...input, findings: await this.markSelfReported(tx, task, input.findings, input.at) };
       else if (input.type === 'recheck_result') {

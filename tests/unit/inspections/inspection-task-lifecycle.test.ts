@@ -36,12 +36,12 @@ function run(cmds: TaskCommand[], start = fresh()) {
   const effects: unknown[] = [];
   for (const c of cmds) {
     const r = taskTransition(task, c);
-    if (!r.ok) return { task, events, effects, error: r.error.code };
+    if (!r.ok) return { task, events, effects, error: r.error.code, message: r.error.message };
     task = r.task;
     events.push(...r.events.map((e) => `${e.type}:${e.from}→${e.to}`));
     effects.push(...r.effects);
   }
-  return { task, events, effects, error: undefined };
+  return { task, events, effects, error: undefined, message: undefined };
 }
 
 describe('the closed loop', () => {
@@ -172,7 +172,14 @@ describe('refusals', () => {
       error: 'FINAL',
     },
   ])('$name', ({ cmds, error }) => {
-    expect(run(cmds).error).toBe(error);
+    const r = run(cmds);
+    expect(r.error).toBe(error);
+    // said in both languages: the console shows the side of its language ("中文 / English", console/api.ts)
+    expect(r.message).toMatch(/^[^/]*\p{Script=Han}[^/]* \/ [\x20-\x7e]+$/u);
+  });
+
+  it('names the state and the step in Chinese in a refusal of the wrong step', () => {
+    expect(run([assign, arrive]).message).toBe('任务当前为“已派发”，不能到达现场 / arrive is not possible while the task is assigned');
   });
 
   it('attaches further alerts once each, even to a closed task (the record grows, nothing reopens)', () => {
