@@ -1,8 +1,9 @@
 /**
  * Builds the console (console/) into its build folder, console/dist/: the
- * page, one JS and one CSS file (Preact + uPlot, minified), the map's own
- * script (ECharts, `map.js`, loaded only when the map is opened: issue #20
- * §7), each with a gzip copy (level 9) beside it, and `manifest.json` naming, per served path, the
+ * page, one JS and one CSS file (Preact, minified), the charts' script
+ * (uPlot, `charts.js`) and the map's (ECharts, `map.js`), each loaded only
+ * when a screen first needs it (console/lazy.ts), each with a gzip copy
+ * (level 9) beside it, and `manifest.json` naming, per served path, the
  * file, its content type, its ETag and its sizes.
  *
  * Run at install (`npm ci` → `prepare` → `npm run build:console`) and in the
@@ -33,7 +34,7 @@ export interface ConsoleFile {
   gzipBytes: number;
 }
 
-/** The build: its files by served path (`/`, `/console/app.js`, `/console/app.css`, `/console/map.js`), and what it was built from. */
+/** The build: its files by served path (`/`, `/console/app.js`, `/console/app.css`, `/console/charts.js`, `/console/map.js`), and what it was built from. */
 export interface ConsoleManifest {
   files: Record<string, ConsoleFile>;
   /** Every input (paths from the project root, node_modules included) and a hash of their contents. */
@@ -91,11 +92,11 @@ export async function buildConsole(outDir: string = CONSOLE_DIST, opts: { replac
       logLevel: 'silent',
       absWorkingDir: PROJECT_ROOT,
       metafile: true,
-      // the map's script is loaded by URL (console/screens/area-map.tsx), not bundled into the application
+      // the charts' and the map's scripts are loaded by URL (console/lazy.ts), not bundled into the application
       external: ['/console/*'],
     });
   // the map apart (ECharts: loaded by the application with import() when the map is opened)
-  const [js, map] = await Promise.all([bundle('main.tsx', 'app.js'), bundle('area-map.ts', 'map.js')]);
+  const [js, charts, map] = await Promise.all([bundle('main.tsx', 'app.js'), bundle('charts.ts', 'charts.js'), bundle('area-map.ts', 'map.js')]);
   const uplotCssPath = createRequire(import.meta.url).resolve('uplot/dist/uPlot.min.css');
   const uplotCss = await readFile(uplotCssPath, 'utf8');
   const css = await transform(`${uplotCss}\n${await readFile(join(CONSOLE_SOURCE, 'styles.css'), 'utf8')}`, { loader: 'css', minify: true });
@@ -104,6 +105,7 @@ export async function buildConsole(outDir: string = CONSOLE_DIST, opts: { replac
     ['/', 'index.html', html, 'text/html; charset=utf-8'],
     ['/console/app.js', 'app.js', js.outputFiles[0]!.contents, 'text/javascript; charset=utf-8'],
     ['/console/app.css', 'app.css', Buffer.from(css.code), 'text/css; charset=utf-8'],
+    ['/console/charts.js', 'charts.js', charts.outputFiles[0]!.contents, 'text/javascript; charset=utf-8'],
     ['/console/map.js', 'map.js', map.outputFiles[0]!.contents, 'text/javascript; charset=utf-8'],
   ];
 

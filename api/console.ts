@@ -10,6 +10,7 @@
  *   GET /                  the page (index.html)
  *   GET /console/app.js    the application
  *   GET /console/app.css   its styles
+ *   GET /console/charts.js the charts (uPlot), loaded by the application when it first draws one
  *   GET /console/map.js    the map (一张图), loaded by the application when it is opened
  *   GET /manifest.webmanifest, /sw.js, /console/icon-*.png   the installable web app (api/console-pwa.ts)
  *
@@ -105,7 +106,7 @@ export function consoleRoutes(logger: Logger, dir: string = CONSOLE_DIST) {
             .join(',')
         : 'unbuilt',
     );
-    for (const path of ['/', '/console/app.js', '/console/app.css', '/console/map.js']) {
+    for (const path of ['/', '/console/app.js', '/console/app.css', '/console/charts.js', '/console/map.js']) {
       app.get(path, async (req, reply) => {
         const a = files?.[path];
         if (!a) return reply.status(503).type('text/plain; charset=utf-8').send('console unavailable: see the server log');

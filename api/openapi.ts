@@ -36,6 +36,7 @@ export const ROUTES: Record<string, RouteDoc> = {
   'GET /': r('控制台页面', 'The console page', 'console', 'public'),
   'GET /console/app.js': r('控制台程序', 'The console application', 'console', 'public'),
   'GET /console/app.css': r('控制台样式', 'The console styles', 'console', 'public'),
+  'GET /console/charts.js': r('控制台图表程序（首次显示图表时加载）', 'The console’s charts (loaded when a chart is first shown)', 'console', 'public'),
   'GET /console/map.js': r('控制台“一张图”程序（打开地图时加载）', 'The console’s map (loaded when the map is opened)', 'console', 'public'),
   'GET /manifest.webmanifest': r('控制台 Web 应用清单（可安装到手机桌面）', 'The console’s web app manifest (installable on a phone)', 'console', 'public'),
   'GET /sw.js': r('控制台 Service Worker（离线打开任务页面）', 'The console’s service worker (the task screens open offline)', 'console', 'public'),

@@ -1,8 +1,8 @@
 /**
  * The console's initial page weight: what a browser downloads before the
  * first screen (the page, its script and its styles), raw and gzipped as
- * the API serves them — and, apart, what opening the map adds (`/console/map.js`,
- * loaded then, not before). Builds the console from its sources first (into
+ * the API serves them — and, apart, what the first chart and the map add
+ * (`/console/charts.js`, `/console/map.js`: loaded then, not before). Builds the console from its sources first (into
  * console/dist/, as `npm run build:console`), so the figures are current.
  *
  *   npm run console:size
@@ -13,9 +13,9 @@ const manifest = await buildConsole();
 let raw = 0;
 let gzip = 0;
 /** Loaded when a screen asks for it, not with the page. */
-const LAZY = new Set(['/console/map.js']);
+const LAZY = new Set(['/console/charts.js', '/console/map.js']);
 const line = (path: string, bytes: number, gzipBytes: number) =>
-  console.log(`${path.padEnd(18)} ${String(bytes).padStart(8)} B  gzip ${String(gzipBytes).padStart(7)} B`);
+  console.log(`${path.padEnd(26)} ${String(bytes).padStart(8)} B  gzip ${String(gzipBytes).padStart(7)} B`);
 for (const [path, a] of Object.entries(manifest.files)) {
   if (LAZY.has(path)) continue;
   line(path, a.bytes, a.gzipBytes);

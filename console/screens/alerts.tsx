@@ -5,7 +5,8 @@
  * (`Last-Event-ID`), so nothing is missed and nothing polls.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import uPlot from 'uplot';
+import type uPlot from 'uplot';
+import { useUplot } from '../lazy.ts';
 import { api, ApiError, can, user } from '../api.ts';
 import { both, colon, duration, eventName, fill, hhmm, paren, t, time, type Key } from '../i18n.ts';
 import { alarmOn, enable, ring, ringing } from '../alarm.ts';
@@ -673,19 +674,20 @@ function ReadingsChart({ detail }: { detail: AlertDetail }) {
     );
     return () => void (gone = true);
   }, [detail, range]);
+  const U = useUplot();
   useEffect(() => {
-    if (!ref.current || !sensor || !points) return;
+    if (!ref.current || !sensor || !points || !U) return;
     const xs = points.map((p) => p.t / 1000);
     const h = historySeries(points, `${sensor.id}${paren(sensor.unit)}`);
     const limits = detail.rule?.limits ?? [];
     const data = [...h.data, ...limits.map((l) => xs.map(() => l.value))] as uPlot.AlignedData;
-    const plot = new uPlot(
+    const plot = new U(
       {
         width: Math.min(ref.current.clientWidth || 640, 900),
         height: 260,
         scales: { x: { time: true } },
         // officers read China Standard Time, whatever the computer's zone
-        tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Asia/Shanghai'),
+        tzDate: (ts) => U.tzDate(new Date(ts * 1000), 'Asia/Shanghai'),
         series: [
           timeSeries(),
           ...h.series,
@@ -705,7 +707,7 @@ function ReadingsChart({ detail }: { detail: AlertDetail }) {
       ref.current,
     );
     return () => plot.destroy();
-  }, [detail, points]);
+  }, [detail, points, U]);
   const last = points?.at(-1);
   return (
     <>

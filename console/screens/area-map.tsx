@@ -12,21 +12,14 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import { colon, count, fill, paren, sectorName, t } from '../i18n.ts';
 import { go } from '../router.ts';
+import { lazyScript } from '../lazy.ts';
 import type * as AreaMapScript from '../area-map.ts';
 import type { AreaGeoJson, AreaMap, MapPoint } from '../area-map.ts';
 import type { BoardRow, LinkStatus } from '../../inspections/board.ts';
 import { LEVEL_COLOR, MAP_SCRIPT, STATUS_SYMBOL } from '../map-style.ts';
 import { rank, warningName, WarningChip, type WarningResult } from './risk.tsx';
 
-let script: Promise<typeof AreaMapScript> | undefined;
-const loadScript = (): Promise<typeof AreaMapScript> => {
-  // a failed load is tried again next time
-  script ??= (import(/* the map's own script */ MAP_SCRIPT) as Promise<typeof AreaMapScript>).catch((err: unknown) => {
-    script = undefined;
-    throw err;
-  });
-  return script;
-};
+const loadScript = lazyScript<typeof AreaMapScript>(MAP_SCRIPT);
 let area: Promise<AreaGeoJson> | undefined;
 const loadArea = (): Promise<AreaGeoJson> => {
   area ??= api<AreaGeoJson>('GET', '/api/v1/map/area').catch((err: unknown) => {

@@ -5,7 +5,8 @@
  * alerts, inspections and tasks.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import uPlot from 'uplot';
+import type uPlot from 'uplot';
+import { useUplot } from '../lazy.ts';
 import { api, ApiError } from '../api.ts';
 import { both, colon, lang, list, paren, percent, sectorName, t, time } from '../i18n.ts';
 import { go } from '../router.ts';
@@ -434,7 +435,9 @@ function SensorChart({ enterpriseId, sensor }: { enterpriseId: string; sensor: S
   const [note, setNote] = useState<string | undefined>();
   const [range, setRange] = useState<Range>({ preset: '24h' });
   const [latest, setLatest] = useState<{ t: number; value: number } | undefined>();
+  const U = useUplot();
   useEffect(() => {
+    if (!U) return;
     let plot: uPlot | undefined;
     let gone = false;
     setNote(undefined);
@@ -451,12 +454,12 @@ function SensorChart({ enterpriseId, sensor }: { enterpriseId: string; sensor: S
         const marks = Object.entries(sensor.marks ?? {});
         const xs = r.points.map((p) => p.t / 1000);
         const h = historySeries(r.points, `${sensor.id}${paren(sensor.unit)}`);
-        plot = new uPlot(
+        plot = new U(
           {
             width: Math.min(ref.current.clientWidth || 640, 1000),
             height: 220,
             scales: { x: { time: true } },
-            tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Asia/Shanghai'),
+            tzDate: (ts) => U.tzDate(new Date(ts * 1000), 'Asia/Shanghai'),
             series: [
               timeSeries(),
               ...h.series,
@@ -481,7 +484,7 @@ function SensorChart({ enterpriseId, sensor }: { enterpriseId: string; sensor: S
       gone = true;
       plot?.destroy();
     };
-  }, [enterpriseId, sensor, range]);
+  }, [enterpriseId, sensor, range, U]);
   return (
     <>
       <RangePicker value={range} onChange={setRange} testid="sensor-range" />

@@ -9,7 +9,8 @@
  * the XLSX export of it all.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import uPlot from 'uplot';
+import type uPlot from 'uplot';
+import { useUplot } from '../lazy.ts';
 import { categorySeries, daySeries, legendValue, timeAxis } from '../history-series.ts';
 import { api } from '../api.ts';
 import { count, fill, lang, percent, t, type Key } from '../i18n.ts';
@@ -381,16 +382,18 @@ function ByOrigin({ now, earlier }: { now: OriginRow[]; earlier: OriginRow[] }) 
   );
 }
 
-function usePlot(make: (el: HTMLDivElement, width: number) => uPlot, deps: unknown[]) {
+/** A chart drawn by `make` with uPlot (`U`, loaded with the charts' script) into the returned element, again on `deps`. */
+function usePlot(make: (U: typeof uPlot, el: HTMLDivElement, width: number) => uPlot, deps: unknown[]) {
   const ref = useRef<HTMLDivElement>(null);
+  const U = useUplot();
   useEffect(() => {
-    if (!ref.current) return;
+    if (!ref.current || !U) return;
     // the content box: a plot as wide as the padded box would scroll sideways (on a phone)
     const css = getComputedStyle(ref.current);
     const inner = ref.current.clientWidth - parseFloat(css.paddingLeft) - parseFloat(css.paddingRight);
-    const plot = make(ref.current, Math.min(inner > 0 ? inner : 640, 1000));
+    const plot = make(U, ref.current, Math.min(inner > 0 ? inner : 640, 1000));
     return () => plot.destroy();
-  }, deps);
+  }, [...deps, U]);
   return ref;
 }
 
@@ -401,7 +404,7 @@ function usePlot(make: (el: HTMLDivElement, width: number) => uPlot, deps: unkno
  */
 function DailyChart({ daily }: { daily: Report['daily'] }) {
   const ref = usePlot(
-    (el, width) => {
+    (U, el, width) => {
       const bottomUp: Grade[] = ['blue', 'yellow', 'orange', 'red'];
       const stacked = new Map<Grade, number[]>();
       let below = daily.map(() => 0);
@@ -409,13 +412,13 @@ function DailyChart({ daily }: { daily: Report['daily'] }) {
         below = daily.map((d, i) => below[i]! + d[g]);
         stacked.set(g, below);
       }
-      const bars = uPlot.paths.bars!({ size: [0.7], align: 0 });
-      return new uPlot(
+      const bars = U.paths.bars!({ size: [0.7], align: 0 });
+      return new U(
         {
           width,
           height: 240,
           scales: { x: { time: true } },
-          tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Asia/Shanghai'),
+          tzDate: (ts) => U.tzDate(new Date(ts * 1000), 'Asia/Shanghai'),
           series: [
             daySeries(),
             ...GRADES.map((g) => ({
@@ -441,8 +444,8 @@ function DailyChart({ daily }: { daily: Report['daily'] }) {
 
 function RateChart({ rows }: { rows: { name: string; disposal: number | null; online: number | null }[] }) {
   const ref = usePlot(
-    (el, width) =>
-      new uPlot(
+    (U, el, width) =>
+      new U(
         {
           width,
           height: 240,
@@ -453,7 +456,7 @@ function RateChart({ rows }: { rows: { name: string; disposal: number | null; on
               label: t('disposalRate'),
               fill: '#1d4ed8cc',
               stroke: '#1d4ed8',
-              paths: uPlot.paths.bars!({ size: [0.35], align: -1 }),
+              paths: U.paths.bars!({ size: [0.35], align: -1 }),
               points: { show: false },
               value: legendValue(1),
             },
@@ -461,7 +464,7 @@ function RateChart({ rows }: { rows: { name: string; disposal: number | null; on
               label: t('onlineRate'),
               fill: '#16a34acc',
               stroke: '#16a34a',
-              paths: uPlot.paths.bars!({ size: [0.35], align: 1 }),
+              paths: U.paths.bars!({ size: [0.35], align: 1 }),
               points: { show: false },
               value: legendValue(1),
             },
@@ -483,8 +486,8 @@ const crowded = (names: string[], width: number): boolean =>
 /** Inspections and tasks (cases) per origin, side by side. */
 function OriginChart({ rows }: { rows: { name: string; inspections: number; tasks: number }[] }) {
   const ref = usePlot(
-    (el, width) =>
-      new uPlot(
+    (U, el, width) =>
+      new U(
         {
           width,
           height: crowded(
@@ -500,7 +503,7 @@ function OriginChart({ rows }: { rows: { name: string; inspections: number; task
               label: t('statsInspections'),
               fill: '#1d4ed8cc',
               stroke: '#1d4ed8',
-              paths: uPlot.paths.bars!({ size: [0.35], align: -1 }),
+              paths: U.paths.bars!({ size: [0.35], align: -1 }),
               points: { show: false },
               value: legendValue(),
             },
@@ -508,7 +511,7 @@ function OriginChart({ rows }: { rows: { name: string; inspections: number; task
               label: t('statsCases'),
               fill: '#d46b08cc',
               stroke: '#d46b08',
-              paths: uPlot.paths.bars!({ size: [0.35], align: 1 }),
+              paths: U.paths.bars!({ size: [0.35], align: 1 }),
               points: { show: false },
               value: legendValue(),
             },

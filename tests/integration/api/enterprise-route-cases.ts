@@ -89,6 +89,7 @@ export const ENTERPRISE_ROUTE_CASES: Record<string, RouteCase> = {
   'GET /': pub(() => get('/')),
   'GET /console/app.js': pub(() => get('/console/app.js')),
   'GET /console/app.css': pub(() => get('/console/app.css')),
+  'GET /console/charts.js': pub(() => get('/console/charts.js')),
   'GET /console/map.js': pub(() => get('/console/map.js')),
   'GET /manifest.webmanifest': pub(() => get('/manifest.webmanifest')),
   'GET /sw.js': pub(() => get('/sw.js')),

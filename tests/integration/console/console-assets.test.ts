@@ -36,18 +36,21 @@ describe('console assets', () => {
     expect(r.body).toContain('<script type="module" src="/console/app.js">');
   });
 
-  it.each(['/console/app.js', '/console/app.css', '/console/map.js'])('serves %s gzipped on request, and 304 once cached', async (url) => {
-    const plain = await app.inject({ method: 'GET', url });
-    expect(plain.statusCode).toBe(200);
-    expect(plain.headers['content-encoding']).toBeUndefined();
-    const gz = await app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip, br' } });
-    expect(gz.headers['content-encoding']).toBe('gzip');
-    expect(gz.rawPayload.length).toBeLessThan(plain.rawPayload.length / 2);
-    expect(gunzipSync(gz.rawPayload).equals(plain.rawPayload)).toBe(true);
-    const etag = String(plain.headers.etag);
-    expect(plain.headers['cache-control']).toBe('no-cache');
-    const again = await app.inject({ method: 'GET', url, headers: { 'if-none-match': etag } });
-    expect(again.statusCode).toBe(304);
-    expect(again.rawPayload.length).toBe(0);
-  });
+  it.each(['/console/app.js', '/console/app.css', '/console/charts.js', '/console/map.js'])(
+    'serves %s gzipped on request, and 304 once cached',
+    async (url) => {
+      const plain = await app.inject({ method: 'GET', url });
+      expect(plain.statusCode).toBe(200);
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      const gz = await app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip, br' } });
+      expect(gz.headers['content-encoding']).toBe('gzip');
+      expect(gz.rawPayload.length).toBeLessThan(plain.rawPayload.length / 2);
+      expect(gunzipSync(gz.rawPayload).equals(plain.rawPayload)).toBe(true);
+      const etag = String(plain.headers.etag);
+      expect(plain.headers['cache-control']).toBe('no-cache');
+      const again = await app.inject({ method: 'GET', url, headers: { 'if-none-match': etag } });
+      expect(again.statusCode).toBe(304);
+      expect(again.rawPayload.length).toBe(0);
+    },
+  );
 });

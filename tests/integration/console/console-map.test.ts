@@ -11,6 +11,7 @@ import { gunzipSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from '../../../platform/platform.ts';
+import { CHARTS_SCRIPT } from '../../../console/lazy.ts';
 import { LEVEL_COLOR, MAP_SCRIPT } from '../../../console/map-style.ts';
 import { AdminClient } from '../../../testkit/api.ts';
 import { createCityAndCounties } from '../../../testkit/fixtures.ts';
@@ -120,7 +121,7 @@ describe('the area map', () => {
     expect((await fetch(`${base}/api/v1/map/area`, { headers: { cookie, 'if-none-match': gz.etag } })).status).toBe(304);
   });
 
-  it('loads the map script only when the map is opened', async () => {
+  it('loads the map script only when the map is opened, and the charts’ script with neither', async () => {
     const w = await openPage(browser);
     const scripts: string[] = [];
     w.page.on('request', (r) => r.resourceType() === 'script' && scripts.push(new URL(r.url()).pathname));
@@ -132,6 +133,8 @@ describe('the area map', () => {
     await w.page.click('[data-testid=tab-map]');
     await w.page.waitForSelector('[data-testid=area-map][data-drawn]');
     expect(scripts).toContain(MAP_SCRIPT);
+    // the alarm list, the board and the map draw no chart: uPlot is not loaded
+    expect(scripts).not.toContain(CHARTS_SCRIPT);
     expect(w.errors).toEqual([]);
     await w.context.close();
   });
