@@ -14,6 +14,7 @@ import { Provisioning } from '../../../ledger/provisioning.ts';
 import { AlertDriver } from '../../../testkit/notify.ts';
 import { buildTestApi } from '../../../testkit/test-api.ts';
 import { TEST_ADMIN_TOKEN } from '../../../testkit/tokens.ts';
+import { insertInspection, insertTask } from '../../../testkit/ledger-rows.ts';
 
 const H = 3_600_000;
 const DAY = 24 * H;
@@ -27,24 +28,9 @@ let app: ReturnType<typeof buildApi>;
 let leaderK1 = '';
 const get = (url: string, token = TEST_ADMIN_TOKEN) => app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
 
-let seq = 0;
-async function task(enterpriseId: string, authorityId: string, origin: string, at: number, state: string, results: string[]): Promise<void> {
-  const id = `T${++seq}`;
-  const findings = results.map((result, i) => ({ itemId: `I${i}`, result, note: '', evidence: [], selfReported: false }));
-  await db.query(
-    `INSERT INTO tasks (id, enterprise_id, authority_id, matter, origin, state, data, rev, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8)`,
-    [id, enterpriseId, authorityId, `matter-${id}`, origin, state, JSON.stringify({ id, findings }), new Date(at)],
-  );
-}
-async function inspection(enterpriseId: string, authorityId: string, origin: string, at: number): Promise<void> {
-  const id = `I${++seq}`;
-  await db.query(
-    `INSERT INTO inspections (id, enterprise_id, authority_id, origin, joint, exempt, at, year, created_by, created_at)
-     VALUES ($1, $2, $3, $4, false, false, $5, $6, 'test', $5)`,
-    [id, enterpriseId, authorityId, origin, new Date(at), new Date(at + 8 * H).getUTCFullYear()],
-  );
-}
+const task = (enterpriseId: string, authorityId: string, origin: string, at: number, state: string, results: string[]) =>
+  insertTask(db, { enterpriseId, authorityId, origin, at, state, results });
+const inspection = (enterpriseId: string, authorityId: string, origin: string, at: number) => insertInspection(db, { enterpriseId, authorityId, origin, at });
 
 beforeAll(async () => {
   ({ app, db } = await buildTestApi(TEST_ADMIN_TOKEN, { now: () => NOW }));

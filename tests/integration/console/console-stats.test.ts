@@ -17,6 +17,7 @@ import { screenTexts, untranslated } from '../../../testkit/language.ts';
 import { AlertDriver } from '../../../testkit/notify.ts';
 import { startTestPlatform } from '../../../testkit/platform.ts';
 import { startTestServices, type TestServices } from '../../../testkit/services.ts';
+import { insertInspection, insertTask } from '../../../testkit/ledger-rows.ts';
 
 const H = 3_600_000;
 /** A CST day's midnight (plus hours), as epoch ms. */
@@ -29,23 +30,10 @@ let base: string;
 const PASSWORD = 'stats-leader-password';
 const KNOWN = ['示例市应急管理局', '甲县应急管理局', '乙县应急管理局', '甲化工', '乙化工', '王局长', 'leader', 'C', 'K1', 'K2', 'E1', 'E2'];
 
-let seq = 0;
-async function task(enterpriseId: string, authorityId: string, origin: string, at: number, state: string, results: string[]): Promise<void> {
-  const id = `T${++seq}`;
-  const findings = results.map((result, i) => ({ itemId: `I${i}`, result, note: '', evidence: [], selfReported: false }));
-  await platform.db.query(
-    `INSERT INTO tasks (id, enterprise_id, authority_id, matter, origin, state, data, rev, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8)`,
-    [id, enterpriseId, authorityId, `matter-${id}`, origin, state, JSON.stringify({ id, findings }), new Date(at)],
-  );
-}
-async function inspection(enterpriseId: string, authorityId: string, origin: string, at: number): Promise<void> {
-  await platform.db.query(
-    `INSERT INTO inspections (id, enterprise_id, authority_id, origin, joint, exempt, at, year, created_by, created_at)
-     VALUES ($1, $2, $3, $4, false, false, $5, $6, 'test', $5)`,
-    [`I${++seq}`, enterpriseId, authorityId, origin, new Date(at), new Date(at + 8 * H).getUTCFullYear()],
-  );
-}
+const task = (enterpriseId: string, authorityId: string, origin: string, at: number, state: string, results: string[]) =>
+  insertTask(platform.db, { enterpriseId, authorityId, origin, at, state, results });
+const inspection = (enterpriseId: string, authorityId: string, origin: string, at: number) =>
+  insertInspection(platform.db, { enterpriseId, authorityId, origin, at });
 
 beforeAll(async () => {
   svc = await startTestServices('console-stats');
