@@ -9,7 +9,7 @@ import { SIGNAL_KINDS } from '../core/contract.ts';
 import type { Logger } from '../core/logger.ts';
 import type { AlertStore, StoredAlertEvent } from '../alerts/store.ts';
 import type { Alert, AlertEventType } from '../alerts/state/index.ts';
-import { ROLLUP_FRESH_MS, planHistory, runHistory, type HistoryPoint } from './history.ts';
+import { ROLLUP_FRESH_MS, latestOf, planHistory, runHistory, type HistoryPoint } from './history.ts';
 
 /** Readings are shown from this long before `startedAt` to this long after `resolvedAt` (or now). */
 export const READINGS_MARGIN_MS = 30 * 60_000;
@@ -33,6 +33,8 @@ export interface AlertReadings {
   source: 'raw' | 'rollup';
   intervalMs: number;
   points: HistoryPoint[];
+  /** The last reading measured in the range (a downsampled answer's last point is a bucket's mean); null: none kept. */
+  latest: { t: number; value: number; quality: string } | null;
 }
 
 export interface DetailDeps {
@@ -93,8 +95,9 @@ export async function readingsAround(
   const plan = planHistory({ enterpriseId: alert.enterpriseId, sensorId: sensor.id, from, to, points, periodMs: sensor.periodS * 1000, rollup });
   try {
     const pts = await runHistory(deps.influx, plan);
+    const latest = await latestOf(deps.influx, plan, pts);
     const s = { id: sensor.id, kind: sensor.kind, unit: sensor.unit, periodS: sensor.periodS };
-    return { readings: { sensor: s, from, to, mode: plan.mode, source: plan.source, intervalMs: plan.intervalMs, points: pts } };
+    return { readings: { sensor: s, from, to, mode: plan.mode, source: plan.source, intervalMs: plan.intervalMs, points: pts, latest } };
   } catch (err) {
     deps.logger.warn({ err, alertId: alert.id }, 'readings around an alert unavailable');
     return {

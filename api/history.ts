@@ -57,6 +57,11 @@ export interface HistoryPlan {
   influxql: string;
   /** With `rollup`: the raw readings of the recent buckets the rollup query may not have written yet, downsampled alike. */
   tailInfluxql?: string | undefined;
+  /**
+   * Downsampled: the range's last raw reading (a bucket's mean is no reading: the current value is the last one
+   * measured). Absent when the raw readings of the range's end are no longer kept.
+   */
+  latestInfluxql?: string | undefined;
 }
 
 /**
@@ -90,6 +95,8 @@ export function planHistory(q: {
   if (q.to <= q.from) throw new AppError('BAD_REQUEST', '`to` must be after `from`');
   const where = `"ent" = ${quoteString(q.enterpriseId)} AND "sensor" = ${quoteString(q.sensorId)} AND time >= ${q.from}ms AND time < ${q.to}ms`;
   const intervalMs = Math.max(1, Math.ceil((q.to - q.from) / q.points));
+  const latest = (from: number): string =>
+    `SELECT last("value") AS "value", "quality" FROM "${MEASUREMENTS.reading}" WHERE "ent" = ${quoteString(q.enterpriseId)} AND "sensor" = ${quoteString(q.sensorId)} AND time >= ${from}ms AND time < ${q.to}ms`;
   if (q.rollup && (q.from < q.rollup.rawSinceMs || intervalMs >= ROLLUP_INTERVAL_MS)) {
     const bucket = Math.ceil(intervalMs / ROLLUP_INTERVAL_MS) * ROLLUP_INTERVAL_MS;
     const fresh = q.rollup.freshSinceMs;
@@ -104,6 +111,7 @@ export function planHistory(q: {
       influxql:
         `SELECT sum("sum") / sum("count") AS "mean", min("min") AS "min", max("max") AS "max", sum("count") AS "count" ` +
         `FROM "${ROLLUP.policy}"."${ROLLUP.measurement}" WHERE ${range(q.from, cut)} GROUP BY time(${bucket}ms) fill(none)`,
+      ...(q.to > q.rollup.rawSinceMs && { latestInfluxql: latest(Math.max(q.from, q.rollup.rawSinceMs)) }),
       ...(cut < q.to && {
         tailInfluxql: `SELECT mean("value") AS "mean", min("value") AS "min", max("value") AS "max", count("value") AS "count" FROM "${MEASUREMENTS.reading}" WHERE ${range(cut, q.to)} GROUP BY time(${bucket}ms) fill(none)`,
       }),
@@ -122,6 +130,7 @@ export function planHistory(q: {
     source: 'raw',
     intervalMs,
     influxql: `SELECT mean("value") AS "mean", min("value") AS "min", max("value") AS "max", count("value") AS "count" FROM "${MEASUREMENTS.reading}" WHERE ${where} GROUP BY time(${intervalMs}ms) fill(none)`,
+    latestInfluxql: latest(q.from),
   };
 }
 
@@ -130,6 +139,21 @@ export type HistoryPoint = { t: number; value: number; quality: string } | { t: 
 export async function runHistory(influx: InfluxClient, plan: HistoryPlan): Promise<HistoryPoint[]> {
   const [head, tail] = await Promise.all([pointsOf(influx, plan.influxql, plan.mode), plan.tailInfluxql ? pointsOf(influx, plan.tailInfluxql, plan.mode) : []]);
   return [...head, ...tail];
+}
+
+/** The last reading of the plan's range as measured (raw): the last point of a raw answer, else its own query; null: none. */
+export async function latestOf(
+  influx: InfluxClient,
+  plan: HistoryPlan,
+  points: readonly HistoryPoint[],
+): Promise<{ t: number; value: number; quality: string } | null> {
+  if (plan.mode === 'raw') {
+    const last = points.at(-1);
+    return last && 'value' in last ? last : null;
+  }
+  if (!plan.latestInfluxql) return null;
+  const [last] = await pointsOf(influx, plan.latestInfluxql, 'raw');
+  return last && 'value' in last ? last : null;
 }
 
 async function pointsOf(influx: InfluxClient, influxql: string, mode: HistoryPlan['mode']): Promise<HistoryPoint[]> {

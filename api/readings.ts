@@ -12,7 +12,7 @@ import type { InfluxClient } from '../core/influx/client.ts';
 import { enterpriseInScope } from '../core/jurisdiction.ts';
 import type { Provisioning } from '../ledger/provisioning.ts';
 import type { Authenticator } from './auth.ts';
-import { ROLLUP_FRESH_MS, historyQuerySchema, historyRange, planHistory, runHistory } from './history.ts';
+import { ROLLUP_FRESH_MS, historyQuerySchema, historyRange, latestOf, planHistory, runHistory } from './history.ts';
 import { parse } from './parse.ts';
 
 /** `rawRetentionMs`: how long raw readings are kept when the rollups are kept too (absent: no rollups, raw only). */
@@ -29,7 +29,8 @@ export function historyApi(
       async (req) => {
         const who = await auth.authorize(req, 'monitoring.read');
         const { enterpriseId, sensorId } = parse(readingsPath, req.params, 'path');
-        if (!(await enterpriseInScope(deps.db, who.scope, enterpriseId))) throw new AppError('NOT_FOUND', `企业 ${enterpriseId} 不存在 / enterprise ${enterpriseId} not found`);
+        if (!(await enterpriseInScope(deps.db, who.scope, enterpriseId)))
+          throw new AppError('NOT_FOUND', `企业 ${enterpriseId} 不存在 / enterprise ${enterpriseId} not found`);
         const q = parse(historyQuerySchema, req.query, 'query');
         const sensor = await deps.provisioning.getSensor(enterpriseId, sensorId);
         if (!sensor) throw new AppError('NOT_FOUND', `sensor ${sensorId} of enterprise ${enterpriseId} not found`);
@@ -38,7 +39,9 @@ export function historyApi(
         const rollup = config.rawRetentionMs === undefined ? undefined : { rawSinceMs: now - config.rawRetentionMs, freshSinceMs: now - ROLLUP_FRESH_MS };
         const plan = planHistory({ enterpriseId, sensorId, from, to, points: q.points, periodMs: sensor.periodS * 1000, rollup });
         const points = await runHistory(deps.influx, plan);
-        return { sensor, from, to, mode: plan.mode, source: plan.source, intervalMs: plan.intervalMs, points };
+        // the current value: the last reading measured in the range, not the last bucket's mean
+        const latest = await latestOf(deps.influx, plan, points);
+        return { sensor, from, to, mode: plan.mode, source: plan.source, intervalMs: plan.intervalMs, points, latest };
       },
     );
   };

@@ -56,7 +56,14 @@ export type Point = { t: number; value: number } | { t: number; mean: number; mi
 export interface AlertDetail {
   alert: Alert;
   events: AlertEvent[];
-  readings: { sensor: { id: string; kind: string; unit: string }; from: number; to: number; points: Point[] } | null;
+  readings: {
+    sensor: { id: string; kind: string; unit: string };
+    from: number;
+    to: number;
+    points: Point[];
+    /** The last reading measured in the range (the current value), not a bucket's mean; null: none kept. */
+    latest?: Reading | null;
+  } | null;
   readingsNote?: Text;
   names?: Names;
   /** The bureau's escalation limits and the server's time (the time left before escalation). */
@@ -133,4 +140,11 @@ export interface TaskAlertLink {
   firedAt: number | null;
   ruleId: string;
   opened: boolean;
+}
+
+/** One reading as measured. */
+export interface Reading {
+  t: number;
+  value: number;
+  quality?: string;
 }

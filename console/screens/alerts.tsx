@@ -21,7 +21,7 @@ import { BulkDispose, FilterBar, GroupHeading } from './alert-filters.tsx';
 import { CurrentValue, RangePicker, rangeOf, type Range } from './range-picker.tsx';
 import { applyFilters, bulkDisposable, familyOf, groupByEnterprise, needsOfficer, NO_FILTERS, type AlertFilters } from '../alert-list.ts';
 import { ALERT_EVENT_TYPES } from '../../alerts/state/model.ts';
-import type { Alert, AlertDetail, EnterpriseContacts, Grade, Names, Point } from '../types.ts';
+import type { Alert, AlertDetail, EnterpriseContacts, Grade, Names, Point, Reading } from '../types.ts';
 import { go } from '../router.ts';
 import { alarmIsFactor, EnterpriseRiskChip, useEnterpriseRisk, useWarnings, type WarningRow } from './risk.tsx';
 import { EnterpriseResponse, OfficerResponse, ResponseChip, seen, useResponse, type SeenResponse } from './response.tsx';
@@ -660,16 +660,24 @@ function ReadingsChart({ detail }: { detail: AlertDetail }) {
   // undefined: around the alarm, as the detail gives them
   const [range, setRange] = useState<Range | undefined>();
   const [points, setPoints] = useState<Point[] | undefined>(detail.readings?.points);
+  const [latest, setLatest] = useState<Reading | null | undefined>(detail.readings?.latest);
   const sensor = detail.readings?.sensor;
   useEffect(() => {
-    if (!range || !sensor) return setPoints(detail.readings?.points);
+    if (!range || !sensor) {
+      setLatest(detail.readings?.latest);
+      return setPoints(detail.readings?.points);
+    }
     const { from, to } = rangeOf(range);
     let gone = false;
-    api<{ points: Point[] }>(
+    api<{ points: Point[]; latest?: Reading | null }>(
       'GET',
       `/api/v1/enterprises/${encodeURIComponent(detail.alert.enterpriseId)}/sensors/${encodeURIComponent(sensor.id)}/readings?points=300&from=${Math.floor(from)}&to=${Math.floor(to)}`,
     ).then(
-      (r) => !gone && setPoints(r.points),
+      (r) => {
+        if (gone) return;
+        setPoints(r.points);
+        setLatest(r.latest);
+      },
       () => !gone && setPoints([]),
     );
     return () => void (gone = true);
@@ -708,7 +716,9 @@ function ReadingsChart({ detail }: { detail: AlertDetail }) {
     );
     return () => plot.destroy();
   }, [detail, points, U]);
+  // the last reading measured; an older answer without it: the last point (a bucket's mean when downsampled)
   const last = points?.at(-1);
+  const current = latest ?? (latest === null ? undefined : last && { t: last.t, value: 'value' in last ? last.value : last.mean });
   return (
     <>
       {can('ledger.read') && (
@@ -720,7 +730,7 @@ function ReadingsChart({ detail }: { detail: AlertDetail }) {
         </div>
       )}
       <div class="chart" ref={ref} data-testid="readings-chart" />
-      {sensor && <CurrentValue point={last && { t: last.t, value: 'value' in last ? last.value : last.mean }} unit={sensor.unit} />}
+      {sensor && <CurrentValue point={current} unit={sensor.unit} />}
     </>
   );
 }

@@ -14,7 +14,7 @@ import { authorityName, useDirectoryNames } from '../names.ts';
 import { CurrentValue, RangePicker, rangeOf, type Range } from './range-picker.tsx';
 import { kindName, originName, standardizationGrade, useNames } from '../vocab.ts';
 import { historySeries, legendValue, limitName, timeAxis, timeSeries } from '../history-series.ts';
-import type { Alert, Point, Task } from '../types.ts';
+import type { Alert, Point, Reading, Task } from '../types.ts';
 import type { BoardRow, LinkStatus } from '../../inspections/board.ts';
 import type { Inspection } from '../../inspections/inspection-records.ts';
 import type { LedgerEntry } from '../../ledger/enterprise-facts.ts';
@@ -434,7 +434,7 @@ function SensorChart({ enterpriseId, sensor }: { enterpriseId: string; sensor: S
   const ref = useRef<HTMLDivElement>(null);
   const [note, setNote] = useState<string | undefined>();
   const [range, setRange] = useState<Range>({ preset: '24h' });
-  const [latest, setLatest] = useState<{ t: number; value: number } | undefined>();
+  const [latest, setLatest] = useState<Reading | undefined>();
   const U = useUplot();
   useEffect(() => {
     if (!U) return;
@@ -442,14 +442,14 @@ function SensorChart({ enterpriseId, sensor }: { enterpriseId: string; sensor: S
     let gone = false;
     setNote(undefined);
     const { from, to } = rangeOf(range);
-    api<{ points: Point[] }>(
+    api<{ points: Point[]; latest?: Reading | null }>(
       'GET',
       `/api/v1/enterprises/${encodeURIComponent(enterpriseId)}/sensors/${encodeURIComponent(sensor.id)}/readings?points=300&from=${Math.floor(from)}&to=${Math.floor(to)}`,
     ).then(
       (r) => {
         if (gone || !ref.current) return;
-        const last = r.points.at(-1);
-        setLatest(last && { t: last.t, value: 'value' in last ? last.value : last.mean });
+        // the last reading measured (not the last bucket's mean of a downsampled range)
+        setLatest(r.latest ?? undefined);
         if (r.points.length === 0) return setNote(t('noReadings'));
         const marks = Object.entries(sensor.marks ?? {});
         const xs = r.points.map((p) => p.t / 1000);

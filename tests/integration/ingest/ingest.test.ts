@@ -123,21 +123,28 @@ describe('readings and signals', () => {
     const t0 = now() - 2 * 3600_000;
     const readings = Array.from({ length: 600 }, (_, i) => ({ sensor: 'GT-101', value: i % 60, unit: '%LEL', quality: 'good' as const, ts: t0 + i * 1000 }));
     for (let i = 0; i < readings.length; i += 100) await publish(client, topics.readings('E1', 'G1'), encodeReadings(readings.slice(i, i + 100)));
-    const raw = await api.ok<{ mode: string; points: { t: number; value: number }[] }>(
+    const raw = await api.ok<{ mode: string; points: { t: number; value: number }[]; latest: { t: number; value: number; quality: string } | null }>(
       'GET',
       `/api/v1/enterprises/E1/sensors/GT-101/readings?from=${t0}&to=${t0 + 20_000}&points=100`,
     );
     expect(raw.mode).toBe('raw');
     expect(raw.points.map((p) => p.value)).toEqual(readings.slice(0, 20).map((r) => r.value));
-    const down = await api.ok<{ mode: string; intervalMs: number; points: { mean: number; min: number; max: number; count: number }[] }>(
-      'GET',
-      `/api/v1/enterprises/E1/sensors/GT-101/readings?from=${t0}&to=${t0 + 600_000}&points=10`,
-    );
+    // the current value of the range: its last reading
+    expect(raw.latest).toEqual({ t: t0 + 19_000, value: 19, quality: 'good' });
+    const down = await api.ok<{
+      mode: string;
+      intervalMs: number;
+      points: { mean: number; min: number; max: number; count: number }[];
+      latest: { t: number; value: number; quality: string } | null;
+    }>('GET', `/api/v1/enterprises/E1/sensors/GT-101/readings?from=${t0}&to=${t0 + 600_000}&points=10`);
     expect(down.mode).toBe('downsampled');
     expect(down.intervalMs).toBe(60_000);
     expect(down.points.length).toBeLessThanOrEqual(11);
     expect(down.points.reduce((n, p) => n + p.count, 0)).toBe(600);
     expect(Math.max(...down.points.map((p) => p.max))).toBe(59);
+    // the current value is the last reading as measured, at its own time — not the last bucket (its start, its mean)
+    expect(down.latest).toEqual({ t: t0 + 599_000, value: 59, quality: 'good' });
+    expect((down.points.at(-1) as unknown as { t: number }).t % 60_000).toBe(0);
   });
 
   it('refuses a history query for an unknown sensor or a bad range with a clear error', async () => {

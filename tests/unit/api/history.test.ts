@@ -170,4 +170,19 @@ describe('planHistory with rollups (docs/adr/0008): long or old ranges read the 
       planHistory({ ...base, from: now - 60 * DAY, to: now - 40 * DAY, points: 300, rollup: { ...rollup, freshSinceMs: fresh } }).tailInfluxql,
     ).toBeUndefined();
   });
+
+  it('the current value is the last raw reading of the range, from where raw readings are kept; none once they are gone', () => {
+    const week = planHistory({ ...base, from: now - 7 * DAY, to: now, points: 300, rollup });
+    expect(week.latestInfluxql).toBe(
+      `SELECT last("value") AS "value", "quality" FROM "reading" WHERE "ent" = 'E1' AND "sensor" = 'GT-101' AND time >= ${now - 7 * DAY}ms AND time < ${now}ms`,
+    );
+    // a year: the raw readings are kept for the last 30 days only
+    expect(planHistory({ ...base, from: now - 365 * DAY, to: now, points: 300, rollup }).latestInfluxql).toContain(
+      `time >= ${rollup.rawSinceMs}ms AND time < ${now}ms`,
+    );
+    // over before the raw retention: no reading as measured is left
+    expect(planHistory({ ...base, from: now - 60 * DAY, to: now - 40 * DAY, points: 300, rollup }).latestInfluxql).toBeUndefined();
+    // raw answers carry their own last reading
+    expect(planHistory({ ...base, from: now - 10 * 60_000, to: now, rollup }).latestInfluxql).toBeUndefined();
+  });
 });
