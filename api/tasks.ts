@@ -214,7 +214,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
       clock.now(),
       who.actor,
     );
-    if (r.outcome === 'unroutable') throw new AppError('CONFLICT', r.reason, { expose: { task: 'UNROUTABLE' } });
+    if (r.outcome === 'unroutable') throw new AppError('CONFLICT', `无法派发任务：${r.reasonZh} / ${r.reason}`, { expose: { task: 'UNROUTABLE' } });
     req.log.info({ alertId, taskId: r.task.id, outcome: r.outcome, actor: who.actor }, 'inspection task dispatched from an alert');
     return reply.status(r.outcome === 'created' ? 201 : 200).send({ outcome: r.outcome, task: view(r.task) });
   });

@@ -39,7 +39,10 @@ import {
 import type { TaskDecision, TaskKind } from './policy.ts';
 import { matterOf, type Matter } from './matters.ts';
 
-export type OpenOutcome = { outcome: 'created' | 'attached'; task: Task } | { outcome: 'already'; task: Task } | { outcome: 'unroutable'; reason: string };
+export type OpenOutcome =
+  | { outcome: 'created' | 'attached'; task: Task }
+  | { outcome: 'already'; task: Task }
+  | { outcome: 'unroutable'; reason: string; /** The same in Chinese. */ reasonZh: string };
 
 /**
  * A finding as the inspector gives it. `selfReported: true` marks it (the inspector's judgement); absent or
@@ -227,6 +230,7 @@ export class TaskStore {
       const e = ent.rows[0];
       if (!e || e.authority_id === null) {
         const reason = !e ? `enterprise ${alert.enterpriseId} is not in the ledger` : `enterprise ${alert.enterpriseId} has no supervising authority`;
+        const reasonZh = !e ? `企业 ${alert.enterpriseId} 不在台账中` : `企业 ${alert.enterpriseId} 没有监管执法主体`;
         await appendAudit(tx, {
           actor,
           action: 'task.unroutable',
@@ -235,7 +239,7 @@ export class TaskStore {
           data: { decision, reason },
           at: now,
         });
-        return { outcome: 'unroutable', reason };
+        return { outcome: 'unroutable', reason, reasonZh };
       }
 
       const open = await tx.query<{ data: Task }>(

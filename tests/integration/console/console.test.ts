@@ -18,7 +18,7 @@ import { planFleet, provisionFleet } from '../../../simulators/fleet.ts';
 import { SimGateway } from '../../../simulators/gateway.ts';
 import type { Scenario } from '../../../simulators/scenarios.ts';
 import { AdminClient } from '../../../testkit/api.ts';
-import { accessibilityViolations, launchBrowser, openPage, screenshot, signIn, type WatchedPage } from '../../../testkit/browser.ts';
+import { accessibilityViolations, LANGUAGES_AND_SIZES, launchBrowser, openPage, screenshot, signIn, type WatchedPage } from '../../../testkit/browser.ts';
 import { knownDataStrings, settledScreenTexts, untranslated, type LanguageFinding } from '../../../testkit/language.ts';
 import { startTestPlatform } from '../../../testkit/platform.ts';
 import { runSimulation } from '../../../testkit/sim.ts';
@@ -314,8 +314,8 @@ describe('every screen in Chinese and in English (issue #20 §1)', () => {
   /** The data's ids, names and the texts users wrote: they show as they are in either language. */
   async function knownStrings(): Promise<string[]> {
     const typed = ['已通知企业关闭阀门并排查泄漏点', 'GT-101 探头堵塞', '探头已更换，测试报警正常'];
-    // the platform's admin, signed in with the admin token, is named by its id
-    return [...(await knownDataStrings(platform.db)), ...typed, 'admin'];
+    // the platform's admin, signed in with the admin token, is named by its id; the map's area is named by its GeoJSON
+    return [...(await knownDataStrings(platform.db)), ...typed, 'admin', '福州市'];
   }
 
   /** A screen: its route, the tab opened there, what is done on it before it is read (a form opened, a pick made). */
@@ -332,12 +332,19 @@ describe('every screen in Chinese and in English (issue #20 §1)', () => {
       user: 'duty-a',
       password: () => PASSWORD,
       screens: [
-        // every alert, disposed ones included
-        { route: '/alerts', then: async (page) => void (await page.selectOption('[data-testid=filter-state]', 'all')) },
+        // every alert, disposed ones included (on a phone the filters are folded first)
+        {
+          route: '/alerts',
+          then: async (page) => {
+            if (!(await page.isVisible('[data-testid=filter-state]'))) await page.click('[data-testid=filters-toggle]');
+            await page.selectOption('[data-testid=filter-state]', 'all');
+          },
+        },
         { route: '/alerts/ALERT' },
         { route: '/tasks' },
         { route: '/tasks/TASK' },
         { route: '/enterprises' },
+        { route: '/map', then: (page) => page.waitForSelector('[data-testid=area-map][data-drawn]').then(() => undefined) },
         { route: `/enterprises/${chem.enterpriseId}`, then: (page) => page.click('[data-testid="sensor-GT-101"]') },
         { route: '/stats' },
         { route: '/quality' },
@@ -347,7 +354,14 @@ describe('every screen in Chinese and in English (issue #20 §1)', () => {
     {
       user: 'lead-city',
       password: () => PASSWORD,
-      screens: [{ route: '/stats' }, { route: '/stats', tab: 'monthly' }, { route: '/quality' }, { route: '/alerts' }, { route: '/enterprises' }],
+      screens: [
+        { route: '/stats' },
+        { route: '/stats', tab: 'monthly' },
+        { route: '/quality' },
+        { route: '/alerts' },
+        { route: '/enterprises' },
+        { route: '/map', then: (page) => page.waitForSelector('[data-testid=area-map][data-drawn]').then(() => undefined) },
+      ],
     },
     {
       user: 'admin',
@@ -361,9 +375,9 @@ describe('every screen in Chinese and in English (issue #20 §1)', () => {
     { user: 'mgr-chem', password: () => PASSWORD, screens: [{ route: '/alerts' }, { route: '/alerts/ALERT' }, { route: '/self-inspections' }] },
   ];
 
-  it.each(['zh', 'en'] as const)('shows nothing untranslated in %s', async (lang) => {
+  it.each(LANGUAGES_AND_SIZES)('shows nothing untranslated in %s (every role on a phone: %s)', async (lang, phone) => {
     const admin = new AdminClient(base, platform.adminToken);
-    if (lang === 'zh')
+    if (lang === 'zh' && !phone)
       await admin.ok('POST', '/api/v1/officers', {
         id: 'mgr-chem',
         name: '化工安全负责人',
@@ -374,7 +388,7 @@ describe('every screen in Chinese and in English (issue #20 §1)', () => {
     const known = await knownStrings();
     const findings: LanguageFinding[] = [];
     for (const role of ROLES) {
-      const w = await openPage(browser, { phone: role.phone ?? false, lang });
+      const w = await openPage(browser, { phone: phone || (role.phone ?? false), lang });
       // the browser's time is the platform's (simulated) time: "the last 7 days" end now, not in the platform's future
       await w.context.clock.setFixedTime(clock.now() - 1000);
       await signIn(w.page, base, role.user, role.password());

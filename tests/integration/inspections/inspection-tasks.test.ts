@@ -95,7 +95,11 @@ describe('tasks from alerts', () => {
 
   it('records an alert of an enterprise without an authority as unroutable, and opens nothing', async () => {
     const a = redAlert('E0');
-    expect(await open(a)).toMatchObject({ outcome: 'unroutable', reason: expect.stringContaining('no supervising authority') as unknown });
+    expect(await open(a)).toMatchObject({
+      outcome: 'unroutable',
+      reason: expect.stringContaining('no supervising authority') as unknown,
+      reasonZh: expect.stringContaining('没有监管执法主体') as unknown,
+    });
     expect(await tasks.open('E0')).toEqual([]);
     expect((await new AuditTrail(db).list({ subjectType: 'alert', subjectId: a.id })).map((r) => r.action)).toEqual(['task.unroutable']);
   });
