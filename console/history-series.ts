@@ -96,3 +96,13 @@ export function timeAxis(): uPlot.Axis {
       }),
   };
 }
+
+/**
+ * How wide a chart drawn into `el` may be: its content box (a plot as wide as the padded box would make the box scroll
+ * sideways — on a phone, a scrollable region a keyboard cannot reach), at most `max` px; 640 before it is laid out.
+ */
+export function chartWidth(el: HTMLElement, max: number): number {
+  const css = getComputedStyle(el);
+  const inner = el.clientWidth - parseFloat(css.paddingLeft) - parseFloat(css.paddingRight);
+  return Math.min(inner > 0 ? Math.floor(inner) : 640, max);
+}

@@ -14,7 +14,7 @@ import { syncClock, useNow } from '../clock.ts';
 import { GradeChip } from './grade-chip.tsx';
 import { useValue } from '../state.ts';
 import { nextEscalation, type EscalationLimits } from '../../alerts/state/escalation.ts';
-import { historySeries, legendValue, limitName, timeAxis, timeSeries } from '../history-series.ts';
+import { chartWidth, historySeries, legendValue, limitName, timeAxis, timeSeries } from '../history-series.ts';
 import { actorName, eventText } from '../alert-words.ts';
 import { authorityName, enterpriseName, namesArrived, remember } from '../names.ts';
 import { BulkDispose, FilterBar, GroupHeading } from './alert-filters.tsx';
@@ -691,7 +691,7 @@ function ReadingsChart({ detail }: { detail: AlertDetail }) {
     const data = [...h.data, ...limits.map((l) => xs.map(() => l.value))] as uPlot.AlignedData;
     const plot = new U(
       {
-        width: Math.min(ref.current.clientWidth || 640, 900),
+        width: chartWidth(ref.current, 900),
         height: 260,
         scales: { x: { time: true } },
         // officers read China Standard Time, whatever the computer's zone

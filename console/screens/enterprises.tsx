@@ -13,7 +13,7 @@ import { go } from '../router.ts';
 import { authorityName, useDirectoryNames } from '../names.ts';
 import { CurrentValue, RangePicker, rangeOf, type Range } from './range-picker.tsx';
 import { kindName, originName, standardizationGrade, useNames } from '../vocab.ts';
-import { historySeries, legendValue, limitName, timeAxis, timeSeries } from '../history-series.ts';
+import { chartWidth, historySeries, legendValue, limitName, timeAxis, timeSeries } from '../history-series.ts';
 import type { Alert, Point, Reading, Task } from '../types.ts';
 import type { BoardRow, LinkStatus } from '../../inspections/board.ts';
 import type { Inspection } from '../../inspections/inspection-records.ts';
@@ -456,7 +456,7 @@ function SensorChart({ enterpriseId, sensor }: { enterpriseId: string; sensor: S
         const h = historySeries(r.points, `${sensor.id}${paren(sensor.unit)}`);
         plot = new U(
           {
-            width: Math.min(ref.current.clientWidth || 640, 1000),
+            width: chartWidth(ref.current, 1000),
             height: 220,
             scales: { x: { time: true } },
             tzDate: (ts) => U.tzDate(new Date(ts * 1000), 'Asia/Shanghai'),

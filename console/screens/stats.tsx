@@ -11,7 +11,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type uPlot from 'uplot';
 import { useUplot } from '../lazy.ts';
-import { categorySeries, daySeries, legendValue, timeAxis } from '../history-series.ts';
+import { categorySeries, chartWidth, daySeries, legendValue, timeAxis } from '../history-series.ts';
 import { api } from '../api.ts';
 import { count, fill, lang, percent, t, type Key } from '../i18n.ts';
 import { useValue } from '../state.ts';
@@ -388,10 +388,7 @@ function usePlot(make: (U: typeof uPlot, el: HTMLDivElement, width: number) => u
   const U = useUplot();
   useEffect(() => {
     if (!ref.current || !U) return;
-    // the content box: a plot as wide as the padded box would scroll sideways (on a phone)
-    const css = getComputedStyle(ref.current);
-    const inner = ref.current.clientWidth - parseFloat(css.paddingLeft) - parseFloat(css.paddingRight);
-    const plot = make(U, ref.current, Math.min(inner > 0 ? inner : 640, 1000));
+    const plot = make(U, ref.current, chartWidth(ref.current, 1000));
     return () => plot.destroy();
   }, [...deps, U]);
   return ref;

@@ -375,35 +375,44 @@ describe('every screen in Chinese and in English (issue #20 §1)', () => {
     { user: 'mgr-chem', password: () => PASSWORD, screens: [{ route: '/alerts' }, { route: '/alerts/ALERT' }, { route: '/self-inspections' }] },
   ];
 
-  it.each(LANGUAGES_AND_SIZES)('shows nothing untranslated in %s (every role on a phone: %s)', async (lang, phone) => {
-    const admin = new AdminClient(base, platform.adminToken);
-    if (lang === 'zh' && !phone)
-      await admin.ok('POST', '/api/v1/officers', {
-        id: 'mgr-chem',
-        name: '化工安全负责人',
-        enterpriseId: chem.enterpriseId,
-        role: 'safety_manager',
-        password: PASSWORD,
-      });
-    const known = await knownStrings();
-    const findings: LanguageFinding[] = [];
-    for (const role of ROLES) {
-      const w = await openPage(browser, { phone: phone || (role.phone ?? false), lang });
-      // the browser's time is the platform's (simulated) time: "the last 7 days" end now, not in the platform's future
-      await w.context.clock.setFixedTime(clock.now() - 1000);
-      await signIn(w.page, base, role.user, role.password());
-      for (const screen of role.screens) {
-        const route = screen.route.replace('TASK', taskId).replace('ALERT', alertId);
-        await w.page.evaluate((r) => (location.hash = r), route);
-        if (screen.tab) await w.page.click(`[data-testid=tab-${screen.tab}]`);
-        await settledScreenTexts(w.page);
-        await screen.then?.(w.page);
-        const name = `${role.user} ${route}${screen.tab ? ` ${screen.tab}` : ''}`;
-        findings.push(...untranslated(name, await settledScreenTexts(w.page), lang, known));
+  it.each(LANGUAGES_AND_SIZES)(
+    'shows nothing untranslated, nothing serious for axe, in %s (every role on a phone: %s)',
+    async (lang, phone) => {
+      const admin = new AdminClient(base, platform.adminToken);
+      if (lang === 'zh' && !phone)
+        await admin.ok('POST', '/api/v1/officers', {
+          id: 'mgr-chem',
+          name: '化工安全负责人',
+          enterpriseId: chem.enterpriseId,
+          role: 'safety_manager',
+          password: PASSWORD,
+        });
+      const known = await knownStrings();
+      const findings: LanguageFinding[] = [];
+      const blocked: ({ screen: string } & Awaited<ReturnType<typeof accessibilityViolations>>[number])[] = [];
+      for (const role of ROLES) {
+        const w = await openPage(browser, { phone: phone || (role.phone ?? false), lang });
+        // the browser's time is the platform's (simulated) time: "the last 7 days" end now, not in the platform's future
+        await w.context.clock.setFixedTime(clock.now() - 1000);
+        await signIn(w.page, base, role.user, role.password());
+        for (const screen of role.screens) {
+          const route = screen.route.replace('TASK', taskId).replace('ALERT', alertId);
+          await w.page.evaluate((r) => (location.hash = r), route);
+          if (screen.tab) await w.page.click(`[data-testid=tab-${screen.tab}]`);
+          await settledScreenTexts(w.page);
+          await screen.then?.(w.page);
+          const name = `${role.user} ${route}${screen.tab ? ` ${screen.tab}` : ''}`;
+          findings.push(...untranslated(name, await settledScreenTexts(w.page), lang, known));
+          // and nothing serious or critical for axe-core, on every screen at every size
+          blocked.push(...(await accessibilityViolations(w.page)).map((v) => ({ screen: name, ...v })));
+        }
+        expect(w.errors.filter((e) => !/status of 4\d\d/.test(e))).toEqual([]);
+        await w.context.close();
       }
-      expect(w.errors.filter((e) => !/status of 4\d\d/.test(e))).toEqual([]);
-      await w.context.close();
-    }
-    expect(findings).toEqual([]);
-  });
+      expect(findings).toEqual([]);
+      expect(blocked).toEqual([]);
+      // five roles, 25 screens, each read and checked by axe-core: longer than one test's default minute
+    },
+    180_000,
+  );
 });
